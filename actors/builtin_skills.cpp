@@ -1,0 +1,161 @@
+#include "actors/builtin_skills.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include "actors/sha256.hpp"
+#include "messages/json.hpp"
+
+namespace troupe {
+
+namespace {
+
+// Parses a whole-number millisecond count in [0, max_sleep_ms].
+std::optional<uint64_t> parse_millis(const std::string& input) {
+  auto first = input.data();
+  auto last = input.data() + input.size();
+  while (first != last && std::isspace(static_cast<unsigned char>(*first)))
+    ++first;
+  while (last != first && std::isspace(static_cast<unsigned char>(last[-1])))
+    --last;
+  uint64_t ms = 0;
+  auto [end, ec] = std::from_chars(first, last, ms);
+  if (ec != std::errc{} || end != last || first == last || ms > max_sleep_ms)
+    return std::nullopt;
+  return ms;
+}
+
+skill_output bad_millis(const std::string& skill, const std::string& input) {
+  return skill_output::failure(
+    job_status::bad_input,
+    skill + " expects a whole number of milliseconds between 0 and "
+      + std::to_string(max_sleep_ms) + ", got "
+      + json_string(input.substr(0, 64)));
+}
+
+skill_output sleep_for(const std::string& skill, const std::string& input) {
+  auto ms = parse_millis(input);
+  if (!ms)
+    return bad_millis(skill, input);
+  std::this_thread::sleep_for(std::chrono::milliseconds(*ms));
+  return skill_output::success(std::to_string(*ms));
+}
+
+skill_output wordcount(const std::string& input) {
+  std::map<std::string_view, uint64_t> counts;
+  size_t i = 0;
+  auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)); };
+  while (i < input.size()) {
+    while (i < input.size() && is_space(input[i]))
+      ++i;
+    auto start = i;
+    while (i < input.size() && !is_space(input[i]))
+      ++i;
+    if (i > start)
+      ++counts[std::string_view{input}.substr(start, i - start)];
+  }
+  std::string out = "{";
+  bool first = true;
+  for (auto& [word, n] : counts) {
+    if (!first)
+      out += ',';
+    first = false;
+    append_json_string(out, word);
+    out += ':';
+    out += std::to_string(n);
+  }
+  out += '}';
+  return skill_output::success(std::move(out));
+}
+
+skill_output flaky(const std::string& input) {
+  double p = 0;
+  auto first = input.data();
+  auto last = input.data() + input.size();
+  auto [end, ec] = std::from_chars(first, last, p);
+  if (ec != std::errc{} || end != last || !(p >= 0.0 && p <= 1.0))
+    return skill_output::failure(job_status::bad_input,
+                                 "flaky expects a failure probability between "
+                                 "0 and 1, got "
+                                   + json_string(input.substr(0, 64)));
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> dist{0.0, 1.0};
+  if (dist(rng) < p)
+    return skill_output::failure(job_status::skill_error,
+                                 "flaky failed (failure probability "
+                                   + input + ")");
+  return skill_output::success("ok");
+}
+
+} // namespace
+
+caf::error add_builtin_skills(skill_catalog& catalog) {
+  skill_definition echo;
+  echo.name = "echo";
+  echo.description = "returns its input unchanged";
+  echo.blocking = false;
+  echo.fn = [](const std::string& in) { return skill_output::success(in); };
+  if (auto err = catalog.add(std::move(echo)))
+    return err;
+  skill_definition sha;
+  sha.name = "sha256";
+  sha.description = "lower-case hex SHA-256 digest of the input";
+  sha.fn = [](const std::string& in) {
+    return skill_output::success(sha256::hex_digest(in));
+  };
+  if (auto err = catalog.add(std::move(sha)))
+    return err;
+  skill_definition sleep;
+  sleep.name = "sleep";
+  sleep.description = "blocks its worker for <input> milliseconds";
+  sleep.fn = [](const std::string& in) { return sleep_for("sleep", in); };
+  if (auto err = catalog.add(std::move(sleep)))
+    return err;
+  skill_definition wc;
+  wc.name = "wordcount";
+  wc.description = "JSON object mapping each whitespace-separated word to "
+                   "its count";
+  wc.fn = wordcount;
+  return catalog.add(std::move(wc));
+}
+
+caf::error add_test_skills(skill_catalog& catalog) {
+  skill_definition fail;
+  fail.name = "fail";
+  fail.description = "always fails with SKILL_ERROR, the input as message";
+  fail.blocking = false;
+  fail.max_attempts = 1;
+  fail.fn = [](const std::string& in) {
+    return skill_output::failure(job_status::skill_error, in);
+  };
+  if (auto err = catalog.add(std::move(fail)))
+    return err;
+  skill_definition fl;
+  fl.name = "flaky";
+  fl.description = "fails with probability <input> (0..1)";
+  fl.blocking = false;
+  fl.max_attempts = 1;
+  fl.fn = flaky;
+  if (auto err = catalog.add(std::move(fl)))
+    return err;
+  skill_definition slow;
+  slow.name = "slow";
+  slow.description = "answers after <input> milliseconds (a slow call)";
+  slow.fn = [](const std::string& in) { return sleep_for("slow", in); };
+  if (auto err = catalog.add(std::move(slow)))
+    return err;
+  skill_definition crash;
+  crash.name = "crash";
+  crash.description = "its worker dies abruptly mid-job";
+  crash.idempotent = false;
+  crash.max_attempts = 1;
+  crash.fn = [](const std::string&) -> skill_output { throw worker_crash{}; };
+  return catalog.add(std::move(crash));
+}
+
+} // namespace troupe

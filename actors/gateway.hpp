@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/job_metrics.hpp"
+#include "messages/interfaces.hpp"
+
+namespace troupe {
+
+/// Limits and identity of a gateway.
+struct gateway_config {
+  std::string node_name;
+  /// Largest serialized submit batch accepted; larger ones are refused whole.
+  uint64_t max_message_bytes = 64 * 1024 * 1024;
+  caf::timespan query_timeout = std::chrono::seconds(5);
+  job_metrics_ptr metrics;
+};
+
+/// State of a gateway: which client waits for which forwarded job, and the
+/// results waiting to go out.
+struct gateway_state {
+  static constexpr const char* name = "gateway";
+
+  struct waiter {
+    client_sink_actor client;
+    uint64_t client_id;
+  };
+
+  struct outbox {
+    client_sink_actor client;
+    std::vector<job_result> results;
+  };
+
+  gateway_config cfg;
+  router_actor router;
+  uint64_t next_id = 1;
+  std::unordered_map<uint64_t, waiter> waiting;
+  std::unordered_map<caf::actor_addr, outbox> outboxes;
+  bool flush_scheduled = false;
+};
+
+/// The node's published face: decodes protobuf requests from remote clients
+/// and peers, rejects what is malformed with a clear error, forwards jobs to
+/// the router under gateway-unique ids, and sends results back in batches.
+/// Results that arrive together leave together: a flush message to itself
+/// goes out after everything already in the mailbox, so batching adds no
+/// delay when traffic is light.
+gateway_actor::behavior_type
+gateway(gateway_actor::stateful_pointer<gateway_state> self,
+        gateway_config cfg, router_actor router);
+
+} // namespace troupe

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/timespan.hpp>
+
+#include "messages/job_status.hpp"
+#include "messages/node_status.hpp"
+
+namespace prometheus {
+class Registry;
+class Counter;
+class Histogram;
+template <class T>
+class Family;
+} // namespace prometheus
+
+namespace troupe {
+
+/// The job metrics of one node: `troupe_jobs_total{skill,status}` and
+/// `troupe_job_duration_seconds{skill}`. Every actor that produces a terminal
+/// result records it here, so these counters are also the source of the job
+/// counts in `troupe status`. Thread-safe.
+class job_metrics {
+public:
+  /// Counters of one skill, resolved once so the hot path does no label
+  /// lookups.
+  struct skill_counters {
+    std::array<prometheus::Counter*, job_status_count> by_status{};
+    prometheus::Histogram* duration = nullptr;
+
+    void record(job_status st, caf::timespan total) const;
+  };
+
+  /// Registers the families in `registry`, which must outlive this object.
+  explicit job_metrics(prometheus::Registry& registry);
+
+  /// The counters for `skill`.
+  skill_counters for_skill(const std::string& skill);
+
+  /// Counts one result (slow path: resolves labels on each call).
+  void record(const std::string& skill, job_status st, caf::timespan total);
+
+  /// Nonzero counts per skill and status.
+  std::vector<job_count> counts() const;
+
+private:
+  prometheus::Family<prometheus::Counter>* jobs_;
+  prometheus::Family<prometheus::Histogram>* duration_;
+};
+
+using job_metrics_ptr = std::shared_ptr<job_metrics>;
+
+} // namespace troupe

@@ -1,0 +1,133 @@
+#include "actors/router.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <vector>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "config/logging.hpp"
+#include "config/version.hpp"
+
+namespace troupe {
+
+namespace {
+
+using router_ptr = router_actor::stateful_pointer<router_state>;
+
+// Collects one skill_info per pool, then calls `done` with all of them.
+template <class Done>
+void gather_skills(router_ptr self, Done done) {
+  auto& pools = self->state.pools;
+  struct gather {
+    std::vector<skill_info> infos;
+    size_t pending;
+    Done done;
+  };
+  auto g = std::make_shared<gather>(gather{{}, pools.size(), std::move(done)});
+  if (pools.empty()) {
+    g->done(std::move(g->infos));
+    return;
+  }
+  auto add = [g](skill_info info) {
+    g->infos.push_back(std::move(info));
+    if (--g->pending == 0) {
+      std::sort(g->infos.begin(), g->infos.end(),
+                [](auto& a, auto& b) { return a.name < b.name; });
+      g->done(std::move(g->infos));
+    }
+  };
+  for (auto& [name, pool] : pools) {
+    self->request(pool, self->state.cfg.status_timeout, atom::status::value)
+      .then([add](skill_info& info) { add(std::move(info)); },
+            [add, name = name](caf::error&) {
+              skill_info info;
+              info.name = name;
+              add(std::move(info));
+            });
+  }
+}
+
+job_result reject(router_ptr self, const job& j, job_status st,
+                  std::string why) {
+  auto r = make_failure(j, st, std::move(why));
+  r.node = self->state.cfg.node_name;
+  if (self->state.cfg.metrics)
+    self->state.cfg.metrics->record(j.skill.empty() ? "-" : j.skill, st,
+                                    caf::timespan{0});
+  return r;
+}
+
+} // namespace
+
+router_actor::behavior_type
+router(router_actor::stateful_pointer<router_state> self, router_config cfg,
+       std::unordered_map<std::string, worker_pool_actor> pools) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.pools = std::move(pools);
+  st.started = std::chrono::steady_clock::now();
+  std::vector<std::string> names;
+  for (auto& kv : st.pools)
+    names.push_back(kv.first);
+  std::sort(names.begin(), names.end());
+  for (auto& n : names)
+    st.skill_names += (st.skill_names.empty() ? "" : ", ") + n;
+  self->set_default_handler(caf::drop);
+  return {
+    [self](job& j, result_sink_actor& sink) {
+      auto& st = self->state;
+      if (j.input.size() > st.cfg.max_job_bytes) {
+        self->send(sink, reject(self, j, job_status::bad_input,
+                                "input of " + std::to_string(j.input.size())
+                                  + " bytes exceeds max-job-bytes ("
+                                  + std::to_string(st.cfg.max_job_bytes)
+                                  + ")"));
+        return;
+      }
+      auto i = st.pools.find(j.skill);
+      if (i == st.pools.end()) {
+        auto why = j.skill.empty()
+                     ? std::string{"job names no skill"}
+                     : "unknown skill '" + j.skill + "'";
+        self->send(sink, reject(self, j,
+                                j.skill.empty() ? job_status::bad_input
+                                                : job_status::unknown_skill,
+                                why + "; available: " + st.skill_names));
+        return;
+      }
+      self->send(i->second, std::move(j), std::move(sink));
+    },
+    [self](atom::skills) {
+      auto rp = self->make_response_promise<skill_list>();
+      gather_skills(self, [rp](std::vector<skill_info> infos) mutable {
+        rp.deliver(skill_list{std::move(infos)});
+      });
+      return rp;
+    },
+    [self](atom::status) {
+      auto rp = self->make_response_promise<node_status>();
+      gather_skills(self, [self, rp](std::vector<skill_info> infos) mutable {
+        auto& st = self->state;
+        node_status out;
+        out.name = st.cfg.node_name;
+        out.address = st.cfg.address;
+        out.version = version;
+        out.uptime_ms = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - st.started)
+            .count());
+        for (auto& s : infos)
+          out.in_flight += s.in_flight;
+        out.skills = std::move(infos);
+        if (st.cfg.metrics)
+          out.counts = st.cfg.metrics->counts();
+        rp.deliver(std::move(out));
+      });
+      return rp;
+    },
+  };
+}
+
+} // namespace troupe

@@ -1,0 +1,131 @@
+#include "config/node_config.hpp"
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+#include "config/logging.hpp"
+#include "messages/errors.hpp"
+
+namespace troupe {
+
+namespace {
+
+caf::error invalid(const std::string& option, const std::string& what) {
+  return caf::make_error(error_code::invalid_config,
+                         "--" + option + ": " + what);
+}
+
+// Splits "1.5s" into 1.5 and "s"; false when the number part is malformed.
+bool split_number(const std::string& str, double& num, std::string& unit) {
+  size_t i = 0;
+  while (i < str.size()
+         && (std::isdigit(static_cast<unsigned char>(str[i])) || str[i] == '.'))
+    ++i;
+  if (i == 0)
+    return false;
+  auto number = str.substr(0, i);
+  char* end = nullptr;
+  num = std::strtod(number.c_str(), &end);
+  if (end != number.c_str() + number.size() || !std::isfinite(num) || num < 0)
+    return false;
+  unit = str.substr(i);
+  for (auto& c : unit)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return true;
+}
+
+} // namespace
+
+caf::expected<caf::timespan> parse_duration(const std::string& str) {
+  double num = 0;
+  std::string unit;
+  if (!split_number(str, num, unit))
+    return caf::make_error(error_code::invalid_config,
+                           "'" + str + "' is not a duration (e.g. 250ms, 2s)");
+  double ns_per_unit;
+  if (unit.empty() || unit == "ms")
+    ns_per_unit = 1e6;
+  else if (unit == "us")
+    ns_per_unit = 1e3;
+  else if (unit == "ns")
+    ns_per_unit = 1;
+  else if (unit == "s")
+    ns_per_unit = 1e9;
+  else if (unit == "m" || unit == "min")
+    ns_per_unit = 60e9;
+  else if (unit == "h")
+    ns_per_unit = 3600e9;
+  else
+    return caf::make_error(error_code::invalid_config,
+                           "'" + str + "' has an unknown duration unit '"
+                             + unit + "' (use ms, s, m or h)");
+  auto ns = num * ns_per_unit;
+  if (ns > 1e18)
+    return caf::make_error(error_code::invalid_config,
+                           "'" + str + "' is too long a duration");
+  return caf::timespan{static_cast<int64_t>(ns)};
+}
+
+caf::expected<uint64_t> parse_bytes(const std::string& str) {
+  double num = 0;
+  std::string unit;
+  if (!split_number(str, num, unit))
+    return caf::make_error(error_code::invalid_config,
+                           "'" + str + "' is not a size (e.g. 16MiB)");
+  double factor;
+  if (unit.empty() || unit == "b")
+    factor = 1;
+  else if (unit == "kib" || unit == "k")
+    factor = 1024.0;
+  else if (unit == "mib" || unit == "m")
+    factor = 1024.0 * 1024;
+  else if (unit == "gib" || unit == "g")
+    factor = 1024.0 * 1024 * 1024;
+  else if (unit == "kb")
+    factor = 1e3;
+  else if (unit == "mb")
+    factor = 1e6;
+  else if (unit == "gb")
+    factor = 1e9;
+  else
+    return caf::make_error(error_code::invalid_config,
+                           "'" + str + "' has an unknown size unit '" + unit
+                             + "' (use KiB, MiB or GiB)");
+  auto bytes = num * factor;
+  if (bytes > 1e15)
+    return caf::make_error(error_code::invalid_config,
+                           "'" + str + "' is too large");
+  return static_cast<uint64_t>(bytes);
+}
+
+caf::expected<node_config> validate(node_config cfg) {
+  if (cfg.host.empty())
+    return invalid("host", "must not be empty");
+  if (!log::parse_level(cfg.log_level))
+    return invalid("log-level", "expected trace, debug, info, warn, error, "
+                                "critical or off, got '"
+                                  + cfg.log_level + "'");
+  if (cfg.metrics_port != 0 && cfg.metrics_port == cfg.port)
+    return invalid("metrics-port", "must differ from --port");
+  if (cfg.max_job_bytes == 0)
+    return invalid("max-job-bytes", "must be at least 1 byte");
+  if (cfg.max_job_bytes > 1024ull * 1024 * 1024)
+    return invalid("max-job-bytes", "must be at most 1GiB");
+  if (cfg.workers == 0 || cfg.workers > 1024)
+    return invalid("workers", "expected 1..1024, got "
+                                + std::to_string(cfg.workers));
+  if (cfg.queue_capacity == 0)
+    return invalid("queue-capacity", "must be at least 1");
+  if (cfg.default_timeout <= caf::timespan{0})
+    return invalid("default-timeout", "must be positive");
+  if (cfg.threads == 0 || cfg.threads > 256)
+    return invalid("threads", "expected 1..256, got "
+                                + std::to_string(cfg.threads));
+  if (cfg.scheduler != "sharing" && cfg.scheduler != "stealing")
+    return invalid("scheduler", "expected sharing or stealing, got '"
+                                  + cfg.scheduler + "'");
+  return cfg;
+}
+
+} // namespace troupe

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <caf/expected.hpp>
+#include <caf/timespan.hpp>
+
+namespace troupe {
+
+/// Everything `troupe node` can be told, with its defaults.
+struct node_config {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4710;
+  /// Empty = "<host>:<port>".
+  std::string name;
+  std::string log_level = "info";
+  /// 0 = no metrics endpoint.
+  uint16_t metrics_port = 0;
+  bool test_skills = false;
+  uint64_t max_job_bytes = 16 * 1024 * 1024;
+  /// Workers per skill unless the skill sets its own.
+  uint32_t workers = 4;
+  /// Queue capacity per skill unless the skill sets its own.
+  uint64_t queue_capacity = 10'000;
+  caf::timespan default_timeout = std::chrono::seconds(60);
+  /// CAF scheduler threads and policy ("sharing" or "stealing"). On two
+  /// cores one sharing thread measured fastest for troupe's message paths;
+  /// blocking skills run on their own threads regardless.
+  uint32_t threads = 1;
+  std::string scheduler = "sharing";
+};
+
+/// Checks ranges and names; the error names the option and what it expects.
+[[nodiscard]] caf::expected<node_config> validate(node_config cfg);
+
+/// Parses "250ms", "2s", "1.5s", "3m" or a bare number of milliseconds.
+[[nodiscard]] caf::expected<caf::timespan> parse_duration(const std::string& str);
+
+/// Parses "16MiB", "512KiB", "1GiB", "1000" (bytes); also KB/MB/GB as powers
+/// of 1000.
+[[nodiscard]] caf::expected<uint64_t> parse_bytes(const std::string& str);
+
+} // namespace troupe

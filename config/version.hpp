@@ -1,0 +1,8 @@
+#pragma once
+
+namespace troupe {
+
+/// troupe's version, reported by `troupe --version` and `troupe status`.
+inline constexpr const char* version = "0.1.0";
+
+} // namespace troupe

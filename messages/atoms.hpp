@@ -1,0 +1,20 @@
+#pragma once
+
+#include <caf/atom.hpp>
+
+// Every atom troupe puts in a message. Atom texts are at most 10 characters
+// (CAF 0.17) and must never change: they are part of the wire interface.
+namespace troupe::atom {
+
+using submit = caf::atom_constant<caf::atom("t_submit")>;
+using results = caf::atom_constant<caf::atom("t_results")>;
+using query = caf::atom_constant<caf::atom("t_query")>;
+using run = caf::atom_constant<caf::atom("t_run")>;
+using done = caf::atom_constant<caf::atom("t_done")>;
+using tick = caf::atom_constant<caf::atom("t_tick")>;
+using skills = caf::atom_constant<caf::atom("t_skills")>;
+using status = caf::atom_constant<caf::atom("t_status")>;
+using stop = caf::atom_constant<caf::atom("t_stop")>;
+using flush = caf::atom_constant<caf::atom("t_flush")>;
+
+} // namespace troupe::atom

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/meta/type_name.hpp>
+#include <caf/timespan.hpp>
+
+#include "messages/job_status.hpp"
+
+namespace troupe {
+
+/// Per-job options chosen by the client; zero values mean "node default".
+struct job_options {
+  /// Deadline for the job, measured from its arrival at the node.
+  caf::timespan timeout{0};
+  cache_mode cache = cache_mode::normal;
+  /// Higher runs first.
+  int32_t priority = 0;
+  /// Attempts including the first; 0 uses the skill's default.
+  uint32_t max_attempts = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_options& x) {
+  return f(caf::meta::type_name("job_options"), x.timeout, x.cache,
+           x.priority, x.max_attempts);
+}
+
+/// A unit of work: run `skill` on `input`. The id is chosen by whoever
+/// submits the job and comes back unchanged in its `job_result`; it only needs
+/// to be unique among that submitter's outstanding jobs.
+struct job {
+  uint64_t id = 0;
+  std::string skill;
+  std::string input;
+  job_options options;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job& x) {
+  return f(caf::meta::type_name("job"), x.id, x.skill, x.input, x.options);
+}
+
+/// The one terminal answer to a job.
+struct job_result {
+  uint64_t id = 0;
+  job_status status = job_status::internal;
+  /// The skill's output when `status == ok`.
+  std::string output;
+  /// What went wrong otherwise, phrased for a person to act on.
+  std::string error;
+  std::string skill;
+  /// The node that produced the result.
+  std::string node;
+  caf::timespan queue_time{0};
+  caf::timespan run_time{0};
+  bool cache_hit = false;
+  uint32_t attempts = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_result& x) {
+  return f(caf::meta::type_name("job_result"), x.id, x.status, x.output,
+           x.error, x.skill, x.node, x.queue_time, x.run_time, x.cache_hit,
+           x.attempts);
+}
+
+/// Builds a result that failed before running: no output, no timings.
+inline job_result make_failure(const job& j, job_status status,
+                               std::string error) {
+  job_result r;
+  r.id = j.id;
+  r.status = status;
+  r.error = std::move(error);
+  r.skill = j.skill;
+  return r;
+}
+
+} // namespace troupe

@@ -1,0 +1,59 @@
+#include "messages/job_status.hpp"
+
+#include <array>
+#include <cctype>
+
+namespace troupe {
+
+namespace {
+
+constexpr std::array<std::string_view, job_status_count> status_names{{
+  "OK",
+  "SKILL_ERROR",
+  "TIMEOUT",
+  "OVERLOADED",
+  "BREAKER_OPEN",
+  "UNKNOWN_SKILL",
+  "BAD_INPUT",
+  "NODE_LOST",
+  "CANCELLED",
+  "INTERNAL",
+}};
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size())
+    return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(a[i]))
+        != std::toupper(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+} // namespace
+
+std::string_view to_string(job_status x) noexcept {
+  auto i = static_cast<size_t>(x);
+  return i < status_names.size() ? status_names[i] : "INTERNAL";
+}
+
+std::optional<job_status> parse_job_status(std::string_view str) noexcept {
+  for (size_t i = 0; i < status_names.size(); ++i)
+    if (iequals(status_names[i], str))
+      return static_cast<job_status>(i);
+  return std::nullopt;
+}
+
+bool is_retryable(job_status x) noexcept {
+  switch (x) {
+    case job_status::timeout:
+    case job_status::overloaded:
+    case job_status::node_lost:
+    case job_status::internal:
+      return true;
+    default:
+      return false;
+  }
+}
+
+} // namespace troupe

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "messages/job_status.hpp"
+
+namespace troupe {
+
+/// A skill as a node offers it, with its pool's current load.
+struct skill_info {
+  std::string name;
+  std::string version;
+  std::string description;
+  bool blocking = false;
+  uint32_t workers = 0;
+  uint32_t busy = 0;
+  uint64_t queued = 0;
+  uint64_t queue_capacity = 0;
+  uint64_t in_flight = 0;
+  uint32_t worker_restarts = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, skill_info& x) {
+  return f(caf::meta::type_name("skill_info"), x.name, x.version,
+           x.description, x.blocking, x.workers, x.busy, x.queued,
+           x.queue_capacity, x.in_flight, x.worker_restarts);
+}
+
+/// Terminal results counted per skill and status since the node started.
+struct job_count {
+  std::string skill;
+  job_status status = job_status::ok;
+  uint64_t count = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_count& x) {
+  return f(caf::meta::type_name("job_count"), x.skill, x.status, x.count);
+}
+
+/// What `troupe status` shows about one node.
+struct node_status {
+  std::string name;
+  std::string address;
+  std::string version;
+  uint64_t uptime_ms = 0;
+  std::vector<skill_info> skills;
+  std::vector<job_count> counts;
+  uint64_t in_flight = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_status& x) {
+  return f(caf::meta::type_name("node_status"), x.name, x.address, x.version,
+           x.uptime_ms, x.skills, x.counts, x.in_flight);
+}
+
+/// All skills of a node, sorted by name.
+struct skill_list {
+  std::vector<skill_info> skills;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, skill_list& x) {
+  return f(caf::meta::type_name("skill_list"), x.skills);
+}
+
+} // namespace troupe

@@ -1,0 +1,285 @@
+#include "messages/wire_codec.hpp"
+
+#include <chrono>
+
+#include "messages/errors.hpp"
+#include "messages/troupe.pb.h"
+
+namespace troupe::wire_codec {
+
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+wire::Status to_wire(job_status x) {
+  // wire::Status is job_status shifted by one to keep 0 as "unspecified".
+  return static_cast<wire::Status>(static_cast<int>(x) + 1);
+}
+
+bool from_wire(int x, job_status& out) {
+  if (x < 1 || x > static_cast<int>(job_status_count))
+    return false;
+  out = static_cast<job_status>(x - 1);
+  return true;
+}
+
+wire::CacheMode to_wire(cache_mode x) {
+  switch (x) {
+    case cache_mode::bypass:
+      return wire::CACHE_BYPASS;
+    case cache_mode::refresh:
+      return wire::CACHE_REFRESH;
+    default:
+      return wire::CACHE_DEFAULT;
+  }
+}
+
+cache_mode from_wire(wire::CacheMode x) {
+  switch (x) {
+    case wire::CACHE_BYPASS:
+      return cache_mode::bypass;
+    case wire::CACHE_REFRESH:
+      return cache_mode::refresh;
+    default:
+      return cache_mode::normal;
+  }
+}
+
+void to_wire(const skill_info& x, wire::SkillInfo& out) {
+  out.set_name(x.name);
+  out.set_version(x.version);
+  out.set_description(x.description);
+  out.set_blocking(x.blocking);
+  out.set_workers(x.workers);
+  out.set_busy(x.busy);
+  out.set_queued(x.queued);
+  out.set_queue_capacity(x.queue_capacity);
+  out.set_in_flight(x.in_flight);
+  out.set_worker_restarts(x.worker_restarts);
+}
+
+skill_info from_wire(const wire::SkillInfo& x) {
+  skill_info out;
+  out.name = x.name();
+  out.version = x.version();
+  out.description = x.description();
+  out.blocking = x.blocking();
+  out.workers = x.workers();
+  out.busy = x.busy();
+  out.queued = x.queued();
+  out.queue_capacity = x.queue_capacity();
+  out.in_flight = x.in_flight();
+  out.worker_restarts = x.worker_restarts();
+  return out;
+}
+
+caf::error malformed(const char* what) {
+  return caf::make_error(error_code::malformed_message, std::string{what});
+}
+
+caf::error version_mismatch(uint32_t got) {
+  return caf::make_error(error_code::protocol_mismatch,
+                         "client speaks protocol version " + std::to_string(got)
+                           + ", this node speaks "
+                           + std::to_string(protocol_version));
+}
+
+std::string serialize(const google::protobuf::MessageLite& msg) {
+  std::string out;
+  msg.SerializeToString(&out);
+  return out;
+}
+
+} // namespace
+
+std::string encode_submit(const std::vector<job>& jobs) {
+  wire::SubmitBatch batch;
+  batch.set_protocol_version(protocol_version);
+  batch.mutable_jobs()->Reserve(static_cast<int>(jobs.size()));
+  for (auto& j : jobs) {
+    auto* pj = batch.add_jobs();
+    pj->set_id(j.id);
+    pj->set_skill(j.skill);
+    pj->set_input(j.input);
+    auto* po = pj->mutable_options();
+    po->set_timeout_ms(
+      static_cast<uint64_t>(duration_cast<milliseconds>(j.options.timeout).count()));
+    po->set_cache(to_wire(j.options.cache));
+    po->set_priority(j.options.priority);
+    po->set_max_attempts(j.options.max_attempts);
+  }
+  return serialize(batch);
+}
+
+caf::expected<std::vector<job>> decode_submit(const std::string& bytes) {
+  wire::SubmitBatch batch;
+  if (!batch.ParseFromString(bytes))
+    return malformed("submit batch is not a valid troupe.wire.SubmitBatch");
+  if (batch.protocol_version() != protocol_version)
+    return version_mismatch(batch.protocol_version());
+  std::vector<job> out;
+  out.reserve(static_cast<size_t>(batch.jobs_size()));
+  for (auto& pj : *batch.mutable_jobs()) {
+    job j;
+    j.id = pj.id();
+    j.skill = std::move(*pj.mutable_skill());
+    j.input = std::move(*pj.mutable_input());
+    const auto& po = pj.options();
+    j.options.timeout = std::chrono::duration_cast<caf::timespan>(
+      milliseconds{static_cast<int64_t>(po.timeout_ms())});
+    j.options.cache = from_wire(po.cache());
+    j.options.priority = po.priority();
+    j.options.max_attempts = po.max_attempts();
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+std::string encode_results(const std::vector<job_result>& results) {
+  wire::ResultBatch batch;
+  batch.mutable_results()->Reserve(static_cast<int>(results.size()));
+  for (auto& r : results) {
+    auto* pr = batch.add_results();
+    pr->set_id(r.id);
+    pr->set_status(to_wire(r.status));
+    pr->set_output(r.output);
+    pr->set_error(r.error);
+    pr->set_node(r.node);
+    pr->set_queue_us(static_cast<uint64_t>(
+      duration_cast<microseconds>(r.queue_time).count()));
+    pr->set_run_us(
+      static_cast<uint64_t>(duration_cast<microseconds>(r.run_time).count()));
+    pr->set_cache_hit(r.cache_hit);
+    pr->set_attempts(r.attempts);
+    pr->set_skill(r.skill);
+  }
+  return serialize(batch);
+}
+
+caf::expected<std::vector<job_result>>
+decode_results(const std::string& bytes) {
+  wire::ResultBatch batch;
+  if (!batch.ParseFromString(bytes))
+    return malformed("result batch is not a valid troupe.wire.ResultBatch");
+  std::vector<job_result> out;
+  out.reserve(static_cast<size_t>(batch.results_size()));
+  for (auto& pr : *batch.mutable_results()) {
+    job_result r;
+    r.id = pr.id();
+    if (!from_wire(pr.status(), r.status))
+      return malformed("job result without a valid status");
+    r.output = std::move(*pr.mutable_output());
+    r.error = std::move(*pr.mutable_error());
+    r.node = std::move(*pr.mutable_node());
+    r.queue_time = std::chrono::duration_cast<caf::timespan>(
+      microseconds{static_cast<int64_t>(pr.queue_us())});
+    r.run_time = std::chrono::duration_cast<caf::timespan>(
+      microseconds{static_cast<int64_t>(pr.run_us())});
+    r.cache_hit = pr.cache_hit();
+    r.attempts = pr.attempts();
+    r.skill = std::move(*pr.mutable_skill());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string encode_query(query_kind kind) {
+  wire::ClientRequest req;
+  req.set_protocol_version(protocol_version);
+  if (kind == query_kind::list_skills)
+    req.mutable_list_skills();
+  else
+    req.mutable_get_status();
+  return serialize(req);
+}
+
+caf::expected<query_kind> decode_query(const std::string& bytes) {
+  wire::ClientRequest req;
+  if (!req.ParseFromString(bytes))
+    return malformed("request is not a valid troupe.wire.ClientRequest");
+  if (req.protocol_version() != protocol_version)
+    return version_mismatch(req.protocol_version());
+  switch (req.kind_case()) {
+    case wire::ClientRequest::kListSkills:
+      return query_kind::list_skills;
+    case wire::ClientRequest::kGetStatus:
+      return query_kind::get_status;
+    default:
+      return malformed("request names no known query");
+  }
+}
+
+std::string encode_response(const skill_list& x) {
+  wire::ClientResponse resp;
+  auto* list = resp.mutable_skills();
+  for (auto& s : x.skills)
+    to_wire(s, *list->add_skills());
+  return serialize(resp);
+}
+
+std::string encode_response(const node_status& x) {
+  wire::ClientResponse resp;
+  auto* st = resp.mutable_status();
+  st->set_name(x.name);
+  st->set_address(x.address);
+  st->set_version(x.version);
+  st->set_uptime_ms(x.uptime_ms);
+  st->set_in_flight(x.in_flight);
+  for (auto& s : x.skills)
+    to_wire(s, *st->add_skills());
+  for (auto& c : x.counts) {
+    auto* pc = st->add_counts();
+    pc->set_skill(c.skill);
+    pc->set_status(to_wire(c.status));
+    pc->set_count(c.count);
+  }
+  return serialize(resp);
+}
+
+std::string encode_error_response(const std::string& message) {
+  wire::ClientResponse resp;
+  resp.mutable_error()->set_message(message);
+  return serialize(resp);
+}
+
+caf::expected<response> decode_response(const std::string& bytes) {
+  wire::ClientResponse resp;
+  if (!resp.ParseFromString(bytes))
+    return malformed("response is not a valid troupe.wire.ClientResponse");
+  switch (resp.kind_case()) {
+    case wire::ClientResponse::kSkills: {
+      skill_list out;
+      for (auto& s : resp.skills().skills())
+        out.skills.push_back(from_wire(s));
+      return response{std::move(out)};
+    }
+    case wire::ClientResponse::kStatus: {
+      const auto& st = resp.status();
+      node_status out;
+      out.name = st.name();
+      out.address = st.address();
+      out.version = st.version();
+      out.uptime_ms = st.uptime_ms();
+      out.in_flight = st.in_flight();
+      for (auto& s : st.skills())
+        out.skills.push_back(from_wire(s));
+      for (auto& pc : st.counts()) {
+        job_count c;
+        c.skill = pc.skill();
+        if (!from_wire(pc.status(), c.status))
+          return malformed("job count without a valid status");
+        c.count = pc.count();
+        out.counts.push_back(std::move(c));
+      }
+      return response{std::move(out)};
+    }
+    case wire::ClientResponse::kError:
+      return caf::make_error(error_code::rejected, resp.error().message());
+    default:
+      return malformed("response carries nothing");
+  }
+}
+
+} // namespace troupe::wire_codec

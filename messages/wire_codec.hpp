@@ -1,0 +1,52 @@
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "messages/job.hpp"
+#include "messages/node_status.hpp"
+
+// Converts between troupe's in-process structs and the protobuf wire schema
+// (messages/troupe.proto). Only bytes cross this header, so generated
+// protobuf classes never leak into the rest of the code.
+namespace troupe::wire_codec {
+
+/// Protocol version this build speaks; a node refuses other versions.
+inline constexpr uint32_t protocol_version = 1;
+
+/// Serializes jobs as a `SubmitBatch`.
+std::string encode_submit(const std::vector<job>& jobs);
+
+/// Parses a `SubmitBatch`; malformed bytes or another protocol version give
+/// `error_code::malformed_message` / `protocol_mismatch`.
+[[nodiscard]] caf::expected<std::vector<job>>
+decode_submit(const std::string& bytes);
+
+/// Serializes results as a `ResultBatch`.
+std::string encode_results(const std::vector<job_result>& results);
+
+/// Parses a `ResultBatch`; results with an unspecified status are rejected.
+[[nodiscard]] caf::expected<std::vector<job_result>>
+decode_results(const std::string& bytes);
+
+/// The control requests a client can make.
+enum class query_kind { list_skills, get_status };
+
+std::string encode_query(query_kind kind);
+
+[[nodiscard]] caf::expected<query_kind> decode_query(const std::string& bytes);
+
+/// Serializes a `ClientResponse` carrying a skill list, a status or an error.
+std::string encode_response(const skill_list& x);
+std::string encode_response(const node_status& x);
+std::string encode_error_response(const std::string& message);
+
+/// A decoded `ClientResponse`; an error response becomes a `caf::error`.
+using response = std::variant<skill_list, node_status>;
+
+[[nodiscard]] caf::expected<response> decode_response(const std::string& bytes);
+
+} // namespace troupe::wire_codec

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include "messages/job.hpp"
+#include "node/client.hpp"
+
+// The `troupe` command line: one file per subcommand, this header for what
+// they share. Exit codes are part of the contract users and scripts rely on.
+namespace troupe::cli {
+
+enum exit_code : int {
+  exit_ok = 0,
+  exit_job_failed = 1,
+  exit_usage = 2,
+  exit_unreachable = 3,
+  exit_timeout = 4,
+};
+
+/// A parsed subcommand, ready to run; returns the process exit code.
+using command_runner = std::function<int()>;
+
+/// Each registers its subcommand on `app` and returns it with its runner.
+std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app);
+std::pair<CLI::App*, command_runner> add_submit_command(CLI::App& app);
+std::pair<CLI::App*, command_runner> add_skills_command(CLI::App& app);
+std::pair<CLI::App*, command_runner> add_status_command(CLI::App& app);
+std::pair<CLI::App*, command_runner> add_bench_command(CLI::App& app);
+
+/// Parses argv and runs the chosen subcommand.
+int run(int argc, char** argv);
+
+/// A node address, "HOST:PORT" (default 127.0.0.1:4710).
+struct endpoint {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4710;
+};
+
+[[nodiscard]] caf::expected<endpoint> parse_endpoint(const std::string& str);
+
+/// Adds the shared `--node H:P` option.
+void add_node_option(CLI::App& sub, std::string& target);
+
+/// Prints `troupe: <message>` to stderr and returns `code`.
+int fail(int code, const std::string& message);
+
+/// Connects to the node named by `--node`; on failure prints the reason
+/// and sets `exit` to 2 (bad address) or 3 (unreachable).
+caf::expected<client> connect(caf::actor_system& sys, const std::string& node,
+                              int& exit);
+
+/// The whole result record as one JSON object.
+std::string to_json(const job_result& r);
+
+/// The exit code for a job's terminal status.
+int exit_code_for(job_status st);
+
+} // namespace troupe::cli

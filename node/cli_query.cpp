@@ -1,0 +1,160 @@
+#include "node/cli.hpp"
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "messages/errors.hpp"
+#include "messages/json.hpp"
+#include "node/system_config.hpp"
+
+namespace troupe::cli {
+
+namespace {
+
+constexpr auto query_timeout = std::chrono::seconds(10);
+
+struct query_options {
+  std::string node;
+  bool json = false;
+};
+
+std::string skill_json(const skill_info& s) {
+  std::string out = "{\"name\":";
+  append_json_string(out, s.name);
+  out += ",\"version\":";
+  append_json_string(out, s.version);
+  out += ",\"description\":";
+  append_json_string(out, s.description);
+  out += ",\"blocking\":";
+  out += s.blocking ? "true" : "false";
+  out += ",\"workers\":" + std::to_string(s.workers)
+         + ",\"busy\":" + std::to_string(s.busy)
+         + ",\"queued\":" + std::to_string(s.queued)
+         + ",\"queue_capacity\":" + std::to_string(s.queue_capacity)
+         + ",\"in_flight\":" + std::to_string(s.in_flight)
+         + ",\"worker_restarts\":" + std::to_string(s.worker_restarts) + "}";
+  return out;
+}
+
+int query_error(const caf::error& err) {
+  auto code = err.category() == caf::atom("troupe")
+                  && static_cast<error_code>(err.code()) == error_code::timeout
+                ? exit_timeout
+                : exit_unreachable;
+  return fail(code, message_of(err));
+}
+
+int run_skills(query_options& opts) {
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  int exit = exit_ok;
+  auto c = connect(sys, opts.node, exit);
+  if (!c)
+    return exit;
+  auto list = c->skills(query_timeout);
+  if (!list)
+    return query_error(list.error());
+  if (opts.json) {
+    std::string out = "[";
+    for (size_t i = 0; i < list->skills.size(); ++i)
+      out += (i > 0 ? "," : "") + skill_json(list->skills[i]);
+    std::cout << out << "]" << std::endl;
+    return exit_ok;
+  }
+  std::printf("%-12s %-8s %-9s %s\n", "SKILL", "WORKERS", "KIND",
+              "DESCRIPTION");
+  for (auto& s : list->skills)
+    std::printf("%-12s %-8u %-9s %s\n", s.name.c_str(), s.workers,
+                s.blocking ? "blocking" : "async", s.description.c_str());
+  return exit_ok;
+}
+
+int run_status(query_options& opts) {
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  int exit = exit_ok;
+  auto c = connect(sys, opts.node, exit);
+  if (!c)
+    return exit;
+  auto st = c->status(query_timeout);
+  if (!st)
+    return query_error(st.error());
+  // status -> total over all skills, for the summary line
+  std::map<std::string, uint64_t> totals;
+  for (auto& jc : st->counts)
+    totals[std::string{to_string(jc.status)}] += jc.count;
+  if (opts.json) {
+    std::string out = "{\"name\":";
+    append_json_string(out, st->name);
+    out += ",\"address\":";
+    append_json_string(out, st->address);
+    out += ",\"version\":";
+    append_json_string(out, st->version);
+    out += ",\"uptime_ms\":" + std::to_string(st->uptime_ms);
+    out += ",\"in_flight\":" + std::to_string(st->in_flight);
+    out += ",\"skills\":[";
+    for (size_t i = 0; i < st->skills.size(); ++i)
+      out += (i > 0 ? "," : "") + skill_json(st->skills[i]);
+    out += "],\"jobs\":{";
+    bool first = true;
+    for (auto& [status, n] : totals) {
+      out += first ? "" : ",";
+      first = false;
+      append_json_string(out, status);
+      out += ":" + std::to_string(n);
+    }
+    out += "},\"jobs_by_skill\":[";
+    for (size_t i = 0; i < st->counts.size(); ++i) {
+      auto& jc = st->counts[i];
+      out += i > 0 ? ",{\"skill\":" : "{\"skill\":";
+      append_json_string(out, jc.skill);
+      out += ",\"status\":";
+      append_json_string(out, to_string(jc.status));
+      out += ",\"count\":" + std::to_string(jc.count) + "}";
+    }
+    std::cout << out << "]}" << std::endl;
+    return exit_ok;
+  }
+  std::printf("node      %s (%s)\nversion   %s\nuptime    %.1f s\n"
+              "in flight %llu\n\n",
+              st->name.c_str(), st->address.c_str(), st->version.c_str(),
+              static_cast<double>(st->uptime_ms) / 1000.0,
+              static_cast<unsigned long long>(st->in_flight));
+  std::printf("%-12s %8s %6s %8s %10s %9s\n", "SKILL", "WORKERS", "BUSY",
+              "QUEUED", "CAPACITY", "RESTARTS");
+  for (auto& s : st->skills)
+    std::printf("%-12s %8u %6u %8llu %10llu %9u\n", s.name.c_str(), s.workers,
+                s.busy, static_cast<unsigned long long>(s.queued),
+                static_cast<unsigned long long>(s.queue_capacity),
+                s.worker_restarts);
+  std::printf("\njobs:");
+  if (totals.empty())
+    std::printf(" none yet");
+  for (auto& [status, n] : totals)
+    std::printf(" %s=%llu", status.c_str(), static_cast<unsigned long long>(n));
+  std::printf("\n");
+  return exit_ok;
+}
+
+} // namespace
+
+std::pair<CLI::App*, command_runner> add_skills_command(CLI::App& app) {
+  auto opts = std::make_shared<query_options>();
+  auto* sub = app.add_subcommand("skills", "list the skills a node offers");
+  add_node_option(*sub, opts->node);
+  sub->add_flag("--json", opts->json, "print JSON");
+  return {sub, [opts] { return run_skills(*opts); }};
+}
+
+std::pair<CLI::App*, command_runner> add_status_command(CLI::App& app) {
+  auto opts = std::make_shared<query_options>();
+  auto* sub = app.add_subcommand("status",
+                                 "show a node's skills, load and job counts");
+  add_node_option(*sub, opts->node);
+  sub->add_flag("--json", opts->json, "print JSON");
+  return {sub, [opts] { return run_status(*opts); }};
+}
+
+} // namespace troupe::cli

@@ -1,0 +1,104 @@
+#include "node/cli.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+#include "config/node_config.hpp"
+#include "messages/errors.hpp"
+#include "node/system_config.hpp"
+
+#include <unistd.h>
+
+namespace troupe::cli {
+
+namespace {
+
+struct submit_options {
+  std::string node;
+  std::string skill;
+  std::string input;
+  std::string input_file;
+  std::string timeout;
+  bool no_cache = false;
+  bool json = false;
+};
+
+caf::expected<std::string> read_input_file(const std::string& path) {
+  std::ostringstream buf;
+  if (path == "-") {
+    buf << std::cin.rdbuf();
+    return buf.str();
+  }
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return caf::make_error(error_code::invalid_config,
+                           "--input-file: cannot read '" + path + "'");
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+int run_submit(submit_options& opts) {
+  job j;
+  j.skill = opts.skill;
+  if (!opts.input_file.empty()) {
+    auto data = read_input_file(opts.input_file);
+    if (!data)
+      return fail(exit_usage, message_of(data.error()));
+    j.input = std::move(*data);
+  } else {
+    j.input = opts.input;
+  }
+  if (!opts.timeout.empty()) {
+    auto t = parse_duration(opts.timeout);
+    if (!t || *t <= caf::timespan{0})
+      return fail(exit_usage, "--timeout: expected a positive duration such "
+                              "as 500ms or 10s, got '"
+                                + opts.timeout + "'");
+    j.options.timeout = *t;
+  }
+  if (opts.no_cache)
+    j.options.cache = cache_mode::bypass;
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  int exit = exit_ok;
+  auto c = connect(sys, opts.node, exit);
+  if (!c)
+    return exit;
+  auto r = c->submit(std::move(j));
+  if (opts.json) {
+    std::cout << to_json(r) << std::endl;
+  } else if (r.status == job_status::ok) {
+    std::cout.write(r.output.data(),
+                    static_cast<std::streamsize>(r.output.size()));
+    if (isatty(STDOUT_FILENO) && (r.output.empty() || r.output.back() != '\n'))
+      std::cout << '\n';
+    std::cout.flush();
+  }
+  if (r.status != job_status::ok && !opts.json)
+    std::cerr << "troupe: " << to_string(r.status) << ": " << r.error
+              << std::endl;
+  return exit_code_for(r.status);
+}
+
+} // namespace
+
+std::pair<CLI::App*, command_runner> add_submit_command(CLI::App& app) {
+  auto opts = std::make_shared<submit_options>();
+  auto* sub = app.add_subcommand("submit", "run one job on a node");
+  add_node_option(*sub, opts->node);
+  sub->add_option("--skill", opts->skill, "skill to run")->required();
+  auto* in = sub->add_option("--input", opts->input, "job input text");
+  auto* file = sub->add_option("--input-file", opts->input_file,
+                               "read the job input from a file (- = stdin)");
+  in->excludes(file);
+  sub->add_option("--timeout", opts->timeout,
+                  "deadline for the job, e.g. 500ms or 10s");
+  sub->add_flag("--no-cache", opts->no_cache, "bypass the result cache");
+  sub->add_flag("--json", opts->json, "print the whole result record as JSON");
+  return {sub, [opts] { return run_submit(*opts); }};
+}
+
+} // namespace troupe::cli

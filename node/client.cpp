@@ -1,0 +1,218 @@
+#include "node/client.hpp"
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "messages/errors.hpp"
+#include "messages/wire_codec.hpp"
+
+namespace troupe {
+
+namespace {
+
+// Jobs per submit message: large enough to amortize per-message cost, small
+// enough that the first results come back quickly.
+constexpr size_t max_batch = 128;
+
+} // namespace
+
+caf::expected<client> client::connect(caf::actor_system& sys,
+                                      const std::string& host, uint16_t port) {
+  auto address = host + ":" + std::to_string(port);
+  auto gw = sys.middleman().remote_actor<gateway_actor>(host, port);
+  if (!gw) {
+    if (gw.error() == caf::sec::unexpected_actor_messaging_interface)
+      return caf::make_error(error_code::protocol_mismatch,
+                             "the service at " + address
+                               + " is not a compatible troupe node");
+    return caf::make_error(error_code::node_unreachable,
+                           "cannot reach node " + address);
+  }
+  return client{sys, std::move(*gw), std::move(address)};
+}
+
+caf::expected<std::string> client::query(const std::string& request,
+                                         caf::timespan timeout) {
+  caf::scoped_actor self{*sys_};
+  caf::expected<std::string> out{std::string{}};
+  self->request(gateway_, timeout, atom::query::value, request)
+    .receive([&](std::string& resp) { out = std::move(resp); },
+             [&](caf::error& err) {
+               if (err == caf::sec::request_timeout)
+                 out = caf::make_error(error_code::timeout,
+                                       "node " + address_
+                                         + " did not answer in time");
+               else
+                 out = caf::make_error(error_code::node_unreachable,
+                                       "cannot reach node " + address_ + ": "
+                                         + describe(err));
+             });
+  return out;
+}
+
+caf::expected<skill_list> client::skills(caf::timespan timeout) {
+  auto resp = query(wire_codec::encode_query(wire_codec::query_kind::list_skills),
+                    timeout);
+  if (!resp)
+    return resp.error();
+  auto decoded = wire_codec::decode_response(*resp);
+  if (!decoded)
+    return decoded.error();
+  if (auto* x = std::get_if<skill_list>(&*decoded))
+    return std::move(*x);
+  return caf::make_error(error_code::malformed_message,
+                         std::string{"node answered with something else"});
+}
+
+caf::expected<node_status> client::status(caf::timespan timeout) {
+  auto resp = query(wire_codec::encode_query(wire_codec::query_kind::get_status),
+                    timeout);
+  if (!resp)
+    return resp.error();
+  auto decoded = wire_codec::decode_response(*resp);
+  if (!decoded)
+    return decoded.error();
+  if (auto* x = std::get_if<node_status>(&*decoded))
+    return std::move(*x);
+  return caf::make_error(error_code::malformed_message,
+                         std::string{"node answered with something else"});
+}
+
+void client::run(std::vector<job> jobs, size_t concurrency,
+                 const result_handler& on_result,
+                 caf::timespan default_timeout, caf::timespan grace) {
+  using clock = std::chrono::steady_clock;
+  concurrency = std::max<size_t>(concurrency, 1);
+  caf::scoped_actor self{*sys_};
+  self->monitor(gateway_);
+  auto sink = caf::actor_cast<client_sink_actor>(self.ptr());
+  struct flight {
+    clock::time_point deadline;
+    clock::time_point sent;
+  };
+  // index -> every job in flight
+  std::unordered_map<uint64_t, flight> in_flight;
+  std::multimap<clock::time_point, uint64_t> by_deadline;
+  size_t next = 0;
+  auto answer = [&](uint64_t index, job_result r) {
+    auto i = in_flight.find(index);
+    if (i == in_flight.end())
+      return; // duplicate or unknown: each job is answered once
+    auto range = by_deadline.equal_range(i->second.deadline);
+    for (auto k = range.first; k != range.second; ++k)
+      if (k->second == index) {
+        by_deadline.erase(k);
+        break;
+      }
+    auto latency = std::chrono::duration_cast<caf::timespan>(clock::now()
+                                                             - i->second.sent);
+    in_flight.erase(i);
+    r.id = index;
+    on_result(std::move(r), latency);
+  };
+  auto fail_job = [&](uint64_t index, job_status st, std::string why) {
+    job_result r;
+    r.status = st;
+    r.error = std::move(why);
+    r.skill = jobs[index].skill;
+    answer(index, std::move(r));
+  };
+  auto refill = [&] {
+    std::vector<job> batch;
+    auto now = clock::now();
+    while (next < jobs.size() && in_flight.size() < concurrency) {
+      if (batch.size() == max_batch) {
+        self->send(gateway_, atom::submit::value,
+                   wire_codec::encode_submit(batch), sink);
+        batch.clear();
+      }
+      auto& j = jobs[next];
+      j.id = next;
+      auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
+                                                          : default_timeout;
+      auto deadline = now
+                      + std::chrono::duration_cast<clock::duration>(timeout
+                                                                    + grace);
+      in_flight.emplace(next, flight{deadline, now});
+      by_deadline.emplace(deadline, next);
+      batch.push_back(std::move(j));
+      ++next;
+    }
+    if (!batch.empty())
+      self->send(gateway_, atom::submit::value,
+                 wire_codec::encode_submit(batch), sink);
+  };
+  bool node_lost = false;
+  std::string lost_reason;
+  refill();
+  while (!in_flight.empty()) {
+    auto wait = std::chrono::duration_cast<caf::timespan>(
+      by_deadline.begin()->first - clock::now());
+    if (wait < caf::timespan{0})
+      wait = caf::timespan{0};
+    self->receive(
+      [&](atom::results, const std::string& bytes) {
+        auto results = wire_codec::decode_results(bytes);
+        if (!results)
+          return;
+        for (auto& r : *results) {
+          if (r.id == 0 && r.status == job_status::bad_input
+              && in_flight.count(0) == 0) {
+            // The node refused a whole batch: fail everything in flight.
+            std::vector<uint64_t> all;
+            for (auto& kv : in_flight)
+              all.push_back(kv.first);
+            for (auto index : all)
+              fail_job(index, job_status::bad_input, r.error);
+            continue;
+          }
+          answer(r.id, std::move(r));
+        }
+      },
+      [&](caf::down_msg& dm) {
+        node_lost = true;
+        lost_reason = describe(dm.reason);
+      },
+      caf::after(wait) >> [] {
+        // deadline check below
+      });
+    if (node_lost) {
+      std::vector<uint64_t> all;
+      for (auto& kv : in_flight)
+        all.push_back(kv.first);
+      for (auto index : all)
+        fail_job(index, job_status::node_lost,
+                 "lost the connection to node " + address_);
+      while (next < jobs.size()) {
+        in_flight.emplace(next, flight{clock::now(), clock::now()});
+        fail_job(next, job_status::node_lost,
+                 "lost the connection to node " + address_);
+        ++next;
+      }
+      return;
+    }
+    auto now = clock::now();
+    while (!by_deadline.empty() && by_deadline.begin()->first <= now)
+      fail_job(by_deadline.begin()->second, job_status::timeout,
+               "no answer from node " + address_ + " before the deadline");
+    refill();
+  }
+}
+
+job_result client::submit(job j, caf::timespan default_timeout) {
+  job_result out;
+  std::vector<job> jobs;
+  jobs.push_back(std::move(j));
+  run(
+    std::move(jobs), 1,
+    [&](job_result&& r, caf::timespan) { out = std::move(r); },
+      default_timeout);
+  out.id = 0;
+  return out;
+}
+
+} // namespace troupe

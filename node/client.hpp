@@ -1,0 +1,66 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include "messages/interfaces.hpp"
+
+namespace troupe {
+
+/// A connection to a node's gateway from another process, speaking the
+/// protobuf schema over CAF's middleman. Used by the `troupe` CLI, by tests
+/// and by any C++ program that wants to submit jobs remotely. Not
+/// thread-safe: use one client per thread.
+class client {
+public:
+  /// Connects to the gateway at host:port; an absent node gives
+  /// `error_code::node_unreachable` ("cannot reach node HOST:PORT").
+  [[nodiscard]] static caf::expected<client>
+  connect(caf::actor_system& sys, const std::string& host, uint16_t port);
+
+  [[nodiscard]] caf::expected<skill_list> skills(caf::timespan timeout);
+
+  [[nodiscard]] caf::expected<node_status> status(caf::timespan timeout);
+
+  /// Called once per job with its terminal result and the time from
+  /// sending the job to receiving its result.
+  using result_handler = std::function<void(job_result&&, caf::timespan)>;
+
+  /// Submits `jobs` keeping at most `concurrency` in flight and calls
+  /// `on_result` exactly once per job. A job whose result has not arrived
+  /// `grace` after its own timeout (or the node default) ends TIMEOUT; if the
+  /// node goes away, the remaining jobs end NODE_LOST. Job ids are replaced
+  /// by their index in `jobs`.
+  void run(std::vector<job> jobs, size_t concurrency,
+           const result_handler& on_result,
+           caf::timespan default_timeout = std::chrono::seconds(60),
+           caf::timespan grace = std::chrono::seconds(5));
+
+  /// Runs one job and returns its result.
+  job_result submit(job j, caf::timespan default_timeout
+                           = std::chrono::seconds(60));
+
+  const std::string& address() const {
+    return address_;
+  }
+
+private:
+  client(caf::actor_system& sys, gateway_actor gw, std::string address)
+    : sys_(&sys), gateway_(std::move(gw)), address_(std::move(address)) {
+  }
+
+  caf::expected<std::string> query(const std::string& request,
+                                   caf::timespan timeout);
+
+  caf::actor_system* sys_;
+  gateway_actor gateway_;
+  std::string address_;
+};
+
+} // namespace troupe

@@ -1,0 +1,34 @@
+#include "node/node_metrics.hpp"
+
+#include <exception>
+
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+
+#include "messages/errors.hpp"
+
+namespace troupe {
+
+node_metrics::node_metrics()
+  : registry_(std::make_shared<prometheus::Registry>()),
+    jobs_(std::make_shared<job_metrics>(*registry_)) {
+  // nop
+}
+
+node_metrics::~node_metrics() = default;
+
+caf::error node_metrics::expose(const std::string& host, uint16_t port) {
+  // The exposer throws when it cannot bind; keep exceptions at this edge.
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(host + ":"
+                                                     + std::to_string(port));
+  } catch (const std::exception& e) {
+    return caf::make_error(error_code::port_in_use,
+                           "cannot serve metrics on " + host + ":"
+                             + std::to_string(port) + ": " + e.what());
+  }
+  exposer_->RegisterCollectable(registry_);
+  return caf::none;
+}
+
+} // namespace troupe

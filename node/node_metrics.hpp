@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/error.hpp>
+
+#include "actors/job_metrics.hpp"
+
+namespace prometheus {
+class Exposer;
+class Registry;
+} // namespace prometheus
+
+namespace troupe {
+
+/// A node's prometheus registry, the job metrics registered in it, and the
+/// optional pull exposer. Owned by the node; actors get the families they
+/// update at spawn.
+class node_metrics {
+public:
+  node_metrics();
+  ~node_metrics();
+
+  /// Serves /metrics on host:port; fails with port_in_use when it cannot bind.
+  [[nodiscard]] caf::error expose(const std::string& host, uint16_t port);
+
+  prometheus::Registry& registry() {
+    return *registry_;
+  }
+
+  const job_metrics_ptr& jobs() const {
+    return jobs_;
+  }
+
+private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  job_metrics_ptr jobs_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+} // namespace troupe

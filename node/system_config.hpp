@@ -1,0 +1,26 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/actor_system_config.hpp>
+
+namespace troupe {
+
+/// An actor_system_config for any process that talks to troupe: registers
+/// troupe's message types and error category, loads the middleman, and keeps
+/// CAF's own console output off. It never parses the command line (troupe's
+/// CLI does that), so nothing in argv can silently reconfigure CAF.
+class system_config : public caf::actor_system_config {
+public:
+  system_config();
+
+  /// Sets the scheduler policy ("sharing" or "stealing") and thread count.
+  void scheduler(const std::string& policy, uint32_t threads);
+};
+
+/// Adds troupe's message types and error category to an application's own
+/// config (what `system_config` does, for embedding apps).
+void add_troupe_types(caf::actor_system_config& cfg);
+
+} // namespace troupe
