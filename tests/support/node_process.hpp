@@ -1,0 +1,66 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace troupe::test {
+
+/// What a finished command printed and how it exited.
+struct command_result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs the `troupe` binary with `args` (no shell), feeding `input` on stdin,
+/// and kills it if it runs longer than `limit`.
+command_result
+run_troupe(const std::vector<std::string>& args, const std::string& input = {},
+           std::chrono::seconds limit = std::chrono::seconds(60));
+
+/// A real `troupe node` process on 127.0.0.1 with an OS-chosen port. The
+/// constructor waits (bounded) until the node listens; the destructor stops
+/// it by PID: SIGTERM, then SIGKILL if it has not exited after 5 s.
+class node_process {
+ public:
+  explicit node_process(std::vector<std::string> extra_args = {});
+  ~node_process();
+
+  node_process(const node_process&) = delete;
+  node_process& operator=(const node_process&) = delete;
+
+  /// True once the node wrote its port file.
+  bool ready() const { return port_ != 0; }
+
+  uint16_t port() const { return port_; }
+
+  pid_t pid() const { return pid_; }
+
+  /// "127.0.0.1:<port>", for --node.
+  std::string address() const;
+
+  /// Runs `troupe <args...> --node <address>`.
+  command_result cli(std::vector<std::string> args,
+                     const std::string& input = {}) const;
+
+  /// Sends `sig` and waits (bounded) for the process to exit; returns its
+  /// exit status as from waitpid, or -1 if it did not exit in time.
+  int stop(int sig, std::chrono::seconds limit = std::chrono::seconds(10));
+
+  /// What the node wrote to stderr (its log) so far.
+  std::string log() const;
+
+ private:
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  std::string dir_;
+};
+
+/// The troupe binary under test.
+std::string troupe_binary();
+
+} // namespace troupe::test
