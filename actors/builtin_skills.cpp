@@ -1,5 +1,8 @@
 #include "actors/builtin_skills.hpp"
 
+#include "actors/sha256.hpp"
+#include "messages/json.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <chrono>
@@ -7,9 +10,6 @@
 #include <optional>
 #include <random>
 #include <thread>
-
-#include "actors/sha256.hpp"
-#include "messages/json.hpp"
 
 namespace troupe {
 
@@ -49,7 +49,9 @@ skill_output sleep_for(const std::string& skill, const std::string& input) {
 skill_output wordcount(const std::string& input) {
   std::map<std::string_view, uint64_t> counts;
   size_t i = 0;
-  auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)); };
+  auto is_space = [](char c) {
+    return std::isspace(static_cast<unsigned char>(c));
+  };
   while (i < input.size()) {
     while (i < input.size() && is_space(input[i]))
       ++i;
@@ -87,8 +89,8 @@ skill_output flaky(const std::string& input) {
   std::uniform_real_distribution<double> dist{0.0, 1.0};
   if (dist(rng) < p)
     return skill_output::failure(job_status::skill_error,
-                                 "flaky failed (failure probability "
-                                   + input + ")");
+                                 "flaky failed (failure probability " + input
+                                   + ")");
   return skill_output::success("ok");
 }
 
@@ -98,8 +100,10 @@ caf::error add_builtin_skills(skill_catalog& catalog) {
   skill_definition echo;
   echo.name = "echo";
   echo.description = "returns its input unchanged";
-  echo.blocking = false;
-  echo.fn = [](const std::string& in) { return skill_output::success(in); };
+  echo.mode = skill_mode::in_pool;
+  echo.fn = [](const std::string& in) {
+    return skill_output::success(in);
+  };
   if (auto err = catalog.add(std::move(echo)))
     return err;
   skill_definition sha;
@@ -113,7 +117,9 @@ caf::error add_builtin_skills(skill_catalog& catalog) {
   skill_definition sleep;
   sleep.name = "sleep";
   sleep.description = "blocks its worker for <input> milliseconds";
-  sleep.fn = [](const std::string& in) { return sleep_for("sleep", in); };
+  sleep.fn = [](const std::string& in) {
+    return sleep_for("sleep", in);
+  };
   if (auto err = catalog.add(std::move(sleep)))
     return err;
   skill_definition wc;
@@ -128,7 +134,7 @@ caf::error add_test_skills(skill_catalog& catalog) {
   skill_definition fail;
   fail.name = "fail";
   fail.description = "always fails with SKILL_ERROR, the input as message";
-  fail.blocking = false;
+  fail.mode = skill_mode::in_pool;
   fail.max_attempts = 1;
   fail.fn = [](const std::string& in) {
     return skill_output::failure(job_status::skill_error, in);
@@ -138,7 +144,7 @@ caf::error add_test_skills(skill_catalog& catalog) {
   skill_definition fl;
   fl.name = "flaky";
   fl.description = "fails with probability <input> (0..1)";
-  fl.blocking = false;
+  fl.mode = skill_mode::in_pool;
   fl.max_attempts = 1;
   fl.fn = flaky;
   if (auto err = catalog.add(std::move(fl)))
@@ -146,7 +152,9 @@ caf::error add_test_skills(skill_catalog& catalog) {
   skill_definition slow;
   slow.name = "slow";
   slow.description = "answers after <input> milliseconds (a slow call)";
-  slow.fn = [](const std::string& in) { return sleep_for("slow", in); };
+  slow.fn = [](const std::string& in) {
+    return sleep_for("slow", in);
+  };
   if (auto err = catalog.add(std::move(slow)))
     return err;
   skill_definition crash;
@@ -154,7 +162,9 @@ caf::error add_test_skills(skill_catalog& catalog) {
   crash.description = "its worker dies abruptly mid-job";
   crash.idempotent = false;
   crash.max_attempts = 1;
-  crash.fn = [](const std::string&) -> skill_output { throw worker_crash{}; };
+  crash.fn = [](const std::string&) -> skill_output {
+    throw worker_crash{};
+  };
   return catalog.add(std::move(crash));
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <caf/error.hpp>
-
 #include "actors/skill.hpp"
+
+#include <caf/error.hpp>
 
 namespace troupe {
 

@@ -1,11 +1,11 @@
 #include "actors/gateway.hpp"
 
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
-
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
 #include "messages/wire_codec.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
 
 namespace troupe {
 
@@ -86,15 +86,17 @@ void flush(gateway_ptr self) {
 } // namespace
 
 gateway_actor::behavior_type
-gateway(gateway_actor::stateful_pointer<gateway_state> self,
-        gateway_config cfg, router_actor router) {
+gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
+        router_actor router) {
   self->state.cfg = std::move(cfg);
   self->state.router = std::move(router);
   // Remote peers may send anything; never print or crash on it.
   self->set_default_handler(caf::drop);
   return {
     [self](atom::submit, const std::string& bytes,
-           const client_sink_actor& client) { on_submit(self, bytes, client); },
+           const client_sink_actor& client) {
+      on_submit(self, bytes, client);
+    },
     [self](job_result& r) {
       // Only this node's router and pools may deliver results.
       auto sender = self->current_sender();
@@ -102,7 +104,9 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self,
         return;
       on_result(self, r);
     },
-    [self](atom::flush) { flush(self); },
+    [self](atom::flush) {
+      flush(self);
+    },
     [self](atom::query, const std::string& bytes) -> caf::result<std::string> {
       auto q = wire_codec::decode_query(bytes);
       if (!q)

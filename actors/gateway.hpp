@@ -1,12 +1,12 @@
 #pragma once
 
+#include "actors/job_metrics.hpp"
+#include "messages/interfaces.hpp"
+
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include "actors/job_metrics.hpp"
-#include "messages/interfaces.hpp"
 
 namespace troupe {
 
@@ -49,7 +49,7 @@ struct gateway_state {
 /// goes out after everything already in the mailbox, so batching adds no
 /// delay when traffic is light.
 gateway_actor::behavior_type
-gateway(gateway_actor::stateful_pointer<gateway_state> self,
-        gateway_config cfg, router_actor router);
+gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
+        router_actor router);
 
 } // namespace troupe

@@ -1,11 +1,11 @@
 #include "actors/job_metrics.hpp"
 
-#include <chrono>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <chrono>
 
 namespace troupe {
 
@@ -31,14 +31,14 @@ void job_metrics::skill_counters::record(job_status st,
 }
 
 job_metrics::job_metrics(prometheus::Registry& registry)
-  : jobs_(&prometheus::BuildCounter()
-             .Name("troupe_jobs_total")
-             .Help("Jobs that reached a terminal status, by skill and status")
-             .Register(registry)),
-    duration_(&prometheus::BuildHistogram()
-                 .Name("troupe_job_duration_seconds")
-                 .Help("Time from a job's arrival at the node to its result")
-                 .Register(registry)) {
+    : jobs_(&prometheus::BuildCounter()
+               .Name("troupe_jobs_total")
+               .Help("Jobs that reached a terminal status, by skill and status")
+               .Register(registry)),
+      duration_(&prometheus::BuildHistogram()
+                   .Name("troupe_job_duration_seconds")
+                   .Help("Time from a job's arrival at the node to its result")
+                   .Register(registry)) {
   // nop
 }
 
@@ -56,7 +56,8 @@ void job_metrics::record(const std::string& skill, job_status st,
                          caf::timespan total) {
   auto status = std::string{to_string(st)};
   jobs_->Add({{"skill", skill}, {"status", status}}).Increment();
-  duration_->Add({{"skill", skill}}, duration_buckets()).Observe(seconds(total));
+  duration_->Add({{"skill", skill}}, duration_buckets())
+    .Observe(seconds(total));
 }
 
 std::vector<job_count> job_metrics::counts() const {

@@ -1,14 +1,14 @@
 #pragma once
 
+#include "messages/job_status.hpp"
+#include "messages/node_status.hpp"
+
+#include <caf/timespan.hpp>
+
 #include <array>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <caf/timespan.hpp>
-
-#include "messages/job_status.hpp"
-#include "messages/node_status.hpp"
 
 namespace prometheus {
 class Registry;
@@ -25,7 +25,7 @@ namespace troupe {
 /// result records it here, so these counters are also the source of the job
 /// counts in `troupe status`. Thread-safe.
 class job_metrics {
-public:
+ public:
   /// Counters of one skill, resolved once so the hot path does no label
   /// lookups.
   struct skill_counters {
@@ -47,7 +47,7 @@ public:
   /// Nonzero counts per skill and status.
   std::vector<job_count> counts() const;
 
-private:
+ private:
   prometheus::Family<prometheus::Counter>* jobs_;
   prometheus::Family<prometheus::Histogram>* duration_;
 };

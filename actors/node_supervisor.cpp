@@ -1,11 +1,11 @@
 #include "actors/node_supervisor.hpp"
 
-#include <caf/event_based_actor.hpp>
-#include <caf/exit_reason.hpp>
-
 #include "config/logging.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
 
 namespace troupe {
 

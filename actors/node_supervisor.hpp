@@ -1,12 +1,12 @@
 #pragma once
 
+#include <caf/actor.hpp>
+#include <caf/behavior.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
 #include <string>
 #include <vector>
-
-#include <caf/actor.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/behavior.hpp>
-#include <caf/stateful_actor.hpp>
 
 namespace troupe {
 

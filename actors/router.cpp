@@ -1,14 +1,14 @@
 #include "actors/router.hpp"
 
-#include <algorithm>
-#include <memory>
-#include <vector>
+#include "config/logging.hpp"
+#include "config/version.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "config/logging.hpp"
-#include "config/version.hpp"
+#include <algorithm>
+#include <memory>
+#include <vector>
 
 namespace troupe {
 
@@ -33,19 +33,23 @@ void gather_skills(router_ptr self, Done done) {
   auto add = [g](skill_info info) {
     g->infos.push_back(std::move(info));
     if (--g->pending == 0) {
-      std::sort(g->infos.begin(), g->infos.end(),
-                [](auto& a, auto& b) { return a.name < b.name; });
+      std::sort(g->infos.begin(), g->infos.end(), [](auto& a, auto& b) {
+        return a.name < b.name;
+      });
       g->done(std::move(g->infos));
     }
   };
   for (auto& [name, pool] : pools) {
     self->request(pool, self->state.cfg.status_timeout, atom::status::value)
-      .then([add](skill_info& info) { add(std::move(info)); },
-            [add, name = name](caf::error&) {
-              skill_info info;
-              info.name = name;
-              add(std::move(info));
-            });
+      .then(
+        [add](skill_info& info) {
+          add(std::move(info));
+        },
+        [add, name = name](caf::error&) {
+          skill_info info;
+          info.name = name;
+          add(std::move(info));
+        });
   }
 }
 
@@ -53,9 +57,13 @@ job_result reject(router_ptr self, const job& j, job_status st,
                   std::string why) {
   auto r = make_failure(j, st, std::move(why));
   r.node = self->state.cfg.node_name;
-  if (self->state.cfg.metrics)
-    self->state.cfg.metrics->record(j.skill.empty() ? "-" : j.skill, st,
+  if (self->state.cfg.metrics) {
+    // Only skills this node offers become label values: a client sending
+    // random skill names must not grow the metrics without bound.
+    auto known = self->state.pools.count(j.skill) > 0;
+    self->state.cfg.metrics->record(known ? j.skill : "-", st,
                                     caf::timespan{0});
+  }
   return r;
 }
 
@@ -79,18 +87,17 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
     [self](job& j, result_sink_actor& sink) {
       auto& st = self->state;
       if (j.input.size() > st.cfg.max_job_bytes) {
-        self->send(sink, reject(self, j, job_status::bad_input,
-                                "input of " + std::to_string(j.input.size())
-                                  + " bytes exceeds max-job-bytes ("
-                                  + std::to_string(st.cfg.max_job_bytes)
-                                  + ")"));
+        self->send(sink,
+                   reject(self, j, job_status::bad_input,
+                          "input of " + std::to_string(j.input.size())
+                            + " bytes exceeds max-job-bytes ("
+                            + std::to_string(st.cfg.max_job_bytes) + ")"));
         return;
       }
       auto i = st.pools.find(j.skill);
       if (i == st.pools.end()) {
-        auto why = j.skill.empty()
-                     ? std::string{"job names no skill"}
-                     : "unknown skill '" + j.skill + "'";
+        auto why = j.skill.empty() ? std::string{"job names no skill"}
+                                   : "unknown skill '" + j.skill + "'";
         self->send(sink, reject(self, j,
                                 j.skill.empty() ? job_status::bad_input
                                                 : job_status::unknown_skill,

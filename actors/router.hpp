@@ -1,12 +1,12 @@
 #pragma once
 
+#include "actors/job_metrics.hpp"
+#include "messages/interfaces.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
-
-#include "actors/job_metrics.hpp"
-#include "messages/interfaces.hpp"
 
 namespace troupe {
 

@@ -27,9 +27,9 @@ constexpr uint32_t rotr(uint32_t x, int n) noexcept {
 } // namespace
 
 sha256::sha256() noexcept
-  : state_{{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f,
-            0x9b05688c, 0x1f83d9ab, 0x5be0cd19}},
-    buffer_{} {
+    : state_{{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f,
+              0x9b05688c, 0x1f83d9ab, 0x5be0cd19}},
+      buffer_{} {
   // nop
 }
 

@@ -9,7 +9,7 @@ namespace troupe {
 
 /// SHA-256 (FIPS 180-4), incremental. Plain logic, no actor involved.
 class sha256 {
-public:
+ public:
   sha256() noexcept;
 
   void update(std::string_view data) noexcept;
@@ -20,7 +20,7 @@ public:
   /// Lower-case hex digest of `data`.
   static std::string hex_digest(std::string_view data);
 
-private:
+ private:
   void compress(const uint8_t* block) noexcept;
 
   std::array<uint32_t, 8> state_;

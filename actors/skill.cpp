@@ -3,6 +3,7 @@
 #include "messages/errors.hpp"
 
 #include <cctype>
+#include <chrono>
 
 namespace troupe {
 
@@ -29,6 +30,24 @@ caf::error skill_catalog::add(skill_definition def) {
     return caf::make_error(error_code::invalid_config,
                            "skill '" + name + "' is registered twice");
   return caf::none;
+}
+
+job_result run_skill(const skill_definition& skill, const std::string& input) {
+  job_result r;
+  auto start = std::chrono::steady_clock::now();
+  try {
+    auto out = skill.fn(input);
+    r.status = out.status;
+    if (out.status == job_status::ok)
+      r.output = std::move(out.data);
+    else
+      r.error = std::move(out.data);
+  } catch (const std::exception& e) {
+    r.status = job_status::skill_error;
+    r.error = "skill '" + skill.name + "' threw: " + e.what();
+  }
+  r.run_time = std::chrono::steady_clock::now() - start;
+  return r;
 }
 
 std::shared_ptr<const skill_definition>

@@ -1,15 +1,16 @@
 #pragma once
 
+#include "messages/job.hpp"
+#include "messages/job_status.hpp"
+
+#include <caf/error.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <caf/error.hpp>
-
-#include "messages/job_status.hpp"
 
 namespace troupe {
 
@@ -37,15 +38,27 @@ using skill_function = std::function<skill_output(const std::string& input)>;
 /// pool answers the job and replaces the worker.
 struct worker_crash {};
 
+/// Where a native skill's code runs.
+enum class skill_mode : uint8_t {
+  /// Inside the pool actor: no hand-off at all, the fastest path. Only for
+  /// short code that never blocks; one pool runs one such job at a time.
+  in_pool,
+  /// In worker actors on the actor scheduler: non-blocking code that should
+  /// spread over several scheduler threads.
+  scheduled,
+  /// In worker actors with a thread each: code that may sleep, wait on I/O
+  /// or compute for a while without stalling anything else.
+  blocking,
+};
+
 /// A named unit of work and how the node runs it.
 struct skill_definition {
   std::string name;
   std::string version = "1";
   std::string description;
-  /// Blocking skills (anything that may sleep, wait on I/O or burn CPU for a
-  /// while) run on dedicated threads; non-blocking ones run on the actor
-  /// scheduler, which is faster but must never be stalled.
-  bool blocking = true;
+  /// Blocking unless the skill's author knows better: a blocking skill on
+  /// the scheduler would stall the node.
+  skill_mode mode = skill_mode::blocking;
   /// Workers in the pool; 0 = the node default.
   uint32_t workers = 0;
   /// Bounded queue capacity; 0 = the node default.
@@ -58,10 +71,15 @@ struct skill_definition {
   skill_function fn;
 };
 
+/// Runs `skill` on `input` in the calling thread and times it. A
+/// `std::exception` becomes SKILL_ERROR; a `worker_crash` propagates so the
+/// caller can treat it as the death of the worker.
+job_result run_skill(const skill_definition& skill, const std::string& input);
+
 /// The skills a node offers, by name. Built before the node starts; not
 /// thread-safe to modify afterwards.
 class skill_catalog {
-public:
+ public:
   /// Adds a skill; fails on an empty or duplicate name or a missing function.
   [[nodiscard]] caf::error add(skill_definition def);
 
@@ -75,7 +93,7 @@ public:
     return skills_.size();
   }
 
-private:
+ private:
   std::map<std::string, std::shared_ptr<const skill_definition>> skills_;
 };
 

@@ -1,32 +1,8 @@
 #include "actors/worker.hpp"
 
-#include <chrono>
-
 #include "config/logging.hpp"
 
 namespace troupe {
-
-namespace {
-
-job_result run_skill(const skill_definition& skill, const std::string& input) {
-  job_result r;
-  auto start = std::chrono::steady_clock::now();
-  try {
-    auto out = skill.fn(input);
-    r.status = out.status;
-    if (out.status == job_status::ok)
-      r.output = std::move(out.data);
-    else
-      r.error = std::move(out.data);
-  } catch (const std::exception& e) {
-    r.status = job_status::skill_error;
-    r.error = "skill '" + skill.name + "' threw: " + e.what();
-  }
-  r.run_time = std::chrono::steady_clock::now() - start;
-  return r;
-}
-
-} // namespace
 
 worker_actor::behavior_type
 worker(worker_actor::stateful_pointer<worker_state> self,
@@ -35,25 +11,26 @@ worker(worker_actor::stateful_pointer<worker_state> self,
   self->state.skill = std::move(skill);
   // A crashing skill ends this worker with a readable reason instead of
   // CAF's stderr print; the pool turns the down message into a job result.
-  self->set_exception_handler(
-    [](caf::scheduled_actor*, std::exception_ptr& ptr) -> caf::error {
-      try {
-        std::rethrow_exception(ptr);
-      } catch (const worker_crash&) {
-        return caf::make_error(caf::sec::runtime_error,
-                               std::string{"worker crashed"});
-      } catch (const std::exception& e) {
-        return caf::make_error(caf::sec::runtime_error,
-                               std::string{"worker crashed: "} + e.what());
-      } catch (...) {
-        return caf::make_error(caf::sec::runtime_error,
-                               std::string{"worker crashed: unknown exception"});
-      }
-    });
+  self->set_exception_handler([](caf::scheduled_actor*,
+                                 std::exception_ptr& ptr) -> caf::error {
+    try {
+      std::rethrow_exception(ptr);
+    } catch (const worker_crash&) {
+      return caf::make_error(caf::sec::runtime_error,
+                             std::string{"worker crashed"});
+    } catch (const std::exception& e) {
+      return caf::make_error(caf::sec::runtime_error,
+                             std::string{"worker crashed: "} + e.what());
+    } catch (...) {
+      return caf::make_error(caf::sec::runtime_error,
+                             std::string{"worker crashed: unknown exception"});
+    }
+  });
   return {
     [self](atom::run, uint64_t ticket, const std::string& input) {
       auto result = run_skill(*self->state.skill, input);
-      self->send(self->state.pool, atom::done::value, ticket, std::move(result));
+      self->send(self->state.pool, atom::done::value, ticket,
+                 std::move(result));
     },
   };
 }

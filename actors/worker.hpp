@@ -1,9 +1,9 @@
 #pragma once
 
-#include <memory>
-
 #include "actors/skill.hpp"
 #include "messages/interfaces.hpp"
+
+#include <memory>
 
 namespace troupe {
 

@@ -1,13 +1,13 @@
 #include "actors/worker_pool.hpp"
 
-#include <algorithm>
+#include "actors/worker.hpp"
+#include "config/logging.hpp"
+#include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include "actors/worker.hpp"
-#include "config/logging.hpp"
-#include "messages/errors.hpp"
+#include <algorithm>
 
 namespace troupe {
 
@@ -28,7 +28,7 @@ void spawn_worker(pool_ptr self) {
   worker_actor w;
   // Linked so that workers end with their pool; monitored so that a crash
   // becomes a down message with the job still identifiable.
-  if (st.skill->blocking)
+  if (st.skill->mode == skill_mode::blocking)
     w = self->spawn<caf::detached + caf::linked + caf::monitored>(worker, me,
                                                                   st.skill);
   else
@@ -78,19 +78,58 @@ void schedule_tick(pool_ptr self, worker_pool_state::time_point when) {
   self->delayed_send(self, delay, atom::tick::value);
 }
 
-// Hands queued jobs to idle workers.
-void dispatch(pool_ptr self) {
+void on_crashed_attempt(pool_ptr self, uint64_t ticket,
+                        const std::string& reason);
+
+// Takes the next live job off the queue, skipping tickets of jobs that
+// timed out while queued; null when none is left.
+std::pair<const uint64_t, pending_job>* pop_queued(pool_ptr self) {
   auto& st = self->state;
-  while (!st.idle.empty() && !st.queue.empty()) {
+  while (!st.queue.empty()) {
     auto ticket = st.queue.front();
     st.queue.pop_front();
     auto i = st.jobs.find(ticket);
-    if (i == st.jobs.end())
-      continue; // timed out while queued
-    --st.queued;
+    if (i != st.jobs.end()) {
+      --st.queued;
+      return &*i;
+    }
+  }
+  return nullptr;
+}
+
+// Runs queued jobs of a non-blocking skill right here: such skills are
+// short by contract, and skipping the hand-off to a worker actor and back
+// saves two messages per job.
+void run_inline(pool_ptr self) {
+  auto& st = self->state;
+  while (auto* next = pop_queued(self)) {
+    auto& [ticket, pj] = *next;
+    pj.started = self->clock().now();
+    ++pj.attempts;
+    try {
+      auto r = run_skill(*st.skill, pj.j.input);
+      finish(self, ticket, std::move(r));
+    } catch (const worker_crash&) {
+      ++st.restarts;
+      on_crashed_attempt(self, ticket, "worker crashed");
+    }
+  }
+}
+
+// Hands queued jobs to idle workers.
+void dispatch(pool_ptr self) {
+  auto& st = self->state;
+  if (st.skill->mode == skill_mode::in_pool) {
+    run_inline(self);
+    return;
+  }
+  while (!st.idle.empty()) {
+    auto* next = pop_queued(self);
+    if (next == nullptr)
+      break;
+    auto& [ticket, pj] = *next;
     auto w = std::move(st.idle.back());
     st.idle.pop_back();
-    auto& pj = i->second;
     pj.worker = w.address();
     pj.started = self->clock().now();
     ++pj.attempts;
@@ -187,29 +226,35 @@ void on_worker_down(pool_ptr self, const caf::down_msg& dm) {
   spawn_worker(self);
   if (ticket != 0) {
     --st.running;
-    auto j = st.jobs.find(ticket);
-    if (j != st.jobs.end()) {
-      auto& pj = j->second;
-      pj.worker = caf::actor_addr{};
-      auto max_attempts = pj.j.options.max_attempts > 0
-                            ? std::min(pj.j.options.max_attempts,
-                                       st.skill->max_attempts)
-                            : st.skill->max_attempts;
-      if (st.skill->idempotent && pj.attempts < max_attempts) {
-        st.queue.push_front(ticket);
-        ++st.queued;
-      } else {
-        fail(self, ticket, job_status::skill_error,
-             "the worker running skill '" + st.skill->name
-               + "' crashed mid-job (" + reason + "); attempts: "
-               + std::to_string(pj.attempts)
-               + (st.skill->idempotent ? ""
-                                       : ", not retried: skill is not "
-                                         "idempotent"));
-      }
-    }
+    on_crashed_attempt(self, ticket, reason);
   }
   dispatch(self);
+}
+
+// The attempt running `ticket` died with its worker: requeue the job at the
+// front if its skill is idempotent and attempts remain, else fail it.
+void on_crashed_attempt(pool_ptr self, uint64_t ticket,
+                        const std::string& reason) {
+  auto& st = self->state;
+  auto j = st.jobs.find(ticket);
+  if (j == st.jobs.end())
+    return;
+  auto& pj = j->second;
+  pj.worker = caf::actor_addr{};
+  auto max_attempts = pj.j.options.max_attempts > 0 ? std::min(
+                        pj.j.options.max_attempts, st.skill->max_attempts)
+                                                    : st.skill->max_attempts;
+  if (st.skill->idempotent && pj.attempts < max_attempts) {
+    st.queue.push_front(ticket);
+    ++st.queued;
+  } else {
+    fail(self, ticket, job_status::skill_error,
+         "the worker running skill '" + st.skill->name + "' crashed mid-job ("
+           + reason + "); attempts: " + std::to_string(pj.attempts)
+           + (st.skill->idempotent ? ""
+                                   : ", not retried: skill is not "
+                                     "idempotent"));
+  }
 }
 
 } // namespace
@@ -225,11 +270,15 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
     st.counters = st.cfg.metrics->for_skill(st.skill->name);
     st.has_metrics = true;
   }
-  st.workers.reserve(st.cfg.workers);
-  for (uint32_t i = 0; i < std::max(st.cfg.workers, 1u); ++i)
-    spawn_worker(self);
-  self->set_down_handler(
-    [self](const caf::down_msg& dm) { on_worker_down(self, dm); });
+  // In-pool skills need no worker actors (see run_inline).
+  if (st.skill->mode != skill_mode::in_pool) {
+    st.workers.reserve(st.cfg.workers);
+    for (uint32_t i = 0; i < std::max(st.cfg.workers, 1u); ++i)
+      spawn_worker(self);
+  }
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    on_worker_down(self, dm);
+  });
   // Worker deaths arrive as down messages; any other exit stops the pool
   // (and, through the links, its workers).
   self->set_exit_handler([self](caf::exit_msg& em) {
@@ -252,12 +301,15 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
         return;
       }
       auto now = self->clock().now();
-      auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
-                                                          : st.cfg.default_timeout;
+      auto timeout = j.options.timeout > caf::timespan{0}
+                       ? j.options.timeout
+                       : st.cfg.default_timeout;
+      timeout = std::min(timeout, max_job_timeout);
       auto ticket = st.next_ticket++;
       auto deadline = now + timeout;
-      st.jobs.emplace(ticket, pending_job{std::move(j), std::move(sink), now,
-                                          deadline, {}, 0, {}});
+      st.jobs.emplace(
+        ticket,
+        pending_job{std::move(j), std::move(sink), now, deadline, {}, 0, {}});
       st.queue.push_back(ticket);
       ++st.queued;
       st.deadlines.push({deadline, ticket});
@@ -274,15 +326,20 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
       finish(self, ticket, std::move(r));
       dispatch(self);
     },
-    [self](atom::tick) { on_tick(self); },
+    [self](atom::tick) {
+      on_tick(self);
+    },
     [self](atom::status) {
       auto& st = self->state;
       skill_info info;
       info.name = st.skill->name;
       info.version = st.skill->version;
       info.description = st.skill->description;
-      info.blocking = st.skill->blocking;
-      info.workers = static_cast<uint32_t>(st.workers.size());
+      info.blocking = st.skill->mode == skill_mode::blocking;
+      // An in-pool skill's pool is its own single worker.
+      info.workers = st.skill->mode != skill_mode::in_pool
+                       ? static_cast<uint32_t>(st.workers.size())
+                       : 1;
       info.busy = st.running;
       info.queued = st.queued;
       info.queue_capacity = st.cfg.queue_capacity;

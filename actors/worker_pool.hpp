@@ -1,5 +1,11 @@
 #pragma once
 
+#include "actors/job_metrics.hpp"
+#include "actors/skill.hpp"
+#include "messages/interfaces.hpp"
+
+#include <caf/actor_clock.hpp>
+
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -7,12 +13,6 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
-
-#include <caf/actor_clock.hpp>
-
-#include "actors/job_metrics.hpp"
-#include "actors/skill.hpp"
-#include "messages/interfaces.hpp"
 
 namespace troupe {
 

@@ -1,10 +1,10 @@
 #include "config/logging.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+
 #include <map>
 #include <memory>
 #include <mutex>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
 
 namespace troupe::log {
 
@@ -42,9 +42,9 @@ spdlog::logger& get(std::string_view subsystem) {
 
 std::optional<spdlog::level::level_enum> parse_level(std::string_view str) {
   static const std::map<std::string_view, spdlog::level::level_enum> levels{
-    {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
-    {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
-    {"warning", spdlog::level::warn}, {"error", spdlog::level::err},
+    {"trace", spdlog::level::trace},       {"debug", spdlog::level::debug},
+    {"info", spdlog::level::info},         {"warn", spdlog::level::warn},
+    {"warning", spdlog::level::warn},      {"error", spdlog::level::err},
     {"critical", spdlog::level::critical}, {"off", spdlog::level::off},
   };
   auto i = levels.find(str);

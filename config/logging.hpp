@@ -1,10 +1,10 @@
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <spdlog/spdlog.h>
 
 // The log facade: one named spdlog logger per subsystem, all writing to
 // stderr (stdout belongs to command output). Message paths log at debug or

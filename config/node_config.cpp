@@ -1,11 +1,11 @@
 #include "config/node_config.hpp"
 
+#include "config/logging.hpp"
+#include "messages/errors.hpp"
+
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-
-#include "config/logging.hpp"
-#include "messages/errors.hpp"
 
 namespace troupe {
 
@@ -58,8 +58,8 @@ caf::expected<caf::timespan> parse_duration(const std::string& str) {
     ns_per_unit = 3600e9;
   else
     return caf::make_error(error_code::invalid_config,
-                           "'" + str + "' has an unknown duration unit '"
-                             + unit + "' (use ms, s, m or h)");
+                           "'" + str + "' has an unknown duration unit '" + unit
+                             + "' (use ms, s, m or h)");
   auto ns = num * ns_per_unit;
   if (ns > 1e18)
     return caf::make_error(error_code::invalid_config,
@@ -113,18 +113,18 @@ caf::expected<node_config> validate(node_config cfg) {
   if (cfg.max_job_bytes > 1024ull * 1024 * 1024)
     return invalid("max-job-bytes", "must be at most 1GiB");
   if (cfg.workers == 0 || cfg.workers > 1024)
-    return invalid("workers", "expected 1..1024, got "
-                                + std::to_string(cfg.workers));
+    return invalid("workers",
+                   "expected 1..1024, got " + std::to_string(cfg.workers));
   if (cfg.queue_capacity == 0)
     return invalid("queue-capacity", "must be at least 1");
   if (cfg.default_timeout <= caf::timespan{0})
     return invalid("default-timeout", "must be positive");
   if (cfg.threads == 0 || cfg.threads > 256)
-    return invalid("threads", "expected 1..256, got "
-                                + std::to_string(cfg.threads));
+    return invalid("threads",
+                   "expected 1..256, got " + std::to_string(cfg.threads));
   if (cfg.scheduler != "sharing" && cfg.scheduler != "stealing")
-    return invalid("scheduler", "expected sharing or stealing, got '"
-                                  + cfg.scheduler + "'");
+    return invalid("scheduler",
+                   "expected sharing or stealing, got '" + cfg.scheduler + "'");
   return cfg;
 }
 

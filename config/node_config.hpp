@@ -1,11 +1,11 @@
 #pragma once
 
+#include <caf/expected.hpp>
+#include <caf/timespan.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <string>
-
-#include <caf/expected.hpp>
-#include <caf/timespan.hpp>
 
 namespace troupe {
 
@@ -36,7 +36,8 @@ struct node_config {
 [[nodiscard]] caf::expected<node_config> validate(node_config cfg);
 
 /// Parses "250ms", "2s", "1.5s", "3m" or a bare number of milliseconds.
-[[nodiscard]] caf::expected<caf::timespan> parse_duration(const std::string& str);
+[[nodiscard]] caf::expected<caf::timespan>
+parse_duration(const std::string& str);
 
 /// Parses "16MiB", "512KiB", "1GiB", "1000" (bytes); also KB/MB/GB as powers
 /// of 1000.

@@ -1,15 +1,15 @@
 #pragma once
 
-#include <cstdint>
-#include <string>
+#include "messages/atoms.hpp"
+#include "messages/job.hpp"
+#include "messages/node_status.hpp"
 
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "messages/atoms.hpp"
-#include "messages/job.hpp"
-#include "messages/node_status.hpp"
+#include <cstdint>
+#include <string>
 
 // The typed actor handles every folder uses. In-process handles carry plain
 // structs; the two remote handles (gateway, client sink) carry protobuf bytes
@@ -36,10 +36,10 @@ using worker_pool_actor = caf::typed_actor<
   caf::replies_to<atom::status>::with<skill_info>>;
 
 /// A node's entry point for in-process clients: validates and dispatches.
-using router_actor = caf::typed_actor<
-  caf::reacts_to<job, result_sink_actor>,
-  caf::replies_to<atom::skills>::with<skill_list>,
-  caf::replies_to<atom::status>::with<node_status>>;
+using router_actor
+  = caf::typed_actor<caf::reacts_to<job, result_sink_actor>,
+                     caf::replies_to<atom::skills>::with<skill_list>,
+                     caf::replies_to<atom::status>::with<node_status>>;
 
 /// Remote clients receive serialized `troupe.wire.ResultBatch` messages.
 using client_sink_actor

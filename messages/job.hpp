@@ -1,14 +1,20 @@
 #pragma once
 
-#include <cstdint>
-#include <string>
+#include "messages/job_status.hpp"
 
 #include <caf/meta/type_name.hpp>
 #include <caf/timespan.hpp>
 
-#include "messages/job_status.hpp"
+#include <chrono>
+#include <cstdint>
+#include <string>
 
 namespace troupe {
+
+/// The longest deadline a job may ask for; longer requests are clamped so
+/// that deadlines (arrival + timeout) never overflow the clock.
+inline constexpr caf::timespan max_job_timeout
+  = std::chrono::duration_cast<caf::timespan>(std::chrono::hours(24 * 365));
 
 /// Per-job options chosen by the client; zero values mean "node default".
 struct job_options {
@@ -23,8 +29,8 @@ struct job_options {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_options& x) {
-  return f(caf::meta::type_name("job_options"), x.timeout, x.cache,
-           x.priority, x.max_attempts);
+  return f(caf::meta::type_name("job_options"), x.timeout, x.cache, x.priority,
+           x.max_attempts);
 }
 
 /// A unit of work: run `skill` on `input`. The id is chosen by whoever

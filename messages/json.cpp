@@ -18,6 +18,13 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
     return 0;
   if (i + len > s.size())
     return 0;
+  // The second byte's range excludes overlong forms (E0, F0), UTF-16
+  // surrogates (ED) and code points above U+10FFFF (F4), which strict JSON
+  // parsers reject.
+  auto c1 = static_cast<unsigned char>(s[i + 1]);
+  if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)
+      || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+    return 0;
   for (size_t k = 1; k < len; ++k)
     if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80)
       return 0;

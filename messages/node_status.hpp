@@ -1,13 +1,13 @@
 #pragma once
 
+#include "messages/job_status.hpp"
+
+#include <caf/meta/type_name.hpp>
+
 #include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <caf/meta/type_name.hpp>
-
-#include "messages/job_status.hpp"
 
 namespace troupe {
 
@@ -27,9 +27,9 @@ struct skill_info {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skill_info& x) {
-  return f(caf::meta::type_name("skill_info"), x.name, x.version,
-           x.description, x.blocking, x.workers, x.busy, x.queued,
-           x.queue_capacity, x.in_flight, x.worker_restarts);
+  return f(caf::meta::type_name("skill_info"), x.name, x.version, x.description,
+           x.blocking, x.workers, x.busy, x.queued, x.queue_capacity,
+           x.in_flight, x.worker_restarts);
 }
 
 /// Terminal results counted per skill and status since the node started.

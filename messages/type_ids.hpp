@@ -1,28 +1,28 @@
 #pragma once
 
-#include <caf/type_id.hpp>
-
 #include "messages/interfaces.hpp"
 #include "messages/job.hpp"
 #include "messages/node_status.hpp"
+
+#include <caf/type_id.hpp>
 
 // The one type-ID block for every type troupe puts in a message. Register it
 // in every process that talks to troupe with
 // `cfg.add_message_types<caf::id_block::troupe>()`.
 CAF_BEGIN_TYPE_ID_BLOCK(troupe, caf::first_custom_type_id)
 
-  CAF_ADD_TYPE_ID(troupe, (troupe::job_options))
-  CAF_ADD_TYPE_ID(troupe, (troupe::job))
-  CAF_ADD_TYPE_ID(troupe, (troupe::job_result))
-  CAF_ADD_TYPE_ID(troupe, (troupe::skill_info))
-  CAF_ADD_TYPE_ID(troupe, (troupe::job_count))
-  CAF_ADD_TYPE_ID(troupe, (troupe::node_status))
-  CAF_ADD_TYPE_ID(troupe, (troupe::skill_list))
-  CAF_ADD_TYPE_ID(troupe, (troupe::result_sink_actor))
-  CAF_ADD_TYPE_ID(troupe, (troupe::worker_actor))
-  CAF_ADD_TYPE_ID(troupe, (troupe::worker_pool_actor))
-  CAF_ADD_TYPE_ID(troupe, (troupe::router_actor))
-  CAF_ADD_TYPE_ID(troupe, (troupe::client_sink_actor))
-  CAF_ADD_TYPE_ID(troupe, (troupe::gateway_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::job_options))
+CAF_ADD_TYPE_ID(troupe, (troupe::job))
+CAF_ADD_TYPE_ID(troupe, (troupe::job_result))
+CAF_ADD_TYPE_ID(troupe, (troupe::skill_info))
+CAF_ADD_TYPE_ID(troupe, (troupe::job_count))
+CAF_ADD_TYPE_ID(troupe, (troupe::node_status))
+CAF_ADD_TYPE_ID(troupe, (troupe::skill_list))
+CAF_ADD_TYPE_ID(troupe, (troupe::result_sink_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::worker_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::worker_pool_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::router_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::client_sink_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::gateway_actor))
 
 CAF_END_TYPE_ID_BLOCK(troupe)

@@ -1,9 +1,9 @@
 #include "messages/wire_codec.hpp"
 
-#include <chrono>
-
 #include "messages/errors.hpp"
 #include "messages/troupe.pb.h"
+
+#include <chrono>
 
 namespace troupe::wire_codec {
 
@@ -86,6 +86,28 @@ caf::error version_mismatch(uint32_t got) {
                            + std::to_string(protocol_version));
 }
 
+// Rounds up: a positive timeout below 1 ms must not become 0, which means
+// "the node's default" on the wire.
+uint64_t timeout_to_wire(caf::timespan x) {
+  if (x <= caf::timespan{0})
+    return 0;
+  auto ms = duration_cast<milliseconds>(x);
+  if (ms < x)
+    ms += milliseconds{1};
+  return static_cast<uint64_t>(ms.count());
+}
+
+// Clamps instead of overflowing: timespan counts nanoseconds in an int64_t,
+// so huge values would wrap into a short or negative timeout, and deadlines
+// computed as now + timeout must not overflow either.
+caf::timespan timeout_from_wire(uint64_t ms) {
+  constexpr auto max_ms = static_cast<uint64_t>(
+    duration_cast<milliseconds>(max_job_timeout).count());
+  if (ms >= max_ms)
+    return max_job_timeout;
+  return duration_cast<caf::timespan>(milliseconds{static_cast<int64_t>(ms)});
+}
+
 std::string serialize(const google::protobuf::MessageLite& msg) {
   std::string out;
   msg.SerializeToString(&out);
@@ -104,8 +126,7 @@ std::string encode_submit(const std::vector<job>& jobs) {
     pj->set_skill(j.skill);
     pj->set_input(j.input);
     auto* po = pj->mutable_options();
-    po->set_timeout_ms(
-      static_cast<uint64_t>(duration_cast<milliseconds>(j.options.timeout).count()));
+    po->set_timeout_ms(timeout_to_wire(j.options.timeout));
     po->set_cache(to_wire(j.options.cache));
     po->set_priority(j.options.priority);
     po->set_max_attempts(j.options.max_attempts);
@@ -127,8 +148,7 @@ caf::expected<std::vector<job>> decode_submit(const std::string& bytes) {
     j.skill = std::move(*pj.mutable_skill());
     j.input = std::move(*pj.mutable_input());
     const auto& po = pj.options();
-    j.options.timeout = std::chrono::duration_cast<caf::timespan>(
-      milliseconds{static_cast<int64_t>(po.timeout_ms())});
+    j.options.timeout = timeout_from_wire(po.timeout_ms());
     j.options.cache = from_wire(po.cache());
     j.options.priority = po.priority();
     j.options.max_attempts = po.max_attempts();
@@ -147,8 +167,8 @@ std::string encode_results(const std::vector<job_result>& results) {
     pr->set_output(r.output);
     pr->set_error(r.error);
     pr->set_node(r.node);
-    pr->set_queue_us(static_cast<uint64_t>(
-      duration_cast<microseconds>(r.queue_time).count()));
+    pr->set_queue_us(
+      static_cast<uint64_t>(duration_cast<microseconds>(r.queue_time).count()));
     pr->set_run_us(
       static_cast<uint64_t>(duration_cast<microseconds>(r.run_time).count()));
     pr->set_cache_hit(r.cache_hit);

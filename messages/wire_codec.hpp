@@ -1,13 +1,13 @@
 #pragma once
 
-#include <string>
-#include <variant>
-#include <vector>
+#include "messages/job.hpp"
+#include "messages/node_status.hpp"
 
 #include <caf/expected.hpp>
 
-#include "messages/job.hpp"
-#include "messages/node_status.hpp"
+#include <string>
+#include <variant>
+#include <vector>
 
 // Converts between troupe's in-process structs and the protobuf wire schema
 // (messages/troupe.proto). Only bytes cross this header, so generated

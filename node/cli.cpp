@@ -1,12 +1,12 @@
 #include "node/cli.hpp"
 
-#include <charconv>
-#include <iostream>
-#include <vector>
-
 #include "config/version.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
+
+#include <charconv>
+#include <iostream>
+#include <vector>
 
 namespace troupe::cli {
 

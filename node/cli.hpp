@@ -1,17 +1,17 @@
 #pragma once
 
-#include <cstdint>
-#include <functional>
-#include <string>
-#include <utility>
+#include "messages/job.hpp"
+#include "node/client.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
 #include <CLI/CLI.hpp>
 
-#include "messages/job.hpp"
-#include "node/client.hpp"
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
 
 // The `troupe` command line: one file per subcommand, this header for what
 // they share. Exit codes are part of the contract users and scripts rely on.

@@ -1,15 +1,14 @@
+#include "config/node_config.hpp"
+#include "messages/errors.hpp"
 #include "node/cli.hpp"
+#include "node/latency_summary.hpp"
+#include "node/system_config.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
-
-#include "config/node_config.hpp"
-#include "messages/errors.hpp"
-#include "node/latency_summary.hpp"
-#include "node/system_config.hpp"
 
 namespace troupe::cli {
 
@@ -59,9 +58,9 @@ int run_bench(bench_options& opts) {
            if (r.status != job_status::ok && first_error.empty())
              first_error = std::string{to_string(r.status)} + ": " + r.error;
          });
-  auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                               - start)
-                   .count();
+  auto elapsed
+    = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+        .count();
   auto rate = static_cast<double>(opts.jobs) / elapsed;
   uint64_t failed = 0;
   for (auto& [st, n] : counts)
@@ -111,7 +110,9 @@ std::pair<CLI::App*, command_runner> add_bench_command(CLI::App& app) {
   sub->add_option("--input", opts->input, "input of every job");
   sub->add_option("--timeout", opts->timeout, "deadline per job");
   sub->add_flag("--json", opts->json, "print JSON");
-  return {sub, [opts] { return run_bench(*opts); }};
+  return {sub, [opts] {
+            return run_bench(*opts);
+          }};
 }
 
 } // namespace troupe::cli

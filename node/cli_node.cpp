@@ -1,22 +1,21 @@
+#include "actors/builtin_skills.hpp"
+#include "config/logging.hpp"
+#include "messages/errors.hpp"
 #include "node/cli.hpp"
+#include "node/node.hpp"
+#include "node/node_metrics.hpp"
+#include "node/system_config.hpp"
+
+#include <caf/scoped_actor.hpp>
+
+#include <pthread.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
-
-#include <caf/scoped_actor.hpp>
-
-#include "actors/builtin_skills.hpp"
-#include "config/logging.hpp"
-#include "messages/errors.hpp"
-#include "node/node.hpp"
-#include "node/node_metrics.hpp"
-#include "node/system_config.hpp"
-
-#include <pthread.h>
-#include <unistd.h>
 
 namespace troupe::cli {
 
@@ -45,7 +44,8 @@ sigset_t block_stop_signals() {
 int run_node(node_options& opts) {
   auto max_bytes = parse_bytes(opts.max_job_bytes);
   if (!max_bytes)
-    return fail(exit_usage, "--max-job-bytes: " + message_of(max_bytes.error()));
+    return fail(exit_usage,
+                "--max-job-bytes: " + message_of(max_bytes.error()));
   opts.cfg.max_job_bytes = *max_bytes;
   auto timeout = parse_duration(opts.default_timeout);
   if (!timeout)
@@ -117,33 +117,41 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
   sub->add_option("--port", c.port, "port to listen on (0 = any free port)")
     ->capture_default_str();
   sub->add_option("--name", c.name, "node name (default HOST:PORT)");
-  sub->add_option("--log-level", c.log_level,
-                  "trace, debug, info, warn, error, critical or off")
+  sub
+    ->add_option("--log-level", c.log_level,
+                 "trace, debug, info, warn, error, critical or off")
     ->capture_default_str();
-  sub->add_option("--metrics-port", c.metrics_port,
-                  "serve Prometheus metrics on this port (0 = off)")
+  sub
+    ->add_option("--metrics-port", c.metrics_port,
+                 "serve Prometheus metrics on this port (0 = off)")
     ->capture_default_str();
   sub->add_flag("--test-skills", c.test_skills,
                 "also offer fail, flaky, slow and crash (fault injection)");
-  sub->add_option("--max-job-bytes", opts->max_job_bytes,
-                  "largest job input accepted, e.g. 16MiB")
+  sub
+    ->add_option("--max-job-bytes", opts->max_job_bytes,
+                 "largest job input accepted, e.g. 16MiB")
     ->capture_default_str();
   sub->add_option("--workers", c.workers, "workers per skill")
     ->capture_default_str();
-  sub->add_option("--queue-capacity", c.queue_capacity,
-                  "queued jobs per skill before OVERLOADED")
+  sub
+    ->add_option("--queue-capacity", c.queue_capacity,
+                 "queued jobs per skill before OVERLOADED")
     ->capture_default_str();
-  sub->add_option("--default-timeout", opts->default_timeout,
-                  "deadline of jobs that set none, e.g. 60s")
+  sub
+    ->add_option("--default-timeout", opts->default_timeout,
+                 "deadline of jobs that set none, e.g. 60s")
     ->capture_default_str();
   sub->add_option("--threads", c.threads, "actor scheduler threads")
     ->capture_default_str();
-  sub->add_option("--scheduler", c.scheduler,
-                  "actor scheduler policy: sharing or stealing")
+  sub
+    ->add_option("--scheduler", c.scheduler,
+                 "actor scheduler policy: sharing or stealing")
     ->capture_default_str();
   sub->add_option("--port-file", opts->port_file,
                   "write the listening port to this file once ready");
-  return {sub, [opts] { return run_node(*opts); }};
+  return {sub, [opts] {
+            return run_node(*opts);
+          }};
 }
 
 } // namespace troupe::cli

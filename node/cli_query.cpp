@@ -1,13 +1,12 @@
+#include "messages/errors.hpp"
+#include "messages/json.hpp"
 #include "node/cli.hpp"
+#include "node/system_config.hpp"
 
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
-
-#include "messages/errors.hpp"
-#include "messages/json.hpp"
-#include "node/system_config.hpp"
 
 namespace troupe::cli {
 
@@ -29,9 +28,8 @@ std::string skill_json(const skill_info& s) {
   append_json_string(out, s.description);
   out += ",\"blocking\":";
   out += s.blocking ? "true" : "false";
-  out += ",\"workers\":" + std::to_string(s.workers)
-         + ",\"busy\":" + std::to_string(s.busy)
-         + ",\"queued\":" + std::to_string(s.queued)
+  out += ",\"workers\":" + std::to_string(s.workers) + ",\"busy\":"
+         + std::to_string(s.busy) + ",\"queued\":" + std::to_string(s.queued)
          + ",\"queue_capacity\":" + std::to_string(s.queue_capacity)
          + ",\"in_flight\":" + std::to_string(s.in_flight)
          + ",\"worker_restarts\":" + std::to_string(s.worker_restarts) + "}";
@@ -145,7 +143,9 @@ std::pair<CLI::App*, command_runner> add_skills_command(CLI::App& app) {
   auto* sub = app.add_subcommand("skills", "list the skills a node offers");
   add_node_option(*sub, opts->node);
   sub->add_flag("--json", opts->json, "print JSON");
-  return {sub, [opts] { return run_skills(*opts); }};
+  return {sub, [opts] {
+            return run_skills(*opts);
+          }};
 }
 
 std::pair<CLI::App*, command_runner> add_status_command(CLI::App& app) {
@@ -154,7 +154,9 @@ std::pair<CLI::App*, command_runner> add_status_command(CLI::App& app) {
                                  "show a node's skills, load and job counts");
   add_node_option(*sub, opts->node);
   sub->add_flag("--json", opts->json, "print JSON");
-  return {sub, [opts] { return run_status(*opts); }};
+  return {sub, [opts] {
+            return run_status(*opts);
+          }};
 }
 
 } // namespace troupe::cli

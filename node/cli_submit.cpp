@@ -1,16 +1,15 @@
+#include "config/node_config.hpp"
+#include "messages/errors.hpp"
 #include "node/cli.hpp"
+#include "node/system_config.hpp"
+
+#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <sstream>
-
-#include "config/node_config.hpp"
-#include "messages/errors.hpp"
-#include "node/system_config.hpp"
-
-#include <unistd.h>
 
 namespace troupe::cli {
 
@@ -98,7 +97,9 @@ std::pair<CLI::App*, command_runner> add_submit_command(CLI::App& app) {
                   "deadline for the job, e.g. 500ms or 10s");
   sub->add_flag("--no-cache", opts->no_cache, "bypass the result cache");
   sub->add_flag("--json", opts->json, "print the whole result record as JSON");
-  return {sub, [opts] { return run_submit(*opts); }};
+  return {sub, [opts] {
+            return run_submit(*opts);
+          }};
 }
 
 } // namespace troupe::cli

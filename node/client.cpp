@@ -1,14 +1,14 @@
 #include "node/client.hpp"
 
-#include <algorithm>
-#include <map>
-#include <unordered_map>
+#include "messages/errors.hpp"
+#include "messages/wire_codec.hpp"
 
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "messages/errors.hpp"
-#include "messages/wire_codec.hpp"
+#include <algorithm>
+#include <map>
+#include <unordered_map>
 
 namespace troupe {
 
@@ -40,23 +40,25 @@ caf::expected<std::string> client::query(const std::string& request,
   caf::scoped_actor self{*sys_};
   caf::expected<std::string> out{std::string{}};
   self->request(gateway_, timeout, atom::query::value, request)
-    .receive([&](std::string& resp) { out = std::move(resp); },
-             [&](caf::error& err) {
-               if (err == caf::sec::request_timeout)
-                 out = caf::make_error(error_code::timeout,
-                                       "node " + address_
-                                         + " did not answer in time");
-               else
-                 out = caf::make_error(error_code::node_unreachable,
-                                       "cannot reach node " + address_ + ": "
-                                         + describe(err));
-             });
+    .receive(
+      [&](std::string& resp) {
+        out = std::move(resp);
+      },
+      [&](caf::error& err) {
+        if (err == caf::sec::request_timeout)
+          out = caf::make_error(error_code::timeout,
+                                "node " + address_ + " did not answer in time");
+        else
+          out = caf::make_error(error_code::node_unreachable,
+                                "cannot reach node " + address_ + ": "
+                                  + describe(err));
+      });
   return out;
 }
 
 caf::expected<skill_list> client::skills(caf::timespan timeout) {
-  auto resp = query(wire_codec::encode_query(wire_codec::query_kind::list_skills),
-                    timeout);
+  auto resp = query(
+    wire_codec::encode_query(wire_codec::query_kind::list_skills), timeout);
   if (!resp)
     return resp.error();
   auto decoded = wire_codec::decode_response(*resp);
@@ -69,8 +71,8 @@ caf::expected<skill_list> client::skills(caf::timespan timeout) {
 }
 
 caf::expected<node_status> client::status(caf::timespan timeout) {
-  auto resp = query(wire_codec::encode_query(wire_codec::query_kind::get_status),
-                    timeout);
+  auto resp = query(
+    wire_codec::encode_query(wire_codec::query_kind::get_status), timeout);
   if (!resp)
     return resp.error();
   auto decoded = wire_codec::decode_response(*resp);
@@ -83,8 +85,8 @@ caf::expected<node_status> client::status(caf::timespan timeout) {
 }
 
 void client::run(std::vector<job> jobs, size_t concurrency,
-                 const result_handler& on_result,
-                 caf::timespan default_timeout, caf::timespan grace) {
+                 const result_handler& on_result, caf::timespan default_timeout,
+                 caf::timespan grace) {
   using clock = std::chrono::steady_clock;
   concurrency = std::max<size_t>(concurrency, 1);
   caf::scoped_actor self{*sys_};
@@ -134,9 +136,8 @@ void client::run(std::vector<job> jobs, size_t concurrency,
       j.id = next;
       auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
                                                           : default_timeout;
-      auto deadline = now
-                      + std::chrono::duration_cast<clock::duration>(timeout
-                                                                    + grace);
+      auto deadline
+        = now + std::chrono::duration_cast<clock::duration>(timeout + grace);
       in_flight.emplace(next, flight{deadline, now});
       by_deadline.emplace(deadline, next);
       batch.push_back(std::move(j));
@@ -177,9 +178,10 @@ void client::run(std::vector<job> jobs, size_t concurrency,
         node_lost = true;
         lost_reason = describe(dm.reason);
       },
-      caf::after(wait) >> [] {
-        // deadline check below
-      });
+      caf::after(wait) >>
+        [] {
+          // deadline check below
+        });
     if (node_lost) {
       std::vector<uint64_t> all;
       for (auto& kv : in_flight)
@@ -209,8 +211,10 @@ job_result client::submit(job j, caf::timespan default_timeout) {
   jobs.push_back(std::move(j));
   run(
     std::move(jobs), 1,
-    [&](job_result&& r, caf::timespan) { out = std::move(r); },
-      default_timeout);
+    [&](job_result&& r, caf::timespan) {
+      out = std::move(r);
+    },
+    default_timeout);
   out.id = 0;
   return out;
 }

@@ -1,15 +1,15 @@
 #pragma once
 
+#include "messages/interfaces.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <caf/actor_system.hpp>
-#include <caf/expected.hpp>
-
-#include "messages/interfaces.hpp"
 
 namespace troupe {
 
@@ -18,7 +18,7 @@ namespace troupe {
 /// and by any C++ program that wants to submit jobs remotely. Not
 /// thread-safe: use one client per thread.
 class client {
-public:
+ public:
   /// Connects to the gateway at host:port; an absent node gives
   /// `error_code::node_unreachable` ("cannot reach node HOST:PORT").
   [[nodiscard]] static caf::expected<client>
@@ -43,17 +43,16 @@ public:
            caf::timespan grace = std::chrono::seconds(5));
 
   /// Runs one job and returns its result.
-  job_result submit(job j, caf::timespan default_timeout
-                           = std::chrono::seconds(60));
+  job_result submit(job j,
+                    caf::timespan default_timeout = std::chrono::seconds(60));
 
   const std::string& address() const {
     return address_;
   }
 
-private:
+ private:
   client(caf::actor_system& sys, gateway_actor gw, std::string address)
-    : sys_(&sys), gateway_(std::move(gw)), address_(std::move(address)) {
-  }
+      : sys_(&sys), gateway_(std::move(gw)), address_(std::move(address)) {}
 
   caf::expected<std::string> query(const std::string& request,
                                    caf::timespan timeout);

@@ -1,16 +1,16 @@
 #pragma once
 
+#include <caf/timespan.hpp>
+
 #include <algorithm>
 #include <cstddef>
 #include <vector>
-
-#include <caf/timespan.hpp>
 
 namespace troupe {
 
 /// Percentiles of a set of latencies (nearest-rank). Plain logic.
 class latency_summary {
-public:
+ public:
   void add(caf::timespan x) {
     samples_.push_back(x);
     sorted_ = false;
@@ -28,12 +28,12 @@ public:
       std::sort(samples_.begin(), samples_.end());
       sorted_ = true;
     }
-    auto rank = static_cast<size_t>(p / 100.0
-                                    * static_cast<double>(samples_.size()));
+    auto rank
+      = static_cast<size_t>(p / 100.0 * static_cast<double>(samples_.size()));
     return samples_[std::min(rank, samples_.size() - 1)];
   }
 
-private:
+ private:
   std::vector<caf::timespan> samples_;
   bool sorted_ = true;
 };

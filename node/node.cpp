@@ -1,12 +1,5 @@
 #include "node/node.hpp"
 
-#include <unordered_map>
-#include <utility>
-#include <vector>
-
-#include <caf/io/middleman.hpp>
-#include <caf/send.hpp>
-
 #include "actors/gateway.hpp"
 #include "actors/node_supervisor.hpp"
 #include "actors/router.hpp"
@@ -14,10 +7,17 @@
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
 
+#include <caf/io/middleman.hpp>
+#include <caf/send.hpp>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace troupe {
 

@@ -1,16 +1,16 @@
 #pragma once
 
-#include <cstdint>
-#include <string>
+#include "actors/job_metrics.hpp"
+#include "actors/skill.hpp"
+#include "config/node_config.hpp"
+#include "messages/interfaces.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
-#include "actors/job_metrics.hpp"
-#include "actors/skill.hpp"
-#include "config/node_config.hpp"
-#include "messages/interfaces.hpp"
+#include <cstdint>
+#include <string>
 
 namespace troupe {
 

@@ -1,17 +1,17 @@
 #include "node/node_metrics.hpp"
 
-#include <exception>
+#include "messages/errors.hpp"
 
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
-#include "messages/errors.hpp"
+#include <exception>
 
 namespace troupe {
 
 node_metrics::node_metrics()
-  : registry_(std::make_shared<prometheus::Registry>()),
-    jobs_(std::make_shared<job_metrics>(*registry_)) {
+    : registry_(std::make_shared<prometheus::Registry>()),
+      jobs_(std::make_shared<job_metrics>(*registry_)) {
   // nop
 }
 

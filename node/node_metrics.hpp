@@ -1,12 +1,12 @@
 #pragma once
 
-#include <cstdint>
-#include <memory>
-#include <string>
+#include "actors/job_metrics.hpp"
 
 #include <caf/error.hpp>
 
-#include "actors/job_metrics.hpp"
+#include <cstdint>
+#include <memory>
+#include <string>
 
 namespace prometheus {
 class Exposer;
@@ -19,7 +19,7 @@ namespace troupe {
 /// optional pull exposer. Owned by the node; actors get the families they
 /// update at spawn.
 class node_metrics {
-public:
+ public:
   node_metrics();
   ~node_metrics();
 
@@ -34,7 +34,7 @@ public:
     return jobs_;
   }
 
-private:
+ private:
   std::shared_ptr<prometheus::Registry> registry_;
   job_metrics_ptr jobs_;
   std::unique_ptr<prometheus::Exposer> exposer_;

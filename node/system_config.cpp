@@ -1,10 +1,10 @@
 #include "node/system_config.hpp"
 
-#include <caf/atom.hpp>
-#include <caf/io/middleman.hpp>
-
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/io/middleman.hpp>
 
 namespace troupe {
 
@@ -12,12 +12,12 @@ void add_troupe_types(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::troupe>();
   // The templated add_error_category of CAF 0.17.6 does not compile; the
   // renderer overload does the same.
-  cfg.add_error_category(caf::atom("troupe"),
-                         [](uint8_t code, caf::atom_value,
-                            const caf::message& ctx) -> std::string {
-                           caf::error err{code, caf::atom("troupe"), ctx};
-                           return describe(err);
-                         });
+  cfg.add_error_category(
+    caf::atom("troupe"),
+    [](uint8_t code, caf::atom_value, const caf::message& ctx) -> std::string {
+      caf::error err{code, caf::atom("troupe"), ctx};
+      return describe(err);
+    });
 }
 
 system_config::system_config() {

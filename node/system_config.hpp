@@ -1,9 +1,9 @@
 #pragma once
 
+#include <caf/actor_system_config.hpp>
+
 #include <cstdint>
 #include <string>
-
-#include <caf/actor_system_config.hpp>
 
 namespace troupe {
 
@@ -12,7 +12,7 @@ namespace troupe {
 /// CAF's own console output off. It never parses the command line (troupe's
 /// CLI does that), so nothing in argv can silently reconfigure CAF.
 class system_config : public caf::actor_system_config {
-public:
+ public:
   system_config();
 
   /// Sets the scheduler policy ("sharing" or "stealing") and thread count.

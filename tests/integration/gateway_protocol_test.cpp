@@ -29,8 +29,8 @@ struct RemoteNode : ::testing::Test {
   }
 
   gateway_actor connect(const node_process& node) {
-    auto gw =
-        sys.middleman().remote_actor<gateway_actor>("127.0.0.1", node.port());
+    auto gw = sys.middleman().remote_actor<gateway_actor>("127.0.0.1",
+                                                          node.port());
     EXPECT_TRUE(gw) << sys.render(gw.error());
     return gw ? *gw : gateway_actor{};
   }
@@ -61,41 +61,43 @@ TEST_F(RemoteNode, ThousandConcurrentJobsAnsweredExactlyOnce) {
   bool timed_out = false;
   while (received < 1000 && !timed_out) {
     self->receive(
-        [&](atom::results, const std::string& bytes) {
-          auto results = wire_codec::decode_results(bytes);
-          ASSERT_TRUE(results);
-          for (auto& r : *results) {
-            ++seen[r.id];
-            ++received;
-            EXPECT_EQ(r.status, job_status::ok) << r.error;
-          }
-        },
-        caf::after(std::chrono::seconds(30)) >>
-            [&] {
-              timed_out = true;
-            });
+      [&](atom::results, const std::string& bytes) {
+        auto results = wire_codec::decode_results(bytes);
+        ASSERT_TRUE(results);
+        for (auto& r : *results) {
+          ++seen[r.id];
+          ++received;
+          EXPECT_EQ(r.status, job_status::ok) << r.error;
+        }
+      },
+      caf::after(std::chrono::seconds(30)) >>
+        [&] {
+          timed_out = true;
+        });
   }
   ASSERT_FALSE(timed_out) << "only " << received << " results arrived";
   // A control round trip after the last result; anything still queued for
   // us would be a duplicate.
-  self->request(gw, std::chrono::seconds(10), atom::query::value,
-                wire_codec::encode_query(wire_codec::query_kind::get_status))
-      .receive([](std::string&) {}, [](caf::error&) {});
+  self
+    ->request(gw, std::chrono::seconds(10), atom::query::value,
+              wire_codec::encode_query(wire_codec::query_kind::get_status))
+    .receive([](std::string&) {}, [](caf::error&) {});
   bool drained = false;
   while (!drained)
     self->receive(
-        [&](atom::results, const std::string& bytes) {
-          auto results = wire_codec::decode_results(bytes);
-          if (!results) return;
-          for (auto& r : *results) {
-            ++seen[r.id];
-            ++received;
-          }
-        },
-        caf::after(std::chrono::milliseconds(0)) >>
-            [&] {
-              drained = true;
-            });
+      [&](atom::results, const std::string& bytes) {
+        auto results = wire_codec::decode_results(bytes);
+        if (!results)
+          return;
+        for (auto& r : *results) {
+          ++seen[r.id];
+          ++received;
+        }
+      },
+      caf::after(std::chrono::milliseconds(0)) >>
+        [&] {
+          drained = true;
+        });
   EXPECT_EQ(received, 1000u);
   EXPECT_EQ(seen.size(), 1000u);
   for (auto& [id, n] : seen)
@@ -113,25 +115,26 @@ TEST_F(RemoteNode, MalformedBytesAreRefusedAndNodeKeepsServing) {
              sink);
   bool refused = false;
   self->receive(
-      [&](atom::results, const std::string& bytes) {
-        auto results = wire_codec::decode_results(bytes);
-        ASSERT_TRUE(results);
-        ASSERT_EQ(results->size(), 1u);
-        EXPECT_EQ((*results)[0].status, job_status::bad_input);
-        EXPECT_NE((*results)[0].error.find("SubmitBatch"), std::string::npos)
-            << (*results)[0].error;
-        refused = true;
-      },
-      caf::after(std::chrono::seconds(10)) >> [] {});
+    [&](atom::results, const std::string& bytes) {
+      auto results = wire_codec::decode_results(bytes);
+      ASSERT_TRUE(results);
+      ASSERT_EQ(results->size(), 1u);
+      EXPECT_EQ((*results)[0].status, job_status::bad_input);
+      EXPECT_NE((*results)[0].error.find("SubmitBatch"), std::string::npos)
+        << (*results)[0].error;
+      refused = true;
+    },
+    caf::after(std::chrono::seconds(10)) >> [] {});
   EXPECT_TRUE(refused);
   std::string answer;
-  self->request(gw, std::chrono::seconds(10), atom::query::value,
-                std::string{"not a request"})
-      .receive(
-          [&](std::string& resp) {
-            answer = std::move(resp);
-          },
-          [](caf::error&) {});
+  self
+    ->request(gw, std::chrono::seconds(10), atom::query::value,
+              std::string{"not a request"})
+    .receive(
+      [&](std::string& resp) {
+        answer = std::move(resp);
+      },
+      [](caf::error&) {});
   auto decoded = wire_codec::decode_response(answer);
   ASSERT_FALSE(decoded);
   // A message the gateway's interface does not have is dropped silently.
@@ -186,7 +189,8 @@ TEST_F(RemoteNode, NodeLossEndsJobsInFlight) {
     // Kill once the node is busy with the jobs (bounded wait).
     for (int i = 0; i < 200; ++i) {
       auto st = run_troupe({"status", "--json", "--node", node->address()});
-      if (st.out.find("\"in_flight\":8") != std::string::npos) break;
+      if (st.out.find("\"in_flight\":8") != std::string::npos)
+        break;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     node->stop(SIGKILL);

@@ -24,23 +24,25 @@ result_recorder::result_recorder(caf::actor_system& sys)
   auto store = results_;
   handle_ = sys.spawn([store]() -> result_sink_actor::behavior_type {
     return {
-        [store](job_result& r) {
-          store->push_back(std::move(r));
-        },
+      [store](job_result& r) {
+        store->push_back(std::move(r));
+      },
     };
   });
 }
 
 std::optional<job_result> result_recorder::find(uint64_t id) const {
   for (auto& r : *results_)
-    if (r.id == id) return r;
+    if (r.id == id)
+      return r;
   return std::nullopt;
 }
 
 size_t result_recorder::count(uint64_t id) const {
   size_t n = 0;
   for (auto& r : *results_)
-    if (r.id == id) ++n;
+    if (r.id == id)
+      ++n;
   return n;
 }
 

@@ -23,12 +23,18 @@ class deterministic_system : public ::testing::Test {
   deterministic_system();
   ~deterministic_system() override;
 
-  caf::actor_system& sys() { return *sys_; }
+  caf::actor_system& sys() {
+    return *sys_;
+  }
 
-  caf::scheduler::test_coordinator& sched() { return *sched_; }
+  caf::scheduler::test_coordinator& sched() {
+    return *sched_;
+  }
 
   /// Runs every scheduled actor until all mailboxes are empty.
-  size_t run() { return sched_->run(); }
+  size_t run() {
+    return sched_->run();
+  }
 
   /// Moves simulated time forward, firing due timeouts, then runs.
   void advance(caf::timespan x) {
@@ -49,9 +55,13 @@ class result_recorder {
  public:
   explicit result_recorder(caf::actor_system& sys);
 
-  result_sink_actor handle() const { return handle_; }
+  result_sink_actor handle() const {
+    return handle_;
+  }
 
-  const std::vector<job_result>& results() const { return *results_; }
+  const std::vector<job_result>& results() const {
+    return *results_;
+  }
 
   /// The result with this job id, if one arrived.
   std::optional<job_result> find(uint64_t id) const;

@@ -35,8 +35,8 @@ std::string http_get(uint16_t port, const std::string& path) {
   std::string out;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
     auto req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::write(fd, req.data(), req.size()) ==
-        static_cast<ssize_t>(req.size())) {
+    if (::write(fd, req.data(), req.size())
+        == static_cast<ssize_t>(req.size())) {
       char buf[8192];
       ssize_t n;
       while ((n = ::read(fd, buf, sizeof(buf))) > 0)

@@ -41,9 +41,12 @@ int wait_bounded(pid_t pid, std::chrono::milliseconds limit) {
   for (;;) {
     int status = 0;
     auto res = ::waitpid(pid, &status, WNOHANG);
-    if (res == pid) return status;
-    if (res < 0) return -1;
-    if (clock::now() >= deadline) return -1;
+    if (res == pid)
+      return status;
+    if (res < 0)
+      return -1;
+    if (clock::now() >= deadline)
+      return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
@@ -51,7 +54,8 @@ int wait_bounded(pid_t pid, std::chrono::milliseconds limit) {
 } // namespace
 
 std::string troupe_binary() {
-  if (auto* env = std::getenv("TROUPE_BINARY")) return env;
+  if (auto* env = std::getenv("TROUPE_BINARY"))
+    return env;
   return TROUPE_BINARY;
 }
 
@@ -62,8 +66,8 @@ command_result run_troupe(const std::vector<std::string>& args,
   // A command that exits before reading all its input must not kill us.
   std::signal(SIGPIPE, SIG_IGN);
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0 ||
-      ::pipe2(err_pipe, O_CLOEXEC) != 0)
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0
+      || ::pipe2(err_pipe, O_CLOEXEC) != 0)
     return result;
   std::vector<std::string> argv_str{troupe_binary()};
   argv_str.insert(argv_str.end(), args.begin(), args.end());
@@ -84,7 +88,8 @@ command_result run_troupe(const std::vector<std::string>& args,
     size_t off = 0;
     while (off < input.size()) {
       auto n = ::write(fd, input.data() + off, input.size() - off);
-      if (n <= 0) break;
+      if (n <= 0)
+        break;
       off += static_cast<size_t>(n);
     }
     ::close(fd);
@@ -96,15 +101,15 @@ command_result run_troupe(const std::vector<std::string>& args,
   bool killed = false;
   while (open_fds > 0) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - clock::now())
-                    .count();
+                  deadline - clock::now())
+                  .count();
     if (left <= 0) {
       ::kill(pid, SIGKILL);
       killed = true;
       break;
     }
-    if (::poll(fds, 2, static_cast<int>(std::min<long>(left, 1000))) < 0 &&
-        errno != EINTR)
+    if (::poll(fds, 2, static_cast<int>(std::min<long>(left, 1000))) < 0
+        && errno != EINTR)
       break;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -120,7 +125,8 @@ command_result run_troupe(const std::vector<std::string>& args,
     }
   }
   for (auto& f : fds)
-    if (f.fd >= 0) ::close(f.fd);
+    if (f.fd >= 0)
+      ::close(f.fd);
   writer.join();
   auto status = wait_bounded(pid, std::chrono::seconds(10));
   if (status == -1) {
@@ -194,10 +200,12 @@ command_result node_process::cli(std::vector<std::string> args,
 }
 
 int node_process::stop(int sig, std::chrono::seconds limit) {
-  if (pid_ <= 0) return -1;
+  if (pid_ <= 0)
+    return -1;
   ::kill(pid_, sig);
   auto status = wait_bounded(pid_, limit);
-  if (status != -1) pid_ = -1;
+  if (status != -1)
+    pid_ = -1;
   return status;
 }
 

@@ -34,11 +34,17 @@ class node_process {
   node_process& operator=(const node_process&) = delete;
 
   /// True once the node wrote its port file.
-  bool ready() const { return port_ != 0; }
+  bool ready() const {
+    return port_ != 0;
+  }
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const {
+    return port_;
+  }
 
-  pid_t pid() const { return pid_; }
+  pid_t pid() const {
+    return pid_;
+  }
 
   /// "127.0.0.1:<port>", for --node.
   std::string address() const;

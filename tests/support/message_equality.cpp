@@ -1,0 +1,53 @@
+#include "tests/support/message_equality.hpp"
+
+#include <gtest/gtest.h>
+
+namespace troupe::test {
+
+void expect_equal(const job_options& a, const job_options& b) {
+  EXPECT_EQ(a.timeout, b.timeout);
+  EXPECT_EQ(a.cache, b.cache);
+  EXPECT_EQ(a.priority, b.priority);
+  EXPECT_EQ(a.max_attempts, b.max_attempts);
+}
+
+void expect_equal(const job& a, const job& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.skill, b.skill);
+  EXPECT_EQ(a.input, b.input);
+  expect_equal(a.options, b.options);
+}
+
+void expect_equal(const job_result& a, const job_result& b) {
+  EXPECT_EQ(a.id, b.id);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.output, b.output);
+  EXPECT_EQ(a.error, b.error);
+  EXPECT_EQ(a.skill, b.skill);
+  EXPECT_EQ(a.node, b.node);
+  EXPECT_EQ(a.queue_time, b.queue_time);
+  EXPECT_EQ(a.run_time, b.run_time);
+  EXPECT_EQ(a.cache_hit, b.cache_hit);
+  EXPECT_EQ(a.attempts, b.attempts);
+}
+
+void expect_equal(const skill_info& a, const skill_info& b) {
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.version, b.version);
+  EXPECT_EQ(a.description, b.description);
+  EXPECT_EQ(a.blocking, b.blocking);
+  EXPECT_EQ(a.workers, b.workers);
+  EXPECT_EQ(a.busy, b.busy);
+  EXPECT_EQ(a.queued, b.queued);
+  EXPECT_EQ(a.queue_capacity, b.queue_capacity);
+  EXPECT_EQ(a.in_flight, b.in_flight);
+  EXPECT_EQ(a.worker_restarts, b.worker_restarts);
+}
+
+void expect_equal(const job_count& a, const job_count& b) {
+  EXPECT_EQ(a.skill, b.skill);
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.count, b.count);
+}
+
+} // namespace troupe::test

@@ -1,0 +1,179 @@
+#include "config/node_config.hpp"
+#include "messages/errors.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+namespace {
+
+using namespace std::chrono_literals;
+using troupe::error_code;
+using troupe::node_config;
+using troupe::parse_bytes;
+using troupe::parse_duration;
+using troupe::validate;
+
+bool is_invalid_config(const caf::error& err) {
+  return err.category() == caf::atom("troupe")
+         && err.code() == static_cast<uint8_t>(error_code::invalid_config);
+}
+
+// -- parse_duration -----------------------------------------------------------
+
+TEST(NodeConfig, ParseDurationUnits) {
+  EXPECT_EQ(parse_duration("250ms"), caf::timespan{250ms});
+  EXPECT_EQ(parse_duration("2s"), caf::timespan{2s});
+  EXPECT_EQ(parse_duration("1.5s"), caf::timespan{1500ms});
+  EXPECT_EQ(parse_duration("3m"), caf::timespan{3min});
+  EXPECT_EQ(parse_duration("1h"), caf::timespan{1h});
+  EXPECT_EQ(parse_duration("10us"), caf::timespan{10us});
+}
+
+TEST(NodeConfig, ParseDurationBareNumberIsMilliseconds) {
+  EXPECT_EQ(parse_duration("100"), caf::timespan{100ms});
+  EXPECT_EQ(parse_duration("0"), caf::timespan{0});
+}
+
+TEST(NodeConfig, ParseDurationUnitIsCaseInsensitive) {
+  EXPECT_EQ(parse_duration("2S"), caf::timespan{2s});
+  EXPECT_EQ(parse_duration("250MS"), caf::timespan{250ms});
+}
+
+TEST(NodeConfig, ParseDurationRejectsBadUnit) {
+  auto x = parse_duration("5parsecs");
+  ASSERT_FALSE(x);
+  EXPECT_TRUE(is_invalid_config(x.error()));
+  EXPECT_NE(troupe::message_of(x.error()).find("parsecs"), std::string::npos);
+  EXPECT_FALSE(parse_duration("2 s")); // no blank between number and unit
+}
+
+TEST(NodeConfig, ParseDurationRejectsEmptyNegativeAndMalformed) {
+  EXPECT_FALSE(parse_duration(""));
+  EXPECT_FALSE(parse_duration("-5ms"));
+  EXPECT_FALSE(parse_duration("-1"));
+  EXPECT_FALSE(parse_duration("ms"));
+  EXPECT_FALSE(parse_duration("."));
+  EXPECT_FALSE(parse_duration("1.2.3s"));
+  auto x = parse_duration("");
+  ASSERT_FALSE(x);
+  EXPECT_TRUE(is_invalid_config(x.error()));
+}
+
+TEST(NodeConfig, ParseDurationRejectsAbsurdlyLongValues) {
+  EXPECT_FALSE(parse_duration("100000000000h"));
+}
+
+// -- parse_bytes --------------------------------------------------------------
+
+TEST(NodeConfig, ParseBytesBinaryUnits) {
+  EXPECT_EQ(parse_bytes("16MiB"), uint64_t{16} * 1024 * 1024);
+  EXPECT_EQ(parse_bytes("1KiB"), uint64_t{1024});
+  EXPECT_EQ(parse_bytes("512kib"), uint64_t{512} * 1024);
+  EXPECT_EQ(parse_bytes("1GiB"), uint64_t{1024} * 1024 * 1024);
+}
+
+TEST(NodeConfig, ParseBytesDecimalUnitsAndBareBytes) {
+  EXPECT_EQ(parse_bytes("1000"), uint64_t{1000});
+  EXPECT_EQ(parse_bytes("2kb"), uint64_t{2000});
+  EXPECT_EQ(parse_bytes("3MB"), uint64_t{3'000'000});
+  EXPECT_EQ(parse_bytes("0"), uint64_t{0});
+}
+
+TEST(NodeConfig, ParseBytesRejectsBadInput) {
+  auto x = parse_bytes("16 furlongs");
+  ASSERT_FALSE(x);
+  EXPECT_TRUE(is_invalid_config(x.error()));
+  EXPECT_FALSE(parse_bytes("16XB"));
+  EXPECT_FALSE(parse_bytes(""));
+  EXPECT_FALSE(parse_bytes("-1"));
+  EXPECT_FALSE(parse_bytes("MiB"));
+  EXPECT_FALSE(parse_bytes("99999999GiB"));
+}
+
+// -- validate -----------------------------------------------------------------
+
+// Expects validation to fail with invalid_config naming `option`.
+void expect_rejected(const node_config& cfg, const std::string& option) {
+  auto x = validate(cfg);
+  ASSERT_FALSE(x) << "expected " << option << " to be rejected";
+  EXPECT_TRUE(is_invalid_config(x.error())) << troupe::describe(x.error());
+  auto text = troupe::message_of(x.error());
+  EXPECT_NE(text.find(option), std::string::npos)
+    << "'" << text << "' does not name " << option;
+}
+
+TEST(NodeConfig, DefaultsAreValid) {
+  auto x = validate(node_config{});
+  ASSERT_TRUE(x) << troupe::describe(x.error());
+  EXPECT_EQ(x->port, node_config{}.port);
+  EXPECT_EQ(x->workers, node_config{}.workers);
+}
+
+TEST(NodeConfig, ValidateKeepsTheValues) {
+  node_config cfg;
+  cfg.workers = 8;
+  cfg.threads = 2;
+  cfg.scheduler = "stealing";
+  cfg.log_level = "debug";
+  cfg.metrics_port = 9464;
+  auto x = validate(cfg);
+  ASSERT_TRUE(x) << troupe::describe(x.error());
+  EXPECT_EQ(x->workers, 8u);
+  EXPECT_EQ(x->threads, 2u);
+  EXPECT_EQ(x->scheduler, "stealing");
+  EXPECT_EQ(x->log_level, "debug");
+  EXPECT_EQ(x->metrics_port, 9464);
+}
+
+TEST(NodeConfig, ValidateRejectsBadLogLevel) {
+  node_config cfg;
+  cfg.log_level = "loud";
+  expect_rejected(cfg, "--log-level");
+}
+
+TEST(NodeConfig, ValidateRejectsZeroWorkers) {
+  node_config cfg;
+  cfg.workers = 0;
+  expect_rejected(cfg, "--workers");
+}
+
+TEST(NodeConfig, ValidateRejectsZeroThreads) {
+  node_config cfg;
+  cfg.threads = 0;
+  expect_rejected(cfg, "--threads");
+}
+
+TEST(NodeConfig, ValidateRejectsUnknownScheduler) {
+  node_config cfg;
+  cfg.scheduler = "foo";
+  expect_rejected(cfg, "--scheduler");
+}
+
+TEST(NodeConfig, ValidateRejectsZeroMaxJobBytes) {
+  node_config cfg;
+  cfg.max_job_bytes = 0;
+  expect_rejected(cfg, "--max-job-bytes");
+}
+
+TEST(NodeConfig, ValidateRejectsMetricsPortEqualToPort) {
+  node_config cfg;
+  cfg.port = 5000;
+  cfg.metrics_port = 5000;
+  expect_rejected(cfg, "--metrics-port");
+}
+
+TEST(NodeConfig, ValidateRejectsOtherOutOfRangeValues) {
+  node_config cfg;
+  cfg.host = "";
+  expect_rejected(cfg, "--host");
+  cfg = node_config{};
+  cfg.queue_capacity = 0;
+  expect_rejected(cfg, "--queue-capacity");
+  cfg = node_config{};
+  cfg.default_timeout = caf::timespan{0};
+  expect_rejected(cfg, "--default-timeout");
+}
+
+} // namespace

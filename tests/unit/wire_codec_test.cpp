@@ -1,0 +1,406 @@
+#include "messages/errors.hpp"
+#include "messages/troupe.pb.h"
+#include "messages/wire_codec.hpp"
+#include "tests/support/message_equality.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using troupe::cache_mode;
+using troupe::error_code;
+using troupe::job;
+using troupe::job_result;
+using troupe::job_status;
+using troupe::job_status_count;
+using troupe::test::expect_equal;
+namespace wc = troupe::wire_codec;
+namespace wire = troupe::wire;
+
+::testing::AssertionResult has_code(const caf::error& err, error_code code) {
+  if (!err)
+    return ::testing::AssertionFailure() << "no error";
+  if (err.category() != caf::atom("troupe")
+      || err.code() != static_cast<uint8_t>(code))
+    return ::testing::AssertionFailure()
+           << "got " << troupe::describe(err) << ", expected "
+           << troupe::to_string(code);
+  return ::testing::AssertionSuccess();
+}
+
+troupe::skill_info make_skill_info(std::string name, uint32_t seed) {
+  troupe::skill_info s;
+  s.name = std::move(name);
+  s.version = "v" + std::to_string(seed);
+  s.description = "does thing " + std::to_string(seed);
+  s.blocking = seed % 2 == 1;
+  s.workers = seed + 1;
+  s.busy = seed + 2;
+  s.queued = seed + 3;
+  s.queue_capacity = 10'000 + seed;
+  s.in_flight = seed + 5;
+  s.worker_restarts = seed + 6;
+  return s;
+}
+
+// -- submit batches -----------------------------------------------------------
+
+TEST(WireCodec, SubmitBatchRoundTrip) {
+  std::vector<job> jobs(3);
+  jobs[0].id = 1;
+  jobs[0].skill = "echo";
+  jobs[0].input = std::string("bin\0ary\xff\xfe", 9);
+  jobs[0].options.timeout = 1500ms;
+  jobs[0].options.cache = cache_mode::bypass;
+  jobs[0].options.priority = -7;
+  jobs[0].options.max_attempts = 3;
+  jobs[1].id = 0xFFFF'FFFF'FFFF'FFFFull;
+  jobs[1].skill = "sha256";
+  jobs[1].input = "";
+  jobs[1].options.cache = cache_mode::refresh;
+  jobs[1].options.priority = 42;
+  jobs[2].id = 7;
+  jobs[2].skill = "wordcount";
+  jobs[2].input = std::string(100'000, 'x');
+  auto decoded = wc::decode_submit(wc::encode_submit(jobs));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  ASSERT_EQ(decoded->size(), jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    SCOPED_TRACE("job " + std::to_string(i));
+    auto& a = jobs[i];
+    auto& b = (*decoded)[i];
+    EXPECT_EQ(b.id, a.id);
+    EXPECT_EQ(b.skill, a.skill);
+    EXPECT_EQ(b.input, a.input);
+    EXPECT_EQ(b.options.timeout, a.options.timeout);
+    EXPECT_EQ(b.options.cache, a.options.cache);
+    EXPECT_EQ(b.options.priority, a.options.priority);
+    EXPECT_EQ(b.options.max_attempts, a.options.max_attempts);
+  }
+  EXPECT_EQ((*decoded)[0].input.size(), 9u);
+  EXPECT_EQ((*decoded)[1].options.timeout, caf::timespan{0});
+  EXPECT_EQ((*decoded)[2].options.cache, cache_mode::normal);
+}
+
+// A positive timeout below one millisecond (`--timeout 500us` parses) must
+// not become 0 on the wire, which means "node default" (60 s by default).
+TEST(WireCodec, SubMillisecondTimeoutIsNotLost) {
+  auto j = job{};
+  j.skill = "echo";
+  j.options.timeout = 500us;
+  auto decoded = wc::decode_submit(wc::encode_submit({j}));
+  ASSERT_TRUE(decoded);
+  ASSERT_EQ(decoded->size(), 1u);
+  EXPECT_GT((*decoded)[0].options.timeout, caf::timespan{0});
+}
+
+// timeout_ms is a uint64 on the wire; values whose nanosecond count does not
+// fit in caf::timespan must not wrap around into a short (or negative)
+// timeout.
+TEST(WireCodec, HugeTimeoutDoesNotWrapAround) {
+  for (uint64_t ms : {uint64_t{18'446'744'073'710}, ~uint64_t{0}}) {
+    wire::SubmitBatch batch;
+    batch.set_protocol_version(wc::protocol_version);
+    auto* pj = batch.add_jobs();
+    pj->set_skill("echo");
+    pj->mutable_options()->set_timeout_ms(ms);
+    auto decoded = wc::decode_submit(batch.SerializeAsString());
+    ASSERT_TRUE(decoded);
+    EXPECT_GE((*decoded)[0].options.timeout, caf::timespan{24h})
+      << "timeout_ms " << ms << " decoded to "
+      << (*decoded)[0].options.timeout.count() << " ns";
+  }
+}
+
+TEST(WireCodec, EmptySubmitBatchRoundTrip) {
+  auto decoded = wc::decode_submit(wc::encode_submit({}));
+  ASSERT_TRUE(decoded);
+  EXPECT_TRUE(decoded->empty());
+}
+
+TEST(WireCodec, SubmitCarriesTheProtocolVersion) {
+  wire::SubmitBatch batch;
+  ASSERT_TRUE(batch.ParseFromString(wc::encode_submit({job{}})));
+  EXPECT_EQ(batch.protocol_version(), wc::protocol_version);
+  EXPECT_EQ(batch.jobs_size(), 1);
+}
+
+TEST(WireCodec, GarbageSubmitIsMalformed) {
+  auto decoded = wc::decode_submit("garbage");
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+  auto truncated = wc::decode_submit(std::string(5, '\xff'));
+  ASSERT_FALSE(truncated);
+  EXPECT_TRUE(has_code(truncated.error(), error_code::malformed_message));
+}
+
+TEST(WireCodec, WrongProtocolVersionIsMismatch) {
+  wire::SubmitBatch batch;
+  batch.set_protocol_version(wc::protocol_version + 1);
+  auto* j = batch.add_jobs();
+  j->set_id(1);
+  j->set_skill("echo");
+  auto decoded = wc::decode_submit(batch.SerializeAsString());
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::protocol_mismatch));
+  // The message names both versions so a person can act on it.
+  auto text = troupe::message_of(decoded.error());
+  EXPECT_NE(text.find(std::to_string(wc::protocol_version + 1)),
+            std::string::npos)
+    << text;
+  EXPECT_NE(text.find(std::to_string(wc::protocol_version)), std::string::npos)
+    << text;
+}
+
+TEST(WireCodec, MissingProtocolVersionIsMismatch) {
+  // An empty message parses (all fields default), but version 0 is refused.
+  auto decoded = wc::decode_submit("");
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::protocol_mismatch));
+}
+
+// -- result batches -----------------------------------------------------------
+
+TEST(WireCodec, ResultBatchRoundTrip) {
+  std::vector<job_result> results(2);
+  auto& a = results[0];
+  a.id = 99;
+  a.status = job_status::ok;
+  a.output = std::string("out\0put\xff", 8);
+  a.skill = "echo";
+  a.node = "node-a";
+  a.queue_time = 1234us;
+  a.run_time = 5678us;
+  a.cache_hit = true;
+  a.attempts = 2;
+  auto& b = results[1];
+  b.id = 100;
+  b.status = job_status::skill_error;
+  b.error = "something broke";
+  b.skill = "fail";
+  b.node = "node-b";
+  b.queue_time = 3s;
+  b.run_time = 1us;
+  b.cache_hit = false;
+  b.attempts = 1;
+  auto decoded = wc::decode_results(wc::encode_results(results));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  ASSERT_EQ(decoded->size(), results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    SCOPED_TRACE("result " + std::to_string(i));
+    auto& x = results[i];
+    auto& y = (*decoded)[i];
+    EXPECT_EQ(y.id, x.id);
+    EXPECT_EQ(y.status, x.status);
+    EXPECT_EQ(y.output, x.output);
+    EXPECT_EQ(y.error, x.error);
+    EXPECT_EQ(y.skill, x.skill);
+    EXPECT_EQ(y.node, x.node);
+    EXPECT_EQ(y.queue_time, x.queue_time);
+    EXPECT_EQ(y.run_time, x.run_time);
+    EXPECT_EQ(y.cache_hit, x.cache_hit);
+    EXPECT_EQ(y.attempts, x.attempts);
+  }
+}
+
+TEST(WireCodec, ResultTimingsTravelInMicroseconds) {
+  job_result r;
+  r.status = job_status::ok;
+  r.queue_time = caf::timespan{1'234'567}; // 1234.567 us
+  r.run_time = 2ms;
+  auto bytes = wc::encode_results({r});
+  wire::ResultBatch batch;
+  ASSERT_TRUE(batch.ParseFromString(bytes));
+  ASSERT_EQ(batch.results_size(), 1);
+  EXPECT_EQ(batch.results(0).queue_us(), 1234u);
+  EXPECT_EQ(batch.results(0).run_us(), 2000u);
+  auto decoded = wc::decode_results(bytes);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ((*decoded)[0].queue_time, 1234us);
+}
+
+TEST(WireCodec, EveryStatusSurvivesTheWire) {
+  std::vector<job_result> results;
+  for (size_t i = 0; i < job_status_count; ++i) {
+    job_result r;
+    r.id = i;
+    r.status = static_cast<job_status>(i);
+    results.push_back(r);
+  }
+  auto bytes = wc::encode_results(results);
+  wire::ResultBatch batch;
+  ASSERT_TRUE(batch.ParseFromString(bytes));
+  for (auto& pr : batch.results())
+    EXPECT_NE(pr.status(), wire::STATUS_UNSPECIFIED);
+  EXPECT_EQ(batch.results(0).status(), wire::OK);
+  EXPECT_EQ(batch.results(9).status(), wire::INTERNAL);
+  auto decoded = wc::decode_results(bytes);
+  ASSERT_TRUE(decoded);
+  ASSERT_EQ(decoded->size(), job_status_count);
+  for (size_t i = 0; i < job_status_count; ++i)
+    EXPECT_EQ((*decoded)[i].status, static_cast<job_status>(i));
+}
+
+TEST(WireCodec, GarbageResultsAreMalformed) {
+  auto decoded = wc::decode_results("garbage");
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+}
+
+TEST(WireCodec, ResultWithUnspecifiedStatusIsRejected) {
+  wire::ResultBatch batch;
+  auto* ok = batch.add_results();
+  ok->set_id(1);
+  ok->set_status(wire::OK);
+  auto* bad = batch.add_results();
+  bad->set_id(2);
+  bad->set_status(wire::STATUS_UNSPECIFIED);
+  auto decoded = wc::decode_results(batch.SerializeAsString());
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+}
+
+TEST(WireCodec, ResultWithOutOfRangeStatusIsRejected) {
+  wire::ResultBatch batch;
+  auto* bad = batch.add_results();
+  bad->set_id(1);
+  bad->set_status(static_cast<wire::Status>(11));
+  auto decoded = wc::decode_results(batch.SerializeAsString());
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+}
+
+// -- queries ------------------------------------------------------------------
+
+TEST(WireCodec, QueryRoundTripForBothKinds) {
+  for (auto kind : {wc::query_kind::list_skills, wc::query_kind::get_status}) {
+    auto decoded = wc::decode_query(wc::encode_query(kind));
+    ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+    EXPECT_EQ(*decoded, kind);
+  }
+}
+
+TEST(WireCodec, QueryEncodingUsesTheSchema) {
+  wire::ClientRequest req;
+  ASSERT_TRUE(
+    req.ParseFromString(wc::encode_query(wc::query_kind::get_status)));
+  EXPECT_EQ(req.protocol_version(), wc::protocol_version);
+  EXPECT_EQ(req.kind_case(), wire::ClientRequest::kGetStatus);
+  ASSERT_TRUE(
+    req.ParseFromString(wc::encode_query(wc::query_kind::list_skills)));
+  EXPECT_EQ(req.kind_case(), wire::ClientRequest::kListSkills);
+}
+
+TEST(WireCodec, GarbageQueryIsMalformed) {
+  auto decoded = wc::decode_query("garbage");
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+}
+
+TEST(WireCodec, QueryWithWrongVersionIsMismatch) {
+  wire::ClientRequest req;
+  req.set_protocol_version(wc::protocol_version + 1);
+  req.mutable_list_skills();
+  auto decoded = wc::decode_query(req.SerializeAsString());
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::protocol_mismatch));
+}
+
+TEST(WireCodec, QueryWithoutKindIsMalformed) {
+  wire::ClientRequest req;
+  req.set_protocol_version(wc::protocol_version);
+  auto decoded = wc::decode_query(req.SerializeAsString());
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+}
+
+// -- responses ----------------------------------------------------------------
+
+TEST(WireCodec, SkillListResponseRoundTrip) {
+  troupe::skill_list list;
+  list.skills.push_back(make_skill_info("echo", 1));
+  list.skills.push_back(make_skill_info("sha256", 2));
+  auto decoded = wc::decode_response(wc::encode_response(list));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  auto* out = std::get_if<troupe::skill_list>(&*decoded);
+  ASSERT_NE(out, nullptr);
+  ASSERT_EQ(out->skills.size(), 2u);
+  expect_equal(out->skills[0], list.skills[0]);
+  expect_equal(out->skills[1], list.skills[1]);
+}
+
+TEST(WireCodec, EmptySkillListResponseIsAListNotAnError) {
+  auto decoded = wc::decode_response(wc::encode_response(troupe::skill_list{}));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  auto* out = std::get_if<troupe::skill_list>(&*decoded);
+  ASSERT_NE(out, nullptr);
+  EXPECT_TRUE(out->skills.empty());
+}
+
+TEST(WireCodec, NodeStatusResponseRoundTrip) {
+  troupe::node_status st;
+  st.name = "alpha";
+  st.address = "127.0.0.1:4710";
+  st.version = "0.1.0";
+  st.uptime_ms = 123'456;
+  st.in_flight = 17;
+  st.skills.push_back(make_skill_info("echo", 3));
+  st.counts.push_back({"echo", job_status::ok, 1000});
+  st.counts.push_back({"echo", job_status::timeout, 3});
+  st.counts.push_back({"-", job_status::internal, 1});
+  auto decoded = wc::decode_response(wc::encode_response(st));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  auto* out = std::get_if<troupe::node_status>(&*decoded);
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->name, st.name);
+  EXPECT_EQ(out->address, st.address);
+  EXPECT_EQ(out->version, st.version);
+  EXPECT_EQ(out->uptime_ms, st.uptime_ms);
+  EXPECT_EQ(out->in_flight, st.in_flight);
+  ASSERT_EQ(out->skills.size(), 1u);
+  expect_equal(out->skills[0], st.skills[0]);
+  ASSERT_EQ(out->counts.size(), st.counts.size());
+  for (size_t i = 0; i < st.counts.size(); ++i) {
+    EXPECT_EQ(out->counts[i].skill, st.counts[i].skill);
+    EXPECT_EQ(out->counts[i].status, st.counts[i].status);
+    EXPECT_EQ(out->counts[i].count, st.counts[i].count);
+  }
+}
+
+TEST(WireCodec, ErrorResponseBecomesAnErrorWithItsMessage) {
+  auto decoded
+    = wc::decode_response(wc::encode_error_response("the node is draining"));
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::rejected));
+  EXPECT_EQ(troupe::message_of(decoded.error()), "the node is draining");
+}
+
+TEST(WireCodec, GarbageResponseIsMalformed) {
+  auto decoded = wc::decode_response("garbage");
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+}
+
+TEST(WireCodec, EmptyResponseIsMalformed) {
+  auto decoded = wc::decode_response("");
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+}
+
+TEST(WireCodec, StatusCountWithUnspecifiedStatusIsRejected) {
+  wire::ClientResponse resp;
+  auto* c = resp.mutable_status()->add_counts();
+  c->set_skill("echo");
+  c->set_status(wire::STATUS_UNSPECIFIED);
+  c->set_count(1);
+  auto decoded = wc::decode_response(resp.SerializeAsString());
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+}
+
+} // namespace
