@@ -50,6 +50,19 @@ job_result run_skill(const skill_definition& skill, const std::string& input) {
   return r;
 }
 
+bool skill_catalog::modify(const std::string& name,
+                           const std::function<void(skill_definition&)>& edit) {
+  auto i = skills_.find(name);
+  if (i == skills_.end())
+    return false;
+  auto copy = *i->second;
+  edit(copy);
+  if (copy.max_attempts == 0)
+    copy.max_attempts = 1;
+  i->second = std::make_shared<const skill_definition>(std::move(copy));
+  return true;
+}
+
 std::shared_ptr<const skill_definition>
 skill_catalog::find(const std::string& name) const {
   auto i = skills_.find(name);

@@ -4,6 +4,7 @@
 #include "messages/job_status.hpp"
 
 #include <caf/error.hpp>
+#include <caf/timespan.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -68,6 +69,8 @@ struct skill_definition {
   bool idempotent = true;
   /// Attempts per job including the first, unless the job asks for fewer.
   uint32_t max_attempts = 2;
+  /// Deadline of jobs that set none; 0 = the node default.
+  caf::timespan timeout{0};
   skill_function fn;
 };
 
@@ -82,6 +85,11 @@ class skill_catalog {
  public:
   /// Adds a skill; fails on an empty or duplicate name or a missing function.
   [[nodiscard]] caf::error add(skill_definition def);
+
+  /// Changes the definition of `name` through `edit`; false when there is
+  /// no such skill. Only before the node starts.
+  bool modify(const std::string& name,
+              const std::function<void(skill_definition&)>& edit);
 
   /// The skill named `name`, or null.
   std::shared_ptr<const skill_definition> find(const std::string& name) const;

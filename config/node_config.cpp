@@ -1,7 +1,9 @@
 #include "config/node_config.hpp"
 
+#include "config/config_reader.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
+#include "messages/job.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -97,6 +99,29 @@ caf::expected<uint64_t> parse_bytes(const std::string& str) {
     return caf::make_error(error_code::invalid_config,
                            "'" + str + "' is too large");
   return static_cast<uint64_t>(bytes);
+}
+
+void read_node_section(config_reader& sec, node_config& cfg) {
+  sec.read("host", cfg.host);
+  sec.read("port", cfg.port);
+  sec.read("name", cfg.name);
+  if (sec.read("log-level", cfg.log_level) && !log::parse_level(cfg.log_level))
+    sec.fail("log-level", "expected trace, debug, info, warn, error, "
+                          "critical or off, got \""
+                            + cfg.log_level + "\"");
+  sec.read("metrics-port", cfg.metrics_port);
+  sec.read("test-skills", cfg.test_skills);
+  sec.read_bytes("max-job-bytes", cfg.max_job_bytes, 1, 1024ull * 1024 * 1024);
+  sec.read("workers", cfg.workers, 1u, 1024u);
+  sec.read("queue-capacity", cfg.queue_capacity, uint64_t{1},
+           uint64_t{100'000'000});
+  sec.read_duration("default-timeout", cfg.default_timeout,
+                    caf::timespan{1'000'000}, max_job_timeout);
+  sec.read("threads", cfg.threads, 1u, 256u);
+  if (sec.read("scheduler", cfg.scheduler) && cfg.scheduler != "sharing"
+      && cfg.scheduler != "stealing")
+    sec.fail("scheduler", "expected \"sharing\" or \"stealing\", got \""
+                            + cfg.scheduler + "\"");
 }
 
 caf::expected<node_config> validate(node_config cfg) {

@@ -32,6 +32,12 @@ struct node_config {
   std::string scheduler = "sharing";
 };
 
+class config_reader;
+
+/// Reads the `[node]` section of a config file over `cfg`; its keys are the
+/// names of `troupe node`'s options. Problems are recorded in the reader.
+void read_node_section(config_reader& section, node_config& cfg);
+
 /// Checks ranges and names; the error names the option and what it expects.
 [[nodiscard]] caf::expected<node_config> validate(node_config cfg);
 

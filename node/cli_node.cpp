@@ -1,9 +1,10 @@
-#include "actors/builtin_skills.hpp"
+#include "config/config_file.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
 #include "node/cli.hpp"
 #include "node/node.hpp"
 #include "node/node_metrics.hpp"
+#include "node/skill_setup.hpp"
 #include "node/system_config.hpp"
 
 #include <caf/scoped_actor.hpp>
@@ -16,17 +17,61 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <utility>
+#include <vector>
 
 namespace troupe::cli {
 
 namespace {
 
 struct node_options {
-  node_config cfg;
-  std::string max_job_bytes = "16MiB";
-  std::string default_timeout = "60s";
+  /// Values as given on the command line; only the options actually given
+  /// override the config file (see `overrides`).
+  node_config cli;
+  std::string max_job_bytes;
+  std::string default_timeout;
+  std::string config_file;
   std::string port_file;
+  /// Per option: whether it was given, and how to copy it over.
+  std::vector<
+    std::pair<CLI::Option*, void (*)(node_config&, const node_config&)>>
+    overrides;
 };
+
+// Defaults, then the config file, then the options given on the command
+// line; each step checked.
+caf::expected<node_config> resolve_config(node_options& opts,
+                                          std::vector<skill_config>& skills,
+                                          std::string& origin) {
+  node_config cfg;
+  if (!opts.config_file.empty()) {
+    auto file = load_config_file(opts.config_file, cfg);
+    if (!file)
+      return file.error();
+    cfg = std::move(file->node);
+    skills = std::move(file->skills);
+    origin = opts.config_file;
+  }
+  if (!opts.max_job_bytes.empty()) {
+    auto bytes = parse_bytes(opts.max_job_bytes);
+    if (!bytes)
+      return caf::make_error(error_code::invalid_config,
+                             "--max-job-bytes: " + message_of(bytes.error()));
+    opts.cli.max_job_bytes = *bytes;
+  }
+  if (!opts.default_timeout.empty()) {
+    auto timeout = parse_duration(opts.default_timeout);
+    if (!timeout)
+      return caf::make_error(error_code::invalid_config,
+                             "--default-timeout: "
+                               + message_of(timeout.error()));
+    opts.cli.default_timeout = *timeout;
+  }
+  for (auto& [option, copy] : opts.overrides)
+    if (option->count() > 0)
+      copy(cfg, opts.cli);
+  return validate(std::move(cfg));
+}
 
 // Blocks the stop signals in this thread and every thread started after, so
 // that only the main thread's sigwait sees them.
@@ -42,26 +87,15 @@ sigset_t block_stop_signals() {
 }
 
 int run_node(node_options& opts) {
-  auto max_bytes = parse_bytes(opts.max_job_bytes);
-  if (!max_bytes)
-    return fail(exit_usage,
-                "--max-job-bytes: " + message_of(max_bytes.error()));
-  opts.cfg.max_job_bytes = *max_bytes;
-  auto timeout = parse_duration(opts.default_timeout);
-  if (!timeout)
-    return fail(exit_usage,
-                "--default-timeout: " + message_of(timeout.error()));
-  opts.cfg.default_timeout = *timeout;
-  auto cfg = validate(opts.cfg);
+  std::vector<skill_config> skill_cfgs;
+  std::string origin = "--config";
+  auto cfg = resolve_config(opts, skill_cfgs, origin);
   if (!cfg)
     return fail(exit_usage, message_of(cfg.error()));
   log::set_level(*log::parse_level(cfg->log_level));
-  skill_catalog catalog;
-  if (auto err = add_builtin_skills(catalog))
-    return fail(exit_usage, message_of(err));
-  if (cfg->test_skills)
-    if (auto err = add_test_skills(catalog))
-      return fail(exit_usage, message_of(err));
+  auto catalog = make_node_catalog(*cfg, skill_cfgs, origin);
+  if (!catalog)
+    return fail(exit_usage, message_of(catalog.error()));
   auto metrics = std::make_unique<node_metrics>();
   if (cfg->metrics_port != 0)
     if (auto err = metrics->expose(cfg->host, cfg->metrics_port))
@@ -70,7 +104,7 @@ int run_node(node_options& opts) {
   system_config sys_cfg;
   sys_cfg.scheduler(cfg->scheduler, cfg->threads);
   caf::actor_system sys{sys_cfg};
-  auto node = spawn_node(sys, *cfg, catalog, metrics->jobs());
+  auto node = spawn_node(sys, *cfg, *catalog, metrics->jobs());
   if (!node) {
     std::cerr << "troupe: " << message_of(node.error()) << std::endl;
     std::fflush(nullptr);
@@ -85,7 +119,7 @@ int run_node(node_options& opts) {
     std::rename(tmp.c_str(), opts.port_file.c_str());
   }
   std::cout << "troupe node " << node->name << " listening on " << cfg->host
-            << ":" << node->port << " (" << catalog.size() << " skills"
+            << ":" << node->port << " (" << catalog->size() << " skills"
             << (cfg->metrics_port != 0
                   ? ", metrics on :" + std::to_string(cfg->metrics_port)
                   : std::string{})
@@ -110,43 +144,95 @@ int run_node(node_options& opts) {
 
 std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
   auto opts = std::make_shared<node_options>();
-  auto& c = opts->cfg;
+  auto& c = opts->cli;
   auto* sub = app.add_subcommand("node", "run a troupe node");
-  sub->add_option("--host", c.host, "address to listen on")
+  // Registers an option whose value, when given, overrides the config file.
+  auto add = [&](CLI::Option* option, auto member) {
+    opts->overrides.emplace_back(option, member);
+    return option;
+  };
+  using cfg = node_config;
+  add(
+    sub->add_option("--host", c.host, "address to listen on"),
+    +[](cfg& dst, const cfg& src) {
+      dst.host = src.host;
+    })
+    ->default_str(c.host);
+  add(
+    sub->add_option("--port", c.port, "port to listen on (0 = any free port)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.port = src.port;
+    })
     ->capture_default_str();
-  sub->add_option("--port", c.port, "port to listen on (0 = any free port)")
+  add(
+    sub->add_option("--name", c.name, "node name (default HOST:PORT)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.name = src.name;
+    });
+  add(
+    sub->add_option("--log-level", c.log_level,
+                    "trace, debug, info, warn, error, critical or off"),
+    +[](cfg& dst, const cfg& src) {
+      dst.log_level = src.log_level;
+    })
     ->capture_default_str();
-  sub->add_option("--name", c.name, "node name (default HOST:PORT)");
-  sub
-    ->add_option("--log-level", c.log_level,
-                 "trace, debug, info, warn, error, critical or off")
+  add(
+    sub->add_option("--metrics-port", c.metrics_port,
+                    "serve Prometheus metrics on this port (0 = off)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.metrics_port = src.metrics_port;
+    })
     ->capture_default_str();
-  sub
-    ->add_option("--metrics-port", c.metrics_port,
-                 "serve Prometheus metrics on this port (0 = off)")
+  add(
+    sub->add_flag("--test-skills", c.test_skills,
+                  "also offer fail, flaky, slow and crash (fault "
+                  "injection)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.test_skills = src.test_skills;
+    });
+  add(
+    sub->add_option("--max-job-bytes", opts->max_job_bytes,
+                    "largest job input accepted, e.g. 16MiB"),
+    +[](cfg& dst, const cfg& src) {
+      dst.max_job_bytes = src.max_job_bytes;
+    })
+    ->default_str("16MiB");
+  add(
+    sub->add_option("--workers", c.workers, "workers per skill"),
+    +[](cfg& dst, const cfg& src) {
+      dst.workers = src.workers;
+    })
     ->capture_default_str();
-  sub->add_flag("--test-skills", c.test_skills,
-                "also offer fail, flaky, slow and crash (fault injection)");
-  sub
-    ->add_option("--max-job-bytes", opts->max_job_bytes,
-                 "largest job input accepted, e.g. 16MiB")
+  add(
+    sub->add_option("--queue-capacity", c.queue_capacity,
+                    "queued jobs per skill before OVERLOADED"),
+    +[](cfg& dst, const cfg& src) {
+      dst.queue_capacity = src.queue_capacity;
+    })
     ->capture_default_str();
-  sub->add_option("--workers", c.workers, "workers per skill")
+  add(
+    sub->add_option("--default-timeout", opts->default_timeout,
+                    "deadline of jobs that set none, e.g. 60s"),
+    +[](cfg& dst, const cfg& src) {
+      dst.default_timeout = src.default_timeout;
+    })
+    ->default_str("60s");
+  add(
+    sub->add_option("--threads", c.threads, "actor scheduler threads"),
+    +[](cfg& dst, const cfg& src) {
+      dst.threads = src.threads;
+    })
     ->capture_default_str();
-  sub
-    ->add_option("--queue-capacity", c.queue_capacity,
-                 "queued jobs per skill before OVERLOADED")
+  add(
+    sub->add_option("--scheduler", c.scheduler,
+                    "actor scheduler policy: sharing or stealing"),
+    +[](cfg& dst, const cfg& src) {
+      dst.scheduler = src.scheduler;
+    })
     ->capture_default_str();
-  sub
-    ->add_option("--default-timeout", opts->default_timeout,
-                 "deadline of jobs that set none, e.g. 60s")
-    ->capture_default_str();
-  sub->add_option("--threads", c.threads, "actor scheduler threads")
-    ->capture_default_str();
-  sub
-    ->add_option("--scheduler", c.scheduler,
-                 "actor scheduler policy: sharing or stealing")
-    ->capture_default_str();
+  sub->add_option("--config", opts->config_file,
+                  "read node and skill settings from this file (CAF config "
+                  "format; options given here take precedence)");
   sub->add_option("--port-file", opts->port_file,
                   "write the listening port to this file once ready");
   return {sub, [opts] {

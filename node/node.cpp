@@ -76,7 +76,9 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
     pc.workers = skill->workers > 0 ? skill->workers : cfg.workers;
     pc.queue_capacity = skill->queue_capacity > 0 ? skill->queue_capacity
                                                   : cfg.queue_capacity;
-    pc.default_timeout = cfg.default_timeout;
+    pc.default_timeout = skill->timeout > caf::timespan{0}
+                           ? skill->timeout
+                           : cfg.default_timeout;
     pc.metrics = metrics;
     auto pool = sys.spawn(worker_pool, skill, std::move(pc));
     children.emplace_back("pool " + skill->name,

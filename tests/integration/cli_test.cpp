@@ -1,6 +1,7 @@
 // Drives real `troupe node` processes through the `troupe` CLI.
 #include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
+#include "tests/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,13 +18,6 @@ namespace {
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
-}
-
-std::string write_temp_file(const std::string& name, const std::string& data) {
-  auto path = "/tmp/troupe-cli-test-" + std::to_string(::getpid()) + "-" + name;
-  std::ofstream out{path, std::ios::binary};
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  return path;
 }
 
 // Polls `troupe status --json` until `pred(json)` holds (at most ~10 s).
@@ -53,9 +47,9 @@ TEST(Cli, EchoRoundTripsBinaryBytes) {
   node_process node;
   ASSERT_TRUE(node.ready()) << node.log();
   std::string data{"a\0b\xff\xfe\x80 \n\x01z", 11};
-  auto path = write_temp_file("echo.bin", data);
-  auto res = node.cli({"submit", "--skill", "echo", "--input-file", path});
-  std::remove(path.c_str());
+  temp_file input{"echo.bin", data};
+  auto res
+    = node.cli({"submit", "--skill", "echo", "--input-file", input.path()});
   EXPECT_EQ(res.exit_code, 0) << res.err;
   EXPECT_EQ(res.out, data);
   // The same bytes through stdin.
@@ -115,9 +109,9 @@ TEST(Cli, UnknownSkillNamesItAndListsAvailable) {
 TEST(Cli, OversizedInputIsBadInput) {
   node_process node{{"--max-job-bytes", "1KiB"}};
   ASSERT_TRUE(node.ready()) << node.log();
-  auto path = write_temp_file("big.bin", std::string(2048, 'x'));
-  auto res = node.cli({"submit", "--skill", "echo", "--input-file", path});
-  std::remove(path.c_str());
+  temp_file input{"big.bin", std::string(2048, 'x')};
+  auto res
+    = node.cli({"submit", "--skill", "echo", "--input-file", input.path()});
   EXPECT_EQ(res.exit_code, 1);
   EXPECT_TRUE(contains(res.err, "BAD_INPUT")) << res.err;
   EXPECT_TRUE(contains(res.err, "max-job-bytes")) << res.err;
@@ -128,10 +122,9 @@ TEST(Cli, OversizedInputIsBadInput) {
 TEST(Cli, InputOverDefaultLimitIsBadInput) {
   node_process node;
   ASSERT_TRUE(node.ready()) << node.log();
-  auto path = write_temp_file("huge.bin",
-                              std::string(16 * 1024 * 1024 + 1, 'y'));
-  auto res = node.cli({"submit", "--skill", "sha256", "--input-file", path});
-  std::remove(path.c_str());
+  temp_file input{"huge.bin", std::string(16 * 1024 * 1024 + 1, 'y')};
+  auto res
+    = node.cli({"submit", "--skill", "sha256", "--input-file", input.path()});
   EXPECT_EQ(res.exit_code, 1);
   EXPECT_TRUE(contains(res.err, "BAD_INPUT")) << res.err;
   EXPECT_TRUE(contains(res.err, "16777217 bytes")) << res.err;

@@ -1,0 +1,245 @@
+// The config file: CAF's INI dialect read into a tree, then every key
+// checked by troupe (CAF 0.17 itself keeps defaults for wrongly typed values
+// without a word).
+#include "config/config_file.hpp"
+#include "config/config_reader.hpp"
+#include "messages/errors.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+namespace {
+
+using namespace std::chrono_literals;
+using troupe::config_reader;
+using troupe::file_config;
+using troupe::message_of;
+
+caf::expected<file_config> load(const std::string& text) {
+  auto tree = troupe::parse_config_text(text, "t.conf");
+  if (!tree)
+    return tree.error();
+  return troupe::read_file_config(*tree, "t.conf");
+}
+
+// The problems reported for `text`, or "" when it loads.
+std::string problems(const std::string& text) {
+  auto cfg = load(text);
+  return cfg ? std::string{} : message_of(cfg.error());
+}
+
+bool mentions(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST(ConfigFile, EmptyFileKeepsDefaults) {
+  auto cfg = load("");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  EXPECT_EQ(cfg->node.port, 4710);
+  EXPECT_EQ(cfg->node.workers, 4u);
+  EXPECT_TRUE(cfg->skills.empty());
+}
+
+TEST(ConfigFile, ReadsTheNodeSection) {
+  auto cfg = load(R"([node]
+host = "0.0.0.0"
+port = 5000
+name = "alpha"
+log-level = "debug"
+metrics-port = 9464
+test-skills = true
+max-job-bytes = "1MiB"
+workers = 8
+queue-capacity = 50
+default-timeout = 1500ms
+threads = 2
+scheduler = "stealing"
+)");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  auto& n = cfg->node;
+  EXPECT_EQ(n.host, "0.0.0.0");
+  EXPECT_EQ(n.port, 5000);
+  EXPECT_EQ(n.name, "alpha");
+  EXPECT_EQ(n.log_level, "debug");
+  EXPECT_EQ(n.metrics_port, 9464);
+  EXPECT_TRUE(n.test_skills);
+  EXPECT_EQ(n.max_job_bytes, 1024u * 1024);
+  EXPECT_EQ(n.workers, 8u);
+  EXPECT_EQ(n.queue_capacity, 50u);
+  EXPECT_EQ(n.default_timeout, caf::timespan{1500ms});
+  EXPECT_EQ(n.threads, 2u);
+  EXPECT_EQ(n.scheduler, "stealing");
+}
+
+TEST(ConfigFile, ReadsSkillSectionsInEitherSyntax) {
+  auto cfg = load(R"([skills.sha256]
+workers = 2
+timeout = 2s
+idempotent = false
+max-attempts = 3
+version = "7"
+
+[skills]
+wordcount = { queue-capacity = 5, description = "counts" }
+)");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  ASSERT_EQ(cfg->skills.size(), 2u);
+  auto& sha = cfg->skills[0];
+  EXPECT_EQ(sha.name, "sha256");
+  EXPECT_EQ(sha.workers, 2u);
+  EXPECT_EQ(sha.timeout, caf::timespan{2s});
+  EXPECT_EQ(sha.idempotent, false);
+  EXPECT_EQ(sha.max_attempts, 3u);
+  EXPECT_EQ(sha.version, "7");
+  EXPECT_FALSE(sha.queue_capacity);
+  auto& wc = cfg->skills[1];
+  EXPECT_EQ(wc.name, "wordcount");
+  EXPECT_EQ(wc.queue_capacity, 5u);
+  EXPECT_EQ(wc.description, "counts");
+  EXPECT_FALSE(wc.workers);
+}
+
+TEST(ConfigFile, WrongTypeNamesFileKeyAndExpectation) {
+  auto p = problems("[node]\nport = \"abc\"\n");
+  EXPECT_TRUE(mentions(p, "t.conf: node.port: expected a whole number in "
+                          "0..65535, got \"abc\""))
+    << p;
+}
+
+TEST(ConfigFile, OutOfRangeNumbersAreRefused) {
+  EXPECT_TRUE(mentions(problems("[node]\nport = 70000\n"), "node.port"));
+  EXPECT_TRUE(mentions(problems("[node]\nworkers = 0\n"), "node.workers"));
+  EXPECT_TRUE(mentions(problems("[node]\nworkers = -3\n"), "got -3"));
+  EXPECT_TRUE(mentions(problems("[skills.echo]\nmax-attempts = 1000\n"),
+                       "skills.echo.max-attempts"));
+}
+
+TEST(ConfigFile, DurationsNeedAUnit) {
+  auto p = problems("[node]\ndefault-timeout = 10\n");
+  EXPECT_TRUE(mentions(p, "node.default-timeout: expected a duration")) << p;
+  EXPECT_TRUE(
+    mentions(problems("[node]\ndefault-timeout = \"soon\"\n"), "got \"soon\""));
+  EXPECT_TRUE(problems("[node]\ndefault-timeout = \"1.5s\"\n").empty());
+}
+
+TEST(ConfigFile, SizesTakeNumbersOrUnits) {
+  auto cfg = load("[node]\nmax-job-bytes = 4096\n");
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->node.max_job_bytes, 4096u);
+  EXPECT_TRUE(mentions(problems("[node]\nmax-job-bytes = \"lots\"\n"),
+                       "node.max-job-bytes: expected a size"));
+  EXPECT_TRUE(mentions(problems("[node]\nmax-job-bytes = \"2GiB\"\n"),
+                       "node.max-job-bytes"));
+}
+
+TEST(ConfigFile, BadEnumeratedValuesAreRefused) {
+  EXPECT_TRUE(
+    mentions(problems("[node]\nlog-level = \"loud\"\n"), "node.log-level"));
+  EXPECT_TRUE(
+    mentions(problems("[node]\nscheduler = \"fifo\"\n"), "node.scheduler"));
+  EXPECT_TRUE(mentions(problems("[node]\ntest-skills = \"yes\"\n"),
+                       "expected true or false"));
+}
+
+TEST(ConfigFile, UnknownKeysAndSectionsAreRefused) {
+  EXPECT_TRUE(
+    mentions(problems("[node]\nworkerz = 3\n"), "node.workerz: unknown key"));
+  EXPECT_TRUE(mentions(problems("[nodes]\nport = 3\n"), "nodes: unknown key"));
+  EXPECT_TRUE(mentions(problems("[skills.echo]\nworker = 3\n"),
+                       "skills.echo.worker: unknown key"));
+}
+
+TEST(ConfigFile, SectionWhereAValueIsExpectedIsRefused) {
+  EXPECT_TRUE(mentions(problems("[node]\nport = { a = 1 }\n"), "node.port"));
+  EXPECT_TRUE(mentions(problems("[skills]\necho = 3\n"),
+                       "skills.echo: expected a section"));
+}
+
+TEST(ConfigFile, ReportsEveryProblemAtOnce) {
+  auto p = problems("[node]\nport = \"x\"\nworkers = 0\nbogus = 1\n");
+  EXPECT_TRUE(mentions(p, "node.port")) << p;
+  EXPECT_TRUE(mentions(p, "node.workers")) << p;
+  EXPECT_TRUE(mentions(p, "node.bogus")) << p;
+}
+
+TEST(ConfigFile, SyntaxErrorNamesTheLine) {
+  auto tree = troupe::parse_config_text("[node]\nport = 4x\nhost = \"a\"\n",
+                                        "t.conf");
+  ASSERT_FALSE(tree);
+  EXPECT_TRUE(mentions(message_of(tree.error()), "t.conf:2: syntax error"))
+    << message_of(tree.error());
+}
+
+TEST(ConfigFile, MissingFileIsAClearError) {
+  auto cfg = troupe::load_config_file("/nonexistent/troupe.conf");
+  ASSERT_FALSE(cfg);
+  EXPECT_EQ(message_of(cfg.error()),
+            "/nonexistent/troupe.conf: cannot read the config file");
+}
+
+// The example documents every key with its default: it must load, and its
+// [node] section must match the built-in defaults it claims.
+TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
+  auto cfg = troupe::load_config_file(std::string{TROUPE_SOURCE_DIR}
+                                      + "/config/troupe.conf.example");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  troupe::node_config defaults;
+  EXPECT_EQ(cfg->node.host, defaults.host);
+  EXPECT_EQ(cfg->node.port, defaults.port);
+  EXPECT_EQ(cfg->node.workers, defaults.workers);
+  EXPECT_EQ(cfg->node.queue_capacity, defaults.queue_capacity);
+  EXPECT_EQ(cfg->node.max_job_bytes, defaults.max_job_bytes);
+  EXPECT_EQ(cfg->node.default_timeout, defaults.default_timeout);
+  EXPECT_EQ(cfg->node.threads, defaults.threads);
+  EXPECT_EQ(cfg->node.scheduler, defaults.scheduler);
+}
+
+TEST(ConfigReader, ListsAndMapsOfStrings) {
+  auto tree = troupe::parse_config_text(
+    "[s]\nargs = [\"a\", \"b\"]\nenv = { X = \"1\" }\nbad = [\"a\", 2]\n",
+    "t.conf");
+  ASSERT_TRUE(tree);
+  config_reader root{"t.conf", *tree};
+  auto s = root.section("s");
+  ASSERT_TRUE(s);
+  std::vector<std::string> args;
+  EXPECT_TRUE(s->read("args", args));
+  EXPECT_EQ(args, (std::vector<std::string>{"a", "b"}));
+  std::map<std::string, std::string> env;
+  EXPECT_TRUE(s->read("env", env));
+  EXPECT_EQ(env.at("X"), "1");
+  std::vector<std::string> bad;
+  EXPECT_FALSE(s->read("bad", bad));
+  auto err = root.finish();
+  ASSERT_TRUE(err);
+  EXPECT_TRUE(mentions(message_of(err), "s.bad: expected a list of quoted "
+                                        "strings, but element 2 is 2"))
+    << message_of(err);
+}
+
+TEST(ConfigReader, NumbersAndAbsentKeysLeaveDefaults) {
+  auto tree = troupe::parse_config_text("[s]\nratio = 0.25\nn = 3\n", "t.conf");
+  ASSERT_TRUE(tree);
+  config_reader root{"t.conf", *tree};
+  auto r = root.section("s");
+  ASSERT_TRUE(r);
+  double ratio = 0;
+  EXPECT_TRUE(r->read("ratio", ratio, 0.0, 1.0));
+  EXPECT_DOUBLE_EQ(ratio, 0.25);
+  uint32_t n = 9;
+  EXPECT_TRUE(r->read("n", n, 1u, 5u));
+  EXPECT_EQ(n, 3u);
+  uint32_t absent = 9;
+  EXPECT_FALSE(r->read("absent", absent));
+  EXPECT_EQ(absent, 9u);
+  EXPECT_FALSE(root.finish());
+}
+
+TEST(ConfigFile, KeysBeforeAnySectionAreRefused) {
+  auto p = problems("port = 4711\n[node]\n");
+  EXPECT_TRUE(mentions(p, "port: keys must follow a section header")) << p;
+}
+
+} // namespace
