@@ -1,0 +1,53 @@
+// The smallest program built against an installed troupe: registers a skill,
+// embeds a node in its own actor system and runs one job through it.
+#include <iostream>
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+
+#include "actors/skill.hpp"
+#include "node/node.hpp"
+#include "node/system_config.hpp"
+
+int main() {
+  caf::actor_system_config cfg;
+  troupe::add_troupe_types(cfg);
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  troupe::skill_catalog catalog;
+  troupe::skill_definition greet;
+  greet.name = "greet";
+  greet.mode = troupe::skill_mode::in_pool;
+  greet.fn = [](const std::string& who) {
+    return troupe::skill_output::success("hello, " + who);
+  };
+  if (auto err = catalog.add(std::move(greet))) {
+    std::cerr << "consumer: " << sys.render(err) << "\n";
+    return 1;
+  }
+  auto node = troupe::spawn_node(sys, troupe::node_config{}, catalog, nullptr,
+                                 /*publish=*/false);
+  if (!node) {
+    std::cerr << "consumer: " << sys.render(node.error()) << "\n";
+    return 1;
+  }
+  caf::scoped_actor self{sys};
+  troupe::job j;
+  j.id = 1;
+  j.skill = "greet";
+  j.input = "troupe";
+  self->send(node->router, std::move(j),
+             caf::actor_cast<troupe::result_sink_actor>(self));
+  int rc = 1;
+  self->receive(
+    [&](troupe::job_result& r) {
+      std::cout << "consumer: " << troupe::to_string(r.status) << " "
+                << r.output << std::endl;
+      rc = r.status == troupe::job_status::ok ? 0 : 1;
+    },
+    caf::after(std::chrono::seconds(10)) >> [] {
+      std::cerr << "consumer: no result within 10 s\n";
+    });
+  troupe::stop_node(sys, *node);
+  return rc;
+}
