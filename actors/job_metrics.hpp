@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/metrics_fwd.hpp"
 #include "messages/job_status.hpp"
 #include "messages/node_status.hpp"
 
@@ -9,14 +10,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-namespace prometheus {
-class Registry;
-class Counter;
-class Histogram;
-template <class T>
-class Family;
-} // namespace prometheus
 
 namespace troupe {
 

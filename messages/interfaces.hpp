@@ -1,6 +1,7 @@
 #pragma once
 
 #include "messages/atoms.hpp"
+#include "messages/batcher_stats.hpp"
 #include "messages/job.hpp"
 #include "messages/node_status.hpp"
 
@@ -55,5 +56,19 @@ using gateway_actor = caf::typed_actor<
   caf::reacts_to<job_result>,
   // Sends buffered results (the gateway sends this to itself).
   caf::reacts_to<atom::flush>>;
+
+/// Carries jobs to one gateway (a peer node's, or any node's) in batches and
+/// hands each result back to its own sink: a batch is a transport detail.
+using batcher_actor = caf::typed_actor<
+  // A job for the destination; its result goes to the sink.
+  caf::reacts_to<job, result_sink_actor>,
+  // Serialized `troupe.wire.ResultBatch` from the destination.
+  caf::reacts_to<atom::results, std::string>,
+  // Flush check (the batcher sends this to itself).
+  caf::reacts_to<atom::flush>,
+  // Deadline check.
+  caf::reacts_to<atom::tick>,
+  // Counters of the link.
+  caf::replies_to<atom::status>::with<batcher_stats>>;
 
 } // namespace troupe

@@ -24,5 +24,7 @@ CAF_ADD_TYPE_ID(troupe, (troupe::worker_pool_actor))
 CAF_ADD_TYPE_ID(troupe, (troupe::router_actor))
 CAF_ADD_TYPE_ID(troupe, (troupe::client_sink_actor))
 CAF_ADD_TYPE_ID(troupe, (troupe::gateway_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::batcher_stats))
+CAF_ADD_TYPE_ID(troupe, (troupe::batcher_actor))
 
 CAF_END_TYPE_ID_BLOCK(troupe)

@@ -1,0 +1,296 @@
+#include "actors/batcher.hpp"
+
+#include "config/logging.hpp"
+#include "messages/errors.hpp"
+#include "messages/wire_codec.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <algorithm>
+
+namespace troupe {
+
+namespace {
+
+using batcher_ptr = batcher_actor::stateful_pointer<batcher_state>;
+
+// What a job adds to a batch on the wire, roughly: payload plus framing.
+size_t wire_size(const job& j) {
+  return j.input.size() + j.skill.size() + 32;
+}
+
+void answer(batcher_ptr self, uint64_t id, job_result r) {
+  auto& st = self->state;
+  auto i = st.jobs.find(id);
+  if (i == st.jobs.end())
+    return;
+  r.id = i->second.client_id;
+  if (r.node.empty())
+    r.node = st.cfg.node_name;
+  self->send(i->second.sink, std::move(r));
+  if (i->second.sent != batcher_state::time_point{})
+    st.policy.on_answered(1);
+  st.jobs.erase(i);
+}
+
+job_result failure(job_status status, std::string error) {
+  job_result r;
+  r.status = status;
+  r.error = std::move(error);
+  return r;
+}
+
+void schedule_tick(batcher_ptr self, batcher_state::time_point when) {
+  auto& st = self->state;
+  if (when >= st.tick_due)
+    return;
+  st.tick_due = when;
+  auto now = self->clock().now();
+  self->delayed_send(self, when > now ? when - now : caf::timespan{0},
+                     atom::tick::value);
+}
+
+// Sends up to max_count buffered jobs in one batch.
+void send_batch(batcher_ptr self, flush_reason reason) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  auto limit = std::min(st.buffer.size(), st.policy.limits().max_count);
+  std::vector<job> batch;
+  batch.reserve(limit);
+  size_t bytes = 0;
+  size_t taken = 0;
+  for (; taken < st.buffer.size() && batch.size() < limit; ++taken) {
+    auto& j = st.buffer[taken];
+    auto i = st.jobs.find(j.id);
+    if (i == st.jobs.end())
+      continue; // answered (timed out) while buffered
+    // A batch never exceeds max_bytes, except for a single large job.
+    auto size = wire_size(j);
+    if (!batch.empty() && bytes + size > st.policy.limits().max_bytes)
+      break;
+    i->second.sent = now;
+    bytes += size;
+    batch.push_back(std::move(j));
+  }
+  st.buffer.erase(st.buffer.begin(),
+                  st.buffer.begin() + static_cast<ptrdiff_t>(taken));
+  st.policy.on_flush(taken, bytes, now);
+  if (!st.buffer.empty())
+    st.oldest = now;
+  if (batch.empty())
+    return;
+  switch (reason) {
+    case flush_reason::count:
+      ++st.stats.flushed_count;
+      break;
+    case flush_reason::bytes:
+      ++st.stats.flushed_bytes;
+      break;
+    case flush_reason::linger:
+      ++st.stats.flushed_linger;
+      break;
+    default:
+      ++st.stats.flushed_idle;
+  }
+  st.stats.items_sent += batch.size();
+  if (st.has_metrics)
+    st.series.record(reason, batch.size());
+  log::actors().trace("batcher {}: {} jobs ({})", st.cfg.destination_name,
+                      batch.size(), to_string(reason));
+  self->send(st.destination, atom::submit::value,
+             wire_codec::encode_submit(batch),
+             caf::actor_cast<client_sink_actor>(self));
+}
+
+// Asks for a flush check once everything already in the mailbox is handled.
+void request_flush(batcher_ptr self) {
+  auto& st = self->state;
+  if (st.flush_pending)
+    return;
+  st.flush_pending = true;
+  self->send(self, atom::flush::value);
+}
+
+void on_flush_check(batcher_ptr self) {
+  auto& st = self->state;
+  st.flush_pending = false;
+  if (st.buffer.empty() || !st.policy.can_send())
+    return; // answers arriving will send what is left
+  auto now = self->clock().now();
+  auto wait = st.policy.linger(st.oldest, now);
+  if (wait > caf::timespan{0}) {
+    st.flush_pending = true;
+    st.lingering = true;
+    st.policy.on_linger_start();
+    self->delayed_send(self, wait, atom::flush::value);
+    return;
+  }
+  auto reason = st.lingering ? flush_reason::linger : flush_reason::idle;
+  st.lingering = false;
+  while (!st.buffer.empty() && st.policy.can_send())
+    send_batch(self, reason);
+}
+
+void on_job(batcher_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (st.destination_down) {
+    auto r = make_failure(j, job_status::node_lost,
+                          "lost the connection to node "
+                            + st.cfg.destination_name + " (" + st.down_reason
+                            + ")");
+    r.node = st.cfg.node_name;
+    self->send(sink, std::move(r));
+    return;
+  }
+  auto size = wire_size(j);
+  if (!st.policy.admit()) {
+    ++st.stats.refused;
+    auto r = make_failure(
+      j, job_status::overloaded,
+      "node " + st.cfg.destination_name + " is not keeping up ("
+        + std::to_string(st.policy.in_flight()) + " jobs in flight, "
+        + std::to_string(st.policy.buffered()) + " waiting); retry later");
+    r.node = st.cfg.node_name;
+    self->send(sink, std::move(r));
+    return;
+  }
+  auto now = self->clock().now();
+  auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
+                                                      : st.cfg.default_timeout;
+  timeout = std::min(timeout, max_job_timeout);
+  auto id = st.next_id++;
+  auto deadline = now + timeout + st.cfg.grace;
+  st.jobs.emplace(
+    id, batcher_state::pending_job{std::move(sink), j.id, now, deadline, {}});
+  st.deadlines.push(deadline, id);
+  schedule_tick(self, deadline);
+  if (st.buffer.empty())
+    st.oldest = now;
+  j.id = id;
+  st.buffer.push_back(std::move(j));
+  st.policy.on_arrival(size);
+  if (st.policy.full() && st.policy.can_send())
+    send_batch(self, st.policy.buffered_bytes() >= st.policy.limits().max_bytes
+                       ? flush_reason::bytes
+                       : flush_reason::count);
+  if (!st.buffer.empty())
+    request_flush(self);
+}
+
+void on_results(batcher_ptr self, const std::string& bytes) {
+  auto& st = self->state;
+  auto results = wire_codec::decode_results(bytes);
+  if (!results) {
+    log::actors().warn("batcher {}: dropped a malformed result batch: {}",
+                       st.cfg.destination_name, describe(results.error()));
+    return; // its jobs end TIMEOUT at their deadline
+  }
+  auto now = self->clock().now();
+  for (auto& r : *results) {
+    if (r.id == 0) {
+      // The destination refused a whole batch (e.g. another protocol
+      // version): everything sent is affected.
+      std::vector<uint64_t> sent;
+      for (auto& [id, pj] : st.jobs)
+        if (pj.sent != batcher_state::time_point{})
+          sent.push_back(id);
+      for (auto id : sent)
+        answer(self, id, failure(r.status, r.error));
+      continue;
+    }
+    auto i = st.jobs.find(r.id);
+    if (i == st.jobs.end())
+      continue; // already answered (timed out)
+    st.policy.on_round_trip(now - i->second.sent);
+    answer(self, r.id, std::move(r));
+  }
+  if (!st.buffer.empty())
+    request_flush(self);
+}
+
+void on_tick(batcher_ptr self) {
+  auto& st = self->state;
+  st.tick_due = batcher_state::time_point::max();
+  auto now = self->clock().now();
+  st.deadlines.pop_due(now, [&](uint64_t id) {
+    if (st.jobs.count(id) == 0)
+      return;
+    answer(self, id,
+           failure(job_status::timeout, "no answer from node "
+                                          + st.cfg.destination_name
+                                          + " before the job's deadline"));
+  });
+  st.deadlines.compact(st.jobs, [](const batcher_state::pending_job& pj) {
+    return pj.deadline;
+  });
+  if (!st.deadlines.empty())
+    schedule_tick(self, st.deadlines.next());
+}
+
+void on_destination_down(batcher_ptr self, const caf::error& reason) {
+  auto& st = self->state;
+  st.destination_down = true;
+  st.down_reason = describe(reason);
+  log::actors().warn("batcher {}: destination down ({}), failing {} jobs",
+                     st.cfg.destination_name, st.down_reason, st.jobs.size());
+  std::vector<uint64_t> ids;
+  ids.reserve(st.jobs.size());
+  for (auto& kv : st.jobs)
+    ids.push_back(kv.first);
+  std::sort(ids.begin(), ids.end());
+  for (auto id : ids)
+    answer(self, id,
+           failure(job_status::node_lost, "lost the connection to node "
+                                            + st.cfg.destination_name + " ("
+                                            + st.down_reason + ")"));
+  st.buffer.clear();
+  st.policy = batch_policy{st.cfg.limits};
+}
+
+} // namespace
+
+batcher_actor::behavior_type
+batcher(batcher_actor::stateful_pointer<batcher_state> self,
+        gateway_actor destination, batcher_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.destination = std::move(destination);
+  st.policy = batch_policy{st.cfg.limits};
+  st.stats.destination = st.cfg.destination_name;
+  if (st.cfg.metrics) {
+    st.series = st.cfg.metrics->for_peer(st.cfg.destination_name);
+    st.has_metrics = true;
+  }
+  self->monitor(st.destination);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    if (dm.source == self->state.destination.address())
+      on_destination_down(self, dm.reason);
+  });
+  // Remote peers may send anything; never print or crash on it.
+  self->set_default_handler(caf::drop);
+  return {
+    [self](job& j, result_sink_actor& sink) {
+      on_job(self, j, sink);
+    },
+    [self](atom::results, const std::string& bytes) {
+      on_results(self, bytes);
+    },
+    [self](atom::flush) {
+      on_flush_check(self);
+    },
+    [self](atom::tick) {
+      on_tick(self);
+    },
+    [self](atom::status) {
+      auto& st = self->state;
+      auto out = st.stats;
+      out.buffered = st.policy.buffered();
+      out.in_flight = st.policy.in_flight();
+      out.destination_down = st.destination_down;
+      return out;
+    },
+  };
+}
+
+} // namespace troupe

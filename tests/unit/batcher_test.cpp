@@ -1,0 +1,319 @@
+// The batcher on CAF's deterministic test coordinator, against a scripted
+// destination gateway.
+#include "actors/batcher.hpp"
+#include "messages/type_ids.hpp"
+#include "messages/wire_codec.hpp"
+#include "tests/support/deterministic_system.hpp"
+#include "tests/unit/actor_test_helpers.hpp"
+
+#include <caf/send.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using troupe::batcher_actor;
+using troupe::batcher_config;
+using troupe::batcher_stats;
+using troupe::gateway_actor;
+using troupe::job;
+using troupe::job_result;
+using troupe::job_status;
+using troupe::test::make_job;
+using troupe::test::result_recorder;
+namespace atom = troupe::atom;
+namespace wc = troupe::wire_codec;
+
+// What the fake destination saw, and whether it answers.
+struct destination_log {
+  std::vector<std::vector<job>> batches;
+  bool answer = true;
+  troupe::client_sink_actor last_client;
+};
+
+// A gateway that answers every job with its input ("fail" fails the job),
+// or holds the results while `answer` is false.
+gateway_actor::behavior_type
+fake_gateway(gateway_actor::pointer self,
+             std::shared_ptr<destination_log> log) {
+  return {
+    [self, log](atom::submit, const std::string& bytes,
+                const troupe::client_sink_actor& client) {
+      auto jobs = wc::decode_submit(bytes);
+      ASSERT_TRUE(jobs);
+      log->batches.push_back(*jobs);
+      log->last_client = client;
+      if (!log->answer)
+        return;
+      std::vector<job_result> results;
+      for (auto& j : *jobs) {
+        job_result r;
+        r.id = j.id;
+        r.skill = j.skill;
+        r.node = "far";
+        if (j.input == "fail") {
+          r.status = job_status::skill_error;
+          r.error = "failed on purpose";
+        } else {
+          r.status = job_status::ok;
+          r.output = j.input;
+        }
+        results.push_back(std::move(r));
+      }
+      self->send(client, atom::results::value, wc::encode_results(results));
+    },
+    [](atom::query, const std::string&) {
+      return wc::encode_error_response("not here");
+    },
+    [](job_result&) {},
+    [](atom::flush) {},
+  };
+}
+
+class Batcher : public troupe::test::actor_test {
+ public:
+  Batcher() : rec(sys()), log(std::make_shared<destination_log>()) {
+    dest = sys().spawn(fake_gateway, log);
+    stop_at_end(dest);
+  }
+
+  batcher_actor spawn_batcher(troupe::batch_limits limits = {}) {
+    batcher_config cfg;
+    cfg.destination_name = "far:1";
+    cfg.node_name = "near";
+    cfg.limits = limits;
+    cfg.default_timeout = 10s;
+    cfg.grace = 1s;
+    auto b = sys().spawn(troupe::batcher, dest, cfg);
+    stop_at_end(b);
+    return b;
+  }
+
+  void submit(const batcher_actor& b, job j) {
+    caf::anon_send(b, std::move(j), rec.handle());
+  }
+
+  batcher_stats stats(const batcher_actor& b) {
+    auto s = ask<batcher_stats>(b, atom::status::value);
+    return s ? *s : batcher_stats{};
+  }
+
+  size_t total_sent() const {
+    size_t n = 0;
+    for (auto& b : log->batches)
+      n += b.size();
+    return n;
+  }
+
+  result_recorder rec;
+  std::shared_ptr<destination_log> log;
+  gateway_actor dest;
+};
+
+TEST_F(Batcher, LoneJobGoesOutAtOnce) {
+  auto b = spawn_batcher();
+  submit(b, make_job(7, "echo", "hi"));
+  run(); // no time passes
+  ASSERT_EQ(log->batches.size(), 1u);
+  ASSERT_EQ(rec.results().size(), 1u);
+  auto r = rec.results()[0];
+  EXPECT_EQ(r.id, 7u);
+  EXPECT_EQ(r.status, job_status::ok);
+  EXPECT_EQ(r.output, "hi");
+  EXPECT_EQ(r.node, "far");
+  EXPECT_EQ(stats(b).flushed_idle, 1u);
+}
+
+TEST_F(Batcher, JobsThatArriveTogetherLeaveTogether) {
+  auto b = spawn_batcher();
+  for (uint64_t i = 1; i <= 10; ++i)
+    submit(b, make_job(i, "echo", std::to_string(i)));
+  run();
+  ASSERT_EQ(log->batches.size(), 1u);
+  EXPECT_EQ(log->batches[0].size(), 10u);
+  EXPECT_EQ(rec.results().size(), 10u);
+}
+
+TEST_F(Batcher, FlushesOnCount) {
+  troupe::batch_limits l;
+  l.max_count = 4;
+  auto b = spawn_batcher(l);
+  for (uint64_t i = 1; i <= 10; ++i)
+    submit(b, make_job(i, "echo", "x"));
+  run();
+  ASSERT_EQ(log->batches.size(), 3u);
+  EXPECT_EQ(log->batches[0].size(), 4u);
+  EXPECT_EQ(log->batches[1].size(), 4u);
+  EXPECT_EQ(log->batches[2].size(), 2u);
+  auto s = stats(b);
+  EXPECT_EQ(s.flushed_count, 2u);
+  EXPECT_EQ(s.flushed_idle, 1u);
+  EXPECT_EQ(rec.results().size(), 10u);
+}
+
+TEST_F(Batcher, FlushesOnBytes) {
+  troupe::batch_limits l;
+  l.max_bytes = 250;
+  auto b = spawn_batcher(l);
+  for (uint64_t i = 1; i <= 6; ++i)
+    submit(b, make_job(i, "echo", std::string(100, 'x')));
+  run();
+  // Each job is about 140 bytes on the wire: two per batch at most.
+  ASSERT_GE(log->batches.size(), 3u);
+  for (auto& batch : log->batches)
+    EXPECT_LE(batch.size(), 2u);
+  EXPECT_GE(stats(b).flushed_bytes, 2u);
+  EXPECT_EQ(rec.results().size(), 6u);
+}
+
+TEST_F(Batcher, FlushesOnLingerUnderSteadyTraffic) {
+  troupe::batch_limits l;
+  l.max_count = 1000;
+  l.max_linger = 2ms;
+  auto b = spawn_batcher(l);
+  // The destination holds its answers, so jobs stay in flight.
+  log->answer = false;
+  submit(b, make_job(1, "echo", "first"));
+  run();
+  ASSERT_EQ(log->batches.size(), 1u);
+  // Then a steady stream, one job every 10 us of virtual time.
+  for (uint64_t i = 2; i <= 80; ++i) {
+    submit(b, make_job(i, "echo", "x"));
+    run();
+    sched().advance_time(10us);
+  }
+  // Once the batcher learned the rate, later jobs waited for company.
+  sched().advance_time(3ms);
+  run();
+  EXPECT_GE(stats(b).flushed_linger, 1u);
+  EXPECT_EQ(total_sent(), 80u);
+  EXPECT_LT(log->batches.size(), 80u);
+}
+
+TEST_F(Batcher, OrderIsPreservedAcrossBatches) {
+  troupe::batch_limits l;
+  l.max_count = 3;
+  auto b = spawn_batcher(l);
+  for (uint64_t i = 1; i <= 20; ++i)
+    submit(b, make_job(i, "echo", std::to_string(i)));
+  run();
+  std::vector<std::string> seen;
+  for (auto& batch : log->batches)
+    for (auto& j : batch)
+      seen.push_back(j.input);
+  ASSERT_EQ(seen.size(), 20u);
+  for (size_t i = 0; i < seen.size(); ++i)
+    EXPECT_EQ(seen[i], std::to_string(i + 1));
+}
+
+TEST_F(Batcher, EachItemGetsItsOwnResult) {
+  auto b = spawn_batcher();
+  submit(b, make_job(1, "echo", "a"));
+  submit(b, make_job(2, "echo", "fail"));
+  submit(b, make_job(3, "echo", "c"));
+  run();
+  ASSERT_EQ(log->batches.size(), 1u);
+  ASSERT_EQ(rec.results().size(), 3u);
+  EXPECT_EQ(rec.find(1)->status, job_status::ok);
+  EXPECT_EQ(rec.find(2)->status, job_status::skill_error);
+  EXPECT_EQ(rec.find(2)->error, "failed on purpose");
+  EXPECT_EQ(rec.find(3)->status, job_status::ok);
+  EXPECT_EQ(rec.find(3)->output, "c");
+}
+
+TEST_F(Batcher, SlowDestinationGetsBackpressureNotUnboundedMemory) {
+  troupe::batch_limits l;
+  l.max_count = 4;
+  l.max_in_flight = 4;
+  l.max_buffered = 8;
+  auto b = spawn_batcher(l);
+  log->answer = false;
+  for (uint64_t i = 1; i <= 20; ++i)
+    submit(b, make_job(i, "echo", "x"));
+  run();
+  // Four in flight, eight buffered, the rest refused at once.
+  EXPECT_EQ(total_sent(), 4u);
+  auto s = stats(b);
+  EXPECT_EQ(s.in_flight, 4u);
+  EXPECT_EQ(s.buffered, 8u);
+  EXPECT_EQ(s.refused, 8u);
+  ASSERT_EQ(rec.results().size(), 8u);
+  for (auto& r : rec.results())
+    EXPECT_EQ(r.status, job_status::overloaded);
+  // Answers free the window: the buffered jobs go out.
+  std::vector<job_result> answers;
+  for (auto& j : log->batches[0]) {
+    job_result r;
+    r.id = j.id;
+    r.status = job_status::ok;
+    answers.push_back(r);
+  }
+  caf::anon_send(caf::actor_cast<troupe::client_sink_actor>(b),
+                 atom::results::value, wc::encode_results(answers));
+  run();
+  EXPECT_EQ(total_sent(), 8u);
+  EXPECT_EQ(rec.results().size(), 12u);
+}
+
+TEST_F(Batcher, JobsWithoutAnswerTimeOut) {
+  auto b = spawn_batcher();
+  log->answer = false;
+  auto j = make_job(5, "echo", "x");
+  j.options.timeout = 100ms;
+  submit(b, std::move(j));
+  run();
+  EXPECT_TRUE(rec.results().empty());
+  // Deadline 100 ms plus 1 s grace.
+  sched().advance_time(1200ms);
+  run();
+  ASSERT_EQ(rec.count(5), 1u);
+  EXPECT_EQ(rec.find(5)->status, job_status::timeout);
+  // A late answer is ignored: still exactly one result.
+  std::vector<job_result> late(1);
+  late[0].id = log->batches[0][0].id;
+  late[0].status = job_status::ok;
+  caf::anon_send(caf::actor_cast<troupe::client_sink_actor>(b),
+                 atom::results::value, wc::encode_results(late));
+  run();
+  EXPECT_EQ(rec.count(5), 1u);
+}
+
+TEST_F(Batcher, LostDestinationFailsEveryJobOnce) {
+  auto b = spawn_batcher();
+  log->answer = false;
+  for (uint64_t i = 1; i <= 5; ++i)
+    submit(b, make_job(i, "echo", "x"));
+  run();
+  caf::anon_send_exit(dest, caf::exit_reason::kill);
+  run();
+  ASSERT_EQ(rec.results().size(), 5u);
+  for (uint64_t i = 1; i <= 5; ++i) {
+    EXPECT_EQ(rec.count(i), 1u);
+    EXPECT_EQ(rec.find(i)->status, job_status::node_lost);
+  }
+  submit(b, make_job(9, "echo", "x"));
+  run();
+  ASSERT_EQ(rec.count(9), 1u);
+  EXPECT_EQ(rec.find(9)->status, job_status::node_lost);
+  EXPECT_TRUE(stats(b).destination_down);
+}
+
+TEST_F(Batcher, MalformedResultBatchIsIgnored) {
+  auto b = spawn_batcher();
+  log->answer = false;
+  submit(b, make_job(1, "echo", "x"));
+  run();
+  caf::anon_send(caf::actor_cast<troupe::client_sink_actor>(b),
+                 atom::results::value, std::string{"garbage"});
+  run();
+  EXPECT_TRUE(rec.results().empty());
+  EXPECT_EQ(stats(b).in_flight, 1u);
+}
+
+} // namespace
