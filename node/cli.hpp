@@ -60,6 +60,19 @@ caf::expected<client> connect(caf::actor_system& sys, const std::string& node,
 /// The whole result record as one JSON object.
 std::string to_json(const job_result& r);
 
+/// What `troupe submit --jobs FILE` needs.
+struct bulk_submit_options {
+  std::string node;
+  /// A JSONL file, or "-" for stdin.
+  std::string file;
+  uint64_t concurrency = 64;
+  bool json = false;
+};
+
+/// Runs every job of a JSONL file through a batcher, at most `concurrency`
+/// in flight; returns the exit code (1 when any line failed).
+int run_bulk_submit(const bulk_submit_options& opts);
+
 /// The exit code for a job's terminal status.
 int exit_code_for(job_status st);
 

@@ -23,6 +23,9 @@ struct submit_options {
   std::string timeout;
   bool no_cache = false;
   bool json = false;
+  /// Bulk mode: a JSONL file of jobs.
+  std::string jobs_file;
+  uint64_t concurrency = 64;
 };
 
 caf::expected<std::string> read_input_file(const std::string& path) {
@@ -40,6 +43,9 @@ caf::expected<std::string> read_input_file(const std::string& path) {
 }
 
 int run_submit(submit_options& opts) {
+  if (!opts.jobs_file.empty())
+    return run_bulk_submit(
+      {opts.node, opts.jobs_file, opts.concurrency, opts.json});
   job j;
   j.skill = opts.skill;
   if (!opts.input_file.empty()) {
@@ -86,15 +92,28 @@ int run_submit(submit_options& opts) {
 
 std::pair<CLI::App*, command_runner> add_submit_command(CLI::App& app) {
   auto opts = std::make_shared<submit_options>();
-  auto* sub = app.add_subcommand("submit", "run one job on a node");
+  auto* sub = app.add_subcommand("submit", "run one job, or a file of jobs, "
+                                           "on a node");
   add_node_option(*sub, opts->node);
-  sub->add_option("--skill", opts->skill, "skill to run")->required();
+  // Exactly one job (--skill) or a file of jobs (--jobs).
+  auto* mode = sub->add_option_group("job");
+  mode->add_option("--skill", opts->skill, "skill to run");
   auto* in = sub->add_option("--input", opts->input, "job input text");
   auto* file = sub->add_option("--input-file", opts->input_file,
                                "read the job input from a file (- = stdin)");
   in->excludes(file);
-  sub->add_option("--timeout", opts->timeout,
-                  "deadline for the job, e.g. 500ms or 10s");
+  auto* timeout = sub->add_option("--timeout", opts->timeout,
+                                  "deadline for the job, e.g. 500ms or 10s");
+  auto* jobs = mode->add_option("--jobs", opts->jobs_file,
+                                "run every job of a JSONL file (- = stdin), "
+                                "one {\"skill\": ..., \"input\": ...} per "
+                                "line");
+  mode->require_option(1);
+  jobs->excludes(in)->excludes(file)->excludes(timeout);
+  sub
+    ->add_option("--concurrency", opts->concurrency,
+                 "with --jobs: jobs in flight at most")
+    ->capture_default_str();
   sub->add_flag("--no-cache", opts->no_cache, "bypass the result cache");
   sub->add_flag("--json", opts->json, "print the whole result record as JSON");
   return {sub, [opts] {

@@ -50,6 +50,11 @@ class client {
     return address_;
   }
 
+  /// The node's gateway, for actors that talk to it directly (a batcher).
+  const gateway_actor& gateway() const {
+    return gateway_;
+  }
+
  private:
   client(caf::actor_system& sys, gateway_actor gw, std::string address)
       : sys_(&sys), gateway_(std::move(gw)), address_(std::move(address)) {}

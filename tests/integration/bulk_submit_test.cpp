@@ -1,0 +1,108 @@
+// `troupe submit --jobs FILE.jsonl` against a real node.
+#include "tests/support/node_process.hpp"
+#include "tests/support/temp_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+#include <string>
+
+using namespace troupe::test;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in{text};
+  std::string line;
+  while (std::getline(in, line))
+    out.push_back(line);
+  return out;
+}
+
+} // namespace
+
+TEST(BulkSubmit, EveryLineGetsOneResultAndBadLinesFailAlone) {
+  node_process node{{"--test-skills"}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  std::string jobs;
+  for (int i = 0; i < 500; ++i)
+    jobs += R"({"skill":"echo","input":"n)" + std::to_string(i) + "\"}\n";
+  jobs += "{broken\n"; // line 501
+  jobs += R"({"skill":"fail","input":"on purpose"})"
+          "\n"; // line 502
+  jobs += "\n"; // line 503
+  jobs += R"({"skill":"sha256","input":"abc","priority":2})"
+          "\n"; // 504
+  jobs += R"({"skil":"echo"})"
+          "\n"; // line 505
+  jobs += R"({"skill":"nope"})"
+          "\n"; // line 506
+  temp_file file{"jobs.jsonl", jobs};
+  auto res = node.cli(
+    {"submit", "--jobs", file.path(), "--concurrency", "16", "--json"});
+  EXPECT_EQ(res.exit_code, 1) << res.err;
+  // One JSON record per non-blank line, each line number exactly once.
+  auto out = lines_of(res.out);
+  ASSERT_EQ(out.size(), 505u) << res.err;
+  std::set<std::string> seen;
+  for (auto& rec : out) {
+    auto at = rec.find(",");
+    ASSERT_EQ(rec.rfind("{\"line\":", 0), 0u) << rec;
+    EXPECT_TRUE(seen.insert(rec.substr(0, at)).second) << rec;
+  }
+  EXPECT_TRUE(contains(res.out, R"({"line":504,"id":504,"status":"OK",)"
+                                R"("skill":"sha256","output":"ba7816bf)"))
+    << res.out;
+  EXPECT_TRUE(contains(res.out, R"({"line":502,"id":502,"status":)"
+                                R"("SKILL_ERROR")"));
+  // The summary (on stderr with --json) names the failed lines.
+  EXPECT_TRUE(contains(res.err, "505 jobs from")) << res.err;
+  EXPECT_TRUE(contains(res.err, "OK 501")) << res.err;
+  EXPECT_TRUE(contains(res.err, "line 501: BAD_INPUT: malformed job line: "
+                                "invalid JSON"))
+    << res.err;
+  EXPECT_TRUE(contains(res.err, "line 505: BAD_INPUT: malformed job line: "
+                                "unknown member \"skil\""))
+    << res.err;
+  EXPECT_TRUE(contains(res.err, "line 506: UNKNOWN_SKILL")) << res.err;
+  EXPECT_TRUE(contains(res.err, "latency p50")) << res.err;
+  // Not a terminal: no progress bar.
+  EXPECT_FALSE(contains(res.err, "\r")) << res.err;
+  // The node kept serving.
+  EXPECT_EQ(node.cli({"submit", "--skill", "echo", "--input", "ok"}).out, "ok");
+}
+
+TEST(BulkSubmit, ReadsStdinAndExitsZeroWhenAllSucceed) {
+  node_process node;
+  ASSERT_TRUE(node.ready()) << node.log();
+  std::string jobs;
+  for (int i = 0; i < 2000; ++i)
+    jobs += R"({"skill":"echo","input":"x"})"
+            "\n";
+  auto res = node.cli({"submit", "--jobs", "-", "--concurrency", "256"}, jobs);
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  EXPECT_TRUE(contains(res.out, "2000 jobs from stdin")) << res.out;
+  EXPECT_TRUE(contains(res.out, "OK 2000")) << res.out;
+  EXPECT_FALSE(contains(res.out, "failed lines")) << res.out;
+}
+
+TEST(BulkSubmit, UnreadableFileAndBadOptionsAreUsageErrors) {
+  node_process node;
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto res = node.cli({"submit", "--jobs", "/nonexistent.jsonl"});
+  EXPECT_EQ(res.exit_code, 2);
+  EXPECT_TRUE(contains(res.err, "cannot read '/nonexistent.jsonl'")) << res.err;
+  res = node.cli({"submit", "--jobs", "-", "--skill", "echo"});
+  EXPECT_EQ(res.exit_code, 2);
+  res = node.cli({"submit", "--jobs", "-", "--concurrency", "0"}, "");
+  EXPECT_EQ(res.exit_code, 2);
+  res = node.cli({"submit"});
+  EXPECT_EQ(res.exit_code, 2);
+  EXPECT_TRUE(contains(res.err, "--skill")) << res.err;
+}
