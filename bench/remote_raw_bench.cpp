@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -219,6 +220,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   troupe::system_config cfg;
   cfg.scheduler(scheduler, threads);
+  // The same roles as troupe's processes: the server is tuned like a node,
+  // the clients like troupe's client.
+  if (server->parsed())
+    cfg.node_io();
   caf::actor_system sys{cfg};
   std::string payload(payload_bytes, 'x');
   if (server->parsed())

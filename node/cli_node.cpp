@@ -103,6 +103,7 @@ int run_node(node_options& opts) {
   auto signals = block_stop_signals();
   system_config sys_cfg;
   sys_cfg.scheduler(cfg->scheduler, cfg->threads);
+  sys_cfg.node_io();
   caf::actor_system sys{sys_cfg};
   auto node = spawn_node(sys, *cfg, *catalog, metrics->jobs());
   if (!node) {
