@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs troupe's build and test dependencies from Debian's apt, skipping
 # what is already there. Safe to run any number of times; needs root for apt.
+#   bash scripts/deps.sh           # build and test dependencies
+#   bash scripts/deps.sh --peers   # also the systems the peer benchmark runs
+#                                  # side by side (Erlang/OTP, Dask, Celery)
 set -euo pipefail
 
 packages=(
@@ -14,6 +17,10 @@ packages=(
   libbenchmark-dev
   python3
 )
+if [ "${1:-}" = "--peers" ]; then
+  packages+=(erlang-base python3-distributed python3-dask python3-celery
+             python3-redis redis-server)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
