@@ -1,6 +1,7 @@
 #include "actors/gateway.hpp"
 
 #include "config/logging.hpp"
+#include "messages/cluster_codec.hpp"
 #include "messages/errors.hpp"
 #include "messages/wire_codec.hpp"
 
@@ -107,6 +108,18 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
     [self](atom::flush) {
       flush(self);
     },
+    [self](atom::cluster,
+           const std::string& bytes) -> caf::result<std::string> {
+      if (!self->state.cfg.membership) {
+        cluster_codec::cluster_reply refused;
+        refused.refused = true;
+        refused.reason = "node " + self->state.cfg.node_name
+                         + " does not take part in a cluster";
+        return cluster_codec::encode(refused);
+      }
+      return self->delegate(self->state.cfg.membership, atom::cluster::value,
+                            bytes);
+    },
     [self](atom::query, const std::string& bytes) -> caf::result<std::string> {
       auto q = wire_codec::decode_query(bytes);
       if (!q)
@@ -127,8 +140,23 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
       else
         self->request(self->state.router, timeout, atom::status::value)
           .then(
-            [rp](node_status& x) mutable {
-              rp.deliver(wire_codec::encode_response(x));
+            [self, rp, timeout](node_status& x) mutable {
+              auto& m = self->state.cfg.membership;
+              if (!m) {
+                rp.deliver(wire_codec::encode_response(x));
+                return;
+              }
+              // The cluster part comes from the membership; without it
+              // the node's own figures still answer.
+              self->request(m, timeout, atom::members::value)
+                .then(
+                  [rp, x](cluster_view& v) mutable {
+                    x.members = std::move(v.members);
+                    rp.deliver(wire_codec::encode_response(x));
+                  },
+                  [rp, x](caf::error&) mutable {
+                    rp.deliver(wire_codec::encode_response(x));
+                  });
             },
             on_error);
       return rp;

@@ -17,6 +17,8 @@ struct gateway_config {
   uint64_t max_message_bytes = 64 * 1024 * 1024;
   caf::timespan query_timeout = std::chrono::seconds(5);
   job_metrics_ptr metrics;
+  /// Answers peers' cluster messages; null when the node is not clustered.
+  membership_actor membership;
 };
 
 /// State of a gateway: which client waits for which forwarded job, and the

@@ -22,6 +22,10 @@ inline spdlog::logger& node() {
   return get("node");
 }
 
+inline spdlog::logger& cluster() {
+  return get("cluster");
+}
+
 inline spdlog::logger& cli() {
   return get("cli");
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "config/cluster_config.hpp"
+
 #include <caf/expected.hpp>
 #include <caf/timespan.hpp>
 
@@ -30,6 +32,8 @@ struct node_config {
   /// blocking skills run on their own threads regardless.
   uint32_t threads = 1;
   std::string scheduler = "sharing";
+  /// Seeds and failure detection.
+  cluster_config cluster;
 };
 
 class config_reader;

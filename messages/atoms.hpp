@@ -17,4 +17,10 @@ using status = caf::atom_constant<caf::atom("t_status")>;
 using stop = caf::atom_constant<caf::atom("t_stop")>;
 using flush = caf::atom_constant<caf::atom("t_flush")>;
 
+using cluster = caf::atom_constant<caf::atom("t_cluster")>;
+using members = caf::atom_constant<caf::atom("t_members")>;
+using join = caf::atom_constant<caf::atom("t_join")>;
+using leave = caf::atom_constant<caf::atom("t_leave")>;
+using subscribe = caf::atom_constant<caf::atom("t_subscr")>;
+
 } // namespace troupe::atom

@@ -3,6 +3,7 @@
 #include "messages/atoms.hpp"
 #include "messages/batcher_stats.hpp"
 #include "messages/job.hpp"
+#include "messages/member.hpp"
 #include "messages/node_status.hpp"
 
 #include <caf/replies_to.hpp>
@@ -52,6 +53,9 @@ using gateway_actor = caf::typed_actor<
   caf::reacts_to<atom::submit, std::string, client_sink_actor>,
   // Serialized `troupe.wire.ClientRequest` -> `troupe.wire.ClientResponse`.
   caf::replies_to<atom::query, std::string>::with<std::string>,
+  // Serialized `troupe.wire.ClusterMessage` from a peer's membership ->
+  // `troupe.wire.ClusterReply` (handled by this node's membership).
+  caf::replies_to<atom::cluster, std::string>::with<std::string>,
   // Results of jobs the gateway forwarded (accepted from this process only).
   caf::reacts_to<job_result>,
   // Sends buffered results (the gateway sends this to itself).
@@ -70,5 +74,26 @@ using batcher_actor = caf::typed_actor<
   caf::reacts_to<atom::tick>,
   // Counters of the link.
   caf::replies_to<atom::status>::with<batcher_stats>>;
+
+/// Receives the cluster view whenever it changes (routing).
+using view_listener_actor = caf::typed_actor<caf::reacts_to<cluster_view>>;
+
+/// A node's cluster membership: its view, heartbeats to every peer, failure
+/// detection.
+using membership_actor = caf::typed_actor<
+  // Serialized `troupe.wire.ClusterMessage` from a peer (through the
+  // gateway) -> serialized `troupe.wire.ClusterReply`.
+  caf::replies_to<atom::cluster, std::string>::with<std::string>,
+  // Join through the configured seeds; answers true once joined (or when
+  // there are no seeds), an error when refused or no seed answers in time.
+  caf::replies_to<atom::join>::with<bool>,
+  // Leave cleanly: tell every peer, then answer.
+  caf::replies_to<atom::leave>::with<bool>,
+  // The current view.
+  caf::replies_to<atom::members>::with<cluster_view>,
+  // Send the view to this listener now and on every change.
+  caf::reacts_to<atom::subscribe, view_listener_actor>,
+  // Heartbeat.
+  caf::reacts_to<atom::tick>>;
 
 } // namespace troupe

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "messages/job_status.hpp"
+#include "messages/member.hpp"
 
 #include <caf/meta/type_name.hpp>
 
@@ -53,12 +54,15 @@ struct node_status {
   std::vector<skill_info> skills;
   std::vector<job_count> counts;
   uint64_t in_flight = 0;
+  /// Every member of the node's cluster as the node sees it (itself
+  /// included); empty when the node takes part in no cluster.
+  std::vector<member> members;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.name, x.address, x.version,
-           x.uptime_ms, x.skills, x.counts, x.in_flight);
+           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members);
 }
 
 /// All skills of a node, sorted by name.

@@ -1,6 +1,7 @@
 #include "messages/wire_codec.hpp"
 
 #include "messages/errors.hpp"
+#include "messages/member_wire.hpp"
 #include "messages/troupe.pb.h"
 
 #include <chrono>
@@ -249,6 +250,8 @@ std::string encode_response(const node_status& x) {
   st->set_in_flight(x.in_flight);
   for (auto& s : x.skills)
     to_wire(s, *st->add_skills());
+  for (auto& m : x.members)
+    to_wire(m, *st->add_members());
   for (auto& c : x.counts) {
     auto* pc = st->add_counts();
     pc->set_skill(c.skill);
@@ -292,6 +295,12 @@ caf::expected<response> decode_response(const std::string& bytes) {
           return malformed("job count without a valid status");
         c.count = pc.count();
         out.counts.push_back(std::move(c));
+      }
+      for (auto& pm : st.members()) {
+        member m;
+        if (!from_wire(pm, m))
+          return malformed("member record without a name or status");
+        out.members.push_back(std::move(m));
       }
       return response{std::move(out)};
     }

@@ -32,6 +32,7 @@ struct node_options {
   std::string default_timeout;
   std::string config_file;
   std::string port_file;
+  std::string join;
   /// Per option: whether it was given, and how to copy it over.
   std::vector<
     std::pair<CLI::Option*, void (*)(node_config&, const node_config&)>>
@@ -70,6 +71,12 @@ caf::expected<node_config> resolve_config(node_options& opts,
   for (auto& [option, copy] : opts.overrides)
     if (option->count() > 0)
       copy(cfg, opts.cli);
+  if (!opts.join.empty()) {
+    auto seeds = parse_seeds(opts.join);
+    if (!seeds)
+      return seeds.error();
+    cfg.cluster.seeds = std::move(*seeds);
+  }
   return validate(std::move(cfg));
 }
 
@@ -84,6 +91,32 @@ sigset_t block_stop_signals() {
   // A client vanishing mid-write must not kill the node.
   std::signal(SIGPIPE, SIG_IGN);
   return set;
+}
+
+// Joins through the seeds before the node reports ready; a refusal (the
+// name is taken) or seeds that never answer stop the node.
+caf::error join_cluster(caf::actor_system& sys, const node_handle& node,
+                        const cluster_config& cfg) {
+  if (cfg.seeds.empty())
+    return caf::none;
+  caf::scoped_actor self{sys};
+  caf::error result;
+  self
+    ->request(node.membership, cfg.join_timeout + std::chrono::seconds(2),
+              atom::join::value)
+    .receive([](bool) {},
+             [&](caf::error& err) {
+               result = std::move(err);
+             });
+  return result;
+}
+
+// Tells the peers this node is going away, so that they do not wait for
+// the failure detector to declare it down.
+void leave_cluster(caf::actor_system& sys, const node_handle& node) {
+  caf::scoped_actor self{sys};
+  self->request(node.membership, std::chrono::seconds(3), atom::leave::value)
+    .receive([](bool) {}, [](caf::error&) {});
 }
 
 int run_node(node_options& opts) {
@@ -112,6 +145,14 @@ int run_node(node_options& opts) {
     // Skip the actor system's teardown: nothing has run yet.
     std::_Exit(exit_usage);
   }
+  if (auto err = join_cluster(sys, *node, cfg->cluster)) {
+    auto refused = err.category() == caf::atom("troupe")
+                   && static_cast<error_code>(err.code())
+                        == error_code::rejected;
+    std::cerr << "troupe: " << message_of(err) << std::endl;
+    std::fflush(nullptr);
+    std::_Exit(refused ? exit_usage : exit_unreachable);
+  }
   if (!opts.port_file.empty()) {
     // Written to a temporary name and renamed, so readers never see a
     // partial file.
@@ -129,6 +170,7 @@ int run_node(node_options& opts) {
   sigwait(&signals, &sig);
   log::node().info("received signal {}, stopping", sig);
   caf::actor sup = node->supervisor;
+  leave_cluster(sys, *node);
   stop_node(sys, *node);
   {
     caf::scoped_actor self{sys};
@@ -234,6 +276,9 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
   sub->add_option("--config", opts->config_file,
                   "read node and skill settings from this file (CAF config "
                   "format; options given here take precedence)");
+  sub->add_option("--join", opts->join,
+                  "join a cluster through these seed nodes, "
+                  "HOST:PORT[,HOST:PORT...]");
   sub->add_option("--port-file", opts->port_file,
                   "write the listening port to this file once ready");
   return {sub, [opts] {

@@ -36,6 +36,50 @@ std::string skill_json(const skill_info& s) {
   return out;
 }
 
+std::string member_json(const member& m) {
+  std::string out = "{\"name\":";
+  append_json_string(out, m.name);
+  out += ",\"address\":";
+  append_json_string(out, m.address);
+  out += ",\"status\":";
+  append_json_string(out, to_string(m.status));
+  out += ",\"incarnation\":" + std::to_string(m.incarnation)
+         + ",\"health\":" + std::to_string(m.health) + ",\"jobs_per_second\":"
+         + std::to_string(m.jobs_per_second) + ",\"skills\":[";
+  for (size_t i = 0; i < m.skills.size(); ++i) {
+    auto& s = m.skills[i];
+    out += i > 0 ? ",{\"name\":" : "{\"name\":";
+    append_json_string(out, s.name);
+    out += ",\"workers\":" + std::to_string(s.workers)
+           + ",\"busy\":" + std::to_string(s.busy)
+           + ",\"queued\":" + std::to_string(s.queued) + "}";
+  }
+  return out + "]}";
+}
+
+void print_members(const std::vector<member>& members) {
+  size_t up = 0;
+  for (auto& m : members)
+    if (m.status == member_status::up)
+      ++up;
+  std::printf("\ncluster   %zu members, %zu up\n", members.size(), up);
+  std::printf("%-14s %-21s %-8s %6s %6s %13s %7s %8s\n", "MEMBER", "ADDRESS",
+              "STATUS", "HEALTH", "SKILLS", "BUSY/WORKERS", "QUEUED", "JOBS/S");
+  for (auto& m : members) {
+    uint64_t busy = 0, workers = 0, queued = 0;
+    for (auto& s : m.skills) {
+      busy += s.busy;
+      workers += s.workers;
+      queued += s.queued;
+    }
+    auto load = std::to_string(busy) + "/" + std::to_string(workers);
+    std::printf("%-14s %-21s %-8s %6u %6zu %13s %7llu %8.0f\n", m.name.c_str(),
+                m.address.c_str(), std::string{to_string(m.status)}.c_str(),
+                m.health, m.skills.size(), load.c_str(),
+                static_cast<unsigned long long>(queued), m.jobs_per_second);
+  }
+}
+
 int query_error(const caf::error& err) {
   auto code = err.category() == caf::atom("troupe")
                   && static_cast<error_code>(err.code()) == error_code::timeout
@@ -103,7 +147,10 @@ int run_status(query_options& opts) {
       append_json_string(out, status);
       out += ":" + std::to_string(n);
     }
-    out += "},\"jobs_by_skill\":[";
+    out += "},\"members\":[";
+    for (size_t i = 0; i < st->members.size(); ++i)
+      out += (i > 0 ? "," : "") + member_json(st->members[i]);
+    out += "],\"jobs_by_skill\":[";
     for (size_t i = 0; i < st->counts.size(); ++i) {
       auto& jc = st->counts[i];
       out += i > 0 ? ",{\"skill\":" : "{\"skill\":";
@@ -127,6 +174,8 @@ int run_status(query_options& opts) {
                 s.busy, static_cast<unsigned long long>(s.queued),
                 static_cast<unsigned long long>(s.queue_capacity),
                 s.worker_restarts);
+  if (!st->members.empty())
+    print_members(st->members);
   std::printf("\njobs:");
   if (totals.empty())
     std::printf(" none yet");

@@ -4,6 +4,7 @@
 #include "actors/node_supervisor.hpp"
 #include "actors/router.hpp"
 #include "actors/worker_pool.hpp"
+#include "cluster/membership.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
 
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -57,17 +59,17 @@ caf::error publish_error(const node_config& cfg, uint16_t port,
 
 } // namespace
 
-caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
-                                      const skill_catalog& catalog,
-                                      job_metrics_ptr metrics, bool publish) {
+namespace {
+
+// Spawns the node's actors for one port: its name and address (which the
+// cluster sees) depend on it.
+node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
+                       const skill_catalog& catalog,
+                       const job_metrics_ptr& metrics, uint16_t port) {
   node_handle node;
-  uint16_t port = cfg.port;
-  int attempts = publish && cfg.port == 0 ? 5 : 1;
-  if (publish && cfg.port == 0)
-    port = pick_free_port(cfg.host);
-  node.port = publish ? port : 0;
-  node.name = cfg.name.empty() ? cfg.host + ":" + std::to_string(port)
-                               : cfg.name;
+  node.port = port;
+  auto address = cfg.host + ":" + std::to_string(port);
+  node.name = cfg.name.empty() ? address : cfg.name;
   std::vector<std::pair<std::string, caf::actor>> children;
   std::unordered_map<std::string, worker_pool_actor> pools;
   for (auto& skill : catalog.all()) {
@@ -87,44 +89,67 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
   }
   router_config rc;
   rc.node_name = node.name;
-  rc.address = cfg.host + ":" + std::to_string(port);
+  rc.address = address;
   rc.max_job_bytes = cfg.max_job_bytes;
   rc.metrics = metrics;
   node.router = sys.spawn(router, std::move(rc), std::move(pools));
   children.emplace_back("router", caf::actor_cast<caf::actor>(node.router));
+  membership_config mc;
+  mc.self.name = node.name;
+  mc.self.address = address;
+  mc.self.incarnation = static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch())
+      .count());
+  mc.cluster = cfg.cluster;
+  mc.router = node.router;
+  node.membership = sys.spawn(membership, std::move(mc));
+  children.emplace_back("membership",
+                        caf::actor_cast<caf::actor>(node.membership));
   gateway_config gc;
   gc.node_name = node.name;
   gc.max_message_bytes = std::max<uint64_t>(cfg.max_job_bytes * 4,
                                             cfg.max_job_bytes + (1 << 20));
   gc.metrics = metrics;
+  gc.membership = node.membership;
   node.gateway = sys.spawn(gateway, std::move(gc), node.router);
   children.emplace_back("gateway", caf::actor_cast<caf::actor>(node.gateway));
   node.supervisor = sys.spawn(node_supervisor, children);
-  if (publish) {
-    caf::error last_error;
-    for (int i = 0; i < attempts; ++i) {
-      auto res = sys.middleman().publish(node.gateway, port, cfg.host.c_str(),
-                                         false);
-      if (res) {
-        node.port = *res;
-        if (cfg.name.empty())
-          node.name = cfg.host + ":" + std::to_string(node.port);
-        last_error = caf::none;
-        break;
-      }
-      last_error = publish_error(cfg, port, res.error());
-      if (cfg.port != 0)
-        break;
-      port = pick_free_port(cfg.host);
-    }
-    if (last_error) {
-      caf::anon_send(node.supervisor, atom::stop::value);
-      return last_error;
-    }
-    log::node().info("node {} listening on {}:{} with {} skills", node.name,
-                     cfg.host, node.port, catalog.size());
-  }
   return node;
+}
+
+} // namespace
+
+caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
+                                      const skill_catalog& catalog,
+                                      job_metrics_ptr metrics, bool publish) {
+  if (!publish) {
+    auto node = spawn_tree(sys, cfg, catalog, metrics, cfg.port);
+    node.port = 0;
+    return node;
+  }
+  // With port 0 a free port is picked first (the node's name and address
+  // depend on it); another process may take it before the gateway is
+  // published, so a few attempts are made.
+  int attempts = cfg.port == 0 ? 5 : 1;
+  caf::error last_error;
+  for (int i = 0; i < attempts; ++i) {
+    auto port = cfg.port != 0 ? cfg.port : pick_free_port(cfg.host);
+    auto node = spawn_tree(sys, cfg, catalog, metrics, port);
+    // Address reuse lets a restarted node take its port back while the old
+    // connections linger in TIME_WAIT; a port another process listens on is
+    // still refused.
+    auto res = sys.middleman().publish(node.gateway, port, cfg.host.c_str(),
+                                       true);
+    if (res) {
+      log::node().info("node {} listening on {}:{} with {} skills", node.name,
+                       cfg.host, node.port, catalog.size());
+      return node;
+    }
+    last_error = publish_error(cfg, port, res.error());
+    caf::anon_send(node.supervisor, atom::stop::value);
+  }
+  return last_error;
 }
 
 void stop_node(caf::actor_system& sys, node_handle& node) {

@@ -20,6 +20,8 @@ struct node_handle {
   caf::actor supervisor;
   /// Entry point for in-process clients.
   router_actor router;
+  /// The node's cluster membership (a cluster of one without seeds).
+  membership_actor membership;
   /// Entry point for remote clients (published when `port` != 0).
   gateway_actor gateway;
   /// The port the gateway listens on; 0 when not published.

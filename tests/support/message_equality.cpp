@@ -50,4 +50,21 @@ void expect_equal(const job_count& a, const job_count& b) {
   EXPECT_EQ(a.count, b.count);
 }
 
+void expect_equal(const member& a, const member& b) {
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_EQ(a.address, b.address);
+  EXPECT_EQ(a.incarnation, b.incarnation);
+  EXPECT_EQ(a.seq, b.seq);
+  EXPECT_EQ(a.status, b.status);
+  ASSERT_EQ(a.skills.size(), b.skills.size());
+  for (size_t i = 0; i < a.skills.size(); ++i) {
+    EXPECT_EQ(a.skills[i].name, b.skills[i].name);
+    EXPECT_EQ(a.skills[i].workers, b.skills[i].workers);
+    EXPECT_EQ(a.skills[i].busy, b.skills[i].busy);
+    EXPECT_EQ(a.skills[i].queued, b.skills[i].queued);
+  }
+  EXPECT_DOUBLE_EQ(a.jobs_per_second, b.jobs_per_second);
+  EXPECT_EQ(a.health, b.health);
+}
+
 } // namespace troupe::test

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "messages/job.hpp"
+#include "messages/member.hpp"
 #include "messages/node_status.hpp"
 
 // Field-by-field comparisons of troupe's payloads with GoogleTest
@@ -13,5 +14,6 @@ void expect_equal(const job& a, const job& b);
 void expect_equal(const job_result& a, const job_result& b);
 void expect_equal(const skill_info& a, const skill_info& b);
 void expect_equal(const job_count& a, const job_count& b);
+void expect_equal(const member& a, const member& b);
 
 } // namespace troupe::test

@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -142,9 +144,15 @@ node_process::node_process(std::vector<std::string> extra_args)
     : dir_(make_temp_dir()) {
   auto port_file = dir_ + "/port";
   auto log_file = dir_ + "/node.log";
-  std::vector<std::string> args{troupe_binary(), "node",   "--host",
-                                "127.0.0.1",     "--port", "0",
-                                "--port-file",   port_file};
+  std::vector<std::string> args{troupe_binary(), "node",        "--host",
+                                "127.0.0.1",     "--port-file", port_file};
+  // An OS-chosen port unless the test picks one (a restart on the same
+  // port, say).
+  if (std::find(extra_args.begin(), extra_args.end(), "--port")
+      == extra_args.end()) {
+    args.push_back("--port");
+    args.push_back("0");
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   auto argv = to_argv(args);
   pid_ = ::fork();
@@ -207,6 +215,11 @@ int node_process::stop(int sig, std::chrono::seconds limit) {
   if (status != -1)
     pid_ = -1;
   return status;
+}
+
+void node_process::signal(int sig) const {
+  if (pid_ > 0)
+    ::kill(pid_, sig);
 }
 
 std::string node_process::log() const {

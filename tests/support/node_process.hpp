@@ -60,6 +60,10 @@ class node_process {
   /// What the node wrote to stderr (its log) so far.
   std::string log() const;
 
+  /// Sends `sig` without waiting (SIGSTOP / SIGCONT to simulate a hung
+  /// node).
+  void signal(int sig) const;
+
  private:
   pid_t pid_ = -1;
   uint16_t port_ = 0;

@@ -73,6 +73,47 @@ scheduler = "stealing"
   EXPECT_EQ(n.scheduler, "stealing");
 }
 
+TEST(ConfigFile, ReadsTheClusterSection) {
+  auto cfg = load(R"([cluster]
+seeds = ["10.0.0.1:4710", "host-b:4711"]
+heartbeat-interval = 100ms
+down-after = 1s
+forget-after = 30s
+join-timeout = 5s
+)");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  auto& c = cfg->node.cluster;
+  EXPECT_EQ(c.seeds,
+            (std::vector<std::string>{"10.0.0.1:4710", "host-b:4711"}));
+  EXPECT_EQ(c.heartbeat_interval, caf::timespan{100ms});
+  EXPECT_EQ(c.down_after, caf::timespan{1s});
+  EXPECT_EQ(c.forget_after, caf::timespan{30s});
+  EXPECT_EQ(c.join_timeout, caf::timespan{5s});
+}
+
+TEST(ConfigFile, BadClusterValuesAreRefused) {
+  EXPECT_TRUE(mentions(problems("[cluster]\nseeds = [\"nohost\"]\n"),
+                       "cluster.seeds: expected HOST:PORT"));
+  EXPECT_TRUE(mentions(problems("[cluster]\nseeds = \"a:1\"\n"),
+                       "cluster.seeds: expected a list"));
+  EXPECT_TRUE(mentions(problems("[cluster]\nheartbeat-interval = 1ms\n"),
+                       "cluster.heartbeat-interval"));
+  EXPECT_TRUE(
+    mentions(problems("[cluster]\nheartbeat-interval = 1s\ndown-after = 1s\n"),
+             "cluster.down-after: must be at least twice"));
+  EXPECT_TRUE(
+    mentions(problems("[cluster]\nseed = []\n"), "cluster.seed: unknown key"));
+}
+
+TEST(ConfigFile, ParsesJoinSeeds) {
+  auto seeds = troupe::parse_seeds("a:1,127.0.0.1:4710");
+  ASSERT_TRUE(seeds);
+  EXPECT_EQ(*seeds, (std::vector<std::string>{"a:1", "127.0.0.1:4710"}));
+  EXPECT_FALSE(troupe::parse_seeds("a:1,"));
+  EXPECT_FALSE(troupe::parse_seeds("a:0"));
+  EXPECT_FALSE(troupe::parse_seeds(":80"));
+}
+
 TEST(ConfigFile, ReadsSkillSectionsInEitherSyntax) {
   auto cfg = load(R"([skills.sha256]
 workers = 2

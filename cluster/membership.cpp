@@ -1,0 +1,551 @@
+#include "cluster/membership.hpp"
+
+#include "config/logging.hpp"
+#include "messages/cluster_codec.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <algorithm>
+#include <charconv>
+
+namespace troupe {
+
+namespace {
+
+using self_ptr = membership_actor::stateful_pointer<membership_state>;
+using cluster_codec::cluster_message;
+using cluster_codec::cluster_reply;
+using clock_type = membership_state::clock;
+
+// Heartbeats between probes of down members.
+constexpr uint64_t probe_every = 4;
+
+std::string millis(caf::timespan x) {
+  return std::to_string(
+           std::chrono::duration_cast<std::chrono::milliseconds>(x).count())
+         + " ms";
+}
+
+bool split(const std::string& address, std::string& host, uint16_t& port) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return false;
+  host = address.substr(0, colon);
+  unsigned p = 0;
+  auto first = address.data() + colon + 1;
+  auto last = address.data() + address.size();
+  auto [end, ec] = std::from_chars(first, last, p);
+  if (ec != std::errc{} || end != last || p == 0 || p > 65535)
+    return false;
+  port = static_cast<uint16_t>(p);
+  return true;
+}
+
+// The timeout of a gossip or join request: a peer must answer well within
+// the failure detector's window.
+caf::timespan request_timeout(const membership_state& st) {
+  return std::min(st.cfg.cluster.down_after / 2,
+                  caf::timespan{std::chrono::seconds(2)});
+}
+
+cluster_view current_view(const membership_state& st) {
+  return cluster_view{st.view->self().name, st.view->members()};
+}
+
+void notify(self_ptr self) {
+  auto& st = self->state;
+  if (!st.dirty)
+    return;
+  st.dirty = false;
+  auto v = current_view(st);
+  for (auto& l : st.listeners)
+    self->send(l, v);
+}
+
+cluster_message gossip_message(const membership_state& st) {
+  cluster_message msg;
+  msg.kind = cluster_message::gossip;
+  msg.from = st.view->self().name;
+  msg.from_incarnation = st.view->self().incarnation;
+  msg.members = st.view->members();
+  return msg;
+}
+
+void drop_peer(self_ptr self, const std::string& name) {
+  auto i = self->state.peers.find(name);
+  if (i == self->state.peers.end())
+    return;
+  if (i->second.gateway)
+    self->demonitor(i->second.gateway.address());
+  self->state.peers.erase(i);
+}
+
+// Merges a peer's view and records direct contact with the peer itself.
+void absorb(self_ptr self, const std::string& from,
+            const std::vector<member>& members) {
+  auto& st = self->state;
+  auto now = clock_type::now();
+  auto& view = *st.view;
+  for (auto& m : members) {
+    auto known = view.find(m.name);
+    auto was_live = known != nullptr && known->status != member_status::down
+                    && known->status != member_status::leaving;
+    if (view.merge(m, now)) {
+      st.dirty = true;
+      auto* cur = view.find(m.name);
+      if (cur != nullptr && cur->status == member_status::up
+          && (known == nullptr || !was_live))
+        log::cluster().info("membership {}: {} ({}) is up", view.self().name,
+                            m.name, m.address);
+      if (cur != nullptr && was_live && cur->status == member_status::leaving)
+        log::cluster().info("membership {}: {} left", view.self().name, m.name);
+    }
+    if (m.name == from)
+      view.heard_from(from, m.incarnation, now);
+  }
+}
+
+void connect(self_ptr self, const member& m) {
+  auto& st = self->state;
+  auto& p = st.peers[m.name];
+  if (p.connecting || (p.gateway && p.incarnation == m.incarnation))
+    return;
+  std::string host;
+  uint16_t port = 0;
+  if (!split(m.address, host, port)) {
+    log::cluster().warn("membership: member {} has a bad address '{}'", m.name,
+                        m.address);
+    return;
+  }
+  p.connecting = true;
+  p.address = m.address;
+  auto name = m.name;
+  auto incarnation = m.incarnation;
+  auto mm = self->system().middleman().actor_handle();
+  self->request(mm, request_timeout(st), caf::connect_atom::value, host, port)
+    .then(
+      [self, name, incarnation](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                                const std::set<std::string>& ifs) {
+        auto& st = self->state;
+        auto& p = st.peers[name];
+        p.connecting = false;
+        if (!ptr || !self->system().assignable<gateway_actor>(ifs)) {
+          log::cluster().warn("membership: {} at {} is not a compatible "
+                              "troupe node",
+                              name, p.address);
+          return;
+        }
+        if (p.gateway)
+          self->demonitor(p.gateway.address());
+        p.gateway = caf::actor_cast<gateway_actor>(std::move(ptr));
+        p.incarnation = incarnation;
+        // A broken connection is the fastest sign of a dead peer.
+        self->monitor(p.gateway);
+      },
+      [self, name](caf::error& err) {
+        self->state.peers[name].connecting = false;
+        log::cluster().debug("membership: cannot connect to {}: {}", name,
+                             describe(err));
+      });
+}
+
+void gossip_with(self_ptr self, const std::string& name,
+                 const gateway_actor& gw) {
+  auto& st = self->state;
+  self
+    ->request(gw, request_timeout(st), atom::cluster::value,
+              cluster_codec::encode(gossip_message(st)))
+    .then(
+      [self, name](std::string& bytes) {
+        auto reply = cluster_codec::decode_reply(bytes);
+        if (!reply || reply->refused) {
+          log::cluster().debug("membership: bad gossip reply from {}", name);
+          return;
+        }
+        absorb(self, name, reply->members);
+        notify(self);
+      },
+      [name](caf::error& err) {
+        // Silence is handled by the failure detector.
+        log::cluster().debug("membership: no gossip reply from {}: {}", name,
+                             describe(err));
+      });
+}
+
+void sample_load(self_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.router)
+    return;
+  self
+    ->request(st.cfg.router, st.cfg.cluster.heartbeat_interval,
+              atom::status::value)
+    .then(
+      [self](node_status& ns) {
+        auto& st = self->state;
+        std::vector<skill_load> skills;
+        skills.reserve(ns.skills.size());
+        for (auto& s : ns.skills)
+          skills.push_back(skill_load{s.name, s.workers, s.busy, s.queued});
+        uint64_t total = 0;
+        for (auto& c : ns.counts)
+          total += c.count;
+        auto now = clock_type::now();
+        double rate = 0;
+        if (st.last_load_sample != clock_type::time_point{}) {
+          auto secs
+            = std::chrono::duration<double>(now - st.last_load_sample).count();
+          if (secs > 0 && total >= st.last_jobs_total)
+            rate = static_cast<double>(total - st.last_jobs_total) / secs;
+        }
+        st.last_jobs_total = total;
+        st.last_load_sample = now;
+        st.view->update_self(std::move(skills), rate, st.view->self().health);
+      },
+      [](caf::error&) {
+        // The router was busy; the next heartbeat samples again.
+      });
+}
+
+void try_seeds(self_ptr self);
+
+void on_tick(self_ptr self) {
+  auto& st = self->state;
+  auto& view = *st.view;
+  auto now = clock_type::now();
+  self->delayed_send(self, st.cfg.cluster.heartbeat_interval,
+                     atom::tick::value);
+  sample_load(self);
+  if (st.joining && st.retry_join) {
+    st.retry_join = false;
+    try_seeds(self);
+  }
+  if (view.self_declared_down()) {
+    auto incarnation = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch())
+        .count());
+    incarnation = std::max(incarnation, view.self().incarnation + 1);
+    log::cluster().warn("membership {}: peers declared this node down; "
+                        "rejoining as a new incarnation",
+                        view.self().name);
+    view.reincarnate(incarnation);
+    st.dirty = true;
+  }
+  for (auto& name : view.detect_failures(now, st.cfg.cluster.down_after)) {
+    log::cluster().warn("membership {}: {} is down (no heartbeat for {})",
+                        view.self().name, name,
+                        millis(st.cfg.cluster.down_after));
+    drop_peer(self, name);
+    st.dirty = true;
+  }
+  if (view.prune(now, st.cfg.cluster.forget_after) > 0)
+    st.dirty = true;
+  // Down members (not yet forgotten) are probed now and then: one that was
+  // only silent for a while answers, learns from our view that it was
+  // declared down and comes back under a new incarnation.
+  auto probe = ++st.ticks % probe_every == 0;
+  for (auto& m : view.members()) {
+    if (m.name == view.self().name || m.address == view.self().address)
+      continue;
+    if (m.status == member_status::leaving
+        || (m.status == member_status::down && !probe))
+      continue;
+    auto i = st.peers.find(m.name);
+    if (i != st.peers.end() && i->second.gateway
+        && i->second.incarnation == m.incarnation)
+      gossip_with(self, m.name, i->second.gateway);
+    else
+      connect(self, m);
+  }
+  notify(self);
+}
+
+// -- joining ------------------------------------------------------------------
+
+void finish_join(self_ptr self, caf::error err) {
+  auto& st = self->state;
+  st.joining = false;
+  if (!err)
+    st.joined = true;
+  for (auto& rp : st.join_waiters) {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(true);
+  }
+  st.join_waiters.clear();
+}
+
+void retry_join_later(self_ptr self) {
+  auto& st = self->state;
+  if (clock_type::now() >= st.join_deadline) {
+    std::string seeds;
+    for (auto& s : st.cfg.cluster.seeds)
+      seeds += (seeds.empty() ? "" : ", ") + s;
+    finish_join(
+      self, caf::make_error(error_code::node_unreachable,
+                            "cannot join the cluster: no seed node (" + seeds
+                              + ") answered within "
+                              + millis(st.cfg.cluster.join_timeout)
+                              + (st.last_join_error.empty()
+                                   ? std::string{}
+                                   : "; last error: " + st.last_join_error)));
+    return;
+  }
+  // The next heartbeat tries the seeds again.
+  st.retry_join = true;
+}
+
+void join_through(self_ptr self, const std::string& seed,
+                  const gateway_actor& gw, std::shared_ptr<size_t> pending) {
+  auto& st = self->state;
+  cluster_message msg;
+  msg.kind = cluster_message::join;
+  msg.from = st.view->self().name;
+  msg.from_incarnation = st.view->self().incarnation;
+  msg.members.push_back(st.view->self());
+  self
+    ->request(gw, request_timeout(st), atom::cluster::value,
+              cluster_codec::encode(msg))
+    .then(
+      [self, seed, gw, pending](std::string& bytes) {
+        auto& st = self->state;
+        if (!st.joining)
+          return;
+        auto reply = cluster_codec::decode_reply(bytes);
+        if (!reply) {
+          st.last_join_error = seed + " sent a malformed reply";
+        } else if (reply->refused) {
+          log::cluster().error("membership: {} refused the join: {}", seed,
+                               reply->reason);
+          finish_join(
+            self, caf::make_error(error_code::rejected,
+                                  "cannot join the cluster: " + reply->reason));
+          return;
+        } else {
+          std::string from;
+          for (auto& m : reply->members)
+            if (m.address == seed)
+              from = m.name;
+          absorb(self, from, reply->members);
+          // Keep the connection the join used: the seed is a peer from now
+          // on (a leave right after joining must reach it).
+          if (auto* m = st.view->find(from)) {
+            auto& p = st.peers[from];
+            p.gateway = gw;
+            p.address = m->address;
+            p.incarnation = m->incarnation;
+            self->monitor(p.gateway);
+          }
+          log::cluster().info("membership {}: joined through {} ({} members)",
+                              st.view->self().name, seed,
+                              st.view->live_members().size());
+          finish_join(self, caf::none);
+          notify(self);
+          return;
+        }
+        if (--*pending == 0)
+          retry_join_later(self);
+      },
+      [self, seed, pending](caf::error& err) {
+        auto& st = self->state;
+        if (!st.joining)
+          return;
+        st.last_join_error = seed + ": " + describe(err);
+        if (--*pending == 0)
+          retry_join_later(self);
+      });
+}
+
+// Asks every seed at once; the first that accepts wins.
+void try_seeds(self_ptr self) {
+  auto& st = self->state;
+  if (!st.joining)
+    return;
+  auto seeds = st.cfg.cluster.seeds;
+  seeds.erase(std::remove(seeds.begin(), seeds.end(), st.view->self().address),
+              seeds.end());
+  if (seeds.empty()) {
+    finish_join(self, caf::none);
+    return;
+  }
+  auto pending = std::make_shared<size_t>(seeds.size());
+  auto mm = self->system().middleman().actor_handle();
+  for (auto& seed : seeds) {
+    std::string host;
+    uint16_t port = 0;
+    if (!split(seed, host, port)) {
+      st.last_join_error = "bad seed address '" + seed + "'";
+      if (--*pending == 0)
+        retry_join_later(self);
+      continue;
+    }
+    self->request(mm, request_timeout(st), caf::connect_atom::value, host, port)
+      .then(
+        [self, seed, pending](const caf::node_id&, caf::strong_actor_ptr& ptr,
+                              const std::set<std::string>& ifs) {
+          auto& st = self->state;
+          if (!st.joining)
+            return;
+          if (!ptr || !self->system().assignable<gateway_actor>(ifs)) {
+            st.last_join_error = seed + " is not a compatible troupe node";
+            if (--*pending == 0)
+              retry_join_later(self);
+            return;
+          }
+          join_through(self, seed, caf::actor_cast<gateway_actor>(ptr),
+                       pending);
+        },
+        [self, seed, pending](caf::error& err) {
+          auto& st = self->state;
+          if (!st.joining)
+            return;
+          st.last_join_error = "cannot reach " + seed + " (" + describe(err)
+                               + ")";
+          if (--*pending == 0)
+            retry_join_later(self);
+        });
+  }
+}
+
+// -- answering peers ----------------------------------------------------------
+
+std::string on_cluster_message(self_ptr self, const std::string& bytes) {
+  auto& st = self->state;
+  auto msg = cluster_codec::decode_message(bytes);
+  if (!msg) {
+    cluster_reply refused;
+    refused.refused = true;
+    refused.reason = message_of(msg.error());
+    return cluster_codec::encode(refused);
+  }
+  auto& view = *st.view;
+  switch (msg->kind) {
+    case cluster_message::join: {
+      auto& candidate = msg->members.front();
+      if (auto why = view.join_conflict(candidate)) {
+        log::cluster().warn("membership {}: refused {} from {}: {}",
+                            view.self().name, candidate.name, candidate.address,
+                            *why);
+        cluster_reply refused;
+        refused.refused = true;
+        refused.reason = *why;
+        return cluster_codec::encode(refused);
+      }
+      auto accepted = candidate;
+      accepted.status = member_status::up;
+      absorb(self, msg->from, {accepted});
+      break;
+    }
+    case cluster_message::leave:
+    case cluster_message::gossip:
+      absorb(self, msg->from, msg->members);
+      break;
+  }
+  notify(self);
+  cluster_reply reply;
+  reply.members = view.members();
+  return cluster_codec::encode(reply);
+}
+
+void on_peer_down(self_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  for (auto& [name, p] : st.peers) {
+    if (!p.gateway || p.gateway.address() != dm.source)
+      continue;
+    auto peer_name = name;
+    auto incarnation = p.incarnation;
+    p.gateway = nullptr;
+    if (st.view->mark_down(peer_name, incarnation, clock_type::now())) {
+      log::cluster().warn("membership {}: {} is down (connection lost: {})",
+                          st.view->self().name, peer_name, describe(dm.reason));
+      st.dirty = true;
+      notify(self);
+    }
+    return;
+  }
+}
+
+} // namespace
+
+membership_actor::behavior_type
+membership(membership_actor::stateful_pointer<membership_state> self,
+           membership_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.view.emplace(st.cfg.self);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    on_peer_down(self, dm);
+  });
+  self->set_default_handler(caf::drop);
+  self->send(self, atom::tick::value);
+  return {
+    [self](atom::cluster, const std::string& bytes) {
+      return on_cluster_message(self, bytes);
+    },
+    [self](atom::join) -> caf::result<bool> {
+      auto& st = self->state;
+      if (st.joined)
+        return true;
+      auto rp = self->make_response_promise<bool>();
+      st.join_waiters.push_back(rp);
+      if (!st.joining) {
+        st.joining = true;
+        st.join_deadline = clock_type::now() + st.cfg.cluster.join_timeout;
+        try_seeds(self);
+      }
+      return rp;
+    },
+    [self](atom::leave) -> caf::result<bool> {
+      auto& st = self->state;
+      st.view->leave_self();
+      st.dirty = true;
+      cluster_message msg;
+      msg.kind = cluster_message::leave;
+      msg.from = st.view->self().name;
+      msg.from_incarnation = st.view->self().incarnation;
+      msg.members.push_back(st.view->self());
+      auto bytes = cluster_codec::encode(msg);
+      auto rp = self->make_response_promise<bool>();
+      auto pending = std::make_shared<size_t>(0);
+      for (auto& [name, p] : st.peers)
+        if (p.gateway)
+          ++*pending;
+      if (*pending == 0) {
+        rp.deliver(true);
+        return rp;
+      }
+      for (auto& [name, p] : st.peers) {
+        if (!p.gateway)
+          continue;
+        self
+          ->request(p.gateway, request_timeout(st), atom::cluster::value, bytes)
+          .then(
+            [rp, pending](std::string&) mutable {
+              if (--*pending == 0)
+                rp.deliver(true);
+            },
+            [rp, pending](caf::error&) mutable {
+              if (--*pending == 0)
+                rp.deliver(true);
+            });
+      }
+      return rp;
+    },
+    [self](atom::members) {
+      return current_view(self->state);
+    },
+    [self](atom::subscribe, view_listener_actor& l) {
+      self->send(l, current_view(self->state));
+      self->state.listeners.push_back(std::move(l));
+    },
+    [self](atom::tick) {
+      on_tick(self);
+    },
+  };
+}
+
+} // namespace troupe

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "cluster/membership_view.hpp"
+#include "config/cluster_config.hpp"
+#include "messages/interfaces.hpp"
+
+#include <caf/typed_response_promise.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace troupe {
+
+/// What a membership actor needs to know about its node.
+struct membership_config {
+  /// This node: name and HOST:PORT of its gateway; its incarnation is its
+  /// start time.
+  member self;
+  cluster_config cluster;
+  /// Where the node's load comes from (null: no load figures).
+  router_actor router;
+};
+
+/// State of a node's membership actor.
+struct membership_state {
+  static constexpr const char* name = "membership";
+
+  using clock = std::chrono::steady_clock;
+
+  struct peer {
+    gateway_actor gateway;
+    std::string address;
+    /// The incarnation of the member when the connection was made.
+    uint64_t incarnation = 0;
+    bool connecting = false;
+  };
+
+  membership_config cfg;
+  std::optional<membership_view> view;
+  std::unordered_map<std::string, peer> peers;
+  std::vector<view_listener_actor> listeners;
+  /// Set whenever the view changed since listeners last heard of it.
+  bool dirty = false;
+  uint64_t ticks = 0;
+
+  // -- joining ---------------------------------------------------------------
+
+  bool joined = false;
+  bool joining = false;
+  /// Set when every seed failed; the next heartbeat tries again.
+  bool retry_join = false;
+  std::vector<caf::typed_response_promise<bool>> join_waiters;
+  clock::time_point join_deadline;
+  std::string last_join_error;
+
+  // -- load ------------------------------------------------------------------
+
+  uint64_t last_jobs_total = 0;
+  clock::time_point last_load_sample;
+};
+
+/// A node's cluster membership: joins through seed nodes, exchanges views
+/// with every peer on each heartbeat (push-pull gossip through the peers'
+/// gateways), declares peers down when they fall silent or their connection
+/// breaks, rejoins under a new incarnation when others gave up on this
+/// node, and leaves cleanly on shutdown. Listeners get the view whenever it
+/// changes.
+membership_actor::behavior_type
+membership(membership_actor::stateful_pointer<membership_state> self,
+           membership_config cfg);
+
+} // namespace troupe

@@ -1,0 +1,111 @@
+#pragma once
+
+#include "messages/member.hpp"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace troupe {
+
+/// A node's view of the cluster: every member it knows of, merged from what
+/// it sees itself and what peers tell it. Plain logic, used by the
+/// membership actor; no clock of its own (callers pass `now`).
+///
+/// Merge rules, which make every view converge to the same one: a larger
+/// incarnation replaces a smaller one (the node restarted); for the same
+/// incarnation the more severe status wins (down > leaving > up > joining),
+/// since status only moves forward within one run, and the larger sequence
+/// number supplies skills, load and health.
+class membership_view {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  /// A view holding only `self`, which is up.
+  explicit membership_view(member self);
+
+  const member& self() const {
+    return members_.at(self_name_).m;
+  }
+
+  /// Updates this node's own record (load, skills); bumps its sequence.
+  void update_self(std::vector<skill_load> skills, double jobs_per_second,
+                   uint32_t health);
+
+  /// Gives this node a new incarnation (it was declared down by others and
+  /// comes back as a new run).
+  void reincarnate(uint64_t incarnation);
+
+  /// Marks this node as leaving (a clean shutdown).
+  void leave_self();
+
+  /// Merges one member record from a peer. Returns true when the view
+  /// changed. A record claiming that this node is down (for its current
+  /// incarnation) is reported through `self_declared_down()`.
+  bool merge(const member& m, time_point now);
+
+  /// Merges every record of `ms`; true when anything changed.
+  bool merge(const std::vector<member>& ms, time_point now);
+
+  /// Records that `name` itself was heard from (direct contact, not
+  /// hearsay) with this incarnation.
+  void heard_from(const std::string& name, uint64_t incarnation,
+                  time_point now);
+
+  /// Marks `name` down if its incarnation is `incarnation` (or any, when 0)
+  /// and it is not already down or gone; true when it changed.
+  bool mark_down(const std::string& name, uint64_t incarnation, time_point now);
+
+  /// Marks as down every live member not heard from directly within
+  /// `timeout`; returns their names.
+  std::vector<std::string> detect_failures(time_point now,
+                                           std::chrono::nanoseconds timeout);
+
+  /// Forgets members that have been down or leaving for longer than
+  /// `after`, so the view stays bounded; returns how many.
+  size_t prune(time_point now, std::chrono::nanoseconds after);
+
+  /// Whether some peer claimed this node down for its current incarnation.
+  bool self_declared_down() const noexcept {
+    return self_declared_down_;
+  }
+
+  /// Why a node named `candidate.name` may not join, if it may not: a live
+  /// member (not down or leaving) of that name with another address or
+  /// incarnation.
+  std::optional<std::string> join_conflict(const member& candidate) const;
+
+  /// Every member, sorted by name.
+  std::vector<member> members() const;
+
+  /// Members that are up (or joining), sorted by name; these take work.
+  std::vector<member> live_members() const;
+
+  /// The record of `name`, if known.
+  const member* find(const std::string& name) const;
+
+  size_t size() const noexcept {
+    return members_.size();
+  }
+
+ private:
+  struct tracked {
+    member m;
+    /// Last direct contact; the failure detector's clock.
+    time_point heard{};
+    /// When the member became down or leaving, for pruning.
+    time_point settled{};
+  };
+
+  member& self_mut() {
+    return members_.at(self_name_).m;
+  }
+
+  std::string self_name_;
+  std::map<std::string, tracked> members_;
+  bool self_declared_down_ = false;
+};
+
+} // namespace troupe

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <caf/expected.hpp>
+#include <caf/timespan.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace troupe {
+
+class config_reader;
+
+/// How a node takes part in a cluster.
+struct cluster_config {
+  /// HOST:PORT of seed nodes to join through; empty = start a new cluster.
+  std::vector<std::string> seeds;
+  /// How often a node sends its view (its heartbeat) to every peer.
+  caf::timespan heartbeat_interval = std::chrono::milliseconds(250);
+  /// A peer not heard from for this long is declared down.
+  caf::timespan down_after = std::chrono::seconds(2);
+  /// Down and departed members are forgotten after this long.
+  caf::timespan forget_after = std::chrono::seconds(60);
+  /// How long joining may take before the node gives up.
+  caf::timespan join_timeout = std::chrono::seconds(10);
+};
+
+/// Reads the `[cluster]` section (seeds, heartbeat-interval, down-after,
+/// forget-after, join-timeout) over `cfg`; problems go to the reader.
+void read_cluster_section(config_reader& section, cluster_config& cfg);
+
+/// Splits a comma-separated `--join` value into HOST:PORT seeds; an entry
+/// that is not HOST:PORT with a port in 1..65535 is an error.
+[[nodiscard]] caf::expected<std::vector<std::string>>
+parse_seeds(const std::string& str);
+
+} // namespace troupe
