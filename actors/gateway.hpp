@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/job_metrics.hpp"
+#include "actors/last_will.hpp"
 #include "messages/interfaces.hpp"
 
 #include <cstdint>
@@ -19,6 +20,16 @@ struct gateway_config {
   job_metrics_ptr metrics;
   /// Answers peers' cluster messages; null when the node is not clustered.
   membership_actor membership;
+  /// The supervisor tree to follow for the current router and health
+  /// monitor; null when the router given at spawn never changes.
+  supervisor_actor tree;
+  /// Paths of the router and the health monitor in that tree.
+  std::string router_path;
+  std::string health_path;
+  /// Jobs held while the router restarts; beyond, OVERLOADED.
+  size_t max_held_jobs = 100'000;
+  /// Accept `CrashActor` requests (test hook, `--test-skills` only).
+  bool crash_hook = false;
 };
 
 /// State of a gateway: which client waits for which forwarded job, and the
@@ -37,11 +48,20 @@ struct gateway_state {
   };
 
   gateway_config cfg;
+  /// Null while the router restarts; jobs then wait in `held`.
   router_actor router;
+  health_monitor_actor health;
   uint64_t next_id = 1;
   std::unordered_map<uint64_t, waiter> waiting;
   std::unordered_map<caf::actor_addr, outbox> outboxes;
   bool flush_scheduled = false;
+  /// Jobs accepted while there was no router (ids already rewritten).
+  std::vector<job> held;
+  /// Set by `drain`: new jobs are refused, jobs in flight continue.
+  bool draining = false;
+  /// Answers every job in flight when the gateway ends (its results would
+  /// have nowhere to go). Keep last: it runs first at destruction.
+  last_will will;
 };
 
 /// The node's published face: decodes protobuf requests from remote clients
@@ -49,7 +69,10 @@ struct gateway_state {
 /// the router under gateway-unique ids, and sends results back in batches.
 /// Results that arrive together leave together: a flush message to itself
 /// goes out after everything already in the mailbox, so batching adds no
-/// delay when traffic is light.
+/// delay when traffic is light. When the gateway ends, results it already
+/// has go out and every other job in flight is answered NODE_LOST; jobs a
+/// client sent that it never read are not answered, so clients resend them
+/// to the gateway's successor (they never ran).
 gateway_actor::behavior_type
 gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
         router_actor router);

@@ -1,5 +1,7 @@
 #include "actors/worker_pool.hpp"
 
+#include "actors/mailbox_salvage.hpp"
+#include "actors/restart_policy.hpp"
 #include "actors/worker.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
@@ -20,6 +22,28 @@ std::string millis(caf::timespan x) {
   return std::to_string(
            std::chrono::duration_cast<std::chrono::milliseconds>(x).count())
          + " ms";
+}
+
+// The deadline of a job arriving now: its own timeout or the pool default.
+worker_pool_state::time_point deadline_of(pool_ptr self, const job& j,
+                                          worker_pool_state::time_point now) {
+  auto timeout = j.options.timeout > caf::timespan{0}
+                   ? j.options.timeout
+                   : self->state.cfg.default_timeout;
+  return now + std::min(timeout, max_job_timeout);
+}
+
+uint32_t max_attempts_of(pool_ptr self, const pending_job& pj) {
+  auto limit = self->state.skill->max_attempts;
+  return pj.j.options.max_attempts > 0
+           ? std::min(pj.j.options.max_attempts, limit)
+           : limit;
+}
+
+void count_restart(pool_ptr self) {
+  ++self->state.restarts;
+  if (self->state.cfg.on_worker_restart)
+    self->state.cfg.on_worker_restart();
 }
 
 void spawn_worker(pool_ptr self) {
@@ -110,8 +134,14 @@ void run_inline(pool_ptr self) {
       auto r = run_skill(*st.skill, pj.j.input);
       finish(self, ticket, std::move(r));
     } catch (const worker_crash&) {
-      ++st.restarts;
+      count_restart(self);
       on_crashed_attempt(self, ticket, "worker crashed");
+    } catch (...) {
+      // Skill code must never take the pool (and every queued job) down.
+      count_restart(self);
+      on_crashed_attempt(self, ticket,
+                         "skill threw something that is not a "
+                         "std::exception");
     }
   }
 }
@@ -219,7 +249,7 @@ void on_worker_down(pool_ptr self, const caf::down_msg& dm) {
                                  return w.address() == dm.source;
                                }),
                 st.idle.end());
-  ++st.restarts;
+  count_restart(self);
   auto reason = describe(dm.reason);
   log::actors().warn("worker_pool {}: worker {} died ({}), replacing it",
                      st.skill->name, to_string(dm.source), reason);
@@ -241,10 +271,7 @@ void on_crashed_attempt(pool_ptr self, uint64_t ticket,
     return;
   auto& pj = j->second;
   pj.worker = caf::actor_addr{};
-  auto max_attempts = pj.j.options.max_attempts > 0 ? std::min(
-                        pj.j.options.max_attempts, st.skill->max_attempts)
-                                                    : st.skill->max_attempts;
-  if (st.skill->idempotent && pj.attempts < max_attempts) {
+  if (st.skill->idempotent && pj.attempts < max_attempts_of(self, pj)) {
     st.queue.push_front(ticket);
     ++st.queued;
   } else {
@@ -255,6 +282,90 @@ void on_crashed_attempt(pool_ptr self, uint64_t ticket,
                                    : ", not retried: skill is not "
                                      "idempotent"));
   }
+}
+
+// The pool's last will, run when it ends for any reason: jobs that never
+// started (queued, or still unread in the mailbox) and started jobs that may
+// run again go to the estate for the pool's successor; started jobs that may
+// not run again are answered now.
+void bequeath(pool_ptr self) {
+  auto& st = self->state;
+  auto reason = self->fail_state();
+  std::vector<bequeathed_job> heirs;
+  auto leave = [&](pending_job& pj) {
+    heirs.push_back(bequeathed_job{std::move(pj.j), std::move(pj.sink),
+                                   pj.arrived, pj.deadline, pj.attempts});
+  };
+  while (auto* next = pop_queued(self)) {
+    leave(next->second);
+    st.jobs.erase(next->first);
+  }
+  std::vector<uint64_t> running;
+  for (auto& [ticket, pj] : st.jobs)
+    running.push_back(ticket);
+  auto what = is_normal_exit(reason) ? std::string{"was stopped"}
+                                     : "crashed (" + describe(reason) + ")";
+  for (auto ticket : running) {
+    auto& pj = st.jobs[ticket];
+    if (st.skill->idempotent && pj.attempts < max_attempts_of(self, pj)) {
+      leave(pj);
+      st.jobs.erase(ticket);
+      continue;
+    }
+    fail(self, ticket,
+         is_normal_exit(reason) ? job_status::cancelled
+                                : job_status::skill_error,
+         "the pool of skill '" + st.skill->name + "' " + what
+           + " while the job ran; not retried: "
+           + (st.skill->idempotent ? "no attempts left"
+                                   : "skill is not idempotent"));
+  }
+  salvage_mailbox(self, [&](caf::mailbox_element& x) {
+    auto& msg = x.content();
+    if (!msg.match_elements<job, result_sink_actor>())
+      return false;
+    auto now = self->clock().now();
+    auto j = msg.move_if_unshared<job>(0);
+    auto deadline = deadline_of(self, j, now);
+    heirs.push_back(bequeathed_job{std::move(j),
+                                   msg.get_as<result_sink_actor>(1), now,
+                                   deadline, 0});
+    return true;
+  });
+  if (heirs.empty())
+    return;
+  log::actors().warn("worker_pool {}: ended ({}) holding {} jobs; leaving "
+                     "them to its successor",
+                     st.skill->name, describe(reason), heirs.size());
+  if (st.cfg.estate) {
+    st.cfg.estate->bequeath(std::move(heirs), reason);
+    return;
+  }
+  // Nobody to inherit: a throwaway estate answers them right away.
+  job_estate{st.skill->name, st.cfg.node_name, st.cfg.metrics}.bequeath(
+    std::move(heirs), reason);
+}
+
+// Takes over the jobs the previous incarnation of this pool left behind,
+// ahead of new ones, keeping their arrival times and deadlines.
+void adopt(pool_ptr self) {
+  auto& st = self->state;
+  auto jobs = st.cfg.estate->inherit();
+  if (jobs.empty())
+    return;
+  log::actors().info("worker_pool {}: took over {} jobs from its predecessor",
+                     st.skill->name, jobs.size());
+  for (auto& x : jobs) {
+    auto ticket = st.next_ticket++;
+    st.deadlines.push({x.deadline, ticket});
+    st.jobs.emplace(ticket, pending_job{std::move(x.j), std::move(x.sink),
+                                        x.arrived, x.deadline, {}, x.attempts,
+                                        {}});
+    st.queue.push_back(ticket);
+    ++st.queued;
+  }
+  // Run them once the pool is up (the tick also dispatches).
+  schedule_tick(self, self->clock().now());
 }
 
 } // namespace
@@ -286,6 +397,11 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
       self->quit(em.reason);
   });
   self->set_default_handler(caf::drop);
+  if (st.cfg.estate)
+    adopt(self);
+  st.will = [self] {
+    bequeath(self);
+  };
   return {
     [self](job& j, result_sink_actor& sink) {
       auto& st = self->state;
@@ -301,12 +417,8 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
         return;
       }
       auto now = self->clock().now();
-      auto timeout = j.options.timeout > caf::timespan{0}
-                       ? j.options.timeout
-                       : st.cfg.default_timeout;
-      timeout = std::min(timeout, max_job_timeout);
       auto ticket = st.next_ticket++;
-      auto deadline = now + timeout;
+      auto deadline = deadline_of(self, j, now);
       st.jobs.emplace(
         ticket,
         pending_job{std::move(j), std::move(sink), now, deadline, {}, 0, {}});

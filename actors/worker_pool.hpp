@@ -1,6 +1,8 @@
 #pragma once
 
+#include "actors/job_estate.hpp"
 #include "actors/job_metrics.hpp"
+#include "actors/last_will.hpp"
 #include "actors/skill.hpp"
 #include "messages/interfaces.hpp"
 
@@ -8,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <queue>
 #include <string>
@@ -25,6 +28,11 @@ struct worker_pool_config {
   caf::timespan default_timeout = std::chrono::seconds(60);
   /// Null disables metrics (tests).
   job_metrics_ptr metrics;
+  /// Where the pool leaves the jobs it holds when it ends, and takes over
+  /// the jobs of its predecessor at start; null: ended pools answer them.
+  job_estate_ptr estate;
+  /// Called whenever the pool replaces a crashed worker (metrics).
+  std::function<void()> on_worker_restart;
 };
 
 /// State of one skill's worker pool. Every job it accepts gets exactly one
@@ -78,10 +86,15 @@ struct worker_pool_state {
   time_point tick_due = time_point::max();
   uint32_t restarts = 0;
   uint32_t running = 0;
+  /// Hands every job still held (or in the mailbox) to the estate when the
+  /// pool ends for any reason. Keep last: it runs first at destruction.
+  last_will will;
 };
 
 /// A skill's pool: a bounded FIFO queue in front of `workers` native
-/// workers, with per-job deadlines and crash recovery.
+/// workers, with per-job deadlines and crash recovery. When the pool itself
+/// ends, jobs that never started, and started ones that may run again, go to
+/// the estate for its successor; the rest are answered at once.
 worker_pool_actor::behavior_type
 worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
             std::shared_ptr<const skill_definition> skill,

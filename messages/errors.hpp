@@ -20,6 +20,8 @@ enum class error_code : uint8_t {
   port_in_use,       ///< the node could not bind its port
   timeout,           ///< a control request got no answer in time
   rejected,          ///< the node refused a request and said why
+  gave_up,           ///< a supervisor exceeded its restart intensity
+  crash_injected,    ///< a test made an actor crash on purpose
 };
 
 /// Lower-case name of the code, e.g. `malformed_message`.

@@ -2,10 +2,13 @@
 
 #include "messages/atoms.hpp"
 #include "messages/batcher_stats.hpp"
+#include "messages/health.hpp"
 #include "messages/job.hpp"
 #include "messages/member.hpp"
 #include "messages/node_status.hpp"
+#include "messages/supervision.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -41,7 +44,11 @@ using worker_pool_actor = caf::typed_actor<
 using router_actor
   = caf::typed_actor<caf::reacts_to<job, result_sink_actor>,
                      caf::replies_to<atom::skills>::with<skill_list>,
-                     caf::replies_to<atom::status>::with<node_status>>;
+                     caf::replies_to<atom::status>::with<node_status>,
+                     // A pool (or the supervisor of the pools) (re)started.
+                     caf::reacts_to<child_event>,
+                     // Load figures for the health monitor.
+                     caf::replies_to<atom::health>::with<health_report>>;
 
 /// Remote clients receive serialized `troupe.wire.ResultBatch` messages.
 using client_sink_actor
@@ -59,7 +66,15 @@ using gateway_actor = caf::typed_actor<
   // Results of jobs the gateway forwarded (accepted from this process only).
   caf::reacts_to<job_result>,
   // Sends buffered results (the gateway sends this to itself).
-  caf::reacts_to<atom::flush>>;
+  caf::reacts_to<atom::flush>,
+  // The router or the health monitor (re)started (local senders only).
+  caf::reacts_to<child_event>,
+  // Load figures for the health monitor.
+  caf::replies_to<atom::health>::with<health_report>,
+  // Stop accepting jobs (draining); answers how many are still in flight.
+  caf::replies_to<atom::drain>::with<uint64_t>,
+  // Ends every job in flight CANCELLED with this reason; answers how many.
+  caf::replies_to<atom::cancel, std::string>::with<uint64_t>>;
 
 /// Carries jobs to one gateway (a peer node's, or any node's) in batches and
 /// hands each result back to its own sink: a batch is a transport detail.
@@ -95,5 +110,32 @@ using membership_actor = caf::typed_actor<
   caf::reacts_to<atom::subscribe, view_listener_actor>,
   // Heartbeat.
   caf::reacts_to<atom::tick>>;
+
+/// A supervisor (actors/supervisor.hpp): starts its children in order,
+/// restarts them by its strategy, stops them in reverse order.
+using supervisor_actor = caf::typed_actor<
+  // Sends the watcher (any actor handling `child_event`) one event per child
+  // now and another whenever a child starts or stops.
+  caf::reacts_to<atom::watch, caf::actor>,
+  // The running child with this name.
+  caf::replies_to<atom::get, std::string>::with<caf::actor>,
+  // Children, their states and restart counts.
+  caf::replies_to<atom::status>::with<supervisor_report>,
+  // Stops every child in reverse start order, then the supervisor.
+  caf::reacts_to<atom::stop>,
+  // Test hook (only when enabled): makes the actor at this path below the
+  // supervisor crash, e.g. "router" or "skills/echo"; answers what it did.
+  caf::replies_to<atom::crash, std::string>::with<std::string>,
+  // Timers the supervisor sets itself: a delayed restart, a shutdown timeout.
+  caf::reacts_to<atom::restart, uint64_t>,
+  caf::reacts_to<atom::expire, uint64_t>>;
+
+/// A node's health monitor: polls every long-lived actor of its tree on an
+/// interval, scores the node and raises alerts.
+using health_monitor_actor = caf::typed_actor<
+  caf::reacts_to<child_event>,
+  // Poll round (the monitor sends this to itself).
+  caf::reacts_to<atom::tick>,
+  caf::replies_to<atom::status>::with<health_status>>;
 
 } // namespace troupe

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "messages/health.hpp"
 #include "messages/job_status.hpp"
 #include "messages/member.hpp"
 
@@ -57,12 +58,21 @@ struct node_status {
   /// Every member of the node's cluster as the node sees it (itself
   /// included); empty when the node takes part in no cluster.
   std::vector<member> members;
+  /// From the health monitor: score 0..100, active alerts, restarts per
+  /// supervisor and child. Filled by the gateway; a router alone leaves them
+  /// empty.
+  uint32_t health_score = 0;
+  std::vector<alert> alerts;
+  std::vector<restart_count> restarts;
+  /// Whether the node stopped accepting jobs because it is shutting down.
+  bool draining = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.name, x.address, x.version,
-           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members);
+           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members,
+           x.health_score, x.alerts, x.restarts, x.draining);
 }
 
 /// All skills of a node, sorted by name.

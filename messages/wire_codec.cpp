@@ -76,6 +76,17 @@ skill_info from_wire(const wire::SkillInfo& x) {
   return out;
 }
 
+wire::Severity to_wire(severity x) {
+  return static_cast<wire::Severity>(static_cast<int>(x) + 1);
+}
+
+bool from_wire(int x, severity& out) {
+  if (x < 1 || x > 3)
+    return false;
+  out = static_cast<severity>(x - 1);
+  return true;
+}
+
 caf::error malformed(const char* what) {
   return caf::make_error(error_code::malformed_message, std::string{what});
 }
@@ -211,12 +222,21 @@ std::string encode_query(query_kind kind) {
   req.set_protocol_version(protocol_version);
   if (kind == query_kind::list_skills)
     req.mutable_list_skills();
+  else if (kind == query_kind::crash_actor)
+    req.mutable_crash_actor();
   else
     req.mutable_get_status();
   return serialize(req);
 }
 
-caf::expected<query_kind> decode_query(const std::string& bytes) {
+std::string encode_crash_query(const std::string& target) {
+  wire::ClientRequest req;
+  req.set_protocol_version(protocol_version);
+  req.mutable_crash_actor()->set_target(target);
+  return serialize(req);
+}
+
+caf::expected<query> decode_query(const std::string& bytes) {
   wire::ClientRequest req;
   if (!req.ParseFromString(bytes))
     return malformed("request is not a valid troupe.wire.ClientRequest");
@@ -224,9 +244,11 @@ caf::expected<query_kind> decode_query(const std::string& bytes) {
     return version_mismatch(req.protocol_version());
   switch (req.kind_case()) {
     case wire::ClientRequest::kListSkills:
-      return query_kind::list_skills;
+      return query{query_kind::list_skills, {}};
     case wire::ClientRequest::kGetStatus:
-      return query_kind::get_status;
+      return query{query_kind::get_status, {}};
+    case wire::ClientRequest::kCrashActor:
+      return query{query_kind::crash_actor, req.crash_actor().target()};
     default:
       return malformed("request names no known query");
   }
@@ -258,6 +280,28 @@ std::string encode_response(const node_status& x) {
     pc->set_status(to_wire(c.status));
     pc->set_count(c.count);
   }
+  st->set_health_score(x.health_score);
+  for (auto& a : x.alerts) {
+    auto* pa = st->add_alerts();
+    pa->set_severity(to_wire(a.level));
+    pa->set_rule(a.rule);
+    pa->set_subject(a.subject);
+    pa->set_message(a.message);
+    pa->set_age_ms(a.age_ms);
+  }
+  for (auto& r : x.restarts) {
+    auto* pr = st->add_restarts();
+    pr->set_supervisor(r.supervisor);
+    pr->set_child(r.child);
+    pr->set_restarts(r.restarts);
+  }
+  st->set_draining(x.draining);
+  return serialize(resp);
+}
+
+std::string encode_response(const acknowledgement& x) {
+  wire::ClientResponse resp;
+  resp.mutable_ack()->set_message(x.message);
   return serialize(resp);
 }
 
@@ -302,8 +346,25 @@ caf::expected<response> decode_response(const std::string& bytes) {
           return malformed("member record without a name or status");
         out.members.push_back(std::move(m));
       }
+      out.health_score = st.health_score();
+      for (auto& pa : st.alerts()) {
+        alert a;
+        if (!from_wire(pa.severity(), a.level))
+          return malformed("alert without a valid severity");
+        a.rule = pa.rule();
+        a.subject = pa.subject();
+        a.message = pa.message();
+        a.age_ms = pa.age_ms();
+        out.alerts.push_back(std::move(a));
+      }
+      for (auto& pr : st.restarts())
+        out.restarts.push_back(
+          restart_count{pr.supervisor(), pr.child(), pr.restarts()});
+      out.draining = st.draining();
       return response{std::move(out)};
     }
+    case wire::ClientResponse::kAck:
+      return response{acknowledgement{resp.ack().message()}};
     case wire::ClientResponse::kError:
       return caf::make_error(error_code::rejected, resp.error().message());
     default:

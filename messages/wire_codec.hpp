@@ -33,19 +33,36 @@ std::string encode_results(const std::vector<job_result>& results);
 decode_results(const std::string& bytes);
 
 /// The control requests a client can make.
-enum class query_kind { list_skills, get_status };
+enum class query_kind { list_skills, get_status, crash_actor };
+
+/// A decoded `ClientRequest`.
+struct query {
+  query_kind kind = query_kind::get_status;
+  /// For `crash_actor`: the path of the actor to crash.
+  std::string target;
+};
 
 std::string encode_query(query_kind kind);
 
-[[nodiscard]] caf::expected<query_kind> decode_query(const std::string& bytes);
+/// A `CrashActor` request (test hook) for the actor at `target`.
+std::string encode_crash_query(const std::string& target);
 
-/// Serializes a `ClientResponse` carrying a skill list, a status or an error.
+[[nodiscard]] caf::expected<query> decode_query(const std::string& bytes);
+
+/// A request that needs no data back was carried out.
+struct acknowledgement {
+  std::string message;
+};
+
+/// Serializes a `ClientResponse` carrying a skill list, a status, an
+/// acknowledgement or an error.
 std::string encode_response(const skill_list& x);
 std::string encode_response(const node_status& x);
+std::string encode_response(const acknowledgement& x);
 std::string encode_error_response(const std::string& message);
 
 /// A decoded `ClientResponse`; an error response becomes a `caf::error`.
-using response = std::variant<skill_list, node_status>;
+using response = std::variant<skill_list, node_status, acknowledgement>;
 
 [[nodiscard]] caf::expected<response> decode_response(const std::string& bytes);
 

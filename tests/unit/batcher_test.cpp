@@ -74,6 +74,16 @@ fake_gateway(gateway_actor::pointer self,
     [](atom::cluster, const std::string&) { return std::string{}; },
     [](job_result&) {},
     [](atom::flush) {},
+    [](troupe::child_event&) {},
+    [](atom::health) {
+      return troupe::health_report{};
+    },
+    [](atom::drain) {
+      return uint64_t{0};
+    },
+    [](atom::cancel, const std::string&) {
+      return uint64_t{0};
+    },
   };
 }
 
