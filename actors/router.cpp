@@ -1,10 +1,13 @@
 #include "actors/router.hpp"
 
+#include "actors/cache_digest.hpp"
 #include "config/logging.hpp"
 #include "config/version.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+
+#include <prometheus/counter.h>
 
 #include <algorithm>
 #include <memory>
@@ -51,6 +54,56 @@ void gather_skills(router_ptr self, Done done) {
           add(std::move(info));
         });
   }
+}
+
+// Collects the figures of every cache shard, then calls `done` with their
+// sum. A shard that does not answer in time is left out.
+template <class Done>
+void gather_cache(router_ptr self, Done done) {
+  auto& shards = self->state.cfg.cache_shards;
+  struct gather {
+    cache_status sum;
+    size_t pending;
+    Done done;
+  };
+  auto g = std::make_shared<gather>(gather{{}, shards.size(), std::move(done)});
+  g->sum.bypassed = self->state.cache_bypassed;
+  if (shards.empty()) {
+    g->done(std::move(g->sum));
+    return;
+  }
+  auto add = [g](const cache_status* x) {
+    if (x != nullptr)
+      merge_into(g->sum, *x);
+    if (--g->pending == 0)
+      g->done(std::move(g->sum));
+  };
+  for (auto& shard : shards)
+    self->request(shard, self->state.cfg.status_timeout, atom::status::value)
+      .then(
+        [add](cache_status& x) {
+          add(&x);
+        },
+        [add](caf::error&) {
+          add(nullptr);
+        });
+}
+
+// A job of a cached skill: to the shard that owns its key, unless it
+// bypasses the cache.
+void route_cached(router_ptr self, const std::string& version, job& j,
+                  const worker_pool_actor& pool, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.cache == cache_mode::bypass) {
+    ++st.cache_bypassed;
+    if (st.cfg.cache_metrics)
+      st.cfg.cache_metrics->bypass->Increment();
+    self->send(pool, std::move(j), std::move(sink));
+    return;
+  }
+  auto key = cache_digest(j.skill, version, j.input);
+  self->send(st.cfg.cache_owner(key), std::move(j), key, pool,
+             std::move(sink));
 }
 
 job_result reject(router_ptr self, const job& j, job_status st,
@@ -104,6 +157,13 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
                                 why + "; available: " + st.skill_names));
         return;
       }
+      if (!st.cfg.cached_skills.empty()) {
+        auto c = st.cfg.cached_skills.find(j.skill);
+        if (c != st.cfg.cached_skills.end()) {
+          route_cached(self, c->second, j, i->second, sink);
+          return;
+        }
+      }
       self->send(i->second, std::move(j), std::move(sink));
     },
     [self](atom::skills) {
@@ -130,7 +190,11 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         out.skills = std::move(infos);
         if (st.cfg.metrics)
           out.counts = st.cfg.metrics->counts();
-        rp.deliver(std::move(out));
+        gather_cache(self, [out = std::move(out),
+                            rp](cache_status cache) mutable {
+          out.cache = std::move(cache);
+          rp.deliver(std::move(out));
+        });
       });
       return rp;
     },

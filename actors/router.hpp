@@ -1,12 +1,15 @@
 #pragma once
 
+#include "actors/cache_metrics.hpp"
 #include "actors/job_metrics.hpp"
 #include "messages/interfaces.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace troupe {
 
@@ -19,6 +22,15 @@ struct router_config {
   /// without load figures.
   caf::timespan status_timeout = std::chrono::seconds(2);
   job_metrics_ptr metrics;
+  // -- result cache -----------------------------------------------------------
+  /// Skills whose results are cached, with the version that goes into their
+  /// cache keys. Empty: no cache, every job goes straight to its pool.
+  std::unordered_map<std::string, std::string> cached_skills;
+  /// The shard that owns a key: the node's ring (cluster/shard_ring.hpp).
+  std::function<const cache_shard_actor&(const cache_key&)> cache_owner;
+  /// This node's shards, asked for their figures by status requests.
+  std::vector<cache_shard_actor> cache_shards;
+  cache_metrics_ptr cache_metrics;
 };
 
 /// State of a node's router: the table of skills this node offers.
@@ -29,12 +41,15 @@ struct router_state {
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;
   std::chrono::steady_clock::time_point started;
+  /// Jobs of cached skills that bypassed the cache.
+  uint64_t cache_bypassed = 0;
 };
 
 /// The node's entry point for jobs: rejects malformed jobs (BAD_INPUT) and
-/// unknown skills (UNKNOWN_SKILL, listing the known ones), forwards the rest
-/// to their skill's pool, and answers skill and status queries by asking
-/// every pool.
+/// unknown skills (UNKNOWN_SKILL, listing the known ones), sends jobs of
+/// cached skills to the cache shard owning their key (unless they bypass
+/// the cache), the rest to their skill's pool, and answers skill and status
+/// queries by asking every pool and shard.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

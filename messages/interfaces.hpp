@@ -1,6 +1,8 @@
 #pragma once
 
 #include "messages/atoms.hpp"
+#include "messages/cache_key.hpp"
+#include "messages/cache_status.hpp"
 #include "messages/batcher_stats.hpp"
 #include "messages/job.hpp"
 #include "messages/member.hpp"
@@ -36,6 +38,19 @@ using worker_pool_actor = caf::typed_actor<
   caf::reacts_to<atom::tick>,
   // The skill with this pool's current load.
   caf::replies_to<atom::status>::with<skill_info>>;
+
+/// One shard of a node's result cache: owns a slice of the key space, its
+/// cached results and the single-flight table of its keys.
+using cache_shard_actor = caf::typed_actor<
+  // A job of a cached skill with its key; on a miss the shard runs it on
+  // the pool. The result goes to the sink.
+  caf::reacts_to<job, cache_key, worker_pool_actor, result_sink_actor>,
+  // The result of an execution the shard started (id = its flight id).
+  caf::reacts_to<job_result>,
+  // Expiry sweep (the shard sends this to itself).
+  caf::reacts_to<atom::tick>,
+  // The shard's figures.
+  caf::replies_to<atom::status>::with<cache_status>>;
 
 /// A node's entry point for in-process clients: validates and dispatches.
 using router_actor

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "messages/cache_status.hpp"
 #include "messages/job_status.hpp"
 #include "messages/member.hpp"
 
