@@ -59,6 +59,7 @@ void to_wire(const skill_info& x, wire::SkillInfo& out) {
   out.set_queue_capacity(x.queue_capacity);
   out.set_in_flight(x.in_flight);
   out.set_worker_restarts(x.worker_restarts);
+  out.set_idempotent(x.idempotent);
 }
 
 skill_info from_wire(const wire::SkillInfo& x) {
@@ -73,6 +74,7 @@ skill_info from_wire(const wire::SkillInfo& x) {
   out.queue_capacity = x.queue_capacity();
   out.in_flight = x.in_flight();
   out.worker_restarts = x.worker_restarts();
+  out.idempotent = x.idempotent();
   return out;
 }
 

@@ -42,6 +42,7 @@ void expect_equal(const skill_info& a, const skill_info& b) {
   EXPECT_EQ(a.queue_capacity, b.queue_capacity);
   EXPECT_EQ(a.in_flight, b.in_flight);
   EXPECT_EQ(a.worker_restarts, b.worker_restarts);
+  EXPECT_EQ(a.idempotent, b.idempotent);
 }
 
 void expect_equal(const job_count& a, const job_count& b) {
@@ -62,6 +63,7 @@ void expect_equal(const member& a, const member& b) {
     EXPECT_EQ(a.skills[i].workers, b.skills[i].workers);
     EXPECT_EQ(a.skills[i].busy, b.skills[i].busy);
     EXPECT_EQ(a.skills[i].queued, b.skills[i].queued);
+    EXPECT_EQ(a.skills[i].idempotent, b.skills[i].idempotent);
   }
   EXPECT_DOUBLE_EQ(a.jobs_per_second, b.jobs_per_second);
   EXPECT_EQ(a.health, b.health);

@@ -71,7 +71,9 @@ fake_gateway(gateway_actor::pointer self,
     [](atom::query, const std::string&) {
       return wc::encode_error_response("not here");
     },
-    [](atom::cluster, const std::string&) { return std::string{}; },
+    [](atom::cluster, const std::string&) {
+      return std::string{};
+    },
     [](job_result&) {},
     [](atom::flush) {},
   };

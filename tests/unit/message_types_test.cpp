@@ -99,6 +99,7 @@ skill_info sample_skill(std::string name) {
   s.queue_capacity = 10'000;
   s.in_flight = 102;
   s.worker_restarts = 1;
+  s.idempotent = true;
   return s;
 }
 
