@@ -228,10 +228,12 @@ void on_tick(batcher_ptr self) {
     schedule_tick(self, st.deadlines.next());
 }
 
-void on_destination_down(batcher_ptr self, const caf::error& reason) {
+void on_destination_down(batcher_ptr self, std::string reason) {
   auto& st = self->state;
+  if (st.destination_down)
+    return;
   st.destination_down = true;
-  st.down_reason = describe(reason);
+  st.down_reason = std::move(reason);
   log::actors().warn("batcher {}: destination down ({}), failing {} jobs",
                      st.cfg.destination_name, st.down_reason, st.jobs.size());
   std::vector<uint64_t> ids;
@@ -265,7 +267,7 @@ batcher(batcher_actor::stateful_pointer<batcher_state> self,
   self->monitor(st.destination);
   self->set_down_handler([self](const caf::down_msg& dm) {
     if (dm.source == self->state.destination.address())
-      on_destination_down(self, dm.reason);
+      on_destination_down(self, describe(dm.reason));
   });
   // Remote peers may send anything; never print or crash on it.
   self->set_default_handler(caf::drop);
@@ -281,6 +283,9 @@ batcher(batcher_actor::stateful_pointer<batcher_state> self,
     },
     [self](atom::tick) {
       on_tick(self);
+    },
+    [self](atom::leave, std::string& why) {
+      on_destination_down(self, std::move(why));
     },
     [self](atom::status) {
       auto& st = self->state;

@@ -72,6 +72,9 @@ using batcher_actor = caf::typed_actor<
   caf::reacts_to<atom::flush>,
   // Deadline check.
   caf::reacts_to<atom::tick>,
+  // The destination was declared lost (it may still be connected but hung):
+  // fail every held job NODE_LOST and refuse new ones.
+  caf::reacts_to<atom::leave, std::string>,
   // Counters of the link.
   caf::replies_to<atom::status>::with<batcher_stats>>;
 

@@ -133,6 +133,7 @@ std::string encode_submit(const std::vector<job>& jobs) {
     po->set_cache(to_wire(j.options.cache));
     po->set_priority(j.options.priority);
     po->set_max_attempts(j.options.max_attempts);
+    po->set_placed(j.options.placed);
   }
   return serialize(batch);
 }
@@ -155,6 +156,7 @@ caf::expected<std::vector<job>> decode_submit(const std::string& bytes) {
     j.options.cache = from_wire(po.cache());
     j.options.priority = po.priority();
     j.options.max_attempts = po.max_attempts();
+    j.options.placed = po.placed();
     out.push_back(std::move(j));
   }
   return out;

@@ -307,6 +307,26 @@ TEST_F(Batcher, LostDestinationFailsEveryJobOnce) {
   EXPECT_TRUE(stats(b).destination_down);
 }
 
+TEST_F(Batcher, DestinationDeclaredLostFailsHeldJobs) {
+  auto b = spawn_batcher();
+  log->answer = false;
+  for (uint64_t i = 1; i <= 3; ++i)
+    submit(b, make_job(i, "echo", "x"));
+  run();
+  // Still connected, but declared lost (a hung peer): no waiting for
+  // deadlines.
+  caf::anon_send(b, atom::leave::value, std::string{"declared down"});
+  run();
+  ASSERT_EQ(rec.results().size(), 3u);
+  for (auto& r : rec.results()) {
+    EXPECT_EQ(r.status, job_status::node_lost);
+    EXPECT_NE(r.error.find("declared down"), std::string::npos) << r.error;
+  }
+  submit(b, make_job(4, "echo", "x"));
+  run();
+  EXPECT_EQ(rec.find(4)->status, job_status::node_lost);
+}
+
 TEST_F(Batcher, MalformedResultBatchIsIgnored) {
   auto b = spawn_batcher();
   log->answer = false;

@@ -60,6 +60,7 @@ job_options sample_options() {
   o.cache = cache_mode::refresh;
   o.priority = -3;
   o.max_attempts = 5;
+  o.placed = true;
   return o;
 }
 
