@@ -67,6 +67,42 @@ job_result reject(router_ptr self, const job& j, job_status st,
   return r;
 }
 
+// Sends the job to another member when placement says so; false when it
+// runs here (or nowhere: then the caller reports the unknown skill).
+bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.placed || !st.cfg.dispatcher || st.members.size() < 2)
+    return false;
+  auto target = placement::choose(st.members, st.cfg.node_name, j.skill, {},
+                                  st.recent);
+  if (!target || *target == st.cfg.node_name)
+    return false;
+  ++st.recent[*target];
+  self->send(st.cfg.dispatcher, atom::run::value, *target, std::move(j),
+             std::move(sink));
+  return true;
+}
+
+void reject_unknown(router_ptr self, const job& j,
+                    const result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.skill.empty()) {
+    self->send(sink,
+               reject(self, j, job_status::bad_input,
+                      "job names no skill; available: " + st.skill_names));
+    return;
+  }
+  std::string why = "unknown skill '" + j.skill + "'";
+  if (j.options.placed)
+    why += ": node " + st.cfg.node_name + " does not offer it";
+  else if (st.members.size() > 1)
+    why += "; available in the cluster: "
+           + placement::where_skills_live(st.members);
+  else
+    why += "; available: " + st.skill_names;
+  self->send(sink, reject(self, j, job_status::unknown_skill, why));
+}
+
 } // namespace
 
 router_actor::behavior_type
@@ -94,17 +130,20 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
                             + std::to_string(st.cfg.max_job_bytes) + ")"));
         return;
       }
+      if (place_elsewhere(self, j, sink))
+        return;
       auto i = st.pools.find(j.skill);
       if (i == st.pools.end()) {
-        auto why = j.skill.empty() ? std::string{"job names no skill"}
-                                   : "unknown skill '" + j.skill + "'";
-        self->send(sink, reject(self, j,
-                                j.skill.empty() ? job_status::bad_input
-                                                : job_status::unknown_skill,
-                                why + "; available: " + st.skill_names));
+        reject_unknown(self, j, sink);
         return;
       }
       self->send(i->second, std::move(j), std::move(sink));
+    },
+    [self](cluster_view& v) {
+      auto& st = self->state;
+      st.members = std::move(v.members);
+      // The heartbeats now include what was sent before them.
+      st.recent.clear();
     },
     [self](atom::skills) {
       auto rp = self->make_response_promise<skill_list>();

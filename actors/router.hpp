@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/job_metrics.hpp"
+#include "cluster/placement.hpp"
 #include "messages/interfaces.hpp"
 
 #include <chrono>
@@ -19,12 +20,18 @@ struct router_config {
   /// without load figures.
   caf::timespan status_timeout = std::chrono::seconds(2);
   job_metrics_ptr metrics;
+  /// Runs jobs on other members; null for a node on its own.
+  dispatcher_actor dispatcher;
 };
 
 /// State of a node's router: the table of skills this node offers.
 struct router_state {
   static constexpr const char* name = "router";
   router_config cfg;
+  /// The live view of the cluster (empty: a node on its own) and the jobs
+  /// sent to each member since its last heartbeat.
+  std::vector<member> members;
+  placement::recent_sends recent;
   std::unordered_map<std::string, worker_pool_actor> pools;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;
@@ -32,9 +39,11 @@ struct router_state {
 };
 
 /// The node's entry point for jobs: rejects malformed jobs (BAD_INPUT) and
-/// unknown skills (UNKNOWN_SKILL, listing the known ones), forwards the rest
-/// to their skill's pool, and answers skill and status queries by asking
-/// every pool.
+/// unknown skills (UNKNOWN_SKILL, listing where skills live), places each
+/// job on a member of the cluster that offers its skill (this node unless it
+/// is busier; jobs other members placed here always stay), forwards local
+/// ones to their skill's pool and remote ones to the dispatcher, and answers
+/// skill and status queries by asking every pool.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

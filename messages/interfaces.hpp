@@ -41,7 +41,9 @@ using worker_pool_actor = caf::typed_actor<
 using router_actor
   = caf::typed_actor<caf::reacts_to<job, result_sink_actor>,
                      caf::replies_to<atom::skills>::with<skill_list>,
-                     caf::replies_to<atom::status>::with<node_status>>;
+                     caf::replies_to<atom::status>::with<node_status>,
+                     // The cluster view, for placing jobs on other members.
+                     caf::reacts_to<cluster_view>>;
 
 /// Remote clients receive serialized `troupe.wire.ResultBatch` messages.
 using client_sink_actor
@@ -98,5 +100,18 @@ using membership_actor = caf::typed_actor<
   caf::reacts_to<atom::subscribe, view_listener_actor>,
   // Heartbeat.
   caf::reacts_to<atom::tick>>;
+
+/// Runs jobs on other members of the cluster and fails them over when a
+/// member is lost.
+using dispatcher_actor = caf::typed_actor<
+  // Run the job on member `target`; its result goes to the sink.
+  caf::reacts_to<atom::run, std::string, job, result_sink_actor>,
+  // Results of the jobs it carries (from its batchers or the local router).
+  caf::reacts_to<job_result>,
+  // The cluster view (from the membership).
+  caf::reacts_to<cluster_view>,
+  // The local router, for jobs placed back on this node (sent once at start:
+  // the router and the dispatcher know each other).
+  caf::reacts_to<router_actor>>;
 
 } // namespace troupe

@@ -4,6 +4,7 @@
 #include "actors/node_supervisor.hpp"
 #include "actors/router.hpp"
 #include "actors/worker_pool.hpp"
+#include "cluster/dispatcher.hpp"
 #include "cluster/membership.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
@@ -87,12 +88,19 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
                           caf::actor_cast<caf::actor>(pool));
     pools.emplace(skill->name, std::move(pool));
   }
+  dispatcher_config dc;
+  dc.self = node.name;
+  dc.default_timeout = cfg.default_timeout;
+  auto dispatch = sys.spawn(dispatcher, std::move(dc));
+  children.emplace_back("dispatcher", caf::actor_cast<caf::actor>(dispatch));
   router_config rc;
   rc.node_name = node.name;
+  rc.dispatcher = dispatch;
   rc.address = address;
   rc.max_job_bytes = cfg.max_job_bytes;
   rc.metrics = metrics;
   node.router = sys.spawn(router, std::move(rc), std::move(pools));
+  caf::anon_send(dispatch, node.router);
   children.emplace_back("router", caf::actor_cast<caf::actor>(node.router));
   membership_config mc;
   mc.self.name = node.name;
@@ -104,6 +112,9 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   mc.cluster = cfg.cluster;
   mc.router = node.router;
   node.membership = sys.spawn(membership, std::move(mc));
+  for (auto listener : {caf::actor_cast<view_listener_actor>(node.router),
+                        caf::actor_cast<view_listener_actor>(dispatch)})
+    caf::anon_send(node.membership, atom::subscribe::value, listener);
   children.emplace_back("membership",
                         caf::actor_cast<caf::actor>(node.membership));
   gateway_config gc;
