@@ -2,6 +2,7 @@
 // where its skill lives, and killing a node under load loses no job.
 #include "node/client.hpp"
 #include "node/system_config.hpp"
+#include "tests/support/cluster_status.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_file.hpp"
 
@@ -27,43 +28,6 @@ const char* fast_cluster = R"([cluster]
 heartbeat-interval = 100ms
 down-after = 1s
 )";
-
-std::string status_of(const node_process& node, const std::string& name) {
-  auto res = node.cli({"status", "--json"});
-  auto at = res.out.find("{\"name\":\"" + name + "\",\"address\":");
-  if (res.exit_code != 0 || at == std::string::npos)
-    return "";
-  auto key = res.out.find("\"status\":\"", at) + 10;
-  return res.out.substr(key, res.out.find('"', key) - key);
-}
-
-bool sees(const node_process& node, const std::string& name,
-          const std::string& status, int polls = 300) {
-  for (int i = 0; i < polls; ++i) {
-    if (status_of(node, name) == status)
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
-// True once `node` knows that `name` offers `skill` (its load reached the
-// view with a heartbeat).
-bool knows_skill(const node_process& node, const std::string& name,
-                 const std::string& skill) {
-  for (int i = 0; i < 300; ++i) {
-    auto res = node.cli({"status", "--json"});
-    auto at = res.out.find("{\"name\":\"" + name + "\",\"address\":");
-    if (at != std::string::npos) {
-      auto end = res.out.find("]}", at);
-      auto rec = res.out.substr(at, end - at);
-      if (rec.find("{\"name\":\"" + skill + "\"") != std::string::npos)
-        return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
 
 class ClusterRouting : public ::testing::Test {
  public:
