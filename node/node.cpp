@@ -91,6 +91,9 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   dispatcher_config dc;
   dc.self = node.name;
   dc.default_timeout = cfg.default_timeout;
+  dc.limits.max_count = cfg.cluster.link_max_count;
+  dc.limits.max_bytes = cfg.cluster.link_max_bytes;
+  dc.limits.max_linger = cfg.cluster.link_max_linger;
   auto dispatch = sys.spawn(dispatcher, std::move(dc));
   children.emplace_back("dispatcher", caf::actor_cast<caf::actor>(dispatch));
   router_config rc;
