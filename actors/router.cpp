@@ -78,6 +78,15 @@ bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
   if (!target || *target == st.cfg.node_name)
     return false;
   ++st.recent[*target];
+  // A ready link takes the job directly; otherwise the dispatcher connects.
+  auto link = st.links.find(*target);
+  if (link != st.links.end()) {
+    if (j.options.max_attempts == 0)
+      j.options.max_attempts = default_cluster_attempts;
+    j.options.placed = true;
+    self->send(link->second.second, std::move(j), std::move(sink));
+    return true;
+  }
   self->send(st.cfg.dispatcher, atom::run::value, *target, std::move(j),
              std::move(sink));
   return true;
@@ -144,6 +153,22 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       st.members = std::move(v.members);
       // The heartbeats now include what was sent before them.
       st.recent.clear();
+      // Links to members that went away or restarted are stale.
+      for (auto i = st.links.begin(); i != st.links.end();) {
+        auto m = std::find_if(st.members.begin(), st.members.end(),
+                              [&](const member& x) {
+                                return x.name == i->first;
+                              });
+        if (m == st.members.end() || m->status == member_status::down
+            || m->incarnation != i->second.first)
+          i = st.links.erase(i);
+        else
+          ++i;
+      }
+    },
+    [self](atom::join, std::string& name, uint64_t incarnation,
+           batcher_actor& link) {
+      self->state.links[name] = std::make_pair(incarnation, std::move(link));
     },
     [self](atom::skills) {
       auto rp = self->make_response_promise<skill_list>();

@@ -32,6 +32,9 @@ struct router_state {
   /// sent to each member since its last heartbeat.
   std::vector<member> members;
   placement::recent_sends recent;
+  /// Ready links to members (from the dispatcher): name -> incarnation and
+  /// the batcher that carries jobs there.
+  std::unordered_map<std::string, std::pair<uint64_t, batcher_actor>> links;
   std::unordered_map<std::string, worker_pool_actor> pools;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;

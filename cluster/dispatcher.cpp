@@ -22,85 +22,49 @@ const member* find_member(const std::vector<member>& ms,
   return nullptr;
 }
 
-result_sink_actor as_sink(self_ptr self) {
-  return caf::actor_cast<result_sink_actor>(self);
+void lost(self_ptr self, const job& j, const result_sink_actor& sink,
+          std::string error) {
+  auto r = make_failure(j, job_status::node_lost, std::move(error));
+  r.node = self->state.cfg.self;
+  self->send(sink, std::move(r));
 }
 
-void deliver(self_ptr self, uint64_t id, job_result r) {
-  auto& st = self->state;
-  auto i = st.jobs.find(id);
-  if (i == st.jobs.end())
-    return;
-  r.id = i->second.client_id;
-  if (r.attempts < i->second.attempts)
-    r.attempts = i->second.attempts;
-  self->send(i->second.sink, std::move(r));
-  st.jobs.erase(i);
-}
+void send_to(self_ptr self, const std::string& target, job j,
+             result_sink_actor sink);
 
-void lost(self_ptr self, uint64_t id, std::string error) {
+// `j` was lost with member `from`: place it again, or end it NODE_LOST.
+void fail_over(self_ptr self, const std::string& from, const std::string& why,
+               job j, result_sink_actor sink) {
   auto& st = self->state;
-  auto i = st.jobs.find(id);
-  if (i == st.jobs.end())
-    return;
-  job_result r;
-  r.status = job_status::node_lost;
-  r.error = std::move(error);
-  r.skill = i->second.j.skill;
-  r.node = st.cfg.self;
-  deliver(self, id, std::move(r));
-}
-
-void send_to_target(self_ptr self, uint64_t id);
-
-// The job's member was lost: place it again, or end it NODE_LOST.
-void fail_over(self_ptr self, uint64_t id, const std::string& why) {
-  auto& st = self->state;
-  auto i = st.jobs.find(id);
-  if (i == st.jobs.end())
-    return;
-  auto& c = i->second;
-  auto first = "member " + c.target + " was lost (" + why + ")";
-  c.tried.insert(c.target);
+  auto first = "member " + from + " was lost (" + why + ")";
   bool idempotent = false;
   for (auto& m : st.members)
-    if (auto* s = placement::find_skill(m, c.j.skill)) {
+    if (auto* s = placement::find_skill(m, j.skill)) {
       idempotent = s->idempotent;
       break;
     }
-  auto max_attempts = c.j.options.max_attempts > 0 ? c.j.options.max_attempts
-                                                   : 2u;
   if (!idempotent) {
-    lost(self, id,
-         first + "; not retried: skill '" + c.j.skill + "' is not idempotent");
+    lost(self, j, sink,
+         first + "; not retried: skill '" + j.skill + "' is not idempotent");
     return;
   }
-  if (c.attempts >= max_attempts) {
-    lost(self, id,
-         first + "; attempts: " + std::to_string(c.attempts) + " of "
-           + std::to_string(max_attempts));
+  // The lost attempt counts.
+  auto left = j.options.max_attempts > 0 ? j.options.max_attempts - 1 : 0;
+  if (left == 0) {
+    lost(self, j, sink, first + "; no attempts left");
     return;
   }
-  auto next = placement::choose(st.members, st.cfg.self, c.j.skill, c.tried);
+  auto next = placement::choose(st.members, st.cfg.self, j.skill, {from});
   if (!next) {
-    lost(self, id,
-         first + " and no other member offers skill '" + c.j.skill + "'");
+    lost(self, j, sink,
+         first + " and no other member offers skill '" + j.skill + "'");
     return;
   }
-  log::cluster().info("dispatcher: job of skill {} moves from {} to {}: {}",
-                      c.j.skill, c.target, *next, why);
+  log::cluster().debug("dispatcher: a job of skill {} moves from {} to {}",
+                       j.skill, from, *next);
   ++st.failed_over;
-  c.target = *next;
-  send_to_target(self, id);
-}
-
-void forward(self_ptr self, uint64_t id, const batcher_actor& link) {
-  auto& c = self->state.jobs.at(id);
-  job j = c.j;
-  j.id = id;
-  j.options.placed = true;
-  ++self->state.sent;
-  self->send(link, std::move(j), as_sink(self));
+  j.options.max_attempts = left;
+  send_to(self, *next, std::move(j), std::move(sink));
 }
 
 void drop_link(self_ptr self, const std::string& name, const std::string& why) {
@@ -110,11 +74,11 @@ void drop_link(self_ptr self, const std::string& name, const std::string& why) {
     return;
   auto waiting = std::move(i->second.waiting);
   if (i->second.batcher)
-    // Its jobs come back NODE_LOST and fail over from there.
+    // Its jobs come back for failover.
     self->send(i->second.batcher, atom::leave::value, why);
   st.links.erase(i);
-  for (auto id : waiting)
-    fail_over(self, id, why);
+  for (auto& [j, sink] : waiting)
+    fail_over(self, name, why, std::move(j), std::move(sink));
 }
 
 void connect(self_ptr self, const member& m) {
@@ -140,11 +104,15 @@ void connect(self_ptr self, const member& m) {
       bc.limits = st.cfg.limits;
       bc.default_timeout = st.cfg.default_timeout;
       bc.metrics = st.cfg.metrics;
+      bc.failover = caf::actor_cast<failover_actor>(self);
       l.batcher = self->spawn<caf::linked>(batcher, std::move(gw), bc);
+      // From now on the router sends to this link directly.
+      if (st.cfg.router)
+        self->send(st.cfg.router, atom::join::value, name, incarnation,
+                   l.batcher);
       auto waiting = std::move(l.waiting);
-      for (auto id : waiting)
-        if (st.jobs.count(id) > 0)
-          forward(self, id, l.batcher);
+      for (auto& [j, sink] : waiting)
+        self->send(l.batcher, std::move(j), std::move(sink));
     },
     [self, name](const std::string& why) {
       auto& st = self->state;
@@ -154,39 +122,36 @@ void connect(self_ptr self, const member& m) {
       log::cluster().warn("dispatcher: {}", why);
       auto waiting = std::move(i->second.waiting);
       st.links.erase(i);
-      for (auto id : waiting)
-        fail_over(self, id, why);
+      for (auto& [j, sink] : waiting)
+        fail_over(self, name, why, std::move(j), std::move(sink));
     });
 }
 
-void send_to_target(self_ptr self, uint64_t id) {
+void send_to(self_ptr self, const std::string& target, job j,
+             result_sink_actor sink) {
   auto& st = self->state;
-  auto& c = st.jobs.at(id);
-  ++c.attempts;
-  if (c.target == st.cfg.self) {
-    job j = c.j;
-    j.id = id;
-    j.options.placed = true;
-    self->send(st.cfg.router, std::move(j), as_sink(self));
+  j.options.placed = true;
+  if (target == st.cfg.self) {
+    self->send(st.cfg.router, std::move(j), std::move(sink));
     return;
   }
-  auto* m = find_member(st.members, c.target);
+  auto* m = find_member(st.members, target);
   if (m == nullptr || m->status != member_status::up) {
-    fail_over(self, id, "it is not up");
+    fail_over(self, target, "it is not up", std::move(j), std::move(sink));
     return;
   }
-  auto i = st.links.find(c.target);
+  auto i = st.links.find(target);
   if (i != st.links.end() && i->second.incarnation != m->incarnation) {
-    drop_link(self, c.target, "member " + c.target + " restarted");
+    drop_link(self, target, "member " + target + " restarted");
     i = st.links.end();
   }
   if (i != st.links.end() && i->second.batcher) {
-    forward(self, id, i->second.batcher);
+    self->send(i->second.batcher, std::move(j), std::move(sink));
     return;
   }
-  auto target = c.target;
-  st.links[target].waiting.push_back(id);
-  if (!st.links[target].connecting)
+  auto& l = st.links[target];
+  l.waiting.emplace_back(std::move(j), std::move(sink));
+  if (!l.connecting)
     connect(self, *m);
 }
 
@@ -216,28 +181,19 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
   self->set_default_handler(caf::drop);
   return {
     [self](atom::run, std::string& target, job& j, result_sink_actor& sink) {
-      auto& st = self->state;
-      auto id = st.next_id++;
-      auto client_id = j.id;
-      st.jobs.emplace(
-        id,
-        dispatcher_state::carried{
-          std::move(j), std::move(sink), client_id, std::move(target), {}, 0});
-      send_to_target(self, id);
-    },
-    [self](job_result& r) {
-      if (r.status == job_status::node_lost) {
-        auto why = r.error;
-        fail_over(self, r.id, why);
-        return;
-      }
-      deliver(self, r.id, std::move(r));
+      if (j.options.max_attempts == 0)
+        j.options.max_attempts = default_cluster_attempts;
+      send_to(self, target, std::move(j), std::move(sink));
     },
     [self](cluster_view& v) {
       on_view(self, v);
     },
     [self](router_actor& r) {
       self->state.cfg.router = std::move(r);
+    },
+    [self](atom::leave, std::string& member, std::string& why, job& j,
+           result_sink_actor& sink) {
+      fail_over(self, member, why, std::move(j), std::move(sink));
     },
   };
 }

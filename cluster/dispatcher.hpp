@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -30,8 +29,9 @@ struct dispatcher_config {
   batch_metrics_ptr metrics;
 };
 
-/// State of a dispatcher: a link (connection + batcher) per peer and every
-/// job it carries, under dispatcher-local ids.
+/// State of a dispatcher: a link (connection + batcher) per peer. It keeps
+/// no table of the jobs it carries: results go from the batchers straight to
+/// each job's submitter, and only jobs lost with their member come back.
 struct dispatcher_state {
   static constexpr const char* name = "dispatcher";
 
@@ -41,35 +41,23 @@ struct dispatcher_state {
     batcher_actor batcher;
     bool connecting = false;
     /// Jobs waiting for the connection.
-    std::vector<uint64_t> waiting;
-  };
-
-  struct carried {
-    job j;
-    result_sink_actor sink;
-    /// The id the submitter gave the job.
-    uint64_t client_id = 0;
-    std::string target;
-    std::set<std::string> tried;
-    uint32_t attempts = 0;
+    std::vector<std::pair<job, result_sink_actor>> waiting;
   };
 
   dispatcher_config cfg;
   std::vector<member> members;
   std::unordered_map<std::string, link> links;
-  std::unordered_map<uint64_t, carried> jobs;
-  uint64_t next_id = 1;
-  uint64_t sent = 0;
   uint64_t failed_over = 0;
 };
 
 /// Runs jobs on other members: `(run, target, job, sink)` sends the job,
 /// marked placed, to member `target` through a batcher per peer (connected
-/// on first use) and hands its result to the sink. When the member is lost
-/// (its connection breaks, or the membership declares it down) the job is
-/// placed again elsewhere, this node included, if its skill is idempotent
-/// and attempts remain; otherwise it ends NODE_LOST saying why. Nothing
-/// waits forever: batchers answer every job by its deadline.
+/// on first use; the router learns each link and then sends to it
+/// directly) and the result goes to the sink. A job lost with its member
+/// (broken connection, or declared down while hung) comes back from the
+/// batcher and is placed again, this node included, if its skill is
+/// idempotent and attempts remain; otherwise it ends NODE_LOST saying why.
+/// Nothing waits forever: batchers answer every job by its deadline.
 dispatcher_actor::behavior_type
 dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
            dispatcher_config cfg);

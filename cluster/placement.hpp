@@ -10,6 +10,10 @@
 
 namespace troupe {
 
+/// Attempts a job placed on another member gets across the cluster (a lost
+/// member costs one) unless the job asks for a number itself.
+inline constexpr uint32_t default_cluster_attempts = 2;
+
 /// Chooses where a job runs: among the live members that offer its skill,
 /// the least loaded, with a preference for the local node when it is not
 /// busier. Load is (busy + queued + recently sent) per worker, from the

@@ -86,8 +86,10 @@ class Batcher : public troupe::test::actor_test {
     stop_at_end(dest);
   }
 
-  batcher_actor spawn_batcher(troupe::batch_limits limits = {}) {
+  batcher_actor spawn_batcher(troupe::batch_limits limits = {},
+                              troupe::failover_actor failover = {}) {
     batcher_config cfg;
+    cfg.failover = failover;
     cfg.destination_name = "far:1";
     cfg.node_name = "near";
     cfg.limits = limits;
@@ -325,6 +327,39 @@ TEST_F(Batcher, DestinationDeclaredLostFailsHeldJobs) {
   submit(b, make_job(4, "echo", "x"));
   run();
   EXPECT_EQ(rec.find(4)->status, job_status::node_lost);
+}
+
+TEST_F(Batcher, LostJobsGoToTheFailoverHandlerIntact) {
+  struct handed {
+    std::string member;
+    std::string why;
+    job j;
+  };
+  auto got = std::make_shared<std::vector<handed>>();
+  auto handler = sys().spawn([got]() -> troupe::failover_actor::behavior_type {
+    return {[got](atom::leave, std::string& member, std::string& why, job& j,
+                  troupe::result_sink_actor&) {
+      got->push_back({member, why, j});
+    }};
+  });
+  stop_at_end(handler);
+  auto b = spawn_batcher({}, handler);
+  log->answer = false;
+  submit(b, make_job(11, "echo", "first"));
+  submit(b, make_job(12, "echo", "second"));
+  run();
+  caf::anon_send_exit(dest, caf::exit_reason::kill);
+  run();
+  // A job arriving after the loss goes the same way.
+  submit(b, make_job(13, "echo", "third"));
+  run();
+  EXPECT_TRUE(rec.results().empty()) << "no NODE_LOST: the handler decides";
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].member, "far:1");
+  EXPECT_EQ((*got)[0].j.id, 11u);
+  EXPECT_EQ((*got)[0].j.input, "first");
+  EXPECT_EQ((*got)[1].j.id, 12u);
+  EXPECT_EQ((*got)[2].j.input, "third");
 }
 
 TEST_F(Batcher, MalformedResultBatchIsIgnored) {
