@@ -6,6 +6,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <prometheus/counter.h>
+
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -69,15 +71,36 @@ job_result reject(router_ptr self, const job& j, job_status st,
 
 // Sends the job to another member when placement says so; false when it
 // runs here (or nowhere: then the caller reports the unknown skill).
+// Counts one job exchanged with `peer` ("in" or "out").
+void count_remote(router_ptr self, const std::string& peer,
+                  const char* direction) {
+  auto& st = self->state;
+  if (!st.cfg.cluster_metrics || peer.empty())
+    return;
+  auto& table = direction[0] == 'i' ? st.jobs_in : st.jobs_out;
+  auto i = table.find(peer);
+  if (i == table.end())
+    i = table
+          .emplace(peer, &st.cfg.cluster_metrics->remote_jobs(peer, direction))
+          .first;
+  i->second->Increment();
+}
+
 bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
-  if (j.options.placed || !st.cfg.dispatcher || st.members.size() < 2)
+  if (j.options.placed) {
+    count_remote(self, j.options.origin, "in");
+    return false;
+  }
+  if (!st.cfg.dispatcher || st.members.size() < 2)
     return false;
   auto target = placement::choose(st.members, st.cfg.node_name, j.skill, {},
                                   st.recent);
   if (!target || *target == st.cfg.node_name)
     return false;
   ++st.recent[*target];
+  count_remote(self, *target, "out");
+  j.options.origin = st.cfg.node_name;
   // A ready link takes the job directly; otherwise the dispatcher connects.
   auto link = st.links.find(*target);
   if (link != st.links.end()) {

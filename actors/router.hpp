@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/job_metrics.hpp"
+#include "cluster/cluster_metrics.hpp"
 #include "cluster/placement.hpp"
 #include "messages/interfaces.hpp"
 
@@ -22,6 +23,8 @@ struct router_config {
   job_metrics_ptr metrics;
   /// Runs jobs on other members; null for a node on its own.
   dispatcher_actor dispatcher;
+  /// Counts jobs exchanged with peers; null disables.
+  cluster_metrics_ptr cluster_metrics;
 };
 
 /// State of a node's router: the table of skills this node offers.
@@ -35,6 +38,9 @@ struct router_state {
   /// Ready links to members (from the dispatcher): name -> incarnation and
   /// the batcher that carries jobs there.
   std::unordered_map<std::string, std::pair<uint64_t, batcher_actor>> links;
+  /// Counters of jobs exchanged with each peer, by direction.
+  std::unordered_map<std::string, prometheus::Counter*> jobs_in;
+  std::unordered_map<std::string, prometheus::Counter*> jobs_out;
   std::unordered_map<std::string, worker_pool_actor> pools;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;

@@ -134,6 +134,7 @@ std::string encode_submit(const std::vector<job>& jobs) {
     po->set_priority(j.options.priority);
     po->set_max_attempts(j.options.max_attempts);
     po->set_placed(j.options.placed);
+    po->set_origin(j.options.origin);
   }
   return serialize(batch);
 }
@@ -157,6 +158,7 @@ caf::expected<std::vector<job>> decode_submit(const std::string& bytes) {
     j.options.priority = po.priority();
     j.options.max_attempts = po.max_attempts();
     j.options.placed = po.placed();
+    j.options.origin = po.origin();
     out.push_back(std::move(j));
   }
   return out;

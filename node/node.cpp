@@ -65,8 +65,9 @@ namespace {
 // Spawns the node's actors for one port: its name and address (which the
 // cluster sees) depend on it.
 node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
-                       const skill_catalog& catalog,
-                       const job_metrics_ptr& metrics, uint16_t port) {
+                       const skill_catalog& catalog, node_metrics* all,
+                       uint16_t port) {
+  auto metrics = all != nullptr ? all->jobs() : nullptr;
   node_handle node;
   node.port = port;
   auto address = cfg.host + ":" + std::to_string(port);
@@ -94,6 +95,8 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   dc.limits.max_count = cfg.cluster.link_max_count;
   dc.limits.max_bytes = cfg.cluster.link_max_bytes;
   dc.limits.max_linger = cfg.cluster.link_max_linger;
+  if (all != nullptr)
+    dc.metrics = all->batches();
   auto dispatch = sys.spawn(dispatcher, std::move(dc));
   children.emplace_back("dispatcher", caf::actor_cast<caf::actor>(dispatch));
   router_config rc;
@@ -102,6 +105,8 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   rc.address = address;
   rc.max_job_bytes = cfg.max_job_bytes;
   rc.metrics = metrics;
+  if (all != nullptr)
+    rc.cluster_metrics = all->cluster();
   node.router = sys.spawn(router, std::move(rc), std::move(pools));
   caf::anon_send(dispatch, node.router);
   children.emplace_back("router", caf::actor_cast<caf::actor>(node.router));
@@ -114,6 +119,8 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
       .count());
   mc.cluster = cfg.cluster;
   mc.router = node.router;
+  if (all != nullptr)
+    mc.metrics = all->cluster();
   node.membership = sys.spawn(membership, std::move(mc));
   for (auto listener : {caf::actor_cast<view_listener_actor>(node.router),
                         caf::actor_cast<view_listener_actor>(dispatch)})
@@ -136,7 +143,7 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
                                       const skill_catalog& catalog,
-                                      job_metrics_ptr metrics, bool publish) {
+                                      node_metrics* metrics, bool publish) {
   if (!publish) {
     auto node = spawn_tree(sys, cfg, catalog, metrics, cfg.port);
     node.port = 0;

@@ -3,6 +3,7 @@
 #include "node/client.hpp"
 #include "node/system_config.hpp"
 #include "tests/support/cluster_status.hpp"
+#include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_file.hpp"
 
@@ -164,4 +165,42 @@ TEST_F(ClusterRouting, NonIdempotentJobsOnALostNodeEndNodeLost) {
   killer.join();
   EXPECT_EQ(counts[job_status::node_lost], 50u) << error;
   EXPECT_NE(error.find("member beta was lost"), std::string::npos) << error;
+}
+
+TEST_F(ClusterRouting, ClusterMetricsAreServed) {
+  auto a_port = unused_port();
+  auto b_port = unused_port();
+  auto a_args = args("alpha", nullptr, false);
+  a_args.push_back("--metrics-port");
+  a_args.push_back(std::to_string(a_port));
+  node_process a{a_args};
+  ASSERT_TRUE(a.ready()) << a.log();
+  auto b_args = args("beta", &a, true);
+  b_args.push_back("--metrics-port");
+  b_args.push_back(std::to_string(b_port));
+  node_process b{b_args};
+  ASSERT_TRUE(b.ready()) << b.log();
+  ASSERT_TRUE(knows_skill(a, "beta", "flaky"));
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(a.cli({"submit", "--skill", "flaky", "--input", "0"}).exit_code,
+              0);
+  auto on_a = http_get(a_port, "/metrics");
+  EXPECT_NE(on_a.find("troupe_cluster_members{status=\"up\"} 2"),
+            std::string::npos)
+    << on_a;
+  EXPECT_NE(
+    on_a.find(R"(troupe_remote_jobs_total{direction="out",peer="beta"} 5)"),
+    std::string::npos)
+    << on_a;
+  EXPECT_NE(on_a.find("troupe_cluster_heartbeat_rtt_seconds_count"),
+            std::string::npos)
+    << on_a;
+  EXPECT_NE(on_a.find(R"(troupe_batch_flushes_total{peer="beta")"),
+            std::string::npos)
+    << on_a;
+  auto on_b = http_get(b_port, "/metrics");
+  EXPECT_NE(
+    on_b.find(R"(troupe_remote_jobs_total{direction="in",peer="alpha"} 5)"),
+    std::string::npos)
+    << on_b;
 }

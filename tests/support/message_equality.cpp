@@ -10,6 +10,7 @@ void expect_equal(const job_options& a, const job_options& b) {
   EXPECT_EQ(a.priority, b.priority);
   EXPECT_EQ(a.max_attempts, b.max_attempts);
   EXPECT_EQ(a.placed, b.placed);
+  EXPECT_EQ(a.origin, b.origin);
 }
 
 void expect_equal(const job& a, const job& b) {
