@@ -120,6 +120,72 @@ job_result reject(router_ptr self, const job& j, job_status st,
   return r;
 }
 
+// Sends the job to another member when placement says so; false when it
+// runs here (or nowhere: then the caller reports the unknown skill).
+// Counts one job exchanged with `peer` ("in" or "out").
+void count_remote(router_ptr self, const std::string& peer,
+                  const char* direction) {
+  auto& st = self->state;
+  if (!st.cfg.cluster_metrics || peer.empty())
+    return;
+  auto& table = direction[0] == 'i' ? st.jobs_in : st.jobs_out;
+  auto i = table.find(peer);
+  if (i == table.end())
+    i = table
+          .emplace(peer, &st.cfg.cluster_metrics->remote_jobs(peer, direction))
+          .first;
+  i->second->Increment();
+}
+
+bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.placed) {
+    count_remote(self, j.options.origin, "in");
+    return false;
+  }
+  if (!st.cfg.dispatcher || st.members.size() < 2)
+    return false;
+  auto target = placement::choose(st.members, st.cfg.node_name, j.skill, {},
+                                  st.recent);
+  if (!target || *target == st.cfg.node_name)
+    return false;
+  ++st.recent[*target];
+  count_remote(self, *target, "out");
+  j.options.origin = st.cfg.node_name;
+  // A ready link takes the job directly; otherwise the dispatcher connects.
+  auto link = st.links.find(*target);
+  if (link != st.links.end()) {
+    if (j.options.max_attempts == 0)
+      j.options.max_attempts = default_cluster_attempts;
+    j.options.placed = true;
+    self->send(link->second.second, std::move(j), std::move(sink));
+    return true;
+  }
+  self->send(st.cfg.dispatcher, atom::run::value, *target, std::move(j),
+             std::move(sink));
+  return true;
+}
+
+void reject_unknown(router_ptr self, const job& j,
+                    const result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.skill.empty()) {
+    self->send(sink,
+               reject(self, j, job_status::bad_input,
+                      "job names no skill; available: " + st.skill_names));
+    return;
+  }
+  std::string why = "unknown skill '" + j.skill + "'";
+  if (j.options.placed)
+    why += ": node " + st.cfg.node_name + " does not offer it";
+  else if (st.members.size() > 1)
+    why += "; available in the cluster: "
+           + placement::where_skills_live(st.members);
+  else
+    why += "; available: " + st.skill_names;
+  self->send(sink, reject(self, j, job_status::unknown_skill, why));
+}
+
 } // namespace
 
 router_actor::behavior_type
@@ -129,6 +195,8 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   st.cfg = std::move(cfg);
   st.pools = std::move(pools);
   st.started = std::chrono::steady_clock::now();
+  if (!st.cfg.cache_owner)
+    st.cfg.cached_skills.clear();
   std::vector<std::string> names;
   for (auto& kv : st.pools)
     names.push_back(kv.first);
@@ -147,14 +215,11 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
                             + std::to_string(st.cfg.max_job_bytes) + ")"));
         return;
       }
+      if (place_elsewhere(self, j, sink))
+        return;
       auto i = st.pools.find(j.skill);
       if (i == st.pools.end()) {
-        auto why = j.skill.empty() ? std::string{"job names no skill"}
-                                   : "unknown skill '" + j.skill + "'";
-        self->send(sink, reject(self, j,
-                                j.skill.empty() ? job_status::bad_input
-                                                : job_status::unknown_skill,
-                                why + "; available: " + st.skill_names));
+        reject_unknown(self, j, sink);
         return;
       }
       if (!st.cfg.cached_skills.empty()) {
@@ -165,6 +230,28 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         }
       }
       self->send(i->second, std::move(j), std::move(sink));
+    },
+    [self](cluster_view& v) {
+      auto& st = self->state;
+      st.members = std::move(v.members);
+      // The heartbeats now include what was sent before them.
+      st.recent.clear();
+      // Links to members that went away or restarted are stale.
+      for (auto i = st.links.begin(); i != st.links.end();) {
+        auto m = std::find_if(st.members.begin(), st.members.end(),
+                              [&](const member& x) {
+                                return x.name == i->first;
+                              });
+        if (m == st.members.end() || m->status == member_status::down
+            || m->incarnation != i->second.first)
+          i = st.links.erase(i);
+        else
+          ++i;
+      }
+    },
+    [self](atom::join, std::string& name, uint64_t incarnation,
+           batcher_actor& link) {
+      self->state.links[name] = std::make_pair(incarnation, std::move(link));
     },
     [self](atom::skills) {
       auto rp = self->make_response_promise<skill_list>();

@@ -2,6 +2,8 @@
 
 #include "actors/cache_metrics.hpp"
 #include "actors/job_metrics.hpp"
+#include "cluster/cluster_metrics.hpp"
+#include "cluster/placement.hpp"
 #include "messages/interfaces.hpp"
 
 #include <chrono>
@@ -22,6 +24,10 @@ struct router_config {
   /// without load figures.
   caf::timespan status_timeout = std::chrono::seconds(2);
   job_metrics_ptr metrics;
+  /// Runs jobs on other members; null for a node on its own.
+  dispatcher_actor dispatcher;
+  /// Counts jobs exchanged with peers; null disables.
+  cluster_metrics_ptr cluster_metrics;
   // -- result cache -----------------------------------------------------------
   /// Skills whose results are cached, with the version that goes into their
   /// cache keys. Empty: no cache, every job goes straight to its pool.
@@ -37,6 +43,16 @@ struct router_config {
 struct router_state {
   static constexpr const char* name = "router";
   router_config cfg;
+  /// The live view of the cluster (empty: a node on its own) and the jobs
+  /// sent to each member since its last heartbeat.
+  std::vector<member> members;
+  placement::recent_sends recent;
+  /// Ready links to members (from the dispatcher): name -> incarnation and
+  /// the batcher that carries jobs there.
+  std::unordered_map<std::string, std::pair<uint64_t, batcher_actor>> links;
+  /// Counters of jobs exchanged with each peer, by direction.
+  std::unordered_map<std::string, prometheus::Counter*> jobs_in;
+  std::unordered_map<std::string, prometheus::Counter*> jobs_out;
   std::unordered_map<std::string, worker_pool_actor> pools;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;
@@ -46,10 +62,13 @@ struct router_state {
 };
 
 /// The node's entry point for jobs: rejects malformed jobs (BAD_INPUT) and
-/// unknown skills (UNKNOWN_SKILL, listing the known ones), sends jobs of
-/// cached skills to the cache shard owning their key (unless they bypass
-/// the cache), the rest to their skill's pool, and answers skill and status
-/// queries by asking every pool and shard.
+/// unknown skills (UNKNOWN_SKILL, listing where skills live), places each
+/// job on a member of the cluster that offers its skill (this node unless it
+/// is busier; jobs other members placed here always stay), sends local jobs
+/// of cached skills to the cache shard owning their key (unless they bypass
+/// the cache), other local ones to their skill's pool and remote ones to the
+/// dispatcher, and answers skill and status queries by asking every pool
+/// and shard.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

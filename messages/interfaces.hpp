@@ -52,11 +52,40 @@ using cache_shard_actor = caf::typed_actor<
   // The shard's figures.
   caf::replies_to<atom::status>::with<cache_status>>;
 
+/// Takes back jobs whose destination was lost, to run them elsewhere:
+/// (leave, member, why, job, sink); the job carries its submitter's id and
+/// its remaining attempts.
+using failover_actor
+  = caf::typed_actor<caf::reacts_to<atom::leave, std::string, std::string, job,
+                                    result_sink_actor>>;
+
+/// Carries jobs to one gateway (a peer node's, or any node's) in batches and
+/// hands each result back to its own sink: a batch is a transport detail.
+using batcher_actor = caf::typed_actor<
+  // A job for the destination; its result goes to the sink.
+  caf::reacts_to<job, result_sink_actor>,
+  // Serialized `troupe.wire.ResultBatch` from the destination.
+  caf::reacts_to<atom::results, std::string>,
+  // Flush check (the batcher sends this to itself).
+  caf::reacts_to<atom::flush>,
+  // Deadline check.
+  caf::reacts_to<atom::tick>,
+  // The destination was declared lost (it may still be connected but hung):
+  // fail every held job NODE_LOST and refuse new ones.
+  caf::reacts_to<atom::leave, std::string>,
+  // Counters of the link.
+  caf::replies_to<atom::status>::with<batcher_stats>>;
+
 /// A node's entry point for in-process clients: validates and dispatches.
-using router_actor
-  = caf::typed_actor<caf::reacts_to<job, result_sink_actor>,
-                     caf::replies_to<atom::skills>::with<skill_list>,
-                     caf::replies_to<atom::status>::with<node_status>>;
+using router_actor = caf::typed_actor<
+  caf::reacts_to<job, result_sink_actor>,
+  caf::replies_to<atom::skills>::with<skill_list>,
+  caf::replies_to<atom::status>::with<node_status>,
+  // The cluster view, for placing jobs on other members.
+  caf::reacts_to<cluster_view>,
+  // A link to a member is ready (name, incarnation, its
+  // batcher): jobs placed there go to it directly.
+  caf::reacts_to<atom::join, std::string, uint64_t, batcher_actor>>;
 
 /// Remote clients receive serialized `troupe.wire.ResultBatch` messages.
 using client_sink_actor
@@ -75,20 +104,6 @@ using gateway_actor = caf::typed_actor<
   caf::reacts_to<job_result>,
   // Sends buffered results (the gateway sends this to itself).
   caf::reacts_to<atom::flush>>;
-
-/// Carries jobs to one gateway (a peer node's, or any node's) in batches and
-/// hands each result back to its own sink: a batch is a transport detail.
-using batcher_actor = caf::typed_actor<
-  // A job for the destination; its result goes to the sink.
-  caf::reacts_to<job, result_sink_actor>,
-  // Serialized `troupe.wire.ResultBatch` from the destination.
-  caf::reacts_to<atom::results, std::string>,
-  // Flush check (the batcher sends this to itself).
-  caf::reacts_to<atom::flush>,
-  // Deadline check.
-  caf::reacts_to<atom::tick>,
-  // Counters of the link.
-  caf::replies_to<atom::status>::with<batcher_stats>>;
 
 /// Receives the cluster view whenever it changes (routing).
 using view_listener_actor = caf::typed_actor<caf::reacts_to<cluster_view>>;
@@ -110,5 +125,19 @@ using membership_actor = caf::typed_actor<
   caf::reacts_to<atom::subscribe, view_listener_actor>,
   // Heartbeat.
   caf::reacts_to<atom::tick>>;
+
+/// Runs jobs on other members of the cluster and fails them over when a
+/// member is lost.
+using dispatcher_actor = caf::typed_actor<
+  // Run the job on member `target`; its result goes to the sink.
+  caf::reacts_to<atom::run, std::string, job, result_sink_actor>,
+  // The cluster view (from the membership).
+  caf::reacts_to<cluster_view>,
+  // The local router, for jobs placed back on this node (sent once at start:
+  // the router and the dispatcher know each other).
+  caf::reacts_to<router_actor>,
+  // A job whose member was lost (from a batcher): place it again.
+  caf::reacts_to<atom::leave, std::string, std::string, job,
+                 result_sink_actor>>;
 
 } // namespace troupe

@@ -25,13 +25,15 @@ struct skill_info {
   uint64_t queue_capacity = 0;
   uint64_t in_flight = 0;
   uint32_t worker_restarts = 0;
+  /// Whether a job may run twice (only then is it retried).
+  bool idempotent = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skill_info& x) {
   return f(caf::meta::type_name("skill_info"), x.name, x.version, x.description,
            x.blocking, x.workers, x.busy, x.queued, x.queue_capacity,
-           x.in_flight, x.worker_restarts);
+           x.in_flight, x.worker_restarts, x.idempotent);
 }
 
 /// Terminal results counted per skill and status since the node started.

@@ -35,5 +35,7 @@ CAF_ADD_TYPE_ID(troupe, (troupe::member))
 CAF_ADD_TYPE_ID(troupe, (troupe::cluster_view))
 CAF_ADD_TYPE_ID(troupe, (troupe::view_listener_actor))
 CAF_ADD_TYPE_ID(troupe, (troupe::membership_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::dispatcher_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::failover_actor))
 
 CAF_END_TYPE_ID_BLOCK(troupe)

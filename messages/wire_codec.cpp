@@ -59,6 +59,7 @@ void to_wire(const skill_info& x, wire::SkillInfo& out) {
   out.set_queue_capacity(x.queue_capacity);
   out.set_in_flight(x.in_flight);
   out.set_worker_restarts(x.worker_restarts);
+  out.set_idempotent(x.idempotent);
 }
 
 skill_info from_wire(const wire::SkillInfo& x) {
@@ -73,6 +74,7 @@ skill_info from_wire(const wire::SkillInfo& x) {
   out.queue_capacity = x.queue_capacity();
   out.in_flight = x.in_flight();
   out.worker_restarts = x.worker_restarts();
+  out.idempotent = x.idempotent();
   return out;
 }
 
@@ -131,6 +133,8 @@ std::string encode_submit(const std::vector<job>& jobs) {
     po->set_cache(to_wire(j.options.cache));
     po->set_priority(j.options.priority);
     po->set_max_attempts(j.options.max_attempts);
+    po->set_placed(j.options.placed);
+    po->set_origin(j.options.origin);
   }
   return serialize(batch);
 }
@@ -153,6 +157,8 @@ caf::expected<std::vector<job>> decode_submit(const std::string& bytes) {
     j.options.cache = from_wire(po.cache());
     j.options.priority = po.priority();
     j.options.max_attempts = po.max_attempts();
+    j.options.placed = po.placed();
+    j.options.origin = po.origin();
     out.push_back(std::move(j));
   }
   return out;

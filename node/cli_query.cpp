@@ -32,7 +32,8 @@ std::string skill_json(const skill_info& s) {
          + std::to_string(s.busy) + ",\"queued\":" + std::to_string(s.queued)
          + ",\"queue_capacity\":" + std::to_string(s.queue_capacity)
          + ",\"in_flight\":" + std::to_string(s.in_flight)
-         + ",\"worker_restarts\":" + std::to_string(s.worker_restarts) + "}";
+         + ",\"worker_restarts\":" + std::to_string(s.worker_restarts)
+         + ",\"idempotent\":" + (s.idempotent ? "true" : "false") + "}";
   return out;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "actors/batch_metrics.hpp"
 #include "actors/job_metrics.hpp"
+#include "cluster/cluster_metrics.hpp"
 
 #include <caf/error.hpp>
 
@@ -34,9 +36,19 @@ class node_metrics {
     return jobs_;
   }
 
+  const batch_metrics_ptr& batches() const {
+    return batches_;
+  }
+
+  const cluster_metrics_ptr& cluster() const {
+    return cluster_;
+  }
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   job_metrics_ptr jobs_;
+  batch_metrics_ptr batches_;
+  cluster_metrics_ptr cluster_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

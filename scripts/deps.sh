@@ -15,6 +15,7 @@ packages=(
   libcli11-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
+  libgoogle-perftools-dev
   python3
 )
 if [ "${1:-}" = "--peers" ]; then

@@ -9,6 +9,8 @@ void expect_equal(const job_options& a, const job_options& b) {
   EXPECT_EQ(a.cache, b.cache);
   EXPECT_EQ(a.priority, b.priority);
   EXPECT_EQ(a.max_attempts, b.max_attempts);
+  EXPECT_EQ(a.placed, b.placed);
+  EXPECT_EQ(a.origin, b.origin);
 }
 
 void expect_equal(const job& a, const job& b) {
@@ -42,6 +44,7 @@ void expect_equal(const skill_info& a, const skill_info& b) {
   EXPECT_EQ(a.queue_capacity, b.queue_capacity);
   EXPECT_EQ(a.in_flight, b.in_flight);
   EXPECT_EQ(a.worker_restarts, b.worker_restarts);
+  EXPECT_EQ(a.idempotent, b.idempotent);
 }
 
 void expect_equal(const job_count& a, const job_count& b) {
@@ -62,6 +65,7 @@ void expect_equal(const member& a, const member& b) {
     EXPECT_EQ(a.skills[i].workers, b.skills[i].workers);
     EXPECT_EQ(a.skills[i].busy, b.skills[i].busy);
     EXPECT_EQ(a.skills[i].queued, b.skills[i].queued);
+    EXPECT_EQ(a.skills[i].idempotent, b.skills[i].idempotent);
   }
   EXPECT_DOUBLE_EQ(a.jobs_per_second, b.jobs_per_second);
   EXPECT_EQ(a.health, b.health);

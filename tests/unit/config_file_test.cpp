@@ -80,6 +80,9 @@ heartbeat-interval = 100ms
 down-after = 1s
 forget-after = 30s
 join-timeout = 5s
+link-max-count = 1
+link-max-bytes = "64KiB"
+link-max-linger = 0ms
 )");
   ASSERT_TRUE(cfg) << message_of(cfg.error());
   auto& c = cfg->node.cluster;
@@ -89,6 +92,9 @@ join-timeout = 5s
   EXPECT_EQ(c.down_after, caf::timespan{1s});
   EXPECT_EQ(c.forget_after, caf::timespan{30s});
   EXPECT_EQ(c.join_timeout, caf::timespan{5s});
+  EXPECT_EQ(c.link_max_count, 1u);
+  EXPECT_EQ(c.link_max_bytes, 64u * 1024);
+  EXPECT_EQ(c.link_max_linger, caf::timespan{0});
 }
 
 TEST(ConfigFile, BadClusterValuesAreRefused) {
@@ -101,6 +107,8 @@ TEST(ConfigFile, BadClusterValuesAreRefused) {
   EXPECT_TRUE(
     mentions(problems("[cluster]\nheartbeat-interval = 1s\ndown-after = 1s\n"),
              "cluster.down-after: must be at least twice"));
+  EXPECT_TRUE(mentions(problems("[cluster]\nlink-max-count = 0\n"),
+                       "cluster.link-max-count"));
   EXPECT_TRUE(
     mentions(problems("[cluster]\nseed = []\n"), "cluster.seed: unknown key"));
 }

@@ -45,6 +45,7 @@ troupe::skill_info make_skill_info(std::string name, uint32_t seed) {
   s.queue_capacity = 10'000 + seed;
   s.in_flight = seed + 5;
   s.worker_restarts = seed + 6;
+  s.idempotent = seed % 3 == 0;
   return s;
 }
 
