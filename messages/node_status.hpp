@@ -60,12 +60,15 @@ struct node_status {
   /// Every member of the node's cluster as the node sees it (itself
   /// included); empty when the node takes part in no cluster.
   std::vector<member> members;
+  /// The node's result cache (shards = 0: no cache).
+  cache_status cache;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.name, x.address, x.version,
-           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members);
+           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members,
+           x.cache);
 }
 
 /// All skills of a node, sorted by name.

@@ -78,6 +78,52 @@ skill_info from_wire(const wire::SkillInfo& x) {
   return out;
 }
 
+void to_wire(const cache_status& x, wire::CacheStatus& out) {
+  out.set_shards(x.shards);
+  out.set_hits(x.hits);
+  out.set_misses(x.misses);
+  out.set_coalesced(x.coalesced);
+  out.set_bypassed(x.bypassed);
+  out.set_refreshed(x.refreshed);
+  out.set_entries(x.entries);
+  out.set_bytes(x.bytes);
+  out.set_budget(x.budget);
+  out.set_evicted_size(x.evicted_size);
+  out.set_evicted_ttl(x.evicted_ttl);
+  out.set_rejected_admission(x.rejected_admission);
+  out.set_rejected_too_large(x.rejected_too_large);
+  out.set_refresh_aheads(x.refresh_aheads);
+  out.set_in_flight(x.in_flight);
+  for (auto& s : x.skills) {
+    auto* ps = out.add_skills();
+    ps->set_skill(s.skill);
+    ps->set_hits(s.hits);
+    ps->set_misses(s.misses);
+  }
+}
+
+cache_status from_wire(const wire::CacheStatus& x) {
+  cache_status out;
+  out.shards = x.shards();
+  out.hits = x.hits();
+  out.misses = x.misses();
+  out.coalesced = x.coalesced();
+  out.bypassed = x.bypassed();
+  out.refreshed = x.refreshed();
+  out.entries = x.entries();
+  out.bytes = x.bytes();
+  out.budget = x.budget();
+  out.evicted_size = x.evicted_size();
+  out.evicted_ttl = x.evicted_ttl();
+  out.rejected_admission = x.rejected_admission();
+  out.rejected_too_large = x.rejected_too_large();
+  out.refresh_aheads = x.refresh_aheads();
+  out.in_flight = x.in_flight();
+  for (auto& ps : x.skills())
+    out.skills.push_back(skill_hits{ps.skill(), ps.hits(), ps.misses()});
+  return out;
+}
+
 caf::error malformed(const char* what) {
   return caf::make_error(error_code::malformed_message, std::string{what});
 }
@@ -258,6 +304,8 @@ std::string encode_response(const node_status& x) {
     to_wire(s, *st->add_skills());
   for (auto& m : x.members)
     to_wire(m, *st->add_members());
+  if (x.cache.shards > 0)
+    to_wire(x.cache, *st->mutable_cache());
   for (auto& c : x.counts) {
     auto* pc = st->add_counts();
     pc->set_skill(c.skill);
@@ -308,6 +356,8 @@ caf::expected<response> decode_response(const std::string& bytes) {
           return malformed("member record without a name or status");
         out.members.push_back(std::move(m));
       }
+      if (st.has_cache())
+        out.cache = from_wire(st.cache());
       return response{std::move(out)};
     }
     case wire::ClientResponse::kError:

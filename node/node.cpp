@@ -3,6 +3,7 @@
 #include "actors/gateway.hpp"
 #include "actors/node_supervisor.hpp"
 #include "actors/router.hpp"
+#include "node/cache_setup.hpp"
 #include "actors/worker_pool.hpp"
 #include "cluster/dispatcher.hpp"
 #include "cluster/membership.hpp"
@@ -100,6 +101,7 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   auto dispatch = sys.spawn(dispatcher, std::move(dc));
   children.emplace_back("dispatcher", caf::actor_cast<caf::actor>(dispatch));
   router_config rc;
+  spawn_cache(sys, cfg, catalog, all, node.name, children, rc);
   rc.node_name = node.name;
   rc.dispatcher = dispatch;
   rc.address = address;
@@ -144,9 +146,16 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
 caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
                                       const skill_catalog& catalog,
                                       node_metrics* metrics, bool publish) {
+  // Preload jobs are cached before the gateway takes clients; each job
+  // ends by its deadline, so waiting a little past the longest one is enough.
+  auto preload_wait = cfg.default_timeout;
+  for (auto& skill : catalog.all())
+    preload_wait = std::max(preload_wait, skill->timeout);
+  preload_wait += std::chrono::seconds(5);
   if (!publish) {
     auto node = spawn_tree(sys, cfg, catalog, metrics, cfg.port);
     node.port = 0;
+    run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
     return node;
   }
   // With port 0 a free port is picked first (the node's name and address
@@ -157,6 +166,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
   for (int i = 0; i < attempts; ++i) {
     auto port = cfg.port != 0 ? cfg.port : pick_free_port(cfg.host);
     auto node = spawn_tree(sys, cfg, catalog, metrics, port);
+    run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
     // Address reuse lets a restarted node take its port back while the old
     // connections linger in TIME_WAIT; a port another process listens on is
     // still refused.
