@@ -78,8 +78,8 @@ void start_flight(shard_ptr self, job&& j, const cache_key& key,
   auto& st = self->state;
   auto id = st.next_flight++;
   st.flight_of[key] = id;
-  st.flights.emplace(id, flight{key, j.skill, pool.address(),
-                                std::move(waiters), background});
+  st.flights.emplace(
+    id, flight{key, j.skill, pool.address(), std::move(waiters), background});
   if (st.monitored_pools.insert(pool.address()).second)
     self->monitor(pool);
   j.id = id;

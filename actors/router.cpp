@@ -102,8 +102,7 @@ void route_cached(router_ptr self, const std::string& version, job& j,
     return;
   }
   auto key = cache_digest(j.skill, version, j.input);
-  self->send(st.cfg.cache_owner(key), std::move(j), key, pool,
-             std::move(sink));
+  self->send(st.cfg.cache_owner(key), std::move(j), key, pool, std::move(sink));
 }
 
 job_result reject(router_ptr self, const job& j, job_status st,
@@ -277,11 +276,11 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         out.skills = std::move(infos);
         if (st.cfg.metrics)
           out.counts = st.cfg.metrics->counts();
-        gather_cache(self, [out = std::move(out),
-                            rp](cache_status cache) mutable {
-          out.cache = std::move(cache);
-          rp.deliver(std::move(out));
-        });
+        gather_cache(self,
+                     [out = std::move(out), rp](cache_status cache) mutable {
+                       out.cache = std::move(cache);
+                       rp.deliver(std::move(out));
+                     });
       });
       return rp;
     },

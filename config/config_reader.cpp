@@ -267,8 +267,8 @@ bool config_reader::read(std::string_view key,
     auto* map = caf::get_if<caf::settings>(&(*xs)[i].get_data());
     auto where = std::string{key} + "[" + std::to_string(i + 1) + "]";
     if (map == nullptr) {
-      fail(where, "expected a map such as { a = \"x\" }, got "
-                    + shown((*xs)[i]));
+      fail(where,
+           "expected a map such as { a = \"x\" }, got " + shown((*xs)[i]));
       return false;
     }
     tmp.emplace_back();

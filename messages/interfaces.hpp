@@ -1,9 +1,9 @@
 #pragma once
 
 #include "messages/atoms.hpp"
+#include "messages/batcher_stats.hpp"
 #include "messages/cache_key.hpp"
 #include "messages/cache_status.hpp"
-#include "messages/batcher_stats.hpp"
 #include "messages/job.hpp"
 #include "messages/member.hpp"
 #include "messages/node_status.hpp"

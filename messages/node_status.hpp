@@ -67,8 +67,7 @@ struct node_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.name, x.address, x.version,
-           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members,
-           x.cache);
+           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members, x.cache);
 }
 
 /// All skills of a node, sorted by name.

@@ -78,9 +78,11 @@ void run_preload_jobs(caf::actor_system& sys, const router_actor& router,
           log::node().warn("preload job {} (skill {}) failed: {}: {}", r.id,
                            r.skill, to_string(r.status), r.error);
       },
-      caf::after(timeout) >> [&] { waiting = false; });
-  log::node().info("preloaded the cache: {} of {} job(s) ok{}", ok,
-                   jobs.size(),
+      caf::after(timeout) >>
+        [&] {
+          waiting = false;
+        });
+  log::node().info("preloaded the cache: {} of {} job(s) ok{}", ok, jobs.size(),
                    answered < jobs.size() ? " (the rest did not finish in time)"
                                           : "");
 }

@@ -128,23 +128,21 @@ std::string cache_json(const cache_status& c) {
   };
   char rate[32];
   std::snprintf(rate, sizeof(rate), "%.4f", hit_rate(c));
-  std::string out = "{\"shards\":" + u(c.shards) + ",\"hits\":" + u(c.hits)
-                    + ",\"misses\":" + u(c.misses) + ",\"coalesced\":"
-                    + u(c.coalesced) + ",\"bypassed\":" + u(c.bypassed)
-                    + ",\"refreshed\":" + u(c.refreshed) + ",\"hit_rate\":"
-                    + rate + ",\"entries\":" + u(c.entries) + ",\"bytes\":"
-                    + u(c.bytes) + ",\"budget\":" + u(c.budget)
-                    + ",\"evictions\":{\"size\":" + u(c.evicted_size)
-                    + ",\"ttl\":" + u(c.evicted_ttl) + ",\"admission\":"
-                    + u(c.rejected_admission) + ",\"too_large\":"
-                    + u(c.rejected_too_large) + "},\"refresh_aheads\":"
-                    + u(c.refresh_aheads) + ",\"in_flight\":" + u(c.in_flight)
-                    + ",\"top_skills\":[";
+  std::string out
+    = "{\"shards\":" + u(c.shards) + ",\"hits\":" + u(c.hits)
+      + ",\"misses\":" + u(c.misses) + ",\"coalesced\":" + u(c.coalesced)
+      + ",\"bypassed\":" + u(c.bypassed) + ",\"refreshed\":" + u(c.refreshed)
+      + ",\"hit_rate\":" + rate + ",\"entries\":" + u(c.entries) + ",\"bytes\":"
+      + u(c.bytes) + ",\"budget\":" + u(c.budget) + ",\"evictions\":{\"size\":"
+      + u(c.evicted_size) + ",\"ttl\":" + u(c.evicted_ttl) + ",\"admission\":"
+      + u(c.rejected_admission) + ",\"too_large\":" + u(c.rejected_too_large)
+      + "},\"refresh_aheads\":" + u(c.refresh_aheads)
+      + ",\"in_flight\":" + u(c.in_flight) + ",\"top_skills\":[";
   for (size_t i = 0; i < c.skills.size() && i < top_skills; ++i) {
     out += i > 0 ? ",{\"skill\":" : "{\"skill\":";
     append_json_string(out, c.skills[i].skill);
-    out += ",\"hits\":" + u(c.skills[i].hits) + ",\"misses\":"
-           + u(c.skills[i].misses) + "}";
+    out += ",\"hits\":" + u(c.skills[i].hits)
+           + ",\"misses\":" + u(c.skills[i].misses) + "}";
   }
   return out + "]}";
 }
@@ -158,19 +156,18 @@ void print_cache(const cache_status& c) {
   auto mib = [](uint64_t x) {
     return static_cast<double>(x) / (1024.0 * 1024.0);
   };
-  std::printf("\ncache: %u shard(s), %llu entries, %.1f of %.1f MiB\n"
-              "  hit rate %.1f%% (hits %llu, misses %llu, coalesced %llu, "
-              "bypassed %llu, refreshed %llu)\n"
-              "  evictions: size %llu, ttl %llu, admission rejected %llu, too "
-              "large %llu; refresh-aheads %llu\n",
-              c.shards, static_cast<ull>(c.entries), mib(c.bytes),
-              mib(c.budget), 100.0 * hit_rate(c), static_cast<ull>(c.hits),
-              static_cast<ull>(c.misses), static_cast<ull>(c.coalesced),
-              static_cast<ull>(c.bypassed), static_cast<ull>(c.refreshed),
-              static_cast<ull>(c.evicted_size), static_cast<ull>(c.evicted_ttl),
-              static_cast<ull>(c.rejected_admission),
-              static_cast<ull>(c.rejected_too_large),
-              static_cast<ull>(c.refresh_aheads));
+  std::printf(
+    "\ncache: %u shard(s), %llu entries, %.1f of %.1f MiB\n"
+    "  hit rate %.1f%% (hits %llu, misses %llu, coalesced %llu, "
+    "bypassed %llu, refreshed %llu)\n"
+    "  evictions: size %llu, ttl %llu, admission rejected %llu, too "
+    "large %llu; refresh-aheads %llu\n",
+    c.shards, static_cast<ull>(c.entries), mib(c.bytes), mib(c.budget),
+    100.0 * hit_rate(c), static_cast<ull>(c.hits), static_cast<ull>(c.misses),
+    static_cast<ull>(c.coalesced), static_cast<ull>(c.bypassed),
+    static_cast<ull>(c.refreshed), static_cast<ull>(c.evicted_size),
+    static_cast<ull>(c.evicted_ttl), static_cast<ull>(c.rejected_admission),
+    static_cast<ull>(c.rejected_too_large), static_cast<ull>(c.refresh_aheads));
   if (c.skills.empty())
     return;
   std::printf("  top skills:");

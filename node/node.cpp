@@ -3,12 +3,12 @@
 #include "actors/gateway.hpp"
 #include "actors/node_supervisor.hpp"
 #include "actors/router.hpp"
-#include "node/cache_setup.hpp"
 #include "actors/worker_pool.hpp"
 #include "cluster/dispatcher.hpp"
 #include "cluster/membership.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
+#include "node/cache_setup.hpp"
 
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>

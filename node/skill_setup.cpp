@@ -61,21 +61,19 @@ caf::error apply_preload(const node_config& cfg, skill_catalog& catalog,
                            name);
   for (size_t i = 0; i < cfg.cache.preload_jobs.size(); ++i) {
     auto& pj = cfg.cache.preload_jobs[i];
-    auto where = origin + ": cache.preload-jobs[" + std::to_string(i + 1)
-                 + "]";
+    auto where = origin + ": cache.preload-jobs[" + std::to_string(i + 1) + "]";
     auto def = catalog.find(pj.skill);
     if (!def)
       return no_such_skill(cfg, catalog, where, pj.skill);
     if (!def->cache.enabled || cfg.cache.shards == 0)
-      return caf::make_error(error_code::invalid_config,
-                             where + ": skill '" + pj.skill
-                               + "' does not cache its results, so "
-                                 "preloading it would be wasted; set cache "
-                                 "= true in [skills."
-                               + pj.skill + "]"
-                               + (cfg.cache.shards == 0
-                                    ? " and cache.shards above 0"
-                                    : ""));
+      return caf::make_error(
+        error_code::invalid_config,
+        where + ": skill '" + pj.skill
+          + "' does not cache its results, so "
+            "preloading it would be wasted; set cache "
+            "= true in [skills."
+          + pj.skill + "]"
+          + (cfg.cache.shards == 0 ? " and cache.shards above 0" : ""));
   }
   return caf::none;
 }

@@ -1,3 +1,4 @@
+#include "actors/cache_shard.hpp"
 #include "actors/job_metrics.hpp"
 #include "actors/router.hpp"
 #include "actors/worker_pool.hpp"
@@ -271,3 +272,122 @@ TEST_F(Router, UnknownSkillNamesDoNotBecomeMetricLabels) {
 }
 
 } // namespace
+
+// -- the cache path -----------------------------------------------------------
+
+namespace {
+
+class RouterCache : public Router {
+ public:
+  /// A router over echo pools where `cached` skills go through one shard.
+  router_actor spawn_cached_router(std::vector<std::string> skills,
+                                   std::vector<std::string> cached) {
+    std::unordered_map<std::string, worker_pool_actor> by_skill;
+    for (auto& s : skills)
+      by_skill.emplace(s, spawn_pool(s));
+    pools = by_skill;
+    troupe::cache_shard_config sc;
+    sc.node_name = "router-node";
+    troupe::cache_policy policy;
+    policy.enabled = true;
+    router_config cfg;
+    for (auto& s : cached) {
+      sc.policies.emplace(s, policy);
+      cfg.cached_skills.emplace(s, "3");
+    }
+    shard = sys().spawn(troupe::cache_shard, sc);
+    stop_at_end(shard);
+    cfg.node_name = "router-node";
+    cfg.address = "127.0.0.1:4710";
+    cfg.max_job_bytes = 1024;
+    auto owner = shard;
+    cfg.cache_owner
+      = [owner](const troupe::cache_key&) -> const troupe::cache_shard_actor& {
+      return owner;
+    };
+    cfg.cache_shards = {shard};
+    auto r = sys().spawn(troupe::router, cfg, std::move(by_skill));
+    stop_at_end(r);
+    return r;
+  }
+
+  troupe::cache_shard_actor shard;
+};
+
+troupe::job with_mode(troupe::job j, troupe::cache_mode mode) {
+  j.options.cache = mode;
+  return j;
+}
+
+} // namespace
+
+TEST_F(RouterCache, RepeatedJobsOfACachedSkillAreHits) {
+  auto r = spawn_cached_router({"echo", "plain"}, {"echo"});
+  submit(r, make_job(1, "echo", "x"));
+  run();
+  submit(r, make_job(2, "echo", "x"));
+  submit(r, make_job(3, "plain", "y"));
+  run();
+  submit(r, make_job(4, "plain", "y"));
+  run();
+  EXPECT_FALSE(rec.find(1)->cache_hit);
+  EXPECT_TRUE(rec.find(2)->cache_hit);
+  EXPECT_EQ(rec.find(2)->output, "x");
+  // A skill without a cache policy always runs.
+  EXPECT_FALSE(rec.find(3)->cache_hit);
+  EXPECT_FALSE(rec.find(4)->cache_hit);
+  EXPECT_EQ(rec.find(4)->output, "y");
+}
+
+TEST_F(RouterCache, BypassNeitherReadsNorWritesTheCache) {
+  auto r = spawn_cached_router({"echo"}, {"echo"});
+  submit(r, with_mode(make_job(1, "echo", "x"), troupe::cache_mode::bypass));
+  run();
+  submit(r, with_mode(make_job(2, "echo", "x"), troupe::cache_mode::bypass));
+  run();
+  EXPECT_FALSE(rec.find(1)->cache_hit);
+  EXPECT_FALSE(rec.find(2)->cache_hit);
+  // Nothing was stored: a normal job misses.
+  submit(r, make_job(3, "echo", "x"));
+  run();
+  EXPECT_FALSE(rec.find(3)->cache_hit);
+  submit(r, with_mode(make_job(4, "echo", "x"), troupe::cache_mode::bypass));
+  run();
+  EXPECT_FALSE(rec.find(4)->cache_hit);
+  auto st = ask<node_status>(r, troupe::atom::status::value);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->cache.bypassed, 3u);
+  EXPECT_EQ(st->cache.misses, 1u);
+  EXPECT_EQ(st->cache.hits, 0u);
+}
+
+TEST_F(RouterCache, StatusSumsTheShards) {
+  auto r = spawn_cached_router({"echo"}, {"echo"});
+  submit(r, make_job(1, "echo", "x"));
+  run();
+  submit(r, make_job(2, "echo", "x"));
+  run();
+  auto st = ask<node_status>(r, troupe::atom::status::value);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->cache.shards, 1u);
+  EXPECT_EQ(st->cache.hits, 1u);
+  EXPECT_EQ(st->cache.misses, 1u);
+  EXPECT_EQ(st->cache.entries, 1u);
+  ASSERT_EQ(st->cache.skills.size(), 1u);
+  EXPECT_EQ(st->cache.skills[0].skill, "echo");
+}
+
+TEST_F(RouterCache, WithoutAShardLookupNothingIsCached) {
+  // A config naming cached skills but no ring must not crash the router.
+  router_config cfg;
+  cfg.node_name = "router-node";
+  cfg.cached_skills.emplace("echo", "1");
+  std::unordered_map<std::string, worker_pool_actor> by_skill;
+  by_skill.emplace("echo", spawn_pool("echo"));
+  auto r = sys().spawn(troupe::router, cfg, std::move(by_skill));
+  stop_at_end(r);
+  submit(r, make_job(1, "echo", "x"));
+  run();
+  ASSERT_EQ(rec.count(1), 1u);
+  EXPECT_EQ(rec.find(1)->status, job_status::ok);
+}
