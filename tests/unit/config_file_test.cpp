@@ -4,6 +4,7 @@
 #include "config/config_file.hpp"
 #include "config/config_reader.hpp"
 #include "messages/errors.hpp"
+#include "actors/cache_policy.hpp"
 #include "node/skill_setup.hpp"
 
 #include <gtest/gtest.h>
@@ -244,6 +245,17 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(cfg->node.default_timeout, defaults.default_timeout);
   EXPECT_EQ(cfg->node.threads, defaults.threads);
   EXPECT_EQ(cfg->node.scheduler, defaults.scheduler);
+  EXPECT_EQ(cfg->node.cache.shards, defaults.cache.shards);
+  EXPECT_EQ(cfg->node.cache.budget, defaults.cache.budget);
+  EXPECT_EQ(cfg->node.cache.admission, defaults.cache.admission);
+  EXPECT_DOUBLE_EQ(cfg->node.cache.refresh_rate, defaults.cache.refresh_rate);
+  EXPECT_TRUE(cfg->node.cache.preload_jobs.empty());
+  ASSERT_FALSE(cfg->skills.empty());
+  troupe::cache_policy policy;
+  EXPECT_EQ(cfg->skills[0].cache, true);
+  EXPECT_EQ(cfg->skills[0].cache_ttl, policy.ttl);
+  EXPECT_EQ(cfg->skills[0].cache_max_entry_bytes, policy.max_entry_bytes);
+  EXPECT_EQ(cfg->skills[0].cache_failures, policy.negative);
 }
 
 TEST(ConfigReader, ListsAndMapsOfStrings) {
