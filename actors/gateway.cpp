@@ -53,6 +53,8 @@ void on_submit(gateway_ptr self, const std::string& bytes,
   }
 }
 
+void flush(gateway_ptr self);
+
 void on_result(gateway_ptr self, job_result& r) {
   auto& st = self->state;
   auto i = st.waiting.find(r.id);
@@ -66,7 +68,11 @@ void on_result(gateway_ptr self, job_result& r) {
   st.waiting.erase(i);
   if (!st.flush_scheduled) {
     st.flush_scheduled = true;
-    self->send(self, atom::flush::value);
+    // Nothing else waiting: no result can join this one, send it now.
+    if (self->mailbox().empty())
+      flush(self);
+    else
+      self->send(self, atom::flush::value);
   }
 }
 
