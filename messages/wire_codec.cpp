@@ -211,9 +211,14 @@ caf::expected<std::vector<job>> decode_submit(const std::string& bytes) {
 }
 
 std::string encode_results(const std::vector<job_result>& results) {
+  return encode_results(results.data(), results.data() + results.size());
+}
+
+std::string encode_results(const job_result* first, const job_result* last) {
   wire::ResultBatch batch;
-  batch.mutable_results()->Reserve(static_cast<int>(results.size()));
-  for (auto& r : results) {
+  batch.mutable_results()->Reserve(static_cast<int>(last - first));
+  for (auto i = first; i != last; ++i) {
+    auto& r = *i;
     auto* pr = batch.add_results();
     pr->set_id(r.id);
     pr->set_status(to_wire(r.status));
