@@ -1,6 +1,7 @@
 #include "actors/router.hpp"
 
 #include "actors/cache_digest.hpp"
+#include "cluster/cache_ring.hpp"
 #include "config/logging.hpp"
 #include "config/version.hpp"
 
@@ -33,7 +34,8 @@ void gather_skills(router_ptr self, Done done) {
     g->done(std::move(g->infos));
     return;
   }
-  auto add = [g](skill_info info) {
+  auto add = [g, self](skill_info info) {
+    info.cached = self->state.cfg.cached_skills.count(info.name) > 0;
     g->infos.push_back(std::move(info));
     if (--g->pending == 0) {
       std::sort(g->infos.begin(), g->infos.end(), [](auto& a, auto& b) {
@@ -119,8 +121,6 @@ job_result reject(router_ptr self, const job& j, job_status st,
   return r;
 }
 
-// Sends the job to another member when placement says so; false when it
-// runs here (or nowhere: then the caller reports the unknown skill).
 // Counts one job exchanged with `peer` ("in" or "out").
 void count_remote(router_ptr self, const std::string& peer,
                   const char* direction) {
@@ -136,6 +136,27 @@ void count_remote(router_ptr self, const std::string& peer,
   i->second->Increment();
 }
 
+// Sends `j` to run on member `target` (or, with cache_lookup, to be looked
+// up in its cache first).
+void send_to_member(router_ptr self, const std::string& target, job& j,
+                    result_sink_actor& sink) {
+  auto& st = self->state;
+  j.options.origin = st.cfg.node_name;
+  // A ready link takes the job directly; otherwise the dispatcher connects.
+  auto link = st.links.find(target);
+  if (link != st.links.end()) {
+    if (j.options.max_attempts == 0)
+      j.options.max_attempts = default_cluster_attempts;
+    j.options.placed = true;
+    self->send(link->second.second, std::move(j), std::move(sink));
+    return;
+  }
+  self->send(st.cfg.dispatcher, atom::run::value, target, std::move(j),
+             std::move(sink));
+}
+
+// Sends the job to another member when placement says so; false when it
+// runs here (or nowhere: then the caller reports the unknown skill).
 bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   if (j.options.placed) {
@@ -150,17 +171,41 @@ bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
     return false;
   ++st.recent[*target];
   count_remote(self, *target, "out");
-  j.options.origin = st.cfg.node_name;
-  // A ready link takes the job directly; otherwise the dispatcher connects.
-  auto link = st.links.find(*target);
-  if (link != st.links.end()) {
-    if (j.options.max_attempts == 0)
-      j.options.max_attempts = default_cluster_attempts;
-    j.options.placed = true;
-    self->send(link->second.second, std::move(j), std::move(sink));
+  send_to_member(self, *target, j, sink);
+  return true;
+}
+
+// In a cluster, a job of a skill some member caches goes to the member
+// owning its key, so that identical jobs submitted anywhere meet in one
+// shard. False when the job is not for the cluster's cache (then it is
+// placed by load).
+bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.placed || j.options.cache == cache_mode::bypass
+      || !st.cfg.dispatcher || st.members.size() < 2)
+    return false;
+  auto local = st.cfg.cached_skills.find(j.skill);
+  const std::string* version = nullptr;
+  if (local != st.cfg.cached_skills.end())
+    version = &local->second;
+  else if (auto* s = cache_ring::cached_skill(st.members, j.skill))
+    version = &s->version;
+  else
+    return false;
+  auto key = cache_digest(j.skill, *version, j.input);
+  auto* owner = cache_ring::owner(st.members, j.skill, key);
+  if (owner == nullptr)
+    return false;
+  if (owner->name != st.cfg.node_name) {
+    j.options.cache_lookup = true;
+    count_remote(self, owner->name, "out");
+    send_to_member(self, owner->name, j, sink);
     return true;
   }
-  self->send(st.cfg.dispatcher, atom::run::value, *target, std::move(j),
+  auto pool = st.pools.find(j.skill);
+  if (local == st.cfg.cached_skills.end() || pool == st.pools.end())
+    return false; // the view is older than this node's skills
+  self->send(st.cfg.cache_owner(key), std::move(j), key, pool->second,
              std::move(sink));
   return true;
 }
@@ -214,7 +259,7 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
                             + std::to_string(st.cfg.max_job_bytes) + ")"));
         return;
       }
-      if (place_elsewhere(self, j, sink))
+      if (route_to_key_owner(self, j, sink) || place_elsewhere(self, j, sink))
         return;
       auto i = st.pools.find(j.skill);
       if (i == st.pools.end()) {
