@@ -104,7 +104,8 @@ void route_cached(router_ptr self, const std::string& version, job& j,
     return;
   }
   auto key = cache_digest(j.skill, version, j.input);
-  self->send(st.cfg.cache_owner(key), std::move(j), key, pool, std::move(sink));
+  self->send(st.cfg.cache_owner(key), std::move(j), key, job_runner_actor{pool},
+             std::move(sink));
 }
 
 job_result reject(router_ptr self, const job& j, job_status st,
@@ -205,8 +206,8 @@ bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
   auto pool = st.pools.find(j.skill);
   if (local == st.cfg.cached_skills.end() || pool == st.pools.end())
     return false; // the view is older than this node's skills
-  self->send(st.cfg.cache_owner(key), std::move(j), key, pool->second,
-             std::move(sink));
+  self->send(st.cfg.cache_owner(key), std::move(j), key,
+             job_runner_actor{pool->second}, std::move(sink));
   return true;
 }
 
@@ -230,6 +231,32 @@ void reject_unknown(router_ptr self, const job& j,
   self->send(sink, reject(self, j, job_status::unknown_skill, why));
 }
 
+void on_job(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.input.size() > st.cfg.max_job_bytes) {
+    self->send(sink, reject(self, j, job_status::bad_input,
+                            "input of " + std::to_string(j.input.size())
+                              + " bytes exceeds max-job-bytes ("
+                              + std::to_string(st.cfg.max_job_bytes) + ")"));
+    return;
+  }
+  if (route_to_key_owner(self, j, sink) || place_elsewhere(self, j, sink))
+    return;
+  auto i = st.pools.find(j.skill);
+  if (i == st.pools.end()) {
+    reject_unknown(self, j, sink);
+    return;
+  }
+  if (!st.cfg.cached_skills.empty()) {
+    auto c = st.cfg.cached_skills.find(j.skill);
+    if (c != st.cfg.cached_skills.end()) {
+      route_cached(self, c->second, j, i->second, sink);
+      return;
+    }
+  }
+  self->send(i->second, std::move(j), std::move(sink));
+}
+
 } // namespace
 
 router_actor::behavior_type
@@ -250,30 +277,27 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   self->set_default_handler(caf::drop);
   return {
     [self](job& j, result_sink_actor& sink) {
+      on_job(self, j, sink);
+    },
+    [self](job& j) -> caf::result<job_result> {
       auto& st = self->state;
-      if (j.input.size() > st.cfg.max_job_bytes) {
-        self->send(sink,
-                   reject(self, j, job_status::bad_input,
-                          "input of " + std::to_string(j.input.size())
-                            + " bytes exceeds max-job-bytes ("
-                            + std::to_string(st.cfg.max_job_bytes) + ")"));
+      auto rp = self->make_response_promise<job_result>();
+      auto id = st.next_request++;
+      st.requests.emplace(id, router_state::request{j.id, rp});
+      j.id = id;
+      auto sink = caf::actor_cast<result_sink_actor>(self);
+      on_job(self, j, sink);
+      return rp;
+    },
+    [self](job_result& r) {
+      auto& st = self->state;
+      auto i = st.requests.find(r.id);
+      if (i == st.requests.end())
         return;
-      }
-      if (route_to_key_owner(self, j, sink) || place_elsewhere(self, j, sink))
-        return;
-      auto i = st.pools.find(j.skill);
-      if (i == st.pools.end()) {
-        reject_unknown(self, j, sink);
-        return;
-      }
-      if (!st.cfg.cached_skills.empty()) {
-        auto c = st.cfg.cached_skills.find(j.skill);
-        if (c != st.cfg.cached_skills.end()) {
-          route_cached(self, c->second, j, i->second, sink);
-          return;
-        }
-      }
-      self->send(i->second, std::move(j), std::move(sink));
+      auto rq = std::move(i->second);
+      st.requests.erase(i);
+      r.id = rq.id;
+      rq.promise.deliver(std::move(r));
     },
     [self](cluster_view& v) {
       auto& st = self->state;

@@ -145,6 +145,25 @@ TEST_F(Router, KnownSkillIsForwardedToItsPool) {
   EXPECT_EQ(rec.find(2)->skill, "other");
 }
 
+TEST_F(Router, AJobSentAsATypedRequestIsAnsweredWithItsResult) {
+  auto r = spawn_router({"echo"});
+  auto ok = ask<troupe::job_result>(r, make_job(7, "echo", "x"));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->id, 7u);
+  EXPECT_EQ(ok->status, job_status::ok);
+  EXPECT_EQ(ok->output, "x");
+  // Rejections answer the request too, with the job's own id.
+  auto unknown = ask<troupe::job_result>(r, make_job(7, "nope"));
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->id, 7u);
+  EXPECT_EQ(unknown->status, job_status::unknown_skill);
+  auto big
+    = ask<troupe::job_result>(r, make_job(9, "echo", std::string(2000, 'x')));
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->id, 9u);
+  EXPECT_EQ(big->status, job_status::bad_input);
+}
+
 TEST_F(Router, SkillNamesAreCaseSensitive) {
   auto r = spawn_router({"echo"});
   submit(r, make_job(1, "ECHO", "x"));
