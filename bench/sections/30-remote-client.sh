@@ -2,19 +2,7 @@
 # A remote client against one node vs raw CAF remote request/response
 # between two processes: sequential latency and pipelined throughput.
 set -euo pipefail
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-wait_file() {
-  for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
-  echo "bench: $1 never appeared" >&2
-  exit 1
-}
+source "$(dirname "$0")/../section_lib.sh"
 "$BIN"/troupe-bench-remote-raw server --port-file "$dir/raw" &
 pids+=($!)
 "$BIN"/troupe node --port 0 --port-file "$dir/node" --log-level warn >/dev/null 2>&1 &

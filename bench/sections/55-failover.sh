@@ -2,18 +2,8 @@
 # A node killed under load: the time until every job it held has its
 # terminal result (retried on another node, or failed).
 set -euo pipefail
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-wait_file() {
-  for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
-  echo "bench: $1 never appeared" >&2
-  exit 1
-}
+stop_signal=KILL # stopped (SIGSTOP) nodes ignore SIGTERM
+source "$(dirname "$0")/../section_lib.sh"
 node() { # name, extra args...
   local name=$1
   shift
