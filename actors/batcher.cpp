@@ -41,6 +41,22 @@ job_result failure(job_status status, std::string error) {
   return r;
 }
 
+// Hands a job that can no longer reach the destination to the failover
+// handler, or ends it NODE_LOST.
+void give_up(batcher_ptr self, job j, result_sink_actor sink) {
+  auto& st = self->state;
+  if (st.cfg.failover) {
+    self->send(st.cfg.failover, atom::leave::value, st.cfg.destination_name,
+               st.down_reason, std::move(j), std::move(sink));
+    return;
+  }
+  auto r = make_failure(j, job_status::node_lost,
+                        "lost the connection to node " + st.cfg.destination_name
+                          + " (" + st.down_reason + ")");
+  r.node = st.cfg.node_name;
+  self->send(sink, std::move(r));
+}
+
 void schedule_tick(batcher_ptr self, batcher_state::time_point when) {
   auto& st = self->state;
   if (when >= st.tick_due)
@@ -104,12 +120,19 @@ void send_batch(batcher_ptr self, flush_reason reason) {
 }
 
 // Asks for a flush check once everything already in the mailbox is handled.
+void on_flush_check(batcher_ptr self);
+
+// Checks for a flush once everything already in the mailbox is handled; at
+// once when nothing is waiting (a message to itself would only add a hop).
 void request_flush(batcher_ptr self) {
   auto& st = self->state;
   if (st.flush_pending)
     return;
   st.flush_pending = true;
-  self->send(self, atom::flush::value);
+  if (self->mailbox().empty())
+    on_flush_check(self);
+  else
+    self->send(self, atom::flush::value);
 }
 
 void on_flush_check(batcher_ptr self) {
@@ -135,12 +158,7 @@ void on_flush_check(batcher_ptr self) {
 void on_job(batcher_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   if (st.destination_down) {
-    auto r = make_failure(j, job_status::node_lost,
-                          "lost the connection to node "
-                            + st.cfg.destination_name + " (" + st.down_reason
-                            + ")");
-    r.node = st.cfg.node_name;
-    self->send(sink, std::move(r));
+    give_up(self, std::move(j), std::move(sink));
     return;
   }
   auto size = wire_size(j);
@@ -161,8 +179,13 @@ void on_job(batcher_ptr self, job& j, result_sink_actor& sink) {
   timeout = std::min(timeout, max_job_timeout);
   auto id = st.next_id++;
   auto deadline = now + timeout + st.cfg.grace;
-  st.jobs.emplace(
-    id, batcher_state::pending_job{std::move(sink), j.id, now, deadline, {}});
+  auto& pj = st.jobs
+               .emplace(id,
+                        batcher_state::pending_job{
+                          std::move(sink), j.id, now, deadline, {}, {}})
+               .first->second;
+  if (st.cfg.failover)
+    pj.held = j;
   st.deadlines.push(deadline, id);
   schedule_tick(self, deadline);
   if (st.buffer.empty())
@@ -228,22 +251,27 @@ void on_tick(batcher_ptr self) {
     schedule_tick(self, st.deadlines.next());
 }
 
-void on_destination_down(batcher_ptr self, const caf::error& reason) {
+void on_destination_down(batcher_ptr self, std::string reason) {
   auto& st = self->state;
+  if (st.destination_down)
+    return;
   st.destination_down = true;
-  st.down_reason = describe(reason);
-  log::actors().warn("batcher {}: destination down ({}), failing {} jobs",
-                     st.cfg.destination_name, st.down_reason, st.jobs.size());
+  st.down_reason = std::move(reason);
+  log::actors().warn("batcher {}: destination down ({}), {} jobs {}",
+                     st.cfg.destination_name, st.down_reason, st.jobs.size(),
+                     st.cfg.failover ? "move elsewhere" : "fail");
   std::vector<uint64_t> ids;
   ids.reserve(st.jobs.size());
   for (auto& kv : st.jobs)
     ids.push_back(kv.first);
   std::sort(ids.begin(), ids.end());
-  for (auto id : ids)
-    answer(self, id,
-           failure(job_status::node_lost, "lost the connection to node "
-                                            + st.cfg.destination_name + " ("
-                                            + st.down_reason + ")"));
+  for (auto id : ids) {
+    auto i = st.jobs.find(id);
+    auto& pj = i->second;
+    pj.held.id = pj.client_id;
+    give_up(self, std::move(pj.held), std::move(pj.sink));
+    st.jobs.erase(i);
+  }
   st.buffer.clear();
   st.policy = batch_policy{st.cfg.limits};
 }
@@ -265,7 +293,7 @@ batcher(batcher_actor::stateful_pointer<batcher_state> self,
   self->monitor(st.destination);
   self->set_down_handler([self](const caf::down_msg& dm) {
     if (dm.source == self->state.destination.address())
-      on_destination_down(self, dm.reason);
+      on_destination_down(self, describe(dm.reason));
   });
   // Remote peers may send anything; never print or crash on it.
   self->set_default_handler(caf::drop);
@@ -281,6 +309,9 @@ batcher(batcher_actor::stateful_pointer<batcher_state> self,
     },
     [self](atom::tick) {
       on_tick(self);
+    },
+    [self](atom::leave, std::string& why) {
+      on_destination_down(self, std::move(why));
     },
     [self](atom::status) {
       auto& st = self->state;

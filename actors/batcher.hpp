@@ -31,6 +31,10 @@ struct batcher_config {
   caf::timespan grace = std::chrono::seconds(2);
   /// Null disables metrics.
   batch_metrics_ptr metrics;
+  /// When set, jobs lost with the destination go there (to run elsewhere)
+  /// instead of ending NODE_LOST; the batcher then keeps each job's content
+  /// until it is answered.
+  failover_actor failover;
 };
 
 /// State of a batcher: the jobs it holds, by batcher-local id, and the buffer
@@ -49,6 +53,8 @@ struct batcher_state {
     time_point deadline;
     /// Set once the job went out in a batch.
     time_point sent;
+    /// The job as submitted, kept only for failover.
+    job held;
   };
 
   batcher_config cfg;

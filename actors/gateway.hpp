@@ -30,6 +30,11 @@ struct gateway_config {
   size_t max_held_jobs = 100'000;
   /// Accept `CrashActor` requests (test hook, `--test-skills` only).
   bool crash_hook = false;
+  /// At most this many results and bytes go back in one message.
+  struct {
+    size_t max_count = 128;
+    size_t max_bytes = 1 << 20;
+  } result_batch;
 };
 
 /// State of a gateway: which client waits for which forwarded job, and the

@@ -1,14 +1,20 @@
 #include "actors/router.hpp"
 
+#include "actors/cache_digest.hpp"
 #include "actors/mailbox_salvage.hpp"
+#include "cluster/cache_ring.hpp"
 #include "config/logging.hpp"
 #include "config/version.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <prometheus/counter.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace troupe {
@@ -31,7 +37,8 @@ void gather_skills(router_ptr self, Done done) {
     g->done(std::move(g->infos));
     return;
   }
-  auto add = [g](skill_info info) {
+  auto add = [g, self](skill_info info) {
+    info.cached = self->state.cfg.cached_skills.count(info.name) > 0;
     g->infos.push_back(std::move(info));
     if (--g->pending == 0) {
       std::sort(g->infos.begin(), g->infos.end(), [](auto& a, auto& b) {
@@ -60,6 +67,73 @@ void gather_skills(router_ptr self, Done done) {
   }
 }
 
+// Collects the figures of every cache shard, then calls `done` with their
+// sum. A shard that does not answer in time is left out.
+template <class Done>
+void gather_cache(router_ptr self, Done done) {
+  auto& shards = self->state.cfg.cache_shards;
+  struct gather {
+    cache_status sum;
+    size_t pending;
+    Done done;
+  };
+  auto g = std::make_shared<gather>(gather{{}, shards.size(), std::move(done)});
+  g->sum.bypassed = self->state.cache_bypassed;
+  if (shards.empty()) {
+    g->done(std::move(g->sum));
+    return;
+  }
+  auto add = [g](const cache_status* x) {
+    if (x != nullptr)
+      merge_into(g->sum, *x);
+    if (--g->pending == 0)
+      g->done(std::move(g->sum));
+  };
+  for (auto& shard : shards) {
+    if (!shard) { // restarting
+      add(nullptr);
+      continue;
+    }
+    self->request(shard, self->state.cfg.status_timeout, atom::status::value)
+      .then(
+        [add](cache_status& x) {
+          add(&x);
+        },
+        [add](caf::error&) {
+          add(nullptr);
+        });
+  }
+}
+
+// To the shard owning `key`; while that shard restarts the job runs
+// uncached rather than wait.
+void send_to_shard(router_ptr self, const cache_key& key, job& j,
+                   const worker_pool_actor& pool, result_sink_actor& sink) {
+  auto& shard = self->state.cfg.cache_shards[self->state.cfg.cache_owner(key)];
+  if (!shard) {
+    self->send(pool, std::move(j), std::move(sink));
+    return;
+  }
+  self->send(shard, std::move(j), key, job_runner_actor{pool},
+             std::move(sink));
+}
+
+// A job of a cached skill: to the shard that owns its key, unless it
+// bypasses the cache.
+void route_cached(router_ptr self, const std::string& version, job& j,
+                  const worker_pool_actor& pool, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.cache == cache_mode::bypass) {
+    ++st.cache_bypassed;
+    if (st.cfg.cache_metrics)
+      st.cfg.cache_metrics->bypass->Increment();
+    self->send(pool, std::move(j), std::move(sink));
+    return;
+  }
+  auto key = cache_digest(j.skill, version, j.input);
+  send_to_shard(self, key, j, pool, sink);
+}
+
 job_result reject(router_ptr self, const job& j, job_status st,
                   std::string why) {
   auto r = make_failure(j, st, std::move(why));
@@ -72,6 +146,116 @@ job_result reject(router_ptr self, const job& j, job_status st,
                                     caf::timespan{0});
   }
   return r;
+}
+
+// Counts one job exchanged with `peer` ("in" or "out").
+void count_remote(router_ptr self, const std::string& peer,
+                  const char* direction) {
+  auto& st = self->state;
+  if (!st.cfg.cluster_metrics || peer.empty())
+    return;
+  auto& table = direction[0] == 'i' ? st.jobs_in : st.jobs_out;
+  auto i = table.find(peer);
+  if (i == table.end())
+    i = table
+          .emplace(peer, &st.cfg.cluster_metrics->remote_jobs(peer, direction))
+          .first;
+  i->second->Increment();
+}
+
+// Sends `j` to run on member `target` (or, with cache_lookup, to be looked
+// up in its cache first).
+void send_to_member(router_ptr self, const std::string& target, job& j,
+                    result_sink_actor& sink) {
+  auto& st = self->state;
+  j.options.origin = st.cfg.node_name;
+  // A ready link takes the job directly; otherwise the dispatcher connects.
+  auto link = st.links.find(target);
+  if (link != st.links.end()) {
+    if (j.options.max_attempts == 0)
+      j.options.max_attempts = default_cluster_attempts;
+    j.options.placed = true;
+    self->send(link->second.second, std::move(j), std::move(sink));
+    return;
+  }
+  self->send(st.cfg.dispatcher, atom::run::value, target, std::move(j),
+             std::move(sink));
+}
+
+// Sends the job to another member when placement says so; false when it
+// runs here (or nowhere: then the caller reports the unknown skill).
+bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.placed) {
+    count_remote(self, j.options.origin, "in");
+    return false;
+  }
+  if (!st.cfg.dispatcher || st.members.size() < 2)
+    return false;
+  auto target = placement::choose(st.members, st.cfg.node_name, j.skill, {},
+                                  st.recent);
+  if (!target || *target == st.cfg.node_name)
+    return false;
+  ++st.recent[*target];
+  count_remote(self, *target, "out");
+  send_to_member(self, *target, j, sink);
+  return true;
+}
+
+// In a cluster, a job of a skill some member caches goes to the member
+// owning its key, so that identical jobs submitted anywhere meet in one
+// shard. False when the job is not for the cluster's cache (then it is
+// placed by load).
+bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.placed || j.options.cache == cache_mode::bypass
+      || !st.cfg.dispatcher || st.members.size() < 2)
+    return false;
+  auto local = st.cfg.cached_skills.find(j.skill);
+  const std::string* version = nullptr;
+  if (local != st.cfg.cached_skills.end())
+    version = &local->second;
+  else if (auto* s = cache_ring::cached_skill(st.members, j.skill))
+    version = &s->version;
+  else
+    return false;
+  auto key = cache_digest(j.skill, *version, j.input);
+  auto* owner = cache_ring::owner(st.members, j.skill, key);
+  if (owner == nullptr)
+    return false;
+  if (owner->name != st.cfg.node_name) {
+    j.options.cache_lookup = true;
+    count_remote(self, owner->name, "out");
+    send_to_member(self, owner->name, j, sink);
+    return true;
+  }
+  auto pool = st.pools.find(j.skill);
+  if (local == st.cfg.cached_skills.end() || pool == st.pools.end()
+      || !pool->second)
+    return false; // the view is older than this node's skills, or the pool
+                  // restarts (then the job waits for it)
+  send_to_shard(self, key, j, pool->second, sink);
+  return true;
+}
+
+void reject_unknown(router_ptr self, const job& j,
+                    const result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.skill.empty()) {
+    self->send(sink,
+               reject(self, j, job_status::bad_input,
+                      "job names no skill; available: " + st.skill_names));
+    return;
+  }
+  std::string why = "unknown skill '" + j.skill + "'";
+  if (j.options.placed)
+    why += ": node " + st.cfg.node_name + " does not offer it";
+  else if (st.members.size() > 1)
+    why += "; available in the cluster: "
+           + placement::where_skills_live(st.members);
+  else
+    why += "; available: " + st.skill_names;
+  self->send(sink, reject(self, j, job_status::unknown_skill, why));
 }
 
 // Keeps a job until its skill's pool is back (see on_child_event).
@@ -92,11 +276,10 @@ void hold(router_ptr self, job&& j, result_sink_actor&& sink) {
     return;
   }
   ++st.held_count;
-  auto& list = st.held[j.skill];
-  list.emplace_back(std::move(j), std::move(sink));
+  st.held[j.skill].emplace_back(std::move(j), std::move(sink));
 }
 
-void route(router_ptr self, job&& j, result_sink_actor&& sink) {
+void on_job(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   if (j.input.size() > st.cfg.max_job_bytes) {
     self->send(sink, reject(self, j, job_status::bad_input,
@@ -105,22 +288,28 @@ void route(router_ptr self, job&& j, result_sink_actor&& sink) {
                               + std::to_string(st.cfg.max_job_bytes) + ")"));
     return;
   }
+  if (route_to_key_owner(self, j, sink) || place_elsewhere(self, j, sink))
+    return;
   auto i = st.pools.find(j.skill);
   if (i == st.pools.end()) {
-    auto why = j.skill.empty() ? std::string{"job names no skill"}
-                               : "unknown skill '" + j.skill + "'";
-    self->send(sink, reject(self, j,
-                            j.skill.empty() ? job_status::bad_input
-                                            : job_status::unknown_skill,
-                            why + "; available: " + st.skill_names));
+    reject_unknown(self, j, sink);
     return;
   }
   if (!i->second) {
     hold(self, std::move(j), std::move(sink));
     return;
   }
+  if (!st.cfg.cached_skills.empty()) {
+    auto c = st.cfg.cached_skills.find(j.skill);
+    if (c != st.cfg.cached_skills.end()) {
+      route_cached(self, c->second, j, i->second, sink);
+      return;
+    }
+  }
   self->send(i->second, std::move(j), std::move(sink));
 }
+
+// -- supervision --------------------------------------------------------------
 
 void set_pool(router_ptr self, const std::string& skill,
               worker_pool_actor pool) {
@@ -140,50 +329,107 @@ void set_pool(router_ptr self, const std::string& skill,
   log::actors().info("router: skill {} is back; releasing {} held jobs",
                      skill, jobs.size());
   for (auto& [j, sink] : jobs)
-    self->send(pool, std::move(j), std::move(sink));
+    on_job(self, j, sink);
 }
 
+// Takes the current handle of a sibling from its supervisor's child event.
 void on_child_event(router_ptr self, child_event& ev) {
   auto& st = self->state;
-  // Only this node's supervisors may say where the pools are.
+  // Only this node's supervisors may say where the actors are.
   auto sender = self->current_sender();
   if (!sender || sender->node() != self->node())
     return;
-  if (ev.path == st.cfg.pools_path) {
-    if (ev.handle)
-      self->send(caf::actor_cast<supervisor_actor>(ev.handle),
-                 atom::watch::value, caf::actor_cast<caf::actor>(self));
-    else // the pools went down with their supervisor
-      for (auto& kv : st.pools)
-        kv.second = nullptr;
+  std::string_view path = ev.path;
+  auto skills = std::string{tree_path::skills} + "/";
+  if (path.substr(0, skills.size()) == skills) {
+    auto skill = ev.path.substr(skills.size());
+    if (st.pools.count(skill) > 0)
+      set_pool(self, skill, caf::actor_cast<worker_pool_actor>(ev.handle));
     return;
   }
-  auto prefix = st.cfg.pools_path + "/";
-  if (ev.path.compare(0, prefix.size(), prefix) != 0)
+  auto& shard_prefix = tree_path::shard_prefix;
+  if (path.substr(0, shard_prefix.size()) == shard_prefix) {
+    auto index = std::strtoul(ev.path.c_str() + shard_prefix.size(), nullptr,
+                              10);
+    if (index < st.cfg.cache_shards.size()) {
+      auto shard = caf::actor_cast<cache_shard_actor>(ev.handle);
+      if (shard)
+        self->monitor<caf::message_priority::high>(shard);
+      st.cfg.cache_shards[index] = std::move(shard);
+    }
     return;
-  auto skill = ev.path.substr(prefix.size());
-  if (st.pools.count(skill) > 0)
-    set_pool(self, skill, caf::actor_cast<worker_pool_actor>(ev.handle));
+  }
+  if (path == tree_path::dispatcher) {
+    st.cfg.dispatcher = caf::actor_cast<dispatcher_actor>(ev.handle);
+    if (st.cfg.dispatcher)
+      self->monitor<caf::message_priority::high>(st.cfg.dispatcher);
+    return;
+  }
+  if (path == tree_path::membership && ev.handle)
+    self->send(caf::actor_cast<membership_actor>(ev.handle),
+               atom::subscribe::value,
+               caf::actor_cast<view_listener_actor>(self));
+}
+
+// Forgets a sibling that went down until its supervisor starts it again.
+void on_down(router_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  for (auto& kv : st.pools)
+    if (kv.second && kv.second.address() == dm.source) {
+      log::actors().debug("router: pool {} went down", kv.first);
+      kv.second = nullptr;
+    }
+  for (auto& shard : st.cfg.cache_shards)
+    if (shard && shard.address() == dm.source)
+      shard = nullptr;
+  if (st.cfg.dispatcher && st.cfg.dispatcher.address() == dm.source)
+    st.cfg.dispatcher = nullptr;
 }
 
 // The router's last will: jobs it held or had not read yet go to their
-// pool when it runs, else get an answer; none is dropped.
+// pool when it runs, else get an answer; none is dropped. Jobs submitted by
+// request lose their way back (their results come to this router), so
+// their requesters get an answer now.
 void route_remaining(router_ptr self) {
   auto& st = self->state;
   st.dying = true;
   auto held = std::move(st.held);
   st.held.clear();
+  st.held_count = 0;
   for (auto& [skill, jobs] : held)
     for (auto& [j, sink] : jobs)
-      hold(self, std::move(j), std::move(sink));
+      on_job(self, j, sink);
   salvage_mailbox(self, [self](caf::mailbox_element& x) {
     auto& msg = x.content();
+    if (msg.match_elements<job_result>()) {
+      auto& st = self->state;
+      auto r = msg.move_if_unshared<job_result>(0);
+      auto i = st.requests.find(r.id);
+      if (i == st.requests.end())
+        return true;
+      r.id = i->second.id;
+      i->second.promise.deliver(std::move(r));
+      st.requests.erase(i);
+      return true;
+    }
     if (!msg.match_elements<job, result_sink_actor>())
       return false;
-    route(self, msg.move_if_unshared<job>(0),
-          msg.move_if_unshared<result_sink_actor>(1));
+    auto j = msg.move_if_unshared<job>(0);
+    auto sink = msg.move_if_unshared<result_sink_actor>(1);
+    on_job(self, j, sink);
     return true;
   });
+  for (auto& [id, rq] : st.requests) {
+    job_result r;
+    r.id = rq.id;
+    r.status = job_status::internal;
+    r.error = "the router of node " + st.cfg.node_name
+              + " ended before the job's result came back; resubmit it if "
+                "running it twice is safe";
+    r.node = st.cfg.node_name;
+    rq.promise.deliver(std::move(r));
+  }
+  st.requests.clear();
 }
 
 } // namespace
@@ -195,6 +441,8 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   st.cfg = std::move(cfg);
   st.pools = std::move(pools);
   st.started = std::chrono::steady_clock::now();
+  if (!st.cfg.cache_owner || st.cfg.cache_shards.empty())
+    st.cfg.cached_skills.clear();
   std::vector<std::string> names;
   for (auto& kv : st.pools)
     names.push_back(kv.first);
@@ -206,11 +454,7 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
     if (pool)
       self->monitor<caf::message_priority::high>(pool);
   self->set_down_handler([self](caf::down_msg& dm) {
-    for (auto& kv : self->state.pools)
-      if (kv.second && kv.second.address() == dm.source) {
-        log::actors().debug("router: pool {} went down", kv.first);
-        kv.second = nullptr;
-      }
+    on_down(self, dm);
   });
   if (st.cfg.tree)
     self->send(st.cfg.tree, atom::watch::value,
@@ -220,7 +464,55 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   };
   return {
     [self](job& j, result_sink_actor& sink) {
-      route(self, std::move(j), std::move(sink));
+      on_job(self, j, sink);
+    },
+    [self](job& j) -> caf::result<job_result> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<job_result>();
+      auto id = st.next_request++;
+      st.requests.emplace(id, router_state::request{j.id, rp});
+      j.id = id;
+      auto sink = caf::actor_cast<result_sink_actor>(self);
+      on_job(self, j, sink);
+      return rp;
+    },
+    [self](job_result& r) {
+      auto& st = self->state;
+      auto i = st.requests.find(r.id);
+      if (i == st.requests.end())
+        return;
+      auto rq = std::move(i->second);
+      st.requests.erase(i);
+      r.id = rq.id;
+      rq.promise.deliver(std::move(r));
+    },
+    [self](cluster_view& v) {
+      auto& st = self->state;
+      st.members = std::move(v.members);
+      // The heartbeats now include what was sent before them.
+      st.recent.clear();
+      // Links to members that went away or restarted are stale.
+      for (auto i = st.links.begin(); i != st.links.end();) {
+        auto m = std::find_if(st.members.begin(), st.members.end(),
+                              [&](const member& x) {
+                                return x.name == i->first;
+                              });
+        if (m == st.members.end() || m->status == member_status::down
+            || m->incarnation != i->second.first)
+          i = st.links.erase(i);
+        else
+          ++i;
+      }
+    },
+    [self](atom::join, std::string& name, uint64_t incarnation,
+           batcher_actor& link) {
+      self->state.links[name] = std::make_pair(incarnation, std::move(link));
+    },
+    [self](child_event& ev) {
+      on_child_event(self, ev);
+    },
+    [self](atom::health) {
+      return health_report{self->mailbox().size(), self->state.held_count};
     },
     [self](atom::skills) {
       auto rp = self->make_response_promise<skill_list>();
@@ -246,15 +538,13 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         out.skills = std::move(infos);
         if (st.cfg.metrics)
           out.counts = st.cfg.metrics->counts();
-        rp.deliver(std::move(out));
+        gather_cache(self,
+                     [out = std::move(out), rp](cache_status cache) mutable {
+                       out.cache = std::move(cache);
+                       rp.deliver(std::move(out));
+                     });
       });
       return rp;
-    },
-    [self](child_event& ev) {
-      on_child_event(self, ev);
-    },
-    [self](atom::health) {
-      return health_report{self->mailbox().size(), self->state.held_count};
     },
   };
 }

@@ -1,11 +1,15 @@
 #pragma once
 
+#include "actors/cache_metrics.hpp"
 #include "actors/job_metrics.hpp"
 #include "actors/last_will.hpp"
+#include "cluster/cluster_metrics.hpp"
+#include "cluster/placement.hpp"
 #include "messages/interfaces.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -22,11 +26,25 @@ struct router_config {
   /// without load figures.
   caf::timespan status_timeout = std::chrono::seconds(2);
   job_metrics_ptr metrics;
-  /// The supervisor tree to follow for the pools' current handles; null
-  /// when the pools given at spawn never change.
+  /// Runs jobs on other members; null for a node on its own.
+  dispatcher_actor dispatcher;
+  /// Counts jobs exchanged with peers; null disables.
+  cluster_metrics_ptr cluster_metrics;
+  // -- result cache -----------------------------------------------------------
+  /// Skills whose results are cached, with the version that goes into their
+  /// cache keys. Empty: no cache, every job goes straight to its pool.
+  std::unordered_map<std::string, std::string> cached_skills;
+  /// The index in `cache_shards` of the shard that owns a key: the node's
+  /// ring (cluster/shard_ring.hpp).
+  std::function<uint32_t(const cache_key&)> cache_owner;
+  /// This node's shards, asked for their figures by status requests.
+  std::vector<cache_shard_actor> cache_shards;
+  cache_metrics_ptr cache_metrics;
+  // -- supervision ------------------------------------------------------------
+  /// The node's supervisor tree, followed for the current handles of the
+  /// pools, shards, dispatcher and membership (see messages/supervision.hpp
+  /// for their paths); null when the actors given at spawn never change.
   supervisor_actor tree;
-  /// Path of the supervisor whose children are the pools (`node/skills`).
-  std::string pools_path;
   /// Jobs held while their skill's pool restarts; beyond, OVERLOADED.
   size_t max_held_jobs = 10'000;
 };
@@ -35,27 +53,56 @@ struct router_config {
 struct router_state {
   static constexpr const char* name = "router";
   router_config cfg;
+  /// The live view of the cluster (empty: a node on its own) and the jobs
+  /// sent to each member since its last heartbeat.
+  std::vector<member> members;
+  placement::recent_sends recent;
+  /// Ready links to members (from the dispatcher): name -> incarnation and
+  /// the batcher that carries jobs there.
+  std::unordered_map<std::string, std::pair<uint64_t, batcher_actor>> links;
+  /// Counters of jobs exchanged with each peer, by direction.
+  std::unordered_map<std::string, prometheus::Counter*> jobs_in;
+  std::unordered_map<std::string, prometheus::Counter*> jobs_out;
   /// Skill -> its pool; a null handle while the pool restarts.
   std::unordered_map<std::string, worker_pool_actor> pools;
   /// Jobs waiting for their skill's pool to come back, in arrival order.
   std::unordered_map<std::string, std::vector<std::pair<job, result_sink_actor>>>
     held;
   size_t held_count = 0;
+  /// Set while the router ends: nothing more may be held.
   bool dying = false;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;
   std::chrono::steady_clock::time_point started;
+  /// Jobs of cached skills that bypassed the cache.
+  uint64_t cache_bypassed = 0;
+  /// Jobs submitted by typed request, under ids of the router's own: the
+  /// job's id and the promise its result answers.
+  struct request {
+    uint64_t id;
+    caf::typed_response_promise<job_result> promise;
+  };
+  std::unordered_map<uint64_t, request> requests;
+  uint64_t next_request = 1;
   /// Routes or answers every job still held or unread when the router ends.
   /// Keep last: it runs first at destruction.
   last_will will;
 };
 
 /// The node's entry point for jobs: rejects malformed jobs (BAD_INPUT) and
-/// unknown skills (UNKNOWN_SKILL, listing the known ones), forwards the rest
-/// to their skill's pool, and answers skill and status queries by asking
-/// every pool. With `cfg.tree` it follows pool restarts through the
-/// supervisors' child events and holds a skill's jobs while its pool is
-/// down, so no job goes to a dead pool.
+/// unknown skills (UNKNOWN_SKILL, listing where skills live), places each
+/// job on a member of the cluster that offers its skill (this node unless it
+/// is busier; jobs other members placed here always stay), sends local jobs
+/// of cached skills to the cache shard owning their key (unless they bypass
+/// the cache), other local ones to their skill's pool and remote ones to the
+/// dispatcher, and answers skill and status queries by asking every pool
+/// and shard. A job may also come as a typed request (`request(router,
+/// timeout, job)`), answered with its result. With `cfg.tree` it follows
+/// restarts through the supervisors' child events: it holds a skill's jobs
+/// while its pool restarts, runs jobs uncached while their shard restarts,
+/// and places jobs locally while the dispatcher restarts. When the router
+/// itself ends, the jobs it holds or has not read yet still go to their
+/// pools, or are answered.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

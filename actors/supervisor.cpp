@@ -31,25 +31,65 @@ std::string seconds_text(caf::timespan x) {
   return std::to_string(ms) + " ms";
 }
 
-// Sent with the supervisor as sender, so that receivers can refuse events
-// that do not come from their own node.
-void notify(sup_ptr self, size_t i, const caf::actor& watcher) {
-  auto& c = self->state.children[i];
-  caf::send_as(caf::actor_cast<caf::actor>(self), watcher,
-               child_event{child_path(self, i), c.handle, c.spec.supervisor});
-}
-
-void notify_all(sup_ptr self, size_t i) {
-  for (auto& w : self->state.watchers)
-    notify(self, i, w);
-}
-
 size_t find_child(sup_ptr self, const caf::actor_addr& addr) {
   auto& children = self->state.children;
   for (size_t i = 0; i < children.size(); ++i)
     if (children[i].handle && children[i].handle.address() == addr)
       return i;
   return npos;
+}
+
+child_event event_of(sup_ptr self, size_t i) {
+  auto& c = self->state.children[i];
+  return child_event{child_path(self, i), c.handle, c.spec.supervisor};
+}
+
+// Sent with the supervisor as sender, so that receivers can refuse events
+// that do not come from their own node.
+void send_event(sup_ptr self, const caf::actor& watcher,
+                const child_event& ev) {
+  caf::send_as(caf::actor_cast<caf::actor>(self), watcher, ev);
+}
+
+// Tells the hook and every watcher about `ev` (a child of this supervisor
+// or, relayed, a descendant further down).
+void publish(sup_ptr self, const child_event& ev) {
+  auto& st = self->state;
+  if (st.cfg.on_event)
+    st.cfg.on_event(ev);
+  for (auto& w : st.watchers)
+    send_event(self, w, ev);
+}
+
+void notify_all(sup_ptr self, size_t i) {
+  publish(self, event_of(self, i));
+}
+
+// A child supervisor ended: everything below it is gone too, whether or not
+// it had time to say so.
+void forget_descendants(sup_ptr self, size_t i) {
+  auto& st = self->state;
+  auto prefix = child_path(self, i) + "/";
+  for (auto d = st.descendants.lower_bound(prefix);
+       d != st.descendants.end()
+       && d->first.compare(0, prefix.size(), prefix) == 0;) {
+    if (d->second.handle) {
+      d->second.handle = nullptr;
+      publish(self, d->second);
+    }
+    d = st.descendants.erase(d);
+  }
+}
+
+// An event from a child supervisor about one of its descendants.
+void relay(sup_ptr self, child_event& ev) {
+  auto& st = self->state;
+  auto sender = self->current_sender();
+  auto i = sender ? find_child(self, sender->address()) : npos;
+  if (i == npos || !st.children[i].spec.supervisor)
+    return; // only our own child supervisors speak for their subtrees
+  st.descendants[ev.path] = ev;
+  publish(self, ev);
 }
 
 bool busy(sup_ptr self) {
@@ -85,6 +125,9 @@ bool start_child(sup_ptr self, size_t i) {
   // would send no exit message back. Children end with the supervisor
   // through its last will instead.
   self->monitor(c.handle);
+  if (c.spec.supervisor)
+    self->send(caf::actor_cast<supervisor_actor>(c.handle), atom::watch::value,
+               caf::actor_cast<caf::actor>(self));
   notify_all(self, i);
   return true;
 }
@@ -247,6 +290,8 @@ void on_child_exit(sup_ptr self, size_t i, const caf::error& reason) {
   c.handle = nullptr;
   c.state = status::stopped;
   notify_all(self, i);
+  if (c.spec.supervisor)
+    forget_descendants(self, i);
   auto queued = std::find(st.stopping.begin(), st.stopping.end(), i);
   if (asked || queued != st.stopping.end()) {
     // Stopped as part of the operation in progress (or ended on its own
@@ -300,6 +345,8 @@ void on_expire(sup_ptr self, uint64_t generation) {
   c.handle = nullptr;
   c.state = status::stopped;
   notify_all(self, i);
+  if (c.spec.supervisor)
+    forget_descendants(self, i);
   st.stopping.pop_front();
   continue_operation(self);
 }
@@ -437,7 +484,12 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       self->state.watchers.push_back(watcher);
       for (size_t i = 0; i < self->state.children.size(); ++i)
         if (!self->state.children[i].removed)
-          notify(self, i, watcher);
+          send_event(self, watcher, event_of(self, i));
+      for (auto& [path, ev] : self->state.descendants)
+        send_event(self, watcher, ev);
+    },
+    [self](child_event& ev) {
+      relay(self, ev);
     },
     [self](atom::get, const std::string& name) -> caf::result<caf::actor> {
       for (auto& c : self->state.children)

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -53,6 +54,10 @@ struct supervisor_config {
   /// Called (inside the supervisor) each time it starts a child again, with
   /// its own path and the child's name; for metrics.
   std::function<void(const std::string&, const std::string&)> on_restart;
+  /// Called (inside the supervisor) for every event its watchers get: its
+  /// own children starting and stopping and, relayed, those of every
+  /// supervisor below it.
+  std::function<void(const child_event&)> on_event;
   /// Enables the `crash` test hook; off unless a node runs with test skills.
   bool crash_hook = false;
   /// Seeds the jitter of the backoff (tests fix it).
@@ -92,6 +97,9 @@ struct supervisor_state {
   restart_window window;
   std::mt19937_64 rng;
   std::vector<caf::actor> watchers;
+  /// The latest event of every actor below the child supervisors, by path,
+  /// for watchers that subscribe later.
+  std::map<std::string, child_event> descendants;
 
   // -- the operation in progress ---------------------------------------------
 
@@ -121,7 +129,9 @@ struct supervisor_state {
 /// and stops children in reverse start order, each within its shutdown
 /// timeout or killed. Children it still has when it ends abruptly end
 /// with it.
-/// Watchers (`watch`) learn every child's current handle.
+/// Watchers (`watch`) learn every child's current handle, and, relayed from
+/// the supervisors below, that of every actor in its subtree, so one watch
+/// on the root follows the whole tree.
 supervisor_actor::behavior_type
 supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
            supervisor_config cfg);

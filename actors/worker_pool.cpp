@@ -457,6 +457,7 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
       info.queue_capacity = st.cfg.queue_capacity;
       info.in_flight = st.jobs.size();
       info.worker_restarts = st.restarts;
+      info.idempotent = st.skill->idempotent;
       return info;
     },
   };

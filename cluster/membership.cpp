@@ -1,5 +1,6 @@
 #include "cluster/membership.hpp"
 
+#include "cluster/gateway_connect.hpp"
 #include "config/logging.hpp"
 #include "messages/cluster_codec.hpp"
 #include "messages/errors.hpp"
@@ -9,7 +10,6 @@
 #include <caf/stateful_actor.hpp>
 
 #include <algorithm>
-#include <charconv>
 
 namespace troupe {
 
@@ -29,21 +29,6 @@ std::string millis(caf::timespan x) {
          + " ms";
 }
 
-bool split(const std::string& address, std::string& host, uint16_t& port) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return false;
-  host = address.substr(0, colon);
-  unsigned p = 0;
-  auto first = address.data() + colon + 1;
-  auto last = address.data() + address.size();
-  auto [end, ec] = std::from_chars(first, last, p);
-  if (ec != std::errc{} || end != last || p == 0 || p > 65535)
-    return false;
-  port = static_cast<uint16_t>(p);
-  return true;
-}
-
 // The timeout of a gossip or join request: a peer must answer well within
 // the failure detector's window.
 caf::timespan request_timeout(const membership_state& st) {
@@ -61,6 +46,8 @@ void notify(self_ptr self) {
     return;
   st.dirty = false;
   auto v = current_view(st);
+  if (st.cfg.metrics)
+    st.cfg.metrics->members(v.members);
   for (auto& l : st.listeners)
     self->send(l, v);
 }
@@ -113,53 +100,39 @@ void connect(self_ptr self, const member& m) {
   auto& p = st.peers[m.name];
   if (p.connecting || (p.gateway && p.incarnation == m.incarnation))
     return;
-  std::string host;
-  uint16_t port = 0;
-  if (!split(m.address, host, port)) {
-    log::cluster().warn("membership: member {} has a bad address '{}'", m.name,
-                        m.address);
-    return;
-  }
   p.connecting = true;
   p.address = m.address;
   auto name = m.name;
   auto incarnation = m.incarnation;
-  auto mm = self->system().middleman().actor_handle();
-  self->request(mm, request_timeout(st), caf::connect_atom::value, host, port)
-    .then(
-      [self, name, incarnation](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                                const std::set<std::string>& ifs) {
-        auto& st = self->state;
-        auto& p = st.peers[name];
-        p.connecting = false;
-        if (!ptr || !self->system().assignable<gateway_actor>(ifs)) {
-          log::cluster().warn("membership: {} at {} is not a compatible "
-                              "troupe node",
-                              name, p.address);
-          return;
-        }
-        if (p.gateway)
-          self->demonitor(p.gateway.address());
-        p.gateway = caf::actor_cast<gateway_actor>(std::move(ptr));
-        p.incarnation = incarnation;
-        // A broken connection is the fastest sign of a dead peer.
-        self->monitor(p.gateway);
-      },
-      [self, name](caf::error& err) {
-        self->state.peers[name].connecting = false;
-        log::cluster().debug("membership: cannot connect to {}: {}", name,
-                             describe(err));
-      });
+  connect_gateway(
+    self, m.address, request_timeout(st),
+    [self, name, incarnation](gateway_actor gw) {
+      auto& p = self->state.peers[name];
+      p.connecting = false;
+      if (p.gateway)
+        self->demonitor(p.gateway.address());
+      p.gateway = std::move(gw);
+      p.incarnation = incarnation;
+      // A broken connection is the fastest sign of a dead peer.
+      self->monitor(p.gateway);
+    },
+    [self, name](const std::string& why) {
+      self->state.peers[name].connecting = false;
+      log::cluster().debug("membership: cannot connect to {}: {}", name, why);
+    });
 }
 
 void gossip_with(self_ptr self, const std::string& name,
                  const gateway_actor& gw) {
   auto& st = self->state;
+  auto sent = clock_type::now();
   self
     ->request(gw, request_timeout(st), atom::cluster::value,
               cluster_codec::encode(gossip_message(st)))
     .then(
-      [self, name](std::string& bytes) {
+      [self, name, sent](std::string& bytes) {
+        if (self->state.cfg.metrics)
+          self->state.cfg.metrics->heartbeat_rtt(clock_type::now() - sent);
         auto reply = cluster_codec::decode_reply(bytes);
         if (!reply || reply->refused) {
           log::cluster().debug("membership: bad gossip reply from {}", name);
@@ -188,7 +161,8 @@ void sample_load(self_ptr self) {
         std::vector<skill_load> skills;
         skills.reserve(ns.skills.size());
         for (auto& s : ns.skills)
-          skills.push_back(skill_load{s.name, s.workers, s.busy, s.queued});
+          skills.push_back(skill_load{s.name, s.workers, s.busy, s.queued,
+                                      s.idempotent, s.cached, s.version});
         uint64_t total = 0;
         for (auto& c : ns.counts)
           total += c.count;
@@ -373,42 +347,21 @@ void try_seeds(self_ptr self) {
     return;
   }
   auto pending = std::make_shared<size_t>(seeds.size());
-  auto mm = self->system().middleman().actor_handle();
-  for (auto& seed : seeds) {
-    std::string host;
-    uint16_t port = 0;
-    if (!split(seed, host, port)) {
-      st.last_join_error = "bad seed address '" + seed + "'";
-      if (--*pending == 0)
-        retry_join_later(self);
-      continue;
-    }
-    self->request(mm, request_timeout(st), caf::connect_atom::value, host, port)
-      .then(
-        [self, seed, pending](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                              const std::set<std::string>& ifs) {
-          auto& st = self->state;
-          if (!st.joining)
-            return;
-          if (!ptr || !self->system().assignable<gateway_actor>(ifs)) {
-            st.last_join_error = seed + " is not a compatible troupe node";
-            if (--*pending == 0)
-              retry_join_later(self);
-            return;
-          }
-          join_through(self, seed, caf::actor_cast<gateway_actor>(ptr),
-                       pending);
-        },
-        [self, seed, pending](caf::error& err) {
-          auto& st = self->state;
-          if (!st.joining)
-            return;
-          st.last_join_error = "cannot reach " + seed + " (" + describe(err)
-                               + ")";
-          if (--*pending == 0)
-            retry_join_later(self);
-        });
-  }
+  for (auto& seed : seeds)
+    connect_gateway(
+      self, seed, request_timeout(st),
+      [self, seed, pending](gateway_actor gw) {
+        if (self->state.joining)
+          join_through(self, seed, gw, pending);
+      },
+      [self, pending](const std::string& why) {
+        auto& st = self->state;
+        if (!st.joining)
+          return;
+        st.last_join_error = why;
+        if (--*pending == 0)
+          retry_join_later(self);
+      });
 }
 
 // -- answering peers ----------------------------------------------------------
@@ -477,6 +430,8 @@ membership(membership_actor::stateful_pointer<membership_state> self,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.view.emplace(st.cfg.self);
+  // Listeners and metrics get the first view with the first heartbeat.
+  st.dirty = true;
   self->set_down_handler([self](const caf::down_msg& dm) {
     on_peer_down(self, dm);
   });
@@ -539,8 +494,13 @@ membership(membership_actor::stateful_pointer<membership_state> self,
       return current_view(self->state);
     },
     [self](atom::subscribe, view_listener_actor& l) {
-      self->send(l, current_view(self->state));
-      self->state.listeners.push_back(std::move(l));
+      auto& st = self->state;
+      st.listeners.push_back(std::move(l));
+      if (st.dirty) {
+        notify(self); // everyone, the new listener included
+        return;
+      }
+      self->send(st.listeners.back(), current_view(st));
     },
     [self](atom::tick) {
       on_tick(self);

@@ -42,6 +42,12 @@ void read_cluster_section(config_reader& sec, cluster_config& cfg) {
                     caf::timespan{24h});
   sec.read_duration("join-timeout", cfg.join_timeout, caf::timespan{100ms},
                     caf::timespan{10min});
+  sec.read("link-max-count", cfg.link_max_count, uint64_t{1},
+           uint64_t{100'000});
+  sec.read_bytes("link-max-bytes", cfg.link_max_bytes, 1024,
+                 uint64_t{64} << 20);
+  sec.read_duration("link-max-linger", cfg.link_max_linger, caf::timespan{0},
+                    caf::timespan{1s});
   if (cfg.down_after < 2 * cfg.heartbeat_interval)
     sec.fail("down-after", "must be at least twice heartbeat-interval");
 }

@@ -18,15 +18,22 @@ struct cluster_config {
   /// How often a node sends its view (its heartbeat) to every peer.
   caf::timespan heartbeat_interval = std::chrono::milliseconds(250);
   /// A peer not heard from for this long is declared down.
-  caf::timespan down_after = std::chrono::seconds(2);
+  caf::timespan down_after = std::chrono::milliseconds(1500);
   /// Down and departed members are forgotten after this long.
   caf::timespan forget_after = std::chrono::seconds(60);
   /// How long joining may take before the node gives up.
   caf::timespan join_timeout = std::chrono::seconds(10);
+  /// Batching of the jobs this node sends to each peer: at most this many
+  /// jobs or bytes per message (1 turns batching off), waiting at most
+  /// `link_max_linger` for company (learned: zero unless it pays).
+  uint64_t link_max_count = 128;
+  uint64_t link_max_bytes = 1 << 20;
+  caf::timespan link_max_linger = std::chrono::milliseconds(2);
 };
 
 /// Reads the `[cluster]` section (seeds, heartbeat-interval, down-after,
-/// forget-after, join-timeout) over `cfg`; problems go to the reader.
+/// forget-after, join-timeout, link-max-count, link-max-bytes,
+/// link-max-linger) over `cfg`; problems go to the reader.
 void read_cluster_section(config_reader& section, cluster_config& cfg);
 
 /// Splits a comma-separated `--join` value into HOST:PORT seeds; an entry

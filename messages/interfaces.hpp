@@ -3,6 +3,8 @@
 #include "messages/atoms.hpp"
 #include "messages/batcher_stats.hpp"
 #include "messages/health.hpp"
+#include "messages/cache_key.hpp"
+#include "messages/cache_status.hpp"
 #include "messages/job.hpp"
 #include "messages/member.hpp"
 #include "messages/node_status.hpp"
@@ -24,6 +26,13 @@ namespace troupe {
 /// Receives terminal job results (in-process).
 using result_sink_actor = caf::typed_actor<caf::reacts_to<job_result>>;
 
+/// Anything that runs jobs: takes a job and sends its one result to the
+/// sink. Pools, routers, batchers and breakers all are; so is any actor of
+/// an application that handles `(job, result_sink_actor)`, which can then
+/// sit behind troupe's building blocks (a cache shard, a breaker).
+using job_runner_actor
+  = caf::typed_actor<caf::reacts_to<job, result_sink_actor>>;
+
 /// One native worker: runs one job at a time and reports to its pool.
 /// Message: (run, ticket, input) -> the pool gets (done, ticket, result).
 using worker_actor
@@ -40,15 +49,62 @@ using worker_pool_actor = caf::typed_actor<
   // The skill with this pool's current load.
   caf::replies_to<atom::status>::with<skill_info>>;
 
+/// One shard of a node's result cache: owns a slice of the key space, its
+/// cached results and the single-flight table of its keys.
+using cache_shard_actor = caf::typed_actor<
+  // A job of a cached skill with its key; on a miss the shard runs it on
+  // the runner (the skill's pool). The result goes to the sink.
+  caf::reacts_to<job, cache_key, job_runner_actor, result_sink_actor>,
+  // The result of an execution the shard started (id = its flight id).
+  caf::reacts_to<job_result>,
+  // Expiry sweep (the shard sends this to itself).
+  caf::reacts_to<atom::tick>,
+  // The shard's figures.
+  caf::replies_to<atom::status>::with<cache_status>>;
+
+/// Takes back jobs whose destination was lost, to run them elsewhere:
+/// (leave, member, why, job, sink); the job carries its submitter's id and
+/// its remaining attempts.
+using failover_actor
+  = caf::typed_actor<caf::reacts_to<atom::leave, std::string, std::string, job,
+                                    result_sink_actor>>;
+
+/// Carries jobs to one gateway (a peer node's, or any node's) in batches and
+/// hands each result back to its own sink: a batch is a transport detail.
+using batcher_actor = caf::typed_actor<
+  // A job for the destination; its result goes to the sink.
+  caf::reacts_to<job, result_sink_actor>,
+  // Serialized `troupe.wire.ResultBatch` from the destination.
+  caf::reacts_to<atom::results, std::string>,
+  // Flush check (the batcher sends this to itself).
+  caf::reacts_to<atom::flush>,
+  // Deadline check.
+  caf::reacts_to<atom::tick>,
+  // The destination was declared lost (it may still be connected but hung):
+  // fail every held job NODE_LOST and refuse new ones.
+  caf::reacts_to<atom::leave, std::string>,
+  // Counters of the link.
+  caf::replies_to<atom::status>::with<batcher_stats>>;
+
 /// A node's entry point for in-process clients: validates and dispatches.
-using router_actor
-  = caf::typed_actor<caf::reacts_to<job, result_sink_actor>,
-                     caf::replies_to<atom::skills>::with<skill_list>,
-                     caf::replies_to<atom::status>::with<node_status>,
-                     // A pool (or the supervisor of the pools) (re)started.
-                     caf::reacts_to<child_event>,
-                     // Load figures for the health monitor.
-                     caf::replies_to<atom::health>::with<health_report>>;
+using router_actor = caf::typed_actor<
+  caf::reacts_to<job, result_sink_actor>,
+  // The same as a typed request: the job's result is the response (with
+  // the job's own id). Convenient for applications that embed a node; the
+  // form above costs less per job (no pending request on either side).
+  caf::replies_to<job>::with<job_result>,
+  // Results of jobs submitted by request.
+  caf::reacts_to<job_result>, caf::replies_to<atom::skills>::with<skill_list>,
+  caf::replies_to<atom::status>::with<node_status>,
+  // The cluster view, for placing jobs on other members.
+  caf::reacts_to<cluster_view>,
+  // A link to a member is ready (name, incarnation, its
+  // batcher): jobs placed there go to it directly.
+  caf::reacts_to<atom::join, std::string, uint64_t, batcher_actor>,
+  // A pool, a shard, the dispatcher or a supervisor of them (re)started.
+  caf::reacts_to<child_event>,
+  // Load figures for the health monitor.
+  caf::replies_to<atom::health>::with<health_report>>;
 
 /// Remote clients receive serialized `troupe.wire.ResultBatch` messages.
 using client_sink_actor
@@ -76,20 +132,6 @@ using gateway_actor = caf::typed_actor<
   // Ends every job in flight CANCELLED with this reason; answers how many.
   caf::replies_to<atom::cancel, std::string>::with<uint64_t>>;
 
-/// Carries jobs to one gateway (a peer node's, or any node's) in batches and
-/// hands each result back to its own sink: a batch is a transport detail.
-using batcher_actor = caf::typed_actor<
-  // A job for the destination; its result goes to the sink.
-  caf::reacts_to<job, result_sink_actor>,
-  // Serialized `troupe.wire.ResultBatch` from the destination.
-  caf::reacts_to<atom::results, std::string>,
-  // Flush check (the batcher sends this to itself).
-  caf::reacts_to<atom::flush>,
-  // Deadline check.
-  caf::reacts_to<atom::tick>,
-  // Counters of the link.
-  caf::replies_to<atom::status>::with<batcher_stats>>;
-
 /// Receives the cluster view whenever it changes (routing).
 using view_listener_actor = caf::typed_actor<caf::reacts_to<cluster_view>>;
 
@@ -111,12 +153,28 @@ using membership_actor = caf::typed_actor<
   // Heartbeat.
   caf::reacts_to<atom::tick>>;
 
+/// Runs jobs on other members of the cluster and fails them over when a
+/// member is lost.
+using dispatcher_actor = caf::typed_actor<
+  // Run the job on member `target`; its result goes to the sink.
+  caf::reacts_to<atom::run, std::string, job, result_sink_actor>,
+  // The cluster view (from the membership).
+  caf::reacts_to<cluster_view>,
+  // The local router, for jobs placed back on this node (sent once at start:
+  // the router and the dispatcher know each other).
+  caf::reacts_to<router_actor>,
+  // A job whose member was lost (from a batcher): place it again.
+  caf::reacts_to<atom::leave, std::string, std::string, job,
+                 result_sink_actor>>;
+
 /// A supervisor (actors/supervisor.hpp): starts its children in order,
 /// restarts them by its strategy, stops them in reverse order.
 using supervisor_actor = caf::typed_actor<
-  // Sends the watcher (any actor handling `child_event`) one event per child
-  // now and another whenever a child starts or stops.
+  // Sends the watcher (any actor handling `child_event`) one event per actor
+  // of its subtree now and another whenever one starts or stops.
   caf::reacts_to<atom::watch, caf::actor>,
+  // An event from a child supervisor, relayed to this one's watchers.
+  caf::reacts_to<child_event>,
   // The running child with this name.
   caf::replies_to<atom::get, std::string>::with<caf::actor>,
   // Children, their states and restart counts.

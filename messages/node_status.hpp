@@ -1,6 +1,7 @@
 #pragma once
 
 #include "messages/health.hpp"
+#include "messages/cache_status.hpp"
 #include "messages/job_status.hpp"
 #include "messages/member.hpp"
 
@@ -25,13 +26,17 @@ struct skill_info {
   uint64_t queue_capacity = 0;
   uint64_t in_flight = 0;
   uint32_t worker_restarts = 0;
+  /// Whether a job may run twice (only then is it retried).
+  bool idempotent = false;
+  /// Whether this node caches the skill's results (keyed with `version`).
+  bool cached = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skill_info& x) {
   return f(caf::meta::type_name("skill_info"), x.name, x.version, x.description,
            x.blocking, x.workers, x.busy, x.queued, x.queue_capacity,
-           x.in_flight, x.worker_restarts);
+           x.in_flight, x.worker_restarts, x.idempotent, x.cached);
 }
 
 /// Terminal results counted per skill and status since the node started.
@@ -58,6 +63,8 @@ struct node_status {
   /// Every member of the node's cluster as the node sees it (itself
   /// included); empty when the node takes part in no cluster.
   std::vector<member> members;
+  /// The node's result cache (shards = 0: no cache).
+  cache_status cache;
   /// From the health monitor: score 0..100, active alerts, restarts per
   /// supervisor and child. Filled by the gateway; a router alone leaves them
   /// empty.
@@ -71,7 +78,7 @@ struct node_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.name, x.address, x.version,
-           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members,
+           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members, x.cache,
            x.health_score, x.alerts, x.restarts, x.draining);
 }
 

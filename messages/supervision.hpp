@@ -5,9 +5,26 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace troupe {
+
+/// Paths of a node's long-lived actors in its supervisor tree (see
+/// node/node.cpp): what actors following their siblings look for in child
+/// events, and what `troupe status` shows restarts under.
+namespace tree_path {
+inline constexpr std::string_view root = "node";
+inline constexpr std::string_view skills = "node/skills";
+inline constexpr std::string_view cache = "node/cache";
+inline constexpr std::string_view dispatcher = "node/dispatcher";
+inline constexpr std::string_view router = "node/router";
+inline constexpr std::string_view membership = "node/membership";
+inline constexpr std::string_view health = "node/health";
+inline constexpr std::string_view gateway = "node/gateway";
+/// Cache shards are `node/cache/shard-<index>`.
+inline constexpr std::string_view shard_prefix = "node/cache/shard-";
+} // namespace tree_path
 
 /// What a supervisor tells its watchers about one child: sent for every
 /// child when the watcher subscribes and again whenever the child starts or

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "actors/batch_metrics.hpp"
+#include "actors/cache_metrics.hpp"
 #include "actors/job_metrics.hpp"
+#include "cluster/cluster_metrics.hpp"
 
 #include <caf/error.hpp>
 
@@ -34,9 +37,24 @@ class node_metrics {
     return jobs_;
   }
 
+  const batch_metrics_ptr& batches() const {
+    return batches_;
+  }
+
+  const cluster_metrics_ptr& cluster() const {
+    return cluster_;
+  }
+
+  const cache_metrics_ptr& cache() const {
+    return cache_;
+  }
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   job_metrics_ptr jobs_;
+  batch_metrics_ptr batches_;
+  cluster_metrics_ptr cluster_;
+  cache_metrics_ptr cache_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

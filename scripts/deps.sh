@@ -15,6 +15,8 @@ packages=(
   libcli11-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
+  libgoogle-perftools-dev
+  libssl-dev
   python3
 )
 if [ "${1:-}" = "--peers" ]; then

@@ -1,6 +1,7 @@
 // Cluster membership with real node processes on 127.0.0.1: joining,
 // convergence, failure detection of killed and hung nodes, rejoining,
 // clean leaves and refused joins.
+#include "tests/support/cluster_status.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_file.hpp"
@@ -17,42 +18,8 @@ using namespace troupe::test;
 
 namespace {
 
-// Fast failure detection keeps the tests short; the defaults are tested
-// through the same code paths.
-const char* fast_cluster = R"([cluster]
-heartbeat-interval = 100ms
-down-after = 1s
-)";
-
-// The status of member `name` in `node`'s view ("" when unknown).
-std::string member_status_of(const node_process& node,
-                             const std::string& name) {
-  auto res = node.cli({"status", "--json"});
-  if (res.exit_code != 0)
-    return "";
-  auto at = res.out.find("{\"name\":\"" + name + "\",\"address\":");
-  if (at == std::string::npos)
-    return "";
-  auto key = res.out.find("\"status\":\"", at);
-  if (key == std::string::npos)
-    return "";
-  key += 10;
-  return res.out.substr(key, res.out.find('"', key) - key);
-}
-
-// Polls (at most ~15 s) until `node` sees `name` with `status`.
-bool sees(const node_process& node, const std::string& name,
-          const std::string& status) {
-  for (int i = 0; i < 300; ++i) {
-    if (member_status_of(node, name) == status)
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 struct ClusterMembership : ::testing::Test {
-  temp_file conf{"cluster.conf", fast_cluster};
+  temp_file conf{"cluster.conf", fast_cluster_conf};
 
   std::vector<std::string> args(const std::string& name,
                                 const node_process* seed = nullptr) {

@@ -71,7 +71,9 @@ fake_gateway(gateway_actor::pointer self,
     [](atom::query, const std::string&) {
       return wc::encode_error_response("not here");
     },
-    [](atom::cluster, const std::string&) { return std::string{}; },
+    [](atom::cluster, const std::string&) {
+      return std::string{};
+    },
     [](job_result&) {},
     [](atom::flush) {},
     [](troupe::child_event&) {},
@@ -94,8 +96,10 @@ class Batcher : public troupe::test::actor_test {
     stop_at_end(dest);
   }
 
-  batcher_actor spawn_batcher(troupe::batch_limits limits = {}) {
+  batcher_actor spawn_batcher(troupe::batch_limits limits = {},
+                              troupe::failover_actor failover = {}) {
     batcher_config cfg;
+    cfg.failover = failover;
     cfg.destination_name = "far:1";
     cfg.node_name = "near";
     cfg.limits = limits;
@@ -313,6 +317,59 @@ TEST_F(Batcher, LostDestinationFailsEveryJobOnce) {
   ASSERT_EQ(rec.count(9), 1u);
   EXPECT_EQ(rec.find(9)->status, job_status::node_lost);
   EXPECT_TRUE(stats(b).destination_down);
+}
+
+TEST_F(Batcher, DestinationDeclaredLostFailsHeldJobs) {
+  auto b = spawn_batcher();
+  log->answer = false;
+  for (uint64_t i = 1; i <= 3; ++i)
+    submit(b, make_job(i, "echo", "x"));
+  run();
+  // Still connected, but declared lost (a hung peer): no waiting for
+  // deadlines.
+  caf::anon_send(b, atom::leave::value, std::string{"declared down"});
+  run();
+  ASSERT_EQ(rec.results().size(), 3u);
+  for (auto& r : rec.results()) {
+    EXPECT_EQ(r.status, job_status::node_lost);
+    EXPECT_NE(r.error.find("declared down"), std::string::npos) << r.error;
+  }
+  submit(b, make_job(4, "echo", "x"));
+  run();
+  EXPECT_EQ(rec.find(4)->status, job_status::node_lost);
+}
+
+TEST_F(Batcher, LostJobsGoToTheFailoverHandlerIntact) {
+  struct handed {
+    std::string member;
+    std::string why;
+    job j;
+  };
+  auto got = std::make_shared<std::vector<handed>>();
+  auto handler = sys().spawn([got]() -> troupe::failover_actor::behavior_type {
+    return {[got](atom::leave, std::string& member, std::string& why, job& j,
+                  troupe::result_sink_actor&) {
+      got->push_back({member, why, j});
+    }};
+  });
+  stop_at_end(handler);
+  auto b = spawn_batcher({}, handler);
+  log->answer = false;
+  submit(b, make_job(11, "echo", "first"));
+  submit(b, make_job(12, "echo", "second"));
+  run();
+  caf::anon_send_exit(dest, caf::exit_reason::kill);
+  run();
+  // A job arriving after the loss goes the same way.
+  submit(b, make_job(13, "echo", "third"));
+  run();
+  EXPECT_TRUE(rec.results().empty()) << "no NODE_LOST: the handler decides";
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].member, "far:1");
+  EXPECT_EQ((*got)[0].j.id, 11u);
+  EXPECT_EQ((*got)[0].j.input, "first");
+  EXPECT_EQ((*got)[1].j.id, 12u);
+  EXPECT_EQ((*got)[2].j.input, "third");
 }
 
 TEST_F(Batcher, MalformedResultBatchIsIgnored) {

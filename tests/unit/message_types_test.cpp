@@ -60,6 +60,9 @@ job_options sample_options() {
   o.cache = cache_mode::refresh;
   o.priority = -3;
   o.max_attempts = 5;
+  o.placed = true;
+  o.origin = "node-a";
+  o.cache_lookup = true;
   return o;
 }
 
@@ -99,6 +102,7 @@ skill_info sample_skill(std::string name) {
   s.queue_capacity = 10'000;
   s.in_flight = 102;
   s.worker_restarts = 1;
+  s.idempotent = true;
   return s;
 }
 

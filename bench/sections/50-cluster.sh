@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Jobs submitted to node A and run on node B over loopback, against raw CAF
+# remote request/response between two processes; and node links with
+# batching on vs off.
+set -euo pipefail
+source "$(dirname "$0")/../section_lib.sh"
+node() { # name, config, extra args...
+  local name=$1 conf=$2
+  shift 2
+  "$BIN"/troupe node --port 0 --port-file "$dir/$name.port" --name "$name" \
+    --config "$conf" --log-level warn "$@" >/dev/null 2>&1 &
+  pids+=($!)
+  wait_file "$dir/$name.port"
+  echo "127.0.0.1:$(cat "$dir/$name.port")"
+}
+printf '[cluster]\n' >"$dir/on.conf"
+printf '[cluster]\nlink-max-count = 1\n' >"$dir/off.conf"
+# B offers the test skills, A does not: `flaky` with input 0 (an in-pool
+# no-op that answers "ok") submitted to A always runs on B.
+b_on=$(node b_on "$dir/on.conf" --test-skills)
+a_on=$(node a_on "$dir/on.conf" --join "$b_on")
+b_off=$(node b_off "$dir/off.conf" --test-skills)
+a_off=$(node a_off "$dir/off.conf" --join "$b_off")
+"$BIN"/troupe-bench-remote-raw server --port-file "$dir/raw" &
+pids+=($!)
+wait_file "$dir/raw"
+for a in "$a_on" "$a_off"; do
+  for _ in $(seq 100); do
+    "$BIN"/troupe status --node "$a" --json | grep -q '"name":"flaky"' && break
+    sleep 0.1
+  done
+done
+python3 - "$BIN" "$(cat "$dir/raw")" "$a_on" "$a_off" "$b_on" <<'PY'
+import json, statistics, subprocess, sys
+bin_dir, raw_port, a_on, a_off, b_on = sys.argv[1:6]
+runs = 3
+def run(args):
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+def tr(node, conc, jobs):
+    r = run([f"{bin_dir}/troupe", "bench", "--node", node, "--skill", "flaky", "--input", "0",
+             "--jobs", str(jobs), "--concurrency", str(conc), "--json"])
+    assert r["failed"] == 0, r
+    return r
+res = {k: [] for k in ["raw_seq", "raw_pipe", "emb", "on1", "off1", "on16", "off16", "on256", "off256"]}
+for _ in range(runs):  # interleaved so that noise hits every side alike
+    res["raw_seq"].append(run([f"{bin_dir}/troupe-bench-remote-raw", "sequential", "--port", raw_port, "--count", "3000"]))
+    res["raw_pipe"].append(run([f"{bin_dir}/troupe-bench-remote-raw", "pipelined", "--port", raw_port, "--count", "100000", "--inflight", "256"]))
+    res["emb"].append(run([f"{bin_dir}/troupe-bench-embedded", "--join", b_on, "--skill", "flaky", "--input", "0", "--count", "3000", "--inflight", "256"]))
+    for conc, jobs in [(1, 3000), (16, 30000), (256, 100000)]:
+        res[f"on{conc}"].append(tr(a_on, conc, jobs))
+        res[f"off{conc}"].append(tr(a_off, conc, jobs))
+med = lambda k, f: statistics.median(x[f] for x in res[k])
+print("## Two nodes: jobs submitted to A, run on B")
+print()
+print("Three processes on loopback: a client (`troupe bench`), node A and node B.")
+print("The skill (`flaky` with input 0, an in-pool no-op) exists only on B, so")
+print("every job crosses client → A → B and back. The reference is raw CAF")
+print("remote request/response between two processes (`troupe-bench-remote-raw`),")
+print(f"same scheduler settings. Runs interleaved, medians of {runs}.")
+print()
+print("| figure | raw CAF | troupe A → B | ratio | target |")
+print("| --- | ---: | ---: | ---: | --- |")
+rp, tp = med("raw_pipe", "per_second"), med("on256", "jobs_per_second")
+print(f"| 256 in flight, per second | {rp:.0f} | {tp:.0f} | {tp / rp:.2f} | ≥ 3 (batching) |")
+r50, t50 = med("raw_seq", "p50_us"), med("on1", "p50_us")
+print(f"| sequential p50 (µs) | {r50:.0f} | {t50:.0f} | {t50 / r50:.2f} | ≤ 1.5 |")
+r99, t99 = med("raw_seq", "p99_us"), med("on1", "p99_us")
+print(f"| sequential p99 (µs) | {r99:.0f} | {t99:.0f} | {t99 / r99:.2f} | |")
+print()
+print("Troupe's sequential figure here is a job crossing two network hops (client →")
+print("A → B) against one raw round trip. The same jobs submitted in-process to a")
+print("node A embedded in the benchmark (`troupe-bench-embedded --join B`), one")
+print("network round trip per job like the raw reference:")
+print()
+print("| figure | raw CAF | troupe, embedded A → B | ratio | target |")
+print("| --- | ---: | ---: | ---: | --- |")
+e50, e99 = med("emb", "p50_us"), med("emb", "p99_us")
+print(f"| sequential p50 (µs) | {r50:.0f} | {e50:.0f} | {e50 / r50:.2f} | ≤ 1.5 |")
+print(f"| sequential p99 (µs) | {r99:.0f} | {e99:.0f} | {e99 / r99:.2f} | |")
+ep = med("emb", "jobs_per_second")
+print(f"| 256 in flight, per second | {rp:.0f} | {ep:.0f} | {ep / rp:.2f} | ≥ 3 (batching) |")
+print()
+print("### Node links with batching on vs off")
+print()
+print("The same two nodes with `[cluster] link-max-count = 1` (one job per")
+print("message from A to B) against the default (up to 128, learned linger).")
+print()
+print("| concurrency | jobs/s, batching on | jobs/s, off | on / off | p50 µs on | p50 µs off |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+for conc in [1, 16, 256]:
+    on, off = med(f"on{conc}", "jobs_per_second"), med(f"off{conc}", "jobs_per_second")
+    print(f"| {conc} | {on:.0f} | {off:.0f} | {on / off:.2f} | {med(f'on{conc}', 'p50_us'):.0f} | {med(f'off{conc}', 'p50_us'):.0f} |")
+print()
+print("Concurrency 1 is a lone job at a time: its p50 with batching on vs off")
+print("shows what batching costs when there is nothing to batch.")
+PY
