@@ -76,23 +76,6 @@ void answer(gateway_ptr self, const job& j, job_status status,
   on_result(self, r);
 }
 
-void forward(gateway_ptr self, job&& j, const result_sink_actor& sink) {
-  auto& st = self->state;
-  if (st.router) {
-    self->send(st.router, std::move(j), sink);
-    return;
-  }
-  if (st.held.size() >= st.cfg.max_held_jobs) {
-    answer(self, j, job_status::overloaded,
-           "the router of node " + st.cfg.node_name + " is restarting and "
-             + std::to_string(st.held.size())
-             + " jobs already wait for it; retry later",
-           true);
-    return;
-  }
-  st.held.push_back(std::move(j));
-}
-
 void on_submit(gateway_ptr self, const std::string& bytes,
                const client_sink_actor& client) {
   auto& st = self->state;
@@ -124,7 +107,7 @@ void on_submit(gateway_ptr self, const std::string& bytes,
                  "to another node or retry later",
              true);
     else
-      forward(self, std::move(j), sink);
+      self->send(st.router, std::move(j), sink);
   }
 }
 
@@ -173,47 +156,28 @@ size_t answer_all(gateway_ptr self, job_status status,
     r.node = st.cfg.node_name;
     on_result(self, r);
   }
-  st.held.clear();
   flush(self);
   return ids.size();
 }
 
+// Follows the router, membership and health monitor through restarts. A
+// stopped one changes nothing: messages to its last incarnation go on to
+// the next (actors/supervised_actor.hpp).
 void on_child_event(gateway_ptr self, child_event& ev) {
   auto& st = self->state;
-  if (!from_this_node(self))
+  if (!from_this_node(self) || !ev.handle)
     return;
-  if (ev.path == st.cfg.health_path) {
+  if (ev.path == tree_path::health)
     st.health = caf::actor_cast<health_monitor_actor>(ev.handle);
-    return;
-  }
-  if (ev.path != st.cfg.router_path)
-    return;
-  st.router = caf::actor_cast<router_actor>(ev.handle);
-  if (!st.router)
-    return;
-  // High priority: the gateway hears of the router's death before it
-  // forwards the jobs queued behind that news, and holds them instead.
-  self->monitor<caf::message_priority::high>(st.router);
-  if (st.held.empty())
-    return;
-  log::actors().info("gateway: the router is back; forwarding {} held jobs",
-                     st.held.size());
-  auto sink = caf::actor_cast<result_sink_actor>(self);
-  auto held = std::move(st.held);
-  st.held.clear();
-  for (auto& j : held)
-    self->send(st.router, std::move(j), sink);
+  else if (ev.path == tree_path::router)
+    st.router = caf::actor_cast<router_actor>(ev.handle);
+  else if (ev.path == tree_path::membership && st.cfg.membership)
+    st.cfg.membership = caf::actor_cast<membership_actor>(ev.handle);
 }
 
 // Router status and health status, merged into one `NodeStatus`.
 void status_query(gateway_ptr self, caf::typed_response_promise<std::string> rp) {
   auto& st = self->state;
-  if (!st.router) {
-    rp.deliver(wire_codec::encode_error_response(
-      "the router of node " + st.cfg.node_name
-      + " is restarting; try again in a moment"));
-    return;
-  }
   struct merge {
     node_status status;
     caf::error router_error;
@@ -356,15 +320,6 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.router = std::move(router);
-  if (st.router)
-    self->monitor<caf::message_priority::high>(st.router);
-  self->set_down_handler([self](caf::down_msg& dm) {
-    auto& st = self->state;
-    if (st.router && st.router.address() == dm.source)
-      st.router = nullptr;
-    if (st.health && st.health.address() == dm.source)
-      st.health = nullptr;
-  });
   if (st.cfg.tree)
     self->send(st.cfg.tree, atom::watch::value,
                caf::actor_cast<caf::actor>(self));
@@ -413,10 +368,6 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
         crash_query(self, q->target, rp);
         return rp;
       }
-      if (!self->state.router)
-        return wire_codec::encode_error_response(
-          "the router of node " + self->state.cfg.node_name
-          + " is restarting; try again in a moment");
       self->request(self->state.router, self->state.cfg.query_timeout,
                     atom::skills::value)
         .then(

@@ -20,14 +20,10 @@ struct gateway_config {
   job_metrics_ptr metrics;
   /// Answers peers' cluster messages; null when the node is not clustered.
   membership_actor membership;
-  /// The supervisor tree to follow for the current router and health
-  /// monitor; null when the router given at spawn never changes.
+  /// The node's supervisor tree, followed for the current router,
+  /// membership and health monitor; null when the router given at spawn
+  /// never changes.
   supervisor_actor tree;
-  /// Paths of the router and the health monitor in that tree.
-  std::string router_path;
-  std::string health_path;
-  /// Jobs held while the router restarts; beyond, OVERLOADED.
-  size_t max_held_jobs = 100'000;
   /// Accept `CrashActor` requests (test hook, `--test-skills` only).
   bool crash_hook = false;
   /// At most this many results and bytes go back in one message.
@@ -53,15 +49,12 @@ struct gateway_state {
   };
 
   gateway_config cfg;
-  /// Null while the router restarts; jobs then wait in `held`.
   router_actor router;
   health_monitor_actor health;
   uint64_t next_id = 1;
   std::unordered_map<uint64_t, waiter> waiting;
   std::unordered_map<caf::actor_addr, outbox> outboxes;
   bool flush_scheduled = false;
-  /// Jobs accepted while there was no router (ids already rewritten).
-  std::vector<job> held;
   /// Set by `drain`: new jobs are refused, jobs in flight continue.
   bool draining = false;
   /// Answers every job in flight when the gateway ends (its results would

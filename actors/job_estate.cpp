@@ -17,18 +17,23 @@ job_estate::job_estate(std::string skill, std::string node_name,
 }
 
 job_estate::~job_estate() {
-  if (jobs_.empty())
+  answer(jobs_, reason_);
+}
+
+void job_estate::answer(std::vector<bequeathed_job>& jobs,
+                        const caf::error& reason) {
+  if (jobs.empty())
     return;
-  auto stopped = is_normal_exit(reason_);
+  auto stopped = is_normal_exit(reason);
   log::actors().warn("pool {}: answering {} jobs it left behind ({})", skill_,
-                     jobs_.size(), stopped ? "the node stopped" : "no restart");
+                     jobs.size(), stopped ? "the node stopped" : "no restart");
   auto now = caf::actor_clock::clock_type::now();
-  for (auto& x : jobs_) {
+  for (auto& x : jobs) {
     auto status = stopped ? job_status::cancelled : job_status::internal;
     auto why = stopped ? "the node stopped before skill '" + skill_
                            + "' finished the job"
-                       : "the pool of skill '" + skill_ + "' crashed ("
-                           + describe(reason_)
+                       : "the pool of skill '" + skill_ + "' ended ("
+                           + describe(reason)
                            + ") and was not restarted; the job did not "
                              "finish";
     auto r = make_failure(x.j, status, std::move(why));
@@ -39,12 +44,18 @@ job_estate::~job_estate() {
       metrics_->record(skill_, status, now - x.arrived);
     caf::anon_send(x.sink, std::move(r));
   }
+  jobs.clear();
 }
 
 void job_estate::bequeath(std::vector<bequeathed_job> jobs,
                           const caf::error& reason) {
-  std::lock_guard<std::mutex> guard{mtx_};
+  std::unique_lock<std::mutex> guard{mtx_};
   reason_ = reason;
+  if (closed_) {
+    guard.unlock();
+    answer(jobs, reason);
+    return;
+  }
   if (jobs_.empty()) {
     jobs_ = std::move(jobs);
     return;
@@ -55,7 +66,18 @@ void job_estate::bequeath(std::vector<bequeathed_job> jobs,
 
 std::vector<bequeathed_job> job_estate::inherit() {
   std::lock_guard<std::mutex> guard{mtx_};
+  closed_ = false;
   return std::exchange(jobs_, {});
+}
+
+void job_estate::close(const caf::error& reason) {
+  std::vector<bequeathed_job> jobs;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
+    jobs.swap(jobs_);
+  }
+  answer(jobs, reason);
 }
 
 size_t job_estate::size() const {

@@ -41,11 +41,17 @@ class job_estate {
   job_estate& operator=(const job_estate&) = delete;
 
   /// Adds the jobs of a pool that ended with `reason`, in the order its
-  /// successor should run them.
+  /// successor should run them; after `close`, answers them at once.
   void bequeath(std::vector<bequeathed_job> jobs, const caf::error& reason);
 
-  /// Takes every job left so far (for a new pool, at its start).
+  /// Takes every job left so far (for a new pool, at its start), and opens
+  /// the estate again if it was closed.
   std::vector<bequeathed_job> inherit();
+
+  /// No successor will come (the pool's supervisor stopped with `reason`):
+  /// answers every job left, and every job left later, CANCELLED after a
+  /// normal stop, INTERNAL otherwise.
+  void close(const caf::error& reason);
 
   /// Jobs waiting for a successor.
   size_t size() const;
@@ -59,8 +65,11 @@ class job_estate {
   std::string node_name_;
   job_metrics_ptr metrics_;
   mutable std::mutex mtx_;
+  void answer(std::vector<bequeathed_job>& jobs, const caf::error& reason);
+
   std::vector<bequeathed_job> jobs_;
   caf::error reason_;
+  bool closed_ = false;
 };
 
 using job_estate_ptr = std::shared_ptr<job_estate>;

@@ -30,11 +30,25 @@ struct salvager {
 
 } // namespace detail
 
+/// An actor that can stop taking messages before its mailbox closes, so
+/// that what arrives afterwards goes elsewhere instead of being dropped
+/// (see supervised_actor.hpp).
+class retiring_actor {
+ public:
+  virtual ~retiring_actor() = default;
+
+  /// From now on, messages to the actor bypass its mailbox.
+  virtual void retire() = 0;
+};
+
 /// Closes the mailbox of `self`, which is terminating, and hands every
 /// message still in it to `fn(caf::mailbox_element&)`; messages `fn` does
 /// not take (it returns false) are dropped, and requests among them get an
 /// error response, as CAF itself would do a moment later. Without this, CAF
 /// silently drops what a dying actor had not read yet, such as jobs.
+///
+/// A supervised actor first retires (see `retiring_actor`), so that no
+/// message falls between the closed mailbox and its successor.
 ///
 /// Call only from the actor itself while it terminates (its state's
 /// destructor, see `last_will`). Relies on CAF 0.17's mailbox layout
@@ -44,6 +58,8 @@ void salvage_mailbox(caf::scheduled_actor* self, F fn) {
   auto& mb = self->mailbox();
   if (mb.closed())
     return;
+  if (auto* r = dynamic_cast<retiring_actor*>(self))
+    r->retire();
   mb.close();
   self->get_normal_queue().flush_cache();
   self->get_urgent_queue().flush_cache();

@@ -1,7 +1,6 @@
 #include "actors/router.hpp"
 
 #include "actors/cache_digest.hpp"
-#include "actors/mailbox_salvage.hpp"
 #include "cluster/cache_ring.hpp"
 #include "config/logging.hpp"
 #include "config/version.hpp"
@@ -48,7 +47,7 @@ void gather_skills(router_ptr self, Done done) {
     }
   };
   for (auto& [name, pool] : pools) {
-    if (!pool) { // restarting
+    if (!pool) { // not known yet
       skill_info info;
       info.name = name;
       add(std::move(info));
@@ -90,7 +89,7 @@ void gather_cache(router_ptr self, Done done) {
       g->done(std::move(g->sum));
   };
   for (auto& shard : shards) {
-    if (!shard) { // restarting
+    if (!shard) { // not known yet
       add(nullptr);
       continue;
     }
@@ -105,8 +104,8 @@ void gather_cache(router_ptr self, Done done) {
   }
 }
 
-// To the shard owning `key`; while that shard restarts the job runs
-// uncached rather than wait.
+// To the shard owning `key`; a shard not known yet (the node is starting)
+// is skipped: the job runs uncached rather than wait.
 void send_to_shard(router_ptr self, const cache_key& key, job& j,
                    const worker_pool_actor& pool, result_sink_actor& sink) {
   auto& shard = self->state.cfg.cache_shards[self->state.cfg.cache_owner(key)];
@@ -232,8 +231,8 @@ bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
   auto pool = st.pools.find(j.skill);
   if (local == st.cfg.cached_skills.end() || pool == st.pools.end()
       || !pool->second)
-    return false; // the view is older than this node's skills, or the pool
-                  // restarts (then the job waits for it)
+    return false; // the view is older than this node's skills, or the
+                  // pool is not known yet (then the job waits for it)
   send_to_shard(self, key, j, pool->second, sink);
   return true;
 }
@@ -258,21 +257,15 @@ void reject_unknown(router_ptr self, const job& j,
   self->send(sink, reject(self, j, job_status::unknown_skill, why));
 }
 
-// Keeps a job until its skill's pool is back (see on_child_event).
-void hold(router_ptr self, job&& j, result_sink_actor&& sink) {
+// Keeps a job until its pool's first handle arrives (see on_child_event).
+void hold(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
-  if (st.dying || st.held_count >= st.cfg.max_held_jobs) {
-    auto why = st.dying ? "the router of node " + st.cfg.node_name
-                            + " restarted while skill '" + j.skill
-                            + "' was restarting; the job never ran, "
-                              "resubmit it"
-                        : "skill '" + j.skill + "' is restarting and "
-                            + std::to_string(st.held_count)
-                            + " jobs already wait for it; retry later";
-    self->send(sink, reject(self, j,
-                            st.dying ? job_status::internal
-                                     : job_status::overloaded,
-                            std::move(why)));
+  if (st.held_count >= st.cfg.max_held_jobs) {
+    self->send(sink,
+               reject(self, j, job_status::overloaded,
+                      "skill '" + j.skill + "' is starting and "
+                        + std::to_string(st.held_count)
+                        + " jobs already wait for it; retry later"));
     return;
   }
   ++st.held_count;
@@ -296,7 +289,7 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
     return;
   }
   if (!i->second) {
-    hold(self, std::move(j), std::move(sink));
+    hold(self, j, sink);
     return;
   }
   if (!st.cfg.cached_skills.empty()) {
@@ -311,114 +304,57 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
 
 // -- supervision --------------------------------------------------------------
 
-void set_pool(router_ptr self, const std::string& skill,
-              worker_pool_actor pool) {
-  auto& st = self->state;
-  st.pools[skill] = pool;
-  if (!pool)
-    return;
-  // High priority: the router hears of a pool's death before it routes the
-  // jobs queued behind that news, and holds them instead.
-  self->monitor<caf::message_priority::high>(pool);
-  auto i = st.held.find(skill);
-  if (i == st.held.end())
-    return;
-  auto jobs = std::move(i->second);
-  st.held.erase(i);
-  st.held_count -= jobs.size();
-  log::actors().info("router: skill {} is back; releasing {} held jobs",
-                     skill, jobs.size());
-  for (auto& [j, sink] : jobs)
-    on_job(self, j, sink);
-}
-
 // Takes the current handle of a sibling from its supervisor's child event.
+// Events of a stopped sibling change nothing: messages to its last
+// incarnation go on to the next one (actors/supervised_actor.hpp).
 void on_child_event(router_ptr self, child_event& ev) {
   auto& st = self->state;
   // Only this node's supervisors may say where the actors are.
   auto sender = self->current_sender();
-  if (!sender || sender->node() != self->node())
+  if (!sender || sender->node() != self->node() || !ev.handle)
     return;
   std::string_view path = ev.path;
   auto skills = std::string{tree_path::skills} + "/";
   if (path.substr(0, skills.size()) == skills) {
     auto skill = ev.path.substr(skills.size());
-    if (st.pools.count(skill) > 0)
-      set_pool(self, skill, caf::actor_cast<worker_pool_actor>(ev.handle));
+    auto i = st.pools.find(skill);
+    if (i == st.pools.end())
+      return;
+    i->second = caf::actor_cast<worker_pool_actor>(ev.handle);
+    auto h = st.held.find(skill);
+    if (h == st.held.end())
+      return;
+    auto jobs = std::move(h->second);
+    st.held.erase(h);
+    st.held_count -= jobs.size();
+    for (auto& [j, sink] : jobs)
+      on_job(self, j, sink);
     return;
   }
   auto& shard_prefix = tree_path::shard_prefix;
   if (path.substr(0, shard_prefix.size()) == shard_prefix) {
     auto index = std::strtoul(ev.path.c_str() + shard_prefix.size(), nullptr,
                               10);
-    if (index < st.cfg.cache_shards.size()) {
-      auto shard = caf::actor_cast<cache_shard_actor>(ev.handle);
-      if (shard)
-        self->monitor<caf::message_priority::high>(shard);
-      st.cfg.cache_shards[index] = std::move(shard);
-    }
+    if (index < st.cfg.cache_shards.size())
+      st.cfg.cache_shards[index] = caf::actor_cast<cache_shard_actor>(
+        ev.handle);
     return;
   }
   if (path == tree_path::dispatcher) {
     st.cfg.dispatcher = caf::actor_cast<dispatcher_actor>(ev.handle);
-    if (st.cfg.dispatcher)
-      self->monitor<caf::message_priority::high>(st.cfg.dispatcher);
     return;
   }
-  if (path == tree_path::membership && ev.handle)
+  if (path == tree_path::membership)
     self->send(caf::actor_cast<membership_actor>(ev.handle),
                atom::subscribe::value,
                caf::actor_cast<view_listener_actor>(self));
 }
 
-// Forgets a sibling that went down until its supervisor starts it again.
-void on_down(router_ptr self, const caf::down_msg& dm) {
+// The router's last will: jobs submitted by request lose their way back
+// (their results would come to this router), so their requesters get an
+// answer now. Everything else it had not read goes on to its successor.
+void answer_requests(router_ptr self) {
   auto& st = self->state;
-  for (auto& kv : st.pools)
-    if (kv.second && kv.second.address() == dm.source) {
-      log::actors().debug("router: pool {} went down", kv.first);
-      kv.second = nullptr;
-    }
-  for (auto& shard : st.cfg.cache_shards)
-    if (shard && shard.address() == dm.source)
-      shard = nullptr;
-  if (st.cfg.dispatcher && st.cfg.dispatcher.address() == dm.source)
-    st.cfg.dispatcher = nullptr;
-}
-
-// The router's last will: jobs it held or had not read yet go to their
-// pool when it runs, else get an answer; none is dropped. Jobs submitted by
-// request lose their way back (their results come to this router), so
-// their requesters get an answer now.
-void route_remaining(router_ptr self) {
-  auto& st = self->state;
-  st.dying = true;
-  auto held = std::move(st.held);
-  st.held.clear();
-  st.held_count = 0;
-  for (auto& [skill, jobs] : held)
-    for (auto& [j, sink] : jobs)
-      on_job(self, j, sink);
-  salvage_mailbox(self, [self](caf::mailbox_element& x) {
-    auto& msg = x.content();
-    if (msg.match_elements<job_result>()) {
-      auto& st = self->state;
-      auto r = msg.move_if_unshared<job_result>(0);
-      auto i = st.requests.find(r.id);
-      if (i == st.requests.end())
-        return true;
-      r.id = i->second.id;
-      i->second.promise.deliver(std::move(r));
-      st.requests.erase(i);
-      return true;
-    }
-    if (!msg.match_elements<job, result_sink_actor>())
-      return false;
-    auto j = msg.move_if_unshared<job>(0);
-    auto sink = msg.move_if_unshared<result_sink_actor>(1);
-    on_job(self, j, sink);
-    return true;
-  });
   for (auto& [id, rq] : st.requests) {
     job_result r;
     r.id = rq.id;
@@ -450,17 +386,11 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   for (auto& n : names)
     st.skill_names += (st.skill_names.empty() ? "" : ", ") + n;
   self->set_default_handler(caf::drop);
-  for (auto& [name, pool] : st.pools)
-    if (pool)
-      self->monitor<caf::message_priority::high>(pool);
-  self->set_down_handler([self](caf::down_msg& dm) {
-    on_down(self, dm);
-  });
   if (st.cfg.tree)
     self->send(st.cfg.tree, atom::watch::value,
                caf::actor_cast<caf::actor>(self));
   st.will = [self] {
-    route_remaining(self);
+    answer_requests(self);
   };
   return {
     [self](job& j, result_sink_actor& sink) {
@@ -512,7 +442,7 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       on_child_event(self, ev);
     },
     [self](atom::health) {
-      return health_report{self->mailbox().size(), self->state.held_count};
+      return health_report{self->mailbox().size(), self->state.requests.size()};
     },
     [self](atom::skills) {
       auto rp = self->make_response_promise<skill_list>();

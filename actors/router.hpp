@@ -45,8 +45,10 @@ struct router_config {
   /// pools, shards, dispatcher and membership (see messages/supervision.hpp
   /// for their paths); null when the actors given at spawn never change.
   supervisor_actor tree;
-  /// Jobs held while their skill's pool restarts; beyond, OVERLOADED.
-  size_t max_held_jobs = 10'000;
+  /// Jobs held while a pool's first handle is not known yet (a node's
+  /// router may start before the supervisor of the pools has reported
+  /// them); beyond, OVERLOADED.
+  size_t max_held_jobs = 100'000;
 };
 
 /// State of a node's router: the table of skills this node offers.
@@ -63,14 +65,12 @@ struct router_state {
   /// Counters of jobs exchanged with each peer, by direction.
   std::unordered_map<std::string, prometheus::Counter*> jobs_in;
   std::unordered_map<std::string, prometheus::Counter*> jobs_out;
-  /// Skill -> its pool; a null handle while the pool restarts.
+  /// Skill -> its pool; null until the tree names it (with `cfg.tree`).
   std::unordered_map<std::string, worker_pool_actor> pools;
-  /// Jobs waiting for their skill's pool to come back, in arrival order.
+  /// Jobs waiting for their pool's first handle, in arrival order.
   std::unordered_map<std::string, std::vector<std::pair<job, result_sink_actor>>>
     held;
   size_t held_count = 0;
-  /// Set while the router ends: nothing more may be held.
-  bool dying = false;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;
   std::chrono::steady_clock::time_point started;
@@ -84,8 +84,8 @@ struct router_state {
   };
   std::unordered_map<uint64_t, request> requests;
   uint64_t next_request = 1;
-  /// Routes or answers every job still held or unread when the router ends.
-  /// Keep last: it runs first at destruction.
+  /// Answers the requests in flight when the router ends. Keep last: it
+  /// runs first at destruction.
   last_will will;
 };
 
@@ -98,11 +98,8 @@ struct router_state {
 /// dispatcher, and answers skill and status queries by asking every pool
 /// and shard. A job may also come as a typed request (`request(router,
 /// timeout, job)`), answered with its result. With `cfg.tree` it follows
-/// restarts through the supervisors' child events: it holds a skill's jobs
-/// while its pool restarts, runs jobs uncached while their shard restarts,
-/// and places jobs locally while the dispatcher restarts. When the router
-/// itself ends, the jobs it holds or has not read yet still go to their
-/// pools, or are answered.
+/// restarts of the pools, shards, dispatcher and membership through the
+/// supervisors' child events.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

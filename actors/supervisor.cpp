@@ -1,6 +1,7 @@
 #include "actors/supervisor.hpp"
 
 #include "config/logging.hpp"
+#include "config/node_config.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -22,13 +23,6 @@ constexpr size_t npos = std::numeric_limits<size_t>::max();
 
 std::string child_path(sup_ptr self, size_t i) {
   return self->state.cfg.path + "/" + self->state.children[i].spec.name;
-}
-
-std::string seconds_text(caf::timespan x) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
-  if (ms % 1000 == 0)
-    return std::to_string(ms / 1000) + " s";
-  return std::to_string(ms) + " ms";
 }
 
 size_t find_child(sup_ptr self, const caf::actor_addr& addr) {
@@ -133,6 +127,14 @@ bool start_child(sup_ptr self, size_t i) {
 }
 
 void continue_operation(sup_ptr self);
+
+void release_children(sup_ptr self) {
+  auto& st = self->state;
+  for (auto& c : st.children)
+    if (c.spec.on_shutdown)
+      c.spec.on_shutdown(st.final_reason);
+}
+
 void handle_failure(sup_ptr self, size_t i, const caf::error& reason);
 
 // Handles the failures that happened while another operation ran, oldest
@@ -195,6 +197,7 @@ void continue_operation(sup_ptr self) {
   }
   if (st.shutting_down) {
     log::actors().info("supervisor {}: all children stopped", st.cfg.path);
+    release_children(self);
     self->quit(st.final_reason);
     return;
   }
@@ -205,7 +208,7 @@ void continue_operation(sup_ptr self) {
     if (delay > caf::timespan{0}) {
       log::actors().info("supervisor {}: restarting {} in {} (failure {} "
                          "in a row)",
-                         st.cfg.path, f.spec.name, seconds_text(delay),
+                         st.cfg.path, f.spec.name, duration_text(delay),
                          f.backoff.failures());
       for (auto i : st.to_start)
         st.children[i].state = status::restarting;
@@ -250,7 +253,7 @@ void give_up(sup_ptr self, size_t i, const caf::error& reason) {
   auto& limits = st.window.limits();
   auto why = "supervisor " + st.cfg.path + " gave up: more than "
              + std::to_string(limits.max_restarts) + " restarts within "
-             + seconds_text(limits.period) + " (last: "
+             + duration_text(limits.period) + " (last: "
              + st.children[i].spec.name + " ended: " + describe(reason) + ")";
   log::actors().error("{}", why);
   shutdown(self, caf::make_error(error_code::gave_up, std::move(why)));
@@ -330,7 +333,7 @@ void on_expire(sup_ptr self, uint64_t generation) {
   if (!c.killed) {
     log::actors().warn("supervisor {}: {} did not stop within {}; killing it",
                        st.cfg.path, c.spec.name,
-                       seconds_text(c.spec.shutdown_timeout));
+                       duration_text(c.spec.shutdown_timeout));
     c.killed = true;
     self->send_exit(c.handle, caf::exit_reason::kill);
     self->delayed_send(self, c.spec.shutdown_timeout, atom::expire::value,
@@ -361,6 +364,10 @@ void take_children_along(sup_ptr self) {
   for (auto& c : self->state.children)
     if (c.handle)
       self->send_exit(c.handle, reason);
+  if (!self->state.shutting_down) {
+    self->state.final_reason = reason;
+    release_children(self);
+  }
 }
 
 caf::result<std::string> on_crash(sup_ptr self, const std::string& path) {

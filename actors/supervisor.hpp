@@ -40,6 +40,11 @@ struct child_spec {
   /// Whether the child is a supervisor too (watchers then watch it for its
   /// own children; crash paths continue through it).
   bool supervisor = false;
+  /// Called (inside the supervisor) once the supervisor has stopped all its
+  /// children and ends with `reason`: no incarnation of this child follows
+  /// unless a parent starts the supervisor again. For releasing what the
+  /// child's incarnations share (jobs left for a successor).
+  std::function<void(const caf::error& reason)> on_shutdown;
 };
 
 /// A supervisor's strategy, limits and children.

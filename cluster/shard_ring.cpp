@@ -10,7 +10,7 @@ local_ring::local_ring(std::vector<cache_shard_actor> shards)
 }
 
 const cache_shard_actor& local_ring::owner(const cache_key& key) const {
-  return shards_[index_of(key)];
+  return shards_[jump_hash(key.w1, static_cast<uint32_t>(shards_.size()))];
 }
 
 uint32_t local_ring::jump_hash(uint64_t hash, uint32_t buckets) noexcept {

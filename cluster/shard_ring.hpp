@@ -37,11 +37,6 @@ class local_ring : public shard_ring {
 
   const cache_shard_actor& owner(const cache_key& key) const override;
 
-  /// The index of the owner of `key` among the shards.
-  uint32_t index_of(const cache_key& key) const noexcept {
-    return jump_hash(key.w1, static_cast<uint32_t>(shards_.size()));
-  }
-
   const std::vector<cache_shard_actor>& local_shards() const override {
     return shards_;
   }

@@ -151,7 +151,9 @@ using membership_actor = caf::typed_actor<
   // Send the view to this listener now and on every change.
   caf::reacts_to<atom::subscribe, view_listener_actor>,
   // Heartbeat.
-  caf::reacts_to<atom::tick>>;
+  caf::reacts_to<atom::tick>,
+  // The router (re)started (from this node's supervisors).
+  caf::reacts_to<child_event>>;
 
 /// Runs jobs on other members of the cluster and fails them over when a
 /// member is lost.
@@ -165,7 +167,12 @@ using dispatcher_actor = caf::typed_actor<
   caf::reacts_to<router_actor>,
   // A job whose member was lost (from a batcher): place it again.
   caf::reacts_to<atom::leave, std::string, std::string, job,
-                 result_sink_actor>>;
+                 result_sink_actor>,
+  // The router or the membership (re)started (from this node's
+  // supervisors).
+  caf::reacts_to<child_event>,
+  // Load figures for the health monitor.
+  caf::replies_to<atom::health>::with<health_report>>;
 
 /// A supervisor (actors/supervisor.hpp): starts its children in order,
 /// restarts them by its strategy, stops them in reverse order.

@@ -450,6 +450,10 @@ class RouterClusterCache : public RouterCache {
             [](router_actor&) {},
             [](troupe::atom::leave, std::string&, std::string&, troupe::job&,
                troupe::result_sink_actor&) {},
+            [](troupe::child_event&) {},
+            [](troupe::atom::health) {
+              return troupe::health_report{};
+            },
           };
         });
     stop_at_end(dispatcher);
