@@ -143,9 +143,14 @@ health_monitor(health_monitor_actor::stateful_pointer<health_monitor_state> self
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.rules = std::make_unique<health_rules>(st.cfg.limits);
-  if (st.cfg.tree)
+  if (st.cfg.tree) {
+    // The tree's root reports its own children; the events cover the rest.
+    st.actors[std::string{tree_path::root}]
+      = child_event{std::string{tree_path::root},
+                    caf::actor_cast<caf::actor>(st.cfg.tree), true};
     self->send(st.cfg.tree, atom::watch::value,
                caf::actor_cast<caf::actor>(self));
+  }
   self->set_default_handler(caf::drop);
   self->delayed_send(self, st.cfg.limits.interval, atom::tick::value);
   return {

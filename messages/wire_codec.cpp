@@ -179,10 +179,15 @@ std::string serialize(const google::protobuf::MessageLite& msg) {
 } // namespace
 
 std::string encode_submit(const std::vector<job>& jobs) {
+  return encode_submit(jobs.data(), jobs.data() + jobs.size());
+}
+
+std::string encode_submit(const job* first, const job* last) {
   wire::SubmitBatch batch;
   batch.set_protocol_version(protocol_version);
-  batch.mutable_jobs()->Reserve(static_cast<int>(jobs.size()));
-  for (auto& j : jobs) {
+  batch.mutable_jobs()->Reserve(static_cast<int>(last - first));
+  for (auto* i = first; i != last; ++i) {
+    auto& j = *i;
     auto* pj = batch.add_jobs();
     pj->set_id(j.id);
     pj->set_skill(j.skill);

@@ -20,6 +20,9 @@ inline constexpr uint32_t protocol_version = 1;
 /// Serializes jobs as a `SubmitBatch`.
 std::string encode_submit(const std::vector<job>& jobs);
 
+/// Serializes the jobs in [first, last) as a `SubmitBatch`.
+std::string encode_submit(const job* first, const job* last);
+
 /// Parses a `SubmitBatch`; malformed bytes or another protocol version give
 /// `error_code::malformed_message` / `protocol_mismatch`.
 [[nodiscard]] caf::expected<std::vector<job>>

@@ -76,4 +76,12 @@ int run_bulk_submit(const bulk_submit_options& opts);
 /// The exit code for a job's terminal status.
 int exit_code_for(job_status st);
 
+/// The health part of `troupe status --json`: score, whether the node is
+/// draining, active alerts and restarts per child.
+std::string health_json(const node_status& st);
+
+/// The health part of `troupe status`: score, alerts, and restarts per
+/// subtree and child.
+void print_health(const node_status& st);
+
 } // namespace troupe::cli

@@ -223,8 +223,8 @@ int run_status(query_options& opts) {
       append_json_string(out, to_string(jc.status));
       out += ",\"count\":" + std::to_string(jc.count) + "}";
     }
-    std::cout << out << "],\"cache\":" << cache_json(st->cache) << "}"
-              << std::endl;
+    std::cout << out << "],\"cache\":" << cache_json(st->cache)
+              << ",\"health\":" << health_json(*st) << "}" << std::endl;
     return exit_ok;
   }
   std::printf("node      %s (%s)\nversion   %s\nuptime    %.1f s\n"
@@ -248,6 +248,7 @@ int run_status(query_options& opts) {
   for (auto& [status, n] : totals)
     std::printf(" %s=%llu", status.c_str(), static_cast<unsigned long long>(n));
   std::printf("\n");
+  print_health(*st);
   return exit_ok;
 }
 
@@ -266,7 +267,7 @@ std::pair<CLI::App*, command_runner> add_skills_command(CLI::App& app) {
 std::pair<CLI::App*, command_runner> add_status_command(CLI::App& app) {
   auto opts = std::make_shared<query_options>();
   auto* sub = app.add_subcommand("status",
-                                 "show a node's skills, load and job counts");
+                                 "show a node's skills, load, job counts, health and restarts");
   add_node_option(*sub, opts->node);
   sub->add_flag("--json", opts->json, "print JSON");
   return {sub, [opts] {

@@ -133,6 +133,18 @@ bool router_messages(const caf::mailbox_element& x) {
   return any_message(x) && !x.content().match_elements<job_result>();
 }
 
+}  // namespace
+
+/// The port a node's gateway listens on (0 until first published) and the
+/// gateway published there, which a restarted gateway replaces.
+struct gateway_port {
+  std::mutex mtx;
+  uint16_t port = 0;
+  gateway_actor published;
+};
+
+namespace {
+
 // Everything a node's tree needs to build and rebuild its actors.
 struct tree_context {
   caf::actor_system* sys;
@@ -142,8 +154,8 @@ struct tree_context {
   std::string address;
   uint64_t incarnation;
   std::shared_ptr<node_directory> directory;
-  /// The gateway's port once published (0 before), for its successors.
-  std::shared_ptr<std::atomic<uint16_t>> port;
+  /// Where the gateway listens, for its successors.
+  std::shared_ptr<gateway_port> port;
 
   template <class Handle>
   Handle current(std::string_view path) const {
@@ -275,17 +287,18 @@ child_spec gateway_child(const tree_context& tc) {
     gc.membership = tc.current<membership_actor>(tree_path::membership);
     gc.tree = ctx.supervisor;
     gc.crash_hook = cfg.test_skills;
-    auto old = tc.current<gateway_actor>(tree_path::gateway);
     auto gw = ctx.sys.spawn(gateway, std::move(gc),
                             tc.current<router_actor>(tree_path::router));
-    uint16_t port = *tc.port;
+    std::lock_guard<std::mutex> guard{tc.port->mtx};
+    auto port = tc.port->port;
     if (port == 0)
       return caf::actor_cast<caf::actor>(gw); // published by spawn_node
     // A restarted gateway takes over the node's port: clients connecting
     // again reach it.
     auto& mm = ctx.sys.middleman();
-    if (old)
-      static_cast<void>(mm.unpublish(old, port));
+    if (tc.port->published)
+      static_cast<void>(mm.unpublish(tc.port->published, port));
+    tc.port->published = gw;
     auto res = mm.publish(gw, port, cfg.host.c_str(), true);
     if (!res) {
       log::node().error("gateway: cannot listen on {}:{} again: {}", cfg.host,
@@ -319,7 +332,7 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
                       std::chrono::system_clock::now().time_since_epoch())
                       .count()),
                   node.directory,
-                  std::make_shared<std::atomic<uint16_t>>(0)};
+                  std::make_shared<gateway_port>()};
   auto jobs = all != nullptr ? all->jobs() : nullptr;
   auto root = supervisor_for(tc, std::string{tree_path::root});
   auto directory = node.directory;
@@ -487,7 +500,9 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
     auto res = sys.middleman().publish(node.gateway, port, cfg.host.c_str(),
                                        true);
     if (res) {
-      *node.published_port = port;
+      std::lock_guard<std::mutex> guard{node.published_port->mtx};
+      node.published_port->port = port;
+      node.published_port->published = node.gateway;
       log::node().info("node {} listening on {}:{} with {} skills", node.name,
                        cfg.host, node.port, catalog.size());
       return node;
@@ -499,9 +514,13 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
 }
 
 void stop_node(caf::actor_system& sys, node_handle& node) {
-  if (node.port != 0)
+  if (node.port != 0 && node.published_port) {
+    std::lock_guard<std::mutex> guard{node.published_port->mtx};
     static_cast<void>(
-      sys.middleman().unpublish(node.current_gateway(), node.port));
+      sys.middleman().unpublish(node.published_port->published, node.port));
+    // Gateways restarted from now on stay unpublished.
+    node.published_port->port = 0;
+  }
   if (node.supervisor)
     caf::anon_send(node.supervisor, atom::stop::value);
   node.supervisor = nullptr;

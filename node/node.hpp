@@ -20,6 +20,8 @@
 
 namespace troupe {
 
+struct gateway_port;
+
 /// The current incarnation of every actor of a node's tree, by path
 /// (`node/router`, `node/skills/echo`, ...; see messages/supervision.hpp),
 /// kept up to date by the root supervisor. Thread-safe.
@@ -62,7 +64,7 @@ struct node_handle {
   std::string name;
   std::shared_ptr<node_directory> directory;
   /// The port restarted gateways take over (set once published).
-  std::shared_ptr<std::atomic<uint16_t>> published_port;
+  std::shared_ptr<gateway_port> published_port;
 
   /// The router's current incarnation (the first one if the directory does
   /// not know it yet).
