@@ -80,8 +80,6 @@ void start_flight(shard_ptr self, job&& j, const cache_key& key,
   st.flight_of[key] = id;
   st.flights.emplace(
     id, flight{key, j.skill, pool.address(), std::move(waiters), background});
-  if (st.monitored_pools.insert(pool.address()).second)
-    self->monitor(pool);
   j.id = id;
   j.options.cache = cache_mode::normal;
   if (background) {
@@ -244,37 +242,6 @@ void on_result(shard_ptr self, job_result& r) {
   }
 }
 
-// A pool died: its executions will never answer, so their waiters get a
-// failure now (and a late result, if any, finds no flight).
-void on_pool_down(shard_ptr self, const caf::down_msg& dm) {
-  auto& st = self->state;
-  st.monitored_pools.erase(dm.source);
-  std::vector<uint64_t> lost;
-  for (auto& [id, fl] : st.flights)
-    if (fl.pool == dm.source)
-      lost.push_back(id);
-  for (auto id : lost) {
-    auto fl = std::move(st.flights.at(id));
-    st.flights.erase(id);
-    st.flight_of.erase(fl.key);
-    if (fl.background)
-      --st.background_in_flight;
-    log::actors().warn("cache_shard: the pool of skill {} stopped with {} "
-                       "job(s) of the cache in flight",
-                       fl.skill, fl.waiters.size());
-    for (auto& w : fl.waiters) {
-      job_result r;
-      r.id = w.id;
-      r.status = job_status::internal;
-      r.error = "the pool of skill '" + fl.skill
-                + "' stopped while running the job; resubmit it";
-      r.skill = fl.skill;
-      r.node = st.cfg.node_name;
-      self->send(w.sink, std::move(r));
-    }
-  }
-}
-
 void on_sweep(shard_ptr self) {
   auto& st = self->state;
   st.sweep_scheduled = false;
@@ -328,9 +295,6 @@ cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
   }
   st.tokens = std::max(1.0, st.cfg.refresh_rate);
   st.tokens_updated = self->clock().now();
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    on_pool_down(self, dm);
-  });
   self->set_default_handler(caf::drop);
   return {
     [self](job& j, cache_key& key, job_runner_actor& pool,

@@ -79,7 +79,6 @@ struct cache_shard_state {
   uint64_t next_flight = 1;
   std::unordered_map<uint64_t, flight> flights;
   std::unordered_map<cache_key, uint64_t> flight_of;
-  std::unordered_set<caf::actor_addr> monitored_pools;
   std::unordered_map<std::string, skill_entry> skills;
   uint64_t coalesced = 0;
   uint64_t refreshed = 0;
@@ -99,7 +98,10 @@ struct cache_shard_state {
 /// identical job arriving meanwhile joins (single-flight), and its result
 /// goes to all of them and, per the skill's policy, into the store. A hit
 /// on a hot entry near its expiry also recomputes it in the background, at
-/// a bounded rate, so hot keys do not fall out of the cache.
+/// a bounded rate, so hot keys do not fall out of the cache. The shard
+/// relies on its runners' contract (one result per job, also when they
+/// crash: a node's pools answer through their last will or their
+/// successor), so it does not watch them.
 cache_shard_actor::behavior_type
 cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
             cache_shard_config cfg);

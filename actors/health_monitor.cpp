@@ -152,7 +152,9 @@ health_monitor(health_monitor_actor::stateful_pointer<health_monitor_state> self
                caf::actor_cast<caf::actor>(self));
   }
   self->set_default_handler(caf::drop);
-  self->delayed_send(self, st.cfg.limits.interval, atom::tick::value);
+  // The first round right away: it is the baseline the next ones compare
+  // with.
+  self->send(self, atom::tick::value);
   return {
     [self](child_event& ev) {
       auto sender = self->current_sender();

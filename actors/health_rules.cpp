@@ -47,7 +47,9 @@ health_rules::health_rules(health_config cfg) : cfg_(cfg) {
 }
 
 void health_rules::series::add(time_point now, uint64_t raw,
-                               caf::timespan window) {
+                               caf::timespan window, bool from_zero) {
+  if (history.empty() && from_zero)
+    history.emplace_back(now, 0);
   // A value below the last one means the counter started over.
   total += raw >= last_raw ? raw - last_raw : raw;
   last_raw = raw;
@@ -86,6 +88,8 @@ void health_rules::check_jobs(const health_sample& x, alert_map& next) {
   auto window = duration_text(cfg_.window);
   for (auto& [skill, t] : totals) {
     auto& h = jobs_[skill].history;
+    if (h.empty() && !first_sample_)
+      h.emplace_back(x.now, 0, 0); // its first jobs arrived since then
     h.emplace_back(x.now, t.first, t.second);
     while (h.size() > 1 && std::get<0>(h[1]) <= x.now - cfg_.window)
       h.pop_front();
@@ -127,7 +131,8 @@ void health_rules::check_pools(const health_sample& x, alert_map& next) {
 void health_rules::check_restarts(const health_sample& x, alert_map& next) {
   for (auto& sup : x.supervisors)
     for (auto& c : sup.children) {
-      restarts_[{sup.path, c.name}].add(x.now, c.restarts, cfg_.window);
+      restarts_[{sup.path, c.name}].add(x.now, c.restarts, cfg_.window,
+                                        !first_sample_);
       if (c.state == "restarting" || c.state == "stopped")
         raise(next, x.now, severity::warning, "restarting",
               sup.path + "/" + c.name,
@@ -136,7 +141,7 @@ void health_rules::check_restarts(const health_sample& x, alert_map& next) {
     }
   for (auto& p : x.pools)
     restarts_[{std::string{tree_path::skills} + "/" + p.skill, "worker"}].add(
-      x.now, p.worker_restarts, cfg_.window);
+      x.now, p.worker_restarts, cfg_.window, !first_sample_);
   auto window = duration_text(cfg_.window);
   for (auto& [key, s] : restarts_) {
     auto n = s.delta();
@@ -186,6 +191,7 @@ void health_rules::update(const health_sample& x) {
   check_pools(x, next);
   check_restarts(x, next);
   check_actors(x, next);
+  first_sample_ = false;
   active_ = std::move(next);
   int score = 100;
   for (auto& [key, a] : active_)

@@ -98,7 +98,11 @@ class health_rules {
     uint64_t total = 0;
     std::deque<std::pair<time_point, uint64_t>> history;
 
-    void add(time_point now, uint64_t raw, caf::timespan window);
+    /// With `from_zero`, a counter seen for the first time counted from 0
+    /// (it appeared since the last sample); otherwise its first value is
+    /// the base.
+    void add(time_point now, uint64_t raw, caf::timespan window,
+             bool from_zero);
     uint64_t delta() const;
   };
 
@@ -123,6 +127,8 @@ class health_rules {
   std::map<std::pair<std::string, std::string>, series> restarts_;
   std::map<std::string, job_series> jobs_;
   uint32_t score_ = 100;
+  /// Counters in the first sample are history, not news.
+  bool first_sample_ = true;
 };
 
 } // namespace troupe

@@ -5,7 +5,9 @@
 #include "messages/job.hpp"
 #include "node/client.hpp"
 #include "node/system_config.hpp"
+#include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
+#include "tests/support/temp_file.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -13,6 +15,7 @@
 
 #include <sys/wait.h>
 
+#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <map>
@@ -49,12 +52,15 @@ struct outcome {
 };
 
 outcome run_all(client& c, std::vector<job> jobs, size_t concurrency,
-                caf::timespan timeout = std::chrono::seconds(30)) {
+                caf::timespan timeout = std::chrono::seconds(30),
+                std::atomic<size_t>* answered = nullptr) {
   outcome out;
   out.answers.assign(jobs.size(), 0);
   c.run(
     std::move(jobs), concurrency,
     [&](job_result&& r, caf::timespan) {
+      if (answered != nullptr)
+        ++*answered;
       ++out.answers.at(r.id);
       ++out.by_status[r.status];
       if (r.status != job_status::ok && out.errors.size() < 5)
@@ -68,6 +74,13 @@ outcome run_all(client& c, std::vector<job> jobs, size_t concurrency,
 void expect_exactly_once(const outcome& o) {
   for (size_t i = 0; i < o.answers.size(); ++i)
     ASSERT_EQ(o.answers[i], 1) << "job " << i;
+}
+
+// Waits (bounded) until `n` reaches `at_least`.
+bool wait_for_count(const std::atomic<size_t>& n, size_t at_least) {
+  for (int i = 0; i < 2000 && n < at_least; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return n >= at_least;
 }
 
 // Polls `troupe status --json` until `pred(json)` holds (at most ~20 s).
@@ -184,4 +197,152 @@ TEST_F(Supervision, CrashHookIsOffWithoutTestSkills) {
   ASSERT_FALSE(res);
   EXPECT_TRUE(contains(message_of(res.error()), "--test-skills"))
     << message_of(res.error());
+}
+
+TEST_F(Supervision, HealthDropsUnderFailuresAndRecovers) {
+  temp_file conf{"node.conf", "[health]\n"
+                              "interval = 100ms\n"
+                              "window = 2s\n"
+                              "min-jobs = 10\n"};
+  auto metrics_port = unused_port();
+  node_process node{{"--test-skills", "--config", conf.path(),
+                     "--metrics-port", std::to_string(metrics_port)}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto c = connect(node);
+  // Every flaky job fails: the error rate is 100 %.
+  auto o = run_all(c, make_jobs(50, "flaky", "1"), 10);
+  EXPECT_EQ(o.by_status[job_status::skill_error], 50u);
+  auto bad = wait_for_status(node, [](const std::string& s) {
+    return contains(s, "\"severity\":\"CRITICAL\",\"rule\":\"error-rate\","
+                       "\"subject\":\"skill flaky\"");
+  });
+  EXPECT_TRUE(contains(bad, "skill flaky: error rate 100 % > 50 % over 2 s "
+                            "(50 of 50 jobs failed)"))
+    << bad;
+  EXPECT_FALSE(contains(bad, "\"score\":100,")) << bad;
+  auto text = node.cli({"status"});
+  EXPECT_TRUE(contains(text.out, "CRITICAL error-rate")) << text.out;
+  auto metrics = http_get(metrics_port, "/metrics");
+  EXPECT_TRUE(contains(metrics, "troupe_alerts{severity=\"CRITICAL\"} 1"))
+    << metrics;
+  EXPECT_FALSE(contains(metrics, "troupe_health_score 100")) << metrics;
+  // Healthy jobs from now on: the failures leave the window, the alert
+  // clears and the score comes back.
+  wait_for_status(node, [&](const std::string& s) {
+    run_all(c, make_jobs(5, "flaky", "0"), 5);
+    return contains(s, "\"health\":{\"score\":100,\"draining\":false,"
+                       "\"alerts\":[]");
+  });
+  metrics = http_get(metrics_port, "/metrics");
+  EXPECT_TRUE(contains(metrics, "troupe_alerts{severity=\"CRITICAL\"} 0"))
+    << metrics;
+  EXPECT_TRUE(contains(metrics, "troupe_health_score 100")) << metrics;
+}
+
+TEST_F(Supervision, RestartsShowInStatusAndMetrics) {
+  auto metrics_port = unused_port();
+  node_process node{
+    {"--test-skills", "--metrics-port", std::to_string(metrics_port)}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto c = connect(node);
+  ASSERT_TRUE(c.crash("skills/sha256", std::chrono::seconds(5)));
+  auto unknown = c.crash("skills/nope", std::chrono::seconds(5));
+  ASSERT_FALSE(unknown);
+  EXPECT_TRUE(contains(message_of(unknown.error()), "no running actor"))
+    << message_of(unknown.error());
+  auto o = run_all(c, make_jobs(10, "sha256"), 5);
+  EXPECT_EQ(o.by_status[job_status::ok], 10u);
+  wait_for_status(node, [](const std::string& s) {
+    return contains(s, "{\"supervisor\":\"node/skills\",\"child\":\"sha256\","
+                       "\"restarts\":1}");
+  });
+  auto text = node.cli({"status"});
+  EXPECT_TRUE(contains(text.out, "restarts  node/skills=1")) << text.out;
+  auto metrics = http_get(metrics_port, "/metrics");
+  EXPECT_TRUE(contains(metrics, "troupe_restarts_total{child=\"sha256\","
+                                "supervisor=\"node/skills\"} 1"))
+    << metrics;
+}
+
+TEST_F(Supervision, SigtermDrainsJobsInFlightAndExitsZero) {
+  node_process node{{"--test-skills", "--drain-timeout", "20s"}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto c = connect(node);
+  // 200 jobs of 20 ms on 4 workers: about a second of work, most of it
+  // still in flight when the signal arrives.
+  outcome o;
+  std::atomic<size_t> answered{0};
+  std::thread load{[&] {
+    o = run_all(c, make_jobs(200, "slow", "20"), 200,
+                std::chrono::seconds(30), &answered);
+  }};
+  ASSERT_TRUE(wait_for_count(answered, 4));
+  ::kill(node.pid(), SIGTERM);
+  // New jobs are refused while the node drains, with a retryable status.
+  auto late = client::connect(sys, "127.0.0.1", node.port());
+  if (late) {
+    auto r = late->submit(make_jobs(1, "echo").front());
+    EXPECT_TRUE(r.status == job_status::overloaded
+                || r.status == job_status::node_lost)
+      << to_string(r.status) << ": " << r.error;
+    if (r.status == job_status::overloaded) {
+      EXPECT_TRUE(contains(r.error, "shutting down")) << r.error;
+    }
+  }
+  load.join();
+  expect_exactly_once(o);
+  // Every job finished within the drain deadline.
+  EXPECT_EQ(o.by_status[job_status::ok], 200u)
+    << (o.errors.empty() ? "" : o.errors.front());
+  auto status = node.stop(SIGTERM, std::chrono::seconds(30));
+  ASSERT_TRUE(WIFEXITED(status)) << node.log();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << node.log();
+}
+
+TEST_F(Supervision, DrainDeadlineCancelsWhatIsLeftAndExitsZero) {
+  node_process node{{"--test-skills", "--drain-timeout", "300ms"}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto c = connect(node);
+  outcome o;
+  std::atomic<size_t> answered{0};
+  std::thread load{[&] {
+    // Far more work than the drain deadline allows.
+    o = run_all(c, make_jobs(100, "slow", "200"), 100,
+                std::chrono::seconds(30), &answered);
+  }};
+  ASSERT_TRUE(wait_for_count(answered, 4));
+  auto status = node.stop(SIGTERM, std::chrono::seconds(30));
+  load.join();
+  ASSERT_TRUE(WIFEXITED(status)) << node.log();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << node.log();
+  expect_exactly_once(o);
+  EXPECT_GT(o.by_status[job_status::cancelled], 0u);
+  for (auto& [st, n] : o.by_status)
+    EXPECT_TRUE(st == job_status::ok || st == job_status::cancelled)
+      << to_string(st) << " x" << n << ": "
+      << (o.errors.empty() ? "" : o.errors.front());
+}
+
+TEST_F(Supervision, SecondSignalStopsAtOnce) {
+  node_process node{{"--test-skills", "--drain-timeout", "60s"}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto c = connect(node);
+  outcome o;
+  std::thread load{[&] {
+    o = run_all(c, make_jobs(20, "slow", "30000"), 20);
+  }};
+  wait_for_status(node, [](const std::string& s) {
+    return contains(s, "\"in_flight\":20,");
+  });
+  ::kill(node.pid(), SIGTERM);
+  // The drain would wait up to a minute; a second signal ends it.
+  for (int i = 0; i < 100 && !contains(node.log(), "draining"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto status = node.stop(SIGINT, std::chrono::seconds(10));
+  load.join();
+  ASSERT_TRUE(WIFEXITED(status)) << node.log();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << node.log();
+  expect_exactly_once(o);
+  EXPECT_EQ(o.by_status[job_status::cancelled], 20u)
+    << (o.errors.empty() ? "" : o.errors.front());
 }
