@@ -3,6 +3,7 @@
 #include "actors/cache_digest.hpp"
 #include "config/logging.hpp"
 #include "config/version.hpp"
+#include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -89,10 +90,65 @@ void gather_cache(router_ptr self, Done done) {
         });
 }
 
+// Collects the status of every breaker, then calls `done` with them sorted
+// by skill. A breaker that does not answer in time is left out.
+template <class Done>
+void gather_breakers(router_ptr self, Done done) {
+  auto& breakers = self->state.cfg.breakers;
+  struct gather {
+    std::vector<breaker_status> all;
+    size_t pending;
+    Done done;
+  };
+  auto g
+    = std::make_shared<gather>(gather{{}, breakers.size(), std::move(done)});
+  auto add = [g](breaker_status* x) {
+    if (x != nullptr)
+      g->all.push_back(std::move(*x));
+    if (--g->pending > 0)
+      return;
+    std::sort(g->all.begin(), g->all.end(), [](auto& a, auto& b) {
+      return a.skill < b.skill;
+    });
+    g->done(std::move(g->all));
+  };
+  if (breakers.empty()) {
+    g->done(std::move(g->all));
+    return;
+  }
+  for (auto& [name, b] : breakers)
+    self->request(b, self->state.cfg.status_timeout, atom::status::value)
+      .then(
+        [add](breaker_status& x) {
+          add(&x);
+        },
+        [add](caf::error&) {
+          add(nullptr);
+        });
+}
+
+// An operator's command for a skill's breaker.
+caf::result<breaker_status> command_breaker(router_ptr self,
+                                            const std::string& skill,
+                                            breaker_command cmd) {
+  auto& st = self->state;
+  auto i = st.cfg.breakers.find(skill);
+  if (i != st.cfg.breakers.end())
+    return self->delegate(i->second, atom::breaker::value, cmd);
+  if (st.pools.count(skill) > 0)
+    return caf::make_error(error_code::rejected,
+                           "skill '" + skill
+                             + "' has no breaker (breaker = false and no "
+                               "retries in its config section)");
+  return caf::make_error(error_code::rejected,
+                         "node " + st.cfg.node_name + " has no skill '" + skill
+                           + "'; it has: " + st.skill_names);
+}
+
 // A job of a cached skill: to the shard that owns its key, unless it
 // bypasses the cache.
 void route_cached(router_ptr self, const std::string& version, job& j,
-                  const worker_pool_actor& pool, result_sink_actor& sink) {
+                  const job_target_actor& pool, result_sink_actor& sink) {
   auto& st = self->state;
   if (j.options.cache == cache_mode::bypass) {
     ++st.cache_bypassed;
@@ -197,8 +253,17 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   if (!st.cfg.cache_owner)
     st.cfg.cached_skills.clear();
   std::vector<std::string> names;
-  for (auto& kv : st.pools)
-    names.push_back(kv.first);
+  for (auto& [name, pool] : st.pools) {
+    names.push_back(name);
+    auto b = st.cfg.breakers.find(name);
+    if (b == st.cfg.breakers.end()) {
+      st.targets.emplace(name, pool);
+      continue;
+    }
+    st.targets.emplace(name, b->second);
+    // Fallback jobs run through the router like any job.
+    self->send(b->second, caf::actor_cast<router_actor>(self));
+  }
   std::sort(names.begin(), names.end());
   for (auto& n : names)
     st.skill_names += (st.skill_names.empty() ? "" : ", ") + n;
@@ -216,8 +281,8 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       }
       if (place_elsewhere(self, j, sink))
         return;
-      auto i = st.pools.find(j.skill);
-      if (i == st.pools.end()) {
+      auto i = st.targets.find(j.skill);
+      if (i == st.targets.end()) {
         reject_unknown(self, j, sink);
         return;
       }
@@ -252,6 +317,9 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
            batcher_actor& link) {
       self->state.links[name] = std::make_pair(incarnation, std::move(link));
     },
+    [self](atom::breaker, const std::string& skill, breaker_command cmd) {
+      return command_breaker(self, skill, cmd);
+    },
     [self](atom::skills) {
       auto rp = self->make_response_promise<skill_list>();
       gather_skills(self, [rp](std::vector<skill_info> infos) mutable {
@@ -276,11 +344,15 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         out.skills = std::move(infos);
         if (st.cfg.metrics)
           out.counts = st.cfg.metrics->counts();
-        gather_cache(self,
-                     [out = std::move(out), rp](cache_status cache) mutable {
-                       out.cache = std::move(cache);
-                       rp.deliver(std::move(out));
-                     });
+        gather_cache(self, [self, out = std::move(out),
+                            rp](cache_status cache) mutable {
+          out.cache = std::move(cache);
+          gather_breakers(self, [out = std::move(out),
+                                 rp](std::vector<breaker_status> all) mutable {
+            out.breakers = std::move(all);
+            rp.deliver(std::move(out));
+          });
+        });
       });
       return rp;
     },
