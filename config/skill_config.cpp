@@ -94,10 +94,6 @@ bool skill_config::sets_breaker_keys() const {
          || breaker_failure_statuses || fallback;
 }
 
-bool skill_config::sets_retry_keys() const {
-  return retry_backoff || retry_backoff_max || attempt_timeout;
-}
-
 void read_skill_section(config_reader& sec, skill_config& out) {
   sec.read("version", out.version);
   sec.read("description", out.description);

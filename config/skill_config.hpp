@@ -58,11 +58,9 @@ struct skill_config {
   std::optional<job_status_set> breaker_failure_statuses;
   std::optional<std::string> fallback;
 
-  /// Whether the section sets a key of the breaker (other than `breaker`)
-  /// or of the retries (other than `retry-on`), which need the breaker or
-  /// `retry-on` to take effect.
+  /// Whether the section sets a key of the breaker other than `breaker`
+  /// (which turns the breaker on unless `breaker = false`).
   bool sets_breaker_keys() const;
-  bool sets_retry_keys() const;
 };
 
 /// Statuses a skill may retry: the ones a later attempt can change.

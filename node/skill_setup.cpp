@@ -40,8 +40,12 @@ void apply(const skill_config& sc, skill_definition& def) {
   if (sc.attempt_timeout)
     r.attempt_timeout = *sc.attempt_timeout;
   auto& b = def.breaker;
+  // Configuring the breaker turns it on, unless the section says breaker =
+  // false (which keeps the settings for when it is turned on).
   if (sc.breaker)
     b.enabled = *sc.breaker;
+  else if (sc.sets_breaker_keys())
+    b.enabled = true;
   if (sc.breaker_window)
     b.window = *sc.breaker_window == "time" ? breaker_window_kind::time
                                             : breaker_window_kind::count;
@@ -125,17 +129,8 @@ caf::error invalid(const std::string& where, const std::string& what) {
 
 // Checks one skill's breaker and retry settings against each other, now
 // that the section has been applied over the skill's own defaults.
-caf::error check_resilience(const skill_config& sc, const skill_definition& def,
+caf::error check_resilience(const skill_definition& def,
                             const std::string& where) {
-  if (sc.sets_breaker_keys() && !def.breaker.enabled)
-    return invalid(where, "the breaker of skill '" + def.name
-                            + "' is off, so its breaker and fallback keys "
-                              "have no effect; set breaker = true");
-  if (sc.sets_retry_keys() && def.retry.retry_on.empty())
-    return invalid(where, "skill '" + def.name
-                            + "' retries no status, so its retry keys "
-                              "have no effect; set retry-on, e.g. "
-                              "[\"TIMEOUT\", \"OVERLOADED\"]");
   if (def.breaker.open_wait_max < def.breaker.open_wait)
     return invalid(where + ".breaker-open-wait-max",
                    "must be at least breaker-open-wait");
@@ -195,7 +190,7 @@ make_node_catalog(const node_config& cfg,
           apply(sc, def);
         }))
       return no_such_skill(cfg, catalog, where, sc.name);
-    if (auto err = check_resilience(sc, *catalog.find(sc.name), where))
+    if (auto err = check_resilience(*catalog.find(sc.name), where))
       return err;
   }
   if (auto err = check_fallbacks(cfg, catalog, origin))
