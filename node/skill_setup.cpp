@@ -129,12 +129,15 @@ caf::error invalid(const std::string& where, const std::string& what) {
 
 // Checks one skill's breaker and retry settings against each other, now
 // that the section has been applied over the skill's own defaults.
-caf::error check_resilience(const skill_definition& def,
+caf::error check_resilience(const skill_config& sc, const skill_definition& def,
                             const std::string& where) {
-  if (def.breaker.open_wait_max < def.breaker.open_wait)
+  // A cap below its base (the default one, say) only means no growth; a cap
+  // set below a base is a mistake worth naming.
+  if (sc.breaker_open_wait_max
+      && def.breaker.open_wait_max < def.breaker.open_wait)
     return invalid(where + ".breaker-open-wait-max",
                    "must be at least breaker-open-wait");
-  if (def.retry.backoff_max < def.retry.backoff)
+  if (sc.retry_backoff_max && def.retry.backoff_max < def.retry.backoff)
     return invalid(where + ".retry-backoff-max",
                    "must be at least retry-backoff");
   return caf::none;
@@ -190,7 +193,7 @@ make_node_catalog(const node_config& cfg,
           apply(sc, def);
         }))
       return no_such_skill(cfg, catalog, where, sc.name);
-    if (auto err = check_resilience(*catalog.find(sc.name), where))
+    if (auto err = check_resilience(sc, *catalog.find(sc.name), where))
       return err;
   }
   if (auto err = check_fallbacks(cfg, catalog, origin))

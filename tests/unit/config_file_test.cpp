@@ -647,6 +647,11 @@ TEST(ConfigFile, CapsBelowTheirBaseAreRefused) {
   // Against the default wait (10 s) too.
   p = catalog_problems("[skills.flaky]\nbreaker-open-wait-max = 1s\n");
   EXPECT_TRUE(mentions(p, "skills.flaky.breaker-open-wait-max")) << p;
+  // A base above the default cap is fine: the wait just does not grow.
+  p = catalog_problems("[skills.flaky]\nbreaker-open-wait = 1h\n"
+                       "[skills.echo]\nretry-on = [\"TIMEOUT\"]\n"
+                       "retry-backoff = 1min\n");
+  EXPECT_TRUE(p.empty()) << p;
   p = catalog_problems("[skills.echo]\nretry-on = [\"TIMEOUT\"]\n"
                        "retry-backoff = 1s\nretry-backoff-max = 10ms\n");
   EXPECT_TRUE(mentions(p, "skills.echo.retry-backoff-max")) << p;
