@@ -73,7 +73,7 @@ bool take_refresh_token(shard_ptr self, time_point now) {
 
 // Runs `j` once on `pool` for everyone waiting on `key`.
 void start_flight(shard_ptr self, job&& j, const cache_key& key,
-                  const job_target_actor& pool, std::vector<waiter> waiters,
+                  const job_runner_actor& pool, std::vector<waiter> waiters,
                   bool background) {
   auto& st = self->state;
   auto id = st.next_flight++;
@@ -94,7 +94,7 @@ void start_flight(shard_ptr self, job&& j, const cache_key& key,
 
 // Recomputes a hot entry near its expiry in the background.
 void maybe_refresh_ahead(shard_ptr self, job& j, const cache_key& key,
-                         const job_target_actor& pool,
+                         const job_runner_actor& pool,
                          const cache_policy& policy, time_point expires,
                          time_point now) {
   auto& st = self->state;
@@ -150,7 +150,7 @@ bool join_flight(shard_ptr self, const cache_key& key, waiter&& w) {
 }
 
 void on_job(shard_ptr self, job& j, const cache_key& key,
-            job_target_actor& pool, result_sink_actor& sink) {
+            job_runner_actor& pool, result_sink_actor& sink) {
   auto& st = self->state;
   auto now = self->clock().now();
   auto sk = st.skills.find(j.skill);
@@ -333,7 +333,7 @@ cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
   });
   self->set_default_handler(caf::drop);
   return {
-    [self](job& j, cache_key& key, job_target_actor& pool,
+    [self](job& j, cache_key& key, job_runner_actor& pool,
            result_sink_actor& sink) {
       on_job(self, j, key, pool, sink);
     },

@@ -1,5 +1,7 @@
 #include "actors/frequency_sketch.hpp"
 
+#include "actors/hash_mix.hpp"
+
 #include <algorithm>
 
 namespace troupe {
@@ -14,17 +16,6 @@ size_t ceil_pow2(size_t x) {
   while (n < x)
     n <<= 1;
   return n;
-}
-
-// A 64-bit finalizer (from SplitMix64): spreads a hash so that the four
-// counters of a key land on independent positions.
-constexpr uint64_t mix(uint64_t x) noexcept {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
 }
 
 } // namespace
@@ -49,7 +40,7 @@ void frequency_sketch::locate(uint64_t hash, int i, size_t& word,
   // The block comes from the low bits of the spread hash; within the block
   // counter i lives in word 2i or 2i+1 (never sharing a word with another
   // counter of the same key), at a nibble picked from the high bits.
-  auto h = mix(hash);
+  auto h = mix64(hash);
   auto block = static_cast<size_t>(h) & block_mask_;
   auto bits = h >> 32;
   auto in_block = static_cast<size_t>(2 * i + ((bits >> i) & 1));

@@ -1,6 +1,7 @@
 #include "actors/router.hpp"
 
 #include "actors/cache_digest.hpp"
+#include "cluster/cache_ring.hpp"
 #include "config/logging.hpp"
 #include "config/version.hpp"
 #include "messages/errors.hpp"
@@ -34,7 +35,8 @@ void gather_skills(router_ptr self, Done done) {
     g->done(std::move(g->infos));
     return;
   }
-  auto add = [g](skill_info info) {
+  auto add = [g, self](skill_info info) {
+    info.cached = self->state.cfg.cached_skills.count(info.name) > 0;
     g->infos.push_back(std::move(info));
     if (--g->pending == 0) {
       std::sort(g->infos.begin(), g->infos.end(), [](auto& a, auto& b) {
@@ -148,7 +150,7 @@ caf::result<breaker_status> command_breaker(router_ptr self,
 // A job of a cached skill: to the shard that owns its key, unless it
 // bypasses the cache.
 void route_cached(router_ptr self, const std::string& version, job& j,
-                  const job_target_actor& pool, result_sink_actor& sink) {
+                  const job_runner_actor& pool, result_sink_actor& sink) {
   auto& st = self->state;
   if (j.options.cache == cache_mode::bypass) {
     ++st.cache_bypassed;
@@ -175,8 +177,6 @@ job_result reject(router_ptr self, const job& j, job_status st,
   return r;
 }
 
-// Sends the job to another member when placement says so; false when it
-// runs here (or nowhere: then the caller reports the unknown skill).
 // Counts one job exchanged with `peer` ("in" or "out").
 void count_remote(router_ptr self, const std::string& peer,
                   const char* direction) {
@@ -192,6 +192,27 @@ void count_remote(router_ptr self, const std::string& peer,
   i->second->Increment();
 }
 
+// Sends `j` to run on member `target` (or, with cache_lookup, to be looked
+// up in its cache first).
+void send_to_member(router_ptr self, const std::string& target, job& j,
+                    result_sink_actor& sink) {
+  auto& st = self->state;
+  j.options.origin = st.cfg.node_name;
+  // A ready link takes the job directly; otherwise the dispatcher connects.
+  auto link = st.links.find(target);
+  if (link != st.links.end()) {
+    if (j.options.max_attempts == 0)
+      j.options.max_attempts = default_cluster_attempts;
+    j.options.placed = true;
+    self->send(link->second.second, std::move(j), std::move(sink));
+    return;
+  }
+  self->send(st.cfg.dispatcher, atom::run::value, target, std::move(j),
+             std::move(sink));
+}
+
+// Sends the job to another member when placement says so; false when it
+// runs here (or nowhere: then the caller reports the unknown skill).
 bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   if (j.options.placed) {
@@ -206,17 +227,41 @@ bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
     return false;
   ++st.recent[*target];
   count_remote(self, *target, "out");
-  j.options.origin = st.cfg.node_name;
-  // A ready link takes the job directly; otherwise the dispatcher connects.
-  auto link = st.links.find(*target);
-  if (link != st.links.end()) {
-    if (j.options.max_attempts == 0)
-      j.options.max_attempts = default_cluster_attempts;
-    j.options.placed = true;
-    self->send(link->second.second, std::move(j), std::move(sink));
+  send_to_member(self, *target, j, sink);
+  return true;
+}
+
+// In a cluster, a job of a skill some member caches goes to the member
+// owning its key, so that identical jobs submitted anywhere meet in one
+// shard. False when the job is not for the cluster's cache (then it is
+// placed by load).
+bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.placed || j.options.cache == cache_mode::bypass
+      || !st.cfg.dispatcher || st.members.size() < 2)
+    return false;
+  auto local = st.cfg.cached_skills.find(j.skill);
+  const std::string* version = nullptr;
+  if (local != st.cfg.cached_skills.end())
+    version = &local->second;
+  else if (auto* s = cache_ring::cached_skill(st.members, j.skill))
+    version = &s->version;
+  else
+    return false;
+  auto key = cache_digest(j.skill, *version, j.input);
+  auto* owner = cache_ring::owner(st.members, j.skill, key);
+  if (owner == nullptr)
+    return false;
+  if (owner->name != st.cfg.node_name) {
+    j.options.cache_lookup = true;
+    count_remote(self, owner->name, "out");
+    send_to_member(self, owner->name, j, sink);
     return true;
   }
-  self->send(st.cfg.dispatcher, atom::run::value, *target, std::move(j),
+  auto target = st.targets.find(j.skill);
+  if (local == st.cfg.cached_skills.end() || target == st.targets.end())
+    return false; // the view is older than this node's skills
+  self->send(st.cfg.cache_owner(key), std::move(j), key, target->second,
              std::move(sink));
   return true;
 }
@@ -239,6 +284,32 @@ void reject_unknown(router_ptr self, const job& j,
   else
     why += "; available: " + st.skill_names;
   self->send(sink, reject(self, j, job_status::unknown_skill, why));
+}
+
+void on_job(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.input.size() > st.cfg.max_job_bytes) {
+    self->send(sink, reject(self, j, job_status::bad_input,
+                            "input of " + std::to_string(j.input.size())
+                              + " bytes exceeds max-job-bytes ("
+                              + std::to_string(st.cfg.max_job_bytes) + ")"));
+    return;
+  }
+  if (route_to_key_owner(self, j, sink) || place_elsewhere(self, j, sink))
+    return;
+  auto i = st.targets.find(j.skill);
+  if (i == st.targets.end()) {
+    reject_unknown(self, j, sink);
+    return;
+  }
+  if (!st.cfg.cached_skills.empty()) {
+    auto c = st.cfg.cached_skills.find(j.skill);
+    if (c != st.cfg.cached_skills.end()) {
+      route_cached(self, c->second, j, i->second, sink);
+      return;
+    }
+  }
+  self->send(i->second, std::move(j), std::move(sink));
 }
 
 } // namespace
@@ -270,30 +341,27 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   self->set_default_handler(caf::drop);
   return {
     [self](job& j, result_sink_actor& sink) {
+      on_job(self, j, sink);
+    },
+    [self](job& j) -> caf::result<job_result> {
       auto& st = self->state;
-      if (j.input.size() > st.cfg.max_job_bytes) {
-        self->send(sink,
-                   reject(self, j, job_status::bad_input,
-                          "input of " + std::to_string(j.input.size())
-                            + " bytes exceeds max-job-bytes ("
-                            + std::to_string(st.cfg.max_job_bytes) + ")"));
+      auto rp = self->make_response_promise<job_result>();
+      auto id = st.next_request++;
+      st.requests.emplace(id, router_state::request{j.id, rp});
+      j.id = id;
+      auto sink = caf::actor_cast<result_sink_actor>(self);
+      on_job(self, j, sink);
+      return rp;
+    },
+    [self](job_result& r) {
+      auto& st = self->state;
+      auto i = st.requests.find(r.id);
+      if (i == st.requests.end())
         return;
-      }
-      if (place_elsewhere(self, j, sink))
-        return;
-      auto i = st.targets.find(j.skill);
-      if (i == st.targets.end()) {
-        reject_unknown(self, j, sink);
-        return;
-      }
-      if (!st.cfg.cached_skills.empty()) {
-        auto c = st.cfg.cached_skills.find(j.skill);
-        if (c != st.cfg.cached_skills.end()) {
-          route_cached(self, c->second, j, i->second, sink);
-          return;
-        }
-      }
-      self->send(i->second, std::move(j), std::move(sink));
+      auto rq = std::move(i->second);
+      st.requests.erase(i);
+      r.id = rq.id;
+      rq.promise.deliver(std::move(r));
     },
     [self](cluster_view& v) {
       auto& st = self->state;

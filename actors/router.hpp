@@ -59,12 +59,20 @@ struct router_state {
   std::unordered_map<std::string, prometheus::Counter*> jobs_out;
   std::unordered_map<std::string, worker_pool_actor> pools;
   /// Where each skill's jobs go: its breaker, or its pool without one.
-  std::unordered_map<std::string, job_target_actor> targets;
+  std::unordered_map<std::string, job_runner_actor> targets;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;
   std::chrono::steady_clock::time_point started;
   /// Jobs of cached skills that bypassed the cache.
   uint64_t cache_bypassed = 0;
+  /// Jobs submitted by typed request, under ids of the router's own: the
+  /// job's id and the promise its result answers.
+  struct request {
+    uint64_t id;
+    caf::typed_response_promise<job_result> promise;
+  };
+  std::unordered_map<uint64_t, request> requests;
+  uint64_t next_request = 1;
 };
 
 /// The node's entry point for jobs: rejects malformed jobs (BAD_INPUT) and
@@ -74,7 +82,8 @@ struct router_state {
 /// of cached skills to the cache shard owning their key (unless they bypass
 /// the cache), other local ones to their skill's pool and remote ones to the
 /// dispatcher, and answers skill and status queries by asking every pool
-/// and shard.
+/// and shard. A job may also come as a typed request (`request(router,
+/// timeout, job)`), answered with its result.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

@@ -161,8 +161,8 @@ void sample_load(self_ptr self) {
         std::vector<skill_load> skills;
         skills.reserve(ns.skills.size());
         for (auto& s : ns.skills)
-          skills.push_back(
-            skill_load{s.name, s.workers, s.busy, s.queued, s.idempotent});
+          skills.push_back(skill_load{s.name, s.workers, s.busy, s.queued,
+                                      s.idempotent, s.cached, s.version});
         uint64_t total = 0;
         for (auto& c : ns.counts)
           total += c.count;

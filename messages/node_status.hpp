@@ -28,13 +28,15 @@ struct skill_info {
   uint32_t worker_restarts = 0;
   /// Whether a job may run twice (only then is it retried).
   bool idempotent = false;
+  /// Whether this node caches the skill's results (keyed with `version`).
+  bool cached = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skill_info& x) {
   return f(caf::meta::type_name("skill_info"), x.name, x.version, x.description,
            x.blocking, x.workers, x.busy, x.queued, x.queue_capacity,
-           x.in_flight, x.worker_restarts, x.idempotent);
+           x.in_flight, x.worker_restarts, x.idempotent, x.cached);
 }
 
 /// Terminal results counted per skill and status since the node started.

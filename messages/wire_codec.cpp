@@ -60,6 +60,7 @@ void to_wire(const skill_info& x, wire::SkillInfo& out) {
   out.set_in_flight(x.in_flight);
   out.set_worker_restarts(x.worker_restarts);
   out.set_idempotent(x.idempotent);
+  out.set_cached(x.cached);
 }
 
 skill_info from_wire(const wire::SkillInfo& x) {
@@ -75,6 +76,7 @@ skill_info from_wire(const wire::SkillInfo& x) {
   out.in_flight = x.in_flight();
   out.worker_restarts = x.worker_restarts();
   out.idempotent = x.idempotent();
+  out.cached = x.cached();
   return out;
 }
 
@@ -239,6 +241,7 @@ std::string encode_submit(const std::vector<job>& jobs) {
     po->set_max_attempts(j.options.max_attempts);
     po->set_placed(j.options.placed);
     po->set_origin(j.options.origin);
+    po->set_cache_lookup(j.options.cache_lookup);
   }
   return serialize(batch);
 }
@@ -263,6 +266,7 @@ caf::expected<std::vector<job>> decode_submit(const std::string& bytes) {
     j.options.max_attempts = po.max_attempts();
     j.options.placed = po.placed();
     j.options.origin = po.origin();
+    j.options.cache_lookup = po.cache_lookup();
     out.push_back(std::move(j));
   }
   return out;

@@ -3,19 +3,7 @@
 # remote request/response between two processes; and node links with
 # batching on vs off.
 set -euo pipefail
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-wait_file() {
-  for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
-  echo "bench: $1 never appeared" >&2
-  exit 1
-}
+source "$(dirname "$0")/../section_lib.sh"
 node() { # name, config, extra args...
   local name=$1 conf=$2
   shift 2

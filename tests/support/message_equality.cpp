@@ -11,6 +11,7 @@ void expect_equal(const job_options& a, const job_options& b) {
   EXPECT_EQ(a.max_attempts, b.max_attempts);
   EXPECT_EQ(a.placed, b.placed);
   EXPECT_EQ(a.origin, b.origin);
+  EXPECT_EQ(a.cache_lookup, b.cache_lookup);
 }
 
 void expect_equal(const job& a, const job& b) {
@@ -69,6 +70,7 @@ void expect_equal(const skill_info& a, const skill_info& b) {
   EXPECT_EQ(a.in_flight, b.in_flight);
   EXPECT_EQ(a.worker_restarts, b.worker_restarts);
   EXPECT_EQ(a.idempotent, b.idempotent);
+  EXPECT_EQ(a.cached, b.cached);
 }
 
 void expect_equal(const job_count& a, const job_count& b) {
@@ -90,6 +92,8 @@ void expect_equal(const member& a, const member& b) {
     EXPECT_EQ(a.skills[i].busy, b.skills[i].busy);
     EXPECT_EQ(a.skills[i].queued, b.skills[i].queued);
     EXPECT_EQ(a.skills[i].idempotent, b.skills[i].idempotent);
+    EXPECT_EQ(a.skills[i].cached, b.skills[i].cached);
+    EXPECT_EQ(a.skills[i].version, b.skills[i].version);
   }
   EXPECT_DOUBLE_EQ(a.jobs_per_second, b.jobs_per_second);
   EXPECT_EQ(a.health, b.health);

@@ -78,7 +78,7 @@ class CacheShard : public troupe::test::actor_test {
     auto j = make_job(id, "calc", input);
     j.options.cache = mode;
     auto key = troupe::cache_digest("calc", "3", input);
-    caf::anon_send(shard, std::move(j), key, troupe::job_target_actor{pool},
+    caf::anon_send(shard, std::move(j), key, troupe::job_runner_actor{pool},
                    rec.handle());
   }
 
@@ -351,8 +351,7 @@ TEST_F(CacheShard, JobsOfSkillsWithoutPolicyPassThrough) {
   spawn(enabled());
   auto j = make_job(1, "other-skill", "x");
   caf::anon_send(shard, std::move(j), troupe::cache_digest("o", "1", "x"),
-                 troupe::job_target_actor{pool},
-                 rec.handle());
+                 troupe::job_runner_actor{pool}, rec.handle());
   run();
   // The pool runs whatever it gets; nothing is cached.
   EXPECT_EQ(rec.count(1), 1u);

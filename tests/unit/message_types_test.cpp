@@ -62,6 +62,7 @@ job_options sample_options() {
   o.max_attempts = 5;
   o.placed = true;
   o.origin = "node-a";
+  o.cache_lookup = true;
   return o;
 }
 
