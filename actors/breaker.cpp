@@ -335,7 +335,8 @@ breaker(breaker_actor::stateful_pointer<breaker_state> self,
     st.has_jobs = true;
   }
   if (st.cfg.breaker_metrics)
-    st.metrics = st.cfg.breaker_metrics->for_skill(st.skill->name);
+    st.metrics = st.cfg.breaker_metrics->for_skill(st.skill->name,
+                                                   st.skill->breaker.enabled);
   start_circuit(self);
   self->monitor(st.pool);
   self->set_down_handler([self](const caf::down_msg& dm) {

@@ -63,13 +63,15 @@ breaker_metrics::breaker_metrics(prometheus::Registry& registry)
 }
 
 breaker_metrics::skill_metrics
-breaker_metrics::for_skill(const std::string& skill) {
+breaker_metrics::for_skill(const std::string& skill, bool with_breaker) {
   skill_metrics out;
+  out.retries = &retries_->Add({{"skill", skill}});
+  if (!with_breaker)
+    return out;
   out.state = &state_->Add({{"skill", skill}});
   out.forced = &forced_->Add({{"skill", skill}});
   out.rejected = &rejected_->Add({{"skill", skill}});
   out.fallbacks = &fallbacks_->Add({{"skill", skill}});
-  out.retries = &retries_->Add({{"skill", skill}});
   out.transitions = transitions_;
   out.skill = skill;
   return out;

@@ -19,7 +19,7 @@ namespace troupe {
 class breaker_metrics {
  public:
   /// The metrics of one skill, resolved once so the job path does no label
-  /// lookups.
+  /// lookups; null members are not kept.
   struct skill_metrics {
     prometheus::Gauge* state = nullptr;
     prometheus::Gauge* forced = nullptr;
@@ -37,8 +37,10 @@ class breaker_metrics {
   /// Registers the families in `registry`, which must outlive this object.
   explicit breaker_metrics(prometheus::Registry& registry);
 
-  /// The metrics of `skill` (the state gauge starts at closed).
-  skill_metrics for_skill(const std::string& skill);
+  /// The metrics of `skill`: only `troupe_retries_total` for a skill that
+  /// retries without a breaker; all of them otherwise (the state gauge
+  /// starts at closed).
+  skill_metrics for_skill(const std::string& skill, bool with_breaker);
 
  private:
   prometheus::Family<prometheus::Gauge>* state_;

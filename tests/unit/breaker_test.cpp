@@ -506,6 +506,8 @@ TEST_F(Breaker, RetriesAfterABackoffUntilAnAttemptSucceeds) {
   EXPECT_FALSE(st.enabled);
   EXPECT_EQ(st.retries, 2u);
   EXPECT_EQ(metric("troupe_retries_total", {{"skill", "flaky"}}), 2);
+  // Without a breaker, no breaker series.
+  EXPECT_EQ(metric("troupe_breaker_state", {{"skill", "flaky"}}), -1);
 }
 
 TEST_F(Breaker, GivesUpWhenTheAttemptsAreUsed) {
