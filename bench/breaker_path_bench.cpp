@@ -47,28 +47,11 @@ skill_definition noop(std::string name, bool breaker, bool retries) {
 
 int main(int argc, char** argv) {
   CLI::App app{"the job path with and without a breaker"};
-  uint64_t jobs = 200'000;
-  std::string inflight_str = "10,1000";
-  uint32_t runs = 5;
-  bool markdown = false;
-  app.add_option("--jobs", jobs, "jobs per run")->capture_default_str();
-  app.add_option("--inflight", inflight_str, "jobs in flight, comma list")
-    ->capture_default_str();
-  app.add_option("--runs", runs, "runs per configuration (median reported)")
-    ->capture_default_str();
-  app.add_flag("--markdown", markdown, "print a Markdown table");
+  variant_options opts;
+  opts.add_to(app);
   CLI11_PARSE(app, argc, argv);
-  std::vector<uint64_t> levels;
-  try {
-    levels = parse_list(inflight_str);
-  } catch (const std::exception&) {
-    std::fprintf(stderr, "--inflight expects numbers like 10,1000\n");
+  if (!opts.check())
     return 2;
-  }
-  if (levels.empty() || jobs == 0 || runs == 0) {
-    std::fprintf(stderr, "--jobs, --runs and --inflight must be positive\n");
-    return 2;
-  }
   log::set_level(spdlog::level::warn);
   system_config cfg;
   cfg.scheduler("sharing", 1);
@@ -105,50 +88,22 @@ int main(int argc, char** argv) {
     }
   }
   std::string kib(1024, 'x');
-  struct variant {
-    const char* label;
-    job_client_options opts;
-  };
-  std::vector<variant> variants{
-    {"no breaker", {"noop", false, "", job_status::ok}},
-    {"breaker, closed", {"noop-breaker", false, "", job_status::ok}},
-    {"breaker and retries armed", {"noop-retries", false, "", job_status::ok}},
-    {"breaker forced open", {"noop-open", false, "", job_status::breaker_open}},
-    {"no breaker, 1 KiB input", {"noop", false, kib, job_status::ok}},
+  // Each against the same input without a breaker.
+  std::vector<job_variant> variants{
+    {"no breaker", {"noop", false, "", job_status::ok}, 0},
+    {"breaker, closed", {"noop-breaker", false, "", job_status::ok}, 0},
+    {"breaker and retries armed",
+     {"noop-retries", false, "", job_status::ok},
+     0},
+    {"breaker forced open",
+     {"noop-open", false, "", job_status::breaker_open},
+     0},
+    {"no breaker, 1 KiB input", {"noop", false, kib, job_status::ok}, 4},
     {"breaker and retries, 1 KiB input",
-     {"noop-retries", false, kib, job_status::ok}},
+     {"noop-retries", false, kib, job_status::ok},
+     4},
   };
-  if (markdown)
-    std::printf("| in flight | skill | jobs/s | vs no breaker |\n"
-                "| ---: | --- | ---: | ---: |\n");
-  else
-    std::printf("%-10s %-34s %12s %8s\n", "inflight", "skill", "jobs/s",
-                "ratio");
-  for (auto level : levels) {
-    std::vector<std::vector<double>> rates(variants.size());
-    // Interleaved so that machine noise hits every variant alike.
-    for (uint32_t i = 0; i < runs; ++i)
-      for (size_t v = 0; v < variants.size(); ++v)
-        rates[v].push_back(measure(sys, [&](caf::actor report_to) {
-          sys.spawn(job_client, node->router, report_to, jobs, level,
-                    variants[v].opts);
-        }));
-    double base = 0;
-    for (size_t v = 0; v < variants.size(); ++v) {
-      auto rate = median(rates[v]);
-      // Each variant against the same input without a breaker.
-      if (v == 0 || v == 4)
-        base = rate;
-      if (markdown)
-        std::printf("| %llu | %s | %.0f | %.2f |\n",
-                    static_cast<unsigned long long>(level), variants[v].label,
-                    rate, rate / base);
-      else
-        std::printf("%-10llu %-34s %12.0f %8.2f\n",
-                    static_cast<unsigned long long>(level), variants[v].label,
-                    rate, rate / base);
-    }
-  }
+  run_variants(sys, node->router, variants, opts, "skill", "vs no breaker");
   stop_node(sys, *node);
   return 0;
 }

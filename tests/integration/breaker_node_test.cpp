@@ -80,6 +80,22 @@ class BreakerNode : public ::testing::Test {
     return false;
   }
 
+  /// A node with the test skills and `conf`, and metrics on `metrics_port`
+  /// unless it is 0.
+  static std::vector<std::string> args(const temp_file& conf,
+                                       uint16_t metrics_port = 0) {
+    std::vector<std::string> out{"--test-skills", "--config", conf.path()};
+    if (metrics_port != 0) {
+      out.emplace_back("--metrics-port");
+      out.push_back(std::to_string(metrics_port));
+    }
+    return out;
+  }
+
+  caf::expected<troupe::client> connect(const node_process& node) {
+    return troupe::client::connect(sys, "127.0.0.1", node.port());
+  }
+
   troupe::system_config cfg;
   caf::actor_system sys;
 };
@@ -91,10 +107,9 @@ TEST_F(BreakerNode, FlakySkillTripsRejectsFastAndClosesByItself) {
 breaker-open-wait = 2s
 )"};
   auto metrics_port = unused_port();
-  node_process node{{"--test-skills", "--config", conf.path(), "--metrics-port",
-                     std::to_string(metrics_port)}};
+  node_process node{args(conf, metrics_port)};
   ASSERT_TRUE(node.ready()) << node.log();
-  auto c = troupe::client::connect(sys, "127.0.0.1", node.port());
+  auto c = connect(node);
   ASSERT_TRUE(c);
   // 60 % failures: the rate over the window passes 50 % within a few dozen
   // calls (bounded: 25 rounds of 20).
@@ -155,9 +170,9 @@ breaker-minimum-calls = 5
 breaker-open-wait = 1h
 fallback = "echo"
 )"};
-  node_process node{{"--test-skills", "--config", conf.path()}};
+  node_process node{args(conf)};
   ASSERT_TRUE(node.ready()) << node.log();
-  auto c = troupe::client::connect(sys, "127.0.0.1", node.port());
+  auto c = connect(node);
   ASSERT_TRUE(c);
   // Always failing: five calls trip it.
   auto failed = run_jobs(*c, "flaky", "1", 5);
@@ -216,10 +231,9 @@ retry-backoff = 1ms
 retry-backoff-max = 4ms
 )"};
   auto metrics_port = unused_port();
-  node_process node{{"--test-skills", "--config", conf.path(), "--metrics-port",
-                     std::to_string(metrics_port)}};
+  node_process node{args(conf, metrics_port)};
   ASSERT_TRUE(node.ready()) << node.log();
-  auto c = troupe::client::connect(sys, "127.0.0.1", node.port());
+  auto c = connect(node);
   ASSERT_TRUE(c);
   // Half of all attempts fail; 40 attempts all failing would take odds of
   // 1 in 10^12.
@@ -253,9 +267,9 @@ breaker-slow-call-rate = 50
 breaker-minimum-calls = 4
 breaker-open-wait = 1h
 )"};
-  node_process node{{"--test-skills", "--config", conf.path()}};
+  node_process node{args(conf)};
   ASSERT_TRUE(node.ready()) << node.log();
-  auto c = troupe::client::connect(sys, "127.0.0.1", node.port());
+  auto c = connect(node);
   ASSERT_TRUE(c);
   auto rs = run_jobs(*c, "slow", "60", 4);
   EXPECT_EQ(count(rs, job_status::ok), 4u);
