@@ -86,6 +86,8 @@ void reject(breaker_ptr self, call_iter i, job&& j, time_point now,
     j.skill = fallback;
     j.options.timeout = std::max(c.deadline - now, caf::timespan{1});
     j.options.max_attempts = 0;
+    // A job of another skill: its cache key lives elsewhere.
+    j.options.cache_lookup = false;
     self->send(st.router, std::move(j), sink_of(self));
     return;
   }
