@@ -8,6 +8,7 @@
 #include "cluster/membership.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
+#include "node/breaker_setup.hpp"
 #include "node/cache_setup.hpp"
 
 #include <caf/io/middleman.hpp>
@@ -84,7 +85,8 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
     pc.default_timeout = skill->timeout > caf::timespan{0}
                            ? skill->timeout
                            : cfg.default_timeout;
-    pc.metrics = metrics;
+    if (pool_counts_results(*skill))
+      pc.metrics = metrics;
     auto pool = sys.spawn(worker_pool, skill, std::move(pc));
     children.emplace_back("pool " + skill->name,
                           caf::actor_cast<caf::actor>(pool));
@@ -101,6 +103,7 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   auto dispatch = sys.spawn(dispatcher, std::move(dc));
   children.emplace_back("dispatcher", caf::actor_cast<caf::actor>(dispatch));
   router_config rc;
+  spawn_breakers(sys, cfg, catalog, all, node.name, pools, children, rc);
   spawn_cache(sys, cfg, catalog, all, node.name, children, rc);
   rc.node_name = node.name;
   rc.dispatcher = dispatch;

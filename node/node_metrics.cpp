@@ -14,7 +14,8 @@ node_metrics::node_metrics()
       jobs_(std::make_shared<job_metrics>(*registry_)),
       batches_(std::make_shared<batch_metrics>(*registry_)),
       cluster_(std::make_shared<cluster_metrics>(*registry_)),
-      cache_(std::make_shared<cache_metrics>(*registry_)) {
+      cache_(std::make_shared<cache_metrics>(*registry_)),
+      breakers_(std::make_shared<breaker_metrics>(*registry_)) {
   // nop
 }
 
