@@ -323,7 +323,7 @@ void start_circuit(breaker_ptr self) {
 
 breaker_actor::behavior_type
 breaker(breaker_actor::stateful_pointer<breaker_state> self,
-        std::shared_ptr<const skill_definition> skill, worker_pool_actor pool,
+        std::shared_ptr<const skill_definition> skill, job_runner_actor pool,
         breaker_config cfg) {
   auto& st = self->state;
   st.skill = std::move(skill);

@@ -72,7 +72,8 @@ struct breaker_state {
 
   std::shared_ptr<const skill_definition> skill;
   breaker_config cfg;
-  worker_pool_actor pool;
+  /// Runs the jobs: the skill's pool, or any actor taking (job, sink).
+  job_runner_actor pool;
   router_actor router;
   /// Null when the skill's breaker is off (the actor only retries).
   std::unique_ptr<circuit_breaker> circuit;
@@ -107,7 +108,7 @@ struct breaker_state {
 /// fallback. OPEN turns HALF_OPEN on a timer, without waiting for a call.
 breaker_actor::behavior_type
 breaker(breaker_actor::stateful_pointer<breaker_state> self,
-        std::shared_ptr<const skill_definition> skill, worker_pool_actor pool,
+        std::shared_ptr<const skill_definition> skill, job_runner_actor pool,
         breaker_config cfg);
 
 } // namespace troupe
