@@ -368,16 +368,29 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
         crash_query(self, q->target, rp);
         return rp;
       }
-      self->request(self->state.router, self->state.cfg.query_timeout,
-                    atom::skills::value)
-        .then(
-          [rp](skill_list& x) mutable {
-            rp.deliver(wire_codec::encode_response(x));
-          },
-          [rp](caf::error& err) mutable {
-            rp.deliver(wire_codec::encode_error_response(
-              "the node could not answer: " + describe(err)));
-          });
+      auto on_error = [rp](caf::error& err) mutable {
+        rp.deliver(wire_codec::encode_error_response(
+          "the node could not answer: " + describe(err)));
+      };
+      auto timeout = self->state.cfg.query_timeout;
+      if (q->kind == wire_codec::query_kind::breaker)
+        self
+          ->request(self->state.router, timeout, atom::breaker::value, q->skill,
+                    q->command)
+          .then(
+            [rp](breaker_status& x) mutable {
+              rp.deliver(wire_codec::encode_response(x));
+            },
+            [rp](caf::error& err) mutable {
+              rp.deliver(wire_codec::encode_error_response(message_of(err)));
+            });
+      else
+        self->request(self->state.router, timeout, atom::skills::value)
+          .then(
+            [rp](skill_list& x) mutable {
+              rp.deliver(wire_codec::encode_response(x));
+            },
+            on_error);
       return rp;
     },
     [self](child_event& ev) {

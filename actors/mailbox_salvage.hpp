@@ -1,5 +1,8 @@
 #pragma once
 
+#include <caf/error.hpp>
+#include <caf/fwd.hpp>
+#include <caf/message_id.hpp>
 #include <caf/detail/sync_request_bouncer.hpp>
 #include <caf/intrusive/task_result.hpp>
 #include <caf/mailbox_element.hpp>

@@ -4,6 +4,7 @@
 #include "cluster/cache_ring.hpp"
 #include "config/logging.hpp"
 #include "config/version.hpp"
+#include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -107,20 +108,83 @@ void gather_cache(router_ptr self, Done done) {
 // To the shard owning `key`; a shard not known yet (the node is starting)
 // is skipped: the job runs uncached rather than wait.
 void send_to_shard(router_ptr self, const cache_key& key, job& j,
-                   const worker_pool_actor& pool, result_sink_actor& sink) {
+                   const job_runner_actor& runner, result_sink_actor& sink) {
   auto& shard = self->state.cfg.cache_shards[self->state.cfg.cache_owner(key)];
   if (!shard) {
-    self->send(pool, std::move(j), std::move(sink));
+    self->send(runner, std::move(j), std::move(sink));
     return;
   }
-  self->send(shard, std::move(j), key, job_runner_actor{pool},
-             std::move(sink));
+  self->send(shard, std::move(j), key, runner, std::move(sink));
+}
+
+// Collects the status of every breaker, then calls `done` with them sorted
+// by skill. A breaker that does not answer in time is left out.
+template <class Done>
+void gather_breakers(router_ptr self, Done done) {
+  auto& breakers = self->state.cfg.breakers;
+  struct gather {
+    std::vector<breaker_status> all;
+    size_t pending;
+    Done done;
+  };
+  auto g
+    = std::make_shared<gather>(gather{{}, breakers.size(), std::move(done)});
+  auto add = [g](breaker_status* x) {
+    if (x != nullptr)
+      g->all.push_back(std::move(*x));
+    if (--g->pending > 0)
+      return;
+    std::sort(g->all.begin(), g->all.end(), [](auto& a, auto& b) {
+      return a.skill < b.skill;
+    });
+    g->done(std::move(g->all));
+  };
+  if (breakers.empty()) {
+    g->done(std::move(g->all));
+    return;
+  }
+  for (auto& [name, b] : breakers) {
+    if (!b) { // not known yet
+      add(nullptr);
+      continue;
+    }
+    self->request(b, self->state.cfg.status_timeout, atom::status::value)
+      .then(
+        [add](breaker_status& x) {
+          add(&x);
+        },
+        [add](caf::error&) {
+          add(nullptr);
+        });
+  }
+}
+
+// An operator's command for a skill's breaker.
+caf::result<breaker_status> command_breaker(router_ptr self,
+                                            const std::string& skill,
+                                            breaker_command cmd) {
+  auto& st = self->state;
+  auto i = st.cfg.breakers.find(skill);
+  if (i != st.cfg.breakers.end() && !i->second)
+    return caf::make_error(error_code::rejected,
+                           "the breaker of skill '" + skill
+                             + "' is starting; try again in a moment");
+  if (i != st.cfg.breakers.end())
+    return self->delegate(i->second, atom::breaker::value, cmd);
+  if (st.pools.count(skill) > 0)
+    return caf::make_error(error_code::rejected,
+                           "skill '" + skill
+                             + "' has no breaker (breaker = false and no "
+                               "retries in its config section)");
+  return caf::make_error(error_code::rejected,
+                         "node " + st.cfg.node_name + " has no skill '" + skill
+                           + "'; it has: " + st.skill_names);
 }
 
 // A job of a cached skill: to the shard that owns its key, unless it
 // bypasses the cache.
 void route_cached(router_ptr self, const std::string& version, job& j,
-                  const worker_pool_actor& pool, result_sink_actor& sink) {
+                  const job_runner_actor& pool, result_sink_actor& sink) {
   auto& st = self->state;
   if (j.options.cache == cache_mode::bypass) {
     ++st.cache_bypassed;
@@ -228,12 +292,12 @@ bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
     send_to_member(self, owner->name, j, sink);
     return true;
   }
-  auto pool = st.pools.find(j.skill);
-  if (local == st.cfg.cached_skills.end() || pool == st.pools.end()
-      || !pool->second)
+  auto target = st.targets.find(j.skill);
+  if (local == st.cfg.cached_skills.end() || target == st.targets.end()
+      || !target->second)
     return false; // the view is older than this node's skills, or the
-                  // pool is not known yet (then the job waits for it)
-  send_to_shard(self, key, j, pool->second, sink);
+                  // skill's runner is not known yet (then the job waits)
+  send_to_shard(self, key, j, target->second, sink);
   return true;
 }
 
@@ -257,7 +321,8 @@ void reject_unknown(router_ptr self, const job& j,
   self->send(sink, reject(self, j, job_status::unknown_skill, why));
 }
 
-// Keeps a job until its pool's first handle arrives (see on_child_event).
+// Keeps a job until its skill's first runner is known (see
+// on_child_event).
 void hold(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   if (st.held_count >= st.cfg.max_held_jobs) {
@@ -283,8 +348,8 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
   }
   if (route_to_key_owner(self, j, sink) || place_elsewhere(self, j, sink))
     return;
-  auto i = st.pools.find(j.skill);
-  if (i == st.pools.end()) {
+  auto i = st.targets.find(j.skill);
+  if (i == st.targets.end()) {
     reject_unknown(self, j, sink);
     return;
   }
@@ -304,6 +369,22 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
 
 // -- supervision --------------------------------------------------------------
 
+// Where a skill's jobs go from now on; jobs that waited for its first
+// runner go there too.
+void set_target(router_ptr self, const std::string& skill,
+                job_runner_actor runner) {
+  auto& st = self->state;
+  st.targets[skill] = std::move(runner);
+  auto h = st.held.find(skill);
+  if (h == st.held.end())
+    return;
+  auto jobs = std::move(h->second);
+  st.held.erase(h);
+  st.held_count -= jobs.size();
+  for (auto& [j, sink] : jobs)
+    on_job(self, j, sink);
+}
+
 // Takes the current handle of a sibling from its supervisor's child event.
 // Events of a stopped sibling change nothing: messages to its last
 // incarnation go on to the next one (actors/supervised_actor.hpp).
@@ -321,14 +402,20 @@ void on_child_event(router_ptr self, child_event& ev) {
     if (i == st.pools.end())
       return;
     i->second = caf::actor_cast<worker_pool_actor>(ev.handle);
-    auto h = st.held.find(skill);
-    if (h == st.held.end())
+    if (st.cfg.breakers.count(skill) == 0)
+      set_target(self, skill, caf::actor_cast<job_runner_actor>(ev.handle));
+    return;
+  }
+  auto breakers = std::string{tree_path::breakers} + "/";
+  if (path.substr(0, breakers.size()) == breakers) {
+    auto skill = ev.path.substr(breakers.size());
+    auto i = st.cfg.breakers.find(skill);
+    if (i == st.cfg.breakers.end())
       return;
-    auto jobs = std::move(h->second);
-    st.held.erase(h);
-    st.held_count -= jobs.size();
-    for (auto& [j, sink] : jobs)
-      on_job(self, j, sink);
+    i->second = caf::actor_cast<breaker_actor>(ev.handle);
+    // Fallback jobs run through the router like any job.
+    self->send(i->second, caf::actor_cast<router_actor>(self));
+    set_target(self, skill, caf::actor_cast<job_runner_actor>(ev.handle));
     return;
   }
   auto& shard_prefix = tree_path::shard_prefix;
@@ -380,8 +467,18 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   if (!st.cfg.cache_owner || st.cfg.cache_shards.empty())
     st.cfg.cached_skills.clear();
   std::vector<std::string> names;
-  for (auto& kv : st.pools)
-    names.push_back(kv.first);
+  for (auto& [name, pool] : st.pools) {
+    names.push_back(name);
+    auto b = st.cfg.breakers.find(name);
+    if (b == st.cfg.breakers.end()) {
+      st.targets.emplace(name, pool);
+      continue;
+    }
+    st.targets.emplace(name, b->second);
+    // Fallback jobs run through the router like any job.
+    if (b->second)
+      self->send(b->second, caf::actor_cast<router_actor>(self));
+  }
   std::sort(names.begin(), names.end());
   for (auto& n : names)
     st.skill_names += (st.skill_names.empty() ? "" : ", ") + n;
@@ -444,6 +541,9 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
     [self](atom::health) {
       return health_report{self->mailbox().size(), self->state.requests.size()};
     },
+    [self](atom::breaker, const std::string& skill, breaker_command cmd) {
+      return command_breaker(self, skill, cmd);
+    },
     [self](atom::skills) {
       auto rp = self->make_response_promise<skill_list>();
       gather_skills(self, [rp](std::vector<skill_info> infos) mutable {
@@ -468,11 +568,15 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         out.skills = std::move(infos);
         if (st.cfg.metrics)
           out.counts = st.cfg.metrics->counts();
-        gather_cache(self,
-                     [out = std::move(out), rp](cache_status cache) mutable {
-                       out.cache = std::move(cache);
-                       rp.deliver(std::move(out));
-                     });
+        gather_cache(self, [self, out = std::move(out),
+                            rp](cache_status cache) mutable {
+          out.cache = std::move(cache);
+          gather_breakers(self, [out = std::move(out),
+                                 rp](std::vector<breaker_status> all) mutable {
+            out.breakers = std::move(all);
+            rp.deliver(std::move(out));
+          });
+        });
       });
       return rp;
     },

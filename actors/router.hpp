@@ -49,6 +49,10 @@ struct router_config {
   /// router may start before the supervisor of the pools has reported
   /// them); beyond, OVERLOADED.
   size_t max_held_jobs = 100'000;
+  // -- breakers ---------------------------------------------------------------
+  /// The breakers in front of the pools of skills that have one: their jobs
+  /// go through them, operators' commands go to them.
+  std::unordered_map<std::string, breaker_actor> breakers;
 };
 
 /// State of a node's router: the table of skills this node offers.
@@ -71,6 +75,8 @@ struct router_state {
   std::unordered_map<std::string, std::vector<std::pair<job, result_sink_actor>>>
     held;
   size_t held_count = 0;
+  /// Where each skill's jobs go: its breaker, or its pool without one.
+  std::unordered_map<std::string, job_runner_actor> targets;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;
   std::chrono::steady_clock::time_point started;

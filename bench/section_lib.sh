@@ -1,8 +1,11 @@
 # Shared by the section scripts (sourced, not run): a scratch directory and
-# the processes a section starts, both cleaned up on exit.
+# the processes a section starts, both cleaned up on exit. Processes go in
+# `pids`, or, when started in a subshell such as $(...), whose changes to
+# `pids` are lost, in a file "$dir/NAME.pid".
 dir=$(mktemp -d)
 pids=()
 cleanup() {
+  for f in "$dir"/*.pid; do [ -e "$f" ] && pids+=("$(cat "$f")"); done
   for p in "${pids[@]}"; do kill -"${stop_signal:-TERM}" "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$dir"

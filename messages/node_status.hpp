@@ -1,6 +1,7 @@
 #pragma once
 
 #include "messages/health.hpp"
+#include "messages/breaker_status.hpp"
 #include "messages/cache_status.hpp"
 #include "messages/job_status.hpp"
 #include "messages/member.hpp"
@@ -65,6 +66,8 @@ struct node_status {
   std::vector<member> members;
   /// The node's result cache (shards = 0: no cache).
   cache_status cache;
+  /// The breakers of the node's skills, by skill name.
+  std::vector<breaker_status> breakers;
   /// From the health monitor: score 0..100, active alerts, restarts per
   /// supervisor and child. Filled by the gateway; a router alone leaves them
   /// empty.
@@ -79,7 +82,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.name, x.address, x.version,
            x.uptime_ms, x.skills, x.counts, x.in_flight, x.members, x.cache,
-           x.health_score, x.alerts, x.restarts, x.draining);
+           x.breakers, x.health_score, x.alerts, x.restarts, x.draining);
 }
 
 /// All skills of a node, sorted by name.

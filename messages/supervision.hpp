@@ -16,6 +16,7 @@ namespace troupe {
 namespace tree_path {
 inline constexpr std::string_view root = "node";
 inline constexpr std::string_view skills = "node/skills";
+inline constexpr std::string_view breakers = "node/breakers";
 inline constexpr std::string_view cache = "node/cache";
 inline constexpr std::string_view dispatcher = "node/dispatcher";
 inline constexpr std::string_view router = "node/router";

@@ -47,5 +47,8 @@ CAF_ADD_TYPE_ID(troupe, (troupe::supervisor_actor))
 CAF_ADD_TYPE_ID(troupe, (troupe::health_monitor_actor))
 CAF_ADD_TYPE_ID(troupe, (troupe::dispatcher_actor))
 CAF_ADD_TYPE_ID(troupe, (troupe::failover_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::breaker_command))
+CAF_ADD_TYPE_ID(troupe, (troupe::breaker_status))
+CAF_ADD_TYPE_ID(troupe, (troupe::breaker_actor))
 
 CAF_END_TYPE_ID_BLOCK(troupe)

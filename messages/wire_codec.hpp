@@ -1,5 +1,6 @@
 #pragma once
 
+#include "messages/breaker_status.hpp"
 #include "messages/job.hpp"
 #include "messages/node_status.hpp"
 
@@ -39,16 +40,23 @@ std::string encode_results(const job_result* first, const job_result* last);
 decode_results(const std::string& bytes);
 
 /// The control requests a client can make.
-enum class query_kind { list_skills, get_status, crash_actor };
+enum class query_kind { list_skills, get_status, breaker, crash_actor };
 
 /// A decoded `ClientRequest`.
 struct query {
   query_kind kind = query_kind::get_status;
+  /// For `breaker`: the skill and what to do with its breaker.
+  std::string skill;
+  breaker_command command = breaker_command::show;
   /// For `crash_actor`: the path of the actor to crash.
   std::string target;
 };
 
 std::string encode_query(query_kind kind);
+
+/// A `BreakerCommand` request for the breaker of `skill`.
+std::string encode_breaker_query(const std::string& skill,
+                                 breaker_command command);
 
 /// A `CrashActor` request (test hook) for the actor at `target`.
 std::string encode_crash_query(const std::string& target);
@@ -60,15 +68,17 @@ struct acknowledgement {
   std::string message;
 };
 
-/// Serializes a `ClientResponse` carrying a skill list, a status, an
-/// acknowledgement or an error.
+/// Serializes a `ClientResponse` carrying a skill list, a status, a
+/// breaker's status, an acknowledgement or an error.
 std::string encode_response(const skill_list& x);
 std::string encode_response(const node_status& x);
+std::string encode_response(const breaker_status& x);
 std::string encode_response(const acknowledgement& x);
 std::string encode_error_response(const std::string& message);
 
 /// A decoded `ClientResponse`; an error response becomes a `caf::error`.
-using response = std::variant<skill_list, node_status, acknowledgement>;
+using response
+  = std::variant<skill_list, node_status, breaker_status, acknowledgement>;
 
 [[nodiscard]] caf::expected<response> decode_response(const std::string& bytes);
 

@@ -28,6 +28,13 @@ class client {
 
   [[nodiscard]] caf::expected<node_status> status(caf::timespan timeout);
 
+  /// Sends an operator's command to the breaker of `skill` and returns the
+  /// breaker's status after it; an unknown skill, or one without a breaker,
+  /// gives `error_code::rejected` saying so.
+  [[nodiscard]] caf::expected<breaker_status> breaker(const std::string& skill,
+                                                      breaker_command command,
+                                                      caf::timespan timeout);
+
   /// Test hook of nodes started with `--test-skills`: makes the actor at
   /// `path` below the node's root crash (e.g. "router", "gateway",
   /// "skills/echo"); answers what the node did. Other nodes refuse.

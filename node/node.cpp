@@ -1,5 +1,6 @@
 #include "node/node.hpp"
 
+#include "actors/breaker.hpp"
 #include "actors/cache_shard.hpp"
 #include "actors/gateway.hpp"
 #include "actors/health_monitor.hpp"
@@ -14,6 +15,8 @@
 #include "cluster/membership.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
+#include "node/breaker_setup.hpp"
+#include "node/breaker_setup.hpp"
 #include "node/cache_setup.hpp"
 
 #include <caf/io/middleman.hpp>
@@ -128,6 +131,11 @@ bool jobs_and_status(const caf::mailbox_element& x) {
          || msg.match_elements<atom::status>();
 }
 
+// A breaker's attempt ids are its own: results of attempts go nowhere.
+bool breaker_messages(const caf::mailbox_element& x) {
+  return any_message(x) && !x.content().match_elements<job_result>();
+}
+
 // The router's request ids are its own: results of requests go nowhere.
 bool router_messages(const caf::mailbox_element& x) {
   return any_message(x) && !x.content().match_elements<job_result>();
@@ -235,7 +243,11 @@ child_spec subtree(const tree_context& tc, std::string name,
   // Long enough for every child of the subtree to use its own timeout.
   spec.shutdown_timeout = tc.shutdown_timeout()
                           * static_cast<int>(sc.children.size() + 1);
-  spec.start = [sc](const child_context& ctx) {
+  auto directory = tc.directory;
+  spec.start = [sc, directory](const child_context& ctx) {
+    // Its children may look for the root (the supervisor starting this one).
+    directory->set(std::string{tree_path::root},
+                   caf::actor_cast<caf::actor>(ctx.supervisor));
     return caf::actor_cast<caf::actor>(ctx.sys.spawn(supervisor, sc));
   };
   return spec;
@@ -252,7 +264,8 @@ child_spec pool_child(const tree_context& tc,
   pc.default_timeout = skill->timeout > caf::timespan{0} ? skill->timeout
                                                          : cfg.default_timeout;
   if (tc.metrics != nullptr) {
-    pc.metrics = tc.metrics->jobs();
+    if (pool_counts_results(*skill))
+      pc.metrics = tc.metrics->jobs();
     auto* restarts = &tc.metrics->health()->restarts(
       std::string{tree_path::skills} + "/" + skill->name, "worker");
     pc.on_worker_restart = [restarts] { restarts->Increment(); };
@@ -345,6 +358,28 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   for (auto& skill : catalog.all())
     skills.children.push_back(pool_child(tc, skill));
   root.children.push_back(subtree(tc, "skills", skills));
+  // -- breakers: in front of the pools of skills that have one --
+  auto breakers = supervisor_for(tc, std::string{tree_path::breakers});
+  for (auto& skill : catalog.all()) {
+    auto bc = plan_breaker(cfg, *skill, all, node.name);
+    if (!bc)
+      continue;
+    rc.breakers.emplace(skill->name, breaker_actor{});
+    auto pool_path = std::string{tree_path::skills} + "/" + skill->name;
+    breakers.children.push_back(supervised_child<breaker_actor, breaker_state>(
+      tc, skill->name, "the breaker of skill " + skill->name, breaker_messages,
+      [skill, bc = *bc, tc,
+       pool_path](breaker_actor::stateful_pointer<breaker_state> self,
+                  const supervisor_actor&) {
+        auto x = bc;
+        x.tree = caf::actor_cast<supervisor_actor>(
+          tc.directory->get(std::string{tree_path::root}));
+        return breaker(self, skill,
+                       tc.current<job_runner_actor>(pool_path), std::move(x));
+      }));
+  }
+  if (!breakers.children.empty())
+    root.children.push_back(subtree(tc, "breakers", breakers));
   // -- cache: its shards --
   if (auto base = plan_cache(cfg, catalog, all, node.name, rc)) {
     auto cache = supervisor_for(tc, std::string{tree_path::cache});

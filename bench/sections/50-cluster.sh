@@ -9,7 +9,7 @@ node() { # name, config, extra args...
   shift 2
   "$BIN"/troupe node --port 0 --port-file "$dir/$name.port" --name "$name" \
     --config "$conf" --log-level warn "$@" >/dev/null 2>&1 &
-  pids+=($!)
+  echo $! >"$dir/$name.pid" # called in $(...): `pids` would not keep it
   wait_file "$dir/$name.port"
   echo "127.0.0.1:$(cat "$dir/$name.port")"
 }

@@ -209,14 +209,14 @@ TEST_F(Supervision, HealthDropsUnderFailuresAndRecovers) {
                      "--metrics-port", std::to_string(metrics_port)}};
   ASSERT_TRUE(node.ready()) << node.log();
   auto c = connect(node);
-  // Every flaky job fails: the error rate is 100 %.
-  auto o = run_all(c, make_jobs(50, "flaky", "1"), 10);
+  // Every job of `fail` fails: the error rate is 100 %.
+  auto o = run_all(c, make_jobs(50, "fail", "injected"), 10);
   EXPECT_EQ(o.by_status[job_status::skill_error], 50u);
   auto bad = wait_for_status(node, [](const std::string& s) {
     return contains(s, "\"severity\":\"CRITICAL\",\"rule\":\"error-rate\","
-                       "\"subject\":\"skill flaky\"");
+                       "\"subject\":\"skill fail\"");
   });
-  EXPECT_TRUE(contains(bad, "skill flaky: error rate 100 % > 50 % over 2 s "
+  EXPECT_TRUE(contains(bad, "skill fail: error rate 100 % > 50 % over 2 s "
                             "(50 of 50 jobs failed)"))
     << bad;
   EXPECT_FALSE(contains(bad, "\"score\":100,")) << bad;
@@ -226,10 +226,9 @@ TEST_F(Supervision, HealthDropsUnderFailuresAndRecovers) {
   EXPECT_TRUE(contains(metrics, "troupe_alerts{severity=\"CRITICAL\"} 1"))
     << metrics;
   EXPECT_FALSE(contains(metrics, "troupe_health_score 100")) << metrics;
-  // Healthy jobs from now on: the failures leave the window, the alert
-  // clears and the score comes back.
+  // No failures from now on: they leave the window, the alert clears and
+  // the score comes back.
   wait_for_status(node, [&](const std::string& s) {
-    run_all(c, make_jobs(5, "flaky", "0"), 5);
     return contains(s, "\"health\":{\"score\":100,\"draining\":false,"
                        "\"alerts\":[]");
   });
