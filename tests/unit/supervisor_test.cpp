@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -422,6 +423,88 @@ TEST_F(Supervisor, CrashHookCrashesTheActorAtAPath) {
             std::string::npos)
     << troupe::message_of(missing->error);
   stop_at_end(sup);
+}
+
+TEST_F(Supervisor, OneWatchOnTheRootFollowsTheWholeTree) {
+  auto inner_cfg = config(restart_strategy::one_for_one, {child("x")});
+  inner_cfg.path = "outer/inner";
+  child_spec inner;
+  inner.name = "inner";
+  inner.supervisor = true;
+  inner.start = [inner_cfg](const child_context& ctx) {
+    return caf::actor_cast<caf::actor>(
+      ctx.sys.spawn(troupe::supervisor, inner_cfg));
+  };
+  auto cfg = config(restart_strategy::one_for_one, {child("y"), inner});
+  cfg.path = "outer";
+  auto hooked = std::make_shared<std::vector<std::string>>();
+  cfg.on_event = [hooked](const child_event& ev) {
+    hooked->push_back(ev.path + (ev.handle ? " up" : " down"));
+  };
+  auto outer = spawn_sup(cfg);
+  // A watcher that subscribes late gets the whole tree at once.
+  auto seen = std::make_shared<std::vector<child_event>>();
+  auto watcher = sys().spawn([seen](caf::event_based_actor*) {
+    return caf::behavior{
+      [seen](child_event& ev) {
+        seen->push_back(std::move(ev));
+      },
+    };
+  });
+  caf::anon_send(outer, atom::watch::value, watcher);
+  run();
+  std::vector<std::string> paths;
+  for (auto& ev : *seen)
+    paths.push_back(ev.path);
+  EXPECT_EQ(paths, (strings{"outer/y", "outer/inner", "outer/inner/x"}));
+  // A grandchild's restart reaches the root's watchers and hook.
+  seen->clear();
+  hooked->clear();
+  auto inner_sup = caf::actor_cast<supervisor_actor>(child_of(outer, "inner"));
+  tell(child_of(inner_sup, "x"), "crash");
+  ASSERT_EQ(seen->size(), 2u);
+  EXPECT_EQ((*seen)[0].path, "outer/inner/x");
+  EXPECT_FALSE((*seen)[0].handle);
+  EXPECT_EQ((*seen)[1].handle, child_of(inner_sup, "x"));
+  EXPECT_EQ(*hooked, (strings{"outer/inner/x down", "outer/inner/x up"}));
+  // When the inner supervisor ends, everything below it is gone too.
+  seen->clear();
+  caf::anon_send_exit(inner_sup, caf::exit_reason::kill);
+  run();
+  std::vector<std::string> downs;
+  for (auto& ev : *seen)
+    if (!ev.handle)
+      downs.push_back(ev.path);
+  EXPECT_EQ(downs, (strings{"outer/inner", "outer/inner/x"}));
+  stop_at_end(outer);
+  stop_at_end(watcher);
+}
+
+TEST_F(Supervisor, ShutdownHooksRunOnceWithTheReason) {
+  auto reasons = std::make_shared<std::vector<caf::error>>();
+  auto a = child("a");
+  a.on_shutdown = [reasons](const caf::error& reason) {
+    reasons->push_back(reason);
+  };
+  auto sup = spawn_sup(config(restart_strategy::one_for_one, {a, child("b")}));
+  // Restarts do not run it: the child comes back.
+  tell(child_of(sup, "a"), "crash");
+  EXPECT_TRUE(reasons->empty());
+  caf::anon_send(sup, atom::stop::value);
+  run();
+  ASSERT_EQ(reasons->size(), 1u);
+  EXPECT_EQ((*reasons)[0], caf::exit_reason::user_shutdown);
+}
+
+TEST_F(Supervisor, KilledSupervisorTakesItsChildrenAlong) {
+  auto sup = spawn_sup(config(restart_strategy::one_for_one,
+                              {child("a"), child("b")}));
+  take_events();
+  caf::anon_send_exit(sup, caf::exit_reason::kill);
+  run();
+  auto events = take_events();
+  std::sort(events.begin(), events.end());
+  EXPECT_EQ(events, (strings{"stop a", "stop b"}));
 }
 
 } // namespace
