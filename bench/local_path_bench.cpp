@@ -223,7 +223,8 @@ int main(int argc, char** argv) {
   node_config ncfg;
   ncfg.workers = 4;
   ncfg.queue_capacity = 1'000'000;
-  auto node = spawn_node(sys, ncfg, catalog, metrics.jobs(), false);
+  auto node = spawn_node(sys, ncfg, catalog, metrics.jobs(), false,
+                         metrics.pools());
   if (!node) {
     std::fprintf(stderr, "cannot start the node: %s\n",
                  sys.render(node.error()).c_str());

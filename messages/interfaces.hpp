@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 // The typed actor handles every folder uses. In-process handles carry plain
 // structs; the two remote handles (gateway, client sink) carry protobuf bytes
@@ -21,18 +22,44 @@ namespace troupe {
 /// Receives terminal job results (in-process).
 using result_sink_actor = caf::typed_actor<caf::reacts_to<job_result>>;
 
-/// One native worker: runs one job at a time and reports to its pool.
-/// Message: (run, ticket, input) -> the pool gets (done, ticket, result).
-using worker_actor
-  = caf::typed_actor<caf::reacts_to<atom::run, uint64_t, std::string>>;
+/// A worker actor of a pool (scheduled native workers and process
+/// workers): runs one job at a time; the pool gets (done, worker id,
+/// ticket, result) for each.
+using worker_actor = caf::typed_actor<
+  // Run the job with this ticket on this input within this time.
+  caf::reacts_to<atom::run, uint64_t, std::string, caf::timespan>,
+  // The job with this ticket was answered already (timeout, cancellation):
+  // stop it if possible. A process worker kills its process and ends.
+  caf::reacts_to<atom::cancel, uint64_t>,
+  // Retire: finish nothing more and end.
+  caf::reacts_to<atom::stop>>;
 
-/// A skill's pool: bounded queue in front of its workers.
+/// A worker of a process skill: a worker actor that owns one child process
+/// and hears from the thread doing the process's I/O.
+using process_worker_actor = worker_actor::extend<
+  // One frame (a serialized `troupe.wire.WorkerResponse`) from the process.
+  caf::reacts_to<atom::frame, std::string>,
+  // The process ended (wait status) or its output broke the protocol
+  // (negative value, with the reason).
+  caf::reacts_to<atom::exited, int32_t, std::string>,
+  // Health and start-up checks.
+  caf::reacts_to<atom::tick>,
+  // Escalate a stop: SIGTERM, then SIGKILL.
+  caf::reacts_to<atom::kill>>;
+
+/// A skill's pool: bounded priority queue in front of its workers.
 using worker_pool_actor = caf::typed_actor<
   // Queue a job; its result goes to the sink.
   caf::reacts_to<job, result_sink_actor>,
-  // A worker finished the job with this ticket.
-  caf::reacts_to<atom::done, uint64_t, job_result>,
-  // Deadline check.
+  // Worker (id) finished the job with this ticket.
+  caf::reacts_to<atom::done, uint64_t, uint64_t, job_result>,
+  // Native worker (id) died running the job with this ticket (reason).
+  caf::reacts_to<atom::lost, uint64_t, uint64_t, std::string>,
+  // Process worker (id) is up and answered its first ping.
+  caf::reacts_to<atom::ready, uint64_t>,
+  // Cancel these jobs (ids as their submitter, the sink, gave them).
+  caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_sink_actor>,
+  // Deadline, idle-retirement and restart checks.
   caf::reacts_to<atom::tick>,
   // The skill with this pool's current load.
   caf::replies_to<atom::status>::with<skill_info>>;

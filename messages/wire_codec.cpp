@@ -60,6 +60,11 @@ void to_wire(const skill_info& x, wire::SkillInfo& out) {
   out.set_in_flight(x.in_flight);
   out.set_worker_restarts(x.worker_restarts);
   out.set_idempotent(x.idempotent);
+  out.set_kind(x.kind);
+  out.set_idle(x.idle);
+  out.set_starting(x.starting);
+  out.set_min_workers(x.min_workers);
+  out.set_max_workers(x.max_workers);
 }
 
 skill_info from_wire(const wire::SkillInfo& x) {
@@ -75,6 +80,11 @@ skill_info from_wire(const wire::SkillInfo& x) {
   out.in_flight = x.in_flight();
   out.worker_restarts = x.worker_restarts();
   out.idempotent = x.idempotent();
+  out.kind = x.kind();
+  out.idle = x.idle();
+  out.starting = x.starting();
+  out.min_workers = x.min_workers();
+  out.max_workers = x.max_workers();
   return out;
 }
 

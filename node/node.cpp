@@ -66,23 +66,21 @@ namespace {
 // cluster sees) depend on it.
 node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
                        const skill_catalog& catalog,
-                       const job_metrics_ptr& metrics, uint16_t port) {
+                       const job_metrics_ptr& metrics,
+                       const pool_metrics_ptr& pool_metrics, uint16_t port) {
   node_handle node;
   node.port = port;
   auto address = cfg.host + ":" + std::to_string(port);
   node.name = cfg.name.empty() ? address : cfg.name;
   std::vector<std::pair<std::string, caf::actor>> children;
   std::unordered_map<std::string, worker_pool_actor> pools;
+  auto node_limit = std::make_shared<in_flight_limit>(cfg.max_in_flight);
   for (auto& skill : catalog.all()) {
-    worker_pool_config pc;
+    auto pc = make_pool_config(*skill, cfg);
     pc.node_name = node.name;
-    pc.workers = skill->workers > 0 ? skill->workers : cfg.workers;
-    pc.queue_capacity = skill->queue_capacity > 0 ? skill->queue_capacity
-                                                  : cfg.queue_capacity;
-    pc.default_timeout = skill->timeout > caf::timespan{0}
-                           ? skill->timeout
-                           : cfg.default_timeout;
+    pc.node_limit = node_limit;
     pc.metrics = metrics;
+    pc.pool_metrics = pool_metrics;
     auto pool = sys.spawn(worker_pool, skill, std::move(pc));
     children.emplace_back("pool " + skill->name,
                           caf::actor_cast<caf::actor>(pool));
@@ -136,9 +134,10 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
                                       const skill_catalog& catalog,
-                                      job_metrics_ptr metrics, bool publish) {
+                                      job_metrics_ptr metrics, bool publish,
+                                      pool_metrics_ptr pool_metrics) {
   if (!publish) {
-    auto node = spawn_tree(sys, cfg, catalog, metrics, cfg.port);
+    auto node = spawn_tree(sys, cfg, catalog, metrics, pool_metrics, cfg.port);
     node.port = 0;
     return node;
   }
@@ -149,7 +148,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
   caf::error last_error;
   for (int i = 0; i < attempts; ++i) {
     auto port = cfg.port != 0 ? cfg.port : pick_free_port(cfg.host);
-    auto node = spawn_tree(sys, cfg, catalog, metrics, port);
+    auto node = spawn_tree(sys, cfg, catalog, metrics, pool_metrics, port);
     // Address reuse lets a restarted node take its port back while the old
     // connections linger in TIME_WAIT; a port another process listens on is
     // still refused.

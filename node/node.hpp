@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/job_metrics.hpp"
+#include "actors/pool_metrics.hpp"
 #include "actors/skill.hpp"
 #include "config/node_config.hpp"
 #include "messages/interfaces.hpp"
@@ -32,11 +33,11 @@ struct node_handle {
 /// Spawns a node's actor tree in `sys`: a worker pool per skill of
 /// `catalog`, the router, and the gateway. With `publish`, the gateway is
 /// published on cfg.host:cfg.port (port 0 picks a free port); a port in use
-/// gives `error_code::port_in_use`.
+/// gives `error_code::port_in_use`. Null metrics are not recorded.
 [[nodiscard]] caf::expected<node_handle>
 spawn_node(caf::actor_system& sys, node_config cfg,
            const skill_catalog& catalog, job_metrics_ptr metrics,
-           bool publish = true);
+           bool publish = true, pool_metrics_ptr pool_metrics = nullptr);
 
 /// Stops the node's actors (gateway first) and closes its port.
 void stop_node(caf::actor_system& sys, node_handle& node);

@@ -11,7 +11,8 @@ namespace troupe {
 
 node_metrics::node_metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      jobs_(std::make_shared<job_metrics>(*registry_)) {
+      jobs_(std::make_shared<job_metrics>(*registry_)),
+      pools_(std::make_shared<pool_metrics>(*registry_)) {
   // nop
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/job_metrics.hpp"
+#include "actors/pool_metrics.hpp"
 
 #include <caf/error.hpp>
 
@@ -15,8 +16,8 @@ class Registry;
 
 namespace troupe {
 
-/// A node's prometheus registry, the job metrics registered in it, and the
-/// optional pull exposer. Owned by the node; actors get the families they
+/// A node's prometheus registry, the job and pool metrics registered in it,
+/// and the /// optional pull exposer. Owned by the node; actors get the families they
 /// update at spawn.
 class node_metrics {
  public:
@@ -34,9 +35,14 @@ class node_metrics {
     return jobs_;
   }
 
+  const pool_metrics_ptr& pools() const {
+    return pools_;
+  }
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   job_metrics_ptr jobs_;
+  pool_metrics_ptr pools_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

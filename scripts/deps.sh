@@ -16,7 +16,7 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libgoogle-perftools-dev
-  python3
+  python3 python3-protobuf
 )
 if [ "${1:-}" = "--peers" ]; then
   packages+=(erlang-base python3-distributed python3-dask python3-celery
