@@ -120,12 +120,19 @@ void send_batch(batcher_ptr self, flush_reason reason) {
 }
 
 // Asks for a flush check once everything already in the mailbox is handled.
+void on_flush_check(batcher_ptr self);
+
+// Checks for a flush once everything already in the mailbox is handled; at
+// once when nothing is waiting (a message to itself would only add a hop).
 void request_flush(batcher_ptr self) {
   auto& st = self->state;
   if (st.flush_pending)
     return;
   st.flush_pending = true;
-  self->send(self, atom::flush::value);
+  if (self->mailbox().empty())
+    on_flush_check(self);
+  else
+    self->send(self, atom::flush::value);
 }
 
 void on_flush_check(batcher_ptr self) {

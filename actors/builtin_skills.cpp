@@ -116,6 +116,9 @@ caf::error add_builtin_skills(skill_catalog& catalog) {
   sha.fn = [](const std::string& in) {
     return skill_output::success(sha256::hex_digest(in));
   };
+  // A pure function of its input whose output (64 bytes) is far smaller
+  // than the work to recompute it: worth caching.
+  sha.cache.enabled = true;
   if (auto err = catalog.add(std::move(sha)))
     return err;
   skill_definition sleep;
@@ -131,6 +134,11 @@ caf::error add_builtin_skills(skill_catalog& catalog) {
   wc.description = "JSON object mapping each whitespace-separated word to "
                    "its count";
   wc.fn = wordcount;
+  // Pure and linear in its input: repeated texts are answered from the
+  // cache. (echo is pure too, but its result is as large as its input and
+  // cheaper to recompute than to look up; sleep and the test skills exist
+  // to take time or fail, so caching them would defeat their purpose.)
+  wc.cache.enabled = true;
   return catalog.add(std::move(wc));
 }
 

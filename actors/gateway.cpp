@@ -53,6 +53,8 @@ void on_submit(gateway_ptr self, const std::string& bytes,
   }
 }
 
+void flush(gateway_ptr self);
+
 void on_result(gateway_ptr self, job_result& r) {
   auto& st = self->state;
   auto i = st.waiting.find(r.id);
@@ -66,19 +68,38 @@ void on_result(gateway_ptr self, job_result& r) {
   st.waiting.erase(i);
   if (!st.flush_scheduled) {
     st.flush_scheduled = true;
-    self->send(self, atom::flush::value);
+    // Nothing else waiting: no result can join this one, send it now.
+    if (self->mailbox().empty())
+      flush(self);
+    else
+      self->send(self, atom::flush::value);
   }
 }
 
 void flush(gateway_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
-  for (auto& [addr, box] : st.outboxes)
-    if (!box.results.empty()) {
+  auto& lim = st.cfg.result_batch;
+  for (auto& [addr, box] : st.outboxes) {
+    // Bounded messages: a burst of results leaves in several batches.
+    auto first = box.results.begin();
+    while (first != box.results.end()) {
+      size_t bytes = 0;
+      auto last = first;
+      while (last != box.results.end()
+             && static_cast<size_t>(last - first) < lim.max_count
+             && (last == first
+                 || bytes + last->output.size() + last->error.size() + 64
+                      <= lim.max_bytes)) {
+        bytes += last->output.size() + last->error.size() + 64;
+        ++last;
+      }
       self->send(box.client, atom::results::value,
-                 wire_codec::encode_results(box.results));
-      box.results.clear();
+                 wire_codec::encode_results(&*first, &*first + (last - first)));
+      first = last;
     }
+    box.results.clear();
+  }
   // Keep the map small when many short-lived clients come and go.
   if (st.outboxes.size() > 64)
     st.outboxes.clear();

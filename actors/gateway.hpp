@@ -19,6 +19,11 @@ struct gateway_config {
   job_metrics_ptr metrics;
   /// Answers peers' cluster messages; null when the node is not clustered.
   membership_actor membership;
+  /// At most this many results and bytes go back in one message.
+  struct {
+    size_t max_count = 128;
+    size_t max_bytes = 1 << 20;
+  } result_batch;
 };
 
 /// State of a gateway: which client waits for which forwarded job, and the

@@ -1,10 +1,14 @@
 #include "actors/router.hpp"
 
+#include "actors/cache_digest.hpp"
+#include "cluster/cache_ring.hpp"
 #include "config/logging.hpp"
 #include "config/version.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+
+#include <prometheus/counter.h>
 
 #include <algorithm>
 #include <memory>
@@ -30,7 +34,8 @@ void gather_skills(router_ptr self, Done done) {
     g->done(std::move(g->infos));
     return;
   }
-  auto add = [g](skill_info info) {
+  auto add = [g, self](skill_info info) {
+    info.cached = self->state.cfg.cached_skills.count(info.name) > 0;
     g->infos.push_back(std::move(info));
     if (--g->pending == 0) {
       std::sort(g->infos.begin(), g->infos.end(), [](auto& a, auto& b) {
@@ -53,6 +58,56 @@ void gather_skills(router_ptr self, Done done) {
   }
 }
 
+// Collects the figures of every cache shard, then calls `done` with their
+// sum. A shard that does not answer in time is left out.
+template <class Done>
+void gather_cache(router_ptr self, Done done) {
+  auto& shards = self->state.cfg.cache_shards;
+  struct gather {
+    cache_status sum;
+    size_t pending;
+    Done done;
+  };
+  auto g = std::make_shared<gather>(gather{{}, shards.size(), std::move(done)});
+  g->sum.bypassed = self->state.cache_bypassed;
+  if (shards.empty()) {
+    g->done(std::move(g->sum));
+    return;
+  }
+  auto add = [g](const cache_status* x) {
+    if (x != nullptr)
+      merge_into(g->sum, *x);
+    if (--g->pending == 0)
+      g->done(std::move(g->sum));
+  };
+  for (auto& shard : shards)
+    self->request(shard, self->state.cfg.status_timeout, atom::status::value)
+      .then(
+        [add](cache_status& x) {
+          add(&x);
+        },
+        [add](caf::error&) {
+          add(nullptr);
+        });
+}
+
+// A job of a cached skill: to the shard that owns its key, unless it
+// bypasses the cache.
+void route_cached(router_ptr self, const std::string& version, job& j,
+                  const worker_pool_actor& pool, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.cache == cache_mode::bypass) {
+    ++st.cache_bypassed;
+    if (st.cfg.cache_metrics)
+      st.cfg.cache_metrics->bypass->Increment();
+    self->send(pool, std::move(j), std::move(sink));
+    return;
+  }
+  auto key = cache_digest(j.skill, version, j.input);
+  self->send(st.cfg.cache_owner(key), std::move(j), key, job_runner_actor{pool},
+             std::move(sink));
+}
+
 job_result reject(router_ptr self, const job& j, job_status st,
                   std::string why) {
   auto r = make_failure(j, st, std::move(why));
@@ -67,28 +122,92 @@ job_result reject(router_ptr self, const job& j, job_status st,
   return r;
 }
 
+// Counts one job exchanged with `peer` ("in" or "out").
+void count_remote(router_ptr self, const std::string& peer,
+                  const char* direction) {
+  auto& st = self->state;
+  if (!st.cfg.cluster_metrics || peer.empty())
+    return;
+  auto& table = direction[0] == 'i' ? st.jobs_in : st.jobs_out;
+  auto i = table.find(peer);
+  if (i == table.end())
+    i = table
+          .emplace(peer, &st.cfg.cluster_metrics->remote_jobs(peer, direction))
+          .first;
+  i->second->Increment();
+}
+
+// Sends `j` to run on member `target` (or, with cache_lookup, to be looked
+// up in its cache first).
+void send_to_member(router_ptr self, const std::string& target, job& j,
+                    result_sink_actor& sink) {
+  auto& st = self->state;
+  j.options.origin = st.cfg.node_name;
+  // A ready link takes the job directly; otherwise the dispatcher connects.
+  auto link = st.links.find(target);
+  if (link != st.links.end()) {
+    if (j.options.max_attempts == 0)
+      j.options.max_attempts = default_cluster_attempts;
+    j.options.placed = true;
+    self->send(link->second.second, std::move(j), std::move(sink));
+    return;
+  }
+  self->send(st.cfg.dispatcher, atom::run::value, target, std::move(j),
+             std::move(sink));
+}
+
 // Sends the job to another member when placement says so; false when it
 // runs here (or nowhere: then the caller reports the unknown skill).
 bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
-  if (j.options.placed || !st.cfg.dispatcher || st.members.size() < 2)
+  if (j.options.placed) {
+    count_remote(self, j.options.origin, "in");
+    return false;
+  }
+  if (!st.cfg.dispatcher || st.members.size() < 2)
     return false;
   auto target = placement::choose(st.members, st.cfg.node_name, j.skill, {},
                                   st.recent);
   if (!target || *target == st.cfg.node_name)
     return false;
   ++st.recent[*target];
-  // A ready link takes the job directly; otherwise the dispatcher connects.
-  auto link = st.links.find(*target);
-  if (link != st.links.end()) {
-    if (j.options.max_attempts == 0)
-      j.options.max_attempts = default_cluster_attempts;
-    j.options.placed = true;
-    self->send(link->second.second, std::move(j), std::move(sink));
+  count_remote(self, *target, "out");
+  send_to_member(self, *target, j, sink);
+  return true;
+}
+
+// In a cluster, a job of a skill some member caches goes to the member
+// owning its key, so that identical jobs submitted anywhere meet in one
+// shard. False when the job is not for the cluster's cache (then it is
+// placed by load).
+bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.placed || j.options.cache == cache_mode::bypass
+      || !st.cfg.dispatcher || st.members.size() < 2)
+    return false;
+  auto local = st.cfg.cached_skills.find(j.skill);
+  const std::string* version = nullptr;
+  if (local != st.cfg.cached_skills.end())
+    version = &local->second;
+  else if (auto* s = cache_ring::cached_skill(st.members, j.skill))
+    version = &s->version;
+  else
+    return false;
+  auto key = cache_digest(j.skill, *version, j.input);
+  auto* owner = cache_ring::owner(st.members, j.skill, key);
+  if (owner == nullptr)
+    return false;
+  if (owner->name != st.cfg.node_name) {
+    j.options.cache_lookup = true;
+    count_remote(self, owner->name, "out");
+    send_to_member(self, owner->name, j, sink);
     return true;
   }
-  self->send(st.cfg.dispatcher, atom::run::value, *target, std::move(j),
-             std::move(sink));
+  auto pool = st.pools.find(j.skill);
+  if (local == st.cfg.cached_skills.end() || pool == st.pools.end())
+    return false; // the view is older than this node's skills
+  self->send(st.cfg.cache_owner(key), std::move(j), key,
+             job_runner_actor{pool->second}, std::move(sink));
   return true;
 }
 
@@ -112,6 +231,32 @@ void reject_unknown(router_ptr self, const job& j,
   self->send(sink, reject(self, j, job_status::unknown_skill, why));
 }
 
+void on_job(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.input.size() > st.cfg.max_job_bytes) {
+    self->send(sink, reject(self, j, job_status::bad_input,
+                            "input of " + std::to_string(j.input.size())
+                              + " bytes exceeds max-job-bytes ("
+                              + std::to_string(st.cfg.max_job_bytes) + ")"));
+    return;
+  }
+  if (route_to_key_owner(self, j, sink) || place_elsewhere(self, j, sink))
+    return;
+  auto i = st.pools.find(j.skill);
+  if (i == st.pools.end()) {
+    reject_unknown(self, j, sink);
+    return;
+  }
+  if (!st.cfg.cached_skills.empty()) {
+    auto c = st.cfg.cached_skills.find(j.skill);
+    if (c != st.cfg.cached_skills.end()) {
+      route_cached(self, c->second, j, i->second, sink);
+      return;
+    }
+  }
+  self->send(i->second, std::move(j), std::move(sink));
+}
+
 } // namespace
 
 router_actor::behavior_type
@@ -121,6 +266,8 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   st.cfg = std::move(cfg);
   st.pools = std::move(pools);
   st.started = std::chrono::steady_clock::now();
+  if (!st.cfg.cache_owner)
+    st.cfg.cached_skills.clear();
   std::vector<std::string> names;
   for (auto& kv : st.pools)
     names.push_back(kv.first);
@@ -130,23 +277,27 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   self->set_default_handler(caf::drop);
   return {
     [self](job& j, result_sink_actor& sink) {
+      on_job(self, j, sink);
+    },
+    [self](job& j) -> caf::result<job_result> {
       auto& st = self->state;
-      if (j.input.size() > st.cfg.max_job_bytes) {
-        self->send(sink,
-                   reject(self, j, job_status::bad_input,
-                          "input of " + std::to_string(j.input.size())
-                            + " bytes exceeds max-job-bytes ("
-                            + std::to_string(st.cfg.max_job_bytes) + ")"));
+      auto rp = self->make_response_promise<job_result>();
+      auto id = st.next_request++;
+      st.requests.emplace(id, router_state::request{j.id, rp});
+      j.id = id;
+      auto sink = caf::actor_cast<result_sink_actor>(self);
+      on_job(self, j, sink);
+      return rp;
+    },
+    [self](job_result& r) {
+      auto& st = self->state;
+      auto i = st.requests.find(r.id);
+      if (i == st.requests.end())
         return;
-      }
-      if (place_elsewhere(self, j, sink))
-        return;
-      auto i = st.pools.find(j.skill);
-      if (i == st.pools.end()) {
-        reject_unknown(self, j, sink);
-        return;
-      }
-      self->send(i->second, std::move(j), std::move(sink));
+      auto rq = std::move(i->second);
+      st.requests.erase(i);
+      r.id = rq.id;
+      rq.promise.deliver(std::move(r));
     },
     [self](cluster_view& v) {
       auto& st = self->state;
@@ -194,7 +345,11 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         out.skills = std::move(infos);
         if (st.cfg.metrics)
           out.counts = st.cfg.metrics->counts();
-        rp.deliver(std::move(out));
+        gather_cache(self,
+                     [out = std::move(out), rp](cache_status cache) mutable {
+                       out.cache = std::move(cache);
+                       rp.deliver(std::move(out));
+                     });
       });
       return rp;
     },

@@ -1,13 +1,17 @@
 #pragma once
 
+#include "actors/cache_metrics.hpp"
 #include "actors/job_metrics.hpp"
+#include "cluster/cluster_metrics.hpp"
 #include "cluster/placement.hpp"
 #include "messages/interfaces.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace troupe {
 
@@ -22,6 +26,17 @@ struct router_config {
   job_metrics_ptr metrics;
   /// Runs jobs on other members; null for a node on its own.
   dispatcher_actor dispatcher;
+  /// Counts jobs exchanged with peers; null disables.
+  cluster_metrics_ptr cluster_metrics;
+  // -- result cache -----------------------------------------------------------
+  /// Skills whose results are cached, with the version that goes into their
+  /// cache keys. Empty: no cache, every job goes straight to its pool.
+  std::unordered_map<std::string, std::string> cached_skills;
+  /// The shard that owns a key: the node's ring (cluster/shard_ring.hpp).
+  std::function<const cache_shard_actor&(const cache_key&)> cache_owner;
+  /// This node's shards, asked for their figures by status requests.
+  std::vector<cache_shard_actor> cache_shards;
+  cache_metrics_ptr cache_metrics;
 };
 
 /// State of a node's router: the table of skills this node offers.
@@ -35,18 +50,34 @@ struct router_state {
   /// Ready links to members (from the dispatcher): name -> incarnation and
   /// the batcher that carries jobs there.
   std::unordered_map<std::string, std::pair<uint64_t, batcher_actor>> links;
+  /// Counters of jobs exchanged with each peer, by direction.
+  std::unordered_map<std::string, prometheus::Counter*> jobs_in;
+  std::unordered_map<std::string, prometheus::Counter*> jobs_out;
   std::unordered_map<std::string, worker_pool_actor> pools;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;
   std::chrono::steady_clock::time_point started;
+  /// Jobs of cached skills that bypassed the cache.
+  uint64_t cache_bypassed = 0;
+  /// Jobs submitted by typed request, under ids of the router's own: the
+  /// job's id and the promise its result answers.
+  struct request {
+    uint64_t id;
+    caf::typed_response_promise<job_result> promise;
+  };
+  std::unordered_map<uint64_t, request> requests;
+  uint64_t next_request = 1;
 };
 
 /// The node's entry point for jobs: rejects malformed jobs (BAD_INPUT) and
 /// unknown skills (UNKNOWN_SKILL, listing where skills live), places each
 /// job on a member of the cluster that offers its skill (this node unless it
-/// is busier; jobs other members placed here always stay), forwards local
-/// ones to their skill's pool and remote ones to the dispatcher, and answers
-/// skill and status queries by asking every pool.
+/// is busier; jobs other members placed here always stay), sends local jobs
+/// of cached skills to the cache shard owning their key (unless they bypass
+/// the cache), other local ones to their skill's pool and remote ones to the
+/// dispatcher, and answers skill and status queries by asking every pool
+/// and shard. A job may also come as a typed request (`request(router,
+/// timeout, job)`), answered with its result.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

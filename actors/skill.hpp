@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/cache_policy.hpp"
 #include "messages/job.hpp"
 #include "messages/job_status.hpp"
 
@@ -221,6 +222,11 @@ struct skill_definition {
   uint32_t max_attempts = 2;
   /// Deadline of jobs that set none; 0 = the node default.
   caf::timespan timeout{0};
+  /// Whether and how results are cached (off unless the skill opts in).
+  cache_policy cache;
+  /// Start the pool at its full size (a preloaded skill, see the cache's
+  /// `preload-skills`), never below it.
+  bool start_full = false;
   /// The code of a native skill.
   skill_function fn;
   /// How to run a process skill.

@@ -563,6 +563,9 @@ worker_pool_config make_pool_config(const skill_definition& skill,
   pc.max_workers = skill.max_workers > 0 ? skill.max_workers : fixed;
   pc.min_workers = skill.min_workers > 0 ? skill.min_workers
                                          : std::min(fixed, pc.max_workers);
+  // A preloaded skill starts at its full size and stays there.
+  if (skill.start_full)
+    pc.min_workers = pc.max_workers;
   pc.min_workers = std::min(pc.min_workers, pc.max_workers);
   pc.queue_capacity = skill.queue_capacity > 0 ? skill.queue_capacity
                                                : node.queue_capacity;

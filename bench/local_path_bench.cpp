@@ -8,6 +8,7 @@
 //                      [--markdown]
 
 #include "actors/job_metrics.hpp"
+#include "bench/job_client.hpp"
 #include "actors/skill.hpp"
 #include "config/logging.hpp"
 #include "node/node.hpp"
@@ -28,8 +29,7 @@
 namespace {
 
 using namespace troupe;
-using clock_type = std::chrono::steady_clock;
-using report_atom = caf::atom_constant<caf::atom("b_report")>;
+using namespace troupe::bench;
 
 // -- the raw CAF reference: request/response, nothing else ------------------
 
@@ -76,98 +76,6 @@ caf::behavior raw_client(caf::stateful_actor<raw_client_state>* self,
   for (uint64_t i = 0; i < std::min(inflight, total); ++i)
     raw_issue(self);
   return {[](uint64_t) {}};
-}
-
-// -- troupe: the same pattern through the node's job path --------------------
-
-struct job_client_state {
-  router_actor router;
-  caf::actor report_to;
-  uint64_t total = 0;
-  uint64_t sent = 0;
-  uint64_t done = 0;
-  uint64_t failed = 0;
-  clock_type::time_point start;
-};
-
-using job_client_actor = result_sink_actor;
-
-void job_issue(job_client_actor::stateful_pointer<job_client_state> self) {
-  auto& st = self->state;
-  job j;
-  j.id = st.sent++;
-  j.skill = "noop";
-  self->send(st.router, std::move(j), caf::actor_cast<result_sink_actor>(self));
-}
-
-job_client_actor::behavior_type
-job_client(job_client_actor::stateful_pointer<job_client_state> self,
-           router_actor router, caf::actor report_to, uint64_t total,
-           uint64_t inflight) {
-  auto& st = self->state;
-  st.router = std::move(router);
-  st.report_to = std::move(report_to);
-  st.total = total;
-  st.start = clock_type::now();
-  for (uint64_t i = 0; i < std::min(inflight, total); ++i)
-    job_issue(self);
-  return {
-    [self](job_result& r) {
-      auto& st = self->state;
-      if (r.status != job_status::ok)
-        ++st.failed;
-      if (++st.done == st.total) {
-        auto ns = (clock_type::now() - st.start).count();
-        // Failed jobs are reported as missing throughput, never hidden.
-        caf::anon_send(st.report_to, report_atom::value, st.done - st.failed,
-                       static_cast<int64_t>(ns));
-        self->quit();
-        return;
-      }
-      if (st.sent < st.total)
-        job_issue(self);
-    },
-  };
-}
-
-// -- measurement ------------------------------------------------------------
-
-// Ops per second of one run, or 0 when the run did not finish in time.
-template <class Spawn>
-double measure(caf::actor_system& sys, Spawn spawn) {
-  caf::scoped_actor self{sys};
-  spawn(caf::actor{self});
-  double rate = 0;
-  self->receive(
-    [&](report_atom, uint64_t ops, int64_t ns) {
-      rate = static_cast<double>(ops) / (static_cast<double>(ns) / 1e9);
-    },
-    caf::after(std::chrono::seconds(120)) >>
-      [] {
-        std::fprintf(stderr, "a run did not finish within 120 s\n");
-      });
-  return rate;
-}
-
-double median(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  auto n = xs.size();
-  return n % 2 == 1 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2;
-}
-
-std::vector<uint64_t> parse_list(const std::string& str) {
-  std::vector<uint64_t> out;
-  size_t pos = 0;
-  while (pos < str.size()) {
-    auto comma = str.find(',', pos);
-    auto part = str.substr(pos, comma == std::string::npos ? std::string::npos
-                                                           : comma - pos);
-    out.push_back(std::stoull(part));
-    if (comma == std::string::npos)
-      break;
-    pos = comma + 1;
-  }
-  return out;
 }
 
 } // namespace
@@ -223,8 +131,7 @@ int main(int argc, char** argv) {
   node_config ncfg;
   ncfg.workers = 4;
   ncfg.queue_capacity = 1'000'000;
-  auto node = spawn_node(sys, ncfg, catalog, metrics.jobs(), false,
-                         metrics.pools());
+  auto node = spawn_node(sys, ncfg, catalog, &metrics, false);
   if (!node) {
     std::fprintf(stderr, "cannot start the node: %s\n",
                  sys.render(node.error()).c_str());
@@ -247,7 +154,8 @@ int main(int argc, char** argv) {
         sys.spawn(raw_client, server, report_to, jobs, level);
       }));
       job_rates.push_back(measure(sys, [&](caf::actor report_to) {
-        sys.spawn(job_client, node->router, report_to, jobs, level);
+        sys.spawn(job_client, node->router, report_to, jobs, level,
+                  job_client_options{});
       }));
     }
     rows.push_back({level, median(raw_rates), median(job_rates)});

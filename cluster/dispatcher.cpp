@@ -37,12 +37,15 @@ void fail_over(self_ptr self, const std::string& from, const std::string& why,
                job j, result_sink_actor sink) {
   auto& st = self->state;
   auto first = "member " + from + " was lost (" + why + ")";
+  // A job sent to its cache key's owner is retried like an idempotent one:
+  // only skills whose output depends on nothing but their input cache, so
+  // running one again is safe, and losing a cache owner must never lose a
+  // job.
   bool idempotent = false;
   for (auto& m : st.members)
-    if (auto* s = placement::find_skill(m, j.skill)) {
-      idempotent = s->idempotent;
-      break;
-    }
+    if (auto* s = placement::find_skill(m, j.skill))
+      idempotent = idempotent || s->idempotent
+                   || (j.options.cache_lookup && s->cached);
   if (!idempotent) {
     lost(self, j, sink,
          first + "; not retried: skill '" + j.skill + "' is not idempotent");

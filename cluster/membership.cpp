@@ -46,6 +46,8 @@ void notify(self_ptr self) {
     return;
   st.dirty = false;
   auto v = current_view(st);
+  if (st.cfg.metrics)
+    st.cfg.metrics->members(v.members);
   for (auto& l : st.listeners)
     self->send(l, v);
 }
@@ -123,11 +125,14 @@ void connect(self_ptr self, const member& m) {
 void gossip_with(self_ptr self, const std::string& name,
                  const gateway_actor& gw) {
   auto& st = self->state;
+  auto sent = clock_type::now();
   self
     ->request(gw, request_timeout(st), atom::cluster::value,
               cluster_codec::encode(gossip_message(st)))
     .then(
-      [self, name](std::string& bytes) {
+      [self, name, sent](std::string& bytes) {
+        if (self->state.cfg.metrics)
+          self->state.cfg.metrics->heartbeat_rtt(clock_type::now() - sent);
         auto reply = cluster_codec::decode_reply(bytes);
         if (!reply || reply->refused) {
           log::cluster().debug("membership: bad gossip reply from {}", name);
@@ -156,8 +161,8 @@ void sample_load(self_ptr self) {
         std::vector<skill_load> skills;
         skills.reserve(ns.skills.size());
         for (auto& s : ns.skills)
-          skills.push_back(
-            skill_load{s.name, s.workers, s.busy, s.queued, s.idempotent});
+          skills.push_back(skill_load{s.name, s.workers, s.busy, s.queued,
+                                      s.idempotent, s.cached, s.version});
         uint64_t total = 0;
         for (auto& c : ns.counts)
           total += c.count;
@@ -425,6 +430,8 @@ membership(membership_actor::stateful_pointer<membership_state> self,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.view.emplace(st.cfg.self);
+  // Listeners and metrics get the first view with the first heartbeat.
+  st.dirty = true;
   self->set_down_handler([self](const caf::down_msg& dm) {
     on_peer_down(self, dm);
   });
@@ -487,8 +494,13 @@ membership(membership_actor::stateful_pointer<membership_state> self,
       return current_view(self->state);
     },
     [self](atom::subscribe, view_listener_actor& l) {
-      self->send(l, current_view(self->state));
-      self->state.listeners.push_back(std::move(l));
+      auto& st = self->state;
+      st.listeners.push_back(std::move(l));
+      if (st.dirty) {
+        notify(self); // everyone, the new listener included
+        return;
+      }
+      self->send(st.listeners.back(), current_view(st));
     },
     [self](atom::tick) {
       on_tick(self);

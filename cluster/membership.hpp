@@ -1,5 +1,6 @@
 #pragma once
 
+#include "cluster/cluster_metrics.hpp"
 #include "cluster/membership_view.hpp"
 #include "config/cluster_config.hpp"
 #include "messages/interfaces.hpp"
@@ -22,6 +23,8 @@ struct membership_config {
   cluster_config cluster;
   /// Where the node's load comes from (null: no load figures).
   router_actor router;
+  /// Member counts and heartbeat round trips; null disables.
+  cluster_metrics_ptr metrics;
 };
 
 /// State of a node's membership actor.

@@ -1,5 +1,6 @@
 #include "config/config_file.hpp"
 
+#include "config/cache_config.hpp"
 #include "config/cluster_config.hpp"
 #include "config/config_reader.hpp"
 #include "messages/errors.hpp"
@@ -96,6 +97,8 @@ caf::expected<file_config> read_file_config(const caf::settings& tree,
     read_node_section(*node, out.node);
   if (auto cluster = root.section("cluster"))
     read_cluster_section(*cluster, out.node.cluster);
+  if (auto cache = root.section("cache"))
+    read_cache_section(*cache, out.node.cache);
   if (auto skills = root.section("skills"))
     for (auto& name : skills->keys())
       if (auto sec = skills->section(name)) {

@@ -248,12 +248,45 @@ bool config_reader::read(std::string_view key,
     wrong_type(key, *x, "a map of quoted strings such as { NAME = \"value\" }");
     return false;
   }
+  return read_string_map(std::string{key}, *xs, out);
+}
+
+bool config_reader::read(std::string_view key,
+                         std::vector<std::map<std::string, std::string>>& out) {
+  auto* x = find(key);
+  if (x == nullptr)
+    return false;
+  auto* xs = caf::get_if<caf::config_value::list>(&x->get_data());
+  if (xs == nullptr) {
+    wrong_type(key, *x,
+               "a list of maps such as [{ a = \"x\" }, { a = \"y\" }]");
+    return false;
+  }
+  std::vector<std::map<std::string, std::string>> tmp;
+  for (size_t i = 0; i < xs->size(); ++i) {
+    auto* map = caf::get_if<caf::settings>(&(*xs)[i].get_data());
+    auto where = std::string{key} + "[" + std::to_string(i + 1) + "]";
+    if (map == nullptr) {
+      fail(where,
+           "expected a map such as { a = \"x\" }, got " + shown((*xs)[i]));
+      return false;
+    }
+    tmp.emplace_back();
+    if (!read_string_map(where, *map, tmp.back()))
+      return false;
+  }
+  out = std::move(tmp);
+  return true;
+}
+
+bool config_reader::read_string_map(const std::string& where,
+                                    const caf::settings& xs,
+                                    std::map<std::string, std::string>& out) {
   std::map<std::string, std::string> tmp;
-  for (auto& [k, v] : *xs) {
+  for (auto& [k, v] : xs) {
     auto* str = caf::get_if<std::string>(&v.get_data());
     if (str == nullptr) {
-      fail(std::string{key} + "." + k,
-           "expected a quoted string, got " + shown(v));
+      fail(where + "." + k, "expected a quoted string, got " + shown(v));
       return false;
     }
     tmp.emplace(k, *str);

@@ -76,6 +76,10 @@ class config_reader {
   /// A map of strings, e.g. `{ FOO = "bar" }`.
   bool read(std::string_view key, std::map<std::string, std::string>& out);
 
+  /// A list of maps of strings, e.g. `[{ a = "x" }, { a = "y" }]`.
+  bool read(std::string_view key,
+            std::vector<std::map<std::string, std::string>>& out);
+
   /// Reads into an optional, which stays empty when the key is absent.
   template <class T, class... Ts>
   bool read(std::string_view key, std::optional<T>& out, Ts... bounds) {
@@ -160,6 +164,9 @@ class config_reader {
 
   /// The value of `key`, marked as read; null when absent.
   const caf::config_value* find(std::string_view key);
+
+  bool read_string_map(const std::string& where, const caf::settings& xs,
+                       std::map<std::string, std::string>& out);
 
   void wrong_type(std::string_view key, const caf::config_value& value,
                   const std::string& expected);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/cache_config.hpp"
 #include "config/cluster_config.hpp"
 
 #include <caf/expected.hpp>
@@ -37,6 +38,8 @@ struct node_config {
   std::string scheduler = "sharing";
   /// Seeds and failure detection.
   cluster_config cluster;
+  /// The result cache.
+  cache_config cache;
 };
 
 class config_reader;

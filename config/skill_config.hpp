@@ -26,6 +26,12 @@ struct skill_config {
   std::optional<bool> idempotent;
   /// Attempts per job including the first.
   std::optional<uint32_t> max_attempts;
+  /// The skill's cache policy (`cache`, `cache-ttl`,
+  /// `cache-max-entry-bytes`, `cache-failures`).
+  std::optional<bool> cache;
+  std::optional<caf::timespan> cache_ttl;
+  std::optional<uint64_t> cache_max_entry_bytes;
+  std::optional<bool> cache_failures;
 };
 
 /// Reads the keys of one `[skills.NAME]` section into `out`; problems are

@@ -21,6 +21,8 @@ void to_wire(const member& x, wire::Member& out) {
     ps->set_busy(s.busy);
     ps->set_queued(s.queued);
     ps->set_idempotent(s.idempotent);
+    ps->set_cached(s.cached);
+    ps->set_version(s.version);
   }
   out.set_jobs_per_second(x.jobs_per_second);
   out.set_health(x.health);
@@ -36,7 +38,8 @@ bool from_wire(const wire::Member& x, member& out) {
   out.status = static_cast<member_status>(static_cast<int>(x.status()) - 1);
   for (auto& ps : x.skills())
     out.skills.push_back(skill_load{ps.name(), ps.workers(), ps.busy(),
-                                    ps.queued(), ps.idempotent()});
+                                    ps.queued(), ps.idempotent(), ps.cached(),
+                                    ps.version()});
   out.jobs_per_second = x.jobs_per_second();
   out.health = std::min<uint32_t>(x.health(), 100);
   return true;

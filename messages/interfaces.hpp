@@ -2,6 +2,8 @@
 
 #include "messages/atoms.hpp"
 #include "messages/batcher_stats.hpp"
+#include "messages/cache_key.hpp"
+#include "messages/cache_status.hpp"
 #include "messages/job.hpp"
 #include "messages/member.hpp"
 #include "messages/node_status.hpp"
@@ -21,6 +23,13 @@ namespace troupe {
 
 /// Receives terminal job results (in-process).
 using result_sink_actor = caf::typed_actor<caf::reacts_to<job_result>>;
+
+/// Anything that runs jobs: takes a job and sends its one result to the
+/// sink. Pools, routers, batchers and breakers all are; so is any actor of
+/// an application that handles `(job, result_sink_actor)`, which can then
+/// sit behind troupe's building blocks (a cache shard, a breaker).
+using job_runner_actor
+  = caf::typed_actor<caf::reacts_to<job, result_sink_actor>>;
 
 /// A worker actor of a pool (scheduled native workers and process
 /// workers): runs one job at a time; the pool gets (done, worker id,
@@ -64,6 +73,19 @@ using worker_pool_actor = caf::typed_actor<
   // The skill with this pool's current load.
   caf::replies_to<atom::status>::with<skill_info>>;
 
+/// One shard of a node's result cache: owns a slice of the key space, its
+/// cached results and the single-flight table of its keys.
+using cache_shard_actor = caf::typed_actor<
+  // A job of a cached skill with its key; on a miss the shard runs it on
+  // the runner (the skill's pool). The result goes to the sink.
+  caf::reacts_to<job, cache_key, job_runner_actor, result_sink_actor>,
+  // The result of an execution the shard started (id = its flight id).
+  caf::reacts_to<job_result>,
+  // Expiry sweep (the shard sends this to itself).
+  caf::reacts_to<atom::tick>,
+  // The shard's figures.
+  caf::replies_to<atom::status>::with<cache_status>>;
+
 /// Takes back jobs whose destination was lost, to run them elsewhere:
 /// (leave, member, why, job, sink); the job carries its submitter's id and
 /// its remaining attempts.
@@ -91,7 +113,12 @@ using batcher_actor = caf::typed_actor<
 /// A node's entry point for in-process clients: validates and dispatches.
 using router_actor = caf::typed_actor<
   caf::reacts_to<job, result_sink_actor>,
-  caf::replies_to<atom::skills>::with<skill_list>,
+  // The same as a typed request: the job's result is the response (with
+  // the job's own id). Convenient for applications that embed a node; the
+  // form above costs less per job (no pending request on either side).
+  caf::replies_to<job>::with<job_result>,
+  // Results of jobs submitted by request.
+  caf::reacts_to<job_result>, caf::replies_to<atom::skills>::with<skill_list>,
   caf::replies_to<atom::status>::with<node_status>,
   // The cluster view, for placing jobs on other members.
   caf::reacts_to<cluster_view>,

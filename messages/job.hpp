@@ -28,12 +28,17 @@ struct job_options {
   /// Set by the node that chose where the job runs: the receiving node runs
   /// it itself and never sends it on (no forwarding loops).
   bool placed = false;
+  /// The node that placed the job (metrics), with `placed`.
+  std::string origin;
+  /// With `placed`: the receiving node owns the job's cache key (see
+  /// cluster/cache_ring.hpp) and looks it up in its own cache first.
+  bool cache_lookup = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_options& x) {
   return f(caf::meta::type_name("job_options"), x.timeout, x.cache, x.priority,
-           x.max_attempts, x.placed);
+           x.max_attempts, x.placed, x.origin, x.cache_lookup);
 }
 
 /// A unit of work: run `skill` on `input`. The id is chosen by whoever

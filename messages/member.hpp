@@ -28,12 +28,17 @@ struct skill_load {
   uint64_t queued = 0;
   /// Whether a job of this skill may run twice (failover retries it).
   bool idempotent = false;
+  /// Whether the member caches the skill's results; then it is one of the
+  /// owners its cache keys are spread over (cluster/cache_ring.hpp).
+  bool cached = false;
+  /// The skill's version, part of its cache keys.
+  std::string version{};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skill_load& x) {
   return f(caf::meta::type_name("skill_load"), x.name, x.workers, x.busy,
-           x.queued, x.idempotent);
+           x.queued, x.idempotent, x.cached, x.version);
 }
 
 /// One node as the cluster sees it.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "messages/cache_status.hpp"
 #include "messages/job_status.hpp"
 #include "messages/member.hpp"
 
@@ -35,14 +36,16 @@ struct skill_info {
   /// The range an elastic pool moves in (equal for a fixed-size pool).
   uint32_t min_workers = 0;
   uint32_t max_workers = 0;
+  /// Whether this node caches the skill's results (keyed with `version`).
+  bool cached = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skill_info& x) {
   return f(caf::meta::type_name("skill_info"), x.name, x.version, x.description,
            x.blocking, x.workers, x.busy, x.queued, x.queue_capacity,
-           x.in_flight, x.worker_restarts, x.idempotent, x.kind, x.idle,
-           x.starting, x.min_workers, x.max_workers);
+           x.in_flight, x.worker_restarts, x.idempotent, x.cached, x.kind,
+           x.idle, x.starting, x.min_workers, x.max_workers);
 }
 
 /// Terminal results counted per skill and status since the node started.
@@ -69,12 +72,14 @@ struct node_status {
   /// Every member of the node's cluster as the node sees it (itself
   /// included); empty when the node takes part in no cluster.
   std::vector<member> members;
+  /// The node's result cache (shards = 0: no cache).
+  cache_status cache;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.name, x.address, x.version,
-           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members);
+           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members, x.cache);
 }
 
 /// All skills of a node, sorted by name.

@@ -65,6 +65,7 @@ void to_wire(const skill_info& x, wire::SkillInfo& out) {
   out.set_starting(x.starting);
   out.set_min_workers(x.min_workers);
   out.set_max_workers(x.max_workers);
+  out.set_cached(x.cached);
 }
 
 skill_info from_wire(const wire::SkillInfo& x) {
@@ -85,6 +86,53 @@ skill_info from_wire(const wire::SkillInfo& x) {
   out.starting = x.starting();
   out.min_workers = x.min_workers();
   out.max_workers = x.max_workers();
+  out.cached = x.cached();
+  return out;
+}
+
+void to_wire(const cache_status& x, wire::CacheStatus& out) {
+  out.set_shards(x.shards);
+  out.set_hits(x.hits);
+  out.set_misses(x.misses);
+  out.set_coalesced(x.coalesced);
+  out.set_bypassed(x.bypassed);
+  out.set_refreshed(x.refreshed);
+  out.set_entries(x.entries);
+  out.set_bytes(x.bytes);
+  out.set_budget(x.budget);
+  out.set_evicted_size(x.evicted_size);
+  out.set_evicted_ttl(x.evicted_ttl);
+  out.set_rejected_admission(x.rejected_admission);
+  out.set_rejected_too_large(x.rejected_too_large);
+  out.set_refresh_aheads(x.refresh_aheads);
+  out.set_in_flight(x.in_flight);
+  for (auto& s : x.skills) {
+    auto* ps = out.add_skills();
+    ps->set_skill(s.skill);
+    ps->set_hits(s.hits);
+    ps->set_misses(s.misses);
+  }
+}
+
+cache_status from_wire(const wire::CacheStatus& x) {
+  cache_status out;
+  out.shards = x.shards();
+  out.hits = x.hits();
+  out.misses = x.misses();
+  out.coalesced = x.coalesced();
+  out.bypassed = x.bypassed();
+  out.refreshed = x.refreshed();
+  out.entries = x.entries();
+  out.bytes = x.bytes();
+  out.budget = x.budget();
+  out.evicted_size = x.evicted_size();
+  out.evicted_ttl = x.evicted_ttl();
+  out.rejected_admission = x.rejected_admission();
+  out.rejected_too_large = x.rejected_too_large();
+  out.refresh_aheads = x.refresh_aheads();
+  out.in_flight = x.in_flight();
+  for (auto& ps : x.skills())
+    out.skills.push_back(skill_hits{ps.skill(), ps.hits(), ps.misses()});
   return out;
 }
 
@@ -144,6 +192,8 @@ std::string encode_submit(const std::vector<job>& jobs) {
     po->set_priority(j.options.priority);
     po->set_max_attempts(j.options.max_attempts);
     po->set_placed(j.options.placed);
+    po->set_origin(j.options.origin);
+    po->set_cache_lookup(j.options.cache_lookup);
   }
   return serialize(batch);
 }
@@ -167,15 +217,22 @@ caf::expected<std::vector<job>> decode_submit(const std::string& bytes) {
     j.options.priority = po.priority();
     j.options.max_attempts = po.max_attempts();
     j.options.placed = po.placed();
+    j.options.origin = po.origin();
+    j.options.cache_lookup = po.cache_lookup();
     out.push_back(std::move(j));
   }
   return out;
 }
 
 std::string encode_results(const std::vector<job_result>& results) {
+  return encode_results(results.data(), results.data() + results.size());
+}
+
+std::string encode_results(const job_result* first, const job_result* last) {
   wire::ResultBatch batch;
-  batch.mutable_results()->Reserve(static_cast<int>(results.size()));
-  for (auto& r : results) {
+  batch.mutable_results()->Reserve(static_cast<int>(last - first));
+  for (auto i = first; i != last; ++i) {
+    auto& r = *i;
     auto* pr = batch.add_results();
     pr->set_id(r.id);
     pr->set_status(to_wire(r.status));
@@ -266,6 +323,8 @@ std::string encode_response(const node_status& x) {
     to_wire(s, *st->add_skills());
   for (auto& m : x.members)
     to_wire(m, *st->add_members());
+  if (x.cache.shards > 0)
+    to_wire(x.cache, *st->mutable_cache());
   for (auto& c : x.counts) {
     auto* pc = st->add_counts();
     pc->set_skill(c.skill);
@@ -316,6 +375,8 @@ caf::expected<response> decode_response(const std::string& bytes) {
           return malformed("member record without a name or status");
         out.members.push_back(std::move(m));
       }
+      if (st.has_cache())
+        out.cache = from_wire(st.cache());
       return response{std::move(out)};
     }
     case wire::ClientResponse::kError:

@@ -28,6 +28,9 @@ decode_submit(const std::string& bytes);
 /// Serializes results as a `ResultBatch`.
 std::string encode_results(const std::vector<job_result>& results);
 
+/// Serializes the results in [first, last) as a `ResultBatch`.
+std::string encode_results(const job_result* first, const job_result* last);
+
 /// Parses a `ResultBatch`; results with an unspecified status are rejected.
 [[nodiscard]] caf::expected<std::vector<job_result>>
 decode_results(const std::string& bytes);

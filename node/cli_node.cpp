@@ -138,8 +138,7 @@ int run_node(node_options& opts) {
   sys_cfg.scheduler(cfg->scheduler, cfg->threads);
   sys_cfg.node_io();
   caf::actor_system sys{sys_cfg};
-  auto node = spawn_node(sys, *cfg, *catalog, metrics->jobs(), true,
-                         metrics->pools());
+  auto node = spawn_node(sys, *cfg, *catalog, metrics.get());
   if (!node) {
     std::cerr << "troupe: " << message_of(node.error()) << std::endl;
     std::fflush(nullptr);

@@ -114,6 +114,69 @@ int run_skills(query_options& opts) {
   return exit_ok;
 }
 
+// Skills with the most hits shown by `troupe status`.
+constexpr size_t top_skills = 5;
+
+double hit_rate(const cache_status& c) {
+  auto lookups = c.hits + c.misses + c.coalesced;
+  return lookups > 0 ? static_cast<double>(c.hits) / lookups : 0.0;
+}
+
+std::string cache_json(const cache_status& c) {
+  auto u = [](uint64_t x) {
+    return std::to_string(x);
+  };
+  char rate[32];
+  std::snprintf(rate, sizeof(rate), "%.4f", hit_rate(c));
+  std::string out
+    = "{\"shards\":" + u(c.shards) + ",\"hits\":" + u(c.hits)
+      + ",\"misses\":" + u(c.misses) + ",\"coalesced\":" + u(c.coalesced)
+      + ",\"bypassed\":" + u(c.bypassed) + ",\"refreshed\":" + u(c.refreshed)
+      + ",\"hit_rate\":" + rate + ",\"entries\":" + u(c.entries) + ",\"bytes\":"
+      + u(c.bytes) + ",\"budget\":" + u(c.budget) + ",\"evictions\":{\"size\":"
+      + u(c.evicted_size) + ",\"ttl\":" + u(c.evicted_ttl) + ",\"admission\":"
+      + u(c.rejected_admission) + ",\"too_large\":" + u(c.rejected_too_large)
+      + "},\"refresh_aheads\":" + u(c.refresh_aheads)
+      + ",\"in_flight\":" + u(c.in_flight) + ",\"top_skills\":[";
+  for (size_t i = 0; i < c.skills.size() && i < top_skills; ++i) {
+    out += i > 0 ? ",{\"skill\":" : "{\"skill\":";
+    append_json_string(out, c.skills[i].skill);
+    out += ",\"hits\":" + u(c.skills[i].hits)
+           + ",\"misses\":" + u(c.skills[i].misses) + "}";
+  }
+  return out + "]}";
+}
+
+void print_cache(const cache_status& c) {
+  using ull = unsigned long long;
+  if (c.shards == 0) {
+    std::printf("\ncache: off\n");
+    return;
+  }
+  auto mib = [](uint64_t x) {
+    return static_cast<double>(x) / (1024.0 * 1024.0);
+  };
+  std::printf(
+    "\ncache: %u shard(s), %llu entries, %.1f of %.1f MiB\n"
+    "  hit rate %.1f%% (hits %llu, misses %llu, coalesced %llu, "
+    "bypassed %llu, refreshed %llu)\n"
+    "  evictions: size %llu, ttl %llu, admission rejected %llu, too "
+    "large %llu; refresh-aheads %llu\n",
+    c.shards, static_cast<ull>(c.entries), mib(c.bytes), mib(c.budget),
+    100.0 * hit_rate(c), static_cast<ull>(c.hits), static_cast<ull>(c.misses),
+    static_cast<ull>(c.coalesced), static_cast<ull>(c.bypassed),
+    static_cast<ull>(c.refreshed), static_cast<ull>(c.evicted_size),
+    static_cast<ull>(c.evicted_ttl), static_cast<ull>(c.rejected_admission),
+    static_cast<ull>(c.rejected_too_large), static_cast<ull>(c.refresh_aheads));
+  if (c.skills.empty())
+    return;
+  std::printf("  top skills:");
+  for (size_t i = 0; i < c.skills.size() && i < top_skills; ++i)
+    std::printf("%s %s %llu hits", i > 0 ? "," : "", c.skills[i].skill.c_str(),
+                static_cast<ull>(c.skills[i].hits));
+  std::printf("\n");
+}
+
 int run_status(query_options& opts) {
   system_config cfg;
   caf::actor_system sys{cfg};
@@ -160,7 +223,8 @@ int run_status(query_options& opts) {
       append_json_string(out, to_string(jc.status));
       out += ",\"count\":" + std::to_string(jc.count) + "}";
     }
-    std::cout << out << "]}" << std::endl;
+    std::cout << out << "],\"cache\":" << cache_json(st->cache) << "}"
+              << std::endl;
     return exit_ok;
   }
   std::printf("node      %s (%s)\nversion   %s\nuptime    %.1f s\n"
@@ -177,6 +241,7 @@ int run_status(query_options& opts) {
                 s.worker_restarts);
   if (!st->members.empty())
     print_members(st->members);
+  print_cache(st->cache);
   std::printf("\njobs:");
   if (totals.empty())
     std::printf(" none yet");

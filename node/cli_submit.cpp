@@ -22,6 +22,7 @@ struct submit_options {
   std::string input_file;
   std::string timeout;
   bool no_cache = false;
+  bool refresh = false;
   bool json = false;
   /// Bulk mode: a JSONL file of jobs.
   std::string jobs_file;
@@ -64,6 +65,8 @@ int run_submit(submit_options& opts) {
                                 + opts.timeout + "'");
     j.options.timeout = *t;
   }
+  if (opts.refresh)
+    j.options.cache = cache_mode::refresh;
   if (opts.no_cache)
     j.options.cache = cache_mode::bypass;
   system_config cfg;
@@ -114,7 +117,12 @@ std::pair<CLI::App*, command_runner> add_submit_command(CLI::App& app) {
     ->add_option("--concurrency", opts->concurrency,
                  "with --jobs: jobs in flight at most")
     ->capture_default_str();
-  sub->add_flag("--no-cache", opts->no_cache, "bypass the result cache");
+  auto* no_cache = sub->add_flag("--no-cache", opts->no_cache,
+                                 "bypass the result cache");
+  sub
+    ->add_flag("--refresh", opts->refresh,
+               "recompute the result and replace the cached one")
+    ->excludes(no_cache);
   sub->add_flag("--json", opts->json, "print the whole result record as JSON");
   return {sub, [opts] {
             return run_submit(*opts);

@@ -2,12 +2,14 @@
 
 #include "actors/gateway.hpp"
 #include "actors/node_supervisor.hpp"
+#include "actors/in_flight_limit.hpp"
 #include "actors/router.hpp"
 #include "actors/worker_pool.hpp"
 #include "cluster/dispatcher.hpp"
 #include "cluster/membership.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
+#include "node/cache_setup.hpp"
 
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
@@ -65,9 +67,9 @@ namespace {
 // Spawns the node's actors for one port: its name and address (which the
 // cluster sees) depend on it.
 node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
-                       const skill_catalog& catalog,
-                       const job_metrics_ptr& metrics,
-                       const pool_metrics_ptr& pool_metrics, uint16_t port) {
+                       const skill_catalog& catalog, node_metrics* all,
+                       uint16_t port) {
+  auto metrics = all != nullptr ? all->jobs() : nullptr;
   node_handle node;
   node.port = port;
   auto address = cfg.host + ":" + std::to_string(port);
@@ -80,7 +82,8 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
     pc.node_name = node.name;
     pc.node_limit = node_limit;
     pc.metrics = metrics;
-    pc.pool_metrics = pool_metrics;
+    if (all != nullptr)
+      pc.pool_metrics = all->pools();
     auto pool = sys.spawn(worker_pool, skill, std::move(pc));
     children.emplace_back("pool " + skill->name,
                           caf::actor_cast<caf::actor>(pool));
@@ -92,14 +95,19 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   dc.limits.max_count = cfg.cluster.link_max_count;
   dc.limits.max_bytes = cfg.cluster.link_max_bytes;
   dc.limits.max_linger = cfg.cluster.link_max_linger;
+  if (all != nullptr)
+    dc.metrics = all->batches();
   auto dispatch = sys.spawn(dispatcher, std::move(dc));
   children.emplace_back("dispatcher", caf::actor_cast<caf::actor>(dispatch));
   router_config rc;
+  spawn_cache(sys, cfg, catalog, all, node.name, children, rc);
   rc.node_name = node.name;
   rc.dispatcher = dispatch;
   rc.address = address;
   rc.max_job_bytes = cfg.max_job_bytes;
   rc.metrics = metrics;
+  if (all != nullptr)
+    rc.cluster_metrics = all->cluster();
   node.router = sys.spawn(router, std::move(rc), std::move(pools));
   caf::anon_send(dispatch, node.router);
   children.emplace_back("router", caf::actor_cast<caf::actor>(node.router));
@@ -112,6 +120,8 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
       .count());
   mc.cluster = cfg.cluster;
   mc.router = node.router;
+  if (all != nullptr)
+    mc.metrics = all->cluster();
   node.membership = sys.spawn(membership, std::move(mc));
   for (auto listener : {caf::actor_cast<view_listener_actor>(node.router),
                         caf::actor_cast<view_listener_actor>(dispatch)})
@@ -134,11 +144,17 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
                                       const skill_catalog& catalog,
-                                      job_metrics_ptr metrics, bool publish,
-                                      pool_metrics_ptr pool_metrics) {
+                                      node_metrics* metrics, bool publish) {
+  // Preload jobs are cached before the gateway takes clients; each job
+  // ends by its deadline, so waiting a little past the longest one is enough.
+  auto preload_wait = cfg.default_timeout;
+  for (auto& skill : catalog.all())
+    preload_wait = std::max(preload_wait, skill->timeout);
+  preload_wait += std::chrono::seconds(5);
   if (!publish) {
-    auto node = spawn_tree(sys, cfg, catalog, metrics, pool_metrics, cfg.port);
+    auto node = spawn_tree(sys, cfg, catalog, metrics, cfg.port);
     node.port = 0;
+    run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
     return node;
   }
   // With port 0 a free port is picked first (the node's name and address
@@ -148,7 +164,8 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
   caf::error last_error;
   for (int i = 0; i < attempts; ++i) {
     auto port = cfg.port != 0 ? cfg.port : pick_free_port(cfg.host);
-    auto node = spawn_tree(sys, cfg, catalog, metrics, pool_metrics, port);
+    auto node = spawn_tree(sys, cfg, catalog, metrics, port);
+    run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
     // Address reuse lets a restarted node take its port back while the old
     // connections linger in TIME_WAIT; a port another process listens on is
     // still refused.

@@ -1,10 +1,9 @@
 #pragma once
 
-#include "actors/job_metrics.hpp"
-#include "actors/pool_metrics.hpp"
 #include "actors/skill.hpp"
 #include "config/node_config.hpp"
 #include "messages/interfaces.hpp"
+#include "node/node_metrics.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -36,8 +35,8 @@ struct node_handle {
 /// gives `error_code::port_in_use`. Null metrics are not recorded.
 [[nodiscard]] caf::expected<node_handle>
 spawn_node(caf::actor_system& sys, node_config cfg,
-           const skill_catalog& catalog, job_metrics_ptr metrics,
-           bool publish = true, pool_metrics_ptr pool_metrics = nullptr);
+           const skill_catalog& catalog, node_metrics* metrics = nullptr,
+           bool publish = true);
 
 /// Stops the node's actors (gateway first) and closes its port.
 void stop_node(caf::actor_system& sys, node_handle& node);

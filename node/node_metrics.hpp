@@ -1,7 +1,10 @@
 #pragma once
 
+#include "actors/batch_metrics.hpp"
+#include "actors/cache_metrics.hpp"
 #include "actors/job_metrics.hpp"
 #include "actors/pool_metrics.hpp"
+#include "cluster/cluster_metrics.hpp"
 
 #include <caf/error.hpp>
 
@@ -16,9 +19,9 @@ class Registry;
 
 namespace troupe {
 
-/// A node's prometheus registry, the job and pool metrics registered in it,
-/// and the /// optional pull exposer. Owned by the node; actors get the families they
-/// update at spawn.
+/// A node's prometheus registry, the metric families registered in it (jobs,
+/// pools, batches, cluster, cache), and the optional pull exposer. Owned by
+/// the node; actors get the families they update at spawn.
 class node_metrics {
  public:
   node_metrics();
@@ -39,10 +42,25 @@ class node_metrics {
     return pools_;
   }
 
+  const batch_metrics_ptr& batches() const {
+    return batches_;
+  }
+
+  const cluster_metrics_ptr& cluster() const {
+    return cluster_;
+  }
+
+  const cache_metrics_ptr& cache() const {
+    return cache_;
+  }
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   job_metrics_ptr jobs_;
   pool_metrics_ptr pools_;
+  batch_metrics_ptr batches_;
+  cluster_metrics_ptr cluster_;
+  cache_metrics_ptr cache_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

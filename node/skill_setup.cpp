@@ -20,7 +20,65 @@ void apply(const skill_config& sc, skill_definition& def) {
     def.idempotent = *sc.idempotent;
   if (sc.max_attempts)
     def.max_attempts = *sc.max_attempts;
+  if (sc.cache)
+    def.cache.enabled = *sc.cache;
+  if (sc.cache_ttl)
+    def.cache.ttl = *sc.cache_ttl;
+  if (sc.cache_max_entry_bytes)
+    def.cache.max_entry_bytes = *sc.cache_max_entry_bytes;
+  if (sc.cache_failures)
+    def.cache.negative = *sc.cache_failures;
 }
+
+namespace {
+
+std::string skill_names(const skill_catalog& catalog) {
+  std::string out;
+  for (auto& def : catalog.all())
+    out += (out.empty() ? "" : ", ") + def->name;
+  return out;
+}
+
+caf::error no_such_skill(const node_config& cfg, const skill_catalog& catalog,
+                         const std::string& where, const std::string& name) {
+  auto hint = cfg.test_skills ? std::string{}
+                              : " (the test skills need test-skills = "
+                                "true or --test-skills)";
+  return caf::make_error(error_code::invalid_config,
+                         where + ": this node has no skill named '" + name
+                           + "'; it has: " + skill_names(catalog) + hint);
+}
+
+// Checks the cache's preload lists against the skills and marks the
+// preloaded skills' pools to start at full size.
+caf::error apply_preload(const node_config& cfg, skill_catalog& catalog,
+                         const std::string& origin) {
+  for (auto& name : cfg.cache.preload_skills)
+    if (!catalog.modify(name, [](skill_definition& def) {
+          def.start_full = true;
+        }))
+      return no_such_skill(cfg, catalog, origin + ": cache.preload-skills",
+                           name);
+  for (size_t i = 0; i < cfg.cache.preload_jobs.size(); ++i) {
+    auto& pj = cfg.cache.preload_jobs[i];
+    auto where = origin + ": cache.preload-jobs[" + std::to_string(i + 1) + "]";
+    auto def = catalog.find(pj.skill);
+    if (!def)
+      return no_such_skill(cfg, catalog, where, pj.skill);
+    if (!def->cache.enabled || cfg.cache.shards == 0)
+      return caf::make_error(
+        error_code::invalid_config,
+        where + ": skill '" + pj.skill
+          + "' does not cache its results, so "
+            "preloading it would be wasted; set cache "
+            "= true in [skills."
+          + pj.skill + "]"
+          + (cfg.cache.shards == 0 ? " and cache.shards above 0" : ""));
+  }
+  return caf::none;
+}
+
+} // namespace
 
 caf::expected<skill_catalog>
 make_node_catalog(const node_config& cfg,
@@ -33,21 +91,14 @@ make_node_catalog(const node_config& cfg,
     if (auto err = add_test_skills(catalog))
       return err;
   for (auto& sc : skills) {
-    if (catalog.modify(sc.name, [&](skill_definition& def) {
+    if (!catalog.modify(sc.name, [&](skill_definition& def) {
           apply(sc, def);
         }))
-      continue;
-    std::string known;
-    for (auto& def : catalog.all())
-      known += (known.empty() ? "" : ", ") + def->name;
-    auto hint = cfg.test_skills ? std::string{}
-                                : " (the test skills need test-skills = "
-                                  "true or --test-skills)";
-    return caf::make_error(error_code::invalid_config,
-                           origin + ": skills." + sc.name
-                             + ": this node has no skill named '" + sc.name
-                             + "'; it has: " + known + hint);
+      return no_such_skill(cfg, catalog, origin + ": skills." + sc.name,
+                           sc.name);
   }
+  if (auto err = apply_preload(cfg, catalog, origin))
+    return err;
   return catalog;
 }
 

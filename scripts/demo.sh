@@ -5,55 +5,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 bash scripts/build.sh troupe_cli
-troupe=build/bin/troupe
+troupe=$(realpath build/bin/troupe)
 
-workdir=$(mktemp -d /tmp/troupe-demo-XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  rm -rf "$workdir"
-}
-trap cleanup EXIT
-
+source examples/cluster/local_cluster.sh
+# The demo prints its commands in bold.
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
-# Starts a node named $1 with extra options; waits until it listens.
-start_node() {
-  local name=$1
-  shift
-  "$troupe" node --port 0 --port-file "$workdir/$name.port" --name "$name" \
-    --log-level warn "$@" >"$workdir/$name.log" 2>&1 &
-  pids+=($!)
-  local pid=$!
-  for _ in $(seq 100); do
-    [ -s "$workdir/$name.port" ] && break
-    kill -0 "$pid" 2>/dev/null || { cat "$workdir/$name.log"; exit 1; }
-    sleep 0.1
-  done
-  [ -s "$workdir/$name.port" ] || { echo "node $name did not start"; exit 1; }
-  echo "node $name at 127.0.0.1:$(cat "$workdir/$name.port") (pid $pid)"
-}
-
 start_node alpha
-a="127.0.0.1:$(cat "$workdir/alpha.port")"
+a=$addr_alpha
 start_node beta --join "$a"
 # Only gamma offers the fault-injection skills (fail, flaky, slow, crash).
 start_node gamma --join "$a" --test-skills
-g="127.0.0.1:$(cat "$workdir/gamma.port")"
+g=$addr_gamma
 # Wait until alpha sees gamma's skills (they travel with the heartbeats).
-for _ in $(seq 100); do
-  "$troupe" status --node "$a" --json | grep -q '"name":"slow"' && break
-  sleep 0.1
-done
+wait_for "$a" '"name":"slow"'
 
 step troupe skills --node "$a"
 "$troupe" skills --node "$a"
@@ -99,10 +64,7 @@ echo
 echo "killing beta (kill -9): the cluster notices and keeps serving"
 kill -KILL "${pids[1]}"
 wait "${pids[1]}" 2>/dev/null || true
-for _ in $(seq 100); do
-  "$troupe" status --node "$a" --json | grep -q '"name":"beta","address":"[^"]*","status":"down"' && break
-  sleep 0.1
-done
+wait_for "$a" '"name":"beta","address":"[^"]*","status":"down"'
 step troupe status --node "$a"
 "$troupe" status --node "$a" | sed -n '/^cluster/,$p'
 step troupe submit --node "$a" --skill sha256 --input abc

@@ -18,15 +18,8 @@ using namespace troupe::test;
 
 namespace {
 
-// Fast failure detection keeps the tests short; the defaults are tested
-// through the same code paths.
-const char* fast_cluster = R"([cluster]
-heartbeat-interval = 100ms
-down-after = 1s
-)";
-
 struct ClusterMembership : ::testing::Test {
-  temp_file conf{"cluster.conf", fast_cluster};
+  temp_file conf{"cluster.conf", fast_cluster_conf};
 
   std::vector<std::string> args(const std::string& name,
                                 const node_process* seed = nullptr) {

@@ -3,6 +3,8 @@
 #include "node/client.hpp"
 #include "node/system_config.hpp"
 #include "tests/support/cluster_status.hpp"
+#include "tests/support/free_port.hpp"
+#include "tests/support/job_tally.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_file.hpp"
 
@@ -24,14 +26,9 @@ using namespace troupe::test;
 
 namespace {
 
-const char* fast_cluster = R"([cluster]
-heartbeat-interval = 100ms
-down-after = 1s
-)";
-
 class ClusterRouting : public ::testing::Test {
  public:
-  temp_file conf{"cluster.conf", fast_cluster};
+  temp_file conf{"cluster.conf", fast_cluster_conf};
 
   std::vector<std::string> args(const std::string& name,
                                 const node_process* seed, bool test_skills) {
@@ -88,27 +85,16 @@ TEST_F(ClusterRouting, KillingANodeUnderLoadLosesNoJob) {
   // is killed once a fifth of them are done.
   constexpr size_t n = 10'000;
   std::vector<job> jobs(n, job{0, "slow", "1", {}});
-  std::vector<int> seen(n, 0);
-  std::map<job_status, size_t> counts;
-  std::map<std::string, size_t> by_node;
-  size_t done = 0;
-  cl->run(jobs, 256, [&](job_result&& r, caf::timespan) {
-    ASSERT_LT(r.id, n);
-    ++seen[r.id];
-    ++counts[r.status];
-    ++by_node[r.node];
-    if (++done == n / 5)
+  auto t = run_jobs(*cl, jobs, 256, [&](size_t done) {
+    if (done == n / 5)
       b->signal(SIGKILL);
   });
-  std::string summary;
-  for (auto& [st, k] : counts)
-    summary += std::string{to_string(st)} + "=" + std::to_string(k) + " ";
+  auto summary = t.summary();
   std::printf("10,000 jobs with a node killed: %s(beta %zu, gamma %zu)\n",
-              summary.c_str(), by_node["beta"], by_node["gamma"]);
-  for (size_t i = 0; i < n; ++i)
-    ASSERT_EQ(seen[i], 1) << "job " << i << " got " << seen[i] << " results";
+              summary.c_str(), t.by_node["beta"], t.by_node["gamma"]);
+  EXPECT_EQ(t.first_not_answered_once(), -1);
   // The skill is idempotent: jobs lost with beta ran again on gamma.
-  EXPECT_EQ(counts[job_status::ok], n) << summary;
+  EXPECT_EQ(t.counts[job_status::ok], n) << summary;
   EXPECT_TRUE(sees(a, "beta", "down")) << a.log();
   b->stop(SIGKILL);
   // Restarted on its port, beta rejoins and takes work again.
@@ -164,4 +150,42 @@ TEST_F(ClusterRouting, NonIdempotentJobsOnALostNodeEndNodeLost) {
   killer.join();
   EXPECT_EQ(counts[job_status::node_lost], 50u) << error;
   EXPECT_NE(error.find("member beta was lost"), std::string::npos) << error;
+}
+
+TEST_F(ClusterRouting, ClusterMetricsAreServed) {
+  auto a_port = unused_port();
+  auto b_port = unused_port();
+  auto a_args = args("alpha", nullptr, false);
+  a_args.push_back("--metrics-port");
+  a_args.push_back(std::to_string(a_port));
+  node_process a{a_args};
+  ASSERT_TRUE(a.ready()) << a.log();
+  auto b_args = args("beta", &a, true);
+  b_args.push_back("--metrics-port");
+  b_args.push_back(std::to_string(b_port));
+  node_process b{b_args};
+  ASSERT_TRUE(b.ready()) << b.log();
+  ASSERT_TRUE(knows_skill(a, "beta", "flaky"));
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(a.cli({"submit", "--skill", "flaky", "--input", "0"}).exit_code,
+              0);
+  auto on_a = http_get(a_port, "/metrics");
+  EXPECT_NE(on_a.find("troupe_cluster_members{status=\"up\"} 2"),
+            std::string::npos)
+    << on_a;
+  EXPECT_NE(
+    on_a.find(R"(troupe_remote_jobs_total{direction="out",peer="beta"} 5)"),
+    std::string::npos)
+    << on_a;
+  EXPECT_NE(on_a.find("troupe_cluster_heartbeat_rtt_seconds_count"),
+            std::string::npos)
+    << on_a;
+  EXPECT_NE(on_a.find(R"(troupe_batch_flushes_total{peer="beta")"),
+            std::string::npos)
+    << on_a;
+  auto on_b = http_get(b_port, "/metrics");
+  EXPECT_NE(
+    on_b.find(R"(troupe_remote_jobs_total{direction="in",peer="alpha"} 5)"),
+    std::string::npos)
+    << on_b;
 }

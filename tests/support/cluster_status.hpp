@@ -8,6 +8,13 @@
 // bounded polling for tests that wait for the view to change.
 namespace troupe::test {
 
+/// A `[cluster]` config section with fast failure detection, which keeps
+/// cluster tests short (the defaults go through the same code paths).
+inline constexpr const char* fast_cluster_conf = R"([cluster]
+heartbeat-interval = 100ms
+down-after = 1s
+)";
+
 /// The status ("up", "down", ...) of member `name` as `node` sees it; ""
 /// when the node does not know it (or does not answer).
 std::string member_status_of(const node_process& node, const std::string& name);

@@ -10,6 +10,8 @@ void expect_equal(const job_options& a, const job_options& b) {
   EXPECT_EQ(a.priority, b.priority);
   EXPECT_EQ(a.max_attempts, b.max_attempts);
   EXPECT_EQ(a.placed, b.placed);
+  EXPECT_EQ(a.origin, b.origin);
+  EXPECT_EQ(a.cache_lookup, b.cache_lookup);
 }
 
 void expect_equal(const job& a, const job& b) {
@@ -49,6 +51,7 @@ void expect_equal(const skill_info& a, const skill_info& b) {
   EXPECT_EQ(a.starting, b.starting);
   EXPECT_EQ(a.min_workers, b.min_workers);
   EXPECT_EQ(a.max_workers, b.max_workers);
+  EXPECT_EQ(a.cached, b.cached);
 }
 
 void expect_equal(const job_count& a, const job_count& b) {
@@ -70,6 +73,8 @@ void expect_equal(const member& a, const member& b) {
     EXPECT_EQ(a.skills[i].busy, b.skills[i].busy);
     EXPECT_EQ(a.skills[i].queued, b.skills[i].queued);
     EXPECT_EQ(a.skills[i].idempotent, b.skills[i].idempotent);
+    EXPECT_EQ(a.skills[i].cached, b.skills[i].cached);
+    EXPECT_EQ(a.skills[i].version, b.skills[i].version);
   }
   EXPECT_DOUBLE_EQ(a.jobs_per_second, b.jobs_per_second);
   EXPECT_EQ(a.health, b.health);

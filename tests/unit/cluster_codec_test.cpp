@@ -21,7 +21,7 @@ member sample(std::string name) {
   m.seq = 42;
   m.status = member_status::leaving;
   m.skills.push_back({"echo", 1, 0, 3});
-  m.skills.push_back({"sha256", 4, 2, 9, true});
+  m.skills.push_back({"sha256", 4, 2, 9, true, true, "2.1"});
   m.jobs_per_second = 1234.5;
   m.health = 87;
   return m;

@@ -4,6 +4,8 @@
 #include "config/config_file.hpp"
 #include "config/config_reader.hpp"
 #include "messages/errors.hpp"
+#include "actors/cache_policy.hpp"
+#include "node/skill_setup.hpp"
 
 #include <gtest/gtest.h>
 
@@ -243,6 +245,17 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(cfg->node.default_timeout, defaults.default_timeout);
   EXPECT_EQ(cfg->node.threads, defaults.threads);
   EXPECT_EQ(cfg->node.scheduler, defaults.scheduler);
+  EXPECT_EQ(cfg->node.cache.shards, defaults.cache.shards);
+  EXPECT_EQ(cfg->node.cache.budget, defaults.cache.budget);
+  EXPECT_EQ(cfg->node.cache.admission, defaults.cache.admission);
+  EXPECT_DOUBLE_EQ(cfg->node.cache.refresh_rate, defaults.cache.refresh_rate);
+  EXPECT_TRUE(cfg->node.cache.preload_jobs.empty());
+  ASSERT_FALSE(cfg->skills.empty());
+  troupe::cache_policy policy;
+  EXPECT_EQ(cfg->skills[0].cache, true);
+  EXPECT_EQ(cfg->skills[0].cache_ttl, policy.ttl);
+  EXPECT_EQ(cfg->skills[0].cache_max_entry_bytes, policy.max_entry_bytes);
+  EXPECT_EQ(cfg->skills[0].cache_failures, policy.negative);
 }
 
 TEST(ConfigReader, ListsAndMapsOfStrings) {
@@ -292,3 +305,156 @@ TEST(ConfigFile, KeysBeforeAnySectionAreRefused) {
 }
 
 } // namespace
+
+// -- the result cache ---------------------------------------------------------
+
+TEST(ConfigFile, ReadsTheCacheSection) {
+  auto cfg = load(R"([cache]
+shards = 4
+budget = "256MiB"
+admission = false
+refresh-rate = 2.5
+preload-skills = ["sha256"]
+preload-jobs = [{ skill = "sha256", input = "abc" }, { skill = "wordcount" }]
+)");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  auto& c = cfg->node.cache;
+  EXPECT_EQ(c.shards, 4u);
+  EXPECT_EQ(c.budget, 256u << 20);
+  EXPECT_FALSE(c.admission);
+  EXPECT_DOUBLE_EQ(c.refresh_rate, 2.5);
+  EXPECT_EQ(c.preload_skills, std::vector<std::string>{"sha256"});
+  ASSERT_EQ(c.preload_jobs.size(), 2u);
+  EXPECT_EQ(c.preload_jobs[0].skill, "sha256");
+  EXPECT_EQ(c.preload_jobs[0].input, "abc");
+  EXPECT_EQ(c.preload_jobs[1].skill, "wordcount");
+  EXPECT_EQ(c.preload_jobs[1].input, "");
+}
+
+TEST(ConfigFile, CacheDefaults) {
+  auto cfg = load("");
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(cfg->node.cache.shards, 2u);
+  EXPECT_EQ(cfg->node.cache.budget, 64u << 20);
+  EXPECT_TRUE(cfg->node.cache.admission);
+  EXPECT_TRUE(cfg->node.cache.preload_jobs.empty());
+}
+
+TEST(ConfigFile, BadCacheValuesAreRefused) {
+  auto p = problems("[cache]\nshards = 1000\n");
+  EXPECT_TRUE(mentions(p, "t.conf")) << p;
+  EXPECT_TRUE(mentions(p, "cache.shards")) << p;
+  p = problems("[cache]\nshards = \"two\"\n");
+  EXPECT_TRUE(mentions(p, "cache.shards")) << p;
+  p = problems("[cache]\nbudget = \"lots\"\n");
+  EXPECT_TRUE(mentions(p, "cache.budget")) << p;
+  p = problems("[cache]\nbudget = 10\n");
+  EXPECT_TRUE(mentions(p, "cache.budget")) << p;
+  p = problems("[cache]\nadmission = \"yes\"\n");
+  EXPECT_TRUE(mentions(p, "cache.admission")) << p;
+  p = problems("[cache]\nrefresh-rate = -1.0\n");
+  EXPECT_TRUE(mentions(p, "cache.refresh-rate")) << p;
+  p = problems("[cache]\npreload-skills = \"sha256\"\n");
+  EXPECT_TRUE(mentions(p, "cache.preload-skills")) << p;
+  p = problems("[cache]\nlimit = 3\n");
+  EXPECT_TRUE(mentions(p, "cache.limit")) << p;
+}
+
+TEST(ConfigFile, BadPreloadJobsAreRefused) {
+  auto p = problems("[cache]\npreload-jobs = [\"sha256\"]\n");
+  EXPECT_TRUE(mentions(p, "cache.preload-jobs[1]")) << p;
+  p = problems("[cache]\npreload-jobs = [{ input = \"x\" }]\n");
+  EXPECT_TRUE(mentions(p, "cache.preload-jobs[1]")) << p;
+  EXPECT_TRUE(mentions(p, "names no skill")) << p;
+  p = problems("[cache]\npreload-jobs = [{ skill = \"a\", inptu = \"x\" }]\n");
+  EXPECT_TRUE(mentions(p, "inptu")) << p;
+  p = problems("[cache]\npreload-jobs = [{ skill = \"a\", input = 3 }]\n");
+  EXPECT_TRUE(mentions(p, "cache.preload-jobs[1].input")) << p;
+}
+
+TEST(ConfigFile, ReadsSkillCacheKeys) {
+  auto cfg = load(R"([skills.sha256]
+cache = false
+cache-ttl = 30s
+cache-max-entry-bytes = "4KiB"
+cache-failures = true
+)");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  ASSERT_EQ(cfg->skills.size(), 1u);
+  auto& sc = cfg->skills[0];
+  EXPECT_EQ(sc.cache, false);
+  EXPECT_EQ(sc.cache_ttl, caf::timespan{30s});
+  EXPECT_EQ(sc.cache_max_entry_bytes, 4096u);
+  EXPECT_EQ(sc.cache_failures, true);
+}
+
+TEST(ConfigFile, BadSkillCacheKeysAreRefused) {
+  auto p = problems("[skills.sha256]\ncache = 1\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.cache")) << p;
+  p = problems("[skills.sha256]\ncache-ttl = 30\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.cache-ttl")) << p;
+  p = problems("[skills.sha256]\ncache-ttl = 0s\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.cache-ttl")) << p;
+  p = problems("[skills.sha256]\ncache-max-entry-bytes = \"big\"\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.cache-max-entry-bytes")) << p;
+  p = problems("[skills.sha256]\ncache-failures = \"no\"\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.cache-failures")) << p;
+}
+
+// The skills a node builds from a config file, with cache policies.
+caf::expected<troupe::skill_catalog> catalog_of(const std::string& text) {
+  auto cfg = load(text);
+  if (!cfg)
+    return cfg.error();
+  return troupe::make_node_catalog(cfg->node, cfg->skills, "t.conf");
+}
+
+TEST(ConfigFile, BuiltinCachePoliciesAndOverrides) {
+  auto cat = catalog_of("[node]\ntest-skills = true\n");
+  ASSERT_TRUE(cat) << message_of(cat.error());
+  // Pure functions are cached; test skills and echo/sleep are not.
+  EXPECT_TRUE(cat->find("sha256")->cache.enabled);
+  EXPECT_TRUE(cat->find("wordcount")->cache.enabled);
+  for (auto name : {"echo", "sleep", "fail", "flaky", "slow", "crash"})
+    EXPECT_FALSE(cat->find(name)->cache.enabled) << name;
+  EXPECT_FALSE(cat->find("sha256")->cache.negative);
+  cat = catalog_of(R"([skills.sha256]
+cache = false
+[skills.echo]
+cache = true
+cache-ttl = 5s
+cache-failures = true
+)");
+  ASSERT_TRUE(cat) << message_of(cat.error());
+  EXPECT_FALSE(cat->find("sha256")->cache.enabled);
+  EXPECT_TRUE(cat->find("echo")->cache.enabled);
+  EXPECT_EQ(cat->find("echo")->cache.ttl, caf::timespan{5s});
+  EXPECT_TRUE(cat->find("echo")->cache.negative);
+}
+
+TEST(ConfigFile, PreloadMarksSkillsAndChecksJobs) {
+  auto cat = catalog_of(R"([cache]
+preload-skills = ["wordcount"]
+preload-jobs = [{ skill = "sha256", input = "abc" }]
+)");
+  ASSERT_TRUE(cat) << message_of(cat.error());
+  EXPECT_TRUE(cat->find("wordcount")->start_full);
+  EXPECT_FALSE(cat->find("sha256")->start_full);
+  auto err = catalog_of("[cache]\npreload-skills = [\"nope\"]\n");
+  ASSERT_FALSE(err);
+  auto p = message_of(err.error());
+  EXPECT_TRUE(mentions(p, "cache.preload-skills")) << p;
+  EXPECT_TRUE(mentions(p, "'nope'")) << p;
+  err = catalog_of("[cache]\npreload-jobs = [{ skill = \"nope\" }]\n");
+  ASSERT_FALSE(err);
+  EXPECT_TRUE(mentions(message_of(err.error()), "cache.preload-jobs[1]"));
+  // Preloading a skill that does not cache would be wasted work.
+  err = catalog_of("[cache]\npreload-jobs = [{ skill = \"echo\" }]\n");
+  ASSERT_FALSE(err);
+  p = message_of(err.error());
+  EXPECT_TRUE(mentions(p, "does not cache")) << p;
+  err = catalog_of(
+    "[cache]\nshards = 0\npreload-jobs = [{ skill = \"sha256\" }]\n");
+  ASSERT_FALSE(err);
+  EXPECT_TRUE(mentions(message_of(err.error()), "cache.shards")) << p;
+}

@@ -315,3 +315,48 @@ TEST_F(Gateway, ResultForAnUnknownIdIsIgnored) {
 }
 
 } // namespace
+
+namespace {
+
+TEST_F(Gateway, ABurstOfResultsLeavesInBoundedBatches) {
+  auto gw = spawn_gateway();
+  std::vector<job> jobs;
+  for (uint64_t id = 1; id <= 300; ++id)
+    jobs.push_back(make_job(id, "echo", "x"));
+  submit(gw, wc::encode_submit(jobs), alice);
+  // The gateway forwards the jobs; everything else produces all 300 results
+  // before the gateway handles any, so they are ready together.
+  run_only({resumable_of(gw)});
+  run_except({resumable_of(gw)});
+  run();
+  ASSERT_EQ(alice.results().size(), 300u);
+  ASSERT_EQ(alice.batches().size(), 3u);
+  EXPECT_EQ(alice.batches()[0].size(), 128u);
+  EXPECT_EQ(alice.batches()[1].size(), 128u);
+  EXPECT_EQ(alice.batches()[2].size(), 44u);
+}
+
+TEST_F(Gateway, ResultBatchesRespectTheByteLimit) {
+  troupe::gateway_config cfg;
+  cfg.node_name = "gw-node";
+  cfg.result_batch.max_bytes = 1000;
+  auto gw = sys().spawn(troupe::gateway, cfg, router);
+  stop_at_end(gw);
+  std::vector<job> jobs;
+  for (uint64_t id = 1; id <= 20; ++id)
+    jobs.push_back(make_job(id, "echo", std::string(200, 'y')));
+  submit(gw, wc::encode_submit(jobs), alice);
+  run_only({resumable_of(gw)});
+  run_except({resumable_of(gw)});
+  run();
+  ASSERT_EQ(alice.results().size(), 20u);
+  EXPECT_GT(alice.batches().size(), 1u);
+  for (auto& b : alice.batches()) {
+    size_t bytes = 0;
+    for (auto& r : b)
+      bytes += r.output.size() + r.error.size() + 64;
+    EXPECT_LE(bytes, 1000u);
+  }
+}
+
+} // namespace

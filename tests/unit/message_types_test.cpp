@@ -61,6 +61,8 @@ job_options sample_options() {
   o.priority = -3;
   o.max_attempts = 5;
   o.placed = true;
+  o.origin = "node-a";
+  o.cache_lookup = true;
   return o;
 }
 

@@ -1,6 +1,9 @@
+#include "actors/cache_digest.hpp"
+#include "actors/cache_shard.hpp"
 #include "actors/job_metrics.hpp"
 #include "actors/router.hpp"
 #include "actors/worker_pool.hpp"
+#include "cluster/cache_ring.hpp"
 #include "messages/atoms.hpp"
 #include "messages/node_status.hpp"
 #include "tests/support/deterministic_system.hpp"
@@ -12,6 +15,9 @@
 #include <prometheus/registry.h>
 
 #include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -137,6 +143,25 @@ TEST_F(Router, KnownSkillIsForwardedToItsPool) {
   ASSERT_EQ(rec.count(2), 1u);
   EXPECT_EQ(rec.find(2)->status, job_status::ok);
   EXPECT_EQ(rec.find(2)->skill, "other");
+}
+
+TEST_F(Router, AJobSentAsATypedRequestIsAnsweredWithItsResult) {
+  auto r = spawn_router({"echo"});
+  auto ok = ask<troupe::job_result>(r, make_job(7, "echo", "x"));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->id, 7u);
+  EXPECT_EQ(ok->status, job_status::ok);
+  EXPECT_EQ(ok->output, "x");
+  // Rejections answer the request too, with the job's own id.
+  auto unknown = ask<troupe::job_result>(r, make_job(7, "nope"));
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->id, 7u);
+  EXPECT_EQ(unknown->status, job_status::unknown_skill);
+  auto big
+    = ask<troupe::job_result>(r, make_job(9, "echo", std::string(2000, 'x')));
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->id, 9u);
+  EXPECT_EQ(big->status, job_status::bad_input);
 }
 
 TEST_F(Router, SkillNamesAreCaseSensitive) {
@@ -271,3 +296,277 @@ TEST_F(Router, UnknownSkillNamesDoNotBecomeMetricLabels) {
 }
 
 } // namespace
+
+// -- the cache path -----------------------------------------------------------
+
+namespace {
+
+class RouterCache : public Router {
+ public:
+  /// A router over echo pools where `cached` skills go through one shard.
+  router_actor spawn_cached_router(std::vector<std::string> skills,
+                                   std::vector<std::string> cached) {
+    std::unordered_map<std::string, worker_pool_actor> by_skill;
+    for (auto& s : skills)
+      by_skill.emplace(s, spawn_pool(s));
+    pools = by_skill;
+    troupe::cache_shard_config sc;
+    sc.node_name = "router-node";
+    troupe::cache_policy policy;
+    policy.enabled = true;
+    router_config cfg;
+    for (auto& s : cached) {
+      sc.policies.emplace(s, policy);
+      cfg.cached_skills.emplace(s, "3");
+    }
+    shard = sys().spawn(troupe::cache_shard, sc);
+    stop_at_end(shard);
+    cfg.node_name = "router-node";
+    cfg.address = "127.0.0.1:4710";
+    cfg.max_job_bytes = 1024;
+    auto owner = shard;
+    cfg.cache_owner
+      = [owner](const troupe::cache_key&) -> const troupe::cache_shard_actor& {
+      return owner;
+    };
+    cfg.cache_shards = {shard};
+    if (extra_cfg)
+      extra_cfg(cfg);
+    auto r = sys().spawn(troupe::router, cfg, std::move(by_skill));
+    stop_at_end(r);
+    return r;
+  }
+
+  troupe::cache_shard_actor shard;
+  /// Applied to the router's config before spawning.
+  std::function<void(router_config&)> extra_cfg;
+};
+
+troupe::job with_mode(troupe::job j, troupe::cache_mode mode) {
+  j.options.cache = mode;
+  return j;
+}
+
+} // namespace
+
+TEST_F(RouterCache, RepeatedJobsOfACachedSkillAreHits) {
+  auto r = spawn_cached_router({"echo", "plain"}, {"echo"});
+  submit(r, make_job(1, "echo", "x"));
+  run();
+  submit(r, make_job(2, "echo", "x"));
+  submit(r, make_job(3, "plain", "y"));
+  run();
+  submit(r, make_job(4, "plain", "y"));
+  run();
+  EXPECT_FALSE(rec.find(1)->cache_hit);
+  EXPECT_TRUE(rec.find(2)->cache_hit);
+  EXPECT_EQ(rec.find(2)->output, "x");
+  // A skill without a cache policy always runs.
+  EXPECT_FALSE(rec.find(3)->cache_hit);
+  EXPECT_FALSE(rec.find(4)->cache_hit);
+  EXPECT_EQ(rec.find(4)->output, "y");
+}
+
+TEST_F(RouterCache, BypassNeitherReadsNorWritesTheCache) {
+  auto r = spawn_cached_router({"echo"}, {"echo"});
+  submit(r, with_mode(make_job(1, "echo", "x"), troupe::cache_mode::bypass));
+  run();
+  submit(r, with_mode(make_job(2, "echo", "x"), troupe::cache_mode::bypass));
+  run();
+  EXPECT_FALSE(rec.find(1)->cache_hit);
+  EXPECT_FALSE(rec.find(2)->cache_hit);
+  // Nothing was stored: a normal job misses.
+  submit(r, make_job(3, "echo", "x"));
+  run();
+  EXPECT_FALSE(rec.find(3)->cache_hit);
+  submit(r, with_mode(make_job(4, "echo", "x"), troupe::cache_mode::bypass));
+  run();
+  EXPECT_FALSE(rec.find(4)->cache_hit);
+  auto st = ask<node_status>(r, troupe::atom::status::value);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->cache.bypassed, 3u);
+  EXPECT_EQ(st->cache.misses, 1u);
+  EXPECT_EQ(st->cache.hits, 0u);
+}
+
+TEST_F(RouterCache, StatusSumsTheShards) {
+  auto r = spawn_cached_router({"echo"}, {"echo"});
+  submit(r, make_job(1, "echo", "x"));
+  run();
+  submit(r, make_job(2, "echo", "x"));
+  run();
+  auto st = ask<node_status>(r, troupe::atom::status::value);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->cache.shards, 1u);
+  EXPECT_EQ(st->cache.hits, 1u);
+  EXPECT_EQ(st->cache.misses, 1u);
+  EXPECT_EQ(st->cache.entries, 1u);
+  ASSERT_EQ(st->cache.skills.size(), 1u);
+  EXPECT_EQ(st->cache.skills[0].skill, "echo");
+}
+
+TEST_F(RouterCache, WithoutAShardLookupNothingIsCached) {
+  // A config naming cached skills but no ring must not crash the router.
+  router_config cfg;
+  cfg.node_name = "router-node";
+  cfg.cached_skills.emplace("echo", "1");
+  std::unordered_map<std::string, worker_pool_actor> by_skill;
+  by_skill.emplace("echo", spawn_pool("echo"));
+  auto r = sys().spawn(troupe::router, cfg, std::move(by_skill));
+  stop_at_end(r);
+  submit(r, make_job(1, "echo", "x"));
+  run();
+  ASSERT_EQ(rec.count(1), 1u);
+  EXPECT_EQ(rec.find(1)->status, job_status::ok);
+}
+
+// -- the cluster's cache: jobs go to their key's owner -----------------------
+
+namespace {
+
+using troupe::cache_ring;
+using troupe::member;
+using troupe::member_status;
+
+/// What a dispatcher was asked to run.
+struct dispatched {
+  std::string target;
+  troupe::job j;
+};
+
+class RouterClusterCache : public RouterCache {
+ public:
+  /// A router over cached echo pools, told that it is "router-node" in a
+  /// cluster with "peer", which caches `peer_skills`, and with a dispatcher
+  /// that records what it is asked to run.
+  router_actor spawn_in_cluster(std::vector<std::string> peer_skills) {
+    auto sent = this->sent;
+    dispatcher
+      = sys().spawn([sent]() -> troupe::dispatcher_actor::behavior_type {
+          return {
+            [sent](troupe::atom::run, std::string& target, troupe::job& j,
+                   troupe::result_sink_actor&) {
+              sent->push_back({std::move(target), std::move(j)});
+            },
+            [](troupe::cluster_view&) {},
+            [](router_actor&) {},
+            [](troupe::atom::leave, std::string&, std::string&, troupe::job&,
+               troupe::result_sink_actor&) {},
+          };
+        });
+    stop_at_end(dispatcher);
+    extra_cfg = [this](router_config& cfg) {
+      cfg.dispatcher = dispatcher;
+    };
+    auto r = spawn_cached_router({"echo"}, {"echo"});
+    troupe::cluster_view v;
+    v.self = "router-node";
+    v.members.push_back(node("peer", peer_skills));
+    v.members.push_back(node("router-node", {"echo"}));
+    members = v.members;
+    caf::anon_send(r, std::move(v));
+    run();
+    return r;
+  }
+
+  static member node(std::string name, std::vector<std::string> skills) {
+    member m;
+    m.name = std::move(name);
+    m.status = member_status::up;
+    for (auto& s : skills) {
+      troupe::skill_load l;
+      l.name = s;
+      l.workers = 1;
+      l.idempotent = true;
+      l.cached = true;
+      l.version = "3";
+      m.skills.push_back(l);
+    }
+    return m;
+  }
+
+  troupe::dispatcher_actor dispatcher;
+  std::shared_ptr<std::vector<dispatched>> sent
+    = std::make_shared<std::vector<dispatched>>();
+  std::vector<member> members;
+};
+
+} // namespace
+
+TEST_F(RouterClusterCache, JobsGoToTheMemberOwningTheirKey) {
+  auto r = spawn_in_cluster({"echo"});
+  std::map<uint64_t, std::string> owner_of;
+  for (uint64_t id = 1; id <= 64; ++id) {
+    auto input = "in-" + std::to_string(id);
+    auto key = troupe::cache_digest("echo", "3", input);
+    owner_of[id] = cache_ring::owner(members, "echo", key)->name;
+    submit(r, make_job(id, "echo", input));
+  }
+  run();
+  size_t remote = 0;
+  for (auto& d : *sent) {
+    EXPECT_EQ(d.target, "peer");
+    EXPECT_EQ(owner_of[d.j.id], "peer") << "job " << d.j.id;
+    EXPECT_TRUE(d.j.options.cache_lookup);
+    EXPECT_EQ(d.j.options.origin, "router-node");
+    ++remote;
+  }
+  for (auto& [id, owner] : owner_of)
+    if (owner == "router-node") {
+      ASSERT_EQ(rec.count(id), 1u) << "job " << id;
+      EXPECT_EQ(rec.find(id)->output, "in-" + std::to_string(id));
+    } else {
+      EXPECT_EQ(rec.count(id), 0u) << "job " << id;
+    }
+  // Both members own a share of 64 keys.
+  EXPECT_GT(remote, 0u);
+  EXPECT_LT(remote, 64u);
+}
+
+TEST_F(RouterClusterCache, ASkillCachedOnlyElsewhereGoesToItsOwner) {
+  auto r = spawn_in_cluster({"echo", "sha256"});
+  submit(r, make_job(1, "sha256", "abc"));
+  run();
+  ASSERT_EQ(sent->size(), 1u);
+  EXPECT_EQ(sent->front().target, "peer");
+  EXPECT_TRUE(sent->front().j.options.cache_lookup);
+}
+
+TEST_F(RouterClusterCache, ALookupSentHereIsAnsweredFromThisNodesCache) {
+  auto r = spawn_in_cluster({"echo"});
+  for (uint64_t id = 1; id <= 2; ++id) {
+    auto j = make_job(id, "echo", "same");
+    j.options.placed = true;
+    j.options.cache_lookup = true;
+    j.options.origin = "peer";
+    submit(r, j);
+    run();
+  }
+  EXPECT_TRUE(sent->empty());
+  ASSERT_EQ(rec.count(1), 1u);
+  ASSERT_EQ(rec.count(2), 1u);
+  EXPECT_FALSE(rec.find(1)->cache_hit);
+  EXPECT_TRUE(rec.find(2)->cache_hit);
+}
+
+TEST_F(RouterClusterCache, BypassingJobsArePlacedByLoad) {
+  auto r = spawn_in_cluster({"echo"});
+  for (uint64_t id = 1; id <= 16; ++id)
+    submit(r, with_mode(make_job(id, "echo", "in-" + std::to_string(id)),
+                        troupe::cache_mode::bypass));
+  run();
+  for (auto& d : *sent)
+    EXPECT_FALSE(d.j.options.cache_lookup);
+  size_t local = 0;
+  for (uint64_t id = 1; id <= 16; ++id) {
+    if (rec.count(id) == 1) {
+      EXPECT_FALSE(rec.find(id)->cache_hit);
+      ++local;
+    }
+  }
+  // Every job went exactly one way.
+  EXPECT_EQ(local + sent->size(), 16u);
+  auto st = ask<node_status>(r, troupe::atom::status::value);
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->cache.misses, 0u);
+}

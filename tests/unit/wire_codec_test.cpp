@@ -51,6 +51,7 @@ troupe::skill_info make_skill_info(std::string name, uint32_t seed) {
   s.starting = seed + 8;
   s.min_workers = seed + 9;
   s.max_workers = seed + 10;
+  s.cached = seed % 2 == 0;
   return s;
 }
 
@@ -70,6 +71,9 @@ TEST(WireCodec, SubmitBatchRoundTrip) {
   jobs[1].input = "";
   jobs[1].options.cache = cache_mode::refresh;
   jobs[1].options.priority = 42;
+  jobs[1].options.placed = true;
+  jobs[1].options.origin = "node-a";
+  jobs[1].options.cache_lookup = true;
   jobs[2].id = 7;
   jobs[2].skill = "wordcount";
   jobs[2].input = std::string(100'000, 'x');
@@ -87,6 +91,9 @@ TEST(WireCodec, SubmitBatchRoundTrip) {
     EXPECT_EQ(b.options.cache, a.options.cache);
     EXPECT_EQ(b.options.priority, a.options.priority);
     EXPECT_EQ(b.options.max_attempts, a.options.max_attempts);
+    EXPECT_EQ(b.options.placed, a.options.placed);
+    EXPECT_EQ(b.options.origin, a.options.origin);
+    EXPECT_EQ(b.options.cache_lookup, a.options.cache_lookup);
   }
   EXPECT_EQ((*decoded)[0].input.size(), 9u);
   EXPECT_EQ((*decoded)[1].options.timeout, caf::timespan{0});

@@ -1,0 +1,352 @@
+#include "actors/cache_shard.hpp"
+
+#include "config/logging.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace troupe {
+
+namespace {
+
+using shard_ptr = cache_shard_actor::stateful_pointer<cache_shard_state>;
+using flight = cache_shard_state::flight;
+using waiter = cache_shard_state::waiter;
+using time_point = cache_shard_state::time_point;
+
+void count(prometheus::Counter* c, uint64_t n = 1) {
+  if (c != nullptr && n > 0)
+    c->Increment(static_cast<double>(n));
+}
+
+// Adds what the store did since the last call to the shared metrics.
+void publish(shard_ptr self) {
+  auto& st = self->state;
+  auto& m = st.cfg.metrics;
+  auto& now = st.store->counters();
+  auto& old = st.published;
+  if (m) {
+    count(m->evicted_size, now.evicted_size - old.evicted_size);
+    count(m->evicted_ttl, now.evicted_ttl - old.evicted_ttl);
+    count(m->rejected_admission,
+          now.rejected_admission - old.rejected_admission);
+    count(m->rejected_too_large,
+          now.rejected_too_large - old.rejected_too_large);
+    m->bytes->Increment(static_cast<double>(now.bytes)
+                        - static_cast<double>(old.bytes));
+    m->entries->Increment(static_cast<double>(now.entries)
+                          - static_cast<double>(old.entries));
+  }
+  old = now;
+}
+
+void schedule_sweep(shard_ptr self) {
+  auto& st = self->state;
+  if (st.sweep_scheduled || st.store->counters().entries == 0)
+    return;
+  st.sweep_scheduled = true;
+  self->delayed_send(self, st.cfg.sweep_interval, atom::tick::value);
+}
+
+// Takes a token from the refresh-ahead bucket, refilled at the configured
+// rate up to a burst of max(1, rate).
+bool take_refresh_token(shard_ptr self, time_point now) {
+  auto& st = self->state;
+  if (st.cfg.refresh_rate <= 0)
+    return false;
+  auto burst = std::max(1.0, st.cfg.refresh_rate);
+  auto elapsed = std::chrono::duration<double>(now - st.tokens_updated).count();
+  st.tokens = std::min(burst, st.tokens + elapsed * st.cfg.refresh_rate);
+  st.tokens_updated = now;
+  if (st.tokens < 1.0 || st.background_in_flight >= burst)
+    return false;
+  st.tokens -= 1.0;
+  return true;
+}
+
+// Runs `j` once on `pool` for everyone waiting on `key`.
+void start_flight(shard_ptr self, job&& j, const cache_key& key,
+                  const job_runner_actor& pool, std::vector<waiter> waiters,
+                  bool background) {
+  auto& st = self->state;
+  auto id = st.next_flight++;
+  st.flight_of[key] = id;
+  st.flights.emplace(
+    id, flight{key, j.skill, pool.address(), std::move(waiters), background});
+  if (st.monitored_pools.insert(pool.address()).second)
+    self->monitor(pool);
+  j.id = id;
+  j.options.cache = cache_mode::normal;
+  if (background) {
+    // Behind every user job once pools order by priority.
+    j.options.priority = std::numeric_limits<int32_t>::min();
+    ++st.background_in_flight;
+  }
+  self->send(pool, std::move(j), caf::actor_cast<result_sink_actor>(self));
+}
+
+// Recomputes a hot entry near its expiry in the background.
+void maybe_refresh_ahead(shard_ptr self, job& j, const cache_key& key,
+                         const job_runner_actor& pool,
+                         const cache_policy& policy, time_point expires,
+                         time_point now) {
+  auto& st = self->state;
+  auto window = std::chrono::duration_cast<caf::timespan>(
+    policy.ttl * (1.0 - st.cfg.refresh_after));
+  if (expires - now > window || st.flight_of.count(key) > 0
+      || st.store->frequency(key) < st.cfg.hot_frequency
+      || !take_refresh_token(self, now))
+    return;
+  ++st.refresh_aheads;
+  if (st.cfg.metrics)
+    count(st.cfg.metrics->refresh_aheads);
+  log::actors().debug("cache_shard: refreshing {} ahead of its expiry",
+                      j.skill);
+  start_flight(self, std::move(j), key, pool, {}, true);
+}
+
+void record(shard_ptr self, const cache_shard_state::skill_entry& sk,
+            job_status status, caf::timespan total) {
+  if (self->state.cfg.jobs)
+    sk.jobs.record(status, total);
+}
+
+void answer_hit(shard_ptr self, cache_shard_state::skill_entry& sk, job& j,
+                const result_store::found& hit, result_sink_actor& sink) {
+  auto& st = self->state;
+  job_result r;
+  r.id = j.id;
+  r.status = hit.status;
+  if (hit.status == job_status::ok)
+    r.output.assign(hit.value.data(), hit.value.size());
+  else
+    r.error.assign(hit.value.data(), hit.value.size());
+  r.skill = j.skill;
+  r.node = st.cfg.node_name;
+  r.cache_hit = true;
+  // Nothing ran: attempts and timings stay zero.
+  ++sk.lookups.hits;
+  if (st.cfg.metrics)
+    count(st.cfg.metrics->hit);
+  record(self, sk, r.status, caf::timespan{0});
+  self->send(sink, std::move(r));
+}
+
+// Adds a waiter to the execution already running for `key`, if any.
+bool join_flight(shard_ptr self, const cache_key& key, waiter&& w) {
+  auto& st = self->state;
+  auto i = st.flight_of.find(key);
+  if (i == st.flight_of.end())
+    return false;
+  st.flights.at(i->second).waiters.push_back(std::move(w));
+  return true;
+}
+
+void on_job(shard_ptr self, job& j, const cache_key& key,
+            job_runner_actor& pool, result_sink_actor& sink) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  auto sk = st.skills.find(j.skill);
+  if (sk == st.skills.end()) {
+    // Not a skill this shard caches (a router with another view): run it.
+    self->send(pool, std::move(j), std::move(sink));
+    return;
+  }
+  auto& skill = sk->second;
+  auto* m = st.cfg.metrics.get();
+  if (j.options.cache == cache_mode::refresh) {
+    ++st.refreshed;
+    if (m)
+      count(m->refresh);
+    // An execution already running is as fresh as a new one would be.
+    waiter w{j.id, std::move(sink), now};
+    if (!join_flight(self, key, std::move(w)))
+      start_flight(self, std::move(j), key, pool, {std::move(w)}, false);
+    return;
+  }
+  if (auto hit = st.store->find(key, now)) {
+    auto expires = hit->expires;
+    answer_hit(self, skill, j, *hit, sink);
+    publish(self);
+    maybe_refresh_ahead(self, j, key, pool, skill.policy, expires, now);
+    return;
+  }
+  publish(self);
+  waiter w{j.id, std::move(sink), now};
+  if (join_flight(self, key, std::move(w))) {
+    ++st.coalesced;
+    if (m)
+      count(m->coalesced);
+    return;
+  }
+  ++skill.lookups.misses;
+  if (m)
+    count(m->miss);
+  start_flight(self, std::move(j), key, pool, {std::move(w)}, false);
+}
+
+// Stores a finished execution's result per the skill's policy.
+void keep_result(shard_ptr self, const flight& fl, const job_result& r,
+                 time_point now) {
+  auto& st = self->state;
+  auto sk = st.skills.find(fl.skill);
+  if (sk == st.skills.end())
+    return;
+  auto& policy = sk->second.policy;
+  if (!cacheable(policy, r.status)) {
+    // Not kept; an older entry stays valid until it expires, so a failed
+    // refresh does not throw away a good result.
+    return;
+  }
+  auto& value = r.status == job_status::ok ? r.output : r.error;
+  if (value.size() > policy.max_entry_bytes) {
+    // The result is newer than any entry the key has: drop the old one.
+    st.store->erase(fl.key);
+    return;
+  }
+  st.store->insert(fl.key, r.status, value, now + policy.ttl, now);
+  schedule_sweep(self);
+}
+
+void on_result(shard_ptr self, job_result& r) {
+  auto& st = self->state;
+  auto i = st.flights.find(r.id);
+  if (i == st.flights.end())
+    return; // its pool went away and the waiters got an answer already
+  auto fl = std::move(i->second);
+  st.flights.erase(i);
+  auto f = st.flight_of.find(fl.key);
+  if (f != st.flight_of.end() && f->second == r.id)
+    st.flight_of.erase(f);
+  if (fl.background)
+    --st.background_in_flight;
+  auto now = self->clock().now();
+  keep_result(self, fl, r, now);
+  publish(self);
+  auto sk = st.skills.find(fl.skill);
+  for (size_t k = 0; k < fl.waiters.size(); ++k) {
+    auto& w = fl.waiters[k];
+    auto last = k + 1 == fl.waiters.size();
+    auto out = last ? std::move(r) : r;
+    out.id = w.id;
+    // The pool counted the job it ran (for the first waiter of a user
+    // execution); every other waiter's answer is counted here.
+    if ((k > 0 || fl.background) && sk != st.skills.end())
+      record(self, sk->second, out.status, now - w.arrived);
+    self->send(w.sink, std::move(out));
+  }
+}
+
+// A pool died: its executions will never answer, so their waiters get a
+// failure now (and a late result, if any, finds no flight).
+void on_pool_down(shard_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  st.monitored_pools.erase(dm.source);
+  std::vector<uint64_t> lost;
+  for (auto& [id, fl] : st.flights)
+    if (fl.pool == dm.source)
+      lost.push_back(id);
+  for (auto id : lost) {
+    auto fl = std::move(st.flights.at(id));
+    st.flights.erase(id);
+    st.flight_of.erase(fl.key);
+    if (fl.background)
+      --st.background_in_flight;
+    log::actors().warn("cache_shard: the pool of skill {} stopped with {} "
+                       "job(s) of the cache in flight",
+                       fl.skill, fl.waiters.size());
+    for (auto& w : fl.waiters) {
+      job_result r;
+      r.id = w.id;
+      r.status = job_status::internal;
+      r.error = "the pool of skill '" + fl.skill
+                + "' stopped while running the job; resubmit it";
+      r.skill = fl.skill;
+      r.node = st.cfg.node_name;
+      self->send(w.sink, std::move(r));
+    }
+  }
+}
+
+void on_sweep(shard_ptr self) {
+  auto& st = self->state;
+  st.sweep_scheduled = false;
+  st.store->sweep(self->clock().now(), st.cfg.sweep_slots);
+  publish(self);
+  schedule_sweep(self);
+}
+
+cache_status make_status(shard_ptr self) {
+  auto& st = self->state;
+  auto& c = st.store->counters();
+  cache_status out;
+  out.shards = 1;
+  out.coalesced = st.coalesced;
+  out.refreshed = st.refreshed;
+  out.entries = c.entries;
+  out.bytes = c.bytes;
+  out.budget = st.store->budget();
+  out.evicted_size = c.evicted_size;
+  out.evicted_ttl = c.evicted_ttl;
+  out.rejected_admission = c.rejected_admission;
+  out.rejected_too_large = c.rejected_too_large;
+  out.refresh_aheads = st.refresh_aheads;
+  out.in_flight = st.flights.size();
+  for (auto& [name, sk] : st.skills) {
+    out.hits += sk.lookups.hits;
+    out.misses += sk.lookups.misses;
+    if (sk.lookups.hits + sk.lookups.misses > 0)
+      out.skills.push_back(sk.lookups);
+  }
+  merge_into(out, cache_status{}); // sorts the skills
+  return out;
+}
+
+} // namespace
+
+cache_shard_actor::behavior_type
+cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
+            cache_shard_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.store = std::make_unique<result_store>(
+    result_store::config{st.cfg.budget, st.cfg.admission});
+  for (auto& [name, policy] : st.cfg.policies) {
+    cache_shard_state::skill_entry sk;
+    sk.policy = policy;
+    sk.lookups.skill = name;
+    if (st.cfg.jobs)
+      sk.jobs = st.cfg.jobs->for_skill(name);
+    st.skills.emplace(name, std::move(sk));
+  }
+  st.tokens = std::max(1.0, st.cfg.refresh_rate);
+  st.tokens_updated = self->clock().now();
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    on_pool_down(self, dm);
+  });
+  self->set_default_handler(caf::drop);
+  return {
+    [self](job& j, cache_key& key, job_runner_actor& pool,
+           result_sink_actor& sink) {
+      on_job(self, j, key, pool, sink);
+    },
+    [self](job_result& r) {
+      on_result(self, r);
+    },
+    [self](atom::tick) {
+      on_sweep(self);
+    },
+    [self](atom::status) {
+      return make_status(self);
+    },
+  };
+}
+
+} // namespace troupe

@@ -1,0 +1,107 @@
+#pragma once
+
+#include "actors/cache_metrics.hpp"
+#include "actors/cache_policy.hpp"
+#include "actors/job_metrics.hpp"
+#include "actors/result_store.hpp"
+#include "messages/interfaces.hpp"
+
+#include <caf/actor_clock.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace troupe {
+
+/// What a cache shard needs; filled by the node from its config.
+struct cache_shard_config {
+  std::string node_name;
+  /// This shard's slice of the node's byte budget.
+  uint64_t budget = 32 * 1024 * 1024;
+  /// TinyLFU admission (off = plain LRU).
+  bool admission = true;
+  /// Policies of the cached skills, by name; jobs of other skills are
+  /// passed to their pool untouched.
+  std::unordered_map<std::string, cache_policy> policies;
+  /// Refresh-aheads this shard may start per second (0 = none).
+  double refresh_rate = 5;
+  /// A hit in the last `1 - refresh_after` of its entry's TTL refreshes it.
+  double refresh_after = 0.8;
+  /// Sketch frequency from which an entry counts as hot.
+  uint32_t hot_frequency = 3;
+  /// How often expired entries are swept, and how many slots per sweep.
+  caf::timespan sweep_interval = std::chrono::seconds(1);
+  size_t sweep_slots = 4096;
+  /// Null disables metrics (tests).
+  cache_metrics_ptr metrics;
+  /// Job counts: the shard answers hits and coalesced waiters itself.
+  job_metrics_ptr jobs;
+};
+
+/// State of one cache shard: the results of its keys and the executions in
+/// flight for them.
+struct cache_shard_state {
+  static constexpr const char* name = "cache_shard";
+
+  using clock = caf::actor_clock;
+  using time_point = clock::time_point;
+
+  struct waiter {
+    uint64_t id;
+    result_sink_actor sink;
+    time_point arrived;
+  };
+
+  /// A cached skill: its policy, lookups and job counters.
+  struct skill_entry {
+    cache_policy policy;
+    skill_hits lookups;
+    job_metrics::skill_counters jobs;
+  };
+
+  /// One execution of a key's job on behalf of every waiter.
+  struct flight {
+    cache_key key;
+    std::string skill;
+    caf::actor_addr pool;
+    std::vector<waiter> waiters;
+    /// A refresh-ahead: nobody waits; a failure keeps the old entry.
+    bool background = false;
+  };
+
+  cache_shard_config cfg;
+  std::unique_ptr<result_store> store;
+  uint64_t next_flight = 1;
+  std::unordered_map<uint64_t, flight> flights;
+  std::unordered_map<cache_key, uint64_t> flight_of;
+  std::unordered_set<caf::actor_addr> monitored_pools;
+  std::unordered_map<std::string, skill_entry> skills;
+  uint64_t coalesced = 0;
+  uint64_t refreshed = 0;
+  uint64_t refresh_aheads = 0;
+  uint64_t background_in_flight = 0;
+  /// Token bucket bounding refresh-aheads.
+  double tokens = 0;
+  time_point tokens_updated;
+  bool sweep_scheduled = false;
+  /// Store figures last added to the metrics.
+  result_store::stats published;
+};
+
+/// One shard of the node's result cache. A job of a cached skill arrives
+/// with its key: a hit is answered from the store at once (cache_hit =
+/// true); a miss starts one execution on the skill's pool that every
+/// identical job arriving meanwhile joins (single-flight), and its result
+/// goes to all of them and, per the skill's policy, into the store. A hit
+/// on a hot entry near its expiry also recomputes it in the background, at
+/// a bounded rate, so hot keys do not fall out of the cache.
+cache_shard_actor::behavior_type
+cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
+            cache_shard_config cfg);
+
+} // namespace troupe

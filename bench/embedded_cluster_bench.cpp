@@ -1,0 +1,191 @@
+// Jobs submitted in-process to an embedded node A that run on a remote node
+// B: exactly one network round trip per job, the same as a raw CAF remote
+// request/response, so the two compare directly.
+//
+//   troupe-bench-embedded --join HOST:PORT --skill S [--input I]
+//                         [--count N] [--inflight K]
+//
+// Prints one JSON line: sequential latency percentiles and the jobs/s with
+// K jobs in flight.
+
+#include "actors/skill.hpp"
+#include "cluster/placement.hpp"
+#include "config/logging.hpp"
+#include "node/latency_summary.hpp"
+#include "node/node.hpp"
+#include "node/system_config.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+
+namespace {
+
+using namespace troupe;
+using clock_type = std::chrono::steady_clock;
+using report_atom = caf::atom_constant<caf::atom("b_report")>;
+
+struct pipeline_state {
+  router_actor router;
+  caf::actor report_to;
+  job proto;
+  uint64_t total = 0;
+  uint64_t sent = 0;
+  uint64_t done = 0;
+  uint64_t failed = 0;
+  clock_type::time_point start;
+};
+
+void issue(result_sink_actor::stateful_pointer<pipeline_state> self) {
+  auto& st = self->state;
+  auto j = st.proto;
+  j.id = st.sent++;
+  self->send(st.router, std::move(j), caf::actor_cast<result_sink_actor>(self));
+}
+
+result_sink_actor::behavior_type
+pipeline(result_sink_actor::stateful_pointer<pipeline_state> self,
+         router_actor router, caf::actor report_to, job proto, uint64_t total,
+         uint64_t inflight) {
+  auto& st = self->state;
+  st.router = std::move(router);
+  st.report_to = std::move(report_to);
+  st.proto = std::move(proto);
+  st.total = total;
+  st.start = clock_type::now();
+  for (uint64_t i = 0; i < std::min(total, inflight); ++i)
+    issue(self);
+  return {
+    [self](job_result& r) {
+      auto& st = self->state;
+      if (r.status != job_status::ok)
+        ++st.failed;
+      if (++st.done == st.total) {
+        auto ns = (clock_type::now() - st.start).count();
+        caf::anon_send(st.report_to, report_atom::value, st.done - st.failed,
+                       static_cast<int64_t>(ns));
+        self->quit();
+        return;
+      }
+      if (st.sent < st.total)
+        issue(self);
+    },
+  };
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"in-process jobs through an embedded node, run on a peer"};
+  std::string join;
+  std::string skill;
+  std::string input;
+  uint64_t count = 3000;
+  uint64_t inflight = 256;
+  app.add_option("--join", join, "seed node HOST:PORT")->required();
+  app.add_option("--skill", skill, "a skill only the peer offers")->required();
+  app.add_option("--input", input, "input of every job");
+  app.add_option("--count", count, "jobs per measurement")
+    ->capture_default_str();
+  app.add_option("--inflight", inflight, "jobs in flight when pipelined")
+    ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  log::set_level(spdlog::level::warn);
+  system_config cfg;
+  cfg.node_io();
+  caf::actor_system sys{cfg};
+  node_config ncfg;
+  ncfg.port = 0;
+  ncfg.name = "bench-embedded";
+  ncfg.cluster.seeds = {join};
+  skill_catalog catalog; // offers nothing: every job runs on the peer
+  auto node = spawn_node(sys, ncfg, catalog);
+  if (!node) {
+    std::fprintf(stderr, "cannot start: %s\n",
+                 sys.render(node.error()).c_str());
+    return 1;
+  }
+  caf::scoped_actor self{sys};
+  bool ok = false;
+  self->request(node->membership, std::chrono::seconds(15), atom::join::value)
+    .receive(
+      [&](bool) {
+        ok = true;
+      },
+      [&](caf::error& err) {
+        std::fprintf(stderr, "cannot join: %s\n", sys.render(err).c_str());
+      });
+  if (!ok)
+    return 1;
+  // Wait (bounded) until the peer's skills arrived with a heartbeat.
+  auto deadline = clock_type::now() + std::chrono::seconds(15);
+  for (ok = false; !ok && clock_type::now() < deadline;) {
+    self
+      ->request(node->membership, std::chrono::seconds(5), atom::members::value)
+      .receive(
+        [&](cluster_view& v) {
+          ok = placement::choose(v.members, ncfg.name, skill).has_value();
+        },
+        [](caf::error&) {});
+    if (!ok)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!ok) {
+    std::fprintf(stderr, "no member offers skill %s\n", skill.c_str());
+    return 1;
+  }
+  job proto;
+  proto.skill = skill;
+  proto.input = input;
+  auto sink = caf::actor_cast<result_sink_actor>(self.ptr());
+  // Warm up the link, then one job at a time.
+  latency_summary lat;
+  for (uint64_t i = 0; i < count + 100; ++i) {
+    auto j = proto;
+    j.id = i;
+    auto t0 = clock_type::now();
+    self->send(node->router, std::move(j), sink);
+    bool answered = false;
+    self->receive(
+      [&](job_result& r) {
+        answered = r.status == job_status::ok;
+      },
+      caf::after(std::chrono::seconds(10)) >> [] {});
+    if (!answered) {
+      std::fprintf(stderr, "job %llu failed\n",
+                   static_cast<unsigned long long>(i));
+      return 1;
+    }
+    if (i >= 100)
+      lat.add(clock_type::now() - t0);
+  }
+  sys.spawn(pipeline, node->router, caf::actor{self}, proto, count * 20,
+            inflight);
+  double rate = 0;
+  self->receive(
+    [&](report_atom, uint64_t jobs, int64_t ns) {
+      rate = static_cast<double>(jobs) / (static_cast<double>(ns) / 1e9);
+    },
+    caf::after(std::chrono::seconds(300)) >> [] {});
+  auto us = [](caf::timespan x) {
+    return std::chrono::duration<double, std::micro>(x).count();
+  };
+  std::printf("{\"count\":%llu,\"p50_us\":%.1f,\"p90_us\":%.1f,"
+              "\"p99_us\":%.1f,\"inflight\":%llu,\"jobs_per_second\":%.1f}\n",
+              static_cast<unsigned long long>(count), us(lat.percentile(50)),
+              us(lat.percentile(90)), us(lat.percentile(99)),
+              static_cast<unsigned long long>(inflight), rate);
+  std::fflush(stdout);
+  // Leave cleanly so that the peer does not wait for a failure detector.
+  self->request(node->membership, std::chrono::seconds(3), atom::leave::value)
+    .receive([](bool) {}, [](caf::error&) {});
+  stop_node(sys, *node);
+  std::_Exit(0);
+}

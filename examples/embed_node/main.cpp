@@ -1,0 +1,122 @@
+// embed_node: a CAF application that embeds a troupe node in its own actor
+// system, registers a skill of its own next to the built-in ones, and calls
+// skills with typed requests from one of its own actors.
+//
+//   troupe-example-embed-node [--port P]   (P > 0 also serves remote clients)
+
+#include "actors/builtin_skills.hpp"
+#include "actors/skill.hpp"
+#include "node/node.hpp"
+#include "node/system_config.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The application's own skill: reverses its input. Fast and non-blocking,
+// so it runs inside its pool (`in_pool`), the cheapest way to run a skill.
+troupe::skill_definition reverse_skill() {
+  troupe::skill_definition def;
+  def.name = "reverse";
+  def.description = "reverses its input";
+  def.mode = troupe::skill_mode::in_pool;
+  def.fn = [](const std::string& in) {
+    return troupe::skill_output::success(std::string(in.rbegin(), in.rend()));
+  };
+  return def;
+}
+
+troupe::job make_job(uint64_t id, std::string skill, std::string input) {
+  troupe::job j;
+  j.id = id;
+  j.skill = std::move(skill);
+  j.input = std::move(input);
+  return j;
+}
+
+// One of the application's actors: runs jobs through the node one after
+// another with typed requests, printing each result.
+void run_next(caf::event_based_actor* self, troupe::router_actor router,
+              std::shared_ptr<std::vector<troupe::job>> jobs, size_t i) {
+  if (i == jobs->size()) {
+    self->quit();
+    return;
+  }
+  self->request(router, 10s, (*jobs)[i])
+    .then(
+      [=](troupe::job_result& r) {
+        auto ok = r.status == troupe::job_status::ok;
+        std::printf("job %llu %s: %s %s%s\n",
+                    static_cast<unsigned long long>(r.id), r.skill.c_str(),
+                    std::string{troupe::to_string(r.status)}.c_str(),
+                    ok ? r.output.c_str() : r.error.c_str(),
+                    r.cache_hit ? " (cache hit)" : "");
+        run_next(self, router, jobs, i + 1);
+      },
+      [self](caf::error& err) {
+        std::printf("request failed: %s\n", self->system().render(err).c_str());
+        self->quit(err);
+      });
+}
+
+caf::behavior app_actor(caf::event_based_actor* self,
+                        troupe::router_actor router) {
+  auto jobs = std::make_shared<std::vector<troupe::job>>();
+  jobs->push_back(make_job(1, "reverse", "stressed"));
+  jobs->push_back(make_job(2, "sha256", "abc"));
+  // sha256 caches its results: the same job again is answered at once.
+  jobs->push_back(make_job(3, "sha256", "abc"));
+  jobs->push_back(make_job(4, "nope", "x"));
+  run_next(self, std::move(router), std::move(jobs), 0);
+  return {};
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  uint16_t port = 0;
+  if (argc == 3 && std::string{argv[1]} == "--port")
+    port = static_cast<uint16_t>(std::atoi(argv[2]));
+  // troupe's message types join the application's own configuration.
+  caf::actor_system_config cfg;
+  troupe::add_troupe_types(cfg);
+  cfg.load<caf::io::middleman>();
+  caf::actor_system sys{cfg};
+  troupe::skill_catalog catalog;
+  if (auto err = troupe::add_builtin_skills(catalog)) {
+    std::fprintf(stderr, "%s\n", sys.render(err).c_str());
+    return 1;
+  }
+  if (auto err = catalog.add(reverse_skill())) {
+    std::fprintf(stderr, "%s\n", sys.render(err).c_str());
+    return 1;
+  }
+  troupe::node_config node_cfg;
+  node_cfg.name = "embedded";
+  node_cfg.port = port;
+  auto node = troupe::spawn_node(sys, node_cfg, catalog, nullptr,
+                                 /*publish=*/port != 0);
+  if (!node) {
+    std::fprintf(stderr, "%s\n", sys.render(node.error()).c_str());
+    return 1;
+  }
+  std::printf("node '%s' runs %zu skills inside this application\n",
+              node_cfg.name.c_str(), catalog.size());
+  {
+    caf::scoped_actor self{sys};
+    auto app = self->spawn(app_actor, node->router);
+    self->wait_for(app);
+  }
+  troupe::stop_node(sys, *node);
+  return 0;
+}
