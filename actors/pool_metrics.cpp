@@ -25,24 +25,6 @@ double seconds(caf::timespan x) {
 
 } // namespace
 
-std::string_view to_string(restart_reason x) noexcept {
-  switch (x) {
-    case restart_reason::crashed:
-      return "crashed";
-    case restart_reason::unhealthy:
-      return "unhealthy";
-    case restart_reason::start_failed:
-      return "start_failed";
-    case restart_reason::timeout:
-      return "timeout";
-    case restart_reason::cancelled:
-      return "cancelled";
-    case restart_reason::recycled:
-      return "recycled";
-  }
-  return "unknown";
-}
-
 void pool_metrics::skill_series::workers(uint32_t n_busy, uint32_t n_idle,
                                          uint32_t n_starting) const {
   busy->Set(n_busy);

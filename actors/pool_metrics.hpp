@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/metrics_fwd.hpp"
+#include "actors/restart_reason.hpp"
 
 #include <caf/timespan.hpp>
 
@@ -11,21 +12,6 @@
 #include <string_view>
 
 namespace troupe {
-
-/// Why a pool replaced a worker process (the `reason` label of
-/// `troupe_process_restarts_total`).
-enum class restart_reason : uint8_t {
-  crashed,      ///< the process ended on its own
-  unhealthy,    ///< it did not answer a ping in time or broke the protocol
-  start_failed, ///< it could not be started or never answered its first ping
-  timeout,      ///< killed because its job ran past the deadline
-  cancelled,    ///< killed because its job was cancelled
-  recycled,     ///< replaced after its configured number of jobs
-};
-
-inline constexpr size_t restart_reason_count = 6;
-
-std::string_view to_string(restart_reason x) noexcept;
 
 /// The metrics of a node's worker pools: `troupe_pool_workers{skill,state}`
 /// (state busy, idle or starting), `troupe_pool_queue_depth{skill}`,

@@ -23,6 +23,13 @@ using time_point = worker_pool_state::time_point;
 constexpr auto default_idle_timeout = std::chrono::seconds(60);
 constexpr auto default_priority_aging = std::chrono::seconds(1);
 
+// Worker processes failing to start are retried after 100 ms, 200 ms, ...
+// up to 5 s; after this many failures in a row with no worker up, jobs are
+// answered SKILL_ERROR at once rather than left waiting.
+constexpr auto first_start_backoff = caf::timespan{std::chrono::milliseconds(100)};
+constexpr auto max_start_backoff = caf::timespan{std::chrono::seconds(5)};
+constexpr uint32_t max_start_failures = 3;
+
 std::string millis(caf::timespan x) {
   return std::to_string(
            std::chrono::duration_cast<std::chrono::milliseconds>(x).count())
@@ -113,38 +120,80 @@ void make_idle(pool_ptr self, uint64_t id, worker_slot& w) {
     schedule_tick(self, w.idle_since + st.cfg.idle_timeout);
 }
 
-void spawn_worker(pool_ptr self) {
+// Sends a message to the pool from a worker's thread. The thread may
+// outlive the pool (a skill stuck in its own code), so it holds a weak
+// reference and sends nothing once the pool is gone.
+template <class... Ts>
+void tell(const caf::actor_addr& pool, Ts&&... xs) {
+  if (auto strong = caf::actor_cast<worker_pool_actor>(pool))
+    caf::anon_send(strong, std::forward<Ts>(xs)...);
+}
+
+native_worker::callbacks thread_callbacks(pool_ptr self, uint64_t id) {
+  native_worker::callbacks cb;
+  auto pool = self->address();
+  cb.done = [pool, id](uint64_t ticket, job_result&& r) {
+    tell(pool, atom::done::value, id, ticket, std::move(r));
+  };
+  cb.crashed = [pool, id](uint64_t ticket, std::string reason) {
+    tell(pool, atom::lost::value, id, ticket,
+         static_cast<uint8_t>(restart_reason::crashed), std::move(reason));
+  };
+  return cb;
+}
+
+process_worker::callbacks process_callbacks(pool_ptr self, uint64_t id) {
+  process_worker::callbacks cb;
+  auto pool = self->address();
+  cb.ready = [pool, id] {
+    tell(pool, atom::ready::value, id);
+  };
+  cb.done = [pool, id](uint64_t ticket, job_result&& r) {
+    tell(pool, atom::done::value, id, ticket, std::move(r));
+  };
+  cb.lost = [pool, id](uint64_t ticket, restart_reason why,
+                       std::string reason) {
+    tell(pool, atom::lost::value, id, ticket, static_cast<uint8_t>(why),
+         std::move(reason));
+  };
+  return cb;
+}
+
+// Starts one worker; false when the system refused a thread.
+bool spawn_worker(pool_ptr self) {
   auto& st = self->state;
   auto id = st.next_worker++;
   worker_slot w;
-  if (st.skill->mode == skill_mode::blocking) {
-    // A thread of the pool's own: blocking code never touches the
-    // scheduler, and the pool's size bounds the skill's threads.
-    auto me = caf::actor_cast<worker_pool_actor>(self);
-    native_worker::callbacks cb;
-    cb.done = [me, id](uint64_t ticket, job_result&& r) {
-      caf::anon_send(me, atom::done::value, id, ticket, std::move(r));
-    };
-    cb.crashed = [me, id](uint64_t ticket, std::string reason) {
-      caf::anon_send(me, atom::lost::value, id, ticket, std::move(reason));
-    };
-    try {
-      w.thread = std::make_unique<native_worker>(st.skill, std::move(cb));
-    } catch (const std::exception& e) {
-      log::actors().error("worker_pool {}: cannot start a worker thread: {}",
-                          st.skill->name, e.what());
-      return;
+  try {
+    if (st.skill->kind == skill_kind::process) {
+      // Not ready before its first pong: it takes no job until then.
+      w.process = std::make_unique<process_worker>(
+        st.skill, process_callbacks(self, id));
+      w.ready = false;
+    } else if (st.skill->mode == skill_mode::blocking) {
+      // A thread of the pool's own: blocking code never touches the
+      // scheduler, and the pool's size bounds the skill's threads.
+      w.thread = std::make_unique<native_worker>(st.skill,
+                                                 thread_callbacks(self, id));
+    } else {
+      // Linked so that workers end with their pool; monitored so that a
+      // crash becomes a down message with the job still identifiable.
+      auto me = caf::actor_cast<worker_pool_actor>(self);
+      w.actor = self->spawn<caf::linked + caf::monitored>(worker, me, st.skill,
+                                                          id);
+      st.worker_ids.emplace(w.actor.address(), id);
     }
-  } else {
-    // Linked so that workers end with their pool; monitored so that a crash
-    // becomes a down message with the job still identifiable.
-    auto me = caf::actor_cast<worker_pool_actor>(self);
-    w.actor = self->spawn<caf::linked + caf::monitored>(worker, me, st.skill,
-                                                        id);
-    st.worker_ids.emplace(w.actor.address(), id);
+  } catch (const std::exception& e) {
+    log::actors().error("worker_pool {}: cannot start a worker: {}",
+                        st.skill->name, e.what());
+    return false;
   }
   auto& slot = st.workers.emplace(id, std::move(w)).first->second;
-  make_idle(self, id, slot);
+  if (slot.ready)
+    make_idle(self, id, slot);
+  else
+    ++st.starting;
+  return true;
 }
 
 // Removes a worker from the pool's tables; returns it so the caller can
@@ -174,7 +223,8 @@ void retire(pool_ptr self, uint64_t id) {
   auto w = take_worker(self, id);
   if (w.actor)
     self->send(w.actor, atom::stop::value);
-  // A native_worker's thread ends when the object goes away.
+  // A native_worker's thread ends when the object goes away; a
+  // process_worker's child gets EOF on its stdin and exits.
 }
 
 // Starts workers up to the minimum, and beyond it (up to the maximum) for
@@ -189,8 +239,18 @@ void scale_up(pool_ptr self) {
   auto target = std::max<size_t>(st.cfg.min_workers,
                                  std::min<size_t>(st.cfg.max_workers,
                                                   total + want));
+  if (total >= target)
+    return;
+  // Worker processes that keep failing to start are retried with backoff,
+  // not in a tight loop.
+  auto now = self->clock().now();
+  if (st.start_failures > 0 && now < st.next_start) {
+    schedule_tick(self, st.next_start);
+    return;
+  }
   for (auto n = total; n < target; ++n)
-    spawn_worker(self);
+    if (!spawn_worker(self))
+      break;
 }
 
 // -- running jobs -------------------------------------------------------------
@@ -211,13 +271,30 @@ void start(pool_ptr self, uint64_t id, uint64_t ticket) {
   pj.started = self->clock().now();
   ++pj.attempts;
   auto left = remaining(self, pj);
-  if (w.thread)
+  if (w.process)
+    w.process->run(ticket, pj.j.input, left, pj.attempts);
+  else if (w.thread)
     w.thread->run(ticket, pj.j.input,
                   std::chrono::steady_clock::now()
                     + std::chrono::duration_cast<
                       std::chrono::steady_clock::duration>(left));
   else
     self->send(w.actor, atom::run::value, ticket, pj.j.input, left);
+}
+
+// The error of a job whose worker died under it, with no attempt left.
+std::string crash_error(const skill_definition& skill,
+                        const std::string& reason, uint32_t attempts) {
+  return "the worker running skill '" + skill.name + "' died mid-job ("
+         + reason + "); attempts: " + std::to_string(attempts)
+         + (skill.idempotent ? ""
+                             : ", not retried: skill is not idempotent");
+}
+
+uint32_t attempts_allowed(const skill_definition& skill, const job& j) {
+  return j.options.max_attempts > 0
+           ? std::min(j.options.max_attempts, skill.max_attempts)
+           : skill.max_attempts;
 }
 
 void on_crashed_attempt(pool_ptr self, uint64_t ticket,
@@ -229,10 +306,7 @@ void on_crashed_attempt(pool_ptr self, uint64_t ticket,
 // it before it is answered.
 void run_inline(pool_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
-  auto max_attempts = j.options.max_attempts > 0
-                        ? std::min(j.options.max_attempts,
-                                   st.skill->max_attempts)
-                        : st.skill->max_attempts;
+  auto max_attempts = attempts_allowed(*st.skill, j);
   auto arrived = self->clock().now();
   job_result r;
   uint32_t attempts = 0;
@@ -246,12 +320,7 @@ void run_inline(pool_ptr self, job& j, result_sink_actor& sink) {
       if (!st.skill->idempotent || attempts >= max_attempts) {
         r = job_result{};
         r.status = job_status::skill_error;
-        r.error = "the worker running skill '" + st.skill->name
-                  + "' crashed mid-job (worker crashed); attempts: "
-                  + std::to_string(attempts)
-                  + (st.skill->idempotent ? ""
-                                          : ", not retried: skill is not "
-                                            "idempotent");
+        r.error = crash_error(*st.skill, "worker crashed", attempts);
         break;
       }
     }
@@ -298,11 +367,20 @@ void dispatch(pool_ptr self) {
   publish_load(self);
 }
 
+// Counts a replaced worker (status and metrics).
+void count_restart(pool_ptr self, restart_reason why) {
+  auto& st = self->state;
+  ++st.restarts;
+  if (st.has_series)
+    st.series.restarted(why);
+}
+
 // The job running on worker `id` was answered without it (deadline,
 // cancellation): stop the work where possible. Threads and scheduled
 // workers stay busy until their code returns (their result is dropped), so
-// a skill never has more threads than workers; a process worker kills its
-// child and is replaced.
+// a skill never has more threads than workers; native skill code sees the
+// cancellation in its context. A process worker's child is killed, and the
+// worker replaced.
 void abandon_run(pool_ptr self, uint64_t id, restart_reason why) {
   auto& st = self->state;
   auto i = st.workers.find(id);
@@ -310,21 +388,22 @@ void abandon_run(pool_ptr self, uint64_t id, restart_reason why) {
     return;
   auto& w = i->second;
   w.answered = true;
-  if (w.thread) {
-    w.thread->cancel(w.ticket);
+  if (w.process) {
+    w.process->kill();
+    take_worker(self, id);
+    count_restart(self, why);
+    log::actors().debug("worker_pool {}: killed worker {} ({})",
+                        st.skill->name, id, to_string(why));
     return;
   }
-  self->send(w.actor, atom::cancel::value, w.ticket);
-  if (st.skill->kind == skill_kind::process) {
-    take_worker(self, id);
-    ++st.restarts;
-    if (st.has_series)
-      st.series.restarted(why);
-  }
+  if (w.thread)
+    w.thread->cancel(w.ticket);
+  else
+    self->send(w.actor, atom::cancel::value, w.ticket);
 }
 
 // A worker finished its job (or, after `answered`, the job that was taken
-// from it): it takes the next one.
+// from it): it takes the next one, unless it is due for recycling.
 void on_done(pool_ptr self, uint64_t id, uint64_t ticket, job_result& r) {
   auto& st = self->state;
   auto i = st.workers.find(id);
@@ -338,7 +417,14 @@ void on_done(pool_ptr self, uint64_t id, uint64_t ticket, job_result& r) {
   --st.busy;
   if (!answered)
     finish(self, ticket, std::move(r));
-  make_idle(self, id, w);
+  auto recycle_after = st.skill->process.recycle_after;
+  if (w.process && recycle_after > 0 && w.jobs_done >= recycle_after) {
+    // A fresh process replaces it as soon as jobs need one.
+    take_worker(self, id);
+    count_restart(self, restart_reason::recycled);
+  } else {
+    make_idle(self, id, w);
+  }
   dispatch(self);
 }
 
@@ -358,7 +444,8 @@ void on_ready(pool_ptr self, uint64_t id) {
 // -- failures -----------------------------------------------------------------
 
 // The attempt running `ticket` died with its worker: requeue the job at its
-// old place if its skill is idempotent and attempts remain, else fail it.
+// old place if its skill is idempotent and attempts remain (it runs on
+// another worker: a fresh process for process skills), else fail it.
 void on_crashed_attempt(pool_ptr self, uint64_t ticket,
                         const std::string& reason) {
   auto& st = self->state;
@@ -367,29 +454,67 @@ void on_crashed_attempt(pool_ptr self, uint64_t ticket,
     return;
   auto& pj = j->second;
   pj.worker = 0;
-  auto max_attempts = pj.j.options.max_attempts > 0 ? std::min(
-                        pj.j.options.max_attempts, st.skill->max_attempts)
-                                                    : st.skill->max_attempts;
-  if (st.skill->idempotent && pj.attempts < max_attempts) {
+  if (st.skill->idempotent && pj.attempts < attempts_allowed(*st.skill, pj.j)) {
     st.queue.push(pj.place);
     ++st.queued;
   } else {
     fail(self, ticket, job_status::skill_error,
-         "the worker running skill '" + st.skill->name + "' crashed mid-job ("
-           + reason + "); attempts: " + std::to_string(pj.attempts)
-           + (st.skill->idempotent ? ""
-                                   : ", not retried: skill is not "
-                                     "idempotent"));
+         crash_error(*st.skill, reason, pj.attempts));
   }
 }
 
-// A worker died (its actor went down, its thread reported a crash).
-void on_worker_lost(pool_ptr self, uint64_t id, const std::string& reason) {
+// Whether the pool's worker processes keep failing to start while none is
+// up: then jobs are answered at once instead of waiting for their deadline.
+bool cannot_start(pool_ptr self) {
+  auto& st = self->state;
+  return st.start_failures >= max_start_failures && st.busy == 0
+         && st.idle.empty();
+}
+
+std::string start_failure_error(pool_ptr self) {
+  auto& st = self->state;
+  return "skill '" + st.skill->name + "' cannot start its worker processes ("
+         + std::to_string(st.start_failures)
+         + " attempts in a row failed): " + st.start_error;
+}
+
+// Answers every queued job when no worker process can be started.
+void fail_queued(pool_ptr self, job_status status, const std::string& why) {
+  auto& st = self->state;
+  std::vector<uint64_t> tickets;
+  for (auto& [ticket, pj] : st.jobs)
+    if (pj.worker == 0)
+      tickets.push_back(ticket);
+  for (auto ticket : tickets)
+    fail(self, ticket, status, why);
+  st.queued = 0;
+}
+
+void on_start_failed(pool_ptr self, const std::string& reason) {
+  auto& st = self->state;
+  ++st.start_failures;
+  st.start_error = reason;
+  auto backoff = std::min<caf::timespan>(
+    first_start_backoff * (int64_t{1} << std::min(st.start_failures - 1, 10u)),
+    max_start_backoff);
+  st.next_start = self->clock().now() + backoff;
+  schedule_tick(self, st.next_start);
+  if (cannot_start(self))
+    fail_queued(self, job_status::skill_error, start_failure_error(self));
+}
+
+// A worker is gone (its actor went down, its thread reported a crash, its
+// process ended or was found unhealthy).
+void on_worker_lost(pool_ptr self, uint64_t id, restart_reason why,
+                    const std::string& reason) {
   auto& st = self->state;
   auto w = take_worker(self, id);
-  ++st.restarts;
-  log::actors().warn("worker_pool {}: worker {} died ({}), replacing it",
-                     st.skill->name, id, reason);
+  count_restart(self, why);
+  log::actors().warn("worker_pool {}: worker {} is gone ({}: {}), replacing "
+                     "it",
+                     st.skill->name, id, to_string(why), reason);
+  if (why == restart_reason::start_failed)
+    on_start_failed(self, reason);
   if (w.ticket != 0 && !w.answered)
     on_crashed_attempt(self, w.ticket, reason);
   dispatch(self);
@@ -473,6 +598,13 @@ void on_job(pool_ptr self, job& j, result_sink_actor& sink) {
              + std::to_string(st.cfg.queue_capacity) + " jobs); retry later");
     return;
   }
+  auto now = self->clock().now();
+  // While no worker process can be started, jobs are answered at once; the
+  // first job after the backoff is queued and triggers the next attempt.
+  if (cannot_start(self) && now < st.next_start) {
+    refuse(self, j, sink, job_status::skill_error, start_failure_error(self));
+    return;
+  }
   if (st.cfg.node_limit && !st.cfg.node_limit->try_acquire()) {
     refuse(self, j, sink, job_status::overloaded,
            "node " + st.cfg.node_name + " holds its maximum of "
@@ -480,7 +612,6 @@ void on_job(pool_ptr self, job& j, result_sink_actor& sink) {
              + " jobs in flight (max-in-flight); retry later");
     return;
   }
-  auto now = self->clock().now();
   auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
                                                       : st.cfg.default_timeout;
   timeout = std::min(timeout, max_job_timeout);
@@ -605,7 +736,8 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto i = self->state.worker_ids.find(dm.source);
     if (i != self->state.worker_ids.end())
-      on_worker_lost(self, i->second, describe(dm.reason));
+      on_worker_lost(self, i->second, restart_reason::crashed,
+                     describe(dm.reason));
   });
   // Worker deaths arrive as down messages; any other exit stops the pool
   // (and, through the links, its workers).
@@ -621,11 +753,13 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
     [self](atom::done, uint64_t id, uint64_t ticket, job_result& r) {
       on_done(self, id, ticket, r);
     },
-    [self](atom::lost, uint64_t id, uint64_t ticket,
+    [self](atom::lost, uint64_t id, uint64_t ticket, uint8_t why,
            const std::string& reason) {
+      // Reports of workers the pool let go already are stale.
       auto i = self->state.workers.find(id);
-      if (i != self->state.workers.end() && i->second.ticket == ticket)
-        on_worker_lost(self, id, reason);
+      if (i != self->state.workers.end() && i->second.ticket == ticket
+          && why < restart_reason_count)
+        on_worker_lost(self, id, static_cast<restart_reason>(why), reason);
     },
     [self](atom::ready, uint64_t id) {
       on_ready(self, id);

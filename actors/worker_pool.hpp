@@ -6,6 +6,7 @@
 #include "actors/job_queue.hpp"
 #include "actors/native_worker.hpp"
 #include "actors/pool_metrics.hpp"
+#include "actors/process_worker.hpp"
 #include "actors/skill.hpp"
 #include "config/node_config.hpp"
 #include "messages/interfaces.hpp"
@@ -77,11 +78,13 @@ struct worker_pool_state {
 
   // -- workers ----------------------------------------------------------------
 
-  /// One worker, whatever runs it: a worker actor (scheduled native and
-  /// process skills) or a thread (blocking native skills).
+  /// One worker, whatever runs it: a worker actor (scheduled skills), a
+  /// thread (blocking skills) or a child process with its I/O thread
+  /// (process skills).
   struct worker_slot {
     worker_actor actor;
     std::unique_ptr<native_worker> thread;
+    std::unique_ptr<process_worker> process;
     /// The job it runs; 0 = none.
     uint64_t ticket = 0;
     /// False while a process worker starts (before its first answer).
@@ -119,7 +122,8 @@ struct worker_pool_state {
   uint32_t restarts = 0;
 
   /// Process skills: consecutive workers that failed to start, the reason
-  /// of the last failure and when the next start may happen.
+  /// of the last failure and when the next start may happen (starts back
+  /// off exponentially while they fail).
   uint32_t start_failures = 0;
   std::string start_error;
   time_point next_start;
@@ -132,8 +136,8 @@ struct worker_pool_state {
 /// per-job deadlines, cancellation, crash recovery and a worker count that
 /// follows the queue between the configured minimum and maximum. In-pool
 /// skills run inside the pool itself; scheduled skills in worker actors;
-/// blocking skills on the pool's own threads; process skills in child
-/// processes, one worker actor each.
+/// blocking skills on the pool's own threads (one per worker, so at most
+/// `max_workers`); process skills in child processes (`process_worker`).
 worker_pool_actor::behavior_type
 worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
             std::shared_ptr<const skill_definition> skill,

@@ -19,9 +19,6 @@ using flush = caf::atom_constant<caf::atom("t_flush")>;
 using cancel = caf::atom_constant<caf::atom("t_cancel")>;
 using ready = caf::atom_constant<caf::atom("t_ready")>;
 using lost = caf::atom_constant<caf::atom("t_lost")>;
-using frame = caf::atom_constant<caf::atom("t_frame")>;
-using exited = caf::atom_constant<caf::atom("t_exited")>;
-using kill = caf::atom_constant<caf::atom("t_kill")>;
 
 using cluster = caf::atom_constant<caf::atom("t_cluster")>;
 using members = caf::atom_constant<caf::atom("t_members")>;

@@ -20,10 +20,6 @@ std::string to_string(error_code x) {
       return "timeout";
     case error_code::rejected:
       return "rejected";
-    case error_code::process_exited:
-      return "process_exited";
-    case error_code::process_unhealthy:
-      return "process_unhealthy";
     case error_code::process_start_failed:
       return "process_start_failed";
   }

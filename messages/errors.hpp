@@ -20,8 +20,6 @@ enum class error_code : uint8_t {
   port_in_use,       ///< the node could not bind its port
   timeout,           ///< a control request got no answer in time
   rejected,          ///< the node refused a request and said why
-  process_exited,    ///< a worker process ended unexpectedly
-  process_unhealthy, ///< a worker process stopped answering or broke the protocol
   process_start_failed, ///< a worker process could not be started
 };
 

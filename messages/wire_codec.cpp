@@ -277,6 +277,22 @@ decode_results(const std::string& bytes) {
   return out;
 }
 
+std::string encode_cancel(const std::vector<uint64_t>& ids) {
+  wire::CancelJobs req;
+  req.set_protocol_version(protocol_version);
+  req.mutable_ids()->Add(ids.begin(), ids.end());
+  return serialize(req);
+}
+
+caf::expected<std::vector<uint64_t>> decode_cancel(const std::string& bytes) {
+  wire::CancelJobs req;
+  if (!req.ParseFromString(bytes))
+    return malformed("request is not a valid troupe.wire.CancelJobs");
+  if (req.protocol_version() != protocol_version)
+    return version_mismatch(req.protocol_version());
+  return std::vector<uint64_t>(req.ids().begin(), req.ids().end());
+}
+
 std::string encode_query(query_kind kind) {
   wire::ClientRequest req;
   req.set_protocol_version(protocol_version);

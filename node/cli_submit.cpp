@@ -1,6 +1,7 @@
 #include "config/node_config.hpp"
 #include "messages/errors.hpp"
 #include "node/cli.hpp"
+#include "node/cli_interrupt.hpp"
 #include "node/system_config.hpp"
 
 #include <unistd.h>
@@ -69,13 +70,20 @@ int run_submit(submit_options& opts) {
     j.options.cache = cache_mode::refresh;
   if (opts.no_cache)
     j.options.cache = cache_mode::bypass;
+  // Ctrl-C cancels the job on the node (queued or running) and reports it
+  // CANCELLED; a second Ctrl-C quits at once.
+  interrupt_watch watch;
   system_config cfg;
   caf::actor_system sys{cfg};
   int exit = exit_ok;
   auto c = connect(sys, opts.node, exit);
   if (!c)
     return exit;
+  watch.on_interrupt([cl = &*c] {
+    cl->interrupt();
+  });
   auto r = c->submit(std::move(j));
+  watch.on_interrupt(nullptr);
   if (opts.json) {
     std::cout << to_json(r) << std::endl;
   } else if (r.status == job_status::ok) {
