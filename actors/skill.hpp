@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -203,9 +204,11 @@ struct skill_definition {
   /// Workers in the pool, a fixed number; 0 = the node default. `min_workers`
   /// and `max_workers`, when set, make the pool elastic instead.
   uint32_t workers = 0;
-  /// Workers kept even when idle; 0 = `workers` (or max_workers).
-  uint32_t min_workers = 0;
-  /// Workers at most, started as the queue grows; 0 = `workers`.
+  /// Workers kept even when idle (may be 0: none until a job comes); unset
+  /// = 1 when `max_workers` is set, else a fixed-size pool.
+  std::optional<uint32_t> min_workers;
+  /// Workers at most, started as the queue grows; 0 = `workers` (or the
+  /// node default), never below `min_workers`.
   uint32_t max_workers = 0;
   /// Workers above the minimum retire after being idle this long; 0 = the
   /// default (60 s).

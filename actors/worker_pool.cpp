@@ -691,9 +691,15 @@ worker_pool_config make_pool_config(const skill_definition& skill,
                                     const node_config& node) {
   worker_pool_config pc;
   auto fixed = skill.workers > 0 ? skill.workers : node.workers;
-  pc.max_workers = skill.max_workers > 0 ? skill.max_workers : fixed;
-  pc.min_workers = skill.min_workers > 0 ? skill.min_workers
-                                         : std::min(fixed, pc.max_workers);
+  if (skill.min_workers || skill.max_workers > 0) {
+    // Elastic: from the minimum (1 unless set) up to the maximum.
+    pc.min_workers = skill.min_workers.value_or(1);
+    pc.max_workers = skill.max_workers > 0
+                       ? skill.max_workers
+                       : std::max(fixed, pc.min_workers);
+  } else {
+    pc.min_workers = pc.max_workers = fixed;
+  }
   // A preloaded skill starts at its full size and stays there.
   if (skill.start_full)
     pc.min_workers = pc.max_workers;
