@@ -76,8 +76,10 @@ TEST(Pool, FullQueueAnswersOverloadedAtOnce) {
 TEST(Pool, NodeWideInFlightBoundAnswersOverloaded) {
   node_process node{{"--workers", "1", "--max-in-flight", "2"}};
   ASSERT_TRUE(node.ready()) << node.log();
-  temp_file jobs{"jobs.jsonl", line("sleep", "800") + line("wordcount", "x y")
-                                 + line("sha256", "z")};
+  // One runs, one waits (the sleep queue has room for thousands), and the
+  // third would be the node's third job in flight.
+  temp_file jobs{"jobs.jsonl", line("sleep", "800") + line("sleep", "1")
+                                 + line("sleep", "2")};
   auto res = node.cli({"submit", "--jobs", jobs.path(), "--concurrency", "3",
                        "--json"});
   EXPECT_TRUE(contains(res.err, "OVERLOADED 1")) << res.err;
