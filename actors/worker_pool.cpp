@@ -20,9 +20,6 @@ using pending_job = worker_pool_state::pending_job;
 using worker_slot = worker_pool_state::worker_slot;
 using time_point = worker_pool_state::time_point;
 
-constexpr auto default_idle_timeout = std::chrono::seconds(60);
-constexpr auto default_priority_aging = std::chrono::seconds(1);
-
 // Worker processes failing to start are retried after 100 ms, 200 ms, ...
 // up to 5 s; after this many failures in a row with no worker up, jobs are
 // answered SKILL_ERROR at once rather than left waiting.
@@ -708,12 +705,11 @@ worker_pool_config make_pool_config(const skill_definition& skill,
                                                : node.queue_capacity;
   pc.default_timeout = skill.timeout > caf::timespan{0} ? skill.timeout
                                                         : node.default_timeout;
-  pc.idle_timeout = skill.idle_timeout > caf::timespan{0}
-                      ? skill.idle_timeout
-                      : caf::timespan{default_idle_timeout};
-  pc.priority_aging = skill.priority_aging > caf::timespan{0}
-                        ? skill.priority_aging
-                        : caf::timespan{default_priority_aging};
+  // Unset: worker_pool_config's defaults.
+  if (skill.idle_timeout > caf::timespan{0})
+    pc.idle_timeout = skill.idle_timeout;
+  if (skill.priority_aging > caf::timespan{0})
+    pc.priority_aging = skill.priority_aging;
   return pc;
 }
 
