@@ -52,6 +52,8 @@ bool cancellation::sleep_for(uint64_t ticket, std::chrono::nanoseconds d) {
 }
 
 bool skill_context::sleep_for(std::chrono::nanoseconds d) const {
+  if (d <= std::chrono::nanoseconds{0})
+    return !cancelled();
   if (token_ == nullptr) {
     std::this_thread::sleep_for(d);
     return true;
