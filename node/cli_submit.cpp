@@ -22,6 +22,7 @@ struct submit_options {
   std::string input;
   std::string input_file;
   std::string timeout;
+  int32_t priority = 0;
   bool no_cache = false;
   bool refresh = false;
   bool json = false;
@@ -66,6 +67,7 @@ int run_submit(submit_options& opts) {
                                 + opts.timeout + "'");
     j.options.timeout = *t;
   }
+  j.options.priority = opts.priority;
   if (opts.refresh)
     j.options.cache = cache_mode::refresh;
   if (opts.no_cache)
@@ -115,12 +117,15 @@ std::pair<CLI::App*, command_runner> add_submit_command(CLI::App& app) {
   in->excludes(file);
   auto* timeout = sub->add_option("--timeout", opts->timeout,
                                   "deadline for the job, e.g. 500ms or 10s");
+  auto* priority = sub->add_option(
+    "--priority", opts->priority,
+    "higher runs first when the skill's workers are all busy");
   auto* jobs = mode->add_option("--jobs", opts->jobs_file,
                                 "run every job of a JSONL file (- = stdin), "
                                 "one {\"skill\": ..., \"input\": ...} per "
                                 "line");
   mode->require_option(1);
-  jobs->excludes(in)->excludes(file)->excludes(timeout);
+  jobs->excludes(in)->excludes(file)->excludes(timeout)->excludes(priority);
   sub
     ->add_option("--concurrency", opts->concurrency,
                  "with --jobs: jobs in flight at most")
