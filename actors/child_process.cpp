@@ -96,7 +96,7 @@ struct pipe_pair {
 [[noreturn]] void child_fail(int fd, int stage) {
   int report[2] = {stage, errno};
   auto n = ::write(fd, report, sizeof(report));
-  (void) n;
+  (void)n;
   ::_exit(127);
 }
 

@@ -14,10 +14,10 @@ job_queue::job_queue(caf::timespan aging)
 job_queue::entry job_queue::make_entry(uint64_t ticket, int32_t priority,
                                        time_point arrived) {
   auto p = std::clamp(priority, -max_priority, max_priority);
-  auto t = static_cast<int64_t>(
-    std::chrono::duration_cast<std::chrono::nanoseconds>(
-      arrived.time_since_epoch())
-      .count());
+  auto t
+    = static_cast<int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             arrived.time_since_epoch())
+                             .count());
   // A long aging step times a large priority may not fit: saturate.
   int64_t boost = 0;
   int64_t rank = 0;

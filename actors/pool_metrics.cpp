@@ -1,5 +1,7 @@
 #include "actors/pool_metrics.hpp"
 
+#include "actors/job_metrics.hpp"
+
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -9,21 +11,6 @@
 #include <chrono>
 
 namespace troupe {
-
-namespace {
-
-const prometheus::Histogram::BucketBoundaries& buckets() {
-  static const prometheus::Histogram::BucketBoundaries xs{
-    0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01,
-    0.05,    0.1,     0.5,    1,      5,     10,    60};
-  return xs;
-}
-
-double seconds(caf::timespan x) {
-  return std::chrono::duration<double>(x).count();
-}
-
-} // namespace
 
 void pool_metrics::skill_series::workers(uint32_t n_busy, uint32_t n_idle,
                                          uint32_t n_starting) const {
@@ -85,8 +72,8 @@ pool_metrics::skill_series pool_metrics::for_skill(const std::string& skill,
       out.restarts[i] = &restarts_->Add(
         {{"skill", skill},
          {"reason", std::string{to_string(static_cast<restart_reason>(i))}}});
-  out.queue_wait = &queue_wait_->Add({{"skill", skill}}, buckets());
-  out.run_time = &run_time_->Add({{"skill", skill}}, buckets());
+  out.queue_wait = &queue_wait_->Add({{"skill", skill}}, latency_buckets());
+  out.run_time = &run_time_->Add({{"skill", skill}}, latency_buckets());
   return out;
 }
 

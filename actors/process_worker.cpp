@@ -38,8 +38,9 @@ struct live_children {
 };
 
 live_children& children() {
-  static live_children x;
-  return x;
+  // Never destroyed: threads still reaping children at exit may use it.
+  static auto* x = new live_children;
+  return *x;
 }
 
 std::string millis(caf::timespan x) {
@@ -82,7 +83,7 @@ struct process_worker::shared_state {
   void notify() {
     uint64_t one = 1;
     auto n = ::write(wake, &one, sizeof(one));
-    (void) n; // a full counter wakes the thread just as well
+    (void)n; // a full counter wakes the thread just as well
   }
 };
 
@@ -95,11 +96,8 @@ using shared_ptr = std::shared_ptr<process_worker::shared_state>;
 class session {
  public:
   session(shared_ptr st, child_process child)
-      : st_(std::move(st)),
-        skill_(*st_->skill),
-        opts_(skill_.process),
-        child_(child),
-        reader_(opts_.max_frame_bytes) {
+      : st_(std::move(st)), skill_(*st_->skill), opts_(skill_.process),
+        child_(child), reader_(opts_.max_frame_bytes) {
     pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, child_.pid, 0));
     for (int fd : {child_.in, child_.out, child_.err})
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -145,9 +143,8 @@ class session {
       // it back to the pool with the reason.
       if (!killing_ && !stopping_ && child_.in >= 0) {
         job_id_ = next_id_++;
-        worker_codec::append_job(out_buf_, job_id_, skill_.name,
-                                 skill_.version, job->input, job->time_left,
-                                 job->attempt);
+        worker_codec::append_job(out_buf_, job_id_, skill_.name, skill_.version,
+                                 job->input, job->time_left, job->attempt);
         flush_stdin();
       }
     }
@@ -250,7 +247,7 @@ class session {
     if (fds[wake].revents != 0) {
       uint64_t count;
       auto r = ::read(st_->wake, &count, sizeof(count));
-      (void) r;
+      (void)r;
     }
     if (out != nfds_t(-1) && fds[out].revents != 0)
       read_stdout(now);
@@ -381,8 +378,8 @@ class session {
 
   void unexpected_answer(uint64_t id, time_point now) {
     fault(restart_reason::unhealthy,
-          "broke the worker protocol: answered request "
-            + std::to_string(id) + ", which is not outstanding",
+          "broke the worker protocol: answered request " + std::to_string(id)
+            + ", which is not outstanding",
           now);
   }
 
@@ -439,7 +436,8 @@ class session {
 
   void send_ping(time_point now) {
     ping_id_ = next_id_++;
-    ping_deadline_ = now + (started_ ? opts_.ping_timeout : opts_.start_timeout);
+    ping_deadline_ = now
+                     + (started_ ? opts_.ping_timeout : opts_.start_timeout);
     worker_codec::append_ping(out_buf_, ping_id_);
     flush_stdin();
   }

@@ -33,8 +33,7 @@ class process_worker {
   struct callbacks {
     std::function<void()> ready;
     std::function<void(uint64_t ticket, job_result&& result)> done;
-    std::function<void(uint64_t ticket, restart_reason why,
-                       std::string reason)>
+    std::function<void(uint64_t ticket, restart_reason why, std::string reason)>
       lost;
   };
 
@@ -63,7 +62,9 @@ class process_worker {
   static size_t live() noexcept;
 
   /// Waits until every worker process is reaped or `max` passed; returns
-  /// how many are left. For a node shutting down.
+  /// how many are left. For a node shutting down: `troupe node` calls it
+  /// after its actors are gone, and so should an application embedding a
+  /// node with process skills before it exits.
   static size_t wait_all(std::chrono::milliseconds max);
 
   /// What the worker and its thread share (defined in the source file).

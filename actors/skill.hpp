@@ -106,21 +106,22 @@ class skill_function {
 
   skill_function() = default;
 
-  template <class F,
-            std::enable_if_t<std::is_invocable_r_v<skill_output, F&,
-                                                   const std::string&,
-                                                   const skill_context&>,
-                             int> = 0>
+  template <
+    class F,
+    std::enable_if_t<std::is_invocable_r_v<skill_output, F&, const std::string&,
+                                           const skill_context&>,
+                     int> = 0>
   skill_function(F f) : fn_(std::move(f)) {
     // nop
   }
 
-  template <class F,
-            std::enable_if_t<
-              !std::is_invocable_r_v<skill_output, F&, const std::string&,
-                                     const skill_context&>
-                && std::is_invocable_r_v<skill_output, F&, const std::string&>,
-              long> = 0>
+  template <
+    class F,
+    std::enable_if_t<
+      !std::is_invocable_r_v<
+        skill_output, F&, const std::string&,
+        const skill_context&> && std::is_invocable_r_v<skill_output, F&, const std::string&>,
+      long> = 0>
   skill_function(F f)
       : fn_([g = std::move(f)](const std::string& in,
                                const skill_context&) mutable {

@@ -33,9 +33,10 @@ worker(worker_actor::stateful_pointer<worker_state> self,
   return {
     [self](atom::run, uint64_t ticket, const std::string& input,
            caf::timespan timeout) {
-      auto deadline = std::chrono::steady_clock::now()
-                      + std::chrono::duration_cast<
-                        std::chrono::steady_clock::duration>(timeout);
+      auto deadline
+        = std::chrono::steady_clock::now()
+          + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            timeout);
       auto result = run_skill(*self->state.skill, input,
                               skill_context{nullptr, ticket, deadline});
       self->send(self->state.pool, atom::done::value, self->state.id, ticket,

@@ -23,7 +23,8 @@ using time_point = worker_pool_state::time_point;
 // Worker processes failing to start are retried after 100 ms, 200 ms, ...
 // up to 5 s; after this many failures in a row with no worker up, jobs are
 // answered SKILL_ERROR at once rather than left waiting.
-constexpr auto first_start_backoff = caf::timespan{std::chrono::milliseconds(100)};
+constexpr auto first_start_backoff
+  = caf::timespan{std::chrono::milliseconds(100)};
 constexpr auto max_start_backoff = caf::timespan{std::chrono::seconds(5)};
 constexpr uint32_t max_start_failures = 3;
 
@@ -164,8 +165,8 @@ bool spawn_worker(pool_ptr self) {
   try {
     if (st.skill->kind == skill_kind::process) {
       // Not ready before its first pong: it takes no job until then.
-      w.process = std::make_unique<process_worker>(
-        st.skill, process_callbacks(self, id));
+      w.process = std::make_unique<process_worker>(st.skill,
+                                                   process_callbacks(self, id));
       w.ready = false;
     } else if (st.skill->mode == skill_mode::blocking) {
       // A thread of the pool's own: blocking code never touches the
@@ -233,9 +234,8 @@ void scale_up(pool_ptr self) {
   auto covered = st.idle.size() + st.starting;
   auto want = st.queued > covered ? st.queued - covered : 0;
   auto total = st.workers.size();
-  auto target = std::max<size_t>(st.cfg.min_workers,
-                                 std::min<size_t>(st.cfg.max_workers,
-                                                  total + want));
+  auto target = std::max<size_t>(
+    st.cfg.min_workers, std::min<size_t>(st.cfg.max_workers, total + want));
   if (total >= target)
     return;
   // Worker processes that keep failing to start are retried with backoff,
@@ -271,10 +271,11 @@ void start(pool_ptr self, uint64_t id, uint64_t ticket) {
   if (w.process)
     w.process->run(ticket, pj.j.input, left, pj.attempts);
   else if (w.thread)
-    w.thread->run(ticket, pj.j.input,
-                  std::chrono::steady_clock::now()
-                    + std::chrono::duration_cast<
-                      std::chrono::steady_clock::duration>(left));
+    w.thread->run(
+      ticket, pj.j.input,
+      std::chrono::steady_clock::now()
+        + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          left));
   else
     self->send(w.actor, atom::run::value, ticket, pj.j.input, left);
 }
@@ -282,10 +283,9 @@ void start(pool_ptr self, uint64_t id, uint64_t ticket) {
 // The error of a job whose worker died under it, with no attempt left.
 std::string crash_error(const skill_definition& skill,
                         const std::string& reason, uint32_t attempts) {
-  return "the worker running skill '" + skill.name + "' died mid-job ("
-         + reason + "); attempts: " + std::to_string(attempts)
-         + (skill.idempotent ? ""
-                             : ", not retried: skill is not idempotent");
+  return "the worker running skill '" + skill.name + "' died mid-job (" + reason
+         + "); attempts: " + std::to_string(attempts)
+         + (skill.idempotent ? "" : ", not retried: skill is not idempotent");
 }
 
 uint32_t attempts_allowed(const skill_definition& skill, const job& j) {
@@ -389,8 +389,8 @@ void abandon_run(pool_ptr self, uint64_t id, restart_reason why) {
     w.process->kill();
     take_worker(self, id);
     count_restart(self, why);
-    log::actors().debug("worker_pool {}: killed worker {} ({})",
-                        st.skill->name, id, to_string(why));
+    log::actors().debug("worker_pool {}: killed worker {} ({})", st.skill->name,
+                        id, to_string(why));
     return;
   }
   if (w.thread)
@@ -615,8 +615,9 @@ void on_job(pool_ptr self, job& j, result_sink_actor& sink) {
   auto ticket = st.next_ticket++;
   auto deadline = now + timeout;
   auto place = st.queue.make_entry(ticket, j.options.priority, now);
-  st.jobs.emplace(ticket, pending_job{std::move(j), std::move(sink), now,
-                                      deadline, {}, place, 0, 0});
+  st.jobs.emplace(
+    ticket,
+    pending_job{std::move(j), std::move(sink), now, deadline, {}, place, 0, 0});
   st.queue.push(place);
   ++st.queued;
   st.deadlines.push(deadline, ticket);
@@ -691,9 +692,8 @@ worker_pool_config make_pool_config(const skill_definition& skill,
   if (skill.min_workers || skill.max_workers > 0) {
     // Elastic: from the minimum (1 unless set) up to the maximum.
     pc.min_workers = skill.min_workers.value_or(1);
-    pc.max_workers = skill.max_workers > 0
-                       ? skill.max_workers
-                       : std::max(fixed, pc.min_workers);
+    pc.max_workers = skill.max_workers > 0 ? skill.max_workers
+                                           : std::max(fixed, pc.min_workers);
   } else {
     pc.min_workers = pc.max_workers = fixed;
   }

@@ -23,9 +23,10 @@ constexpr caf::timespan ms(int64_t n) {
 
 // Keys only a process skill may have.
 constexpr const char* process_keys[] = {
-  "command",     "args",          "env",          "workdir",
-  "recycle-after", "start-timeout", "ping-interval", "ping-timeout",
-  "kill-grace",  "max-frame-bytes",
+  "command",         "args",          "env",
+  "workdir",         "recycle-after", "start-timeout",
+  "ping-interval",   "ping-timeout",  "kill-grace",
+  "max-frame-bytes",
 };
 
 void read_pool_keys(config_reader& sec, skill_config& out) {
@@ -93,8 +94,8 @@ void read_process_keys(config_reader& sec, skill_config& out,
   if (sec.read("env", out.env))
     for (auto& [k, v] : *out.env)
       if (k.empty() || k.find('=') != std::string::npos)
-        sec.fail("env", "expected variable names without '=', got \"" + k
-                          + "\"");
+        sec.fail("env",
+                 "expected variable names without '=', got \"" + k + "\"");
   sec.read("recycle-after", out.recycle_after, uint64_t{0},
            uint64_t{1'000'000'000'000});
   sec.read_duration("start-timeout", out.start_timeout, ms(1),

@@ -12,7 +12,8 @@ namespace troupe::worker_codec {
 namespace {
 
 // Serializes `msg` behind its length prefix, straight into `out`.
-void append_message(std::string& out, const google::protobuf::MessageLite& msg) {
+void append_message(std::string& out,
+                    const google::protobuf::MessageLite& msg) {
   auto size = msg.ByteSizeLong();
   auto at = out.size();
   out.resize(at + prefix_bytes + size);

@@ -133,9 +133,8 @@ int run_skills(query_options& opts) {
   std::printf("%-12s %-8s %-9s %s\n", "SKILL", "WORKERS", "KIND",
               "DESCRIPTION");
   for (auto& s : list->skills)
-    std::printf("%-12s %-8s %-9s %s\n", s.name.c_str(),
-                worker_range(s).c_str(), s.kind.c_str(),
-                s.description.c_str());
+    std::printf("%-12s %-8s %-9s %s\n", s.name.c_str(), worker_range(s).c_str(),
+                s.kind.c_str(), s.description.c_str());
   return exit_ok;
 }
 

@@ -30,9 +30,7 @@ struct client::interrupt_state {
 };
 
 client::client(caf::actor_system& sys, gateway_actor gw, std::string address)
-    : sys_(&sys),
-      gateway_(std::move(gw)),
-      address_(std::move(address)),
+    : sys_(&sys), gateway_(std::move(gw)), address_(std::move(address)),
       interrupt_(std::make_shared<interrupt_state>()) {
   // nop
 }
@@ -213,8 +211,7 @@ void client::run(std::vector<job> jobs, size_t concurrency,
   refill();
   while (!in_flight.empty()) {
     auto until = std::min(by_deadline.begin()->first, cancel_deadline);
-    auto wait = std::chrono::duration_cast<caf::timespan>(until
-                                                          - clock::now());
+    auto wait = std::chrono::duration_cast<caf::timespan>(until - clock::now());
     if (wait < caf::timespan{0})
       wait = caf::timespan{0};
     self->receive(

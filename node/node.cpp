@@ -1,8 +1,8 @@
 #include "node/node.hpp"
 
 #include "actors/gateway.hpp"
-#include "actors/node_supervisor.hpp"
 #include "actors/in_flight_limit.hpp"
+#include "actors/node_supervisor.hpp"
 #include "actors/router.hpp"
 #include "actors/worker_pool.hpp"
 #include "cluster/dispatcher.hpp"

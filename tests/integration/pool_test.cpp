@@ -21,11 +21,6 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-std::string work_conf(const std::string& keys) {
-  return "[skills.work]\nkind = \"process\"\ncommand = \"" + test_worker()
-         + "\"\n" + keys;
-}
-
 // A JSONL line for the bulk submitter.
 std::string line(const std::string& skill, const std::string& input,
                  int priority = 0) {
@@ -46,8 +41,8 @@ std::vector<int> line_order(const std::string& out) {
 
 cli_process submit(const node_process& node, const std::string& skill,
                    const std::string& input) {
-  return cli_process{{"submit", "--node", node.address(), "--skill", skill,
-                      "--input", input}};
+  return cli_process{
+    {"submit", "--node", node.address(), "--skill", skill, "--input", input}};
 }
 
 } // namespace
@@ -60,8 +55,8 @@ TEST(Pool, FullQueueAnswersOverloadedAtOnce) {
   // One runs, one waits, the third finds the queue full.
   temp_file jobs{"jobs.jsonl", line("work", "sleep:1000") + line("work", "a")
                                  + line("work", "b")};
-  auto res = node.cli({"submit", "--jobs", jobs.path(), "--concurrency", "3",
-                       "--json"});
+  auto res = node.cli(
+    {"submit", "--jobs", jobs.path(), "--concurrency", "3", "--json"});
   EXPECT_EQ(res.exit_code, 1);
   EXPECT_TRUE(contains(res.err, "OK 2")) << res.err;
   EXPECT_TRUE(contains(res.err, "OVERLOADED 1")) << res.err;
@@ -80,8 +75,8 @@ TEST(Pool, NodeWideInFlightBoundAnswersOverloaded) {
   // third would be the node's third job in flight.
   temp_file jobs{"jobs.jsonl", line("sleep", "800") + line("sleep", "1")
                                  + line("sleep", "2")};
-  auto res = node.cli({"submit", "--jobs", jobs.path(), "--concurrency", "3",
-                       "--json"});
+  auto res = node.cli(
+    {"submit", "--jobs", jobs.path(), "--concurrency", "3", "--json"});
   EXPECT_TRUE(contains(res.err, "OVERLOADED 1")) << res.err;
   EXPECT_TRUE(contains(res.out, "jobs in flight (max-in-flight)")) << res.out;
 }
@@ -95,8 +90,8 @@ TEST(Pool, HigherPriorityRunsFirstAndEqualPriorityInArrivalOrder) {
   temp_file jobs{"jobs.jsonl", line("work", "sleep:500") + line("work", "a", 1)
                                  + line("work", "b", 5) + line("work", "c", 3)
                                  + line("work", "d", 5)};
-  auto res = node.cli({"submit", "--jobs", jobs.path(), "--concurrency", "5",
-                       "--json"});
+  auto res = node.cli(
+    {"submit", "--jobs", jobs.path(), "--concurrency", "5", "--json"});
   EXPECT_EQ(res.exit_code, 0) << res.err;
   EXPECT_EQ(line_order(res.out), (std::vector<int>{1, 3, 5, 4, 2})) << res.out;
 }
@@ -108,10 +103,9 @@ TEST(Pool, ElasticPoolGrowsWithItsQueueAndShrinksWhenIdle) {
   ASSERT_TRUE(node.ready()) << node.log();
   EXPECT_EQ(skill_stat(node, "work", "workers"), 0);
   EXPECT_TRUE(children_of(node.pid()).empty());
-  temp_file jobs{"jobs.jsonl", line("work", "sleep:1500")
-                                 + line("work", "sleep:1500")
-                                 + line("work", "sleep:1500")
-                                 + line("work", "sleep:1500")};
+  temp_file jobs{"jobs.jsonl",
+                 line("work", "sleep:1500") + line("work", "sleep:1500")
+                   + line("work", "sleep:1500") + line("work", "sleep:1500")};
   cli_process run{{"submit", "--node", node.address(), "--jobs", jobs.path(),
                    "--concurrency", "4"}};
   // Never more than max-workers, however many jobs wait.

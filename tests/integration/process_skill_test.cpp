@@ -25,13 +25,6 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-// A config registering troupe's test worker as process skill `work`, plus
-// the given keys of its section.
-std::string work_conf(const std::string& keys) {
-  return "[skills.work]\nkind = \"process\"\ncommand = \"" + test_worker()
-         + "\"\n" + keys;
-}
-
 // The node's one worker process, once exactly one runs.
 pid_t only_child(const node_process& node) {
   pid_t pid = -1;
@@ -57,15 +50,15 @@ TEST(ProcessSkill, PythonExampleRoundTrip) {
   auto up = node.cli({"submit", "--skill", "upper", "--input", "hello, wörld"});
   EXPECT_EQ(up.exit_code, 0) << up.err << node.log();
   EXPECT_EQ(up.out, "HELLO, WÖRLD");
-  auto stats = node.cli({"submit", "--skill", "textstats", "--input",
-                         "to be or not to be"});
+  auto stats = node.cli(
+    {"submit", "--skill", "textstats", "--input", "to be or not to be"});
   EXPECT_EQ(stats.exit_code, 0) << stats.err;
   EXPECT_TRUE(contains(stats.out, R"("words": 6)")) << stats.out;
   EXPECT_TRUE(contains(stats.out, R"(["to", 2])")) << stats.out;
   // Input the skill refuses ends BAD_INPUT with the worker's message.
   temp_file bad{"bad.bin", std::string("\xff\xfe", 2)};
-  auto refused = node.cli({"submit", "--skill", "upper", "--input-file",
-                           bad.path()});
+  auto refused
+    = node.cli({"submit", "--skill", "upper", "--input-file", bad.path()});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_TRUE(contains(refused.err, "BAD_INPUT: input is not UTF-8 text"))
     << refused.err;
@@ -98,19 +91,20 @@ TEST(ProcessSkill, FailuresOfTheSkillReachTheClient) {
   temp_file conf{"node.conf", work_conf("workers = 1\n")};
   node_process node{{"--config", conf.path()}};
   ASSERT_TRUE(node.ready()) << node.log();
-  auto failed = node.cli({"submit", "--skill", "work", "--input",
-                          "fail:disk full"});
+  auto failed
+    = node.cli({"submit", "--skill", "work", "--input", "fail:disk full"});
   EXPECT_EQ(failed.exit_code, 1);
   EXPECT_TRUE(contains(failed.err, "SKILL_ERROR: disk full")) << failed.err;
   auto bad = node.cli({"submit", "--skill", "work", "--input", "bad:no dice"});
   EXPECT_TRUE(contains(bad.err, "BAD_INPUT: no dice")) << bad.err;
-  auto logged = node.cli({"submit", "--skill", "work", "--input",
-                          "stderr:a line for the log"});
+  auto logged = node.cli(
+    {"submit", "--skill", "work", "--input", "stderr:a line for the log"});
   EXPECT_EQ(logged.out, "logged");
   EXPECT_TRUE(eventually([&] {
     return contains(node.log(), "skill work [pid ")
            && contains(node.log(), "]: a line for the log");
-  })) << node.log();
+  }))
+    << node.log();
   // A frame that is not a WorkerResponse: the worker is replaced and the
   // job fails naming the problem (the skill is not idempotent by default).
   auto garbage = node.cli({"submit", "--skill", "work", "--input", "garbage"});
@@ -183,14 +177,16 @@ TEST(ProcessSkill, HangingChildTimesOutAndIsGoneWithItsDescriptors) {
   // The child is killed and reaped: neither running nor a zombie.
   EXPECT_TRUE(eventually([&] {
     return !running(child) && !zombie(child);
-  })) << "worker " << child << " is still there";
+  }))
+    << "worker " << child << " is still there";
   // A fresh worker replaces it, and the node holds as many descriptors as
   // before.
   ASSERT_TRUE(stat_becomes(node, "work", "idle", 1));
   EXPECT_NE(only_child(node), child);
   EXPECT_TRUE(eventually([&] {
     return open_fds(node.pid()) == baseline;
-  })) << open_fds(node.pid()) << " descriptors, " << baseline << " before";
+  }))
+    << open_fds(node.pid()) << " descriptors, " << baseline << " before";
   EXPECT_EQ(node.cli({"submit", "--skill", "work", "--input", "ok"}).out, "ok");
 }
 
@@ -204,8 +200,8 @@ TEST(ProcessSkill, TenThousandJobsOverFourWorkersAreEachAnsweredOnce) {
     lines += R"({"skill": "work", "input": "job-)" + std::to_string(i)
              + "\"}\n";
   temp_file jobs{"jobs.jsonl", lines};
-  auto res = node.cli({"submit", "--jobs", jobs.path(), "--concurrency", "512",
-                       "--json"});
+  auto res = node.cli(
+    {"submit", "--jobs", jobs.path(), "--concurrency", "512", "--json"});
   EXPECT_EQ(res.exit_code, 0) << res.err;
   EXPECT_TRUE(contains(res.err, "OK 10000")) << res.err;
   // One record per line, each with its own input back.
@@ -216,8 +212,8 @@ TEST(ProcessSkill, TenThousandJobsOverFourWorkersAreEachAnsweredOnce) {
   while (std::getline(out, rec)) {
     ++records;
     auto line = std::atoi(rec.c_str() + rec.find("\"line\":") + 7);
-    EXPECT_TRUE(contains(rec, "\"output\":\"job-" + std::to_string(line)
-                                + "\""))
+    EXPECT_TRUE(
+      contains(rec, "\"output\":\"job-" + std::to_string(line) + "\""))
       << rec;
     seen.insert(line);
   }
@@ -230,8 +226,8 @@ TEST(ProcessSkill, TenThousandJobsOverFourWorkersAreEachAnsweredOnce) {
 TEST(ProcessSkill, WorkersAreRecycledAfterTheirNumberOfJobs) {
   auto metrics_port = unused_port();
   temp_file conf{"node.conf", work_conf("workers = 1\nrecycle-after = 3\n")};
-  node_process node{{"--config", conf.path(), "--metrics-port",
-                     std::to_string(metrics_port)}};
+  node_process node{
+    {"--config", conf.path(), "--metrics-port", std::to_string(metrics_port)}};
   ASSERT_TRUE(node.ready()) << node.log();
   std::vector<std::string> pids;
   for (int i = 0; i < 7; ++i)
@@ -244,7 +240,8 @@ TEST(ProcessSkill, WorkersAreRecycledAfterTheirNumberOfJobs) {
   EXPECT_NE(pids[5], pids[6]);
   EXPECT_EQ(std::set<std::string>(pids.begin(), pids.end()).size(), 3u);
   auto body = http_get(metrics_port, "/metrics");
-  EXPECT_TRUE(contains(body, R"(troupe_process_restarts_total{reason="recycled",skill="work"} 2)"))
+  EXPECT_TRUE(contains(
+    body, R"(troupe_process_restarts_total{reason="recycled",skill="work"} 2)"))
     << body;
 }
 
@@ -253,16 +250,17 @@ TEST(ProcessSkill, SilentWorkerIsFoundUnhealthyAndReplaced) {
   temp_file conf{"node.conf",
                  work_conf("workers = 1\nping-interval = 50ms\n"
                            "ping-timeout = 100ms\nkill-grace = 100ms\n")};
-  node_process node{{"--config", conf.path(), "--metrics-port",
-                     std::to_string(metrics_port)}};
+  node_process node{
+    {"--config", conf.path(), "--metrics-port", std::to_string(metrics_port)}};
   ASSERT_TRUE(node.ready()) << node.log();
   auto first = node.cli({"submit", "--skill", "work", "--input", "pid"}).out;
   // From now on it answers no ping.
   EXPECT_EQ(node.cli({"submit", "--skill", "work", "--input", "mute"}).out,
             "ok");
   EXPECT_TRUE(eventually([&] {
-    return contains(http_get(metrics_port, "/metrics"),
-                    R"(troupe_process_restarts_total{reason="unhealthy",skill="work"} 1)");
+    return contains(
+      http_get(metrics_port, "/metrics"),
+      R"(troupe_process_restarts_total{reason="unhealthy",skill="work"} 1)");
   }));
   EXPECT_TRUE(contains(node.log(), "did not answer a ping within 100 ms"))
     << node.log();
@@ -271,8 +269,9 @@ TEST(ProcessSkill, SilentWorkerIsFoundUnhealthyAndReplaced) {
 }
 
 TEST(ProcessSkill, WorkerThatCannotStartFailsJobsWithTheReason) {
-  temp_file conf{"node.conf",
-                 work_conf("workers = 1\nargs = [\"--exit-at-start\", \"3\"]\n")};
+  temp_file conf{
+    "node.conf",
+    work_conf("workers = 1\nargs = [\"--exit-at-start\", \"3\"]\n")};
   node_process node{{"--config", conf.path()}};
   ASSERT_TRUE(node.ready()) << node.log();
   auto res = node.cli({"submit", "--skill", "work", "--input", "x"});
@@ -295,13 +294,14 @@ TEST(ProcessSkill, WorkerThatCannotStartFailsJobsWithTheReason) {
 TEST(ProcessSkill, StatusAndMetricsShowThePool) {
   auto metrics_port = unused_port();
   temp_file conf{"node.conf", work_conf("min-workers = 1\nmax-workers = 3\n")};
-  node_process node{{"--config", conf.path(), "--metrics-port",
-                     std::to_string(metrics_port)}};
+  node_process node{
+    {"--config", conf.path(), "--metrics-port", std::to_string(metrics_port)}};
   ASSERT_TRUE(node.ready()) << node.log();
   ASSERT_TRUE(stat_becomes(node, "work", "idle", 1));
   EXPECT_EQ(node.cli({"submit", "--skill", "work", "--input", "m"}).out, "m");
   auto st = node.cli({"status", "--json"});
-  EXPECT_TRUE(contains(st.out, R"("min_workers":1,"max_workers":3,"kind":"process")"))
+  EXPECT_TRUE(
+    contains(st.out, R"("min_workers":1,"max_workers":3,"kind":"process")"))
     << st.out;
   auto text = node.cli({"status"});
   EXPECT_TRUE(contains(text.out, "KIND")) << text.out;
@@ -329,7 +329,8 @@ TEST(ProcessSkill, StoppingTheNodeStopsItsWorkers) {
   for (auto pid : kids)
     EXPECT_TRUE(eventually([&] {
       return !running(pid);
-    })) << pid;
+    }))
+      << pid;
 }
 
 TEST(ProcessSkillConfig, BadValuesStopTheNodeNamingFileAndKey) {

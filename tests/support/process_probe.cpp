@@ -99,6 +99,11 @@ std::string test_worker() {
   return TROUPE_TEST_WORKER;
 }
 
+std::string work_conf(const std::string& keys) {
+  return "[skills.work]\nkind = \"process\"\ncommand = \"" + test_worker()
+         + "\"\n" + keys;
+}
+
 cli_process::cli_process(const std::vector<std::string>& args) {
   std::string tmpl = "/tmp/troupe-cli-XXXXXX";
   if (auto* dir = ::mkdtemp(tmpl.data()))

@@ -33,6 +33,10 @@ bool eventually(const std::function<bool()>& pred,
 /// The path of troupe's test worker (tests/worker/test_worker.cpp).
 std::string test_worker();
 
+/// A config file registering the test worker as process skill `work`,
+/// with `keys` added to its section.
+std::string work_conf(const std::string& keys);
+
 /// A `troupe` command running in the background (stdout and stderr go to
 /// files), so that a test can interrupt it. The destructor kills it if it
 /// still runs.

@@ -1,12 +1,12 @@
 // The config file: CAF's INI dialect read into a tree, then every key
 // checked by troupe (CAF 0.17 itself keeps defaults for wrongly typed values
 // without a word).
+#include "actors/cache_policy.hpp"
+#include "actors/worker_pool.hpp"
 #include "config/config_file.hpp"
 #include "config/config_reader.hpp"
 #include "messages/errors.hpp"
-#include "actors/cache_policy.hpp"
 #include "node/skill_setup.hpp"
-#include "actors/worker_pool.hpp"
 
 #include <gtest/gtest.h>
 
@@ -273,14 +273,14 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(up.kill_grace, po.kill_grace);
   EXPECT_EQ(up.max_frame_bytes, po.max_frame_bytes);
   // Its paths are resolved against the file's directory.
-  EXPECT_EQ(up.workdir,
-            std::string{TROUPE_SOURCE_DIR} + "/examples/skills");
+  EXPECT_EQ(up.workdir, std::string{TROUPE_SOURCE_DIR} + "/examples/skills");
 }
 
 TEST(ConfigFile, ReadsAProcessSkillSection) {
   auto cfg = load(std::string{R"([skills.work]
 kind = "process"
-command = ")"} + TROUPE_TEST_WORKER + R"("
+command = ")"} + TROUPE_TEST_WORKER
+                  + R"("
 args = ["-x", "two words"]
 env = { A = "1", B = "two" }
 workdir = "/tmp"

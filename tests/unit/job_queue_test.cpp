@@ -16,7 +16,11 @@ using time_point = job_queue::time_point;
 std::vector<uint64_t> drain(job_queue& q) {
   std::vector<uint64_t> out;
   job_queue::entry e;
-  while (q.pop([](uint64_t) { return true; }, e))
+  while (q.pop(
+    [](uint64_t) {
+      return true;
+    },
+    e))
     out.push_back(e.ticket);
   return out;
 }
@@ -65,7 +69,9 @@ TEST(JobQueue, NeverStarvesALowPriorityJob) {
   time_point t0{};
   q.push(q.make_entry(0, -5, t0));
   job_queue::entry e;
-  auto live = [](uint64_t) { return true; };
+  auto live = [](uint64_t) {
+    return true;
+  };
   for (uint64_t i = 1; i <= 200; ++i) {
     auto now = t0 + i * 100ms;
     q.push(q.make_entry(i, 5, now));
@@ -93,7 +99,9 @@ TEST(JobQueue, PopSkipsEntriesThatAreNoLongerLive) {
   for (uint64_t i = 1; i <= 5; ++i)
     q.push(q.make_entry(i, 0, t0));
   std::set<uint64_t> gone{1, 2, 4};
-  auto live = [&](uint64_t t) { return gone.count(t) == 0; };
+  auto live = [&](uint64_t t) {
+    return gone.count(t) == 0;
+  };
   job_queue::entry e;
   ASSERT_TRUE(q.pop(live, e));
   EXPECT_EQ(e.ticket, 3u);
@@ -108,7 +116,9 @@ TEST(JobQueue, CompactDropsStaleEntriesOnceTheyDominate) {
   time_point t0{};
   for (uint64_t i = 1; i <= 5000; ++i)
     q.push(q.make_entry(i, 0, t0));
-  auto live = [](uint64_t t) { return t > 4990; };
+  auto live = [](uint64_t t) {
+    return t > 4990;
+  };
   q.compact(10, live);
   EXPECT_EQ(q.size(), 10u);
   EXPECT_EQ(drain(q).front(), 4991u);
@@ -121,7 +131,11 @@ TEST(JobQueue, ARequeuedEntryKeepsItsPlace) {
   q.push(first);
   q.push(q.make_entry(2, 0, t0));
   job_queue::entry e;
-  ASSERT_TRUE(q.pop([](uint64_t) { return true; }, e));
+  ASSERT_TRUE(q.pop(
+    [](uint64_t) {
+      return true;
+    },
+    e));
   EXPECT_EQ(e.ticket, 1u);
   // Its attempt failed: it goes back ahead of the job behind it.
   q.push(e);

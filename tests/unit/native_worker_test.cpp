@@ -43,7 +43,9 @@ struct reports {
 
   bool wait() {
     std::unique_lock<std::mutex> guard{mtx};
-    return cv.wait_for(guard, 10s, [&] { return done || crashed; });
+    return cv.wait_for(guard, 10s, [&] {
+      return done || crashed;
+    });
   }
 };
 
@@ -120,13 +122,11 @@ TEST(NativeWorker, ACrashIsReportedAndEndsTheThread) {
 TEST(NativeWorker, TheContextKnowsTheDeadline) {
   reports rep;
   auto deadline = std::chrono::steady_clock::now() + 5s;
-  native_worker w{skill([deadline](const std::string&,
-                                   const skill_context& ctx) {
-                    return skill_output::success(ctx.deadline() == deadline
-                                                   ? "yes"
-                                                   : "no");
-                  }),
-                  rep.callbacks()};
+  native_worker w{
+    skill([deadline](const std::string&, const skill_context& ctx) {
+      return skill_output::success(ctx.deadline() == deadline ? "yes" : "no");
+    }),
+    rep.callbacks()};
   w.run(1, "", deadline);
   ASSERT_TRUE(rep.wait());
   EXPECT_EQ(rep.done->second.output, "yes");

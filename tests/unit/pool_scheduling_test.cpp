@@ -106,8 +106,7 @@ TEST_F(PoolScheduling, AWaitingLowPriorityJobAgesPastNewerHighPriorityOnes) {
   submit(pool, "new-high", 5);
   run_pool_only(pool);
   run();
-  EXPECT_EQ(*order,
-            (std::vector<std::string>{"busy", "old-low", "new-high"}));
+  EXPECT_EQ(*order, (std::vector<std::string>{"busy", "old-low", "new-high"}));
 }
 
 TEST_F(PoolScheduling, WithoutEnoughWaitingPriorityWins) {
@@ -121,8 +120,7 @@ TEST_F(PoolScheduling, WithoutEnoughWaitingPriorityWins) {
   submit(pool, "new-high", 5);
   run_pool_only(pool);
   run();
-  EXPECT_EQ(*order,
-            (std::vector<std::string>{"busy", "new-high", "old-low"}));
+  EXPECT_EQ(*order, (std::vector<std::string>{"busy", "new-high", "old-low"}));
 }
 
 TEST_F(PoolScheduling, ElasticPoolGrowsWithItsQueueUpToItsMaximum) {

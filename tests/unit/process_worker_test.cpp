@@ -40,12 +40,20 @@ struct reports {
 
   process_worker::callbacks callbacks() {
     process_worker::callbacks cb;
-    cb.ready = [this] { update([&] { ready = true; }); };
+    cb.ready = [this] {
+      update([&] {
+        ready = true;
+      });
+    };
     cb.done = [this](uint64_t ticket, job_result&& r) {
-      update([&] { done.emplace_back(ticket, std::move(r)); });
+      update([&] {
+        done.emplace_back(ticket, std::move(r));
+      });
     };
     cb.lost = [this](uint64_t ticket, restart_reason why, std::string text) {
-      update([&] { lost.push_back(loss{ticket, why, std::move(text)}); });
+      update([&] {
+        lost.push_back(loss{ticket, why, std::move(text)});
+      });
     };
     return cb;
   }
@@ -81,18 +89,26 @@ TEST(ProcessWorker, StartsAnswersJobsAndStopsWhenDropped) {
   reports rep;
   {
     process_worker w{worker_skill(), rep.callbacks()};
-    ASSERT_TRUE(rep.wait([&] { return rep.ready; }));
+    ASSERT_TRUE(rep.wait([&] {
+      return rep.ready;
+    }));
     w.run(11, "hello", 1s, 1);
-    ASSERT_TRUE(rep.wait([&] { return rep.done.size() == 1; }));
+    ASSERT_TRUE(rep.wait([&] {
+      return rep.done.size() == 1;
+    }));
     w.run(12, "env:TROUPE_SKILL_VERSION", 1s, 1);
-    ASSERT_TRUE(rep.wait([&] { return rep.done.size() == 2; }));
+    ASSERT_TRUE(rep.wait([&] {
+      return rep.done.size() == 2;
+    }));
   }
   EXPECT_EQ(rep.done[0].first, 11u);
   EXPECT_EQ(rep.done[0].second.status, job_status::ok);
   EXPECT_EQ(rep.done[0].second.output, "hello");
   EXPECT_EQ(rep.done[1].second.output, "4");
   // Dropped: EOF on its stdin, it exits by itself, reported once.
-  ASSERT_TRUE(rep.wait([&] { return !rep.lost.empty(); }));
+  ASSERT_TRUE(rep.wait([&] {
+    return !rep.lost.empty();
+  }));
   EXPECT_EQ(rep.lost.size(), 1u);
   EXPECT_EQ(rep.lost[0].ticket, 0u);
   EXPECT_NE(rep.lost[0].reason.find("exited with code 0"), std::string::npos)
@@ -103,11 +119,17 @@ TEST(ProcessWorker, StartsAnswersJobsAndStopsWhenDropped) {
 TEST(ProcessWorker, SkillErrorsAndBadInputComeBackAsResults) {
   reports rep;
   process_worker w{worker_skill(), rep.callbacks()};
-  ASSERT_TRUE(rep.wait([&] { return rep.ready; }));
+  ASSERT_TRUE(rep.wait([&] {
+    return rep.ready;
+  }));
   w.run(1, "fail:nope", 1s, 1);
-  ASSERT_TRUE(rep.wait([&] { return rep.done.size() == 1; }));
+  ASSERT_TRUE(rep.wait([&] {
+    return rep.done.size() == 1;
+  }));
   w.run(2, "bad:wrong", 1s, 1);
-  ASSERT_TRUE(rep.wait([&] { return rep.done.size() == 2; }));
+  ASSERT_TRUE(rep.wait([&] {
+    return rep.done.size() == 2;
+  }));
   EXPECT_EQ(rep.done[0].second.status, job_status::skill_error);
   EXPECT_EQ(rep.done[0].second.error, "nope");
   EXPECT_EQ(rep.done[1].second.status, job_status::bad_input);
@@ -117,12 +139,16 @@ TEST(ProcessWorker, SkillErrorsAndBadInputComeBackAsResults) {
 TEST(ProcessWorker, KillEscalatesToSigkillForAChildIgnoringSigterm) {
   reports rep;
   process_worker w{worker_skill(), rep.callbacks()};
-  ASSERT_TRUE(rep.wait([&] { return rep.ready; }));
+  ASSERT_TRUE(rep.wait([&] {
+    return rep.ready;
+  }));
   w.run(5, "hang-hard", 10s, 1);
   // Whether SIGTERM arrives before the child starts ignoring it or not, the
   // child ends killed by a signal, SIGKILL after the grace period at worst.
   w.kill();
-  ASSERT_TRUE(rep.wait([&] { return !rep.lost.empty(); }));
+  ASSERT_TRUE(rep.wait([&] {
+    return !rep.lost.empty();
+  }));
   EXPECT_EQ(rep.lost[0].ticket, 5u);
   EXPECT_NE(rep.lost[0].reason.find("killed by signal"), std::string::npos)
     << rep.lost[0].reason;
@@ -132,9 +158,13 @@ TEST(ProcessWorker, KillEscalatesToSigkillForAChildIgnoringSigterm) {
 TEST(ProcessWorker, AChildThatExitsMidJobIsReportedWithItsExitCode) {
   reports rep;
   process_worker w{worker_skill(), rep.callbacks()};
-  ASSERT_TRUE(rep.wait([&] { return rep.ready; }));
+  ASSERT_TRUE(rep.wait([&] {
+    return rep.ready;
+  }));
   w.run(8, "exit:7", 1s, 1);
-  ASSERT_TRUE(rep.wait([&] { return !rep.lost.empty(); }));
+  ASSERT_TRUE(rep.wait([&] {
+    return !rep.lost.empty();
+  }));
   EXPECT_EQ(rep.lost[0].ticket, 8u);
   EXPECT_EQ(rep.lost[0].why, restart_reason::crashed);
   EXPECT_NE(rep.lost[0].reason.find("exited with code 7"), std::string::npos)
@@ -145,9 +175,13 @@ TEST(ProcessWorker, AChildThatExitsMidJobIsReportedWithItsExitCode) {
 TEST(ProcessWorker, ABrokenFrameMakesTheWorkerUnhealthy) {
   reports rep;
   process_worker w{worker_skill(), rep.callbacks()};
-  ASSERT_TRUE(rep.wait([&] { return rep.ready; }));
+  ASSERT_TRUE(rep.wait([&] {
+    return rep.ready;
+  }));
   w.run(3, "garbage", 1s, 1);
-  ASSERT_TRUE(rep.wait([&] { return !rep.lost.empty(); }));
+  ASSERT_TRUE(rep.wait([&] {
+    return !rep.lost.empty();
+  }));
   EXPECT_EQ(rep.lost[0].ticket, 3u);
   EXPECT_EQ(rep.lost[0].why, restart_reason::unhealthy);
   EXPECT_NE(rep.lost[0].reason.find("broke the worker protocol"),
@@ -160,7 +194,9 @@ TEST(ProcessWorker, ACommandThatCannotStartIsReportedAsStartFailed) {
   auto def = worker_skill();
   def->process.command = "/nonexistent/worker";
   process_worker w{def, rep.callbacks()};
-  ASSERT_TRUE(rep.wait([&] { return !rep.lost.empty(); }));
+  ASSERT_TRUE(rep.wait([&] {
+    return !rep.lost.empty();
+  }));
   EXPECT_FALSE(rep.ready);
   EXPECT_EQ(rep.lost[0].why, restart_reason::start_failed);
   EXPECT_NE(rep.lost[0].reason.find("cannot start '/nonexistent/worker'"),
@@ -173,7 +209,9 @@ TEST(ProcessWorker, AChildThatNeverAnswersItsFirstPingFailsToStart) {
   auto def = worker_skill({"--no-pong"});
   def->process.start_timeout = 100ms;
   process_worker w{def, rep.callbacks()};
-  ASSERT_TRUE(rep.wait([&] { return !rep.lost.empty(); }));
+  ASSERT_TRUE(rep.wait([&] {
+    return !rep.lost.empty();
+  }));
   EXPECT_EQ(rep.lost[0].why, restart_reason::start_failed);
   EXPECT_NE(rep.lost[0].reason.find("did not answer its first ping"),
             std::string::npos)

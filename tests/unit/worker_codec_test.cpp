@@ -1,6 +1,5 @@
-#include "messages/worker_codec.hpp"
-
 #include "messages/errors.hpp"
+#include "messages/worker_codec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -57,8 +56,8 @@ TEST(WorkerCodec, ResponsesRoundTripEveryKind) {
     std::string out;
     wc::append_response(out, in);
     ASSERT_GE(out.size(), wc::prefix_bytes);
-    auto back = wc::decode_response(
-      std::string_view{out}.substr(wc::prefix_bytes));
+    auto back
+      = wc::decode_response(std::string_view{out}.substr(wc::prefix_bytes));
     ASSERT_TRUE(back);
     EXPECT_EQ(back->id, 42u);
     EXPECT_EQ(back->what, kind);
@@ -72,8 +71,8 @@ TEST(WorkerCodec, EmptyOutputIsStillAnOutput) {
   in.what = wc::response::kind::output;
   std::string out;
   wc::append_response(out, in);
-  auto back = wc::decode_response(
-    std::string_view{out}.substr(wc::prefix_bytes));
+  auto back
+    = wc::decode_response(std::string_view{out}.substr(wc::prefix_bytes));
   ASSERT_TRUE(back);
   EXPECT_EQ(back->what, wc::response::kind::output);
   EXPECT_TRUE(back->data.empty());
