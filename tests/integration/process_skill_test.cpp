@@ -333,6 +333,21 @@ TEST(ProcessSkill, StoppingTheNodeStopsItsWorkers) {
       << pid;
 }
 
+TEST(ProcessSkill, WorkersDieWithANodeThatIsKilled) {
+  temp_file conf{"node.conf", work_conf("workers = 2\n")};
+  node_process node{{"--config", conf.path()}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  ASSERT_TRUE(stat_becomes(node, "work", "idle", 2));
+  auto kids = children_of(node.pid());
+  ASSERT_EQ(kids.size(), 2u);
+  // No chance to stop them: they get SIGKILL from the kernel instead.
+  node.stop(SIGKILL);
+  for (auto pid : kids)
+    EXPECT_TRUE(eventually([&] {
+      return !running(pid);
+    })) << pid;
+}
+
 TEST(ProcessSkillConfig, BadValuesStopTheNodeNamingFileAndKey) {
   struct bad_case {
     std::string section;
