@@ -180,13 +180,19 @@ TEST(Pool, AClientThatDiesHasItsJobsCancelled) {
   ASSERT_TRUE(stat_becomes(node, "work", "busy", 1));
   auto second = submit(node, "work", "never runs");
   ASSERT_TRUE(stat_becomes(node, "work", "queued", 1));
-  // No chance to say goodbye: the connections just break.
-  first.signal(SIGKILL);
+  // No chance to say goodbye: the connections just break. The queued job's
+  // client first (were the running one's first, the queued job could run
+  // on the fresh worker before its client's end is noticed).
   second.signal(SIGKILL);
+  EXPECT_TRUE(eventually([&] {
+    return job_count(node, "work", "CANCELLED") == 1;
+  }));
+  EXPECT_EQ(skill_stat(node, "work", "queued"), 0);
+  EXPECT_EQ(skill_stat(node, "work", "busy"), 1);
+  first.signal(SIGKILL);
   EXPECT_TRUE(eventually([&] {
     return job_count(node, "work", "CANCELLED") == 2;
   }));
-  EXPECT_EQ(skill_stat(node, "work", "queued"), 0);
   EXPECT_TRUE(eventually([&] {
     return !running(child) && !zombie(child);
   }));
