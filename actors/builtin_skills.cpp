@@ -143,6 +143,9 @@ caf::error add_builtin_skills(skill_catalog& catalog) {
 }
 
 caf::error add_test_skills(skill_catalog& catalog) {
+  // flaky and slow demonstrate breakers, so theirs are on. fail always
+  // fails (it shows error paths) and crash exercises worker recovery: a
+  // breaker would answer for them after a few jobs and hide what they show.
   skill_definition fail;
   fail.name = "fail";
   fail.description = "always fails with SKILL_ERROR, the input as message";
@@ -158,11 +161,13 @@ caf::error add_test_skills(skill_catalog& catalog) {
   fl.description = "fails with probability <input> (0..1)";
   fl.mode = skill_mode::in_pool;
   fl.max_attempts = 1;
+  fl.breaker.enabled = true;
   fl.fn = flaky;
   if (auto err = catalog.add(std::move(fl)))
     return err;
   skill_definition slow;
   slow.name = "slow";
+  slow.breaker.enabled = true;
   slow.description = "answers after <input> milliseconds (a slow call)";
   slow.fn = [](const std::string& in, const skill_context& ctx) {
     return sleep_for("slow", in, ctx);

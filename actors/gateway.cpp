@@ -221,7 +221,18 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
           "the node could not answer: " + describe(err)));
       };
       auto timeout = self->state.cfg.query_timeout;
-      if (*q == wire_codec::query_kind::list_skills)
+      if (q->kind == wire_codec::query_kind::breaker)
+        self
+          ->request(self->state.router, timeout, atom::breaker::value, q->skill,
+                    q->command)
+          .then(
+            [rp](breaker_status& x) mutable {
+              rp.deliver(wire_codec::encode_response(x));
+            },
+            [rp](caf::error& err) mutable {
+              rp.deliver(wire_codec::encode_error_response(message_of(err)));
+            });
+      else if (q->kind == wire_codec::query_kind::list_skills)
         self->request(self->state.router, timeout, atom::skills::value)
           .then(
             [rp](skill_list& x) mutable {

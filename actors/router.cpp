@@ -4,6 +4,7 @@
 #include "cluster/cache_ring.hpp"
 #include "config/logging.hpp"
 #include "config/version.hpp"
+#include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -91,10 +92,65 @@ void gather_cache(router_ptr self, Done done) {
         });
 }
 
+// Collects the status of every breaker, then calls `done` with them sorted
+// by skill. A breaker that does not answer in time is left out.
+template <class Done>
+void gather_breakers(router_ptr self, Done done) {
+  auto& breakers = self->state.cfg.breakers;
+  struct gather {
+    std::vector<breaker_status> all;
+    size_t pending;
+    Done done;
+  };
+  auto g
+    = std::make_shared<gather>(gather{{}, breakers.size(), std::move(done)});
+  auto add = [g](breaker_status* x) {
+    if (x != nullptr)
+      g->all.push_back(std::move(*x));
+    if (--g->pending > 0)
+      return;
+    std::sort(g->all.begin(), g->all.end(), [](auto& a, auto& b) {
+      return a.skill < b.skill;
+    });
+    g->done(std::move(g->all));
+  };
+  if (breakers.empty()) {
+    g->done(std::move(g->all));
+    return;
+  }
+  for (auto& [name, b] : breakers)
+    self->request(b, self->state.cfg.status_timeout, atom::status::value)
+      .then(
+        [add](breaker_status& x) {
+          add(&x);
+        },
+        [add](caf::error&) {
+          add(nullptr);
+        });
+}
+
+// An operator's command for a skill's breaker.
+caf::result<breaker_status> command_breaker(router_ptr self,
+                                            const std::string& skill,
+                                            breaker_command cmd) {
+  auto& st = self->state;
+  auto i = st.cfg.breakers.find(skill);
+  if (i != st.cfg.breakers.end())
+    return self->delegate(i->second, atom::breaker::value, cmd);
+  if (st.pools.count(skill) > 0)
+    return caf::make_error(error_code::rejected,
+                           "skill '" + skill
+                             + "' has no breaker (breaker = false and no "
+                               "retries in its config section)");
+  return caf::make_error(error_code::rejected,
+                         "node " + st.cfg.node_name + " has no skill '" + skill
+                           + "'; it has: " + st.skill_names);
+}
+
 // A job of a cached skill: to the shard that owns its key, unless it
 // bypasses the cache.
 void route_cached(router_ptr self, const std::string& version, job& j,
-                  const worker_pool_actor& pool, result_sink_actor& sink) {
+                  const job_runner_actor& pool, result_sink_actor& sink) {
   auto& st = self->state;
   if (j.options.cache == cache_mode::bypass) {
     ++st.cache_bypassed;
@@ -104,8 +160,7 @@ void route_cached(router_ptr self, const std::string& version, job& j,
     return;
   }
   auto key = cache_digest(j.skill, version, j.input);
-  self->send(st.cfg.cache_owner(key), std::move(j), key, job_runner_actor{pool},
-             std::move(sink));
+  self->send(st.cfg.cache_owner(key), std::move(j), key, pool, std::move(sink));
 }
 
 job_result reject(router_ptr self, const job& j, job_status st,
@@ -203,11 +258,11 @@ bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
     send_to_member(self, owner->name, j, sink);
     return true;
   }
-  auto pool = st.pools.find(j.skill);
-  if (local == st.cfg.cached_skills.end() || pool == st.pools.end())
+  auto target = st.targets.find(j.skill);
+  if (local == st.cfg.cached_skills.end() || target == st.targets.end())
     return false; // the view is older than this node's skills
-  self->send(st.cfg.cache_owner(key), std::move(j), key,
-             job_runner_actor{pool->second}, std::move(sink));
+  self->send(st.cfg.cache_owner(key), std::move(j), key, target->second,
+             std::move(sink));
   return true;
 }
 
@@ -242,8 +297,8 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
   }
   if (route_to_key_owner(self, j, sink) || place_elsewhere(self, j, sink))
     return;
-  auto i = st.pools.find(j.skill);
-  if (i == st.pools.end()) {
+  auto i = st.targets.find(j.skill);
+  if (i == st.targets.end()) {
     reject_unknown(self, j, sink);
     return;
   }
@@ -269,8 +324,17 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   if (!st.cfg.cache_owner)
     st.cfg.cached_skills.clear();
   std::vector<std::string> names;
-  for (auto& kv : st.pools)
-    names.push_back(kv.first);
+  for (auto& [name, pool] : st.pools) {
+    names.push_back(name);
+    auto b = st.cfg.breakers.find(name);
+    if (b == st.cfg.breakers.end()) {
+      st.targets.emplace(name, pool);
+      continue;
+    }
+    st.targets.emplace(name, b->second);
+    // Fallback jobs run through the router like any job.
+    self->send(b->second, caf::actor_cast<router_actor>(self));
+  }
   std::sort(names.begin(), names.end());
   for (auto& n : names)
     st.skill_names += (st.skill_names.empty() ? "" : ", ") + n;
@@ -326,6 +390,9 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
            batcher_actor& link) {
       self->state.links[name] = std::make_pair(incarnation, std::move(link));
     },
+    [self](atom::breaker, const std::string& skill, breaker_command cmd) {
+      return command_breaker(self, skill, cmd);
+    },
     [self](atom::skills) {
       auto rp = self->make_response_promise<skill_list>();
       gather_skills(self, [rp](std::vector<skill_info> infos) mutable {
@@ -350,11 +417,15 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         out.skills = std::move(infos);
         if (st.cfg.metrics)
           out.counts = st.cfg.metrics->counts();
-        gather_cache(self,
-                     [out = std::move(out), rp](cache_status cache) mutable {
-                       out.cache = std::move(cache);
-                       rp.deliver(std::move(out));
-                     });
+        gather_cache(self, [self, out = std::move(out),
+                            rp](cache_status cache) mutable {
+          out.cache = std::move(cache);
+          gather_breakers(self, [out = std::move(out),
+                                 rp](std::vector<breaker_status> all) mutable {
+            out.breakers = std::move(all);
+            rp.deliver(std::move(out));
+          });
+        });
       });
       return rp;
     },

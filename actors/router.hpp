@@ -37,6 +37,10 @@ struct router_config {
   /// This node's shards, asked for their figures by status requests.
   std::vector<cache_shard_actor> cache_shards;
   cache_metrics_ptr cache_metrics;
+  // -- breakers ---------------------------------------------------------------
+  /// The breakers in front of the pools of skills that have one: their jobs
+  /// go through them, operators' commands go to them.
+  std::unordered_map<std::string, breaker_actor> breakers;
 };
 
 /// State of a node's router: the table of skills this node offers.
@@ -54,6 +58,8 @@ struct router_state {
   std::unordered_map<std::string, prometheus::Counter*> jobs_in;
   std::unordered_map<std::string, prometheus::Counter*> jobs_out;
   std::unordered_map<std::string, worker_pool_actor> pools;
+  /// Where each skill's jobs go: its breaker, or its pool without one.
+  std::unordered_map<std::string, job_runner_actor> targets;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;
   std::chrono::steady_clock::time_point started;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include "actors/breaker_policy.hpp"
 #include "actors/cache_policy.hpp"
+#include "actors/retry_policy.hpp"
 #include "messages/job.hpp"
 #include "messages/job_status.hpp"
 
@@ -220,10 +222,14 @@ struct skill_definition {
   /// Bounded queue capacity; 0 = the node default.
   uint64_t queue_capacity = 0;
   /// Whether running a job twice is harmless; only then are jobs retried
-  /// after a worker crash.
+  /// (after a worker crash, a failed attempt or a lost node).
   bool idempotent = true;
   /// Attempts per job including the first, unless the job asks for fewer.
   uint32_t max_attempts = 2;
+  /// Which failed attempts are tried again, and how long to wait before.
+  retry_policy retry;
+  /// The skill's circuit breaker and fallback.
+  breaker_policy breaker;
   /// Deadline of jobs that set none; 0 = the node default.
   caf::timespan timeout{0};
   /// Whether and how results are cached (off unless the skill opts in).

@@ -51,9 +51,9 @@ double digest_ns(size_t size) {
     auto start = clock_type::now();
     for (size_t i = 0; i < rounds; ++i)
       sink += cache_digest("noop-cached", "1", input).w0;
-    auto ns = std::chrono::duration<double, std::nano>(clock_type::now()
-                                                       - start)
-                .count();
+    auto ns
+      = std::chrono::duration<double, std::nano>(clock_type::now() - start)
+          .count();
     best = std::min(best, ns / static_cast<double>(rounds));
   }
   if (sink == 42)
@@ -65,34 +65,18 @@ double digest_ns(size_t size) {
 
 int main(int argc, char** argv) {
   CLI::App app{"cached jobs through the node path vs uncached no-op jobs"};
-  uint64_t jobs = 200'000;
-  std::string inflight_str = "10,1000";
-  uint32_t runs = 5;
-  bool markdown = false;
-  app.add_option("--jobs", jobs, "jobs per run")->capture_default_str();
-  app.add_option("--inflight", inflight_str, "jobs in flight, comma list")
-    ->capture_default_str();
-  app.add_option("--runs", runs, "runs per configuration (median reported)")
-    ->capture_default_str();
-  app.add_flag("--markdown", markdown, "print Markdown tables");
+  variant_options opts;
+  opts.add_to(app);
   CLI11_PARSE(app, argc, argv);
-  std::vector<uint64_t> levels;
-  try {
-    levels = parse_list(inflight_str);
-  } catch (const std::exception&) {
-    std::fprintf(stderr, "--inflight expects numbers like 10,1000\n");
+  if (!opts.check())
     return 2;
-  }
-  if (levels.empty() || jobs == 0 || runs == 0) {
-    std::fprintf(stderr, "--jobs, --runs and --inflight must be positive\n");
-    return 2;
-  }
   log::set_level(spdlog::level::warn);
   system_config cfg;
   cfg.scheduler("sharing", 1);
   caf::actor_system sys{cfg};
   skill_catalog catalog;
-  if (catalog.add(noop("noop", false)) || catalog.add(noop("noop-cached", true)))
+  if (catalog.add(noop("noop", false))
+      || catalog.add(noop("noop-cached", true)))
     return 1;
   node_metrics metrics;
   node_config ncfg;
@@ -103,44 +87,15 @@ int main(int argc, char** argv) {
                  sys.render(node.error()).c_str());
     return 1;
   }
-  struct variant {
-    const char* label;
-    job_client_options opts;
-  };
-  std::vector<variant> variants{
+  std::vector<job_variant> variants{
     {"no-op, not cached", {"noop", false, "x"}},
     {"cached, every job a hit", {"noop-cached", false, "x"}},
     {"cached, every job a miss", {"noop-cached", true, ""}},
   };
-  if (markdown)
-    std::printf("| in flight | job | jobs/s | vs not cached |\n"
-                "| ---: | --- | ---: | ---: |\n");
-  else
-    std::printf("%-10s %-26s %12s %8s\n", "inflight", "job", "jobs/s",
-                "ratio");
-  for (auto level : levels) {
-    std::vector<std::vector<double>> rates(variants.size());
-    for (uint32_t i = 0; i < runs; ++i)
-      for (size_t v = 0; v < variants.size(); ++v)
-        rates[v].push_back(measure(sys, [&](caf::actor report_to) {
-          sys.spawn(job_client, node->router, report_to, jobs, level,
-                    variants[v].opts);
-        }));
-    auto base = median(rates[0]);
-    for (size_t v = 0; v < variants.size(); ++v) {
-      auto rate = median(rates[v]);
-      if (markdown)
-        std::printf("| %llu | %s | %.0f | %.2f |\n",
-                    static_cast<unsigned long long>(level), variants[v].label,
-                    rate, rate / base);
-      else
-        std::printf("%-10llu %-26s %12.0f %8.2f\n",
-                    static_cast<unsigned long long>(level), variants[v].label,
-                    rate, rate / base);
-    }
-  }
-  std::printf(markdown ? "\n| input | key digest (SHA-256) |\n| ---: | ---: |\n"
-                       : "\n%-10s %s\n",
+  run_variants(sys, node->router, variants, opts, "job", "vs not cached");
+  std::printf(opts.markdown
+                ? "\n| input | key digest (SHA-256) |\n| ---: | ---: |\n"
+                : "\n%-10s %s\n",
               "input", "key digest");
   for (size_t size : {16, 1024, 1 << 20}) {
     auto ns = digest_ns(size);
@@ -150,7 +105,7 @@ int main(int argc, char** argv) {
                     static_cast<double>(size) / ns * 1000.0);
     else
       std::snprintf(per, sizeof(per), "%.0f ns", ns);
-    if (markdown)
+    if (opts.markdown)
       std::printf("| %zu B | %s |\n", size, per);
     else
       std::printf("%-10zu %s\n", size, per);

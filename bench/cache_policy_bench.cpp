@@ -96,16 +96,16 @@ void run_policy(bool markdown) {
     const char* name;
     std::vector<uint32_t> ids;
   };
-  std::vector<trace_def> traces{{"Zipf(0.9)", zipf_trace(request_count, 0.9,
-                                                         1)},
-                                {"Zipf(0.9) + one-pass scan", scan_trace()}};
+  std::vector<trace_def> traces{
+    {"Zipf(0.9)", zipf_trace(request_count, 0.9, 1)},
+    {"Zipf(0.9) + one-pass scan", scan_trace()}};
   if (markdown)
     std::printf("| trace | budget (of all keys) | plain LRU | troupe (LRU + "
                 "TinyLFU admission) |\n| --- | ---: | ---: | ---: |\n");
   for (auto& t : traces)
     for (double fraction : {0.01, 0.05, 0.10, 0.25}) {
-      auto budget = static_cast<uint64_t>(static_cast<double>(total)
-                                          * fraction);
+      auto budget
+        = static_cast<uint64_t>(static_cast<double>(total) * fraction);
       auto lru = hit_rate(t.ids, keys, budget, false);
       auto ours = hit_rate(t.ids, keys, budget, true);
       if (markdown)

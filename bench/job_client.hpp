@@ -7,6 +7,8 @@
 
 #include <caf/all.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +27,9 @@ struct job_client_options {
   /// job has the same input.
   bool unique_inputs = false;
   std::string input;
+  /// The status the jobs are expected to end with; others count as missing
+  /// throughput.
+  job_status expect = job_status::ok;
 };
 
 struct job_client_state {
@@ -70,7 +75,7 @@ job_client(job_client_actor::stateful_pointer<job_client_state> self,
   return {
     [self](job_result& r) {
       auto& st = self->state;
-      if (r.status != job_status::ok)
+      if (r.status != st.opts.expect)
         ++st.failed;
       if (++st.done == st.total) {
         auto ns = (clock_type::now() - st.start).count();
@@ -97,7 +102,9 @@ double measure(caf::actor_system& sys, Spawn spawn) {
       rate = static_cast<double>(ops) / (static_cast<double>(ns) / 1e9);
     },
     caf::after(std::chrono::seconds(120)) >>
-      [] { std::fprintf(stderr, "a run did not finish within 120 s\n"); });
+      [] {
+        std::fprintf(stderr, "a run did not finish within 120 s\n");
+      });
   return rate;
 }
 
@@ -121,6 +128,85 @@ inline std::vector<uint64_t> parse_list(const std::string& str) {
     pos = comma + 1;
   }
   return out;
+}
+
+/// The options of the benchmarks that compare kinds of jobs through one
+/// in-process node: jobs per run, the numbers of jobs in flight, runs.
+struct variant_options {
+  uint64_t jobs = 200'000;
+  std::string inflight = "10,1000";
+  uint32_t runs = 5;
+  bool markdown = false;
+  /// Parsed from `inflight` by `check`.
+  std::vector<uint64_t> levels;
+
+  void add_to(CLI::App& app) {
+    app.add_option("--jobs", jobs, "jobs per run")->capture_default_str();
+    app.add_option("--inflight", inflight, "jobs in flight, comma list")
+      ->capture_default_str();
+    app.add_option("--runs", runs, "runs per configuration (median reported)")
+      ->capture_default_str();
+    app.add_flag("--markdown", markdown, "print Markdown tables");
+  }
+
+  /// Parses the levels; says what is wrong and returns false on bad values.
+  bool check() {
+    try {
+      levels = parse_list(inflight);
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "--inflight expects numbers like 10,1000\n");
+      return false;
+    }
+    if (levels.empty() || jobs == 0 || runs == 0) {
+      std::fprintf(stderr, "--jobs, --runs and --inflight must be positive\n");
+      return false;
+    }
+    return true;
+  }
+};
+
+/// One kind of job a benchmark compares, and the variant its rate is
+/// divided by (the row's ratio).
+struct job_variant {
+  const char* label;
+  job_client_options opts;
+  size_t baseline = 0;
+};
+
+/// Runs every variant `opts.runs` times per level through `router`,
+/// interleaved so that machine noise hits them alike, and prints the median
+/// rates with their ratios (`what` heads the label column).
+inline void run_variants(caf::actor_system& sys, const router_actor& router,
+                         const std::vector<job_variant>& variants,
+                         const variant_options& opts, const char* what,
+                         const char* ratio) {
+  if (opts.markdown)
+    std::printf("| in flight | %s | jobs/s | %s |\n| ---: | --- | ---: | ---: "
+                "|\n",
+                what, ratio);
+  else
+    std::printf("%-10s %-34s %12s %8s\n", "inflight", what, "jobs/s", "ratio");
+  for (auto level : opts.levels) {
+    std::vector<std::vector<double>> rates(variants.size());
+    for (uint32_t i = 0; i < opts.runs; ++i)
+      for (size_t v = 0; v < variants.size(); ++v)
+        rates[v].push_back(measure(sys, [&](caf::actor report_to) {
+          sys.spawn(job_client, router, report_to, opts.jobs, level,
+                    variants[v].opts);
+        }));
+    for (size_t v = 0; v < variants.size(); ++v) {
+      auto rate = median(rates[v]);
+      auto base = median(rates[variants[v].baseline]);
+      if (opts.markdown)
+        std::printf("| %llu | %s | %.0f | %.2f |\n",
+                    static_cast<unsigned long long>(level), variants[v].label,
+                    rate, rate / base);
+      else
+        std::printf("%-10llu %-34s %12.0f %8.2f\n",
+                    static_cast<unsigned long long>(level), variants[v].label,
+                    rate, rate / base);
+    }
+  }
 }
 
 } // namespace troupe::bench

@@ -8,8 +8,8 @@
 //                      [--markdown]
 
 #include "actors/job_metrics.hpp"
-#include "bench/job_client.hpp"
 #include "actors/skill.hpp"
+#include "bench/job_client.hpp"
 #include "config/logging.hpp"
 #include "node/node.hpp"
 #include "node/node_metrics.hpp"

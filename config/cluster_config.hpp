@@ -18,7 +18,7 @@ struct cluster_config {
   /// How often a node sends its view (its heartbeat) to every peer.
   caf::timespan heartbeat_interval = std::chrono::milliseconds(250);
   /// A peer not heard from for this long is declared down.
-  caf::timespan down_after = std::chrono::seconds(2);
+  caf::timespan down_after = std::chrono::milliseconds(1500);
   /// Down and departed members are forgotten after this long.
   caf::timespan forget_after = std::chrono::seconds(60);
   /// How long joining may take before the node gives up.

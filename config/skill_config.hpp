@@ -1,5 +1,8 @@
 #pragma once
 
+#include "messages/breaker_status.hpp"
+#include "messages/job_status.hpp"
+
 #include <caf/timespan.hpp>
 
 #include <cstdint>
@@ -44,6 +47,32 @@ struct skill_config {
   std::optional<caf::timespan> cache_ttl;
   std::optional<uint64_t> cache_max_entry_bytes;
   std::optional<bool> cache_failures;
+  /// Retries (`retry-on`, `retry-backoff`, `retry-backoff-max`,
+  /// `attempt-timeout`).
+  std::optional<job_status_set> retry_on;
+  std::optional<caf::timespan> retry_backoff;
+  std::optional<caf::timespan> retry_backoff_max;
+  std::optional<caf::timespan> attempt_timeout;
+  /// The circuit breaker (`breaker`, `breaker-*`) and its `fallback`.
+  std::optional<bool> breaker;
+  /// "count" or "time".
+  std::optional<std::string> breaker_window;
+  std::optional<uint32_t> breaker_window_calls;
+  std::optional<caf::timespan> breaker_window_duration;
+  std::optional<uint32_t> breaker_minimum_calls;
+  std::optional<double> breaker_failure_rate;
+  std::optional<double> breaker_slow_call_rate;
+  std::optional<caf::timespan> breaker_slow_call_duration;
+  std::optional<caf::timespan> breaker_open_wait;
+  std::optional<double> breaker_open_wait_multiplier;
+  std::optional<caf::timespan> breaker_open_wait_max;
+  std::optional<uint32_t> breaker_half_open_calls;
+  std::optional<job_status_set> breaker_failure_statuses;
+  std::optional<std::string> fallback;
+
+  /// Whether the section sets a key of the breaker other than `breaker`
+  /// (which turns the breaker on unless `breaker = false`).
+  bool sets_breaker_keys() const;
   // -- process skills ---------------------------------------------------------
   /// The program, resolved and checked when the file is read (an absolute
   /// path, or the path found on PATH).
@@ -63,6 +92,11 @@ struct skill_config {
     return kind && *kind == "process";
   }
 };
+
+/// Statuses a skill may retry: the ones a later attempt can change.
+inline constexpr job_status_set retryable_by_config{
+  job_status::skill_error, job_status::timeout, job_status::overloaded,
+  job_status::node_lost, job_status::internal};
 
 /// Reads the keys of one `[skills.NAME]` section into `out`; problems are
 /// recorded in the reader. Relative paths (`command` with a '/', `workdir`)

@@ -26,4 +26,6 @@ using join = caf::atom_constant<caf::atom("t_join")>;
 using leave = caf::atom_constant<caf::atom("t_leave")>;
 using subscribe = caf::atom_constant<caf::atom("t_subscr")>;
 
+using breaker = caf::atom_constant<caf::atom("t_breaker")>;
+
 } // namespace troupe::atom

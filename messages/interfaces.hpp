@@ -2,6 +2,7 @@
 
 #include "messages/atoms.hpp"
 #include "messages/batcher_stats.hpp"
+#include "messages/breaker_status.hpp"
 #include "messages/cache_key.hpp"
 #include "messages/cache_status.hpp"
 #include "messages/job.hpp"
@@ -64,7 +65,8 @@ using worker_pool_actor = caf::typed_actor<
 /// cached results and the single-flight table of its keys.
 using cache_shard_actor = caf::typed_actor<
   // A job of a cached skill with its key; on a miss the shard runs it on
-  // the runner (the skill's pool). The result goes to the sink.
+  // the runner (the skill's breaker, or its pool). The result goes to the
+  // sink.
   caf::reacts_to<job, cache_key, job_runner_actor, result_sink_actor>,
   // The result of an execution the shard started (id = its flight id).
   caf::reacts_to<job_result>,
@@ -114,7 +116,28 @@ using router_actor = caf::typed_actor<
   caf::reacts_to<cluster_view>,
   // A link to a member is ready (name, incarnation, its
   // batcher): jobs placed there go to it directly.
-  caf::reacts_to<atom::join, std::string, uint64_t, batcher_actor>>;
+  caf::reacts_to<atom::join, std::string, uint64_t, batcher_actor>,
+  // An operator's command for the breaker of a skill -> its status after.
+  caf::replies_to<atom::breaker, std::string,
+                  breaker_command>::with<breaker_status>>;
+
+/// A skill's circuit breaker and retries, in front of its pool: lets jobs
+/// through, rejects them while open (BREAKER_OPEN or the skill's fallback),
+/// and retries failed attempts with backoff.
+using breaker_actor = caf::typed_actor<
+  // A job of the skill; its result goes to the sink.
+  caf::reacts_to<job, result_sink_actor>,
+  // The result of an attempt or a fallback the breaker started (id = its
+  // own).
+  caf::reacts_to<job_result>,
+  // Timed transitions and retries (the breaker sends this to itself).
+  caf::reacts_to<atom::tick>,
+  // The node's router, which runs fallback jobs (sent once at start).
+  caf::reacts_to<router_actor>,
+  // The breaker's figures.
+  caf::replies_to<atom::status>::with<breaker_status>,
+  // An operator's command -> the status after it.
+  caf::replies_to<atom::breaker, breaker_command>::with<breaker_status>>;
 
 /// Remote clients receive serialized `troupe.wire.ResultBatch` messages.
 using client_sink_actor

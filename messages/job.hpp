@@ -71,13 +71,19 @@ struct job_result {
   caf::timespan run_time{0};
   bool cache_hit = false;
   uint32_t attempts = 0;
+  /// Set when the skill's breaker was open and its fallback skill answered
+  /// instead: the name of that skill.
+  std::string fallback;
+  /// With BREAKER_OPEN: how long until the breaker lets trial calls through
+  /// (0 when unknown, e.g. forced open).
+  caf::timespan retry_after{0};
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_result& x) {
   return f(caf::meta::type_name("job_result"), x.id, x.status, x.output,
            x.error, x.skill, x.node, x.queue_time, x.run_time, x.cache_hit,
-           x.attempts);
+           x.attempts, x.fallback, x.retry_after);
 }
 
 /// Builds a result that failed before running: no output, no timings.

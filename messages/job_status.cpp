@@ -56,4 +56,23 @@ bool is_retryable(job_status x) noexcept {
   }
 }
 
+std::string to_string(job_status_set xs) {
+  std::string out;
+  for (size_t i = 0; i < job_status_count; ++i)
+    if (xs.contains(static_cast<job_status>(i))) {
+      if (!out.empty())
+        out += ", ";
+      out += status_names[i];
+    }
+  return out;
+}
+
+job_status_set retryable_statuses() noexcept {
+  job_status_set out;
+  for (size_t i = 0; i < job_status_count; ++i)
+    if (is_retryable(static_cast<job_status>(i)))
+      out.insert(static_cast<job_status>(i));
+  return out;
+}
+
 } // namespace troupe

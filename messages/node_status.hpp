@@ -1,5 +1,6 @@
 #pragma once
 
+#include "messages/breaker_status.hpp"
 #include "messages/cache_status.hpp"
 #include "messages/job_status.hpp"
 #include "messages/member.hpp"
@@ -74,12 +75,15 @@ struct node_status {
   std::vector<member> members;
   /// The node's result cache (shards = 0: no cache).
   cache_status cache;
+  /// The breakers of the node's skills, by skill name.
+  std::vector<breaker_status> breakers;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.name, x.address, x.version,
-           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members, x.cache);
+           x.uptime_ms, x.skills, x.counts, x.in_flight, x.members, x.cache,
+           x.breakers);
 }
 
 /// All skills of a node, sorted by name.

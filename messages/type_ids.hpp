@@ -39,5 +39,8 @@ CAF_ADD_TYPE_ID(troupe, (troupe::view_listener_actor))
 CAF_ADD_TYPE_ID(troupe, (troupe::membership_actor))
 CAF_ADD_TYPE_ID(troupe, (troupe::dispatcher_actor))
 CAF_ADD_TYPE_ID(troupe, (troupe::failover_actor))
+CAF_ADD_TYPE_ID(troupe, (troupe::breaker_command))
+CAF_ADD_TYPE_ID(troupe, (troupe::breaker_status))
+CAF_ADD_TYPE_ID(troupe, (troupe::breaker_actor))
 
 CAF_END_TYPE_ID_BLOCK(troupe)

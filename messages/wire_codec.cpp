@@ -175,6 +175,64 @@ std::string serialize(const google::protobuf::MessageLite& msg) {
   return out;
 }
 
+wire::BreakerState to_wire(circuit_state x) {
+  // wire::BreakerState is circuit_state shifted by one (0 = unspecified).
+  return static_cast<wire::BreakerState>(static_cast<int>(x) + 1);
+}
+
+bool from_wire(wire::BreakerState x, circuit_state& out) {
+  if (x < wire::CLOSED || x > wire::FORCED_CLOSED)
+    return false;
+  out = static_cast<circuit_state>(static_cast<int>(x) - 1);
+  return true;
+}
+
+void to_wire(const breaker_status& x, wire::BreakerStatus& out) {
+  out.set_skill(x.skill);
+  out.set_enabled(x.enabled);
+  out.set_state(to_wire(x.state));
+  out.set_calls(x.calls);
+  out.set_failures(x.failures);
+  out.set_slow_calls(x.slow_calls);
+  out.set_failure_rate(x.failure_rate);
+  out.set_slow_call_rate(x.slow_call_rate);
+  out.set_minimum_calls(x.minimum_calls);
+  out.set_failure_rate_threshold(x.failure_rate_threshold);
+  out.set_slow_call_rate_threshold(x.slow_call_rate_threshold);
+  out.set_until_half_open_ms(timeout_to_wire(x.until_half_open));
+  out.set_trial_calls(x.trial_calls);
+  out.set_half_open_calls(x.half_open_calls);
+  out.set_trips(x.trips);
+  out.set_rejected(x.rejected);
+  out.set_fallbacks(x.fallbacks);
+  out.set_retries(x.retries);
+  out.set_fallback(x.fallback);
+}
+
+bool from_wire(const wire::BreakerStatus& x, breaker_status& out) {
+  if (!from_wire(x.state(), out.state))
+    return false;
+  out.skill = x.skill();
+  out.enabled = x.enabled();
+  out.calls = x.calls();
+  out.failures = x.failures();
+  out.slow_calls = x.slow_calls();
+  out.failure_rate = x.failure_rate();
+  out.slow_call_rate = x.slow_call_rate();
+  out.minimum_calls = x.minimum_calls();
+  out.failure_rate_threshold = x.failure_rate_threshold();
+  out.slow_call_rate_threshold = x.slow_call_rate_threshold();
+  out.until_half_open = timeout_from_wire(x.until_half_open_ms());
+  out.trial_calls = x.trial_calls();
+  out.half_open_calls = x.half_open_calls();
+  out.trips = x.trips();
+  out.rejected = x.rejected();
+  out.fallbacks = x.fallbacks();
+  out.retries = x.retries();
+  out.fallback = x.fallback();
+  return true;
+}
+
 } // namespace
 
 std::string encode_submit(const std::vector<job>& jobs) {
@@ -246,6 +304,8 @@ std::string encode_results(const job_result* first, const job_result* last) {
     pr->set_cache_hit(r.cache_hit);
     pr->set_attempts(r.attempts);
     pr->set_skill(r.skill);
+    pr->set_fallback(r.fallback);
+    pr->set_retry_after_ms(timeout_to_wire(r.retry_after));
   }
   return serialize(batch);
 }
@@ -272,6 +332,8 @@ decode_results(const std::string& bytes) {
     r.cache_hit = pr.cache_hit();
     r.attempts = pr.attempts();
     r.skill = std::move(*pr.mutable_skill());
+    r.fallback = std::move(*pr.mutable_fallback());
+    r.retry_after = timeout_from_wire(pr.retry_after_ms());
     out.push_back(std::move(r));
   }
   return out;
@@ -303,17 +365,66 @@ std::string encode_query(query_kind kind) {
   return serialize(req);
 }
 
-caf::expected<query_kind> decode_query(const std::string& bytes) {
+std::string encode_breaker_query(const std::string& skill,
+                                 breaker_command command) {
+  wire::ClientRequest req;
+  req.set_protocol_version(protocol_version);
+  auto* b = req.mutable_breaker();
+  b->set_skill(skill);
+  switch (command) {
+    case breaker_command::force_open:
+      b->set_action(wire::BreakerCommand::FORCE_OPEN);
+      break;
+    case breaker_command::force_close:
+      b->set_action(wire::BreakerCommand::FORCE_CLOSE);
+      break;
+    case breaker_command::reset:
+      b->set_action(wire::BreakerCommand::RESET);
+      break;
+    default:
+      b->set_action(wire::BreakerCommand::SHOW);
+  }
+  return serialize(req);
+}
+
+caf::expected<query> decode_query(const std::string& bytes) {
   wire::ClientRequest req;
   if (!req.ParseFromString(bytes))
     return malformed("request is not a valid troupe.wire.ClientRequest");
   if (req.protocol_version() != protocol_version)
     return version_mismatch(req.protocol_version());
+  query out;
   switch (req.kind_case()) {
     case wire::ClientRequest::kListSkills:
-      return query_kind::list_skills;
+      out.kind = query_kind::list_skills;
+      return out;
     case wire::ClientRequest::kGetStatus:
-      return query_kind::get_status;
+      out.kind = query_kind::get_status;
+      return out;
+    case wire::ClientRequest::kBreaker: {
+      auto& b = req.breaker();
+      out.kind = query_kind::breaker;
+      out.skill = b.skill();
+      switch (b.action()) {
+        case wire::BreakerCommand::SHOW:
+          out.command = breaker_command::show;
+          break;
+        case wire::BreakerCommand::FORCE_OPEN:
+          out.command = breaker_command::force_open;
+          break;
+        case wire::BreakerCommand::FORCE_CLOSE:
+          out.command = breaker_command::force_close;
+          break;
+        case wire::BreakerCommand::RESET:
+          out.command = breaker_command::reset;
+          break;
+        default:
+          return malformed("breaker command with an unknown action");
+      }
+      if (out.skill.empty())
+        return malformed("breaker command names no skill");
+      return out;
+    }
     default:
       return malformed("request names no known query");
   }
@@ -341,12 +452,20 @@ std::string encode_response(const node_status& x) {
     to_wire(m, *st->add_members());
   if (x.cache.shards > 0)
     to_wire(x.cache, *st->mutable_cache());
+  for (auto& b : x.breakers)
+    to_wire(b, *st->add_breakers());
   for (auto& c : x.counts) {
     auto* pc = st->add_counts();
     pc->set_skill(c.skill);
     pc->set_status(to_wire(c.status));
     pc->set_count(c.count);
   }
+  return serialize(resp);
+}
+
+std::string encode_response(const breaker_status& x) {
+  wire::ClientResponse resp;
+  to_wire(x, *resp.mutable_breaker());
   return serialize(resp);
 }
 
@@ -393,6 +512,18 @@ caf::expected<response> decode_response(const std::string& bytes) {
       }
       if (st.has_cache())
         out.cache = from_wire(st.cache());
+      for (auto& pb : st.breakers()) {
+        breaker_status b;
+        if (!from_wire(pb, b))
+          return malformed("breaker status without a valid state");
+        out.breakers.push_back(std::move(b));
+      }
+      return response{std::move(out)};
+    }
+    case wire::ClientResponse::kBreaker: {
+      breaker_status out;
+      if (!from_wire(resp.breaker(), out))
+        return malformed("breaker status without a valid state");
       return response{std::move(out)};
     }
     case wire::ClientResponse::kError:

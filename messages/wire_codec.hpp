@@ -1,5 +1,6 @@
 #pragma once
 
+#include "messages/breaker_status.hpp"
 #include "messages/job.hpp"
 #include "messages/node_status.hpp"
 
@@ -43,19 +44,33 @@ std::string encode_cancel(const std::vector<uint64_t>& ids);
 decode_cancel(const std::string& bytes);
 
 /// The control requests a client can make.
-enum class query_kind { list_skills, get_status };
+enum class query_kind { list_skills, get_status, breaker };
+
+/// A decoded `ClientRequest`.
+struct query {
+  query_kind kind = query_kind::get_status;
+  /// For `breaker`: the skill and what to do with its breaker.
+  std::string skill;
+  breaker_command command = breaker_command::show;
+};
 
 std::string encode_query(query_kind kind);
 
-[[nodiscard]] caf::expected<query_kind> decode_query(const std::string& bytes);
+/// A `BreakerCommand` request for the breaker of `skill`.
+std::string encode_breaker_query(const std::string& skill,
+                                 breaker_command command);
 
-/// Serializes a `ClientResponse` carrying a skill list, a status or an error.
+[[nodiscard]] caf::expected<query> decode_query(const std::string& bytes);
+
+/// Serializes a `ClientResponse` carrying a skill list, a status, a
+/// breaker's status or an error.
 std::string encode_response(const skill_list& x);
 std::string encode_response(const node_status& x);
+std::string encode_response(const breaker_status& x);
 std::string encode_error_response(const std::string& message);
 
 /// A decoded `ClientResponse`; an error response becomes a `caf::error`.
-using response = std::variant<skill_list, node_status>;
+using response = std::variant<skill_list, node_status, breaker_status>;
 
 [[nodiscard]] caf::expected<response> decode_response(const std::string& bytes);
 

@@ -76,7 +76,14 @@ std::string to_json(const job_result& r) {
          + std::to_string(duration_cast<microseconds>(r.run_time).count());
   out += ",\"cache_hit\":";
   out += r.cache_hit ? "true" : "false";
-  out += ",\"attempts\":" + std::to_string(r.attempts) + "}";
+  out += ",\"attempts\":" + std::to_string(r.attempts);
+  out += ",\"fallback\":";
+  append_json_string(out, r.fallback);
+  out += ",\"retry_after_ms\":"
+         + std::to_string(
+           std::chrono::duration_cast<std::chrono::milliseconds>(r.retry_after)
+             .count())
+         + "}";
   return out;
 }
 
@@ -101,6 +108,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_skills_command(app));
   commands.push_back(add_status_command(app));
   commands.push_back(add_bench_command(app));
+  commands.push_back(add_breaker_command(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

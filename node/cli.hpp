@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 // The `troupe` command line: one file per subcommand, this header for what
 // they share. Exit codes are part of the contract users and scripts rely on.
@@ -34,6 +35,7 @@ std::pair<CLI::App*, command_runner> add_submit_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_skills_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_status_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_bench_command(CLI::App& app);
+std::pair<CLI::App*, command_runner> add_breaker_command(CLI::App& app);
 
 /// Parses argv and runs the chosen subcommand.
 int run(int argc, char** argv);
@@ -72,6 +74,14 @@ struct bulk_submit_options {
 /// Runs every job of a JSONL file through a batcher, at most `concurrency`
 /// in flight; returns the exit code (1 when any line failed).
 int run_bulk_submit(const bulk_submit_options& opts);
+
+/// A skill's breaker as one JSON object (`troupe status --json`,
+/// `troupe breaker --json`).
+std::string breaker_json(const breaker_status& b);
+
+/// Prints breakers as a table: state, window figures, time until
+/// half-open, rejections, retries, trips and fallback.
+void print_breakers(const std::vector<breaker_status>& all);
 
 /// The exit code for a job's terminal status.
 int exit_code_for(job_status st);

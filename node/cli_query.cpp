@@ -247,8 +247,10 @@ int run_status(query_options& opts) {
       append_json_string(out, to_string(jc.status));
       out += ",\"count\":" + std::to_string(jc.count) + "}";
     }
-    std::cout << out << "],\"cache\":" << cache_json(st->cache) << "}"
-              << std::endl;
+    out += "],\"cache\":" + cache_json(st->cache) + ",\"breakers\":[";
+    for (size_t i = 0; i < st->breakers.size(); ++i)
+      out += (i > 0 ? "," : "") + breaker_json(st->breakers[i]);
+    std::cout << out << "]}" << std::endl;
     return exit_ok;
   }
   std::printf("node      %s (%s)\nversion   %s\nuptime    %.1f s\n"
@@ -267,6 +269,10 @@ int run_status(query_options& opts) {
   if (!st->members.empty())
     print_members(st->members);
   print_cache(st->cache);
+  if (!st->breakers.empty()) {
+    std::printf("\n");
+    print_breakers(st->breakers);
+  }
   std::printf("\njobs:");
   if (totals.empty())
     std::printf(" none yet");

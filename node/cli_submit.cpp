@@ -98,6 +98,10 @@ int run_submit(submit_options& opts) {
   if (r.status != job_status::ok && !opts.json)
     std::cerr << "troupe: " << to_string(r.status) << ": " << r.error
               << std::endl;
+  else if (!r.fallback.empty() && !opts.json)
+    std::cerr << "troupe: answered by fallback skill '" << r.fallback
+              << "': the breaker of skill '" << r.skill << "' is open"
+              << std::endl;
   return exit_code_for(r.status);
 }
 

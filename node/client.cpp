@@ -78,32 +78,39 @@ caf::expected<std::string> client::query(const std::string& request,
   return out;
 }
 
-caf::expected<skill_list> client::skills(caf::timespan timeout) {
-  auto resp = query(
-    wire_codec::encode_query(wire_codec::query_kind::list_skills), timeout);
+namespace {
+
+// The response to a query, when it is the kind the caller expects.
+template <class T>
+caf::expected<T> expect_response(caf::expected<std::string> resp) {
   if (!resp)
     return resp.error();
   auto decoded = wire_codec::decode_response(*resp);
   if (!decoded)
     return decoded.error();
-  if (auto* x = std::get_if<skill_list>(&*decoded))
+  if (auto* x = std::get_if<T>(&*decoded))
     return std::move(*x);
   return caf::make_error(error_code::malformed_message,
                          std::string{"node answered with something else"});
 }
 
+} // namespace
+
+caf::expected<skill_list> client::skills(caf::timespan timeout) {
+  return expect_response<skill_list>(query(
+    wire_codec::encode_query(wire_codec::query_kind::list_skills), timeout));
+}
+
 caf::expected<node_status> client::status(caf::timespan timeout) {
-  auto resp = query(
-    wire_codec::encode_query(wire_codec::query_kind::get_status), timeout);
-  if (!resp)
-    return resp.error();
-  auto decoded = wire_codec::decode_response(*resp);
-  if (!decoded)
-    return decoded.error();
-  if (auto* x = std::get_if<node_status>(&*decoded))
-    return std::move(*x);
-  return caf::make_error(error_code::malformed_message,
-                         std::string{"node answered with something else"});
+  return expect_response<node_status>(query(
+    wire_codec::encode_query(wire_codec::query_kind::get_status), timeout));
+}
+
+caf::expected<breaker_status> client::breaker(const std::string& skill,
+                                              breaker_command command,
+                                              caf::timespan timeout) {
+  return expect_response<breaker_status>(
+    query(wire_codec::encode_breaker_query(skill, command), timeout));
 }
 
 void client::run(std::vector<job> jobs, size_t concurrency,

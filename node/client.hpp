@@ -29,6 +29,13 @@ class client {
 
   [[nodiscard]] caf::expected<node_status> status(caf::timespan timeout);
 
+  /// Sends an operator's command to the breaker of `skill` and returns the
+  /// breaker's status after it; an unknown skill, or one without a breaker,
+  /// gives `error_code::rejected` saying so.
+  [[nodiscard]] caf::expected<breaker_status> breaker(const std::string& skill,
+                                                      breaker_command command,
+                                                      caf::timespan timeout);
+
   /// Called once per job with its terminal result and the time from
   /// sending the job to receiving its result.
   using result_handler = std::function<void(job_result&&, caf::timespan)>;

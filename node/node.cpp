@@ -9,6 +9,7 @@
 #include "cluster/membership.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
+#include "node/breaker_setup.hpp"
 #include "node/cache_setup.hpp"
 
 #include <caf/io/middleman.hpp>
@@ -81,7 +82,8 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
     auto pc = make_pool_config(*skill, cfg);
     pc.node_name = node.name;
     pc.node_limit = node_limit;
-    pc.metrics = metrics;
+    if (pool_counts_results(*skill))
+      pc.metrics = metrics;
     if (all != nullptr)
       pc.pool_metrics = all->pools();
     auto pool = sys.spawn(worker_pool, skill, std::move(pc));
@@ -100,6 +102,7 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   auto dispatch = sys.spawn(dispatcher, std::move(dc));
   children.emplace_back("dispatcher", caf::actor_cast<caf::actor>(dispatch));
   router_config rc;
+  spawn_breakers(sys, cfg, catalog, all, node.name, pools, children, rc);
   spawn_cache(sys, cfg, catalog, all, node.name, children, rc);
   rc.node_name = node.name;
   rc.dispatcher = dispatch;

@@ -15,7 +15,8 @@ node_metrics::node_metrics()
       pools_(std::make_shared<pool_metrics>(*registry_)),
       batches_(std::make_shared<batch_metrics>(*registry_)),
       cluster_(std::make_shared<cluster_metrics>(*registry_)),
-      cache_(std::make_shared<cache_metrics>(*registry_)) {
+      cache_(std::make_shared<cache_metrics>(*registry_)),
+      breakers_(std::make_shared<breaker_metrics>(*registry_)) {
   // nop
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/batch_metrics.hpp"
+#include "actors/breaker_metrics.hpp"
 #include "actors/cache_metrics.hpp"
 #include "actors/job_metrics.hpp"
 #include "actors/pool_metrics.hpp"
@@ -54,6 +55,10 @@ class node_metrics {
     return cache_;
   }
 
+  const breaker_metrics_ptr& breakers() const {
+    return breakers_;
+  }
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   job_metrics_ptr jobs_;
@@ -61,6 +66,7 @@ class node_metrics {
   batch_metrics_ptr batches_;
   cluster_metrics_ptr cluster_;
   cache_metrics_ptr cache_;
+  breaker_metrics_ptr breakers_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -3,6 +3,8 @@
 #include "actors/builtin_skills.hpp"
 #include "messages/errors.hpp"
 
+#include <algorithm>
+
 namespace troupe {
 
 void apply(const skill_config& sc, skill_definition& def) {
@@ -57,6 +59,49 @@ void apply(const skill_config& sc, skill_definition& def) {
     po.kill_grace = *sc.kill_grace;
   if (sc.max_frame_bytes)
     po.max_frame_bytes = *sc.max_frame_bytes;
+  auto& r = def.retry;
+  if (sc.retry_on)
+    r.retry_on = *sc.retry_on;
+  if (sc.retry_backoff)
+    r.backoff = *sc.retry_backoff;
+  if (sc.retry_backoff_max)
+    r.backoff_max = *sc.retry_backoff_max;
+  if (sc.attempt_timeout)
+    r.attempt_timeout = *sc.attempt_timeout;
+  auto& b = def.breaker;
+  // Configuring the breaker turns it on, unless the section says breaker =
+  // false (which keeps the settings for when it is turned on).
+  if (sc.breaker)
+    b.enabled = *sc.breaker;
+  else if (sc.sets_breaker_keys())
+    b.enabled = true;
+  if (sc.breaker_window)
+    b.window = *sc.breaker_window == "time" ? breaker_window_kind::time
+                                            : breaker_window_kind::count;
+  if (sc.breaker_window_calls)
+    b.window_calls = *sc.breaker_window_calls;
+  if (sc.breaker_window_duration)
+    b.window_duration = *sc.breaker_window_duration;
+  if (sc.breaker_minimum_calls)
+    b.minimum_calls = *sc.breaker_minimum_calls;
+  if (sc.breaker_failure_rate)
+    b.failure_rate = *sc.breaker_failure_rate;
+  if (sc.breaker_slow_call_rate)
+    b.slow_call_rate = *sc.breaker_slow_call_rate;
+  if (sc.breaker_slow_call_duration)
+    b.slow_call_duration = *sc.breaker_slow_call_duration;
+  if (sc.breaker_open_wait)
+    b.open_wait = *sc.breaker_open_wait;
+  if (sc.breaker_open_wait_multiplier)
+    b.open_wait_multiplier = *sc.breaker_open_wait_multiplier;
+  if (sc.breaker_open_wait_max)
+    b.open_wait_max = *sc.breaker_open_wait_max;
+  if (sc.breaker_half_open_calls)
+    b.half_open_calls = *sc.breaker_half_open_calls;
+  if (sc.breaker_failure_statuses)
+    b.failure_statuses = *sc.breaker_failure_statuses;
+  if (sc.fallback)
+    b.fallback = *sc.fallback;
 }
 
 namespace {
@@ -75,9 +120,7 @@ caf::error no_such_skill(const node_config& cfg, const skill_catalog& catalog,
                                 "true or --test-skills)";
   return caf::make_error(error_code::invalid_config,
                          where + ": this node has no skill named '" + name
-                           + "'; it has: " + skill_names(catalog) + hint
-                           + ". A section with kind = \"process\" defines "
-                             "a process skill");
+                           + "'; it has: " + skill_names(catalog) + hint);
 }
 
 // A `[skills.NAME]` section with kind = "process" defines a skill of its
@@ -132,6 +175,58 @@ caf::error apply_preload(const node_config& cfg, skill_catalog& catalog,
   return caf::none;
 }
 
+caf::error invalid(const std::string& where, const std::string& what) {
+  return caf::make_error(error_code::invalid_config, where + ": " + what);
+}
+
+// Checks one skill's breaker and retry settings against each other, now
+// that the section has been applied over the skill's own defaults.
+caf::error check_resilience(const skill_config& sc, const skill_definition& def,
+                            const std::string& where) {
+  // A cap below its base (the default one, say) only means no growth; a cap
+  // set below a base is a mistake worth naming.
+  if (sc.breaker_open_wait_max
+      && def.breaker.open_wait_max < def.breaker.open_wait)
+    return invalid(where + ".breaker-open-wait-max",
+                   "must be at least breaker-open-wait");
+  if (sc.retry_backoff_max && def.retry.backoff_max < def.retry.backoff)
+    return invalid(where + ".retry-backoff-max",
+                   "must be at least retry-backoff");
+  return caf::none;
+}
+
+// Every fallback names another skill of the node, and following fallbacks
+// never comes back to where it started (an open breaker answers a job with
+// its fallback's breaker, which may be open too).
+caf::error check_fallbacks(const node_config& cfg, const skill_catalog& catalog,
+                           const std::string& origin) {
+  for (auto& def : catalog.all()) {
+    auto& fb = def->breaker.fallback;
+    if (fb.empty())
+      continue;
+    auto where = origin + ": skills." + def->name + ".fallback";
+    if (fb == def->name)
+      return invalid(where, "a skill cannot be its own fallback");
+    std::vector<std::string> chain{def->name};
+    for (auto next = catalog.find(fb); next;
+         next = catalog.find(next->breaker.fallback)) {
+      if (std::find(chain.begin(), chain.end(), next->name) != chain.end()) {
+        std::string loop;
+        for (auto& name : chain)
+          loop += name + " -> ";
+        return invalid(where,
+                       "fallbacks go round in a circle: " + loop + next->name);
+      }
+      chain.push_back(next->name);
+      if (next->breaker.fallback.empty())
+        break;
+    }
+    if (!catalog.find(fb))
+      return no_such_skill(cfg, catalog, where, fb);
+  }
+  return caf::none;
+}
+
 } // namespace
 
 caf::expected<skill_catalog>
@@ -149,13 +244,20 @@ make_node_catalog(const node_config& cfg,
     if (sc.is_process()) {
       if (auto err = add_process_skill(catalog, sc, where))
         return err;
-      continue;
+    } else if (!catalog.modify(sc.name, [&](skill_definition& def) {
+                 apply(sc, def);
+               })) {
+      auto err = no_such_skill(cfg, catalog, where, sc.name);
+      return caf::make_error(error_code::invalid_config,
+                             message_of(err)
+                               + ". A section with kind = \"process\" "
+                                 "defines a process skill");
     }
-    if (!catalog.modify(sc.name, [&](skill_definition& def) {
-          apply(sc, def);
-        }))
-      return no_such_skill(cfg, catalog, where, sc.name);
+    if (auto err = check_resilience(sc, *catalog.find(sc.name), where))
+      return err;
   }
+  if (auto err = check_fallbacks(cfg, catalog, origin))
+    return err;
   if (auto err = apply_preload(cfg, catalog, origin))
     return err;
   return catalog;

@@ -16,6 +16,7 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   libgoogle-perftools-dev
+  libssl-dev
   python3 python3-protobuf
 )
 if [ "${1:-}" = "--peers" ]; then

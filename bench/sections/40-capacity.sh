@@ -1,16 +1,11 @@
 #!/usr/bin/env bash
 # Idle node memory, and 100,000 jobs in flight against one node.
 set -euo pipefail
-dir=$(mktemp -d)
-pid=""
-cleanup() {
-  [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../section_lib.sh"
 "$BIN"/troupe node --port 0 --port-file "$dir/port" --log-level warn >/dev/null 2>&1 &
 pid=$!
-for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.1; done
+pids+=("$pid")
+wait_file "$dir/port"
 node="127.0.0.1:$(cat "$dir/port")"
 # Let start-up settle before reading the resident set.
 "$BIN"/troupe status --node "$node" >/dev/null

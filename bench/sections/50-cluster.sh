@@ -3,25 +3,13 @@
 # remote request/response between two processes; and node links with
 # batching on vs off.
 set -euo pipefail
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-wait_file() {
-  for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
-  echo "bench: $1 never appeared" >&2
-  exit 1
-}
+source "$(dirname "$0")/../section_lib.sh"
 node() { # name, config, extra args...
   local name=$1 conf=$2
   shift 2
   "$BIN"/troupe node --port 0 --port-file "$dir/$name.port" --name "$name" \
     --config "$conf" --log-level warn "$@" >/dev/null 2>&1 &
-  pids+=($!)
+  echo $! >"$dir/$name.pid" # called in $(...): `pids` would not keep it
   wait_file "$dir/$name.port"
   echo "127.0.0.1:$(cat "$dir/$name.port")"
 }

@@ -5,19 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bash "$here/../scripts/deps.sh" --peers >/dev/null
 py=/usr/bin/python3 # Debian's interpreter, where the peers' packages live
-dir=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-wait_file() {
-  for _ in $(seq 150); do [ -s "$1" ] && return 0; sleep 0.1; done
-  echo "bench: $1 never appeared" >&2
-  exit 1
-}
+source "$(dirname "$0")/../section_lib.sh"
 free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # troupe: one node, a client process.

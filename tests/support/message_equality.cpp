@@ -32,6 +32,30 @@ void expect_equal(const job_result& a, const job_result& b) {
   EXPECT_EQ(a.run_time, b.run_time);
   EXPECT_EQ(a.cache_hit, b.cache_hit);
   EXPECT_EQ(a.attempts, b.attempts);
+  EXPECT_EQ(a.fallback, b.fallback);
+  EXPECT_EQ(a.retry_after, b.retry_after);
+}
+
+void expect_equal(const breaker_status& a, const breaker_status& b) {
+  EXPECT_EQ(a.skill, b.skill);
+  EXPECT_EQ(a.enabled, b.enabled);
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.calls, b.calls);
+  EXPECT_EQ(a.failures, b.failures);
+  EXPECT_EQ(a.slow_calls, b.slow_calls);
+  EXPECT_DOUBLE_EQ(a.failure_rate, b.failure_rate);
+  EXPECT_DOUBLE_EQ(a.slow_call_rate, b.slow_call_rate);
+  EXPECT_EQ(a.minimum_calls, b.minimum_calls);
+  EXPECT_DOUBLE_EQ(a.failure_rate_threshold, b.failure_rate_threshold);
+  EXPECT_DOUBLE_EQ(a.slow_call_rate_threshold, b.slow_call_rate_threshold);
+  EXPECT_EQ(a.until_half_open, b.until_half_open);
+  EXPECT_EQ(a.trial_calls, b.trial_calls);
+  EXPECT_EQ(a.half_open_calls, b.half_open_calls);
+  EXPECT_EQ(a.trips, b.trips);
+  EXPECT_EQ(a.rejected, b.rejected);
+  EXPECT_EQ(a.fallbacks, b.fallbacks);
+  EXPECT_EQ(a.retries, b.retries);
+  EXPECT_EQ(a.fallback, b.fallback);
 }
 
 void expect_equal(const skill_info& a, const skill_info& b) {

@@ -15,5 +15,6 @@ void expect_equal(const job_result& a, const job_result& b);
 void expect_equal(const skill_info& a, const skill_info& b);
 void expect_equal(const job_count& a, const job_count& b);
 void expect_equal(const member& a, const member& b);
+void expect_equal(const breaker_status& a, const breaker_status& b);
 
 } // namespace troupe::test

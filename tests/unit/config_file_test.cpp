@@ -1,7 +1,9 @@
 // The config file: CAF's INI dialect read into a tree, then every key
 // checked by troupe (CAF 0.17 itself keeps defaults for wrongly typed values
 // without a word).
+#include "actors/breaker_policy.hpp"
 #include "actors/cache_policy.hpp"
+#include "actors/retry_policy.hpp"
 #include "actors/worker_pool.hpp"
 #include "config/config_file.hpp"
 #include "config/config_reader.hpp"
@@ -10,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -262,8 +265,12 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(cfg->skills[0].idle_timeout, pool.idle_timeout);
   EXPECT_EQ(cfg->skills[0].priority_aging, pool.priority_aging);
   // The process skill's keys show the defaults of process_options.
-  ASSERT_EQ(cfg->skills.size(), 2u);
-  auto& up = cfg->skills[1];
+  auto up_at = std::find_if(cfg->skills.begin(), cfg->skills.end(),
+                            [](auto& sc) {
+                              return sc.name == "upper";
+                            });
+  ASSERT_NE(up_at, cfg->skills.end());
+  auto& up = *up_at;
   EXPECT_TRUE(up.is_process());
   troupe::process_options po;
   EXPECT_EQ(up.recycle_after, po.recycle_after);
@@ -274,6 +281,29 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(up.max_frame_bytes, po.max_frame_bytes);
   // Its paths are resolved against the file's directory.
   EXPECT_EQ(up.workdir, std::string{TROUPE_SOURCE_DIR} + "/examples/skills");
+  // The breaker and retry keys, shown on a skill that may use them.
+  troupe::breaker_policy breaker;
+  troupe::retry_policy retry;
+  bool found = false;
+  for (auto& sc : cfg->skills) {
+    if (!sc.breaker_failure_rate)
+      continue;
+    found = true;
+    EXPECT_EQ(sc.breaker_window, "count");
+    EXPECT_EQ(sc.breaker_window_calls, breaker.window_calls);
+    EXPECT_EQ(sc.breaker_minimum_calls, breaker.minimum_calls);
+    EXPECT_EQ(sc.breaker_failure_rate, breaker.failure_rate);
+    EXPECT_EQ(sc.breaker_slow_call_rate, breaker.slow_call_rate);
+    EXPECT_EQ(sc.breaker_slow_call_duration, breaker.slow_call_duration);
+    EXPECT_EQ(sc.breaker_open_wait, breaker.open_wait);
+    EXPECT_EQ(sc.breaker_open_wait_multiplier, breaker.open_wait_multiplier);
+    EXPECT_EQ(sc.breaker_open_wait_max, breaker.open_wait_max);
+    EXPECT_EQ(sc.breaker_half_open_calls, breaker.half_open_calls);
+    EXPECT_EQ(sc.breaker_failure_statuses, breaker.failure_statuses);
+    EXPECT_EQ(sc.retry_backoff, retry.backoff);
+    EXPECT_EQ(sc.retry_backoff_max, retry.backoff_max);
+  }
+  EXPECT_TRUE(found) << "the example shows the breaker keys";
 }
 
 TEST(ConfigFile, ReadsAProcessSkillSection) {
@@ -570,3 +600,193 @@ preload-jobs = [{ skill = "sha256", input = "abc" }]
   ASSERT_FALSE(err);
   EXPECT_TRUE(mentions(message_of(err.error()), "cache.shards")) << p;
 }
+
+namespace {
+
+// -- breakers and retries
+// ------------------------------------------------------
+
+TEST(ConfigFile, ReadsBreakerAndRetryKeys) {
+  auto cat = catalog_of(R"([node]
+test-skills = true
+[skills.flaky]
+breaker-window = "time"
+breaker-window-duration = 30s
+breaker-minimum-calls = 8
+breaker-failure-rate = 40.5
+breaker-slow-call-rate = 80
+breaker-slow-call-duration = 2s
+breaker-open-wait = 3s
+breaker-open-wait-multiplier = 2.0
+breaker-open-wait-max = 1min
+breaker-half-open-calls = 3
+breaker-failure-statuses = ["SKILL_ERROR", "OVERLOADED"]
+fallback = "echo"
+max-attempts = 4
+retry-on = ["SKILL_ERROR", "TIMEOUT"]
+retry-backoff = 20ms
+retry-backoff-max = 500ms
+attempt-timeout = 250ms
+[skills.echo]
+breaker = true
+breaker-window-calls = 50
+)");
+  ASSERT_TRUE(cat) << message_of(cat.error());
+  auto& b = cat->find("flaky")->breaker;
+  EXPECT_TRUE(b.enabled);
+  EXPECT_EQ(b.window, troupe::breaker_window_kind::time);
+  EXPECT_EQ(b.window_duration, caf::timespan{30s});
+  EXPECT_EQ(b.minimum_calls, 8u);
+  EXPECT_DOUBLE_EQ(b.failure_rate, 40.5);
+  EXPECT_DOUBLE_EQ(b.slow_call_rate, 80);
+  EXPECT_EQ(b.slow_call_duration, caf::timespan{2s});
+  EXPECT_EQ(b.open_wait, caf::timespan{3s});
+  EXPECT_DOUBLE_EQ(b.open_wait_multiplier, 2.0);
+  EXPECT_EQ(b.open_wait_max, caf::timespan{60s});
+  EXPECT_EQ(b.half_open_calls, 3u);
+  EXPECT_TRUE(b.failure_statuses.contains(troupe::job_status::overloaded));
+  EXPECT_FALSE(b.failure_statuses.contains(troupe::job_status::timeout));
+  EXPECT_EQ(b.fallback, "echo");
+  auto& r = cat->find("flaky")->retry;
+  EXPECT_EQ(cat->find("flaky")->max_attempts, 4u);
+  EXPECT_EQ(r.retry_on,
+            (troupe::job_status_set{troupe::job_status::timeout,
+                                    troupe::job_status::skill_error}));
+  EXPECT_EQ(r.backoff, caf::timespan{20ms});
+  EXPECT_EQ(r.backoff_max, caf::timespan{500ms});
+  EXPECT_EQ(r.attempt_timeout, caf::timespan{250ms});
+  EXPECT_TRUE(cat->find("echo")->breaker.enabled);
+  EXPECT_EQ(cat->find("echo")->breaker.window_calls, 50u);
+}
+
+TEST(ConfigFile, BreakerDefaults) {
+  auto cat = catalog_of("[node]\ntest-skills = true\n");
+  ASSERT_TRUE(cat) << message_of(cat.error());
+  // Only the skills that demonstrate breakers have one; nothing retries.
+  for (auto name : {"flaky", "slow"})
+    EXPECT_TRUE(cat->find(name)->breaker.enabled) << name;
+  for (auto name : {"echo", "sha256", "sleep", "wordcount", "fail", "crash"})
+    EXPECT_FALSE(cat->find(name)->breaker.enabled) << name;
+  for (auto& def : cat->all())
+    EXPECT_TRUE(def->retry.retry_on.empty()) << def->name;
+  troupe::breaker_policy p;
+  EXPECT_EQ(p.failure_statuses,
+            (troupe::job_status_set{troupe::job_status::timeout,
+                                    troupe::job_status::skill_error}));
+}
+
+TEST(ConfigFile, BadBreakerValuesAreRefused) {
+  struct bad {
+    const char* text;
+    const char* key;
+  };
+  for (auto& x : std::vector<bad>{
+         {"breaker = \"on\"", "skills.flaky.breaker"},
+         {"breaker-window = \"sliding\"", "skills.flaky.breaker-window"},
+         {"breaker-window-calls = 0", "skills.flaky.breaker-window-calls"},
+         {"breaker-window-calls = \"many\"",
+          "skills.flaky.breaker-window-calls"},
+         {"breaker-window-duration = 10",
+          "skills.flaky.breaker-window-duration"},
+         {"breaker-minimum-calls = -1", "skills.flaky.breaker-minimum-calls"},
+         {"breaker-failure-rate = 0", "skills.flaky.breaker-failure-rate"},
+         {"breaker-failure-rate = 150", "skills.flaky.breaker-failure-rate"},
+         {"breaker-slow-call-rate = \"high\"",
+          "skills.flaky.breaker-slow-call-rate"},
+         {"breaker-slow-call-duration = 0s",
+          "skills.flaky.breaker-slow-call-duration"},
+         {"breaker-open-wait = 5", "skills.flaky.breaker-open-wait"},
+         {"breaker-open-wait-multiplier = 0.5",
+          "skills.flaky.breaker-open-wait-multiplier"},
+         {"breaker-open-wait-max = true", "skills.flaky.breaker-open-wait-max"},
+         {"breaker-half-open-calls = 0",
+          "skills.flaky.breaker-half-open-calls"},
+         {"breaker-failure-statuses = [\"BAD_INPUT\"]",
+          "skills.flaky.breaker-failure-statuses"},
+         {"breaker-failure-statuses = [\"FLAKY\"]",
+          "skills.flaky.breaker-failure-statuses"},
+         {"breaker-failure-statuses = \"TIMEOUT\"",
+          "skills.flaky.breaker-failure-statuses"},
+         {"fallback = \"\"", "skills.flaky.fallback"},
+         {"fallback = 3", "skills.flaky.fallback"},
+         {"retry-on = [\"CANCELLED\"]", "skills.flaky.retry-on"},
+         {"retry-on = [\"OK\"]", "skills.flaky.retry-on"},
+         {"retry-backoff = \"soon\"", "skills.flaky.retry-backoff"},
+         {"retry-backoff-max = -1s", "skills.flaky.retry-backoff-max"},
+         {"attempt-timeout = 0s", "skills.flaky.attempt-timeout"},
+       }) {
+    auto p = problems(std::string{"[skills.flaky]\n"} + x.text + "\n");
+    EXPECT_TRUE(mentions(p, x.key)) << x.text << " -> " << p;
+  }
+}
+
+TEST(ConfigFile, WindowKeysMustMatchTheWindow) {
+  auto p = problems("[skills.flaky]\nbreaker-window-duration = 5s\n");
+  EXPECT_TRUE(mentions(p, "breaker-window = \"time\"")) << p;
+  p = problems("[skills.flaky]\nbreaker-window = \"time\"\n"
+               "breaker-window-calls = 10\n");
+  EXPECT_TRUE(mentions(p, "skills.flaky.breaker-window-calls")) << p;
+}
+
+// What the catalog says about `text` (with the test skills), or "" when it
+// loads.
+std::string catalog_problems(const std::string& text) {
+  auto cat = catalog_of("[node]\ntest-skills = true\n" + text);
+  return cat ? std::string{} : message_of(cat.error());
+}
+
+TEST(ConfigFile, ShippedExampleGivesANodeItsSkills) {
+  auto cfg = troupe::load_config_file(std::string{TROUPE_SOURCE_DIR}
+                                      + "/config/troupe.conf.example");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  auto cat = troupe::make_node_catalog(cfg->node, cfg->skills, "example");
+  ASSERT_TRUE(cat) << message_of(cat.error());
+  // Shown at its defaults, sha256 keeps no breaker and retries nothing.
+  EXPECT_FALSE(cat->find("sha256")->breaker.enabled);
+  EXPECT_TRUE(cat->find("sha256")->retry.retry_on.empty());
+}
+
+TEST(ConfigFile, BreakerKeysTurnTheBreakerOnUnlessItIsOff) {
+  auto cat = catalog_of("[skills.echo]\nbreaker-failure-rate = 30\n"
+                        "[skills.sha256]\nbreaker = false\n"
+                        "breaker-failure-rate = 30\n");
+  ASSERT_TRUE(cat) << message_of(cat.error());
+  EXPECT_TRUE(cat->find("echo")->breaker.enabled);
+  EXPECT_DOUBLE_EQ(cat->find("echo")->breaker.failure_rate, 30);
+  EXPECT_FALSE(cat->find("sha256")->breaker.enabled);
+  EXPECT_DOUBLE_EQ(cat->find("sha256")->breaker.failure_rate, 30);
+}
+
+TEST(ConfigFile, CapsBelowTheirBaseAreRefused) {
+  auto p = catalog_problems(
+    "[skills.flaky]\nbreaker-open-wait = 10s\nbreaker-open-wait-max = 5s\n");
+  EXPECT_TRUE(mentions(p, "skills.flaky.breaker-open-wait-max")) << p;
+  // Against the default wait (10 s) too.
+  p = catalog_problems("[skills.flaky]\nbreaker-open-wait-max = 1s\n");
+  EXPECT_TRUE(mentions(p, "skills.flaky.breaker-open-wait-max")) << p;
+  // A base above the default cap is fine: the wait just does not grow.
+  p = catalog_problems("[skills.flaky]\nbreaker-open-wait = 1h\n"
+                       "[skills.echo]\nretry-on = [\"TIMEOUT\"]\n"
+                       "retry-backoff = 1min\n");
+  EXPECT_TRUE(p.empty()) << p;
+  p = catalog_problems("[skills.echo]\nretry-on = [\"TIMEOUT\"]\n"
+                       "retry-backoff = 1s\nretry-backoff-max = 10ms\n");
+  EXPECT_TRUE(mentions(p, "skills.echo.retry-backoff-max")) << p;
+}
+
+TEST(ConfigFile, FallbacksMustNameAnotherSkillWithoutCircles) {
+  auto p = catalog_problems("[skills.flaky]\nfallback = \"nope\"\n");
+  EXPECT_TRUE(mentions(p, "skills.flaky.fallback")) << p;
+  EXPECT_TRUE(mentions(p, "'nope'")) << p;
+  p = catalog_problems("[skills.flaky]\nfallback = \"flaky\"\n");
+  EXPECT_TRUE(mentions(p, "its own fallback")) << p;
+  p = catalog_problems("[skills.flaky]\nfallback = \"slow\"\n"
+                       "[skills.slow]\nfallback = \"flaky\"\n");
+  EXPECT_TRUE(mentions(p, "circle")) << p;
+  // A chain that ends is fine.
+  p = catalog_problems("[skills.flaky]\nfallback = \"slow\"\n"
+                       "[skills.slow]\nfallback = \"echo\"\n");
+  EXPECT_TRUE(p.empty()) << p;
+}
+
+} // namespace

@@ -301,6 +301,22 @@ TEST_F(Gateway, StatusQuery) {
   EXPECT_EQ(st->skills[0].name, "echo");
 }
 
+TEST_F(Gateway, BreakerQueryForASkillWithoutBreakerIsAnErrorResponse) {
+  auto gw = spawn_gateway();
+  auto resp = query(
+    gw, wc::encode_breaker_query("echo", troupe::breaker_command::force_open));
+  ASSERT_FALSE(resp);
+  EXPECT_NE(troupe::message_of(resp.error()).find("has no breaker"),
+            std::string::npos)
+    << troupe::message_of(resp.error());
+  resp = query(gw,
+               wc::encode_breaker_query("nope", troupe::breaker_command::show));
+  ASSERT_FALSE(resp);
+  EXPECT_NE(troupe::message_of(resp.error()).find("no skill 'nope'"),
+            std::string::npos)
+    << troupe::message_of(resp.error());
+}
+
 TEST_F(Gateway, ResultForAnUnknownIdIsIgnored) {
   auto gw = spawn_gateway();
   job_result stray;

@@ -87,7 +87,33 @@ job_result sample_result() {
   r.run_time = 2ms + 17ns;
   r.cache_hit = true;
   r.attempts = 3;
+  r.fallback = "echo";
+  r.retry_after = 4200ms;
   return r;
+}
+
+troupe::breaker_status sample_breaker() {
+  troupe::breaker_status b;
+  b.skill = "flaky";
+  b.enabled = true;
+  b.state = troupe::circuit_state::half_open;
+  b.calls = 40;
+  b.failures = 24;
+  b.slow_calls = 2;
+  b.failure_rate = 60;
+  b.slow_call_rate = 5;
+  b.minimum_calls = 20;
+  b.failure_rate_threshold = 50;
+  b.slow_call_rate_threshold = 90;
+  b.until_half_open = 1500ms;
+  b.trial_calls = 2;
+  b.half_open_calls = 5;
+  b.trips = 3;
+  b.rejected = 17;
+  b.fallbacks = 9;
+  b.retries = 4;
+  b.fallback = "echo";
+  return b;
 }
 
 skill_info sample_skill(std::string name) {
@@ -190,6 +216,21 @@ TEST(MessageTypes, NodeStatusRoundTrip) {
     expect_equal(y.counts[i], x.counts[i]);
 }
 
+TEST(MessageTypes, BreakerStatusRoundTrip) {
+  auto x = sample_breaker();
+  expect_equal(round_trip(x), x);
+  expect_equal(round_trip(troupe::breaker_status{}), troupe::breaker_status{});
+}
+
+TEST(MessageTypes, NodeStatusRoundTripWithBreakers) {
+  node_status x;
+  x.breakers = {sample_breaker(), troupe::breaker_status{}};
+  auto y = round_trip(x);
+  ASSERT_EQ(y.breakers.size(), 2u);
+  expect_equal(y.breakers[0], x.breakers[0]);
+  expect_equal(y.breakers[1], x.breakers[1]);
+}
+
 TEST(MessageTypes, TruncatedBytesFailToDeserialize) {
   std::vector<char> buf;
   caf::binary_serializer sink{nullptr, buf};
@@ -216,6 +257,24 @@ TEST_F(MessageTypesInSystem, MessageWithJobAndResultRoundTrip) {
   ASSERT_TRUE((copy.match_elements<job, job_result>()));
   expect_equal(copy.get_as<job>(0), sample_job());
   expect_equal(copy.get_as<job_result>(1), sample_result());
+}
+
+TEST_F(MessageTypesInSystem, BreakerCommandMessageRoundTrip) {
+  auto msg = caf::make_message(troupe::atom::breaker::value, std::string{"x"},
+                               troupe::breaker_command::force_close,
+                               sample_breaker());
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys(), buf};
+  ASSERT_FALSE(sink(msg));
+  caf::message copy;
+  caf::binary_deserializer source{sys(), buf};
+  ASSERT_FALSE(source(copy));
+  ASSERT_TRUE(
+    (copy.match_elements<troupe::atom::breaker, std::string,
+                         troupe::breaker_command, troupe::breaker_status>()));
+  EXPECT_EQ(copy.get_as<troupe::breaker_command>(2),
+            troupe::breaker_command::force_close);
+  expect_equal(copy.get_as<troupe::breaker_status>(3), sample_breaker());
 }
 
 TEST_F(MessageTypesInSystem, MessageWithStatusTypesRoundTrip) {

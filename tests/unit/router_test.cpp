@@ -1,3 +1,4 @@
+#include "actors/breaker.hpp"
 #include "actors/cache_digest.hpp"
 #include "actors/cache_shard.hpp"
 #include "actors/job_metrics.hpp"
@@ -569,4 +570,134 @@ TEST_F(RouterClusterCache, BypassingJobsArePlacedByLoad) {
   auto st = ask<node_status>(r, troupe::atom::status::value);
   ASSERT_TRUE(st);
   EXPECT_EQ(st->cache.misses, 0u);
+}
+
+namespace {
+
+// -- breakers
+// -------------------------------------------------------------------
+
+class RouterBreaker : public RouterCache {
+ public:
+  /// Puts a breaker in front of the pool of `skill` (spawned by
+  /// spawn_router or spawn_cached_router, whose config it joins).
+  troupe::breaker_actor breaker_for(const std::string& skill) {
+    auto def = std::make_shared<troupe::skill_definition>(*echo_skill(skill));
+    def->breaker.enabled = true;
+    troupe::breaker_config bc;
+    bc.node_name = "router-node";
+    auto b = sys().spawn(troupe::breaker, std::move(def), pools.at(skill), bc);
+    stop_at_end(b);
+    return b;
+  }
+
+  router_actor spawn_with_breaker(std::vector<std::string> skills,
+                                  const std::string& guarded,
+                                  bool cached = false) {
+    if (cached) {
+      auto r = spawn_cached_router(skills, {guarded});
+      // The cached router is spawned already; build a second one with the
+      // same shard and the breaker, as a node would from the start.
+      caf::anon_send_exit(r, caf::exit_reason::user_shutdown);
+    } else {
+      std::unordered_map<std::string, worker_pool_actor> by_skill;
+      for (auto& s : skills)
+        by_skill.emplace(s, spawn_pool(s));
+      pools = by_skill;
+    }
+    breaker = breaker_for(guarded);
+    router_config cfg;
+    cfg.node_name = "router-node";
+    cfg.breakers.emplace(guarded, breaker);
+    if (cached) {
+      auto owner = shard;
+      cfg.cached_skills.emplace(guarded, "3");
+      cfg.cache_owner =
+        [owner](const troupe::cache_key&) -> const troupe::cache_shard_actor& {
+        return owner;
+      };
+      cfg.cache_shards = {shard};
+    }
+    auto r = sys().spawn(troupe::router, cfg, pools);
+    stop_at_end(r);
+    run();
+    return r;
+  }
+
+  troupe::breaker_status command(const router_actor& r,
+                                 const std::string& skill,
+                                 troupe::breaker_command cmd) {
+    auto st = ask<troupe::breaker_status>(r, troupe::atom::breaker::value,
+                                          skill, cmd);
+    return st ? *st : troupe::breaker_status{};
+  }
+
+  troupe::breaker_actor breaker;
+};
+
+} // namespace
+
+TEST_F(RouterBreaker, JobsOfAGuardedSkillGoThroughItsBreaker) {
+  auto r = spawn_with_breaker({"echo", "plain"}, "echo");
+  auto st = command(r, "echo", troupe::breaker_command::force_open);
+  EXPECT_EQ(st.skill, "echo");
+  EXPECT_EQ(st.state, troupe::circuit_state::forced_open);
+  submit(r, make_job(1, "echo", "x"));
+  submit(r, make_job(2, "plain", "y"));
+  run();
+  EXPECT_EQ(rec.find(1)->status, job_status::breaker_open);
+  // Other skills are not affected.
+  EXPECT_EQ(rec.find(2)->status, job_status::ok);
+  command(r, "echo", troupe::breaker_command::reset);
+  submit(r, make_job(3, "echo", "x"));
+  run();
+  EXPECT_EQ(rec.find(3)->status, job_status::ok);
+  EXPECT_EQ(rec.find(3)->output, "x");
+}
+
+TEST_F(RouterBreaker, CommandsForSkillsWithoutABreakerAreRefused) {
+  auto r = spawn_with_breaker({"echo", "plain"}, "echo");
+  for (auto skill : {"plain", "nope"}) {
+    auto out = start_request<troupe::breaker_status>(
+      r, troupe::atom::breaker::value, std::string{skill},
+      troupe::breaker_command::force_open);
+    run();
+    ASSERT_TRUE(out->done);
+    ASSERT_TRUE(out->error) << skill;
+    auto text = sys().render(out->error);
+    EXPECT_NE(text.find(skill), std::string::npos) << text;
+  }
+  auto out = start_request<troupe::breaker_status>(
+    r, troupe::atom::breaker::value, std::string{"nope"},
+    troupe::breaker_command::show);
+  run();
+  EXPECT_NE(sys().render(out->error).find("it has: echo, plain"),
+            std::string::npos);
+}
+
+TEST_F(RouterBreaker, StatusListsTheBreakers) {
+  auto r = spawn_with_breaker({"echo", "plain"}, "echo");
+  command(r, "echo", troupe::breaker_command::force_close);
+  auto st = ask<node_status>(r, troupe::atom::status::value);
+  ASSERT_TRUE(st);
+  ASSERT_EQ(st->breakers.size(), 1u);
+  EXPECT_EQ(st->breakers[0].skill, "echo");
+  EXPECT_EQ(st->breakers[0].state, troupe::circuit_state::forced_closed);
+}
+
+TEST_F(RouterBreaker, CacheMissesGoThroughTheBreaker) {
+  auto r = spawn_with_breaker({"echo"}, "echo", true);
+  command(r, "echo", troupe::breaker_command::force_open);
+  submit(r, make_job(1, "echo", "x"));
+  run();
+  EXPECT_EQ(rec.find(1)->status, job_status::breaker_open);
+  command(r, "echo", troupe::breaker_command::reset);
+  // The rejection was not cached: the next job runs, the one after hits.
+  submit(r, make_job(2, "echo", "x"));
+  run();
+  submit(r, make_job(3, "echo", "x"));
+  run();
+  EXPECT_EQ(rec.find(2)->status, job_status::ok);
+  EXPECT_FALSE(rec.find(2)->cache_hit);
+  EXPECT_TRUE(rec.find(3)->cache_hit);
 }

@@ -180,7 +180,7 @@ TEST(WireCodec, MissingProtocolVersionIsMismatch) {
 // -- result batches -----------------------------------------------------------
 
 TEST(WireCodec, ResultBatchRoundTrip) {
-  std::vector<job_result> results(2);
+  std::vector<job_result> results(4);
   auto& a = results[0];
   a.id = 99;
   a.status = job_status::ok;
@@ -201,24 +201,35 @@ TEST(WireCodec, ResultBatchRoundTrip) {
   b.run_time = 1us;
   b.cache_hit = false;
   b.attempts = 1;
+  auto& c = results[2];
+  c.id = 101;
+  c.status = job_status::breaker_open;
+  c.error = "skill 'flaky' is unavailable";
+  c.skill = "flaky";
+  c.retry_after = 4200ms;
+  auto& d = results[3];
+  d.id = 102;
+  d.status = job_status::ok;
+  d.output = "degraded";
+  d.skill = "flaky";
+  d.fallback = "echo";
+  d.attempts = 3;
   auto decoded = wc::decode_results(wc::encode_results(results));
   ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
   ASSERT_EQ(decoded->size(), results.size());
   for (size_t i = 0; i < results.size(); ++i) {
     SCOPED_TRACE("result " + std::to_string(i));
-    auto& x = results[i];
-    auto& y = (*decoded)[i];
-    EXPECT_EQ(y.id, x.id);
-    EXPECT_EQ(y.status, x.status);
-    EXPECT_EQ(y.output, x.output);
-    EXPECT_EQ(y.error, x.error);
-    EXPECT_EQ(y.skill, x.skill);
-    EXPECT_EQ(y.node, x.node);
-    EXPECT_EQ(y.queue_time, x.queue_time);
-    EXPECT_EQ(y.run_time, x.run_time);
-    EXPECT_EQ(y.cache_hit, x.cache_hit);
-    EXPECT_EQ(y.attempts, x.attempts);
+    expect_equal((*decoded)[i], results[i]);
   }
+}
+
+TEST(WireCodec, RetryAfterBelowAMillisecondIsNotLost) {
+  job_result r;
+  r.status = job_status::breaker_open;
+  r.retry_after = 300us;
+  auto decoded = wc::decode_results(wc::encode_results({r}));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  EXPECT_EQ(decoded->at(0).retry_after, 1ms);
 }
 
 TEST(WireCodec, ResultTimingsTravelInMicroseconds) {
@@ -294,8 +305,38 @@ TEST(WireCodec, QueryRoundTripForBothKinds) {
   for (auto kind : {wc::query_kind::list_skills, wc::query_kind::get_status}) {
     auto decoded = wc::decode_query(wc::encode_query(kind));
     ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
-    EXPECT_EQ(*decoded, kind);
+    EXPECT_EQ(decoded->kind, kind);
   }
+}
+
+TEST(WireCodec, BreakerQueryRoundTripForEveryCommand) {
+  using troupe::breaker_command;
+  for (auto cmd : {breaker_command::show, breaker_command::force_open,
+                   breaker_command::force_close, breaker_command::reset}) {
+    auto decoded = wc::decode_query(wc::encode_breaker_query("flaky", cmd));
+    ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+    EXPECT_EQ(decoded->kind, wc::query_kind::breaker);
+    EXPECT_EQ(decoded->skill, "flaky");
+    EXPECT_EQ(decoded->command, cmd) << to_string(cmd);
+  }
+}
+
+TEST(WireCodec, BreakerQueryWithoutSkillIsMalformed) {
+  auto decoded = wc::decode_query(
+    wc::encode_breaker_query("", troupe::breaker_command::reset));
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+}
+
+TEST(WireCodec, BreakerQueryWithUnknownActionIsMalformed) {
+  wire::ClientRequest req;
+  req.set_protocol_version(wc::protocol_version);
+  req.mutable_breaker()->set_skill("flaky");
+  req.mutable_breaker()->set_action(
+    static_cast<wire::BreakerCommand::Action>(42));
+  auto decoded = wc::decode_query(req.SerializeAsString());
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
 }
 
 TEST(WireCodec, QueryEncodingUsesTheSchema) {
@@ -383,6 +424,63 @@ TEST(WireCodec, NodeStatusResponseRoundTrip) {
     EXPECT_EQ(out->counts[i].status, st.counts[i].status);
     EXPECT_EQ(out->counts[i].count, st.counts[i].count);
   }
+}
+
+troupe::breaker_status make_breaker_status(std::string skill, uint32_t seed) {
+  troupe::breaker_status b;
+  b.skill = std::move(skill);
+  b.enabled = seed % 2 == 0;
+  b.state = static_cast<troupe::circuit_state>(seed % 5);
+  b.calls = seed + 1;
+  b.failures = seed + 2;
+  b.slow_calls = seed + 3;
+  b.failure_rate = 12.5 + seed;
+  b.slow_call_rate = 0.25 + seed;
+  b.minimum_calls = seed + 4;
+  b.failure_rate_threshold = 50;
+  b.slow_call_rate_threshold = 100;
+  b.until_half_open = std::chrono::milliseconds{1500 + seed};
+  b.trial_calls = seed + 5;
+  b.half_open_calls = seed + 6;
+  b.trips = seed + 7;
+  b.rejected = seed + 8;
+  b.fallbacks = seed + 9;
+  b.retries = seed + 10;
+  b.fallback = seed % 3 == 0 ? "" : "echo";
+  return b;
+}
+
+TEST(WireCodec, BreakerStatusResponseRoundTripInEveryState) {
+  for (uint32_t seed = 0; seed < 5; ++seed) {
+    auto b = make_breaker_status("flaky", seed);
+    auto decoded = wc::decode_response(wc::encode_response(b));
+    ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+    auto* out = std::get_if<troupe::breaker_status>(&*decoded);
+    ASSERT_NE(out, nullptr);
+    expect_equal(*out, b);
+  }
+}
+
+TEST(WireCodec, NodeStatusCarriesItsBreakers) {
+  troupe::node_status st;
+  st.name = "alpha";
+  st.breakers.push_back(make_breaker_status("fail", 1));
+  st.breakers.push_back(make_breaker_status("flaky", 2));
+  auto decoded = wc::decode_response(wc::encode_response(st));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  auto* out = std::get_if<troupe::node_status>(&*decoded);
+  ASSERT_NE(out, nullptr);
+  ASSERT_EQ(out->breakers.size(), 2u);
+  expect_equal(out->breakers[0], st.breakers[0]);
+  expect_equal(out->breakers[1], st.breakers[1]);
+}
+
+TEST(WireCodec, BreakerStatusWithUnspecifiedStateIsRejected) {
+  wire::ClientResponse resp;
+  resp.mutable_breaker()->set_skill("flaky");
+  auto decoded = wc::decode_response(resp.SerializeAsString());
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
 }
 
 TEST(WireCodec, ErrorResponseBecomesAnErrorWithItsMessage) {
