@@ -1,5 +1,6 @@
 #include "actors/worker_pool.hpp"
 
+#include "actors/self_tick.hpp"
 #include "actors/worker.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
@@ -53,13 +54,7 @@ void publish_load(pool_ptr self) {
 }
 
 void schedule_tick(pool_ptr self, time_point when) {
-  auto& st = self->state;
-  if (when >= st.tick_due)
-    return;
-  st.tick_due = when;
-  auto now = self->clock().now();
-  auto delay = when > now ? when - now : caf::timespan{0};
-  self->delayed_send(self, delay, atom::tick::value);
+  arm_self_tick(self, self->state.tick_due, when);
 }
 
 // -- answering ----------------------------------------------------------------
