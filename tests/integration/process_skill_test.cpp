@@ -354,7 +354,8 @@ TEST(ProcessSkill, WorkersDieWithANodeThatIsKilled) {
   for (auto pid : kids)
     EXPECT_TRUE(eventually([&] {
       return !running(pid);
-    })) << pid;
+    }))
+      << pid;
 }
 
 TEST(ProcessSkillConfig, BadValuesStopTheNodeNamingFileAndKey) {
