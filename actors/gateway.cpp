@@ -8,6 +8,8 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <unordered_set>
+
 namespace troupe {
 
 namespace {
@@ -45,6 +47,12 @@ void on_submit(gateway_ptr self, const std::string& bytes,
     return;
   }
   auto sink = caf::actor_cast<result_sink_actor>(self);
+  auto known = st.clients.find(client.address());
+  if (known == st.clients.end()) {
+    self->monitor(client);
+    known = st.clients.emplace(client.address(), 0).first;
+  }
+  known->second += jobs->size();
   for (auto& j : *jobs) {
     auto id = st.next_id++;
     st.waiting.emplace(id, gateway_state::waiter{client, j.id});
@@ -61,7 +69,10 @@ void on_result(gateway_ptr self, job_result& r) {
   if (i == st.waiting.end())
     return;
   r.id = i->second.client_id;
-  auto& box = st.outboxes[i->second.client.address()];
+  auto addr = i->second.client.address();
+  if (auto c = st.clients.find(addr); c != st.clients.end() && c->second > 0)
+    --c->second;
+  auto& box = st.outboxes[addr];
   if (!box.client)
     box.client = std::move(i->second.client);
   box.results.push_back(std::move(r));
@@ -74,6 +85,58 @@ void on_result(gateway_ptr self, job_result& r) {
     else
       self->send(self, atom::flush::value);
   }
+}
+
+// The gateway ids of `client`'s waiting jobs; with `ids`, only those the
+// client gave these ids.
+std::vector<uint64_t> jobs_of(gateway_ptr self, const caf::actor_addr& client,
+                              const std::unordered_set<uint64_t>* ids) {
+  std::vector<uint64_t> out;
+  for (auto& [id, w] : self->state.waiting)
+    if (w.client.address() == client
+        && (ids == nullptr || ids->count(w.client_id) > 0))
+      out.push_back(id);
+  return out;
+}
+
+void cancel(gateway_ptr self, std::vector<uint64_t> ids) {
+  if (ids.empty())
+    return;
+  log::actors().debug("gateway: cancelling {} jobs", ids.size());
+  self->send(self->state.router, atom::cancel::value, std::move(ids),
+             caf::actor_cast<result_sink_actor>(self));
+}
+
+// A client asked to cancel some of its jobs: they end CANCELLED, and the
+// client gets those results as usual.
+void on_cancel(gateway_ptr self, const std::string& bytes,
+               const client_sink_actor& client) {
+  auto ids = wire_codec::decode_cancel(bytes);
+  if (!ids || !client) {
+    log::actors().debug("gateway: dropped a malformed cancel request");
+    return;
+  }
+  std::unordered_set<uint64_t> wanted{ids->begin(), ids->end()};
+  cancel(self, jobs_of(self, client.address(), &wanted));
+}
+
+// A client went away: nobody wants its jobs' results any more.
+void on_client_down(gateway_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto i = st.clients.find(dm.source);
+  if (i == st.clients.end())
+    return;
+  auto outstanding = i->second;
+  st.clients.erase(i);
+  st.outboxes.erase(dm.source);
+  if (outstanding == 0)
+    return;
+  auto ids = jobs_of(self, dm.source, nullptr);
+  for (auto id : ids)
+    st.waiting.erase(id);
+  log::actors().debug("gateway: a client went away with {} jobs left",
+                      ids.size());
+  cancel(self, std::move(ids));
 }
 
 void flush(gateway_ptr self) {
@@ -114,6 +177,9 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
   self->state.router = std::move(router);
   // Remote peers may send anything; never print or crash on it.
   self->set_default_handler(caf::drop);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    on_client_down(self, dm);
+  });
   return {
     [self](atom::submit, const std::string& bytes,
            const client_sink_actor& client) {
@@ -128,6 +194,10 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
     },
     [self](atom::flush) {
       flush(self);
+    },
+    [self](atom::cancel, const std::string& bytes,
+           const client_sink_actor& client) {
+      on_cancel(self, bytes, client);
     },
     [self](atom::cluster,
            const std::string& bytes) -> caf::result<std::string> {

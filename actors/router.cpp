@@ -363,6 +363,11 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       r.id = rq.id;
       rq.promise.deliver(std::move(r));
     },
+    [self](atom::cancel, std::vector<uint64_t>& ids, result_sink_actor& sink) {
+      // Rare (a client went away or asked): every pool looks for the jobs.
+      for (auto& kv : self->state.pools)
+        self->send(kv.second, atom::cancel::value, ids, sink);
+    },
     [self](cluster_view& v) {
       auto& st = self->state;
       st.members = std::move(v.members);

@@ -83,7 +83,8 @@ struct router_state {
 /// the cache), other local ones to their skill's pool and remote ones to the
 /// dispatcher, and answers skill and status queries by asking every pool
 /// and shard. A job may also come as a typed request (`request(router,
-/// timeout, job)`), answered with its result.
+/// timeout, job)`), answered with its result. Cancellations go to every
+/// pool, which end the sink's named jobs they hold.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

@@ -16,6 +16,9 @@ using skills = caf::atom_constant<caf::atom("t_skills")>;
 using status = caf::atom_constant<caf::atom("t_status")>;
 using stop = caf::atom_constant<caf::atom("t_stop")>;
 using flush = caf::atom_constant<caf::atom("t_flush")>;
+using cancel = caf::atom_constant<caf::atom("t_cancel")>;
+using ready = caf::atom_constant<caf::atom("t_ready")>;
+using lost = caf::atom_constant<caf::atom("t_lost")>;
 
 using cluster = caf::atom_constant<caf::atom("t_cluster")>;
 using members = caf::atom_constant<caf::atom("t_members")>;

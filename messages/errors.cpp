@@ -20,6 +20,8 @@ std::string to_string(error_code x) {
       return "timeout";
     case error_code::rejected:
       return "rejected";
+    case error_code::process_start_failed:
+      return "process_start_failed";
   }
   return "unknown";
 }

@@ -1,3 +1,4 @@
+#include "actors/process_worker.hpp"
 #include "config/config_file.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
@@ -93,6 +94,17 @@ sigset_t block_stop_signals() {
   return set;
 }
 
+// How long a stopping node waits for its worker processes: each may use
+// its skill's grace period twice (after EOF, after SIGTERM).
+std::chrono::milliseconds shutdown_wait(const skill_catalog& catalog) {
+  caf::timespan longest{0};
+  for (auto& skill : catalog.all())
+    if (skill->kind == skill_kind::process)
+      longest = std::max(longest, skill->process.kill_grace);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(2 * longest)
+         + std::chrono::seconds(1);
+}
+
 // Joins through the seeds before the node reports ready; a refusal (the
 // name is taken) or seeds that never answer stop the node.
 caf::error join_cluster(caf::actor_system& sys, const node_handle& node,
@@ -176,6 +188,11 @@ int run_node(node_options& opts) {
     caf::scoped_actor self{sys};
     self->wait_for(sup);
   }
+  // The pools are gone, and with them every worker process was asked to
+  // exit (EOF, then SIGTERM and SIGKILL after the grace periods): reap
+  // them all, so that the node leaves no process behind.
+  if (auto left = process_worker::wait_all(shutdown_wait(*catalog)); left > 0)
+    log::node().warn("{} worker processes did not end in time", left);
   spdlog::shutdown();
   std::fflush(nullptr);
   // A native skill blocked in its own code cannot be interrupted; exiting
@@ -251,6 +268,14 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
                     "queued jobs per skill before OVERLOADED"),
     +[](cfg& dst, const cfg& src) {
       dst.queue_capacity = src.queue_capacity;
+    })
+    ->capture_default_str();
+  add(
+    sub->add_option("--max-in-flight", c.max_in_flight,
+                    "jobs the node's pools hold at once over all skills "
+                    "before OVERLOADED"),
+    +[](cfg& dst, const cfg& src) {
+      dst.max_in_flight = src.max_in_flight;
     })
     ->capture_default_str();
   add(

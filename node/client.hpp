@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,17 @@ class client {
   job_result submit(job j,
                     caf::timespan default_timeout = std::chrono::seconds(60));
 
+  /// Stops a `run` in progress (called from another thread, e.g. one that
+  /// waits for Ctrl-C): the node cancels its jobs in flight, which end
+  /// CANCELLED unless they finished first; jobs not sent yet end CANCELLED
+  /// without being sent; `run` returns once every job is answered, or after
+  /// `cancel_grace` at most. Also stops the next `run` at once if none is in
+  /// progress. Thread-safe.
+  void interrupt();
+
+  /// How long an interrupted `run` waits for the node to confirm.
+  static constexpr auto cancel_grace = std::chrono::seconds(3);
+
   const std::string& address() const {
     return address_;
   }
@@ -63,8 +75,10 @@ class client {
   }
 
  private:
-  client(caf::actor_system& sys, gateway_actor gw, std::string address)
-      : sys_(&sys), gateway_(std::move(gw)), address_(std::move(address)) {}
+  /// The `run` in progress, for `interrupt`.
+  struct interrupt_state;
+
+  client(caf::actor_system& sys, gateway_actor gw, std::string address);
 
   caf::expected<std::string> query(const std::string& request,
                                    caf::timespan timeout);
@@ -72,6 +86,7 @@ class client {
   caf::actor_system* sys_;
   gateway_actor gateway_;
   std::string address_;
+  std::shared_ptr<interrupt_state> interrupt_;
 };
 
 } // namespace troupe

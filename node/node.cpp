@@ -1,6 +1,7 @@
 #include "node/node.hpp"
 
 #include "actors/gateway.hpp"
+#include "actors/in_flight_limit.hpp"
 #include "actors/node_supervisor.hpp"
 #include "actors/router.hpp"
 #include "actors/worker_pool.hpp"
@@ -76,17 +77,15 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   node.name = cfg.name.empty() ? address : cfg.name;
   std::vector<std::pair<std::string, caf::actor>> children;
   std::unordered_map<std::string, worker_pool_actor> pools;
+  auto node_limit = std::make_shared<in_flight_limit>(cfg.max_in_flight);
   for (auto& skill : catalog.all()) {
-    worker_pool_config pc;
+    auto pc = make_pool_config(*skill, cfg);
     pc.node_name = node.name;
-    pc.workers = skill->workers > 0 ? skill->workers : cfg.workers;
-    pc.queue_capacity = skill->queue_capacity > 0 ? skill->queue_capacity
-                                                  : cfg.queue_capacity;
-    pc.default_timeout = skill->timeout > caf::timespan{0}
-                           ? skill->timeout
-                           : cfg.default_timeout;
+    pc.node_limit = node_limit;
     if (pool_counts_results(*skill))
       pc.metrics = metrics;
+    if (all != nullptr)
+      pc.pool_metrics = all->pools();
     auto pool = sys.spawn(worker_pool, skill, std::move(pc));
     children.emplace_back("pool " + skill->name,
                           caf::actor_cast<caf::actor>(pool));

@@ -32,7 +32,7 @@ struct node_handle {
 /// Spawns a node's actor tree in `sys`: a worker pool per skill of
 /// `catalog`, the router, and the gateway. With `publish`, the gateway is
 /// published on cfg.host:cfg.port (port 0 picks a free port); a port in use
-/// gives `error_code::port_in_use`.
+/// gives `error_code::port_in_use`. Null metrics are not recorded.
 [[nodiscard]] caf::expected<node_handle>
 spawn_node(caf::actor_system& sys, node_config cfg,
            const skill_catalog& catalog, node_metrics* metrics = nullptr,

@@ -76,6 +76,7 @@ fake_gateway(gateway_actor::pointer self,
     },
     [](job_result&) {},
     [](atom::flush) {},
+    [](atom::cancel, const std::string&, const troupe::client_sink_actor&) {},
   };
 }
 

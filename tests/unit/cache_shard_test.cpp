@@ -52,7 +52,7 @@ class CacheShard : public troupe::test::actor_test {
     });
     worker_pool_config pc;
     pc.node_name = "cache-node";
-    pc.workers = 2;
+    pc.min_workers = pc.max_workers = 2;
     pc.queue_capacity = 10'000;
     pc.default_timeout = 60s;
     pool = sys().spawn(troupe::worker_pool, skill, pc);

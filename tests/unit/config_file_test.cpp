@@ -4,6 +4,7 @@
 #include "actors/breaker_policy.hpp"
 #include "actors/cache_policy.hpp"
 #include "actors/retry_policy.hpp"
+#include "actors/worker_pool.hpp"
 #include "config/config_file.hpp"
 #include "config/config_reader.hpp"
 #include "messages/errors.hpp"
@@ -11,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -258,6 +260,27 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(cfg->skills[0].cache_ttl, policy.ttl);
   EXPECT_EQ(cfg->skills[0].cache_max_entry_bytes, policy.max_entry_bytes);
   EXPECT_EQ(cfg->skills[0].cache_failures, policy.negative);
+  EXPECT_EQ(cfg->node.max_in_flight, defaults.max_in_flight);
+  troupe::worker_pool_config pool;
+  EXPECT_EQ(cfg->skills[0].idle_timeout, pool.idle_timeout);
+  EXPECT_EQ(cfg->skills[0].priority_aging, pool.priority_aging);
+  // The process skill's keys show the defaults of process_options.
+  auto up_at = std::find_if(cfg->skills.begin(), cfg->skills.end(),
+                            [](auto& sc) {
+                              return sc.name == "upper";
+                            });
+  ASSERT_NE(up_at, cfg->skills.end());
+  auto& up = *up_at;
+  EXPECT_TRUE(up.is_process());
+  troupe::process_options po;
+  EXPECT_EQ(up.recycle_after, po.recycle_after);
+  EXPECT_EQ(up.start_timeout, po.start_timeout);
+  EXPECT_EQ(up.ping_interval, po.ping_interval);
+  EXPECT_EQ(up.ping_timeout, po.ping_timeout);
+  EXPECT_EQ(up.kill_grace, po.kill_grace);
+  EXPECT_EQ(up.max_frame_bytes, po.max_frame_bytes);
+  // Its paths are resolved against the file's directory.
+  EXPECT_EQ(up.workdir, std::string{TROUPE_SOURCE_DIR} + "/examples/skills");
   // The breaker and retry keys, shown on a skill that may use them.
   troupe::breaker_policy breaker;
   troupe::retry_policy retry;
@@ -281,6 +304,100 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
     EXPECT_EQ(sc.retry_backoff_max, retry.backoff_max);
   }
   EXPECT_TRUE(found) << "the example shows the breaker keys";
+}
+
+TEST(ConfigFile, ReadsAProcessSkillSection) {
+  auto cfg = load(std::string{R"([skills.work]
+kind = "process"
+command = ")"} + TROUPE_TEST_WORKER
+                  + R"("
+args = ["-x", "two words"]
+env = { A = "1", B = "two" }
+workdir = "/tmp"
+min-workers = 0
+max-workers = 6
+idle-timeout = 2s
+priority-aging = 250ms
+recycle-after = 100
+start-timeout = 3s
+ping-interval = 1s
+ping-timeout = 500ms
+kill-grace = 0s
+max-frame-bytes = "1MiB"
+)");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  auto& sc = cfg->skills.at(0);
+  EXPECT_EQ(sc.command, std::string{TROUPE_TEST_WORKER});
+  EXPECT_EQ(sc.args, (std::vector<std::string>{"-x", "two words"}));
+  EXPECT_EQ(sc.env->at("B"), "two");
+  EXPECT_EQ(sc.workdir, "/tmp");
+  EXPECT_EQ(sc.min_workers, 0u);
+  EXPECT_EQ(sc.max_workers, 6u);
+  EXPECT_EQ(sc.idle_timeout, caf::timespan{2s});
+  EXPECT_EQ(sc.priority_aging, caf::timespan{250ms});
+  EXPECT_EQ(sc.recycle_after, 100u);
+  EXPECT_EQ(sc.kill_grace, caf::timespan{0});
+  EXPECT_EQ(sc.max_frame_bytes, 1u << 20);
+  auto cat = troupe::make_node_catalog(cfg->node, cfg->skills, "t.conf");
+  ASSERT_TRUE(cat) << message_of(cat.error());
+  auto def = cat->find("work");
+  ASSERT_TRUE(def);
+  EXPECT_EQ(def->kind, troupe::skill_kind::process);
+  EXPECT_FALSE(def->idempotent); // process skills opt in
+  EXPECT_EQ(def->process.args.size(), 2u);
+  EXPECT_EQ(def->min_workers, 0u);
+  auto pc = troupe::make_pool_config(*def, cfg->node);
+  EXPECT_EQ(pc.min_workers, 0u);
+  EXPECT_EQ(pc.max_workers, 6u);
+  EXPECT_EQ(pc.idle_timeout, caf::timespan{2s});
+}
+
+TEST(ConfigFile, ProcessKeysAndWorkerRangesAreChecked) {
+  auto p = problems("[skills.sha256]\nrecycle-after = 5\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.recycle-after: only process skills"))
+    << p;
+  EXPECT_FALSE(mentions(p, "unknown key")) << p;
+  p = problems("[skills.sha256]\nkind = 3\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.kind")) << p;
+  p = problems("[skills.sha256]\nmin-workers = 3\nmax-workers = 2\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.min-workers: must not exceed")) << p;
+  p = problems("[skills.sha256]\nworkers = 3\nmin-workers = 2\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.workers: set either")) << p;
+  p = problems("[skills.sha256]\nmax-workers = 0\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.max-workers")) << p;
+  p = problems("[skills.sha256]\nidle-timeout = 0s\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.idle-timeout")) << p;
+  p = problems("[skills.sha256]\npriority-aging = 10\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.priority-aging")) << p;
+  p = problems("[skills.p]\nkind = \"process\"\ncommand = \"/bin/sh\"\n"
+               "start-timeout = 0s\n");
+  EXPECT_TRUE(mentions(p, "skills.p.start-timeout")) << p;
+  p = problems("[skills.p]\nkind = \"process\"\ncommand = \"./nope\"\n");
+  EXPECT_TRUE(mentions(p, "skills.p.command: command './nope' cannot be run"))
+    << p;
+  p = problems("[node]\nmax-in-flight = 0\n");
+  EXPECT_TRUE(mentions(p, "node.max-in-flight")) << p;
+}
+
+TEST(ConfigFile, ElasticPoolsFromSkillSettings) {
+  troupe::node_config node;
+  troupe::skill_definition def;
+  auto pc = troupe::make_pool_config(def, node);
+  EXPECT_EQ(pc.min_workers, node.workers); // fixed, the node's size
+  EXPECT_EQ(pc.max_workers, node.workers);
+  def.max_workers = 8;
+  pc = troupe::make_pool_config(def, node);
+  EXPECT_EQ(pc.min_workers, 1u); // elastic from 1 unless set
+  EXPECT_EQ(pc.max_workers, 8u);
+  def.min_workers = 3;
+  def.max_workers = 0;
+  pc = troupe::make_pool_config(def, node);
+  EXPECT_EQ(pc.min_workers, 3u);
+  EXPECT_EQ(pc.max_workers, node.workers);
+  def.start_full = true;
+  def.max_workers = 8;
+  pc = troupe::make_pool_config(def, node);
+  EXPECT_EQ(pc.min_workers, 8u); // preloaded skills stay at full size
 }
 
 TEST(ConfigReader, ListsAndMapsOfStrings) {
