@@ -1,7 +1,6 @@
 #include "actors/batcher.hpp"
 
 #include "actors/mailbox_salvage.hpp"
-
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
 #include "messages/wire_codec.hpp"

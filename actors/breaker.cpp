@@ -262,8 +262,8 @@ void answer_all(breaker_ptr self) {
   if (st.calls.empty())
     return;
   auto reason = self->fail_state();
-  log::actors().warn("breaker {}: ended ({}) holding {} jobs",
-                     st.skill->name, describe(reason), st.calls.size());
+  log::actors().warn("breaker {}: ended ({}) holding {} jobs", st.skill->name,
+                     describe(reason), st.calls.size());
   auto now = self->clock().now();
   while (!st.calls.empty()) {
     job_result r;
@@ -397,8 +397,7 @@ breaker(breaker_actor::stateful_pointer<breaker_state> self,
       auto& st = self->state;
       auto sender = self->current_sender();
       if (sender && sender->node() == self->node() && ev.handle
-          && ev.path
-               == std::string{tree_path::skills} + "/" + st.skill->name)
+          && ev.path == std::string{tree_path::skills} + "/" + st.skill->name)
         st.pool = caf::actor_cast<job_runner_actor>(ev.handle);
     },
   };

@@ -9,7 +9,6 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <thread>
 
 namespace troupe {
 
@@ -38,11 +37,16 @@ skill_output bad_millis(const std::string& skill, const std::string& input) {
       + json_string(input.substr(0, 64)));
 }
 
-skill_output sleep_for(const std::string& skill, const std::string& input) {
+// Sleeps unless the job is cancelled (timed out, its client gone): the
+// worker is free again at once.
+skill_output sleep_for(const std::string& skill, const std::string& input,
+                       const skill_context& ctx) {
   auto ms = parse_millis(input);
   if (!ms)
     return bad_millis(skill, input);
-  std::this_thread::sleep_for(std::chrono::milliseconds(*ms));
+  if (!ctx.sleep_for(std::chrono::milliseconds(*ms)))
+    return skill_output::failure(job_status::cancelled,
+                                 skill + " was cancelled");
   return skill_output::success(std::to_string(*ms));
 }
 
@@ -120,8 +124,8 @@ caf::error add_builtin_skills(skill_catalog& catalog) {
   skill_definition sleep;
   sleep.name = "sleep";
   sleep.description = "blocks its worker for <input> milliseconds";
-  sleep.fn = [](const std::string& in) {
-    return sleep_for("sleep", in);
+  sleep.fn = [](const std::string& in, const skill_context& ctx) {
+    return sleep_for("sleep", in, ctx);
   };
   if (auto err = catalog.add(std::move(sleep)))
     return err;
@@ -165,8 +169,8 @@ caf::error add_test_skills(skill_catalog& catalog) {
   slow.name = "slow";
   slow.breaker.enabled = true;
   slow.description = "answers after <input> milliseconds (a slow call)";
-  slow.fn = [](const std::string& in) {
-    return sleep_for("slow", in);
+  slow.fn = [](const std::string& in, const skill_context& ctx) {
+    return sleep_for("slow", in, ctx);
   };
   if (auto err = catalog.add(std::move(slow)))
     return err;

@@ -11,6 +11,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <memory>
+#include <unordered_set>
 
 namespace troupe {
 
@@ -58,7 +59,10 @@ void on_result(gateway_ptr self, job_result& r) {
   if (i == st.waiting.end())
     return;
   r.id = i->second.client_id;
-  auto& box = st.outboxes[i->second.client.address()];
+  auto addr = i->second.client.address();
+  if (auto c = st.clients.find(addr); c != st.clients.end() && c->second > 0)
+    --c->second;
+  auto& box = st.outboxes[addr];
   if (!box.client)
     box.client = std::move(i->second.client);
   box.results.push_back(std::move(r));
@@ -67,8 +71,8 @@ void on_result(gateway_ptr self, job_result& r) {
 }
 
 // Answers a job the gateway accepted but will not forward.
-void answer(gateway_ptr self, const job& j, job_status status,
-            std::string why, bool count) {
+void answer(gateway_ptr self, const job& j, job_status status, std::string why,
+            bool count) {
   auto r = make_failure(j, status, std::move(why));
   r.node = self->state.cfg.node_name;
   if (count && self->state.cfg.metrics)
@@ -94,6 +98,12 @@ void on_submit(gateway_ptr self, const std::string& bytes,
     return;
   }
   auto sink = caf::actor_cast<result_sink_actor>(self);
+  auto known = st.clients.find(client.address());
+  if (known == st.clients.end()) {
+    self->monitor(client);
+    known = st.clients.emplace(client.address(), 0).first;
+  }
+  known->second += jobs->size();
   for (auto& j : *jobs) {
     auto id = st.next_id++;
     st.waiting.emplace(id, gateway_state::waiter{client, j.id});
@@ -109,6 +119,58 @@ void on_submit(gateway_ptr self, const std::string& bytes,
     else
       self->send(st.router, std::move(j), sink);
   }
+}
+
+// The gateway ids of `client`'s waiting jobs; with `ids`, only those the
+// client gave these ids.
+std::vector<uint64_t> jobs_of(gateway_ptr self, const caf::actor_addr& client,
+                              const std::unordered_set<uint64_t>* ids) {
+  std::vector<uint64_t> out;
+  for (auto& [id, w] : self->state.waiting)
+    if (w.client.address() == client
+        && (ids == nullptr || ids->count(w.client_id) > 0))
+      out.push_back(id);
+  return out;
+}
+
+void cancel(gateway_ptr self, std::vector<uint64_t> ids) {
+  if (ids.empty())
+    return;
+  log::actors().debug("gateway: cancelling {} jobs", ids.size());
+  self->send(self->state.router, atom::cancel::value, std::move(ids),
+             caf::actor_cast<result_sink_actor>(self));
+}
+
+// A client asked to cancel some of its jobs: they end CANCELLED, and the
+// client gets those results as usual.
+void on_cancel(gateway_ptr self, const std::string& bytes,
+               const client_sink_actor& client) {
+  auto ids = wire_codec::decode_cancel(bytes);
+  if (!ids || !client) {
+    log::actors().debug("gateway: dropped a malformed cancel request");
+    return;
+  }
+  std::unordered_set<uint64_t> wanted{ids->begin(), ids->end()};
+  cancel(self, jobs_of(self, client.address(), &wanted));
+}
+
+// A client went away: nobody wants its jobs' results any more.
+void on_client_down(gateway_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto i = st.clients.find(dm.source);
+  if (i == st.clients.end())
+    return;
+  auto outstanding = i->second;
+  st.clients.erase(i);
+  st.outboxes.erase(dm.source);
+  if (outstanding == 0)
+    return;
+  auto ids = jobs_of(self, dm.source, nullptr);
+  for (auto id : ids)
+    st.waiting.erase(id);
+  log::actors().debug("gateway: a client went away with {} jobs left",
+                      ids.size());
+  cancel(self, std::move(ids));
 }
 
 void flush(gateway_ptr self) {
@@ -141,8 +203,7 @@ void flush(gateway_ptr self) {
 }
 
 // Ends every job in flight with `status` and sends the results at once.
-size_t answer_all(gateway_ptr self, job_status status,
-                  const std::string& why) {
+size_t answer_all(gateway_ptr self, job_status status, const std::string& why) {
   auto& st = self->state;
   std::vector<uint64_t> ids;
   ids.reserve(st.waiting.size());
@@ -176,7 +237,8 @@ void on_child_event(gateway_ptr self, child_event& ev) {
 }
 
 // Router status and health status, merged into one `NodeStatus`.
-void status_query(gateway_ptr self, caf::typed_response_promise<std::string> rp) {
+void status_query(gateway_ptr self,
+                  caf::typed_response_promise<std::string> rp) {
   auto& st = self->state;
   struct merge {
     node_status status;
@@ -205,11 +267,9 @@ void status_query(gateway_ptr self, caf::typed_response_promise<std::string> rp)
       out.restarts = std::move(m->health->restarts);
     } else {
       out.health_score = 0;
-      out.alerts.push_back(alert{severity::critical, "health-monitor",
-                                 "node/health",
-                                 "the health monitor did not answer ("
-                                   + m->health_error + ")",
-                                 0});
+      out.alerts.push_back(alert{
+        severity::critical, "health-monitor", "node/health",
+        "the health monitor did not answer (" + m->health_error + ")", 0});
     }
     rp.deliver(wire_codec::encode_response(out));
   };
@@ -233,7 +293,9 @@ void status_query(gateway_ptr self, caf::typed_response_promise<std::string> rp)
           m->members = std::move(v.members);
           done();
         },
-        [done](caf::error&) mutable { done(); });
+        [done](caf::error&) mutable {
+          done();
+        });
   else
     done();
   if (!st.health) {
@@ -301,8 +363,7 @@ void answer_remaining(gateway_ptr self) {
                      describe(reason), st.waiting.size());
   if (is_normal_exit(reason))
     answer_all(self, job_status::cancelled,
-               "node " + st.cfg.node_name
-                 + " stopped before the job finished");
+               "node " + st.cfg.node_name + " stopped before the job finished");
   else
     answer_all(self, job_status::node_lost,
                "the gateway of node " + st.cfg.node_name + " crashed ("
@@ -328,6 +389,9 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
   st.will = [self] {
     answer_remaining(self);
   };
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    on_client_down(self, dm);
+  });
   return {
     [self](atom::submit, const std::string& bytes,
            const client_sink_actor& client) {
@@ -342,6 +406,10 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
     },
     [self](atom::flush) {
       flush(self);
+    },
+    [self](atom::cancel, const std::string& bytes,
+           const client_sink_actor& client) {
+      on_cancel(self, bytes, client);
     },
     [self](atom::cluster,
            const std::string& bytes) -> caf::result<std::string> {
@@ -397,8 +465,7 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
       on_child_event(self, ev);
     },
     [self](atom::health) {
-      return health_report{self->mailbox().size(),
-                           self->state.waiting.size()};
+      return health_report{self->mailbox().size(), self->state.waiting.size()};
     },
     [self](atom::drain) -> caf::result<uint64_t> {
       if (!from_this_node(self))

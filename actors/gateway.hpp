@@ -53,6 +53,10 @@ struct gateway_state {
   health_monitor_actor health;
   uint64_t next_id = 1;
   std::unordered_map<uint64_t, waiter> waiting;
+  /// Jobs each client (monitored from its first batch until it goes away)
+  /// still waits for: a client that goes away with jobs left has them
+  /// cancelled.
+  std::unordered_map<caf::actor_addr, uint64_t> clients;
   std::unordered_map<caf::actor_addr, outbox> outboxes;
   bool flush_scheduled = false;
   /// Set by `drain`: new jobs are refused, jobs in flight continue.
@@ -65,6 +69,9 @@ struct gateway_state {
 /// The node's published face: decodes protobuf requests from remote clients
 /// and peers, rejects what is malformed with a clear error, forwards jobs to
 /// the router under gateway-unique ids, and sends results back in batches.
+/// It monitors its clients: the jobs of a client that goes away (its
+/// process ended, its connection broke) are cancelled, and a client can
+/// cancel its jobs itself (`CancelJobs`).
 /// Results that arrive together leave together: a flush message to itself
 /// goes out after everything already in the mailbox, so batching adds no
 /// delay when traffic is light. When the gateway ends, results it already

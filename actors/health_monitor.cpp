@@ -68,9 +68,8 @@ void poll_one(monitor_ptr self, const child_event& ev) {
                 atom::status::value)
       .then(
         [self](skill_info& x) {
-          self->state.sample.pools.push_back(
-            health_sample::pool{x.name, x.queued, x.queue_capacity,
-                                x.worker_restarts});
+          self->state.sample.pools.push_back(health_sample::pool{
+            x.name, x.queued, x.queue_capacity, x.worker_restarts});
           answered(self);
         },
         fail);
@@ -137,9 +136,9 @@ void start_round(monitor_ptr self) {
 
 } // namespace
 
-health_monitor_actor::behavior_type
-health_monitor(health_monitor_actor::stateful_pointer<health_monitor_state> self,
-               health_monitor_config cfg) {
+health_monitor_actor::behavior_type health_monitor(
+  health_monitor_actor::stateful_pointer<health_monitor_state> self,
+  health_monitor_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.rules = std::make_unique<health_rules>(st.cfg.limits);

@@ -47,8 +47,8 @@ struct health_monitor_state {
 /// counts, and evaluates `health_rules`: a score 0..100 and alerts naming
 /// rule and values. Polling, rather than actors pushing reports, also
 /// catches an actor too busy or stuck to report (`unresponsive`).
-health_monitor_actor::behavior_type
-health_monitor(health_monitor_actor::stateful_pointer<health_monitor_state> self,
-               health_monitor_config cfg);
+health_monitor_actor::behavior_type health_monitor(
+  health_monitor_actor::stateful_pointer<health_monitor_state> self,
+  health_monitor_config cfg);
 
 } // namespace troupe

@@ -10,8 +10,7 @@ namespace troupe {
 
 job_estate::job_estate(std::string skill, std::string node_name,
                        job_metrics_ptr metrics)
-    : skill_(std::move(skill)),
-      node_name_(std::move(node_name)),
+    : skill_(std::move(skill)), node_name_(std::move(node_name)),
       metrics_(std::move(metrics)) {
   // nop
 }

@@ -9,10 +9,8 @@
 
 namespace troupe {
 
-namespace {
-
-const prometheus::Histogram::BucketBoundaries& duration_buckets() {
-  static const prometheus::Histogram::BucketBoundaries buckets{
+const std::vector<double>& latency_buckets() {
+  static const std::vector<double> buckets{
     0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01,
     0.05,    0.1,     0.5,    1,      5,     10,    60};
   return buckets;
@@ -21,8 +19,6 @@ const prometheus::Histogram::BucketBoundaries& duration_buckets() {
 double seconds(caf::timespan x) {
   return std::chrono::duration<double>(x).count();
 }
-
-} // namespace
 
 void job_metrics::skill_counters::record(job_status st,
                                          caf::timespan total) const {
@@ -48,7 +44,7 @@ job_metrics::skill_counters job_metrics::for_skill(const std::string& skill) {
     auto st = std::string{to_string(static_cast<job_status>(i))};
     out.by_status[i] = &jobs_->Add({{"skill", skill}, {"status", st}});
   }
-  out.duration = &duration_->Add({{"skill", skill}}, duration_buckets());
+  out.duration = &duration_->Add({{"skill", skill}}, latency_buckets());
   return out;
 }
 
@@ -56,8 +52,7 @@ void job_metrics::record(const std::string& skill, job_status st,
                          caf::timespan total) {
   auto status = std::string{to_string(st)};
   jobs_->Add({{"skill", skill}, {"status", status}}).Increment();
-  duration_->Add({{"skill", skill}}, duration_buckets())
-    .Observe(seconds(total));
+  duration_->Add({{"skill", skill}}, latency_buckets()).Observe(seconds(total));
 }
 
 std::vector<job_count> job_metrics::counts() const {

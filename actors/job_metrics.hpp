@@ -13,6 +13,13 @@
 
 namespace troupe {
 
+/// Bucket boundaries of troupe's latency histograms, in seconds (10 µs to
+/// 60 s), shared so that they can be compared.
+const std::vector<double>& latency_buckets();
+
+/// `x` in seconds, as Prometheus wants durations.
+double seconds(caf::timespan x);
+
 /// The job metrics of one node: `troupe_jobs_total{skill,status}` and
 /// `troupe_job_duration_seconds{skill}`. Every actor that produces a terminal
 /// result records it here, so these counters are also the source of the job

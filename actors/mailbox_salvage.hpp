@@ -1,11 +1,11 @@
 #pragma once
 
+#include <caf/detail/sync_request_bouncer.hpp>
 #include <caf/error.hpp>
 #include <caf/fwd.hpp>
-#include <caf/message_id.hpp>
-#include <caf/detail/sync_request_bouncer.hpp>
 #include <caf/intrusive/task_result.hpp>
 #include <caf/mailbox_element.hpp>
+#include <caf/message_id.hpp>
 #include <caf/scheduled_actor.hpp>
 
 namespace troupe {
@@ -24,8 +24,7 @@ struct salvager {
 
   // Unwraps the nested queues of the mailbox (see sync_request_bouncer).
   template <class Key, class Queue, class... Ts>
-  caf::intrusive::task_result operator()(const Key&, const Queue&,
-                                         Ts&... xs) {
+  caf::intrusive::task_result operator()(const Key&, const Queue&, Ts&... xs) {
     (*this)(xs...);
     return caf::intrusive::task_result::resume;
   }
@@ -66,9 +65,8 @@ void salvage_mailbox(caf::scheduled_actor* self, F fn) {
   mb.close();
   self->get_normal_queue().flush_cache();
   self->get_urgent_queue().flush_cache();
-  detail::salvager<F> visitor{fn,
-                              caf::detail::sync_request_bouncer{
-                                self->fail_state()}};
+  detail::salvager<F> visitor{
+    fn, caf::detail::sync_request_bouncer{self->fail_state()}};
   while (mb.queue().new_round(1000, visitor).consumed_items)
     ; // nop
 }

@@ -326,11 +326,10 @@ void reject_unknown(router_ptr self, const job& j,
 void hold(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   if (st.held_count >= st.cfg.max_held_jobs) {
-    self->send(sink,
-               reject(self, j, job_status::overloaded,
-                      "skill '" + j.skill + "' is starting and "
-                        + std::to_string(st.held_count)
-                        + " jobs already wait for it; retry later"));
+    self->send(sink, reject(self, j, job_status::overloaded,
+                            "skill '" + j.skill + "' is starting and "
+                              + std::to_string(st.held_count)
+                              + " jobs already wait for it; retry later"));
     return;
   }
   ++st.held_count;
@@ -423,8 +422,8 @@ void on_child_event(router_ptr self, child_event& ev) {
     auto index = std::strtoul(ev.path.c_str() + shard_prefix.size(), nullptr,
                               10);
     if (index < st.cfg.cache_shards.size())
-      st.cfg.cache_shards[index] = caf::actor_cast<cache_shard_actor>(
-        ev.handle);
+      st.cfg.cache_shards[index]
+        = caf::actor_cast<cache_shard_actor>(ev.handle);
     return;
   }
   if (path == tree_path::dispatcher) {
@@ -512,6 +511,11 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       st.requests.erase(i);
       r.id = rq.id;
       rq.promise.deliver(std::move(r));
+    },
+    [self](atom::cancel, std::vector<uint64_t>& ids, result_sink_actor& sink) {
+      // Rare (a client went away or asked): every pool looks for the jobs.
+      for (auto& kv : self->state.pools)
+        self->send(kv.second, atom::cancel::value, ids, sink);
     },
     [self](cluster_view& v) {
       auto& st = self->state;

@@ -72,7 +72,8 @@ struct router_state {
   /// Skill -> its pool; null until the tree names it (with `cfg.tree`).
   std::unordered_map<std::string, worker_pool_actor> pools;
   /// Jobs waiting for their pool's first handle, in arrival order.
-  std::unordered_map<std::string, std::vector<std::pair<job, result_sink_actor>>>
+  std::unordered_map<std::string,
+                     std::vector<std::pair<job, result_sink_actor>>>
     held;
   size_t held_count = 0;
   /// Where each skill's jobs go: its breaker, or its pool without one.
@@ -103,9 +104,10 @@ struct router_state {
 /// the cache), other local ones to their skill's pool and remote ones to the
 /// dispatcher, and answers skill and status queries by asking every pool
 /// and shard. A job may also come as a typed request (`request(router,
-/// timeout, job)`), answered with its result. With `cfg.tree` it follows
-/// restarts of the pools, shards, dispatcher and membership through the
-/// supervisors' child events.
+/// timeout, job)`), answered with its result. Cancellations go to every
+/// pool, which end the sink's named jobs they hold. With `cfg.tree` it
+/// follows restarts of the pools, shards, dispatcher and membership through
+/// the supervisors' child events.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

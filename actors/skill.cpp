@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <thread>
 
 namespace troupe {
 
@@ -18,9 +19,12 @@ caf::error skill_catalog::add(skill_definition def) {
                              "skill name '" + def.name
                                + "' may only use letters, digits, '_', '-' "
                                  "and '.'");
-  if (!def.fn)
+  if (def.kind == skill_kind::native && !def.fn)
     return caf::make_error(error_code::invalid_config,
                            "skill '" + def.name + "' has no function");
+  if (def.kind == skill_kind::process && def.process.command.empty())
+    return caf::make_error(error_code::invalid_config,
+                           "process skill '" + def.name + "' has no command");
   if (def.max_attempts == 0)
     def.max_attempts = 1;
   auto name = def.name;
@@ -32,11 +36,37 @@ caf::error skill_catalog::add(skill_definition def) {
   return caf::none;
 }
 
-job_result run_skill(const skill_definition& skill, const std::string& input) {
+void cancellation::cancel(uint64_t ticket) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    cancelled_.store(ticket, std::memory_order_release);
+  }
+  cv_.notify_all();
+}
+
+bool cancellation::sleep_for(uint64_t ticket, std::chrono::nanoseconds d) {
+  std::unique_lock<std::mutex> guard{mtx_};
+  return !cv_.wait_for(guard, d, [&] {
+    return cancelled(ticket);
+  });
+}
+
+bool skill_context::sleep_for(std::chrono::nanoseconds d) const {
+  if (d <= std::chrono::nanoseconds{0})
+    return !cancelled();
+  if (token_ == nullptr) {
+    std::this_thread::sleep_for(d);
+    return true;
+  }
+  return token_->sleep_for(ticket_, d);
+}
+
+job_result run_skill(const skill_definition& skill, const std::string& input,
+                     const skill_context& ctx) {
   job_result r;
   auto start = std::chrono::steady_clock::now();
   try {
-    auto out = skill.fn(input);
+    auto out = skill.fn(input, ctx);
     r.status = out.status;
     if (out.status == job_status::ok)
       r.output = std::move(out.data);
@@ -48,6 +78,19 @@ job_result run_skill(const skill_definition& skill, const std::string& input) {
   }
   r.run_time = std::chrono::steady_clock::now() - start;
   return r;
+}
+
+std::string kind_name(const skill_definition& skill) {
+  if (skill.kind == skill_kind::process)
+    return "process";
+  switch (skill.mode) {
+    case skill_mode::in_pool:
+      return "in_pool";
+    case skill_mode::scheduled:
+      return "scheduled";
+    default:
+      return "blocking";
+  }
 }
 
 bool skill_catalog::modify(const std::string& name,

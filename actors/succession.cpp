@@ -30,8 +30,8 @@ void answer_undeliverable(caf::mailbox_element& x, uint8_t status,
     fail(msg.get_as<job>(0), msg.get_as<result_sink_actor>(3));
     return;
   }
-  caf::detail::sync_request_bouncer{
-    caf::make_error(error_code::rejected, why)}(x);
+  caf::detail::sync_request_bouncer{caf::make_error(error_code::rejected, why)}(
+    x);
 }
 
 succession::succession(std::string name, size_t capacity)
@@ -50,8 +50,7 @@ void succession::forward(caf::mailbox_element_ptr x,
   if (closed_) {
     auto why = why_;
     guard.unlock();
-    answer_undeliverable(*x, static_cast<uint8_t>(job_status::cancelled),
-                         why);
+    answer_undeliverable(*x, static_cast<uint8_t>(job_status::cancelled), why);
     return;
   }
   auto heir = caf::actor_cast<caf::strong_actor_ptr>(heir_);
@@ -97,8 +96,7 @@ void succession::close(std::string why) {
     waiting.swap(buffer_);
   }
   for (auto& x : waiting)
-    answer_undeliverable(*x, static_cast<uint8_t>(job_status::cancelled),
-                         why);
+    answer_undeliverable(*x, static_cast<uint8_t>(job_status::cancelled), why);
 }
 
 size_t succession::buffered() const {

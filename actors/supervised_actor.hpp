@@ -38,8 +38,8 @@ using forward_filter = std::function<bool(const caf::mailbox_element&)>;
 /// it runs supervised.
 template <class Handle, class State>
 class supervised_actor final
-  : public caf::stateful_actor<State, typename Handle::base>,
-    public retiring_actor {
+    : public caf::stateful_actor<State, typename Handle::base>,
+      public retiring_actor {
  public:
   using super = caf::stateful_actor<State, typename Handle::base>;
   using pointer = typename Handle::template stateful_pointer<State>;
@@ -48,9 +48,7 @@ class supervised_actor final
 
   supervised_actor(caf::actor_config& cfg, init_fn init, succession_ptr heirs,
                    forward_filter filter)
-      : super(cfg),
-        init_(std::move(init)),
-        heirs_(std::move(heirs)),
+      : super(cfg), init_(std::move(init)), heirs_(std::move(heirs)),
         filter_(std::move(filter)) {
     // nop
   }

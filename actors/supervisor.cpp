@@ -162,8 +162,8 @@ void start_planned(sup_ptr self) {
     ++c.restarts;
     if (st.cfg.on_restart)
       st.cfg.on_restart(st.cfg.path, c.spec.name);
-    log::actors().info("supervisor {}: restarting {} (restart {})",
-                       st.cfg.path, c.spec.name, c.restarts);
+    log::actors().info("supervisor {}: restarting {} (restart {})", st.cfg.path,
+                       c.spec.name, c.restarts);
     if (!start_child(self, i)) {
       c.state = status::stopped;
       st.pending.push_back(
@@ -389,18 +389,17 @@ caf::result<std::string> on_crash(sup_ptr self, const std::string& path) {
     }
     log::actors().warn("supervisor {}: crashing {} on request (test hook)",
                        st.cfg.path, c.spec.name);
-    self->send_exit(c.handle,
-                    caf::make_error(error_code::crash_injected,
-                                    "crash injected by a test into "
-                                      + st.cfg.path + "/" + name));
+    self->send_exit(c.handle, caf::make_error(error_code::crash_injected,
+                                              "crash injected by a test into "
+                                                + st.cfg.path + "/" + name));
     return "crashed " + st.cfg.path + "/" + name;
   }
   std::string names;
   for (auto& c : st.children)
     names += (names.empty() ? "" : ", ") + c.spec.name;
   return caf::make_error(error_code::rejected,
-                         "no running actor '" + path + "' below "
-                           + st.cfg.path + " (children: " + names + ")");
+                         "no running actor '" + path + "' below " + st.cfg.path
+                           + " (children: " + names + ")");
 }
 
 supervisor_report report(sup_ptr self) {
@@ -474,10 +473,10 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
   self->set_default_handler(caf::drop);
   for (size_t i = 0; i < st.children.size(); ++i) {
     if (!start_child(self, i)) {
-      shutdown(self, caf::make_error(caf::sec::runtime_error,
-                                     "supervisor " + st.cfg.path
-                                       + " could not start "
-                                       + st.children[i].spec.name));
+      shutdown(self,
+               caf::make_error(caf::sec::runtime_error,
+                               "supervisor " + st.cfg.path + " could not start "
+                                 + st.children[i].spec.name));
       break;
     }
   }
@@ -502,9 +501,9 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
       for (auto& c : self->state.children)
         if (c.spec.name == name && c.handle)
           return c.handle;
-      return caf::make_error(error_code::rejected,
-                             "no running child '" + name + "' below "
-                               + self->state.cfg.path);
+      return caf::make_error(error_code::rejected, "no running child '" + name
+                                                     + "' below "
+                                                     + self->state.cfg.path);
     },
     [self](atom::status) {
       return report(self);

@@ -177,11 +177,22 @@ void sample_load(self_ptr self) {
         }
         st.last_jobs_total = total;
         st.last_load_sample = now;
-        st.view->update_self(std::move(skills), rate, st.view->self().health);
+        st.view->update_self(std::move(skills), rate, st.health_score);
       },
       [](caf::error&) {
         // The router was busy; the next heartbeat samples again.
       });
+  if (st.cfg.health)
+    self
+      ->request(st.cfg.health, st.cfg.cluster.heartbeat_interval,
+                atom::status::value)
+      .then(
+        [self](health_status& h) {
+          self->state.health_score = h.score;
+        },
+        [](caf::error&) {
+          // Restarting or busy: the last score stands until the next beat.
+        });
 }
 
 void try_seeds(self_ptr self);
@@ -529,9 +540,13 @@ membership(membership_actor::stateful_pointer<membership_state> self,
     },
     [self](child_event& ev) {
       auto sender = self->current_sender();
-      if (sender && sender->node() == self->node() && ev.handle
-          && ev.path == tree_path::router)
+      if (!sender || sender->node() != self->node() || !ev.handle)
+        return;
+      if (ev.path == tree_path::router)
         self->state.cfg.router = caf::actor_cast<router_actor>(ev.handle);
+      else if (ev.path == tree_path::health)
+        self->state.cfg.health
+          = caf::actor_cast<health_monitor_actor>(ev.handle);
     },
   };
 }

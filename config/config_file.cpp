@@ -2,15 +2,16 @@
 
 #include "config/cache_config.hpp"
 #include "config/cluster_config.hpp"
+#include "config/config_reader.hpp"
 #include "config/health_config.hpp"
 #include "config/supervision_config.hpp"
-#include "config/config_reader.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/detail/ini_consumer.hpp>
 #include <caf/detail/parser/read_ini.hpp>
 #include <caf/parser_state.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -93,6 +94,10 @@ caf::expected<file_config> read_file_config(const caf::settings& tree,
                                             const std::string& origin,
                                             node_config defaults) {
   config_reader root{origin, tree};
+  // Paths in the file are relative to the file (not to where the node runs).
+  auto base_dir = std::filesystem::absolute(std::filesystem::path{origin})
+                    .parent_path()
+                    .string();
   file_config out;
   out.node = std::move(defaults);
   if (auto node = root.section("node"))
@@ -110,7 +115,7 @@ caf::expected<file_config> read_file_config(const caf::settings& tree,
       if (auto sec = skills->section(name)) {
         skill_config sc;
         sc.name = name;
-        read_skill_section(*sec, sc);
+        read_skill_section(*sec, sc, base_dir);
         out.skills.push_back(std::move(sc));
       }
   if (auto err = root.finish())

@@ -139,6 +139,12 @@ class config_reader {
   /// component reads in its own way).
   void accept_all();
 
+  /// Marks `key` as read without reading it (a key already reported as a
+  /// problem of its own, which must not also show up as unknown).
+  void ignore(std::string_view key) {
+    find(key);
+  }
+
   /// Reports keys nobody read as problems, then returns all problems as one
   /// `error_code::invalid_config` error (none when the file was fine).
   [[nodiscard]] caf::error finish();

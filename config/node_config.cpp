@@ -79,8 +79,7 @@ std::string duration_text(caf::timespan x) {
   if (ms % 1000 == 0)
     return std::to_string(ms / 1000) + " s";
   auto tenths = (ms + 50) / 100;
-  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10)
-         + " s";
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
 }
 
 caf::expected<uint64_t> parse_bytes(const std::string& str) {
@@ -131,6 +130,8 @@ void read_node_section(config_reader& sec, node_config& cfg) {
            uint64_t{100'000'000});
   sec.read_duration("default-timeout", cfg.default_timeout,
                     caf::timespan{1'000'000}, max_job_timeout);
+  sec.read("max-in-flight", cfg.max_in_flight, uint64_t{1},
+           uint64_t{100'000'000});
   sec.read("threads", cfg.threads, 1u, 256u);
   sec.read_duration("drain-timeout", cfg.drain_timeout, caf::timespan{0},
                     std::chrono::hours{24});
@@ -160,6 +161,9 @@ caf::expected<node_config> validate(node_config cfg) {
     return invalid("queue-capacity", "must be at least 1");
   if (cfg.default_timeout <= caf::timespan{0})
     return invalid("default-timeout", "must be positive");
+  if (cfg.max_in_flight == 0 || cfg.max_in_flight > 100'000'000)
+    return invalid("max-in-flight", "expected 1..100000000, got "
+                                      + std::to_string(cfg.max_in_flight));
   if (cfg.threads == 0 || cfg.threads > 256)
     return invalid("threads",
                    "expected 1..256, got " + std::to_string(cfg.threads));

@@ -30,6 +30,10 @@ struct node_config {
   /// Queue capacity per skill unless the skill sets its own.
   uint64_t queue_capacity = 10'000;
   caf::timespan default_timeout = std::chrono::seconds(60);
+  /// Jobs the node's pools hold at once (queued or running) over all
+  /// skills; more are answered OVERLOADED. A guard on memory, above the
+  /// per-skill queue capacities.
+  uint64_t max_in_flight = 1'000'000;
   /// CAF scheduler threads and policy ("sharing" or "stealing"). On two
   /// cores one sharing thread measured fastest for troupe's message paths;
   /// blocking skills run on their own threads regardless.

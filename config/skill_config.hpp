@@ -6,21 +6,31 @@
 #include <caf/timespan.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace troupe {
 
 class config_reader;
 
 /// What a `[skills.NAME]` section of a config file says about one skill.
-/// Unset fields keep the skill's own defaults (or the node's).
+/// Unset fields keep the skill's own defaults (or the node's). A section
+/// with `kind = "process"` defines a new process skill.
 struct skill_config {
   std::string name;
+  /// "native" (a skill built into the node) or "process".
+  std::optional<std::string> kind;
   std::optional<std::string> version;
   std::optional<std::string> description;
-  /// Workers in the skill's pool.
+  /// Workers in the skill's pool, a fixed number ...
   std::optional<uint32_t> workers;
+  /// ... or a range the pool moves in with its queue (elastic).
+  std::optional<uint32_t> min_workers;
+  std::optional<uint32_t> max_workers;
+  /// Workers above the minimum retire after being idle this long.
+  std::optional<caf::timespan> idle_timeout;
   /// Queued jobs before OVERLOADED.
   std::optional<uint64_t> queue_capacity;
   /// Deadline of the skill's jobs that set none.
@@ -29,6 +39,8 @@ struct skill_config {
   std::optional<bool> idempotent;
   /// Attempts per job including the first.
   std::optional<uint32_t> max_attempts;
+  /// Waiting this long counts as one priority level.
+  std::optional<caf::timespan> priority_aging;
   /// The skill's cache policy (`cache`, `cache-ttl`,
   /// `cache-max-entry-bytes`, `cache-failures`).
   std::optional<bool> cache;
@@ -61,6 +73,24 @@ struct skill_config {
   /// Whether the section sets a key of the breaker other than `breaker`
   /// (which turns the breaker on unless `breaker = false`).
   bool sets_breaker_keys() const;
+  // -- process skills ---------------------------------------------------------
+  /// The program, resolved and checked when the file is read (an absolute
+  /// path, or the path found on PATH).
+  std::optional<std::string> command;
+  std::optional<std::vector<std::string>> args;
+  std::optional<std::map<std::string, std::string>> env;
+  /// Absolute.
+  std::optional<std::string> workdir;
+  std::optional<uint64_t> recycle_after;
+  std::optional<caf::timespan> start_timeout;
+  std::optional<caf::timespan> ping_interval;
+  std::optional<caf::timespan> ping_timeout;
+  std::optional<caf::timespan> kill_grace;
+  std::optional<uint64_t> max_frame_bytes;
+
+  bool is_process() const {
+    return kind && *kind == "process";
+  }
 };
 
 /// Statuses a skill may retry: the ones a later attempt can change.
@@ -69,7 +99,9 @@ inline constexpr job_status_set retryable_by_config{
   job_status::node_lost, job_status::internal};
 
 /// Reads the keys of one `[skills.NAME]` section into `out`; problems are
-/// recorded in the reader.
-void read_skill_section(config_reader& section, skill_config& out);
+/// recorded in the reader. Relative paths (`command` with a '/', `workdir`)
+/// are relative to `base_dir`, the config file's directory.
+void read_skill_section(config_reader& section, skill_config& out,
+                        const std::string& base_dir = ".");
 
 } // namespace troupe

@@ -24,6 +24,8 @@ using cancel = caf::atom_constant<caf::atom("t_cancel")>;
 using crash = caf::atom_constant<caf::atom("t_crash")>;
 using restart = caf::atom_constant<caf::atom("t_restart")>;
 using expire = caf::atom_constant<caf::atom("t_expire")>;
+using ready = caf::atom_constant<caf::atom("t_ready")>;
+using lost = caf::atom_constant<caf::atom("t_lost")>;
 
 using cluster = caf::atom_constant<caf::atom("t_cluster")>;
 using members = caf::atom_constant<caf::atom("t_members")>;

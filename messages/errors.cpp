@@ -24,6 +24,8 @@ std::string to_string(error_code x) {
       return "gave_up";
     case error_code::crash_injected:
       return "crash_injected";
+    case error_code::process_start_failed:
+      return "process_start_failed";
   }
   return "unknown";
 }

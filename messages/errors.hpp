@@ -13,15 +13,16 @@ namespace troupe {
 /// not errors: they travel as `job_status` inside a `job_result`.
 enum class error_code : uint8_t {
   none = 0,
-  malformed_message, ///< bytes that do not parse as the expected protobuf
-  protocol_mismatch, ///< a peer speaking another protocol version
-  invalid_config,    ///< a config value out of range or of the wrong type
-  node_unreachable,  ///< no troupe node listens at the address
-  port_in_use,       ///< the node could not bind its port
-  timeout,           ///< a control request got no answer in time
-  rejected,          ///< the node refused a request and said why
-  gave_up,           ///< a supervisor exceeded its restart intensity
-  crash_injected,    ///< a test made an actor crash on purpose
+  malformed_message,    ///< bytes that do not parse as the expected protobuf
+  protocol_mismatch,    ///< a peer speaking another protocol version
+  invalid_config,       ///< a config value out of range or of the wrong type
+  node_unreachable,     ///< no troupe node listens at the address
+  port_in_use,          ///< the node could not bind its port
+  timeout,              ///< a control request got no answer in time
+  rejected,             ///< the node refused a request and said why
+  process_start_failed, ///< a worker process could not be started
+  gave_up,              ///< a supervisor exceeded its restart intensity
+  crash_injected,       ///< a test made an actor crash on purpose
 };
 
 /// Lower-case name of the code, e.g. `malformed_message`.

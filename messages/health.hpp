@@ -34,8 +34,8 @@ struct alert {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, alert& x) {
-  return f(caf::meta::type_name("alert"), x.level, x.rule, x.subject,
-           x.message, x.age_ms);
+  return f(caf::meta::type_name("alert"), x.level, x.rule, x.subject, x.message,
+           x.age_ms);
 }
 
 /// Restarts of one child since the node started, by its supervisor (for

@@ -2,10 +2,10 @@
 
 #include "messages/atoms.hpp"
 #include "messages/batcher_stats.hpp"
-#include "messages/health.hpp"
 #include "messages/breaker_status.hpp"
 #include "messages/cache_key.hpp"
 #include "messages/cache_status.hpp"
+#include "messages/health.hpp"
 #include "messages/job.hpp"
 #include "messages/member.hpp"
 #include "messages/node_status.hpp"
@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 // The typed actor handles every folder uses. In-process handles carry plain
 // structs; the two remote handles (gateway, client sink) carry protobuf bytes
@@ -34,18 +35,31 @@ using result_sink_actor = caf::typed_actor<caf::reacts_to<job_result>>;
 using job_runner_actor
   = caf::typed_actor<caf::reacts_to<job, result_sink_actor>>;
 
-/// One native worker: runs one job at a time and reports to its pool.
-/// Message: (run, ticket, input) -> the pool gets (done, ticket, result).
-using worker_actor
-  = caf::typed_actor<caf::reacts_to<atom::run, uint64_t, std::string>>;
+/// A worker actor of a pool (scheduled native skills): runs one job at a
+/// time; the pool gets (done, worker id, ticket, result) for each.
+using worker_actor = caf::typed_actor<
+  // Run the job with this ticket on this input within this time.
+  caf::reacts_to<atom::run, uint64_t, std::string, caf::timespan>,
+  // The job with this ticket was answered already (timeout, cancellation);
+  // its result will be dropped.
+  caf::reacts_to<atom::cancel, uint64_t>,
+  // Retire: finish nothing more and end.
+  caf::reacts_to<atom::stop>>;
 
-/// A skill's pool: bounded queue in front of its workers.
+/// A skill's pool: bounded priority queue in front of its workers.
 using worker_pool_actor = caf::typed_actor<
   // Queue a job; its result goes to the sink.
   caf::reacts_to<job, result_sink_actor>,
-  // A worker finished the job with this ticket.
-  caf::reacts_to<atom::done, uint64_t, job_result>,
-  // Deadline check.
+  // Worker (id) finished the job with this ticket.
+  caf::reacts_to<atom::done, uint64_t, uint64_t, job_result>,
+  // Worker (id) is gone, with the job it ran (ticket, 0 = none), why (a
+  // `restart_reason` as a number) and what happened, for a person.
+  caf::reacts_to<atom::lost, uint64_t, uint64_t, uint8_t, std::string>,
+  // Process worker (id) is up and answered its first ping.
+  caf::reacts_to<atom::ready, uint64_t>,
+  // Cancel these jobs (ids as their submitter, the sink, gave them).
+  caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_sink_actor>,
+  // Deadline, idle-retirement and restart checks.
   caf::reacts_to<atom::tick>,
   // The skill with this pool's current load.
   caf::replies_to<atom::status>::with<skill_info>>;
@@ -98,6 +112,9 @@ using router_actor = caf::typed_actor<
   // Results of jobs submitted by request.
   caf::reacts_to<job_result>, caf::replies_to<atom::skills>::with<skill_list>,
   caf::replies_to<atom::status>::with<node_status>,
+  // Cancel the jobs with these ids that this sink submitted and that still
+  // wait or run in this node's pools; each ends CANCELLED.
+  caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_sink_actor>,
   // The cluster view, for placing jobs on other members.
   caf::reacts_to<cluster_view>,
   // A link to a member is ready (name, incarnation, its
@@ -140,6 +157,10 @@ using client_sink_actor
 using gateway_actor = caf::typed_actor<
   // Serialized `troupe.wire.SubmitBatch`; results go to the sink in batches.
   caf::reacts_to<atom::submit, std::string, client_sink_actor>,
+  // Serialized `troupe.wire.CancelJobs` from the client with this sink: its
+  // jobs with these ids end CANCELLED (a client that goes away has all its
+  // jobs cancelled without asking).
+  caf::reacts_to<atom::cancel, std::string, client_sink_actor>,
   // Serialized `troupe.wire.ClientRequest` -> `troupe.wire.ClientResponse`.
   caf::replies_to<atom::query, std::string>::with<std::string>,
   // Serialized `troupe.wire.ClusterMessage` from a peer's membership ->
@@ -192,8 +213,7 @@ using dispatcher_actor = caf::typed_actor<
   // the router and the dispatcher know each other).
   caf::reacts_to<router_actor>,
   // A job whose member was lost (from a batcher): place it again.
-  caf::reacts_to<atom::leave, std::string, std::string, job,
-                 result_sink_actor>,
+  caf::reacts_to<atom::leave, std::string, std::string, job, result_sink_actor>,
   // The router or the membership (re)started (from this node's
   // supervisors).
   caf::reacts_to<child_event>,
@@ -223,10 +243,10 @@ using supervisor_actor = caf::typed_actor<
 
 /// A node's health monitor: polls every long-lived actor of its tree on an
 /// interval, scores the node and raises alerts.
-using health_monitor_actor = caf::typed_actor<
-  caf::reacts_to<child_event>,
-  // Poll round (the monitor sends this to itself).
-  caf::reacts_to<atom::tick>,
-  caf::replies_to<atom::status>::with<health_status>>;
+using health_monitor_actor
+  = caf::typed_actor<caf::reacts_to<child_event>,
+                     // Poll round (the monitor sends this to itself).
+                     caf::reacts_to<atom::tick>,
+                     caf::replies_to<atom::status>::with<health_status>>;
 
 } // namespace troupe

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "messages/health.hpp"
 #include "messages/breaker_status.hpp"
 #include "messages/cache_status.hpp"
+#include "messages/health.hpp"
 #include "messages/job_status.hpp"
 #include "messages/member.hpp"
 
@@ -29,6 +29,15 @@ struct skill_info {
   uint32_t worker_restarts = 0;
   /// Whether a job may run twice (only then is it retried).
   bool idempotent = false;
+  /// How the skill runs: in_pool, scheduled, blocking or process.
+  std::string kind;
+  /// Workers waiting for a job, and workers still starting (process
+  /// workers before their first answer); busy + idle + starting = workers.
+  uint32_t idle = 0;
+  uint32_t starting = 0;
+  /// The range an elastic pool moves in (equal for a fixed-size pool).
+  uint32_t min_workers = 0;
+  uint32_t max_workers = 0;
   /// Whether this node caches the skill's results (keyed with `version`).
   bool cached = false;
 };
@@ -37,7 +46,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, skill_info& x) {
   return f(caf::meta::type_name("skill_info"), x.name, x.version, x.description,
            x.blocking, x.workers, x.busy, x.queued, x.queue_capacity,
-           x.in_flight, x.worker_restarts, x.idempotent, x.cached);
+           x.in_flight, x.worker_restarts, x.idempotent, x.cached, x.kind,
+           x.idle, x.starting, x.min_workers, x.max_workers);
 }
 
 /// Terminal results counted per skill and status since the node started.

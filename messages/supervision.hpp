@@ -41,8 +41,7 @@ struct child_event {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, child_event& x) {
-  return f(caf::meta::type_name("child_event"), x.path, x.handle,
-           x.supervisor);
+  return f(caf::meta::type_name("child_event"), x.path, x.handle, x.supervisor);
 }
 
 /// One child as its supervisor sees it.

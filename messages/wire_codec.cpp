@@ -60,6 +60,11 @@ void to_wire(const skill_info& x, wire::SkillInfo& out) {
   out.set_in_flight(x.in_flight);
   out.set_worker_restarts(x.worker_restarts);
   out.set_idempotent(x.idempotent);
+  out.set_kind(x.kind);
+  out.set_idle(x.idle);
+  out.set_starting(x.starting);
+  out.set_min_workers(x.min_workers);
+  out.set_max_workers(x.max_workers);
   out.set_cached(x.cached);
 }
 
@@ -76,6 +81,11 @@ skill_info from_wire(const wire::SkillInfo& x) {
   out.in_flight = x.in_flight();
   out.worker_restarts = x.worker_restarts();
   out.idempotent = x.idempotent();
+  out.kind = x.kind();
+  out.idle = x.idle();
+  out.starting = x.starting();
+  out.min_workers = x.min_workers();
+  out.max_workers = x.max_workers();
   out.cached = x.cached();
   return out;
 }
@@ -343,6 +353,22 @@ decode_results(const std::string& bytes) {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+std::string encode_cancel(const std::vector<uint64_t>& ids) {
+  wire::CancelJobs req;
+  req.set_protocol_version(protocol_version);
+  req.mutable_ids()->Add(ids.begin(), ids.end());
+  return serialize(req);
+}
+
+caf::expected<std::vector<uint64_t>> decode_cancel(const std::string& bytes) {
+  wire::CancelJobs req;
+  if (!req.ParseFromString(bytes))
+    return malformed("request is not a valid troupe.wire.CancelJobs");
+  if (req.protocol_version() != protocol_version)
+    return version_mismatch(req.protocol_version());
+  return std::vector<uint64_t>(req.ids().begin(), req.ids().end());
 }
 
 std::string encode_query(query_kind kind) {

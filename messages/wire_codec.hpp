@@ -39,6 +39,13 @@ std::string encode_results(const job_result* first, const job_result* last);
 [[nodiscard]] caf::expected<std::vector<job_result>>
 decode_results(const std::string& bytes);
 
+/// Serializes a `CancelJobs` request for the jobs with these client ids.
+std::string encode_cancel(const std::vector<uint64_t>& ids);
+
+/// Parses a `CancelJobs` request into the client ids it names.
+[[nodiscard]] caf::expected<std::vector<uint64_t>>
+decode_cancel(const std::string& bytes);
+
 /// The control requests a client can make.
 enum class query_kind { list_skills, get_status, breaker, crash_actor };
 

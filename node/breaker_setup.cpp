@@ -8,10 +8,9 @@ bool pool_counts_results(const skill_definition& skill) {
   return !needs_breaker(skill);
 }
 
-std::optional<breaker_config> plan_breaker(const node_config& cfg,
-                                           const skill_definition& skill,
-                                           node_metrics* metrics,
-                                           const std::string& node_name) {
+std::optional<breaker_config>
+plan_breaker(const node_config& cfg, const skill_definition& skill,
+             node_metrics* metrics, const std::string& node_name) {
   if (!needs_breaker(skill))
     return std::nullopt;
   breaker_config bc;

@@ -17,9 +17,8 @@ bool pool_counts_results(const skill_definition& skill);
 
 /// The configuration of the breaker in front of the pool of `skill`, or
 /// none when the skill needs no breaker (`needs_breaker`).
-std::optional<breaker_config> plan_breaker(const node_config& cfg,
-                                           const skill_definition& skill,
-                                           node_metrics* metrics,
-                                           const std::string& node_name);
+std::optional<breaker_config>
+plan_breaker(const node_config& cfg, const skill_definition& skill,
+             node_metrics* metrics, const std::string& node_name);
 
 } // namespace troupe

@@ -5,7 +5,6 @@
 
 #include <caf/scoped_actor.hpp>
 
-
 namespace troupe {
 
 std::optional<cache_shard_config>
@@ -16,6 +15,8 @@ plan_cache(const node_config& cfg, const skill_catalog& catalog,
   for (auto& skill : catalog.all())
     if (skill->cache.enabled) {
       base.policies.emplace(skill->name, skill->cache);
+      if (!skill->idempotent)
+        base.not_idempotent.insert(skill->name);
       rc.cached_skills.emplace(skill->name, skill->version);
     }
   auto n = cfg.cache.shards;

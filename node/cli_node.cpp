@@ -1,3 +1,4 @@
+#include "actors/process_worker.hpp"
 #include "config/config_file.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
@@ -101,6 +102,17 @@ sigset_t block_stop_signals() {
   return set;
 }
 
+// How long a stopping node waits for its worker processes: each may use
+// its skill's grace period twice (after EOF, after SIGTERM).
+std::chrono::milliseconds shutdown_wait(const skill_catalog& catalog) {
+  caf::timespan longest{0};
+  for (auto& skill : catalog.all())
+    if (skill->kind == skill_kind::process)
+      longest = std::max(longest, skill->process.kill_grace);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(2 * longest)
+         + std::chrono::seconds(1);
+}
+
 // Joins through the seeds before the node reports ready; a refusal (the
 // name is taken) or seeds that never answer stop the node.
 caf::error join_cluster(caf::actor_system& sys, const node_handle& node,
@@ -142,7 +154,9 @@ uint64_t gateway_jobs(caf::actor_system& sys, const node_handle& node,
                       bool cancel, const std::string& why = {}) {
   caf::scoped_actor self{sys};
   uint64_t out = 0;
-  auto on_count = [&](uint64_t n) { out = n; };
+  auto on_count = [&](uint64_t n) {
+    out = n;
+  };
   auto on_error = [](caf::error&) {};
   if (cancel)
     self
@@ -199,8 +213,11 @@ int run_until_stopped(caf::actor_system& sys, node_handle& node,
   self->monitor(node.supervisor);
   auto root_down = [&](caf::timespan wait) {
     bool down = false;
-    self->receive([&](caf::down_msg&) { down = true; },
-                  caf::after(wait) >> [] {});
+    self->receive(
+      [&](caf::down_msg&) {
+        down = true;
+      },
+      caf::after(wait) >> [] {});
     return down;
   };
   int sig = 0;
@@ -275,6 +292,11 @@ int run_node(node_options& opts) {
                   : std::string{})
             << ")" << std::endl;
   auto code = run_until_stopped(sys, *node, *cfg, signals);
+  // The pools are gone, and with them every worker process was asked to
+  // exit (EOF, then SIGTERM and SIGKILL after the grace periods): reap
+  // them all, so that the node leaves no process behind.
+  if (auto left = process_worker::wait_all(shutdown_wait(*catalog)); left > 0)
+    log::node().warn("{} worker processes did not end in time", left);
   spdlog::shutdown();
   std::fflush(nullptr);
   // A native skill blocked in its own code cannot be interrupted; exiting
@@ -350,6 +372,14 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
                     "queued jobs per skill before OVERLOADED"),
     +[](cfg& dst, const cfg& src) {
       dst.queue_capacity = src.queue_capacity;
+    })
+    ->capture_default_str();
+  add(
+    sub->add_option("--max-in-flight", c.max_in_flight,
+                    "jobs the node's pools hold at once over all skills "
+                    "before OVERLOADED"),
+    +[](cfg& dst, const cfg& src) {
+      dst.max_in_flight = src.max_in_flight;
     })
     ->capture_default_str();
   add(

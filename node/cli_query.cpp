@@ -33,7 +33,31 @@ std::string skill_json(const skill_info& s) {
          + ",\"queue_capacity\":" + std::to_string(s.queue_capacity)
          + ",\"in_flight\":" + std::to_string(s.in_flight)
          + ",\"worker_restarts\":" + std::to_string(s.worker_restarts)
-         + ",\"idempotent\":" + (s.idempotent ? "true" : "false") + "}";
+         + ",\"idempotent\":" + (s.idempotent ? "true" : "false")
+         + ",\"idle\":" + std::to_string(s.idle)
+         + ",\"starting\":" + std::to_string(s.starting)
+         + ",\"min_workers\":" + std::to_string(s.min_workers)
+         + ",\"max_workers\":" + std::to_string(s.max_workers) + ",\"kind\":";
+  append_json_string(out, s.kind);
+  return out + "}";
+}
+
+// "4", or "1..8" for an elastic pool.
+std::string worker_range(const skill_info& s) {
+  if (s.min_workers == s.max_workers)
+    return std::to_string(s.max_workers);
+  return std::to_string(s.min_workers) + ".." + std::to_string(s.max_workers);
+}
+
+// Workers now, with the pool's range when it is elastic ("3 of 1..8") and
+// those still starting ("2+1").
+std::string workers_of(const skill_info& s) {
+  auto up = s.workers - std::min(s.workers, s.starting);
+  auto out = std::to_string(up);
+  if (s.starting > 0)
+    out += "+" + std::to_string(s.starting);
+  if (s.min_workers != s.max_workers)
+    out += "/" + worker_range(s);
   return out;
 }
 
@@ -109,8 +133,8 @@ int run_skills(query_options& opts) {
   std::printf("%-12s %-8s %-9s %s\n", "SKILL", "WORKERS", "KIND",
               "DESCRIPTION");
   for (auto& s : list->skills)
-    std::printf("%-12s %-8u %-9s %s\n", s.name.c_str(), s.workers,
-                s.blocking ? "blocking" : "async", s.description.c_str());
+    std::printf("%-12s %-8s %-9s %s\n", s.name.c_str(), worker_range(s).c_str(),
+                s.kind.c_str(), s.description.c_str());
   return exit_ok;
 }
 
@@ -226,8 +250,7 @@ int run_status(query_options& opts) {
     out += "],\"cache\":" + cache_json(st->cache) + ",\"breakers\":[";
     for (size_t i = 0; i < st->breakers.size(); ++i)
       out += (i > 0 ? "," : "") + breaker_json(st->breakers[i]);
-    std::cout << out << "],\"health\":" << health_json(*st) << "}"
-              << std::endl;
+    std::cout << out << "],\"health\":" << health_json(*st) << "}" << std::endl;
     return exit_ok;
   }
   std::printf("node      %s (%s)\nversion   %s\nuptime    %.1f s\n"
@@ -235,11 +258,12 @@ int run_status(query_options& opts) {
               st->name.c_str(), st->address.c_str(), st->version.c_str(),
               static_cast<double>(st->uptime_ms) / 1000.0,
               static_cast<unsigned long long>(st->in_flight));
-  std::printf("%-12s %8s %6s %8s %10s %9s\n", "SKILL", "WORKERS", "BUSY",
-              "QUEUED", "CAPACITY", "RESTARTS");
+  std::printf("%-12s %-9s %8s %6s %6s %8s %10s %9s\n", "SKILL", "KIND",
+              "WORKERS", "BUSY", "IDLE", "QUEUED", "CAPACITY", "RESTARTS");
   for (auto& s : st->skills)
-    std::printf("%-12s %8u %6u %8llu %10llu %9u\n", s.name.c_str(), s.workers,
-                s.busy, static_cast<unsigned long long>(s.queued),
+    std::printf("%-12s %-9s %8s %6u %6u %8llu %10llu %9u\n", s.name.c_str(),
+                s.kind.c_str(), workers_of(s).c_str(), s.busy, s.idle,
+                static_cast<unsigned long long>(s.queued),
                 static_cast<unsigned long long>(s.queue_capacity),
                 s.worker_restarts);
   if (!st->members.empty())
@@ -273,8 +297,8 @@ std::pair<CLI::App*, command_runner> add_skills_command(CLI::App& app) {
 
 std::pair<CLI::App*, command_runner> add_status_command(CLI::App& app) {
   auto opts = std::make_shared<query_options>();
-  auto* sub = app.add_subcommand("status",
-                                 "show a node's skills, load, job counts, health and restarts");
+  auto* sub = app.add_subcommand(
+    "status", "show a node's skills, load, job counts, health and restarts");
   add_node_option(*sub, opts->node);
   sub->add_flag("--json", opts->json, "print JSON");
   return {sub, [opts] {

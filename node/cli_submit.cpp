@@ -1,6 +1,7 @@
 #include "config/node_config.hpp"
 #include "messages/errors.hpp"
 #include "node/cli.hpp"
+#include "node/cli_interrupt.hpp"
 #include "node/system_config.hpp"
 
 #include <unistd.h>
@@ -21,6 +22,7 @@ struct submit_options {
   std::string input;
   std::string input_file;
   std::string timeout;
+  int32_t priority = 0;
   bool no_cache = false;
   bool refresh = false;
   bool json = false;
@@ -65,17 +67,25 @@ int run_submit(submit_options& opts) {
                                 + opts.timeout + "'");
     j.options.timeout = *t;
   }
+  j.options.priority = opts.priority;
   if (opts.refresh)
     j.options.cache = cache_mode::refresh;
   if (opts.no_cache)
     j.options.cache = cache_mode::bypass;
+  // Ctrl-C cancels the job on the node (queued or running) and reports it
+  // CANCELLED; a second Ctrl-C quits at once.
+  interrupt_watch watch;
   system_config cfg;
   caf::actor_system sys{cfg};
   int exit = exit_ok;
   auto c = connect(sys, opts.node, exit);
   if (!c)
     return exit;
+  watch.on_interrupt([cl = &*c] {
+    cl->interrupt();
+  });
   auto r = c->submit(std::move(j));
+  watch.on_interrupt(nullptr);
   if (opts.json) {
     std::cout << to_json(r) << std::endl;
   } else if (r.status == job_status::ok) {
@@ -111,12 +121,15 @@ std::pair<CLI::App*, command_runner> add_submit_command(CLI::App& app) {
   in->excludes(file);
   auto* timeout = sub->add_option("--timeout", opts->timeout,
                                   "deadline for the job, e.g. 500ms or 10s");
+  auto* priority = sub->add_option(
+    "--priority", opts->priority,
+    "higher runs first when the skill's workers are all busy");
   auto* jobs = mode->add_option("--jobs", opts->jobs_file,
                                 "run every job of a JSONL file (- = stdin), "
                                 "one {\"skill\": ..., \"input\": ...} per "
                                 "line");
   mode->require_option(1);
-  jobs->excludes(in)->excludes(file)->excludes(timeout);
+  jobs->excludes(in)->excludes(file)->excludes(timeout)->excludes(priority);
   sub
     ->add_option("--concurrency", opts->concurrency,
                  "with --jobs: jobs in flight at most")

@@ -5,11 +5,13 @@
 
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace troupe {
@@ -21,6 +23,28 @@ namespace {
 constexpr size_t max_batch = 128;
 
 } // namespace
+
+struct client::interrupt_state {
+  std::mutex mtx;
+  /// The blocking actor of the `run` in progress; null when none.
+  caf::actor active;
+  bool interrupted = false;
+};
+
+client::client(caf::actor_system& sys, gateway_actor gw, std::string host,
+               uint16_t port, std::string address)
+    : sys_(&sys), gateway_(std::move(gw)), host_(std::move(host)), port_(port),
+      address_(std::move(address)),
+      interrupt_(std::make_shared<interrupt_state>()) {
+  // nop
+}
+
+void client::interrupt() {
+  std::lock_guard<std::mutex> guard{interrupt_->mtx};
+  interrupt_->interrupted = true;
+  if (interrupt_->active)
+    caf::anon_send(interrupt_->active, atom::cancel::value);
+}
 
 caf::expected<client> client::connect(caf::actor_system& sys,
                                       const std::string& host, uint16_t port) {
@@ -165,6 +189,20 @@ void client::run(std::vector<job> jobs, size_t concurrency,
     r.skill = jobs[index].skill;
     answer(index, std::move(r));
   };
+  auto fail_in_flight = [&](job_status st, const std::string& why) {
+    std::vector<uint64_t> all;
+    for (auto& kv : in_flight)
+      all.push_back(kv.first);
+    for (auto index : all)
+      fail_job(index, st, why);
+  };
+  auto fail_unsent = [&](job_status st, const std::string& why) {
+    while (next < jobs.size()) {
+      in_flight.emplace(next, flight{clock::now(), clock::now()});
+      fail_job(next, st, why);
+      ++next;
+    }
+  };
   // Sends jobs[first, last), at most max_batch per message.
   auto send_range = [&](size_t first, size_t last) {
     for (auto i = first; i < last; i += max_batch) {
@@ -204,24 +242,39 @@ void client::run(std::vector<job> jobs, size_t concurrency,
         send_range(index, index + 1);
       return true;
     }
-    std::vector<uint64_t> all;
-    for (auto& kv : in_flight)
-      all.push_back(kv.first);
     auto why = "lost the connection to node " + address_ + " ("
                + describe(reason) + ")";
-    for (auto index : all)
-      fail_job(index, job_status::node_lost, why);
-    while (next < jobs.size()) {
-      in_flight.emplace(next, flight{clock::now(), clock::now()});
-      fail_job(next, job_status::node_lost, why);
-      ++next;
-    }
+    fail_in_flight(job_status::node_lost, why);
+    fail_unsent(job_status::node_lost, why);
     return false;
   };
+  // After an interrupt: no more jobs go out, the node cancels those in
+  // flight, and the run ends by this time at the latest.
+  bool cancelling = false;
+  auto cancel_deadline = clock::time_point::max();
+  auto on_interrupt = [&] {
+    if (cancelling)
+      return;
+    cancelling = true;
+    cancel_deadline = clock::now() + cancel_grace;
+    std::vector<uint64_t> ids;
+    for (auto& kv : in_flight)
+      ids.push_back(kv.first);
+    if (!ids.empty())
+      self->send(gateway_, atom::cancel::value, wire_codec::encode_cancel(ids),
+                 sink);
+    fail_unsent(job_status::cancelled, "interrupted before it was sent");
+  };
+  {
+    std::lock_guard<std::mutex> guard{interrupt_->mtx};
+    interrupt_->active = caf::actor_cast<caf::actor>(self.ptr());
+    if (interrupt_->interrupted)
+      self->send(self, atom::cancel::value);
+  }
   refill();
   while (!in_flight.empty()) {
-    auto wait = std::chrono::duration_cast<caf::timespan>(
-      by_deadline.begin()->first - clock::now());
+    auto until = std::min(by_deadline.begin()->first, cancel_deadline);
+    auto wait = std::chrono::duration_cast<caf::timespan>(until - clock::now());
     if (wait < caf::timespan{0})
       wait = caf::timespan{0};
     bool lost = false;
@@ -234,11 +287,7 @@ void client::run(std::vector<job> jobs, size_t concurrency,
           if (r.id == 0 && r.status == job_status::bad_input
               && in_flight.count(0) == 0) {
             // The node refused a whole batch: fail everything in flight.
-            std::vector<uint64_t> all;
-            for (auto& kv : in_flight)
-              all.push_back(kv.first);
-            for (auto index : all)
-              fail_job(index, job_status::bad_input, r.error);
+            fail_in_flight(job_status::bad_input, r.error);
             continue;
           }
           answer(r.id, std::move(r));
@@ -248,18 +297,30 @@ void client::run(std::vector<job> jobs, size_t concurrency,
         if (dm.source == gateway_.address())
           lost = !on_gateway_down(dm.reason);
       },
+      [&](atom::cancel) {
+        on_interrupt();
+      },
       caf::after(wait) >>
         [] {
           // deadline check below
         });
     if (lost)
-      return;
+      break;
     auto now = clock::now();
+    if (now >= cancel_deadline) {
+      fail_in_flight(job_status::cancelled,
+                     "interrupted; node " + address_
+                       + " did not confirm the cancellation in time");
+      break;
+    }
     while (!by_deadline.empty() && by_deadline.begin()->first <= now)
       fail_job(by_deadline.begin()->second, job_status::timeout,
                "no answer from node " + address_ + " before the deadline");
-    refill();
+    if (!cancelling)
+      refill();
   }
+  std::lock_guard<std::mutex> guard{interrupt_->mtx};
+  interrupt_->active = nullptr;
 }
 
 job_result client::submit(job j, caf::timespan default_timeout) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,17 @@ class client {
   job_result submit(job j,
                     caf::timespan default_timeout = std::chrono::seconds(60));
 
+  /// Stops a `run` in progress (called from another thread, e.g. one that
+  /// waits for Ctrl-C): the node cancels its jobs in flight, which end
+  /// CANCELLED unless they finished first; jobs not sent yet end CANCELLED
+  /// without being sent; `run` returns once every job is answered, or after
+  /// `cancel_grace` at most. Also stops the next `run` at once if none is in
+  /// progress. Thread-safe.
+  void interrupt();
+
+  /// How long an interrupted `run` waits for the node to confirm.
+  static constexpr auto cancel_grace = std::chrono::seconds(3);
+
   const std::string& address() const {
     return address_;
   }
@@ -71,13 +83,11 @@ class client {
   }
 
  private:
+  /// The `run` in progress, for `interrupt`.
+  struct interrupt_state;
+
   client(caf::actor_system& sys, gateway_actor gw, std::string host,
-         uint16_t port, std::string address)
-      : sys_(&sys),
-        gateway_(std::move(gw)),
-        host_(std::move(host)),
-        port_(port),
-        address_(std::move(address)) {}
+         uint16_t port, std::string address);
 
   caf::expected<std::string> query(const std::string& request,
                                    caf::timespan timeout);
@@ -91,6 +101,7 @@ class client {
   std::string host_;
   uint16_t port_;
   std::string address_;
+  std::shared_ptr<interrupt_state> interrupt_;
 };
 
 } // namespace troupe

@@ -4,6 +4,7 @@
 #include "actors/cache_shard.hpp"
 #include "actors/gateway.hpp"
 #include "actors/health_monitor.hpp"
+#include "actors/in_flight_limit.hpp"
 #include "actors/job_estate.hpp"
 #include "actors/restart_policy.hpp"
 #include "actors/router.hpp"
@@ -15,7 +16,6 @@
 #include "cluster/membership.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
-#include "node/breaker_setup.hpp"
 #include "node/breaker_setup.hpp"
 #include "node/cache_setup.hpp"
 
@@ -141,7 +141,7 @@ bool router_messages(const caf::mailbox_element& x) {
   return any_message(x) && !x.content().match_elements<job_result>();
 }
 
-}  // namespace
+} // namespace
 
 /// The port a node's gateway listens on (0 until first published) and the
 /// gateway published there, which a restarted gateway replaces.
@@ -164,6 +164,8 @@ struct tree_context {
   std::shared_ptr<node_directory> directory;
   /// Where the gateway listens, for its successors.
   std::shared_ptr<gateway_port> port;
+  /// The bound on jobs held by all pools (max-in-flight).
+  in_flight_limit_ptr node_limit;
 
   template <class Handle>
   Handle current(std::string_view path) const {
@@ -256,19 +258,18 @@ child_spec subtree(const tree_context& tc, std::string name,
 child_spec pool_child(const tree_context& tc,
                       std::shared_ptr<const skill_definition> skill) {
   auto& cfg = tc.cfg;
-  worker_pool_config pc;
+  auto pc = make_pool_config(*skill, cfg);
   pc.node_name = tc.name;
-  pc.workers = skill->workers > 0 ? skill->workers : cfg.workers;
-  pc.queue_capacity = skill->queue_capacity > 0 ? skill->queue_capacity
-                                                : cfg.queue_capacity;
-  pc.default_timeout = skill->timeout > caf::timespan{0} ? skill->timeout
-                                                         : cfg.default_timeout;
+  pc.node_limit = tc.node_limit;
   if (tc.metrics != nullptr) {
+    pc.pool_metrics = tc.metrics->pools();
     if (pool_counts_results(*skill))
       pc.metrics = tc.metrics->jobs();
     auto* restarts = &tc.metrics->health()->restarts(
       std::string{tree_path::skills} + "/" + skill->name, "worker");
-    pc.on_worker_restart = [restarts] { restarts->Increment(); };
+    pc.on_worker_restart = [restarts] {
+      restarts->Increment();
+    };
   }
   auto estate = std::make_shared<job_estate>(skill->name, tc.name, pc.metrics);
   pc.estate = estate;
@@ -335,17 +336,18 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   node.directory = std::make_shared<node_directory>();
   auto address = cfg.host + ":" + std::to_string(port);
   node.name = cfg.name.empty() ? address : cfg.name;
-  tree_context tc{&sys,
-                  cfg,
-                  all,
-                  node.name,
-                  address,
-                  static_cast<uint64_t>(
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count()),
-                  node.directory,
-                  std::make_shared<gateway_port>()};
+  tree_context tc{
+    &sys,
+    cfg,
+    all,
+    node.name,
+    address,
+    static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count()),
+    node.directory,
+    std::make_shared<gateway_port>(),
+    std::make_shared<in_flight_limit>(cfg.max_in_flight)};
   auto jobs = all != nullptr ? all->jobs() : nullptr;
   auto root = supervisor_for(tc, std::string{tree_path::root});
   auto directory = node.directory;
@@ -374,8 +376,8 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
         auto x = bc;
         x.tree = caf::actor_cast<supervisor_actor>(
           tc.directory->get(std::string{tree_path::root}));
-        return breaker(self, skill,
-                       tc.current<job_runner_actor>(pool_path), std::move(x));
+        return breaker(self, skill, tc.current<job_runner_actor>(pool_path),
+                       std::move(x));
       }));
   }
   if (!breakers.children.empty())
@@ -387,8 +389,8 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
       auto shard_cfg = *base;
       cache.children.push_back(
         supervised_child<cache_shard_actor, cache_shard_state>(
-          tc, "shard-" + std::to_string(i),
-          "cache shard " + std::to_string(i), jobs_and_status,
+          tc, "shard-" + std::to_string(i), "cache shard " + std::to_string(i),
+          jobs_and_status,
           [shard_cfg](
             cache_shard_actor::stateful_pointer<cache_shard_state> self,
             const supervisor_actor&) {
@@ -457,9 +459,9 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
     root.children.push_back(
       supervised_child<membership_actor, membership_state>(
         tc, "membership", "the membership", any_message,
-        [mc, tc, started](
-          membership_actor::stateful_pointer<membership_state> self,
-          const supervisor_actor& tree) {
+        [mc, tc,
+         started](membership_actor::stateful_pointer<membership_state> self,
+                  const supervisor_actor& tree) {
           auto x = mc;
           x.router = tc.current<router_actor>(tree_path::router);
           x.tree = tree;

@@ -12,6 +12,7 @@ namespace troupe {
 node_metrics::node_metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
       jobs_(std::make_shared<job_metrics>(*registry_)),
+      pools_(std::make_shared<pool_metrics>(*registry_)),
       batches_(std::make_shared<batch_metrics>(*registry_)),
       cluster_(std::make_shared<cluster_metrics>(*registry_)),
       cache_(std::make_shared<cache_metrics>(*registry_)),

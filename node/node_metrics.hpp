@@ -5,6 +5,7 @@
 #include "actors/cache_metrics.hpp"
 #include "actors/health_metrics.hpp"
 #include "actors/job_metrics.hpp"
+#include "actors/pool_metrics.hpp"
 #include "cluster/cluster_metrics.hpp"
 
 #include <caf/error.hpp>
@@ -20,9 +21,9 @@ class Registry;
 
 namespace troupe {
 
-/// A node's prometheus registry, the job metrics registered in it, and the
-/// optional pull exposer. Owned by the node; actors get the families they
-/// update at spawn.
+/// A node's prometheus registry, the metric families registered in it (jobs,
+/// pools, batches, cluster, cache), and the optional pull exposer. Owned by
+/// the node; actors get the families they update at spawn.
 class node_metrics {
  public:
   node_metrics();
@@ -37,6 +38,10 @@ class node_metrics {
 
   const job_metrics_ptr& jobs() const {
     return jobs_;
+  }
+
+  const pool_metrics_ptr& pools() const {
+    return pools_;
   }
 
   const batch_metrics_ptr& batches() const {
@@ -62,6 +67,7 @@ class node_metrics {
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   job_metrics_ptr jobs_;
+  pool_metrics_ptr pools_;
   batch_metrics_ptr batches_;
   cluster_metrics_ptr cluster_;
   cache_metrics_ptr cache_;

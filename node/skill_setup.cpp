@@ -14,6 +14,14 @@ void apply(const skill_config& sc, skill_definition& def) {
     def.description = *sc.description;
   if (sc.workers)
     def.workers = *sc.workers;
+  if (sc.min_workers)
+    def.min_workers = *sc.min_workers;
+  if (sc.max_workers)
+    def.max_workers = *sc.max_workers;
+  if (sc.idle_timeout)
+    def.idle_timeout = *sc.idle_timeout;
+  if (sc.priority_aging)
+    def.priority_aging = *sc.priority_aging;
   if (sc.queue_capacity)
     def.queue_capacity = *sc.queue_capacity;
   if (sc.timeout)
@@ -30,6 +38,27 @@ void apply(const skill_config& sc, skill_definition& def) {
     def.cache.max_entry_bytes = *sc.cache_max_entry_bytes;
   if (sc.cache_failures)
     def.cache.negative = *sc.cache_failures;
+  auto& po = def.process;
+  if (sc.command)
+    po.command = *sc.command;
+  if (sc.args)
+    po.args = *sc.args;
+  if (sc.env)
+    po.env = *sc.env;
+  if (sc.workdir)
+    po.workdir = *sc.workdir;
+  if (sc.recycle_after)
+    po.recycle_after = *sc.recycle_after;
+  if (sc.start_timeout)
+    po.start_timeout = *sc.start_timeout;
+  if (sc.ping_interval)
+    po.ping_interval = *sc.ping_interval;
+  if (sc.ping_timeout)
+    po.ping_timeout = *sc.ping_timeout;
+  if (sc.kill_grace)
+    po.kill_grace = *sc.kill_grace;
+  if (sc.max_frame_bytes)
+    po.max_frame_bytes = *sc.max_frame_bytes;
   auto& r = def.retry;
   if (sc.retry_on)
     r.retry_on = *sc.retry_on;
@@ -92,6 +121,29 @@ caf::error no_such_skill(const node_config& cfg, const skill_catalog& catalog,
   return caf::make_error(error_code::invalid_config,
                          where + ": this node has no skill named '" + name
                            + "'; it has: " + skill_names(catalog) + hint);
+}
+
+// A `[skills.NAME]` section with kind = "process" defines a skill of its
+// own; it may not shadow a built-in one.
+caf::error add_process_skill(skill_catalog& catalog, const skill_config& sc,
+                             const std::string& where) {
+  if (catalog.find(sc.name))
+    return caf::make_error(error_code::invalid_config,
+                           where + ": '" + sc.name
+                             + "' is a built-in skill; a process skill needs "
+                               "a name of its own");
+  skill_definition def;
+  def.name = sc.name;
+  def.kind = skill_kind::process;
+  def.description = "process skill (" + sc.command.value_or("?") + ")";
+  // Code outside the node may have side effects: a job is run again after
+  // its process died only when the section says that is harmless.
+  def.idempotent = false;
+  apply(sc, def);
+  if (auto err = catalog.add(std::move(def)))
+    return caf::make_error(error_code::invalid_config,
+                           where + ": " + message_of(err));
+  return caf::none;
 }
 
 // Checks the cache's preload lists against the skills and marks the
@@ -189,10 +241,18 @@ make_node_catalog(const node_config& cfg,
       return err;
   for (auto& sc : skills) {
     auto where = origin + ": skills." + sc.name;
-    if (!catalog.modify(sc.name, [&](skill_definition& def) {
-          apply(sc, def);
-        }))
-      return no_such_skill(cfg, catalog, where, sc.name);
+    if (sc.is_process()) {
+      if (auto err = add_process_skill(catalog, sc, where))
+        return err;
+    } else if (!catalog.modify(sc.name, [&](skill_definition& def) {
+                 apply(sc, def);
+               })) {
+      auto err = no_such_skill(cfg, catalog, where, sc.name);
+      return caf::make_error(error_code::invalid_config,
+                             message_of(err)
+                               + ". A section with kind = \"process\" "
+                                 "defines a process skill");
+    }
     if (auto err = check_resilience(sc, *catalog.find(sc.name), where))
       return err;
   }

@@ -17,7 +17,7 @@ packages=(
   libbenchmark-dev
   libgoogle-perftools-dev
   libssl-dev
-  python3
+  python3 python3-protobuf
 )
 if [ "${1:-}" = "--peers" ]; then
   packages+=(erlang-base python3-distributed python3-dask python3-celery

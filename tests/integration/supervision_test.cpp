@@ -20,6 +20,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,8 +65,7 @@ outcome run_all(client& c, std::vector<job> jobs, size_t concurrency,
       ++out.answers.at(r.id);
       ++out.by_status[r.status];
       if (r.status != job_status::ok && out.errors.size() < 5)
-        out.errors.push_back(std::string{to_string(r.status)} + ": "
-                             + r.error);
+        out.errors.push_back(std::string{to_string(r.status)} + ": " + r.error);
     },
     timeout);
   return out;
@@ -81,6 +81,16 @@ bool wait_for_count(const std::atomic<size_t>& n, size_t at_least) {
   for (int i = 0; i < 2000 && n < at_least; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   return n >= at_least;
+}
+
+// The health score in the node's own member entry of `troupe status
+// --json`; -1 when there is none.
+int member_health(const std::string& json) {
+  static const std::regex re{"\"incarnation\":[0-9]+,\"health\":([0-9]+),"};
+  std::smatch m;
+  if (!std::regex_search(json, m, re))
+    return -1;
+  return std::stoi(m[1].str());
 }
 
 // Polls `troupe status --json` until `pred(json)` holds (at most ~20 s).
@@ -205,8 +215,8 @@ TEST_F(Supervision, HealthDropsUnderFailuresAndRecovers) {
                               "window = 2s\n"
                               "min-jobs = 10\n"};
   auto metrics_port = unused_port();
-  node_process node{{"--test-skills", "--config", conf.path(),
-                     "--metrics-port", std::to_string(metrics_port)}};
+  node_process node{{"--test-skills", "--config", conf.path(), "--metrics-port",
+                     std::to_string(metrics_port)}};
   ASSERT_TRUE(node.ready()) << node.log();
   auto c = connect(node);
   // Every job of `fail` fails: the error rate is 100 %.
@@ -226,6 +236,10 @@ TEST_F(Supervision, HealthDropsUnderFailuresAndRecovers) {
   EXPECT_TRUE(contains(metrics, "troupe_alerts{severity=\"CRITICAL\"} 1"))
     << metrics;
   EXPECT_FALSE(contains(metrics, "troupe_health_score 100")) << metrics;
+  // The node's cluster entry carries the score to its peers.
+  wait_for_status(node, [](const std::string& s) {
+    return member_health(s) >= 0 && member_health(s) < 100;
+  });
   // No failures from now on: they leave the window, the alert clears and
   // the score comes back.
   wait_for_status(node, [&](const std::string& s) {
@@ -236,6 +250,9 @@ TEST_F(Supervision, HealthDropsUnderFailuresAndRecovers) {
   EXPECT_TRUE(contains(metrics, "troupe_alerts{severity=\"CRITICAL\"} 0"))
     << metrics;
   EXPECT_TRUE(contains(metrics, "troupe_health_score 100")) << metrics;
+  wait_for_status(node, [](const std::string& s) {
+    return member_health(s) == 100;
+  });
 }
 
 TEST_F(Supervision, RestartsShowInStatusAndMetrics) {
@@ -267,17 +284,21 @@ TEST_F(Supervision, SigtermDrainsJobsInFlightAndExitsZero) {
   node_process node{{"--test-skills", "--drain-timeout", "20s"}};
   ASSERT_TRUE(node.ready()) << node.log();
   auto c = connect(node);
-  // 200 jobs of 20 ms on 4 workers: about a second of work, most of it
+  // 400 jobs of 20 ms on 4 workers: about two seconds of work, most of it
   // still in flight when the signal arrives.
   outcome o;
   std::atomic<size_t> answered{0};
   std::thread load{[&] {
-    o = run_all(c, make_jobs(200, "slow", "20"), 200,
-                std::chrono::seconds(30), &answered);
+    o = run_all(c, make_jobs(400, "slow", "20"), 400, std::chrono::seconds(30),
+                &answered);
   }};
   ASSERT_TRUE(wait_for_count(answered, 4));
   ::kill(node.pid(), SIGTERM);
-  // New jobs are refused while the node drains, with a retryable status.
+  // New jobs are refused while the node drains, with a retryable status
+  // (once the node has taken the signal: it reports that it drains).
+  wait_for_status(node, [](const std::string& s) {
+    return contains(s, "\"draining\":true");
+  });
   auto late = client::connect(sys, "127.0.0.1", node.port());
   if (late) {
     auto r = late->submit(make_jobs(1, "echo").front());
@@ -291,7 +312,7 @@ TEST_F(Supervision, SigtermDrainsJobsInFlightAndExitsZero) {
   load.join();
   expect_exactly_once(o);
   // Every job finished within the drain deadline.
-  EXPECT_EQ(o.by_status[job_status::ok], 200u)
+  EXPECT_EQ(o.by_status[job_status::ok], 400u)
     << (o.errors.empty() ? "" : o.errors.front());
   auto status = node.stop(SIGTERM, std::chrono::seconds(30));
   ASSERT_TRUE(WIFEXITED(status)) << node.log();
@@ -306,8 +327,8 @@ TEST_F(Supervision, DrainDeadlineCancelsWhatIsLeftAndExitsZero) {
   std::atomic<size_t> answered{0};
   std::thread load{[&] {
     // Far more work than the drain deadline allows.
-    o = run_all(c, make_jobs(100, "slow", "200"), 100,
-                std::chrono::seconds(30), &answered);
+    o = run_all(c, make_jobs(100, "slow", "200"), 100, std::chrono::seconds(30),
+                &answered);
   }};
   ASSERT_TRUE(wait_for_count(answered, 4));
   auto status = node.stop(SIGTERM, std::chrono::seconds(30));

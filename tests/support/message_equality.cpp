@@ -70,6 +70,11 @@ void expect_equal(const skill_info& a, const skill_info& b) {
   EXPECT_EQ(a.in_flight, b.in_flight);
   EXPECT_EQ(a.worker_restarts, b.worker_restarts);
   EXPECT_EQ(a.idempotent, b.idempotent);
+  EXPECT_EQ(a.kind, b.kind);
+  EXPECT_EQ(a.idle, b.idle);
+  EXPECT_EQ(a.starting, b.starting);
+  EXPECT_EQ(a.min_workers, b.min_workers);
+  EXPECT_EQ(a.max_workers, b.max_workers);
   EXPECT_EQ(a.cached, b.cached);
 }
 

@@ -86,6 +86,7 @@ fake_gateway(gateway_actor::pointer self,
     [](atom::cancel, const std::string&) {
       return uint64_t{0};
     },
+    [](atom::cancel, const std::string&, const troupe::client_sink_actor&) {},
   };
 }
 

@@ -100,7 +100,11 @@ worker_pool_actor::behavior_type scripted_pool(worker_pool_actor::pointer self,
       else
         self->send(sink, std::move(r));
     },
-    [](troupe::atom::done, uint64_t, job_result&) {},
+    [](troupe::atom::done, uint64_t, uint64_t, job_result&) {},
+    [](troupe::atom::lost, uint64_t, uint64_t, uint8_t, const std::string&) {},
+    [](troupe::atom::ready, uint64_t) {},
+    [](troupe::atom::cancel, const std::vector<uint64_t>&,
+       const troupe::result_sink_actor&) {},
     [](troupe::atom::tick) {},
     [](troupe::atom::status) {
       return skill_info{};
@@ -121,7 +125,11 @@ fallback_pool(worker_pool_actor::pointer self) {
       r.attempts = 1;
       self->send(sink, std::move(r));
     },
-    [](troupe::atom::done, uint64_t, job_result&) {},
+    [](troupe::atom::done, uint64_t, uint64_t, job_result&) {},
+    [](troupe::atom::lost, uint64_t, uint64_t, uint8_t, const std::string&) {},
+    [](troupe::atom::ready, uint64_t) {},
+    [](troupe::atom::cancel, const std::vector<uint64_t>&,
+       const troupe::result_sink_actor&) {},
     [](troupe::atom::tick) {},
     [](troupe::atom::status) {
       return skill_info{};
@@ -646,7 +654,7 @@ TEST_F(Breaker, CrashRetriesInThePoolCountAsAttempts) {
   };
   auto skill = std::make_shared<const skill_definition>(def);
   troupe::worker_pool_config pc;
-  pc.workers = 1;
+  pc.min_workers = pc.max_workers = 1;
   auto real = sys().spawn(troupe::worker_pool, skill, pc);
   stop_at_end(real);
   troupe::breaker_config cfg;

@@ -4,6 +4,7 @@
 #include "actors/breaker_policy.hpp"
 #include "actors/cache_policy.hpp"
 #include "actors/retry_policy.hpp"
+#include "actors/worker_pool.hpp"
 #include "config/config_file.hpp"
 #include "config/config_reader.hpp"
 #include "messages/errors.hpp"
@@ -11,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -258,6 +260,50 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(cfg->skills[0].cache_ttl, policy.ttl);
   EXPECT_EQ(cfg->skills[0].cache_max_entry_bytes, policy.max_entry_bytes);
   EXPECT_EQ(cfg->skills[0].cache_failures, policy.negative);
+  EXPECT_EQ(cfg->node.max_in_flight, defaults.max_in_flight);
+  EXPECT_EQ(cfg->node.drain_timeout, defaults.drain_timeout);
+  auto& sup = cfg->node.supervision;
+  EXPECT_EQ(sup.max_restarts, defaults.supervision.max_restarts);
+  EXPECT_EQ(sup.restart_period, defaults.supervision.restart_period);
+  EXPECT_EQ(sup.backoff_initial, defaults.supervision.backoff_initial);
+  EXPECT_EQ(sup.backoff_max, defaults.supervision.backoff_max);
+  EXPECT_DOUBLE_EQ(sup.backoff_jitter, defaults.supervision.backoff_jitter);
+  EXPECT_EQ(sup.shutdown_timeout, defaults.supervision.shutdown_timeout);
+  auto& health = cfg->node.health;
+  EXPECT_EQ(health.interval, defaults.health.interval);
+  EXPECT_EQ(health.poll_timeout, defaults.health.poll_timeout);
+  EXPECT_EQ(health.window, defaults.health.window);
+  EXPECT_DOUBLE_EQ(health.error_rate_warning,
+                   defaults.health.error_rate_warning);
+  EXPECT_DOUBLE_EQ(health.error_rate_critical,
+                   defaults.health.error_rate_critical);
+  EXPECT_EQ(health.min_jobs, defaults.health.min_jobs);
+  EXPECT_DOUBLE_EQ(health.queue_warning, defaults.health.queue_warning);
+  EXPECT_DOUBLE_EQ(health.queue_critical, defaults.health.queue_critical);
+  EXPECT_EQ(health.restarts_warning, defaults.health.restarts_warning);
+  EXPECT_EQ(health.restarts_critical, defaults.health.restarts_critical);
+  EXPECT_EQ(health.mailbox_warning, defaults.health.mailbox_warning);
+  EXPECT_EQ(health.mailbox_critical, defaults.health.mailbox_critical);
+  troupe::worker_pool_config pool;
+  EXPECT_EQ(cfg->skills[0].idle_timeout, pool.idle_timeout);
+  EXPECT_EQ(cfg->skills[0].priority_aging, pool.priority_aging);
+  // The process skill's keys show the defaults of process_options.
+  auto up_at = std::find_if(cfg->skills.begin(), cfg->skills.end(),
+                            [](auto& sc) {
+                              return sc.name == "upper";
+                            });
+  ASSERT_NE(up_at, cfg->skills.end());
+  auto& up = *up_at;
+  EXPECT_TRUE(up.is_process());
+  troupe::process_options po;
+  EXPECT_EQ(up.recycle_after, po.recycle_after);
+  EXPECT_EQ(up.start_timeout, po.start_timeout);
+  EXPECT_EQ(up.ping_interval, po.ping_interval);
+  EXPECT_EQ(up.ping_timeout, po.ping_timeout);
+  EXPECT_EQ(up.kill_grace, po.kill_grace);
+  EXPECT_EQ(up.max_frame_bytes, po.max_frame_bytes);
+  // Its paths are resolved against the file's directory.
+  EXPECT_EQ(up.workdir, std::string{TROUPE_SOURCE_DIR} + "/examples/skills");
   // The breaker and retry keys, shown on a skill that may use them.
   troupe::breaker_policy breaker;
   troupe::retry_policy retry;
@@ -281,6 +327,100 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
     EXPECT_EQ(sc.retry_backoff_max, retry.backoff_max);
   }
   EXPECT_TRUE(found) << "the example shows the breaker keys";
+}
+
+TEST(ConfigFile, ReadsAProcessSkillSection) {
+  auto cfg = load(std::string{R"([skills.work]
+kind = "process"
+command = ")"} + TROUPE_TEST_WORKER
+                  + R"("
+args = ["-x", "two words"]
+env = { A = "1", B = "two" }
+workdir = "/tmp"
+min-workers = 0
+max-workers = 6
+idle-timeout = 2s
+priority-aging = 250ms
+recycle-after = 100
+start-timeout = 3s
+ping-interval = 1s
+ping-timeout = 500ms
+kill-grace = 0s
+max-frame-bytes = "1MiB"
+)");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  auto& sc = cfg->skills.at(0);
+  EXPECT_EQ(sc.command, std::string{TROUPE_TEST_WORKER});
+  EXPECT_EQ(sc.args, (std::vector<std::string>{"-x", "two words"}));
+  EXPECT_EQ(sc.env->at("B"), "two");
+  EXPECT_EQ(sc.workdir, "/tmp");
+  EXPECT_EQ(sc.min_workers, 0u);
+  EXPECT_EQ(sc.max_workers, 6u);
+  EXPECT_EQ(sc.idle_timeout, caf::timespan{2s});
+  EXPECT_EQ(sc.priority_aging, caf::timespan{250ms});
+  EXPECT_EQ(sc.recycle_after, 100u);
+  EXPECT_EQ(sc.kill_grace, caf::timespan{0});
+  EXPECT_EQ(sc.max_frame_bytes, 1u << 20);
+  auto cat = troupe::make_node_catalog(cfg->node, cfg->skills, "t.conf");
+  ASSERT_TRUE(cat) << message_of(cat.error());
+  auto def = cat->find("work");
+  ASSERT_TRUE(def);
+  EXPECT_EQ(def->kind, troupe::skill_kind::process);
+  EXPECT_FALSE(def->idempotent); // process skills opt in
+  EXPECT_EQ(def->process.args.size(), 2u);
+  EXPECT_EQ(def->min_workers, 0u);
+  auto pc = troupe::make_pool_config(*def, cfg->node);
+  EXPECT_EQ(pc.min_workers, 0u);
+  EXPECT_EQ(pc.max_workers, 6u);
+  EXPECT_EQ(pc.idle_timeout, caf::timespan{2s});
+}
+
+TEST(ConfigFile, ProcessKeysAndWorkerRangesAreChecked) {
+  auto p = problems("[skills.sha256]\nrecycle-after = 5\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.recycle-after: only process skills"))
+    << p;
+  EXPECT_FALSE(mentions(p, "unknown key")) << p;
+  p = problems("[skills.sha256]\nkind = 3\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.kind")) << p;
+  p = problems("[skills.sha256]\nmin-workers = 3\nmax-workers = 2\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.min-workers: must not exceed")) << p;
+  p = problems("[skills.sha256]\nworkers = 3\nmin-workers = 2\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.workers: set either")) << p;
+  p = problems("[skills.sha256]\nmax-workers = 0\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.max-workers")) << p;
+  p = problems("[skills.sha256]\nidle-timeout = 0s\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.idle-timeout")) << p;
+  p = problems("[skills.sha256]\npriority-aging = 10\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.priority-aging")) << p;
+  p = problems("[skills.p]\nkind = \"process\"\ncommand = \"/bin/sh\"\n"
+               "start-timeout = 0s\n");
+  EXPECT_TRUE(mentions(p, "skills.p.start-timeout")) << p;
+  p = problems("[skills.p]\nkind = \"process\"\ncommand = \"./nope\"\n");
+  EXPECT_TRUE(mentions(p, "skills.p.command: command './nope' cannot be run"))
+    << p;
+  p = problems("[node]\nmax-in-flight = 0\n");
+  EXPECT_TRUE(mentions(p, "node.max-in-flight")) << p;
+}
+
+TEST(ConfigFile, ElasticPoolsFromSkillSettings) {
+  troupe::node_config node;
+  troupe::skill_definition def;
+  auto pc = troupe::make_pool_config(def, node);
+  EXPECT_EQ(pc.min_workers, node.workers); // fixed, the node's size
+  EXPECT_EQ(pc.max_workers, node.workers);
+  def.max_workers = 8;
+  pc = troupe::make_pool_config(def, node);
+  EXPECT_EQ(pc.min_workers, 1u); // elastic from 1 unless set
+  EXPECT_EQ(pc.max_workers, 8u);
+  def.min_workers = 3;
+  def.max_workers = 0;
+  pc = troupe::make_pool_config(def, node);
+  EXPECT_EQ(pc.min_workers, 3u);
+  EXPECT_EQ(pc.max_workers, node.workers);
+  def.start_full = true;
+  def.max_workers = 8;
+  pc = troupe::make_pool_config(def, node);
+  EXPECT_EQ(pc.min_workers, 8u); // preloaded skills stay at full size
 }
 
 TEST(ConfigReader, ListsAndMapsOfStrings) {
@@ -670,6 +810,72 @@ TEST(ConfigFile, FallbacksMustNameAnotherSkillWithoutCircles) {
   p = catalog_problems("[skills.flaky]\nfallback = \"slow\"\n"
                        "[skills.slow]\nfallback = \"echo\"\n");
   EXPECT_TRUE(p.empty()) << p;
+}
+
+} // namespace
+
+namespace {
+
+TEST(ConfigFile, ReadsTheSupervisionAndHealthSections) {
+  auto cfg = load(R"([node]
+drain-timeout = 2s
+[supervision]
+max-restarts = 3
+restart-period = 1s
+backoff-initial = 0s
+backoff-max = 1s
+backoff-jitter = 0.5
+shutdown-timeout = 250ms
+[health]
+interval = 100ms
+window = 5s
+error-rate-warning = 0.1
+error-rate-critical = 0.2
+min-jobs = 5
+restarts-warning = 1
+restarts-critical = 2
+)");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  EXPECT_EQ(cfg->node.drain_timeout, 2s);
+  auto& sup = cfg->node.supervision;
+  EXPECT_EQ(sup.max_restarts, 3u);
+  EXPECT_EQ(sup.restart_period, 1s);
+  EXPECT_EQ(sup.backoff_initial, caf::timespan{0});
+  EXPECT_EQ(sup.backoff_max, 1s);
+  EXPECT_DOUBLE_EQ(sup.backoff_jitter, 0.5);
+  EXPECT_EQ(sup.shutdown_timeout, 250ms);
+  auto& health = cfg->node.health;
+  EXPECT_EQ(health.interval, 100ms);
+  EXPECT_EQ(health.window, 5s);
+  EXPECT_DOUBLE_EQ(health.error_rate_warning, 0.1);
+  EXPECT_DOUBLE_EQ(health.error_rate_critical, 0.2);
+  EXPECT_EQ(health.min_jobs, 5u);
+  EXPECT_EQ(health.restarts_warning, 1u);
+  EXPECT_EQ(health.restarts_critical, 2u);
+}
+
+TEST(ConfigFile, BadSupervisionAndHealthValuesAreRefused) {
+  auto p = problems(R"([node]
+drain-timeout = 5
+[supervision]
+max-restarts = "many"
+backoff-jitter = 1.5
+backoff-initial = 10s
+backoff-max = 1s
+restart-speed = 1s
+[health]
+error-rate-warning = 0.5
+error-rate-critical = 0.3
+interval = 1ms
+)");
+  EXPECT_TRUE(mentions(p, "t.conf")) << p;
+  EXPECT_TRUE(mentions(p, "drain-timeout")) << p;
+  EXPECT_TRUE(mentions(p, "max-restarts")) << p;
+  EXPECT_TRUE(mentions(p, "backoff-jitter")) << p;
+  EXPECT_TRUE(mentions(p, "backoff-max")) << p;
+  EXPECT_TRUE(mentions(p, "restart-speed")) << p;
+  EXPECT_TRUE(mentions(p, "error-rate-critical")) << p;
+  EXPECT_TRUE(mentions(p, "interval")) << p;
 }
 
 } // namespace

@@ -99,7 +99,7 @@ class Gateway : public troupe::test::actor_test {
   Gateway() : alice(sys()), bob(sys()) {
     troupe::worker_pool_config pcfg;
     pcfg.node_name = "gw-node";
-    pcfg.workers = 1;
+    pcfg.min_workers = pcfg.max_workers = 1;
     pcfg.queue_capacity = 100;
     pcfg.default_timeout = 60s;
     pool = sys().spawn(troupe::worker_pool, troupe::test::echo_skill("echo"),

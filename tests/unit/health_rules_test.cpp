@@ -62,7 +62,8 @@ TEST_F(HealthRules, ErrorRateRaisesWarningThenCriticalAndClears) {
   health_rules rules{cfg};
   rules.update(at(0s)); // baseline
   auto x = at(1s);
-  x.counts = {{"flaky", job_status::ok, 70}, {"flaky", job_status::timeout, 30}};
+  x.counts = {{"flaky", job_status::ok, 70},
+              {"flaky", job_status::timeout, 30}};
   rules.update(x);
   auto a = alerts(rules, 1s);
   ASSERT_EQ(a.size(), 1u);
@@ -120,7 +121,8 @@ TEST_F(HealthRules, CountsInTheFirstSampleAreHistory) {
 TEST_F(HealthRules, QueueFillLevels) {
   health_rules rules{cfg};
   auto x = at(0s);
-  x.pools = {{"echo", 850, 1000, 0}, {"sha256", 990, 1000, 0},
+  x.pools = {{"echo", 850, 1000, 0},
+             {"sha256", 990, 1000, 0},
              {"wordcount", 10, 1000, 0}};
   rules.update(x);
   auto a = alerts(rules, 0s);

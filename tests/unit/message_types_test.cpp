@@ -129,6 +129,11 @@ skill_info sample_skill(std::string name) {
   s.in_flight = 102;
   s.worker_restarts = 1;
   s.idempotent = true;
+  s.kind = "process";
+  s.idle = 1;
+  s.starting = 2;
+  s.min_workers = 1;
+  s.max_workers = 8;
   return s;
 }
 

@@ -71,9 +71,9 @@ TEST(RestartPolicy, RestForOneTakesTheYoungerSiblings) {
 
 TEST(RestartPolicy, TemporaryAndStoppedSiblingsAreNotStartedAgain) {
   auto children = all_running(4);
-  children[0].running = false;              // the failed one
+  children[0].running = false;                // the failed one
   children[2].type = restart_type::temporary; // stopped, then forgotten
-  children[3].running = false;              // ended earlier, stays down
+  children[3].running = false;                // ended earlier, stays down
   auto plan = plan_restart(restart_strategy::one_for_all, 0, children);
   EXPECT_EQ(plan.stop, (std::vector<size_t>{2, 1}));
   EXPECT_EQ(plan.start, (std::vector<size_t>{0, 1}));
@@ -130,8 +130,8 @@ TEST(Backoff, GrowsExponentiallyUpToTheMaximum) {
   std::vector<caf::timespan> delays;
   for (int i = 0; i < 6; ++i)
     delays.push_back(b.next(t0, t0 + 1s, 0.5));
-  EXPECT_EQ(delays, (std::vector<caf::timespan>{100ms, 200ms, 400ms, 800ms,
-                                                1s, 1s}));
+  EXPECT_EQ(delays,
+            (std::vector<caf::timespan>{100ms, 200ms, 400ms, 800ms, 1s, 1s}));
   EXPECT_EQ(b.failures(), 6u);
 }
 

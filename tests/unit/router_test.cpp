@@ -46,7 +46,7 @@ class Router : public troupe::test::actor_test {
     worker_pool_config cfg;
     cfg.metrics = metrics;
     cfg.node_name = "router-node";
-    cfg.workers = workers;
+    cfg.min_workers = cfg.max_workers = workers;
     cfg.queue_capacity = 100;
     cfg.default_timeout = 60s;
     auto pool = sys().spawn(troupe::worker_pool, echo_skill(skill), cfg);

@@ -24,10 +24,9 @@ using troupe::succession;
 using troupe::test::make_job;
 
 /// A job runner that records what it runs; "die" makes it fail.
-using runner_actor
-  = caf::typed_actor<caf::reacts_to<job, result_sink_actor>,
-                     caf::reacts_to<std::string>,
-                     caf::replies_to<int32_t>::with<int32_t>>;
+using runner_actor = caf::typed_actor<caf::reacts_to<job, result_sink_actor>,
+                                      caf::reacts_to<std::string>,
+                                      caf::replies_to<int32_t>::with<int32_t>>;
 
 struct runner_state {
   static constexpr const char* name = "test_runner";

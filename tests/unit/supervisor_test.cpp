@@ -181,8 +181,7 @@ TEST_F(Supervisor, RestForOneRestartsTheFailedChildAndYoungerSiblings) {
   auto a = child_of(sup, "a");
   take_events();
   tell(child_of(sup, "b"), "crash");
-  EXPECT_EQ(take_events(),
-            (strings{"stop b", "stop c", "start b", "start c"}));
+  EXPECT_EQ(take_events(), (strings{"stop b", "stop c", "start b", "start c"}));
   EXPECT_EQ(child_of(sup, "a"), a);
   stop_at_end(sup);
 }
@@ -203,8 +202,9 @@ TEST_F(Supervisor, TransientChildIsRestartedOnlyAfterACrash) {
 }
 
 TEST_F(Supervisor, TemporaryChildIsNeverRestarted) {
-  auto sup = spawn_sup(config(restart_strategy::one_for_one,
-                              {child("p"), child("tmp", restart_type::temporary)}));
+  auto sup
+    = spawn_sup(config(restart_strategy::one_for_one,
+                       {child("p"), child("tmp", restart_type::temporary)}));
   take_events();
   tell(child_of(sup, "tmp"), "crash");
   EXPECT_EQ(take_events(), (strings{"stop tmp"}));
@@ -218,8 +218,9 @@ TEST_F(Supervisor, TemporaryChildIsNeverRestarted) {
 }
 
 TEST_F(Supervisor, TemporarySiblingStoppedByOneForAllStaysDown) {
-  auto sup = spawn_sup(config(restart_strategy::one_for_all,
-                              {child("a"), child("tmp", restart_type::temporary)}));
+  auto sup
+    = spawn_sup(config(restart_strategy::one_for_all,
+                       {child("a"), child("tmp", restart_type::temporary)}));
   take_events();
   tell(child_of(sup, "a"), "crash");
   EXPECT_EQ(take_events(), (strings{"stop a", "stop tmp", "start a"}));
@@ -299,9 +300,10 @@ TEST_F(Supervisor, ParentRestartsAChildSupervisorThatGaveUp) {
 }
 
 TEST_F(Supervisor, ShutdownTimeoutKillsAChildThatDoesNotStop) {
-  auto sup = spawn_sup(config(
-    restart_strategy::one_for_one,
-    {child("a"), child("stubborn", restart_type::permanent, true), child("c")}));
+  auto sup = spawn_sup(
+    config(restart_strategy::one_for_one,
+           {child("a"), child("stubborn", restart_type::permanent, true),
+            child("c")}));
   take_events();
   caf::anon_send(sup, atom::stop::value);
   run();
@@ -365,8 +367,8 @@ TEST_F(Supervisor, WatchersLearnEveryIncarnation) {
       },
     };
   });
-  auto sup = spawn_sup(config(restart_strategy::one_for_one,
-                              {child("a"), child("b")}));
+  auto sup = spawn_sup(
+    config(restart_strategy::one_for_one, {child("a"), child("b")}));
   caf::anon_send(sup, atom::watch::value, watcher);
   run();
   ASSERT_EQ(seen->size(), 2u);
@@ -410,8 +412,7 @@ TEST_F(Supervisor, CrashHookCrashesTheActorAtAPath) {
   cfg.crash_hook = true;
   auto sup = spawn_sup(cfg);
   take_events();
-  auto res = ask<std::string>(sup, atom::crash::value,
-                              std::string{"inner/x"});
+  auto res = ask<std::string>(sup, atom::crash::value, std::string{"inner/x"});
   ASSERT_TRUE(res);
   EXPECT_EQ(*res, "crashed sup/inner/x");
   EXPECT_EQ(take_events(), (strings{"stop x", "start x"}));
@@ -497,8 +498,8 @@ TEST_F(Supervisor, ShutdownHooksRunOnceWithTheReason) {
 }
 
 TEST_F(Supervisor, KilledSupervisorTakesItsChildrenAlong) {
-  auto sup = spawn_sup(config(restart_strategy::one_for_one,
-                              {child("a"), child("b")}));
+  auto sup = spawn_sup(
+    config(restart_strategy::one_for_one, {child("a"), child("b")}));
   take_events();
   caf::anon_send_exit(sup, caf::exit_reason::kill);
   run();

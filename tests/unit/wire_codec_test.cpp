@@ -46,6 +46,11 @@ troupe::skill_info make_skill_info(std::string name, uint32_t seed) {
   s.in_flight = seed + 5;
   s.worker_restarts = seed + 6;
   s.idempotent = seed % 3 == 0;
+  s.kind = seed % 2 == 1 ? "process" : "blocking";
+  s.idle = seed + 7;
+  s.starting = seed + 8;
+  s.min_workers = seed + 9;
+  s.max_workers = seed + 10;
   s.cached = seed % 2 == 0;
   return s;
 }
@@ -320,7 +325,6 @@ TEST(WireCodec, AcknowledgementRoundTrip) {
   ASSERT_NE(ack, nullptr);
   EXPECT_EQ(ack->message, "crashed node/router");
 }
-
 
 TEST(WireCodec, BreakerQueryRoundTripForEveryCommand) {
   using troupe::breaker_command;

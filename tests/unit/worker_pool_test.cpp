@@ -37,7 +37,7 @@ class WorkerPool : public troupe::test::actor_test {
              uint32_t workers = 1, uint64_t queue_capacity = 100) {
     worker_pool_config cfg;
     cfg.node_name = "test-node";
-    cfg.workers = workers;
+    cfg.min_workers = cfg.max_workers = workers;
     cfg.queue_capacity = queue_capacity;
     cfg.default_timeout = 60s;
     auto pool = sys().spawn(troupe::worker_pool, std::move(skill), cfg);
