@@ -1,5 +1,6 @@
 #include "actors/batcher.hpp"
 
+#include "actors/mailbox_salvage.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
 #include "messages/wire_codec.hpp"
@@ -276,6 +277,23 @@ void on_destination_down(batcher_ptr self, std::string reason) {
   st.policy = batch_policy{st.cfg.limits};
 }
 
+// The batcher's last will: nothing it holds or has not read is dropped.
+void hand_back_all(batcher_ptr self) {
+  auto& st = self->state;
+  if (st.down_reason.empty())
+    st.down_reason = "the link to " + st.cfg.destination_name + " ended ("
+                     + describe(self->fail_state()) + ")";
+  on_destination_down(self, st.down_reason);
+  salvage_mailbox(self, [self](caf::mailbox_element& x) {
+    auto& msg = x.content();
+    if (!msg.match_elements<job, result_sink_actor>())
+      return false;
+    give_up(self, msg.move_if_unshared<job>(0),
+            msg.move_if_unshared<result_sink_actor>(1));
+    return true;
+  });
+}
+
 } // namespace
 
 batcher_actor::behavior_type
@@ -297,6 +315,9 @@ batcher(batcher_actor::stateful_pointer<batcher_state> self,
   });
   // Remote peers may send anything; never print or crash on it.
   self->set_default_handler(caf::drop);
+  st.will = [self] {
+    hand_back_all(self);
+  };
   return {
     [self](job& j, result_sink_actor& sink) {
       on_job(self, j, sink);

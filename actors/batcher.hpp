@@ -3,6 +3,7 @@
 #include "actors/batch_metrics.hpp"
 #include "actors/batch_policy.hpp"
 #include "actors/deadline_queue.hpp"
+#include "actors/last_will.hpp"
 #include "messages/interfaces.hpp"
 
 #include <caf/actor_clock.hpp>
@@ -78,6 +79,9 @@ struct batcher_state {
   std::string down_reason;
   deadline_queue deadlines;
   time_point tick_due = time_point::max();
+  /// Hands back every job it holds (or has not read) when the batcher ends
+  /// for any reason. Keep last: it runs first at destruction.
+  last_will will;
 };
 
 /// A batcher: carries jobs to one destination gateway in `SubmitBatch`
@@ -86,7 +90,9 @@ struct batcher_state {
 /// back to its own submitter. Order is preserved. Every job gets exactly one
 /// result: the destination's, or OVERLOADED (the destination is too slow and
 /// the buffer is full), NODE_LOST (the destination went away) or TIMEOUT (no
-/// answer by the job's deadline plus a grace period).
+/// answer by the job's deadline plus a grace period). A batcher that ends
+/// (its dispatcher restarts, or it crashed) hands back its jobs the same way
+/// as when its destination goes down.
 batcher_actor::behavior_type
 batcher(batcher_actor::stateful_pointer<batcher_state> self,
         gateway_actor destination, batcher_config cfg);

@@ -255,6 +255,27 @@ void on_pool_down(breaker_ptr self, const caf::down_msg& dm) {
   }
 }
 
+// The breaker's last will: the results of its attempts would come back to
+// it, so every job it holds is answered now.
+void answer_all(breaker_ptr self) {
+  auto& st = self->state;
+  if (st.calls.empty())
+    return;
+  auto reason = self->fail_state();
+  log::actors().warn("breaker {}: ended ({}) holding {} jobs", st.skill->name,
+                     describe(reason), st.calls.size());
+  auto now = self->clock().now();
+  while (!st.calls.empty()) {
+    job_result r;
+    r.status = job_status::internal;
+    r.error = "the breaker of skill '" + st.skill->name + "' ended ("
+              + describe(reason)
+              + ") while the job ran; resubmit it if running it twice is "
+                "safe";
+    finish(self, st.calls.begin(), std::move(r), now);
+  }
+}
+
 breaker_status make_status(breaker_ptr self) {
   auto& st = self->state;
   breaker_status out;
@@ -340,11 +361,19 @@ breaker(breaker_actor::stateful_pointer<breaker_state> self,
     st.metrics = st.cfg.breaker_metrics->for_skill(st.skill->name,
                                                    st.skill->breaker.enabled);
   start_circuit(self);
-  self->monitor(st.pool);
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    on_pool_down(self, dm);
-  });
+  if (st.cfg.tree) {
+    self->send(st.cfg.tree, atom::watch::value,
+               caf::actor_cast<caf::actor>(self));
+  } else {
+    self->monitor(st.pool);
+    self->set_down_handler([self](const caf::down_msg& dm) {
+      on_pool_down(self, dm);
+    });
+  }
   self->set_default_handler(caf::drop);
+  st.will = [self] {
+    answer_all(self);
+  };
   return {
     [self](job& j, result_sink_actor& sink) {
       on_job(self, j, sink);
@@ -363,6 +392,13 @@ breaker(breaker_actor::stateful_pointer<breaker_state> self,
     },
     [self](atom::breaker, breaker_command cmd) {
       return on_command(self, cmd);
+    },
+    [self](child_event& ev) {
+      auto& st = self->state;
+      auto sender = self->current_sender();
+      if (sender && sender->node() == self->node() && ev.handle
+          && ev.path == std::string{tree_path::skills} + "/" + st.skill->name)
+        st.pool = caf::actor_cast<job_runner_actor>(ev.handle);
     },
   };
 }

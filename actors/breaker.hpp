@@ -4,6 +4,7 @@
 #include "actors/circuit_breaker.hpp"
 #include "actors/deadline_queue.hpp"
 #include "actors/job_metrics.hpp"
+#include "actors/last_will.hpp"
 #include "actors/retry_policy.hpp"
 #include "actors/skill.hpp"
 #include "messages/interfaces.hpp"
@@ -31,6 +32,12 @@ struct breaker_config {
   breaker_metrics_ptr breaker_metrics;
   /// Seeds the backoff jitter; 0 = random.
   uint64_t seed = 0;
+  /// The node's supervisor tree, followed for the pool's current handle.
+  /// With a tree the breaker trusts its pool to answer every job (a node's
+  /// pools do, also when they crash: through their last will or their
+  /// successor); without one it watches the pool and answers for it when
+  /// it stops.
+  supervisor_actor tree;
 };
 
 /// Whether `skill` needs a breaker actor in front of its pool: its breaker
@@ -95,6 +102,9 @@ struct breaker_state {
   job_metrics::skill_counters jobs;
   bool has_jobs = false;
   breaker_metrics::skill_metrics metrics;
+  /// Answers every job it holds when the breaker ends (their results would
+  /// come back to it). Keep last: it runs first at destruction.
+  last_will will;
 };
 
 /// A skill's circuit breaker and retries, in front of its pool (see

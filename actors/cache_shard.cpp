@@ -1,6 +1,8 @@
 #include "actors/cache_shard.hpp"
 
+#include "actors/restart_policy.hpp"
 #include "config/logging.hpp"
+#include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -79,9 +81,7 @@ void start_flight(shard_ptr self, job&& j, const cache_key& key,
   auto id = st.next_flight++;
   st.flight_of[key] = id;
   st.flights.emplace(
-    id, flight{key, j.skill, pool.address(), std::move(waiters), background});
-  if (st.monitored_pools.insert(pool.address()).second)
-    self->monitor(pool);
+    id, flight{key, j.skill, pool, j, std::move(waiters), background});
   j.id = id;
   j.options.cache = cache_mode::normal;
   if (background) {
@@ -244,37 +244,6 @@ void on_result(shard_ptr self, job_result& r) {
   }
 }
 
-// A pool died: its executions will never answer, so their waiters get a
-// failure now (and a late result, if any, finds no flight).
-void on_pool_down(shard_ptr self, const caf::down_msg& dm) {
-  auto& st = self->state;
-  st.monitored_pools.erase(dm.source);
-  std::vector<uint64_t> lost;
-  for (auto& [id, fl] : st.flights)
-    if (fl.pool == dm.source)
-      lost.push_back(id);
-  for (auto id : lost) {
-    auto fl = std::move(st.flights.at(id));
-    st.flights.erase(id);
-    st.flight_of.erase(fl.key);
-    if (fl.background)
-      --st.background_in_flight;
-    log::actors().warn("cache_shard: the pool of skill {} stopped with {} "
-                       "job(s) of the cache in flight",
-                       fl.skill, fl.waiters.size());
-    for (auto& w : fl.waiters) {
-      job_result r;
-      r.id = w.id;
-      r.status = job_status::internal;
-      r.error = "the pool of skill '" + fl.skill
-                + "' stopped while running the job; resubmit it";
-      r.skill = fl.skill;
-      r.node = st.cfg.node_name;
-      self->send(w.sink, std::move(r));
-    }
-  }
-}
-
 void on_sweep(shard_ptr self) {
   auto& st = self->state;
   st.sweep_scheduled = false;
@@ -309,6 +278,54 @@ cache_status make_status(shard_ptr self) {
   return out;
 }
 
+// The shard's last will: results of its executions in flight would come
+// back to nobody, so every waiter's job runs again on the skill's runner,
+// which answers the waiter itself (a skill that must not run twice, or a
+// node that is stopping, gets an answer instead).
+void answer_flights(shard_ptr self) {
+  auto& st = self->state;
+  if (st.flights.empty())
+    return;
+  auto reason = self->fail_state();
+  auto stopping = is_normal_exit(reason);
+  size_t rerun = 0;
+  size_t answered = 0;
+  for (auto& [id, fl] : st.flights) {
+    auto again = !stopping && fl.pool
+                 && st.cfg.not_idempotent.count(fl.skill) == 0;
+    for (auto& w : fl.waiters) {
+      if (again) {
+        auto j = fl.request;
+        j.id = w.id;
+        // Straight to the runner: this job does not come back here.
+        j.options.cache = cache_mode::bypass;
+        self->send(fl.pool, std::move(j), w.sink);
+        ++rerun;
+        continue;
+      }
+      job_result r;
+      r.id = w.id;
+      r.skill = fl.skill;
+      r.node = st.cfg.node_name;
+      if (stopping) {
+        r.status = job_status::cancelled;
+        r.error = "node " + st.cfg.node_name
+                  + " stopped before the job finished";
+      } else {
+        r.status = job_status::internal;
+        r.error = "the cache shard running the job crashed (" + describe(reason)
+                  + "); the job may have run, and skill '" + fl.skill
+                  + "' is not idempotent: not run again";
+      }
+      self->send(w.sink, std::move(r));
+      ++answered;
+    }
+  }
+  log::actors().warn("cache_shard: ended ({}) with {} executions in flight; "
+                     "{} jobs run again, {} answered",
+                     describe(reason), st.flights.size(), rerun, answered);
+}
+
 } // namespace
 
 cache_shard_actor::behavior_type
@@ -328,10 +345,10 @@ cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
   }
   st.tokens = std::max(1.0, st.cfg.refresh_rate);
   st.tokens_updated = self->clock().now();
-  self->set_down_handler([self](const caf::down_msg& dm) {
-    on_pool_down(self, dm);
-  });
   self->set_default_handler(caf::drop);
+  st.will = [self] {
+    answer_flights(self);
+  };
   return {
     [self](job& j, cache_key& key, job_runner_actor& pool,
            result_sink_actor& sink) {

@@ -3,6 +3,7 @@
 #include "actors/cache_metrics.hpp"
 #include "actors/cache_policy.hpp"
 #include "actors/job_metrics.hpp"
+#include "actors/last_will.hpp"
 #include "actors/result_store.hpp"
 #include "messages/interfaces.hpp"
 
@@ -28,6 +29,9 @@ struct cache_shard_config {
   /// Policies of the cached skills, by name; jobs of other skills are
   /// passed to their pool untouched.
   std::unordered_map<std::string, cache_policy> policies;
+  /// Cached skills whose jobs must not run twice: a shard that ends while
+  /// running one answers its waiters instead of running it again.
+  std::unordered_set<std::string> not_idempotent;
   /// Refresh-aheads this shard may start per second (0 = none).
   double refresh_rate = 5;
   /// A hit in the last `1 - refresh_after` of its entry's TTL refreshes it.
@@ -68,7 +72,10 @@ struct cache_shard_state {
   struct flight {
     cache_key key;
     std::string skill;
-    caf::actor_addr pool;
+    job_runner_actor pool;
+    /// The job as it arrived, for running it again if the shard ends
+    /// before its result comes back.
+    job request;
     std::vector<waiter> waiters;
     /// A refresh-ahead: nobody waits; a failure keeps the old entry.
     bool background = false;
@@ -79,7 +86,6 @@ struct cache_shard_state {
   uint64_t next_flight = 1;
   std::unordered_map<uint64_t, flight> flights;
   std::unordered_map<cache_key, uint64_t> flight_of;
-  std::unordered_set<caf::actor_addr> monitored_pools;
   std::unordered_map<std::string, skill_entry> skills;
   uint64_t coalesced = 0;
   uint64_t refreshed = 0;
@@ -91,6 +97,9 @@ struct cache_shard_state {
   bool sweep_scheduled = false;
   /// Store figures last added to the metrics.
   result_store::stats published;
+  /// Answers the waiters of every execution in flight when the shard ends
+  /// for any reason. Keep last: it runs first at destruction.
+  last_will will;
 };
 
 /// One shard of the node's result cache. A job of a cached skill arrives
@@ -99,7 +108,13 @@ struct cache_shard_state {
 /// identical job arriving meanwhile joins (single-flight), and its result
 /// goes to all of them and, per the skill's policy, into the store. A hit
 /// on a hot entry near its expiry also recomputes it in the background, at
-/// a bounded rate, so hot keys do not fall out of the cache.
+/// a bounded rate, so hot keys do not fall out of the cache. The shard
+/// relies on its runners' contract (one result per job, also when they
+/// crash: a node's pools answer through their last will or their
+/// successor), so it does not watch them. A shard that ends while
+/// executions are in flight hands each waiter's job straight to the runner
+/// (results of the old executions would come back to nobody), or, for a
+/// skill that is not idempotent or a node that is stopping, answers it.
 cache_shard_actor::behavior_type
 cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
             cache_shard_config cfg);

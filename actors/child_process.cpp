@@ -30,7 +30,7 @@ struct exec_args {
   std::vector<char*> argv;
   std::vector<char*> envp;
 
-  exec_args(const std::string& program, const child_spec& spec) {
+  exec_args(const std::string& program, const process_spec& spec) {
     storage.reserve(spec.args.size() + 1);
     storage.push_back(spec.command);
     for (auto& a : spec.args)
@@ -102,7 +102,7 @@ struct pipe_pair {
 
 enum child_stage : int { stage_dup = 1, stage_chdir, stage_exec };
 
-[[noreturn]] void run_child(const exec_args& ea, const child_spec& spec,
+[[noreturn]] void run_child(const exec_args& ea, const process_spec& spec,
                             pid_t parent, pipe_pair& in, pipe_pair& out,
                             pipe_pair& err, pipe_pair& report) {
   // Our own process group: a Ctrl-C in the node's terminal reaches the node,
@@ -138,7 +138,7 @@ enum child_stage : int { stage_dup = 1, stage_chdir, stage_exec };
 
 } // namespace
 
-caf::expected<child_process> start_child(const child_spec& spec) {
+caf::expected<child_process> start_child(const process_spec& spec) {
   auto failed = [&](const std::string& why) {
     return caf::make_error(error_code::process_start_failed,
                            "cannot start '" + spec.command + "': " + why);

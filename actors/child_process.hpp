@@ -12,7 +12,7 @@ namespace troupe {
 
 /// How to start a worker process: a program run directly (never through a
 /// shell) with its arguments, extra environment and working directory.
-struct child_spec {
+struct process_spec {
   /// The program: a path (relative ones are relative to `workdir`) or a
   /// name looked up on PATH (see `resolve_command`).
   std::string command;
@@ -38,7 +38,8 @@ struct child_process {
 /// that looks after the child). Fails with `error_code::process_start_failed`
 /// naming the program and the reason (including a failed exec, which the
 /// child reports through a pipe).
-[[nodiscard]] caf::expected<child_process> start_child(const child_spec& spec);
+[[nodiscard]] caf::expected<child_process>
+start_child(const process_spec& spec);
 
 /// "exited with code 3", "was killed by signal 9 (SIGKILL)": a wait status
 /// in words.

@@ -1,5 +1,7 @@
 #include "actors/gateway.hpp"
 
+#include "actors/mailbox_salvage.hpp"
+#include "actors/restart_policy.hpp"
 #include "config/logging.hpp"
 #include "messages/cluster_codec.hpp"
 #include "messages/errors.hpp"
@@ -8,6 +10,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <memory>
 #include <unordered_set>
 
 namespace troupe {
@@ -15,6 +18,27 @@ namespace troupe {
 namespace {
 
 using gateway_ptr = gateway_actor::stateful_pointer<gateway_state>;
+
+// Control messages (drain, child events, results) are only taken from
+// actors of this node: a remote peer must not steer the gateway.
+bool from_this_node(gateway_ptr self) {
+  auto sender = self->current_sender();
+  return sender && sender->node() == self->node();
+}
+
+void flush(gateway_ptr self);
+
+void schedule_flush(gateway_ptr self) {
+  auto& st = self->state;
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    // Nothing else waiting: no result can join this one, send it now.
+    if (self->mailbox().empty())
+      flush(self);
+    else
+      self->send(self, atom::flush::value);
+  }
+}
 
 void refuse_batch(gateway_ptr self, const client_sink_actor& client,
                   const std::string& why) {
@@ -27,6 +51,33 @@ void refuse_batch(gateway_ptr self, const client_sink_actor& client,
     self->state.cfg.metrics->record("-", r.status, caf::timespan{0});
   self->send(client, atom::results::value,
              wire_codec::encode_results({std::move(r)}));
+}
+
+void on_result(gateway_ptr self, job_result& r) {
+  auto& st = self->state;
+  auto i = st.waiting.find(r.id);
+  if (i == st.waiting.end())
+    return;
+  r.id = i->second.client_id;
+  auto addr = i->second.client.address();
+  if (auto c = st.clients.find(addr); c != st.clients.end() && c->second > 0)
+    --c->second;
+  auto& box = st.outboxes[addr];
+  if (!box.client)
+    box.client = std::move(i->second.client);
+  box.results.push_back(std::move(r));
+  st.waiting.erase(i);
+  schedule_flush(self);
+}
+
+// Answers a job the gateway accepted but will not forward.
+void answer(gateway_ptr self, const job& j, job_status status, std::string why,
+            bool count) {
+  auto r = make_failure(j, status, std::move(why));
+  r.node = self->state.cfg.node_name;
+  if (count && self->state.cfg.metrics)
+    self->state.cfg.metrics->record("-", status, caf::timespan{0});
+  on_result(self, r);
 }
 
 void on_submit(gateway_ptr self, const std::string& bytes,
@@ -57,33 +108,16 @@ void on_submit(gateway_ptr self, const std::string& bytes,
     auto id = st.next_id++;
     st.waiting.emplace(id, gateway_state::waiter{client, j.id});
     j.id = id;
-    self->send(st.router, std::move(j), sink);
-  }
-}
-
-void flush(gateway_ptr self);
-
-void on_result(gateway_ptr self, job_result& r) {
-  auto& st = self->state;
-  auto i = st.waiting.find(r.id);
-  if (i == st.waiting.end())
-    return;
-  r.id = i->second.client_id;
-  auto addr = i->second.client.address();
-  if (auto c = st.clients.find(addr); c != st.clients.end() && c->second > 0)
-    --c->second;
-  auto& box = st.outboxes[addr];
-  if (!box.client)
-    box.client = std::move(i->second.client);
-  box.results.push_back(std::move(r));
-  st.waiting.erase(i);
-  if (!st.flush_scheduled) {
-    st.flush_scheduled = true;
-    // Nothing else waiting: no result can join this one, send it now.
-    if (self->mailbox().empty())
-      flush(self);
+    // OVERLOADED: the job did not run and may go to another node, or here
+    // again later, which is what clients do with OVERLOADED anyway.
+    if (st.draining)
+      answer(self, j, job_status::overloaded,
+             "node " + st.cfg.node_name
+               + " is shutting down and accepts no new jobs; submit the job "
+                 "to another node or retry later",
+             true);
     else
-      self->send(self, atom::flush::value);
+      self->send(st.router, std::move(j), sink);
   }
 }
 
@@ -168,15 +202,193 @@ void flush(gateway_ptr self) {
     st.outboxes.clear();
 }
 
+// Ends every job in flight with `status` and sends the results at once.
+size_t answer_all(gateway_ptr self, job_status status, const std::string& why) {
+  auto& st = self->state;
+  std::vector<uint64_t> ids;
+  ids.reserve(st.waiting.size());
+  for (auto& kv : st.waiting)
+    ids.push_back(kv.first);
+  for (auto id : ids) {
+    job_result r;
+    r.id = id;
+    r.status = status;
+    r.error = why;
+    r.node = st.cfg.node_name;
+    on_result(self, r);
+  }
+  flush(self);
+  return ids.size();
+}
+
+// Follows the router, membership and health monitor through restarts. A
+// stopped one changes nothing: messages to its last incarnation go on to
+// the next (actors/supervised_actor.hpp).
+void on_child_event(gateway_ptr self, child_event& ev) {
+  auto& st = self->state;
+  if (!from_this_node(self) || !ev.handle)
+    return;
+  if (ev.path == tree_path::health)
+    st.health = caf::actor_cast<health_monitor_actor>(ev.handle);
+  else if (ev.path == tree_path::router)
+    st.router = caf::actor_cast<router_actor>(ev.handle);
+  else if (ev.path == tree_path::membership && st.cfg.membership)
+    st.cfg.membership = caf::actor_cast<membership_actor>(ev.handle);
+}
+
+// Router status and health status, merged into one `NodeStatus`.
+void status_query(gateway_ptr self,
+                  caf::typed_response_promise<std::string> rp) {
+  auto& st = self->state;
+  struct merge {
+    node_status status;
+    caf::error router_error;
+    std::vector<member> members;
+    std::optional<health_status> health;
+    std::string health_error = "restarting";
+    int pending = 3;
+  };
+  auto m = std::make_shared<merge>();
+  auto draining = st.draining;
+  auto done = [m, rp, draining]() mutable {
+    if (--m->pending > 0)
+      return;
+    if (m->router_error) {
+      rp.deliver(wire_codec::encode_error_response(
+        "the node could not answer: " + describe(m->router_error)));
+      return;
+    }
+    auto& out = m->status;
+    out.draining = draining;
+    out.members = std::move(m->members);
+    if (m->health) {
+      out.health_score = m->health->score;
+      out.alerts = std::move(m->health->alerts);
+      out.restarts = std::move(m->health->restarts);
+    } else {
+      out.health_score = 0;
+      out.alerts.push_back(alert{
+        severity::critical, "health-monitor", "node/health",
+        "the health monitor did not answer (" + m->health_error + ")", 0});
+    }
+    rp.deliver(wire_codec::encode_response(out));
+  };
+  auto timeout = st.cfg.query_timeout;
+  self->request(st.router, timeout, atom::status::value)
+    .then(
+      [m, done](node_status& x) mutable {
+        m->status = std::move(x);
+        done();
+      },
+      [m, done](caf::error& err) mutable {
+        m->router_error = std::move(err);
+        done();
+      });
+  // The cluster part comes from the membership; without it the node's own
+  // figures still answer.
+  if (st.cfg.membership)
+    self->request(st.cfg.membership, timeout, atom::members::value)
+      .then(
+        [m, done](cluster_view& v) mutable {
+          m->members = std::move(v.members);
+          done();
+        },
+        [done](caf::error&) mutable {
+          done();
+        });
+  else
+    done();
+  if (!st.health) {
+    done();
+    return;
+  }
+  self->request(st.health, timeout, atom::status::value)
+    .then(
+      [m, done](health_status& x) mutable {
+        m->health = std::move(x);
+        done();
+      },
+      [m, done](caf::error& err) mutable {
+        m->health_error = describe(err);
+        done();
+      });
+}
+
+void crash_query(gateway_ptr self, const std::string& target,
+                 caf::typed_response_promise<std::string> rp) {
+  auto& st = self->state;
+  if (!st.cfg.crash_hook || !st.cfg.tree) {
+    rp.deliver(wire_codec::encode_error_response(
+      "crash injection is disabled on node " + st.cfg.node_name
+      + " (it is a test hook: start the node with --test-skills)"));
+    return;
+  }
+  auto mine = target == "gateway";
+  if (mine) // it will not be around to answer once it crashed
+    rp.deliver(wire_codec::encode_response(wire_codec::acknowledgement{
+      "crashing the gateway of node " + st.cfg.node_name}));
+  self->request(st.cfg.tree, st.cfg.query_timeout, atom::crash::value, target)
+    .then(
+      [rp, mine](std::string& what) mutable {
+        if (!mine)
+          rp.deliver(
+            wire_codec::encode_response(wire_codec::acknowledgement{what}));
+      },
+      [rp, mine](caf::error& err) mutable {
+        if (!mine)
+          rp.deliver(wire_codec::encode_error_response(message_of(err)));
+      });
+}
+
+// The gateway's last will: results it already has still go out, and every
+// other job in flight is answered, since its result would come back to a
+// gateway that no longer exists.
+void answer_remaining(gateway_ptr self) {
+  auto& st = self->state;
+  salvage_mailbox(self, [self](caf::mailbox_element& x) {
+    auto& msg = x.content();
+    if (!msg.match_elements<job_result>() || !x.sender
+        || x.sender->node() != self->node())
+      return false;
+    auto r = msg.move_if_unshared<job_result>(0);
+    on_result(self, r);
+    return true;
+  });
+  if (st.waiting.empty()) {
+    flush(self);
+    return;
+  }
+  auto reason = self->fail_state();
+  log::actors().warn("gateway: ended ({}) with {} jobs in flight",
+                     describe(reason), st.waiting.size());
+  if (is_normal_exit(reason))
+    answer_all(self, job_status::cancelled,
+               "node " + st.cfg.node_name + " stopped before the job finished");
+  else
+    answer_all(self, job_status::node_lost,
+               "the gateway of node " + st.cfg.node_name + " crashed ("
+                 + describe(reason)
+                 + ") while the job was in flight; it was accepted and may "
+                   "have run, but its result is lost: resubmit it if "
+                   "running it twice is safe");
+}
+
 } // namespace
 
 gateway_actor::behavior_type
 gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
         router_actor router) {
-  self->state.cfg = std::move(cfg);
-  self->state.router = std::move(router);
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.router = std::move(router);
+  if (st.cfg.tree)
+    self->send(st.cfg.tree, atom::watch::value,
+               caf::actor_cast<caf::actor>(self));
   // Remote peers may send anything; never print or crash on it.
   self->set_default_handler(caf::drop);
+  st.will = [self] {
+    answer_remaining(self);
+  };
   self->set_down_handler([self](const caf::down_msg& dm) {
     on_client_down(self, dm);
   });
@@ -216,6 +428,14 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
       if (!q)
         return wire_codec::encode_error_response(message_of(q.error()));
       auto rp = self->make_response_promise<std::string>();
+      if (q->kind == wire_codec::query_kind::get_status) {
+        status_query(self, rp);
+        return rp;
+      }
+      if (q->kind == wire_codec::query_kind::crash_actor) {
+        crash_query(self, q->target, rp);
+        return rp;
+      }
       auto on_error = [rp](caf::error& err) mutable {
         rp.deliver(wire_codec::encode_error_response(
           "the node could not answer: " + describe(err)));
@@ -232,36 +452,37 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
             [rp](caf::error& err) mutable {
               rp.deliver(wire_codec::encode_error_response(message_of(err)));
             });
-      else if (q->kind == wire_codec::query_kind::list_skills)
+      else
         self->request(self->state.router, timeout, atom::skills::value)
           .then(
             [rp](skill_list& x) mutable {
               rp.deliver(wire_codec::encode_response(x));
             },
             on_error);
-      else
-        self->request(self->state.router, timeout, atom::status::value)
-          .then(
-            [self, rp, timeout](node_status& x) mutable {
-              auto& m = self->state.cfg.membership;
-              if (!m) {
-                rp.deliver(wire_codec::encode_response(x));
-                return;
-              }
-              // The cluster part comes from the membership; without it
-              // the node's own figures still answer.
-              self->request(m, timeout, atom::members::value)
-                .then(
-                  [rp, x](cluster_view& v) mutable {
-                    x.members = std::move(v.members);
-                    rp.deliver(wire_codec::encode_response(x));
-                  },
-                  [rp, x](caf::error&) mutable {
-                    rp.deliver(wire_codec::encode_response(x));
-                  });
-            },
-            on_error);
       return rp;
+    },
+    [self](child_event& ev) {
+      on_child_event(self, ev);
+    },
+    [self](atom::health) {
+      return health_report{self->mailbox().size(), self->state.waiting.size()};
+    },
+    [self](atom::drain) -> caf::result<uint64_t> {
+      if (!from_this_node(self))
+        return caf::make_error(error_code::rejected,
+                               "only the node itself may drain its gateway");
+      if (!self->state.draining)
+        log::actors().info("gateway: draining; {} jobs in flight",
+                           self->state.waiting.size());
+      self->state.draining = true;
+      return static_cast<uint64_t>(self->state.waiting.size());
+    },
+    [self](atom::cancel, const std::string& why) -> caf::result<uint64_t> {
+      if (!from_this_node(self))
+        return caf::make_error(error_code::rejected,
+                               "only the node itself may cancel jobs");
+      return static_cast<uint64_t>(
+        answer_all(self, job_status::cancelled, why));
     },
   };
 }

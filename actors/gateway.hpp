@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/job_metrics.hpp"
+#include "actors/last_will.hpp"
 #include "messages/interfaces.hpp"
 
 #include <cstdint>
@@ -19,6 +20,12 @@ struct gateway_config {
   job_metrics_ptr metrics;
   /// Answers peers' cluster messages; null when the node is not clustered.
   membership_actor membership;
+  /// The node's supervisor tree, followed for the current router,
+  /// membership and health monitor; null when the router given at spawn
+  /// never changes.
+  supervisor_actor tree;
+  /// Accept `CrashActor` requests (test hook, `--test-skills` only).
+  bool crash_hook = false;
   /// At most this many results and bytes go back in one message.
   struct {
     size_t max_count = 128;
@@ -43,6 +50,7 @@ struct gateway_state {
 
   gateway_config cfg;
   router_actor router;
+  health_monitor_actor health;
   uint64_t next_id = 1;
   std::unordered_map<uint64_t, waiter> waiting;
   /// Jobs each client (monitored from its first batch until it goes away)
@@ -51,6 +59,11 @@ struct gateway_state {
   std::unordered_map<caf::actor_addr, uint64_t> clients;
   std::unordered_map<caf::actor_addr, outbox> outboxes;
   bool flush_scheduled = false;
+  /// Set by `drain`: new jobs are refused, jobs in flight continue.
+  bool draining = false;
+  /// Answers every job in flight when the gateway ends (its results would
+  /// have nowhere to go). Keep last: it runs first at destruction.
+  last_will will;
 };
 
 /// The node's published face: decodes protobuf requests from remote clients
@@ -61,7 +74,10 @@ struct gateway_state {
 /// cancel its jobs itself (`CancelJobs`).
 /// Results that arrive together leave together: a flush message to itself
 /// goes out after everything already in the mailbox, so batching adds no
-/// delay when traffic is light.
+/// delay when traffic is light. When the gateway ends, results it already
+/// has go out and every other job in flight is answered NODE_LOST; jobs a
+/// client sent that it never read are not answered, so clients resend them
+/// to the gateway's successor (they never ran).
 gateway_actor::behavior_type
 gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
         router_actor router);

@@ -25,6 +25,12 @@ class in_flight_limit {
     return true;
   }
 
+  /// Counts one more job even beyond the bound: for jobs a restarted pool
+  /// takes over from its predecessor, which released theirs.
+  void force_acquire() noexcept {
+    count_.fetch_add(1, std::memory_order_relaxed);
+  }
+
   void release() noexcept {
     count_.fetch_sub(1, std::memory_order_relaxed);
   }

@@ -566,7 +566,7 @@ void thread_main(shared_ptr st) {
   sigaddset(&pipe_set, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
   auto& skill = *st->skill;
-  child_spec spec;
+  process_spec spec;
   spec.command = skill.process.command;
   spec.args = skill.process.args;
   spec.env = skill.process.env;

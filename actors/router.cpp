@@ -12,7 +12,9 @@
 #include <prometheus/counter.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace troupe {
@@ -46,6 +48,12 @@ void gather_skills(router_ptr self, Done done) {
     }
   };
   for (auto& [name, pool] : pools) {
+    if (!pool) { // not known yet
+      skill_info info;
+      info.name = name;
+      add(std::move(info));
+      continue;
+    }
     self->request(pool, self->state.cfg.status_timeout, atom::status::value)
       .then(
         [add](skill_info& info) {
@@ -81,7 +89,11 @@ void gather_cache(router_ptr self, Done done) {
     if (--g->pending == 0)
       g->done(std::move(g->sum));
   };
-  for (auto& shard : shards)
+  for (auto& shard : shards) {
+    if (!shard) { // not known yet
+      add(nullptr);
+      continue;
+    }
     self->request(shard, self->state.cfg.status_timeout, atom::status::value)
       .then(
         [add](cache_status& x) {
@@ -90,6 +102,19 @@ void gather_cache(router_ptr self, Done done) {
         [add](caf::error&) {
           add(nullptr);
         });
+  }
+}
+
+// To the shard owning `key`; a shard not known yet (the node is starting)
+// is skipped: the job runs uncached rather than wait.
+void send_to_shard(router_ptr self, const cache_key& key, job& j,
+                   const job_runner_actor& runner, result_sink_actor& sink) {
+  auto& shard = self->state.cfg.cache_shards[self->state.cfg.cache_owner(key)];
+  if (!shard) {
+    self->send(runner, std::move(j), std::move(sink));
+    return;
+  }
+  self->send(shard, std::move(j), key, runner, std::move(sink));
 }
 
 // Collects the status of every breaker, then calls `done` with them sorted
@@ -118,7 +143,11 @@ void gather_breakers(router_ptr self, Done done) {
     g->done(std::move(g->all));
     return;
   }
-  for (auto& [name, b] : breakers)
+  for (auto& [name, b] : breakers) {
+    if (!b) { // not known yet
+      add(nullptr);
+      continue;
+    }
     self->request(b, self->state.cfg.status_timeout, atom::status::value)
       .then(
         [add](breaker_status& x) {
@@ -127,6 +156,7 @@ void gather_breakers(router_ptr self, Done done) {
         [add](caf::error&) {
           add(nullptr);
         });
+  }
 }
 
 // An operator's command for a skill's breaker.
@@ -135,6 +165,10 @@ caf::result<breaker_status> command_breaker(router_ptr self,
                                             breaker_command cmd) {
   auto& st = self->state;
   auto i = st.cfg.breakers.find(skill);
+  if (i != st.cfg.breakers.end() && !i->second)
+    return caf::make_error(error_code::rejected,
+                           "the breaker of skill '" + skill
+                             + "' is starting; try again in a moment");
   if (i != st.cfg.breakers.end())
     return self->delegate(i->second, atom::breaker::value, cmd);
   if (st.pools.count(skill) > 0)
@@ -160,7 +194,7 @@ void route_cached(router_ptr self, const std::string& version, job& j,
     return;
   }
   auto key = cache_digest(j.skill, version, j.input);
-  self->send(st.cfg.cache_owner(key), std::move(j), key, pool, std::move(sink));
+  send_to_shard(self, key, j, pool, sink);
 }
 
 job_result reject(router_ptr self, const job& j, job_status st,
@@ -259,10 +293,11 @@ bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
     return true;
   }
   auto target = st.targets.find(j.skill);
-  if (local == st.cfg.cached_skills.end() || target == st.targets.end())
-    return false; // the view is older than this node's skills
-  self->send(st.cfg.cache_owner(key), std::move(j), key, target->second,
-             std::move(sink));
+  if (local == st.cfg.cached_skills.end() || target == st.targets.end()
+      || !target->second)
+    return false; // the view is older than this node's skills, or the
+                  // skill's runner is not known yet (then the job waits)
+  send_to_shard(self, key, j, target->second, sink);
   return true;
 }
 
@@ -286,6 +321,21 @@ void reject_unknown(router_ptr self, const job& j,
   self->send(sink, reject(self, j, job_status::unknown_skill, why));
 }
 
+// Keeps a job until its skill's first runner is known (see
+// on_child_event).
+void hold(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (st.held_count >= st.cfg.max_held_jobs) {
+    self->send(sink, reject(self, j, job_status::overloaded,
+                            "skill '" + j.skill + "' is starting and "
+                              + std::to_string(st.held_count)
+                              + " jobs already wait for it; retry later"));
+    return;
+  }
+  ++st.held_count;
+  st.held[j.skill].emplace_back(std::move(j), std::move(sink));
+}
+
 void on_job(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   if (j.input.size() > st.cfg.max_job_bytes) {
@@ -302,6 +352,10 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
     reject_unknown(self, j, sink);
     return;
   }
+  if (!i->second) {
+    hold(self, j, sink);
+    return;
+  }
   if (!st.cfg.cached_skills.empty()) {
     auto c = st.cfg.cached_skills.find(j.skill);
     if (c != st.cfg.cached_skills.end()) {
@@ -310,6 +364,94 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
     }
   }
   self->send(i->second, std::move(j), std::move(sink));
+}
+
+// -- supervision --------------------------------------------------------------
+
+// Where a skill's jobs go from now on; jobs that waited for its first
+// runner go there too.
+void set_target(router_ptr self, const std::string& skill,
+                job_runner_actor runner) {
+  auto& st = self->state;
+  st.targets[skill] = std::move(runner);
+  auto h = st.held.find(skill);
+  if (h == st.held.end())
+    return;
+  auto jobs = std::move(h->second);
+  st.held.erase(h);
+  st.held_count -= jobs.size();
+  for (auto& [j, sink] : jobs)
+    on_job(self, j, sink);
+}
+
+// Takes the current handle of a sibling from its supervisor's child event.
+// Events of a stopped sibling change nothing: messages to its last
+// incarnation go on to the next one (actors/supervised_actor.hpp).
+void on_child_event(router_ptr self, child_event& ev) {
+  auto& st = self->state;
+  // Only this node's supervisors may say where the actors are.
+  auto sender = self->current_sender();
+  if (!sender || sender->node() != self->node() || !ev.handle)
+    return;
+  std::string_view path = ev.path;
+  auto skills = std::string{tree_path::skills} + "/";
+  if (path.substr(0, skills.size()) == skills) {
+    auto skill = ev.path.substr(skills.size());
+    auto i = st.pools.find(skill);
+    if (i == st.pools.end())
+      return;
+    i->second = caf::actor_cast<worker_pool_actor>(ev.handle);
+    if (st.cfg.breakers.count(skill) == 0)
+      set_target(self, skill, caf::actor_cast<job_runner_actor>(ev.handle));
+    return;
+  }
+  auto breakers = std::string{tree_path::breakers} + "/";
+  if (path.substr(0, breakers.size()) == breakers) {
+    auto skill = ev.path.substr(breakers.size());
+    auto i = st.cfg.breakers.find(skill);
+    if (i == st.cfg.breakers.end())
+      return;
+    i->second = caf::actor_cast<breaker_actor>(ev.handle);
+    // Fallback jobs run through the router like any job.
+    self->send(i->second, caf::actor_cast<router_actor>(self));
+    set_target(self, skill, caf::actor_cast<job_runner_actor>(ev.handle));
+    return;
+  }
+  auto& shard_prefix = tree_path::shard_prefix;
+  if (path.substr(0, shard_prefix.size()) == shard_prefix) {
+    auto index = std::strtoul(ev.path.c_str() + shard_prefix.size(), nullptr,
+                              10);
+    if (index < st.cfg.cache_shards.size())
+      st.cfg.cache_shards[index]
+        = caf::actor_cast<cache_shard_actor>(ev.handle);
+    return;
+  }
+  if (path == tree_path::dispatcher) {
+    st.cfg.dispatcher = caf::actor_cast<dispatcher_actor>(ev.handle);
+    return;
+  }
+  if (path == tree_path::membership)
+    self->send(caf::actor_cast<membership_actor>(ev.handle),
+               atom::subscribe::value,
+               caf::actor_cast<view_listener_actor>(self));
+}
+
+// The router's last will: jobs submitted by request lose their way back
+// (their results would come to this router), so their requesters get an
+// answer now. Everything else it had not read goes on to its successor.
+void answer_requests(router_ptr self) {
+  auto& st = self->state;
+  for (auto& [id, rq] : st.requests) {
+    job_result r;
+    r.id = rq.id;
+    r.status = job_status::internal;
+    r.error = "the router of node " + st.cfg.node_name
+              + " ended before the job's result came back; resubmit it if "
+                "running it twice is safe";
+    r.node = st.cfg.node_name;
+    rq.promise.deliver(std::move(r));
+  }
+  st.requests.clear();
 }
 
 } // namespace
@@ -321,7 +463,7 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   st.cfg = std::move(cfg);
   st.pools = std::move(pools);
   st.started = std::chrono::steady_clock::now();
-  if (!st.cfg.cache_owner)
+  if (!st.cfg.cache_owner || st.cfg.cache_shards.empty())
     st.cfg.cached_skills.clear();
   std::vector<std::string> names;
   for (auto& [name, pool] : st.pools) {
@@ -333,12 +475,19 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
     }
     st.targets.emplace(name, b->second);
     // Fallback jobs run through the router like any job.
-    self->send(b->second, caf::actor_cast<router_actor>(self));
+    if (b->second)
+      self->send(b->second, caf::actor_cast<router_actor>(self));
   }
   std::sort(names.begin(), names.end());
   for (auto& n : names)
     st.skill_names += (st.skill_names.empty() ? "" : ", ") + n;
   self->set_default_handler(caf::drop);
+  if (st.cfg.tree)
+    self->send(st.cfg.tree, atom::watch::value,
+               caf::actor_cast<caf::actor>(self));
+  st.will = [self] {
+    answer_requests(self);
+  };
   return {
     [self](job& j, result_sink_actor& sink) {
       on_job(self, j, sink);
@@ -389,6 +538,12 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
     [self](atom::join, std::string& name, uint64_t incarnation,
            batcher_actor& link) {
       self->state.links[name] = std::make_pair(incarnation, std::move(link));
+    },
+    [self](child_event& ev) {
+      on_child_event(self, ev);
+    },
+    [self](atom::health) {
+      return health_report{self->mailbox().size(), self->state.requests.size()};
     },
     [self](atom::breaker, const std::string& skill, breaker_command cmd) {
       return command_breaker(self, skill, cmd);

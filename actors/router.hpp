@@ -2,6 +2,7 @@
 
 #include "actors/cache_metrics.hpp"
 #include "actors/job_metrics.hpp"
+#include "actors/last_will.hpp"
 #include "cluster/cluster_metrics.hpp"
 #include "cluster/placement.hpp"
 #include "messages/interfaces.hpp"
@@ -11,6 +12,7 @@
 #include <functional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace troupe {
@@ -32,11 +34,21 @@ struct router_config {
   /// Skills whose results are cached, with the version that goes into their
   /// cache keys. Empty: no cache, every job goes straight to its pool.
   std::unordered_map<std::string, std::string> cached_skills;
-  /// The shard that owns a key: the node's ring (cluster/shard_ring.hpp).
-  std::function<const cache_shard_actor&(const cache_key&)> cache_owner;
+  /// The index in `cache_shards` of the shard that owns a key: the node's
+  /// ring (cluster/shard_ring.hpp).
+  std::function<uint32_t(const cache_key&)> cache_owner;
   /// This node's shards, asked for their figures by status requests.
   std::vector<cache_shard_actor> cache_shards;
   cache_metrics_ptr cache_metrics;
+  // -- supervision ------------------------------------------------------------
+  /// The node's supervisor tree, followed for the current handles of the
+  /// pools, shards, dispatcher and membership (see messages/supervision.hpp
+  /// for their paths); null when the actors given at spawn never change.
+  supervisor_actor tree;
+  /// Jobs held while a pool's first handle is not known yet (a node's
+  /// router may start before the supervisor of the pools has reported
+  /// them); beyond, OVERLOADED.
+  size_t max_held_jobs = 100'000;
   // -- breakers ---------------------------------------------------------------
   /// The breakers in front of the pools of skills that have one: their jobs
   /// go through them, operators' commands go to them.
@@ -57,7 +69,13 @@ struct router_state {
   /// Counters of jobs exchanged with each peer, by direction.
   std::unordered_map<std::string, prometheus::Counter*> jobs_in;
   std::unordered_map<std::string, prometheus::Counter*> jobs_out;
+  /// Skill -> its pool; null until the tree names it (with `cfg.tree`).
   std::unordered_map<std::string, worker_pool_actor> pools;
+  /// Jobs waiting for their pool's first handle, in arrival order.
+  std::unordered_map<std::string,
+                     std::vector<std::pair<job, result_sink_actor>>>
+    held;
+  size_t held_count = 0;
   /// Where each skill's jobs go: its breaker, or its pool without one.
   std::unordered_map<std::string, job_runner_actor> targets;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
@@ -73,6 +91,9 @@ struct router_state {
   };
   std::unordered_map<uint64_t, request> requests;
   uint64_t next_request = 1;
+  /// Answers the requests in flight when the router ends. Keep last: it
+  /// runs first at destruction.
+  last_will will;
 };
 
 /// The node's entry point for jobs: rejects malformed jobs (BAD_INPUT) and
@@ -84,7 +105,9 @@ struct router_state {
 /// dispatcher, and answers skill and status queries by asking every pool
 /// and shard. A job may also come as a typed request (`request(router,
 /// timeout, job)`), answered with its result. Cancellations go to every
-/// pool, which end the sink's named jobs they hold.
+/// pool, which end the sink's named jobs they hold. With `cfg.tree` it
+/// follows restarts of the pools, shards, dispatcher and membership through
+/// the supervisors' child events.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

@@ -1,5 +1,7 @@
 #include "actors/worker_pool.hpp"
 
+#include "actors/mailbox_salvage.hpp"
+#include "actors/restart_policy.hpp"
 #include "actors/self_tick.hpp"
 #include "actors/worker.hpp"
 #include "config/logging.hpp"
@@ -292,6 +294,8 @@ uint32_t attempts_allowed(const skill_definition& skill, const job& j) {
 void on_crashed_attempt(pool_ptr self, uint64_t ticket,
                         const std::string& reason);
 
+void count_restart(pool_ptr self, restart_reason why);
+
 // Runs a job of an in-pool skill right here: such skills are short by
 // contract, and skipping the hand-off to a worker and back saves two
 // messages per job. The job never enters the tables: nothing can happen to
@@ -308,13 +312,23 @@ void run_inline(pool_ptr self, job& j, result_sink_actor& sink) {
       r = run_skill(*st.skill, j.input);
       break;
     } catch (const worker_crash&) {
-      ++st.restarts;
+      count_restart(self, restart_reason::crashed);
       if (!st.skill->idempotent || attempts >= max_attempts) {
         r = job_result{};
         r.status = job_status::skill_error;
         r.error = crash_error(*st.skill, "worker crashed", attempts);
         break;
       }
+    } catch (...) {
+      // Skill code must never take the pool (and every queued job) down.
+      count_restart(self, restart_reason::crashed);
+      r = job_result{};
+      r.status = job_status::skill_error;
+      r.error = crash_error(*st.skill,
+                            "skill threw something that is not a "
+                            "std::exception",
+                            attempts);
+      break;
     }
   }
   r.id = j.id;
@@ -365,6 +379,8 @@ void count_restart(pool_ptr self, restart_reason why) {
   ++st.restarts;
   if (st.has_series)
     st.series.restarted(why);
+  if (st.cfg.on_worker_restart)
+    st.cfg.on_worker_restart();
 }
 
 // The job running on worker `id` was answered without it (deadline,
@@ -647,6 +663,119 @@ void on_cancel(pool_ptr self, const std::vector<uint64_t>& ids,
   dispatch(self);
 }
 
+// -- succession ---------------------------------------------------------------
+
+// The pool's last will, run when it ends for any reason: jobs that never
+// started (queued, or still unread in the mailbox) and started jobs that may
+// run again go to the estate for the pool's successor; started jobs that may
+// not run again are answered now.
+void bequeath(pool_ptr self) {
+  auto& st = self->state;
+  auto reason = self->fail_state();
+  std::vector<bequeathed_job> heirs;
+  auto leave = [&](uint64_t ticket) {
+    auto& pj = st.jobs[ticket];
+    heirs.push_back(bequeathed_job{std::move(pj.j), std::move(pj.sink),
+                                   pj.arrived, pj.deadline, pj.attempts});
+    st.jobs.erase(ticket);
+    // The successor counts it again when it takes it over.
+    if (st.cfg.node_limit)
+      st.cfg.node_limit->release();
+  };
+  // Queued jobs in the order they would have run.
+  auto is_queued = [&](uint64_t ticket) {
+    auto i = st.jobs.find(ticket);
+    return i != st.jobs.end() && i->second.worker == 0;
+  };
+  job_queue::entry next;
+  while (st.queue.pop(is_queued, next))
+    leave(next.ticket);
+  std::vector<uint64_t> left;
+  for (auto& [ticket, pj] : st.jobs)
+    left.push_back(ticket);
+  auto what = is_normal_exit(reason) ? std::string{"was stopped"}
+                                     : "crashed (" + describe(reason) + ")";
+  for (auto ticket : left) {
+    auto& pj = st.jobs[ticket];
+    if (pj.worker == 0
+        || (st.skill->idempotent
+            && pj.attempts < attempts_allowed(*st.skill, pj.j))) {
+      leave(ticket);
+      continue;
+    }
+    fail(self, ticket,
+         is_normal_exit(reason) ? job_status::cancelled
+                                : job_status::skill_error,
+         "the pool of skill '" + st.skill->name + "' " + what
+           + " while the job ran; not retried: "
+           + (st.skill->idempotent ? "no attempts left"
+                                   : "skill is not idempotent"));
+  }
+  salvage_mailbox(self, [&](caf::mailbox_element& x) {
+    auto& msg = x.content();
+    if (!msg.match_elements<job, result_sink_actor>())
+      return false;
+    auto now = self->clock().now();
+    auto j = msg.move_if_unshared<job>(0);
+    auto timeout = j.options.timeout > caf::timespan{0}
+                     ? j.options.timeout
+                     : st.cfg.default_timeout;
+    auto deadline = now + std::min(timeout, max_job_timeout);
+    heirs.push_back(bequeathed_job{
+      std::move(j), msg.get_as<result_sink_actor>(1), now, deadline, 0});
+    return true;
+  });
+  if (heirs.empty())
+    return;
+  log::actors().warn("worker_pool {}: ended ({}) holding {} jobs; leaving "
+                     "them to its successor",
+                     st.skill->name, describe(reason), heirs.size());
+  if (st.cfg.estate) {
+    st.cfg.estate->bequeath(std::move(heirs), reason);
+    return;
+  }
+  // Nobody to inherit: a throwaway estate answers them right away.
+  job_estate{st.skill->name, st.cfg.node_name, st.cfg.metrics}.bequeath(
+    std::move(heirs), reason);
+}
+
+// Takes over the jobs the previous incarnation of this pool left behind,
+// keeping their arrival times (so their priority aging), deadlines and
+// attempts.
+void adopt(pool_ptr self) {
+  auto& st = self->state;
+  auto jobs = st.cfg.estate->inherit();
+  if (jobs.empty())
+    return;
+  log::actors().info("worker_pool {}: took over {} jobs from its predecessor",
+                     st.skill->name, jobs.size());
+  for (auto& x : jobs) {
+    if (in_pool(self)) {
+      // No queue: they run like new jobs.
+      self->send(self, std::move(x.j), std::move(x.sink));
+      continue;
+    }
+    if (st.cfg.node_limit)
+      st.cfg.node_limit->force_acquire();
+    auto ticket = st.next_ticket++;
+    auto place = st.queue.make_entry(ticket, x.j.options.priority, x.arrived);
+    st.deadlines.push(x.deadline, ticket);
+    st.jobs.emplace(ticket, pending_job{std::move(x.j),
+                                        std::move(x.sink),
+                                        x.arrived,
+                                        x.deadline,
+                                        {},
+                                        place,
+                                        x.attempts,
+                                        0});
+    st.queue.push(place);
+    ++st.queued;
+  }
+  if (!st.deadlines.empty())
+    schedule_tick(self, st.deadlines.next());
+  dispatch(self);
+}
+
 skill_info status_of(pool_ptr self) {
   auto& st = self->state;
   skill_info info;
@@ -743,6 +872,11 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
       self->quit(em.reason);
   });
   self->set_default_handler(caf::drop);
+  if (st.cfg.estate)
+    adopt(self);
+  st.will = [self] {
+    bequeath(self);
+  };
   return {
     [self](job& j, result_sink_actor& sink) {
       on_job(self, j, sink);

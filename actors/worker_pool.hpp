@@ -2,8 +2,10 @@
 
 #include "actors/deadline_queue.hpp"
 #include "actors/in_flight_limit.hpp"
+#include "actors/job_estate.hpp"
 #include "actors/job_metrics.hpp"
 #include "actors/job_queue.hpp"
+#include "actors/last_will.hpp"
 #include "actors/native_worker.hpp"
 #include "actors/pool_metrics.hpp"
 #include "actors/process_worker.hpp"
@@ -15,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -42,6 +45,12 @@ struct worker_pool_config {
   /// Null disables metrics (tests).
   job_metrics_ptr metrics;
   pool_metrics_ptr pool_metrics;
+  /// Where the pool leaves the jobs it holds when it ends, and takes over
+  /// the jobs of its predecessor at start; null: ended pools answer them.
+  job_estate_ptr estate;
+  /// Called whenever the pool replaces a crashed worker (supervision
+  /// metrics).
+  std::function<void()> on_worker_restart;
 };
 
 /// The pool settings of `skill` on a node configured by `node`: the skill's
@@ -130,6 +139,10 @@ struct worker_pool_state {
 
   /// When the next tick is due; max() = none scheduled.
   time_point tick_due = time_point::max();
+
+  /// Hands every job still held (or in the mailbox) to the estate when the
+  /// pool ends for any reason. Keep last: it runs first at destruction.
+  last_will will;
 };
 
 /// A skill's pool: a bounded priority queue in front of its workers, with
@@ -138,6 +151,9 @@ struct worker_pool_state {
 /// skills run inside the pool itself; scheduled skills in worker actors;
 /// blocking skills on the pool's own threads (one per worker, so at most
 /// `max_workers`); process skills in child processes (`process_worker`).
+/// When the pool itself ends, jobs that never started, and started ones
+/// that may run again, go to the estate for its successor; the rest are
+/// answered at once.
 worker_pool_actor::behavior_type
 worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
             std::shared_ptr<const skill_definition> skill,

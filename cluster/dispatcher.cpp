@@ -175,6 +175,36 @@ void on_view(self_ptr self, cluster_view& v) {
     drop_link(self, name, why);
 }
 
+// A batcher handing back jobs has lost its destination: the next job for
+// that member connects again (to a restarted gateway, if the member is
+// still up) instead of going to the broken link.
+void forget_broken_link(self_ptr self, const std::string& member) {
+  auto& st = self->state;
+  auto i = st.links.find(member);
+  auto sender = self->current_sender();
+  if (i == st.links.end() || !i->second.batcher || !sender
+      || sender->address() != i->second.batcher.address())
+    return;
+  auto waiting = std::move(i->second.waiting);
+  self->unlink_from(i->second.batcher);
+  self->send_exit(i->second.batcher, caf::exit_reason::user_shutdown);
+  st.links.erase(i);
+  for (auto& [j, sink] : waiting)
+    self->send(self, atom::run::value, member, std::move(j), std::move(sink));
+}
+
+void on_child_event(self_ptr self, child_event& ev) {
+  auto sender = self->current_sender();
+  if (!sender || sender->node() != self->node() || !ev.handle)
+    return;
+  if (ev.path == tree_path::router)
+    self->state.cfg.router = caf::actor_cast<router_actor>(ev.handle);
+  else if (ev.path == tree_path::membership)
+    self->send(caf::actor_cast<membership_actor>(ev.handle),
+               atom::subscribe::value,
+               caf::actor_cast<view_listener_actor>(self));
+}
+
 } // namespace
 
 dispatcher_actor::behavior_type
@@ -182,6 +212,9 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
            dispatcher_config cfg) {
   self->state.cfg = std::move(cfg);
   self->set_default_handler(caf::drop);
+  if (self->state.cfg.tree)
+    self->send(self->state.cfg.tree, atom::watch::value,
+               caf::actor_cast<caf::actor>(self));
   return {
     [self](atom::run, std::string& target, job& j, result_sink_actor& sink) {
       if (j.options.max_attempts == 0)
@@ -196,7 +229,17 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
     },
     [self](atom::leave, std::string& member, std::string& why, job& j,
            result_sink_actor& sink) {
+      forget_broken_link(self, member);
       fail_over(self, member, why, std::move(j), std::move(sink));
+    },
+    [self](child_event& ev) {
+      on_child_event(self, ev);
+    },
+    [self](atom::health) {
+      uint64_t waiting = 0;
+      for (auto& [name, l] : self->state.links)
+        waiting += l.waiting.size();
+      return health_report{self->mailbox().size(), waiting};
     },
   };
 }

@@ -27,6 +27,9 @@ struct dispatcher_config {
   caf::timespan connect_timeout = std::chrono::seconds(2);
   /// Null disables batch metrics.
   batch_metrics_ptr metrics;
+  /// The node's supervisor tree, followed for the current router and
+  /// membership; null when the router given here never changes.
+  supervisor_actor tree;
 };
 
 /// State of a dispatcher: a link (connection + batcher) per peer. It keeps

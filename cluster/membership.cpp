@@ -6,6 +6,7 @@
 #include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/stateful_actor.hpp>
 
@@ -176,11 +177,22 @@ void sample_load(self_ptr self) {
         }
         st.last_jobs_total = total;
         st.last_load_sample = now;
-        st.view->update_self(std::move(skills), rate, st.view->self().health);
+        st.view->update_self(std::move(skills), rate, st.health_score);
       },
       [](caf::error&) {
         // The router was busy; the next heartbeat samples again.
       });
+  if (st.cfg.health)
+    self
+      ->request(st.cfg.health, st.cfg.cluster.heartbeat_interval,
+                atom::status::value)
+      .then(
+        [self](health_status& h) {
+          self->state.health_score = h.score;
+        },
+        [](caf::error&) {
+          // Restarting or busy: the last score stands until the next beat.
+        });
 }
 
 void try_seeds(self_ptr self);
@@ -406,12 +418,27 @@ std::string on_cluster_message(self_ptr self, const std::string& bytes) {
 
 void on_peer_down(self_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
+  auto& ls = st.listeners;
+  ls.erase(std::remove_if(ls.begin(), ls.end(),
+                          [&](const view_listener_actor& l) {
+                            return l.address() == dm.source;
+                          }),
+           ls.end());
   for (auto& [name, p] : st.peers) {
     if (!p.gateway || p.gateway.address() != dm.source)
       continue;
     auto peer_name = name;
     auto incarnation = p.incarnation;
     p.gateway = nullptr;
+    // Only a lost connection means a lost node; a gateway that ended on a
+    // reachable node is restarted by its supervisor, and the next heartbeat
+    // connects to the new one.
+    if (dm.reason != caf::exit_reason::remote_link_unreachable) {
+      log::cluster().info("membership {}: the gateway of {} ended ({}); "
+                          "connecting again",
+                          st.view->self().name, peer_name, describe(dm.reason));
+      return;
+    }
     if (st.view->mark_down(peer_name, incarnation, clock_type::now())) {
       log::cluster().warn("membership {}: {} is down (connection lost: {})",
                           st.view->self().name, peer_name, describe(dm.reason));
@@ -437,6 +464,9 @@ membership(membership_actor::stateful_pointer<membership_state> self,
   });
   self->set_default_handler(caf::drop);
   self->send(self, atom::tick::value);
+  if (st.cfg.tree)
+    self->send(st.cfg.tree, atom::watch::value,
+               caf::actor_cast<caf::actor>(self));
   return {
     [self](atom::cluster, const std::string& bytes) {
       return on_cluster_message(self, bytes);
@@ -495,6 +525,9 @@ membership(membership_actor::stateful_pointer<membership_state> self,
     },
     [self](atom::subscribe, view_listener_actor& l) {
       auto& st = self->state;
+      // Monitored: a listener that restarts subscribes again, and its last
+      // incarnation leaves the list.
+      self->monitor(l);
       st.listeners.push_back(std::move(l));
       if (st.dirty) {
         notify(self); // everyone, the new listener included
@@ -504,6 +537,16 @@ membership(membership_actor::stateful_pointer<membership_state> self,
     },
     [self](atom::tick) {
       on_tick(self);
+    },
+    [self](child_event& ev) {
+      auto sender = self->current_sender();
+      if (!sender || sender->node() != self->node() || !ev.handle)
+        return;
+      if (ev.path == tree_path::router)
+        self->state.cfg.router = caf::actor_cast<router_actor>(ev.handle);
+      else if (ev.path == tree_path::health)
+        self->state.cfg.health
+          = caf::actor_cast<health_monitor_actor>(ev.handle);
     },
   };
 }

@@ -25,6 +25,11 @@ struct membership_config {
   router_actor router;
   /// Member counts and heartbeat round trips; null disables.
   cluster_metrics_ptr metrics;
+  /// The node's supervisor tree, followed for the current router and
+  /// health monitor; null when the router given here never changes.
+  supervisor_actor tree;
+  /// Where the node's health score comes from (null: always 100).
+  health_monitor_actor health;
 };
 
 /// State of a node's membership actor.
@@ -32,6 +37,9 @@ struct membership_state {
   static constexpr const char* name = "membership";
 
   using clock = std::chrono::steady_clock;
+
+  /// The node's last health score, which peers see in its view.
+  uint32_t health_score = 100;
 
   struct peer {
     gateway_actor gateway;
@@ -70,7 +78,8 @@ struct membership_state {
 /// gateways), declares peers down when they fall silent or their connection
 /// breaks, rejoins under a new incarnation when others gave up on this
 /// node, and leaves cleanly on shutdown. Listeners get the view whenever it
-/// changes.
+/// changes. A peer's gateway that ends while its node stays reachable
+/// (it crashed and is restarting) is connected again, not declared down.
 membership_actor::behavior_type
 membership(membership_actor::stateful_pointer<membership_state> self,
            membership_config cfg);

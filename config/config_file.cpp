@@ -3,6 +3,8 @@
 #include "config/cache_config.hpp"
 #include "config/cluster_config.hpp"
 #include "config/config_reader.hpp"
+#include "config/health_config.hpp"
+#include "config/supervision_config.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/detail/ini_consumer.hpp>
@@ -104,6 +106,10 @@ caf::expected<file_config> read_file_config(const caf::settings& tree,
     read_cluster_section(*cluster, out.node.cluster);
   if (auto cache = root.section("cache"))
     read_cache_section(*cache, out.node.cache);
+  if (auto sup = root.section("supervision"))
+    read_supervision_section(*sup, out.node.supervision);
+  if (auto health = root.section("health"))
+    read_health_section(*health, out.node.health);
   if (auto skills = root.section("skills"))
     for (auto& name : skills->keys())
       if (auto sec = skills->section(name)) {

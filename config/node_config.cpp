@@ -69,6 +69,19 @@ caf::expected<caf::timespan> parse_duration(const std::string& str) {
   return caf::timespan{static_cast<int64_t>(ns)};
 }
 
+std::string duration_text(caf::timespan x) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(x).count();
+  if (us < 1000)
+    return std::to_string(us) + " us";
+  auto ms = us / 1000;
+  if (ms < 1000)
+    return std::to_string(ms) + " ms";
+  if (ms % 1000 == 0)
+    return std::to_string(ms / 1000) + " s";
+  auto tenths = (ms + 50) / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
+}
+
 caf::expected<uint64_t> parse_bytes(const std::string& str) {
   double num = 0;
   std::string unit;
@@ -120,6 +133,8 @@ void read_node_section(config_reader& sec, node_config& cfg) {
   sec.read("max-in-flight", cfg.max_in_flight, uint64_t{1},
            uint64_t{100'000'000});
   sec.read("threads", cfg.threads, 1u, 256u);
+  sec.read_duration("drain-timeout", cfg.drain_timeout, caf::timespan{0},
+                    std::chrono::hours{24});
   if (sec.read("scheduler", cfg.scheduler) && cfg.scheduler != "sharing"
       && cfg.scheduler != "stealing")
     sec.fail("scheduler", "expected \"sharing\" or \"stealing\", got \""
@@ -155,6 +170,8 @@ caf::expected<node_config> validate(node_config cfg) {
   if (cfg.scheduler != "sharing" && cfg.scheduler != "stealing")
     return invalid("scheduler",
                    "expected sharing or stealing, got '" + cfg.scheduler + "'");
+  if (cfg.drain_timeout < caf::timespan{0})
+    return invalid("drain-timeout", "must not be negative");
   return cfg;
 }
 

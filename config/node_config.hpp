@@ -2,6 +2,8 @@
 
 #include "config/cache_config.hpp"
 #include "config/cluster_config.hpp"
+#include "config/health_config.hpp"
+#include "config/supervision_config.hpp"
 
 #include <caf/expected.hpp>
 #include <caf/timespan.hpp>
@@ -37,10 +39,17 @@ struct node_config {
   /// blocking skills run on their own threads regardless.
   uint32_t threads = 1;
   std::string scheduler = "sharing";
+  /// On SIGTERM or SIGINT the node stops taking jobs and gives those it
+  /// has this long to finish; the rest end CANCELLED.
+  caf::timespan drain_timeout = std::chrono::seconds(30);
   /// Seeds and failure detection.
   cluster_config cluster;
   /// The result cache.
   cache_config cache;
+  /// Restart intensity, backoff and shutdown timeouts of the supervisors.
+  supervision_config supervision;
+  /// Health monitor thresholds.
+  health_config health;
 };
 
 class config_reader;
@@ -55,6 +64,10 @@ void read_node_section(config_reader& section, node_config& cfg);
 /// Parses "250ms", "2s", "1.5s", "3m" or a bare number of milliseconds.
 [[nodiscard]] caf::expected<caf::timespan>
 parse_duration(const std::string& str);
+
+/// A duration as people write it: "2 s", "250 ms", "1.5 s" (the inverse of
+/// `parse_duration`, for messages).
+std::string duration_text(caf::timespan x);
 
 /// Parses "16MiB", "512KiB", "1GiB", "1000" (bytes); also KB/MB/GB as powers
 /// of 1000.

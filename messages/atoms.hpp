@@ -16,7 +16,14 @@ using skills = caf::atom_constant<caf::atom("t_skills")>;
 using status = caf::atom_constant<caf::atom("t_status")>;
 using stop = caf::atom_constant<caf::atom("t_stop")>;
 using flush = caf::atom_constant<caf::atom("t_flush")>;
+using watch = caf::atom_constant<caf::atom("t_watch")>;
+using get = caf::atom_constant<caf::atom("t_get")>;
+using health = caf::atom_constant<caf::atom("t_health")>;
+using drain = caf::atom_constant<caf::atom("t_drain")>;
 using cancel = caf::atom_constant<caf::atom("t_cancel")>;
+using crash = caf::atom_constant<caf::atom("t_crash")>;
+using restart = caf::atom_constant<caf::atom("t_restart")>;
+using expire = caf::atom_constant<caf::atom("t_expire")>;
 using ready = caf::atom_constant<caf::atom("t_ready")>;
 using lost = caf::atom_constant<caf::atom("t_lost")>;
 

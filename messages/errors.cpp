@@ -20,6 +20,10 @@ std::string to_string(error_code x) {
       return "timeout";
     case error_code::rejected:
       return "rejected";
+    case error_code::gave_up:
+      return "gave_up";
+    case error_code::crash_injected:
+      return "crash_injected";
     case error_code::process_start_failed:
       return "process_start_failed";
   }

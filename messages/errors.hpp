@@ -21,6 +21,8 @@ enum class error_code : uint8_t {
   timeout,              ///< a control request got no answer in time
   rejected,             ///< the node refused a request and said why
   process_start_failed, ///< a worker process could not be started
+  gave_up,              ///< a supervisor exceeded its restart intensity
+  crash_injected,       ///< a test made an actor crash on purpose
 };
 
 /// Lower-case name of the code, e.g. `malformed_message`.

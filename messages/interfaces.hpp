@@ -5,10 +5,13 @@
 #include "messages/breaker_status.hpp"
 #include "messages/cache_key.hpp"
 #include "messages/cache_status.hpp"
+#include "messages/health.hpp"
 #include "messages/job.hpp"
 #include "messages/member.hpp"
 #include "messages/node_status.hpp"
+#include "messages/supervision.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -119,7 +122,12 @@ using router_actor = caf::typed_actor<
   caf::reacts_to<atom::join, std::string, uint64_t, batcher_actor>,
   // An operator's command for the breaker of a skill -> its status after.
   caf::replies_to<atom::breaker, std::string,
-                  breaker_command>::with<breaker_status>>;
+                  breaker_command>::with<breaker_status>,
+  // A pool, a breaker, a shard, the dispatcher or a supervisor of them
+  // (re)started.
+  caf::reacts_to<child_event>,
+  // Load figures for the health monitor.
+  caf::replies_to<atom::health>::with<health_report>>;
 
 /// A skill's circuit breaker and retries, in front of its pool: lets jobs
 /// through, rejects them while open (BREAKER_OPEN or the skill's fallback),
@@ -137,7 +145,9 @@ using breaker_actor = caf::typed_actor<
   // The breaker's figures.
   caf::replies_to<atom::status>::with<breaker_status>,
   // An operator's command -> the status after it.
-  caf::replies_to<atom::breaker, breaker_command>::with<breaker_status>>;
+  caf::replies_to<atom::breaker, breaker_command>::with<breaker_status>,
+  // Its pool (re)started (from this node's supervisors).
+  caf::reacts_to<child_event>>;
 
 /// Remote clients receive serialized `troupe.wire.ResultBatch` messages.
 using client_sink_actor
@@ -159,7 +169,15 @@ using gateway_actor = caf::typed_actor<
   // Results of jobs the gateway forwarded (accepted from this process only).
   caf::reacts_to<job_result>,
   // Sends buffered results (the gateway sends this to itself).
-  caf::reacts_to<atom::flush>>;
+  caf::reacts_to<atom::flush>,
+  // The router or the health monitor (re)started (local senders only).
+  caf::reacts_to<child_event>,
+  // Load figures for the health monitor.
+  caf::replies_to<atom::health>::with<health_report>,
+  // Stop accepting jobs (draining); answers how many are still in flight.
+  caf::replies_to<atom::drain>::with<uint64_t>,
+  // Ends every job in flight CANCELLED with this reason; answers how many.
+  caf::replies_to<atom::cancel, std::string>::with<uint64_t>>;
 
 /// Receives the cluster view whenever it changes (routing).
 using view_listener_actor = caf::typed_actor<caf::reacts_to<cluster_view>>;
@@ -180,7 +198,9 @@ using membership_actor = caf::typed_actor<
   // Send the view to this listener now and on every change.
   caf::reacts_to<atom::subscribe, view_listener_actor>,
   // Heartbeat.
-  caf::reacts_to<atom::tick>>;
+  caf::reacts_to<atom::tick>,
+  // The router (re)started (from this node's supervisors).
+  caf::reacts_to<child_event>>;
 
 /// Runs jobs on other members of the cluster and fails them over when a
 /// member is lost.
@@ -193,7 +213,40 @@ using dispatcher_actor = caf::typed_actor<
   // the router and the dispatcher know each other).
   caf::reacts_to<router_actor>,
   // A job whose member was lost (from a batcher): place it again.
-  caf::reacts_to<atom::leave, std::string, std::string, job,
-                 result_sink_actor>>;
+  caf::reacts_to<atom::leave, std::string, std::string, job, result_sink_actor>,
+  // The router or the membership (re)started (from this node's
+  // supervisors).
+  caf::reacts_to<child_event>,
+  // Load figures for the health monitor.
+  caf::replies_to<atom::health>::with<health_report>>;
+
+/// A supervisor (actors/supervisor.hpp): starts its children in order,
+/// restarts them by its strategy, stops them in reverse order.
+using supervisor_actor = caf::typed_actor<
+  // Sends the watcher (any actor handling `child_event`) one event per actor
+  // of its subtree now and another whenever one starts or stops.
+  caf::reacts_to<atom::watch, caf::actor>,
+  // An event from a child supervisor, relayed to this one's watchers.
+  caf::reacts_to<child_event>,
+  // The running child with this name.
+  caf::replies_to<atom::get, std::string>::with<caf::actor>,
+  // Children, their states and restart counts.
+  caf::replies_to<atom::status>::with<supervisor_report>,
+  // Stops every child in reverse start order, then the supervisor.
+  caf::reacts_to<atom::stop>,
+  // Test hook (only when enabled): makes the actor at this path below the
+  // supervisor crash, e.g. "router" or "skills/echo"; answers what it did.
+  caf::replies_to<atom::crash, std::string>::with<std::string>,
+  // Timers the supervisor sets itself: a delayed restart, a shutdown timeout.
+  caf::reacts_to<atom::restart, uint64_t>,
+  caf::reacts_to<atom::expire, uint64_t>>;
+
+/// A node's health monitor: polls every long-lived actor of its tree on an
+/// interval, scores the node and raises alerts.
+using health_monitor_actor
+  = caf::typed_actor<caf::reacts_to<child_event>,
+                     // Poll round (the monitor sends this to itself).
+                     caf::reacts_to<atom::tick>,
+                     caf::replies_to<atom::status>::with<health_status>>;
 
 } // namespace troupe

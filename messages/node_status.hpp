@@ -2,6 +2,7 @@
 
 #include "messages/breaker_status.hpp"
 #include "messages/cache_status.hpp"
+#include "messages/health.hpp"
 #include "messages/job_status.hpp"
 #include "messages/member.hpp"
 
@@ -77,13 +78,21 @@ struct node_status {
   cache_status cache;
   /// The breakers of the node's skills, by skill name.
   std::vector<breaker_status> breakers;
+  /// From the health monitor: score 0..100, active alerts, restarts per
+  /// supervisor and child. Filled by the gateway; a router alone leaves them
+  /// empty.
+  uint32_t health_score = 0;
+  std::vector<alert> alerts;
+  std::vector<restart_count> restarts;
+  /// Whether the node stopped accepting jobs because it is shutting down.
+  bool draining = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_status& x) {
   return f(caf::meta::type_name("node_status"), x.name, x.address, x.version,
            x.uptime_ms, x.skills, x.counts, x.in_flight, x.members, x.cache,
-           x.breakers);
+           x.breakers, x.health_score, x.alerts, x.restarts, x.draining);
 }
 
 /// All skills of a node, sorted by name.

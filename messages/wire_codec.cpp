@@ -136,6 +136,17 @@ cache_status from_wire(const wire::CacheStatus& x) {
   return out;
 }
 
+wire::Severity to_wire(severity x) {
+  return static_cast<wire::Severity>(static_cast<int>(x) + 1);
+}
+
+bool from_wire(int x, severity& out) {
+  if (x < 1 || x > 3)
+    return false;
+  out = static_cast<severity>(x - 1);
+  return true;
+}
+
 caf::error malformed(const char* what) {
   return caf::make_error(error_code::malformed_message, std::string{what});
 }
@@ -236,10 +247,15 @@ bool from_wire(const wire::BreakerStatus& x, breaker_status& out) {
 } // namespace
 
 std::string encode_submit(const std::vector<job>& jobs) {
+  return encode_submit(jobs.data(), jobs.data() + jobs.size());
+}
+
+std::string encode_submit(const job* first, const job* last) {
   wire::SubmitBatch batch;
   batch.set_protocol_version(protocol_version);
-  batch.mutable_jobs()->Reserve(static_cast<int>(jobs.size()));
-  for (auto& j : jobs) {
+  batch.mutable_jobs()->Reserve(static_cast<int>(last - first));
+  for (auto* i = first; i != last; ++i) {
+    auto& j = *i;
     auto* pj = batch.add_jobs();
     pj->set_id(j.id);
     pj->set_skill(j.skill);
@@ -360,8 +376,17 @@ std::string encode_query(query_kind kind) {
   req.set_protocol_version(protocol_version);
   if (kind == query_kind::list_skills)
     req.mutable_list_skills();
+  else if (kind == query_kind::crash_actor)
+    req.mutable_crash_actor();
   else
     req.mutable_get_status();
+  return serialize(req);
+}
+
+std::string encode_crash_query(const std::string& target) {
+  wire::ClientRequest req;
+  req.set_protocol_version(protocol_version);
+  req.mutable_crash_actor()->set_target(target);
   return serialize(req);
 }
 
@@ -425,6 +450,10 @@ caf::expected<query> decode_query(const std::string& bytes) {
         return malformed("breaker command names no skill");
       return out;
     }
+    case wire::ClientRequest::kCrashActor:
+      out.kind = query_kind::crash_actor;
+      out.target = req.crash_actor().target();
+      return out;
     default:
       return malformed("request names no known query");
   }
@@ -460,6 +489,28 @@ std::string encode_response(const node_status& x) {
     pc->set_status(to_wire(c.status));
     pc->set_count(c.count);
   }
+  st->set_health_score(x.health_score);
+  for (auto& a : x.alerts) {
+    auto* pa = st->add_alerts();
+    pa->set_severity(to_wire(a.level));
+    pa->set_rule(a.rule);
+    pa->set_subject(a.subject);
+    pa->set_message(a.message);
+    pa->set_age_ms(a.age_ms);
+  }
+  for (auto& r : x.restarts) {
+    auto* pr = st->add_restarts();
+    pr->set_supervisor(r.supervisor);
+    pr->set_child(r.child);
+    pr->set_restarts(r.restarts);
+  }
+  st->set_draining(x.draining);
+  return serialize(resp);
+}
+
+std::string encode_response(const acknowledgement& x) {
+  wire::ClientResponse resp;
+  resp.mutable_ack()->set_message(x.message);
   return serialize(resp);
 }
 
@@ -512,6 +563,21 @@ caf::expected<response> decode_response(const std::string& bytes) {
       }
       if (st.has_cache())
         out.cache = from_wire(st.cache());
+      out.health_score = st.health_score();
+      for (auto& pa : st.alerts()) {
+        alert a;
+        if (!from_wire(pa.severity(), a.level))
+          return malformed("alert without a valid severity");
+        a.rule = pa.rule();
+        a.subject = pa.subject();
+        a.message = pa.message();
+        a.age_ms = pa.age_ms();
+        out.alerts.push_back(std::move(a));
+      }
+      for (auto& pr : st.restarts())
+        out.restarts.push_back(
+          restart_count{pr.supervisor(), pr.child(), pr.restarts()});
+      out.draining = st.draining();
       for (auto& pb : st.breakers()) {
         breaker_status b;
         if (!from_wire(pb, b))
@@ -526,6 +592,8 @@ caf::expected<response> decode_response(const std::string& bytes) {
         return malformed("breaker status without a valid state");
       return response{std::move(out)};
     }
+    case wire::ClientResponse::kAck:
+      return response{acknowledgement{resp.ack().message()}};
     case wire::ClientResponse::kError:
       return caf::make_error(error_code::rejected, resp.error().message());
     default:

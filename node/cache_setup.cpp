@@ -1,30 +1,28 @@
 #include "node/cache_setup.hpp"
 
-#include "actors/cache_shard.hpp"
 #include "cluster/shard_ring.hpp"
 #include "config/logging.hpp"
 
 #include <caf/scoped_actor.hpp>
 
-#include <memory>
-
 namespace troupe {
 
-void spawn_cache(caf::actor_system& sys, const node_config& cfg,
-                 const skill_catalog& catalog, node_metrics* metrics,
-                 const std::string& node_name,
-                 std::vector<std::pair<std::string, caf::actor>>& children,
-                 router_config& rc) {
+std::optional<cache_shard_config>
+plan_cache(const node_config& cfg, const skill_catalog& catalog,
+           node_metrics* metrics, const std::string& node_name,
+           router_config& rc) {
   cache_shard_config base;
   for (auto& skill : catalog.all())
     if (skill->cache.enabled) {
       base.policies.emplace(skill->name, skill->cache);
+      if (!skill->idempotent)
+        base.not_idempotent.insert(skill->name);
       rc.cached_skills.emplace(skill->name, skill->version);
     }
   auto n = cfg.cache.shards;
   if (n == 0 || base.policies.empty()) {
     rc.cached_skills.clear();
-    return;
+    return std::nullopt;
   }
   base.node_name = node_name;
   base.budget = cfg.cache.budget / n;
@@ -35,20 +33,13 @@ void spawn_cache(caf::actor_system& sys, const node_config& cfg,
     base.jobs = metrics->jobs();
     rc.cache_metrics = metrics->cache();
   }
-  std::vector<cache_shard_actor> shards;
-  for (uint32_t i = 0; i < n; ++i) {
-    auto shard = sys.spawn(cache_shard, base);
-    children.emplace_back("cache shard " + std::to_string(i),
-                          caf::actor_cast<caf::actor>(shard));
-    shards.push_back(std::move(shard));
-  }
-  auto ring = std::make_shared<local_ring>(shards);
-  rc.cache_owner = [ring](const cache_key& key) -> const cache_shard_actor& {
-    return ring->owner(key);
+  rc.cache_shards.assign(n, cache_shard_actor{});
+  rc.cache_owner = [n](const cache_key& key) {
+    return local_ring::jump_hash(key.w1, n);
   };
-  rc.cache_shards = std::move(shards);
   log::node().info("result cache: {} shard(s), {} bytes, caching {} skill(s)",
                    n, cfg.cache.budget, rc.cached_skills.size());
+  return base;
 }
 
 void run_preload_jobs(caf::actor_system& sys, const router_actor& router,

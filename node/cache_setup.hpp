@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/cache_shard.hpp"
 #include "actors/router.hpp"
 #include "actors/skill.hpp"
 #include "config/node_config.hpp"
@@ -9,20 +10,21 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
+#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace troupe {
 
-/// Spawns the node's cache shards (none when `cfg.cache.shards` is 0 or no
-/// skill of `catalog` caches its results), adds them to `children` and
-/// points the router at them through a one-node ring (cluster/shard_ring).
-void spawn_cache(caf::actor_system& sys, const node_config& cfg,
-                 const skill_catalog& catalog, node_metrics* metrics,
-                 const std::string& node_name,
-                 std::vector<std::pair<std::string, caf::actor>>& children,
-                 router_config& rc);
+/// Plans the node's cache: the configuration of each of its
+/// `cfg.cache.shards` shards (none when that is 0 or no skill of `catalog`
+/// caches its results), and the router's side: the cached skills and a
+/// one-node ring (cluster/shard_ring) over `rc.cache_shards`, which holds a
+/// null handle per shard until the node's tree names the shards.
+std::optional<cache_shard_config>
+plan_cache(const node_config& cfg, const skill_catalog& catalog,
+           node_metrics* metrics, const std::string& node_name,
+           router_config& rc);
 
 /// Runs the configured preload jobs through `router` and waits (bounded by
 /// `timeout`) until each has its result, so that they are cached before the

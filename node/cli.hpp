@@ -86,4 +86,12 @@ void print_breakers(const std::vector<breaker_status>& all);
 /// The exit code for a job's terminal status.
 int exit_code_for(job_status st);
 
+/// The health part of `troupe status --json`: score, whether the node is
+/// draining, active alerts and restarts per child.
+std::string health_json(const node_status& st);
+
+/// The health part of `troupe status`: score, alerts, and restarts per
+/// subtree and child.
+void print_health(const node_status& st);
+
 } // namespace troupe::cli

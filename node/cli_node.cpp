@@ -31,6 +31,7 @@ struct node_options {
   node_config cli;
   std::string max_job_bytes;
   std::string default_timeout;
+  std::string drain_timeout;
   std::string config_file;
   std::string port_file;
   std::string join;
@@ -68,6 +69,13 @@ caf::expected<node_config> resolve_config(node_options& opts,
                              "--default-timeout: "
                                + message_of(timeout.error()));
     opts.cli.default_timeout = *timeout;
+  }
+  if (!opts.drain_timeout.empty()) {
+    auto timeout = parse_duration(opts.drain_timeout);
+    if (!timeout)
+      return caf::make_error(error_code::invalid_config,
+                             "--drain-timeout: " + message_of(timeout.error()));
+    opts.cli.drain_timeout = *timeout;
   }
   for (auto& [option, copy] : opts.overrides)
     if (option->count() > 0)
@@ -131,6 +139,111 @@ void leave_cluster(caf::actor_system& sys, const node_handle& node) {
     .receive([](bool) {}, [](caf::error&) {});
 }
 
+// Waits up to `timeout` for SIGINT or SIGTERM; the signal, or 0.
+int next_signal(const sigset_t& signals, caf::timespan timeout) {
+  auto ns = timeout.count();
+  timespec ts{static_cast<time_t>(ns / 1'000'000'000),
+              static_cast<long>(ns % 1'000'000'000)};
+  auto sig = sigtimedwait(&signals, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+// Jobs the gateway still has in flight; with `cancel`, ends them CANCELLED
+// first. A gateway that does not answer counts as done.
+uint64_t gateway_jobs(caf::actor_system& sys, const node_handle& node,
+                      bool cancel, const std::string& why = {}) {
+  caf::scoped_actor self{sys};
+  uint64_t out = 0;
+  auto on_count = [&](uint64_t n) {
+    out = n;
+  };
+  auto on_error = [](caf::error&) {};
+  if (cancel)
+    self
+      ->request(node.current_gateway(), std::chrono::seconds(1),
+                atom::cancel::value, why)
+      .receive(on_count, on_error);
+  else
+    self
+      ->request(node.current_gateway(), std::chrono::seconds(1),
+                atom::drain::value)
+      .receive(on_count, on_error);
+  return out;
+}
+
+// Graceful drain: the gateway refuses new jobs (OVERLOADED, retryable)
+// while those in flight finish, until none is left or the drain deadline
+// passes; what is left then ends CANCELLED. A second signal cuts the wait
+// short. True when the drain ran to its end, false when forced.
+bool drain(caf::actor_system& sys, const node_handle& node,
+           const node_config& cfg, const sigset_t& signals) {
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + cfg.drain_timeout;
+  auto left = gateway_jobs(sys, node, false);
+  log::node().info("draining: {} jobs in flight, waiting up to {}", left,
+                   duration_text(cfg.drain_timeout));
+  std::cout << "troupe: draining " << left << " jobs in flight (up to "
+            << duration_text(cfg.drain_timeout)
+            << "; signal again to stop at once)" << std::endl;
+  bool forced = false;
+  while (left > 0 && clock::now() < deadline) {
+    if (next_signal(signals, std::chrono::milliseconds(50)) != 0) {
+      forced = true;
+      break;
+    }
+    left = gateway_jobs(sys, node, false);
+  }
+  if (left > 0) {
+    auto why = forced ? "node " + node.name + " was stopped at once"
+                      : "node " + node.name
+                          + " stopped before the job finished (drain deadline "
+                          + duration_text(cfg.drain_timeout) + ")";
+    auto n = gateway_jobs(sys, node, true, why);
+    log::node().warn("drain {}: {} jobs ended CANCELLED",
+                     forced ? "cut short" : "deadline passed", n);
+  }
+  return !forced;
+}
+
+// Runs until SIGINT or SIGTERM (or until the root supervisor gives up),
+// then drains and stops the node; the process's exit code.
+int run_until_stopped(caf::actor_system& sys, node_handle& node,
+                      const node_config& cfg, const sigset_t& signals) {
+  caf::scoped_actor self{sys};
+  self->monitor(node.supervisor);
+  auto root_down = [&](caf::timespan wait) {
+    bool down = false;
+    self->receive(
+      [&](caf::down_msg&) {
+        down = true;
+      },
+      caf::after(wait) >> [] {});
+    return down;
+  };
+  int sig = 0;
+  while ((sig = next_signal(signals, std::chrono::milliseconds(250))) == 0)
+    if (root_down(caf::timespan{0})) {
+      log::node().critical("the node's root supervisor gave up; stopping");
+      return exit_job_failed; // the node failed: not a clean stop
+    }
+  log::node().info("received signal {}, draining", sig);
+  leave_cluster(sys, node);
+  auto graceful = drain(sys, node, cfg, signals);
+  stop_node(sys, node);
+  if (graceful) {
+    // Every actor stops within its shutdown timeout; a second signal cuts
+    // the wait short.
+    auto limit = std::chrono::steady_clock::now()
+                 + cfg.supervision.shutdown_timeout * 10;
+    while (!root_down(std::chrono::milliseconds(50))
+           && std::chrono::steady_clock::now() < limit)
+      if (next_signal(signals, caf::timespan{0}) != 0)
+        break;
+  }
+  log::node().info("stopped");
+  return exit_ok;
+}
+
 int run_node(node_options& opts) {
   std::vector<skill_config> skill_cfgs;
   std::string origin = "--config";
@@ -178,16 +291,7 @@ int run_node(node_options& opts) {
                   ? ", metrics on :" + std::to_string(cfg->metrics_port)
                   : std::string{})
             << ")" << std::endl;
-  int sig = 0;
-  sigwait(&signals, &sig);
-  log::node().info("received signal {}, stopping", sig);
-  caf::actor sup = node->supervisor;
-  leave_cluster(sys, *node);
-  stop_node(sys, *node);
-  {
-    caf::scoped_actor self{sys};
-    self->wait_for(sup);
-  }
+  auto code = run_until_stopped(sys, *node, *cfg, signals);
   // The pools are gone, and with them every worker process was asked to
   // exit (EOF, then SIGTERM and SIGKILL after the grace periods): reap
   // them all, so that the node leaves no process behind.
@@ -197,7 +301,7 @@ int run_node(node_options& opts) {
   std::fflush(nullptr);
   // A native skill blocked in its own code cannot be interrupted; exiting
   // here instead of joining every worker thread keeps shutdown bounded.
-  std::_Exit(exit_ok);
+  std::_Exit(code);
 }
 
 } // namespace
@@ -298,6 +402,14 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
       dst.scheduler = src.scheduler;
     })
     ->capture_default_str();
+  add(
+    sub->add_option("--drain-timeout", opts->drain_timeout,
+                    "on SIGTERM/SIGINT, how long jobs in flight may take to "
+                    "finish before they end CANCELLED, e.g. 30s"),
+    +[](cfg& dst, const cfg& src) {
+      dst.drain_timeout = src.drain_timeout;
+    })
+    ->default_str("30s");
   sub->add_option("--config", opts->config_file,
                   "read node and skill settings from this file (CAF config "
                   "format; options given here take precedence)");

@@ -250,7 +250,7 @@ int run_status(query_options& opts) {
     out += "],\"cache\":" + cache_json(st->cache) + ",\"breakers\":[";
     for (size_t i = 0; i < st->breakers.size(); ++i)
       out += (i > 0 ? "," : "") + breaker_json(st->breakers[i]);
-    std::cout << out << "]}" << std::endl;
+    std::cout << out << "],\"health\":" << health_json(*st) << "}" << std::endl;
     return exit_ok;
   }
   std::printf("node      %s (%s)\nversion   %s\nuptime    %.1f s\n"
@@ -279,6 +279,7 @@ int run_status(query_options& opts) {
   for (auto& [status, n] : totals)
     std::printf(" %s=%llu", status.c_str(), static_cast<unsigned long long>(n));
   std::printf("\n");
+  print_health(*st);
   return exit_ok;
 }
 
@@ -296,8 +297,8 @@ std::pair<CLI::App*, command_runner> add_skills_command(CLI::App& app) {
 
 std::pair<CLI::App*, command_runner> add_status_command(CLI::App& app) {
   auto opts = std::make_shared<query_options>();
-  auto* sub = app.add_subcommand("status",
-                                 "show a node's skills, load and job counts");
+  auto* sub = app.add_subcommand(
+    "status", "show a node's skills, load, job counts, health and restarts");
   add_node_option(*sub, opts->node);
   sub->add_flag("--json", opts->json, "print JSON");
   return {sub, [opts] {

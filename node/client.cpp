@@ -8,8 +8,10 @@
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace troupe {
@@ -29,8 +31,10 @@ struct client::interrupt_state {
   bool interrupted = false;
 };
 
-client::client(caf::actor_system& sys, gateway_actor gw, std::string address)
-    : sys_(&sys), gateway_(std::move(gw)), address_(std::move(address)),
+client::client(caf::actor_system& sys, gateway_actor gw, std::string host,
+               uint16_t port, std::string address)
+    : sys_(&sys), gateway_(std::move(gw)), host_(std::move(host)), port_(port),
+      address_(std::move(address)),
       interrupt_(std::make_shared<interrupt_state>()) {
   // nop
 }
@@ -54,7 +58,7 @@ caf::expected<client> client::connect(caf::actor_system& sys,
     return caf::make_error(error_code::node_unreachable,
                            "cannot reach node " + address);
   }
-  return client{sys, std::move(*gw), std::move(address)};
+  return client{sys, std::move(*gw), host, port, std::move(address)};
 }
 
 caf::expected<std::string> client::query(const std::string& request,
@@ -113,6 +117,39 @@ caf::expected<breaker_status> client::breaker(const std::string& skill,
     query(wire_codec::encode_breaker_query(skill, command), timeout));
 }
 
+caf::expected<std::string> client::crash(const std::string& path,
+                                         caf::timespan timeout) {
+  auto resp = query(wire_codec::encode_crash_query(path), timeout);
+  if (!resp)
+    return resp.error();
+  auto decoded = wire_codec::decode_response(*resp);
+  if (!decoded)
+    return decoded.error();
+  if (auto* x = std::get_if<wire_codec::acknowledgement>(&*decoded))
+    return std::move(x->message);
+  return caf::make_error(error_code::malformed_message,
+                         std::string{"node answered with something else"});
+}
+
+// How long a client waits for a restarted gateway before it gives the node
+// up, and how often it tries meanwhile.
+constexpr auto reconnect_window = std::chrono::seconds(5);
+constexpr auto reconnect_pause = std::chrono::milliseconds(50);
+
+bool client::reconnect() {
+  auto deadline = std::chrono::steady_clock::now() + reconnect_window;
+  auto old = gateway_.address();
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto gw = sys_->middleman().remote_actor<gateway_actor>(host_, port_);
+    if (gw && gw->address() != old) {
+      gateway_ = std::move(*gw);
+      return true;
+    }
+    std::this_thread::sleep_for(reconnect_pause);
+  }
+  return false;
+}
+
 void client::run(std::vector<job> jobs, size_t concurrency,
                  const result_handler& on_result, caf::timespan default_timeout,
                  caf::timespan grace) {
@@ -166,15 +203,19 @@ void client::run(std::vector<job> jobs, size_t concurrency,
       ++next;
     }
   };
+  // Sends jobs[first, last), at most max_batch per message.
+  auto send_range = [&](size_t first, size_t last) {
+    for (auto i = first; i < last; i += max_batch) {
+      auto end = std::min(last, i + max_batch);
+      self->send(gateway_, atom::submit::value,
+                 wire_codec::encode_submit(jobs.data() + i, jobs.data() + end),
+                 sink);
+    }
+  };
   auto refill = [&] {
-    std::vector<job> batch;
     auto now = clock::now();
+    auto first = next;
     while (next < jobs.size() && in_flight.size() < concurrency) {
-      if (batch.size() == max_batch) {
-        self->send(gateway_, atom::submit::value,
-                   wire_codec::encode_submit(batch), sink);
-        batch.clear();
-      }
       auto& j = jobs[next];
       j.id = next;
       auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
@@ -183,15 +224,30 @@ void client::run(std::vector<job> jobs, size_t concurrency,
         = now + std::chrono::duration_cast<clock::duration>(timeout + grace);
       in_flight.emplace(next, flight{deadline, now});
       by_deadline.emplace(deadline, next);
-      batch.push_back(std::move(j));
       ++next;
     }
-    if (!batch.empty())
-      self->send(gateway_, atom::submit::value,
-                 wire_codec::encode_submit(batch), sink);
+    send_range(first, next);
   };
-  bool node_lost = false;
-  std::string lost_reason;
+  // The gateway ended: a restarted one gets the jobs the old one never read
+  // (it answered the rest before it ended); with no gateway to reach, every
+  // job ends NODE_LOST.
+  auto on_gateway_down = [&](const caf::error& reason) {
+    if (reconnect()) {
+      self->monitor(gateway_);
+      std::vector<uint64_t> unread;
+      for (auto& kv : in_flight)
+        unread.push_back(kv.first);
+      std::sort(unread.begin(), unread.end());
+      for (auto index : unread)
+        send_range(index, index + 1);
+      return true;
+    }
+    auto why = "lost the connection to node " + address_ + " ("
+               + describe(reason) + ")";
+    fail_in_flight(job_status::node_lost, why);
+    fail_unsent(job_status::node_lost, why);
+    return false;
+  };
   // After an interrupt: no more jobs go out, the node cancels those in
   // flight, and the run ends by this time at the latest.
   bool cancelling = false;
@@ -221,6 +277,7 @@ void client::run(std::vector<job> jobs, size_t concurrency,
     auto wait = std::chrono::duration_cast<caf::timespan>(until - clock::now());
     if (wait < caf::timespan{0})
       wait = caf::timespan{0};
+    bool lost = false;
     self->receive(
       [&](atom::results, const std::string& bytes) {
         auto results = wire_codec::decode_results(bytes);
@@ -237,8 +294,8 @@ void client::run(std::vector<job> jobs, size_t concurrency,
         }
       },
       [&](caf::down_msg& dm) {
-        node_lost = true;
-        lost_reason = describe(dm.reason);
+        if (dm.source == gateway_.address())
+          lost = !on_gateway_down(dm.reason);
       },
       [&](atom::cancel) {
         on_interrupt();
@@ -247,12 +304,8 @@ void client::run(std::vector<job> jobs, size_t concurrency,
         [] {
           // deadline check below
         });
-    if (node_lost) {
-      auto why = "lost the connection to node " + address_;
-      fail_in_flight(job_status::node_lost, why);
-      fail_unsent(job_status::node_lost, why);
+    if (lost)
       break;
-    }
     auto now = clock::now();
     if (now >= cancel_deadline) {
       fail_in_flight(job_status::cancelled,

@@ -36,6 +36,12 @@ class client {
                                                       breaker_command command,
                                                       caf::timespan timeout);
 
+  /// Test hook of nodes started with `--test-skills`: makes the actor at
+  /// `path` below the node's root crash (e.g. "router", "gateway",
+  /// "skills/echo"); answers what the node did. Other nodes refuse.
+  [[nodiscard]] caf::expected<std::string> crash(const std::string& path,
+                                                 caf::timespan timeout);
+
   /// Called once per job with its terminal result and the time from
   /// sending the job to receiving its result.
   using result_handler = std::function<void(job_result&&, caf::timespan)>;
@@ -44,7 +50,9 @@ class client {
   /// `on_result` exactly once per job. A job whose result has not arrived
   /// `grace` after its own timeout (or the node default) ends TIMEOUT; if the
   /// node goes away, the remaining jobs end NODE_LOST. Job ids are replaced
-  /// by their index in `jobs`.
+  /// by their index in `jobs`. If the node's gateway restarts meanwhile,
+  /// the client connects to the new one and sends again the jobs the old
+  /// one never read (those it had accepted it answered before it ended).
   void run(std::vector<job> jobs, size_t concurrency,
            const result_handler& on_result,
            caf::timespan default_timeout = std::chrono::seconds(60),
@@ -78,13 +86,20 @@ class client {
   /// The `run` in progress, for `interrupt`.
   struct interrupt_state;
 
-  client(caf::actor_system& sys, gateway_actor gw, std::string address);
+  client(caf::actor_system& sys, gateway_actor gw, std::string host,
+         uint16_t port, std::string address);
 
   caf::expected<std::string> query(const std::string& request,
                                    caf::timespan timeout);
 
+  /// Connects to the node's gateway again after it ended; false when no new
+  /// gateway answers within a few seconds.
+  bool reconnect();
+
   caf::actor_system* sys_;
   gateway_actor gateway_;
+  std::string host_;
+  uint16_t port_;
   std::string address_;
   std::shared_ptr<interrupt_state> interrupt_;
 };

@@ -16,6 +16,7 @@ node_metrics::node_metrics()
       batches_(std::make_shared<batch_metrics>(*registry_)),
       cluster_(std::make_shared<cluster_metrics>(*registry_)),
       cache_(std::make_shared<cache_metrics>(*registry_)),
+      health_(std::make_shared<health_metrics>(*registry_)),
       breakers_(std::make_shared<breaker_metrics>(*registry_)) {
   // nop
 }

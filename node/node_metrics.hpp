@@ -3,6 +3,7 @@
 #include "actors/batch_metrics.hpp"
 #include "actors/breaker_metrics.hpp"
 #include "actors/cache_metrics.hpp"
+#include "actors/health_metrics.hpp"
 #include "actors/job_metrics.hpp"
 #include "actors/pool_metrics.hpp"
 #include "cluster/cluster_metrics.hpp"
@@ -55,6 +56,10 @@ class node_metrics {
     return cache_;
   }
 
+  const health_metrics_ptr& health() const {
+    return health_;
+  }
+
   const breaker_metrics_ptr& breakers() const {
     return breakers_;
   }
@@ -66,6 +71,7 @@ class node_metrics {
   batch_metrics_ptr batches_;
   cluster_metrics_ptr cluster_;
   cache_metrics_ptr cache_;
+  health_metrics_ptr health_;
   breaker_metrics_ptr breakers_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };

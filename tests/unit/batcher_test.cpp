@@ -76,6 +76,16 @@ fake_gateway(gateway_actor::pointer self,
     },
     [](job_result&) {},
     [](atom::flush) {},
+    [](troupe::child_event&) {},
+    [](atom::health) {
+      return troupe::health_report{};
+    },
+    [](atom::drain) {
+      return uint64_t{0};
+    },
+    [](atom::cancel, const std::string&) {
+      return uint64_t{0};
+    },
     [](atom::cancel, const std::string&, const troupe::client_sink_actor&) {},
   };
 }

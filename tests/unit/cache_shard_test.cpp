@@ -61,6 +61,8 @@ class CacheShard : public troupe::test::actor_test {
     cfg.node_name = "cache-node";
     cfg.budget = budget;
     cfg.policies.emplace("calc", policy);
+    if (!idempotent)
+      cfg.not_idempotent.insert("calc");
     cfg.refresh_rate = refresh_rate;
     shard = sys().spawn(troupe::cache_shard, cfg);
     stop_at_end(shard);
@@ -96,6 +98,7 @@ class CacheShard : public troupe::test::actor_test {
   result_recorder rec;
   std::shared_ptr<std::atomic<int>> runs;
   std::shared_ptr<bool> failing = std::make_shared<bool>(false);
+  bool idempotent = true;
   worker_pool_actor pool;
   cache_shard_actor shard;
 };
@@ -342,7 +345,10 @@ TEST_F(CacheShard, WaitersGetAnAnswerWhenThePoolDies) {
   for (uint64_t id : {1, 2}) {
     auto r = result(id);
     EXPECT_EQ(r.status, job_status::internal) << id;
-    EXPECT_NE(r.error.find("stopped"), std::string::npos) << r.error;
+    // The pool's last will or the shard, whichever comes first, says so.
+    EXPECT_NE(r.error.find("the pool of skill 'calc'"), std::string::npos)
+      << r.error;
+    EXPECT_EQ(rec.count(id), 1u);
   }
   EXPECT_EQ(status().in_flight, 0u);
 }
@@ -356,6 +362,52 @@ TEST_F(CacheShard, JobsOfSkillsWithoutPolicyPassThrough) {
   // The pool runs whatever it gets; nothing is cached.
   EXPECT_EQ(rec.count(1), 1u);
   EXPECT_EQ(status().entries, 0u);
+}
+
+// The shard ends after it started one execution for two waiting jobs; the
+// pool's result of that execution would come back to nobody.
+class CacheShardEnds : public CacheShard {
+ public:
+  void start_flight_and_end(caf::exit_reason reason) {
+    spawn(enabled());
+    submit(1, "x");
+    submit(2, "x");
+    run_only({resumable_of(shard)});
+    caf::anon_send_exit(shard, reason);
+    run_only({resumable_of(shard)});
+    run();
+  }
+};
+
+TEST_F(CacheShardEnds, CrashedShardRunsItsWaitersJobsAgain) {
+  start_flight_and_end(caf::exit_reason::kill);
+  for (uint64_t id : {1, 2}) {
+    auto r = result(id);
+    EXPECT_EQ(r.status, job_status::ok) << r.error;
+    EXPECT_EQ(r.output.substr(0, 2), "x#");
+  }
+  // The lost execution and one more for each waiter.
+  EXPECT_EQ(*runs, 3);
+}
+
+TEST_F(CacheShardEnds, CrashedShardAnswersJobsOfSkillsThatMustNotRunTwice) {
+  idempotent = false;
+  start_flight_and_end(caf::exit_reason::kill);
+  for (uint64_t id : {1, 2}) {
+    auto r = result(id);
+    EXPECT_EQ(r.status, job_status::internal);
+    EXPECT_NE(r.error.find("not idempotent"), std::string::npos) << r.error;
+  }
+  EXPECT_EQ(*runs, 1);
+}
+
+TEST_F(CacheShardEnds, StoppedShardCancelsItsWaitersJobs) {
+  start_flight_and_end(caf::exit_reason::user_shutdown);
+  for (uint64_t id : {1, 2}) {
+    auto r = result(id);
+    EXPECT_EQ(r.status, job_status::cancelled);
+    EXPECT_NE(r.error.find("stopped"), std::string::npos) << r.error;
+  }
 }
 
 } // namespace

@@ -261,6 +261,29 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(cfg->skills[0].cache_max_entry_bytes, policy.max_entry_bytes);
   EXPECT_EQ(cfg->skills[0].cache_failures, policy.negative);
   EXPECT_EQ(cfg->node.max_in_flight, defaults.max_in_flight);
+  EXPECT_EQ(cfg->node.drain_timeout, defaults.drain_timeout);
+  auto& sup = cfg->node.supervision;
+  EXPECT_EQ(sup.max_restarts, defaults.supervision.max_restarts);
+  EXPECT_EQ(sup.restart_period, defaults.supervision.restart_period);
+  EXPECT_EQ(sup.backoff_initial, defaults.supervision.backoff_initial);
+  EXPECT_EQ(sup.backoff_max, defaults.supervision.backoff_max);
+  EXPECT_DOUBLE_EQ(sup.backoff_jitter, defaults.supervision.backoff_jitter);
+  EXPECT_EQ(sup.shutdown_timeout, defaults.supervision.shutdown_timeout);
+  auto& health = cfg->node.health;
+  EXPECT_EQ(health.interval, defaults.health.interval);
+  EXPECT_EQ(health.poll_timeout, defaults.health.poll_timeout);
+  EXPECT_EQ(health.window, defaults.health.window);
+  EXPECT_DOUBLE_EQ(health.error_rate_warning,
+                   defaults.health.error_rate_warning);
+  EXPECT_DOUBLE_EQ(health.error_rate_critical,
+                   defaults.health.error_rate_critical);
+  EXPECT_EQ(health.min_jobs, defaults.health.min_jobs);
+  EXPECT_DOUBLE_EQ(health.queue_warning, defaults.health.queue_warning);
+  EXPECT_DOUBLE_EQ(health.queue_critical, defaults.health.queue_critical);
+  EXPECT_EQ(health.restarts_warning, defaults.health.restarts_warning);
+  EXPECT_EQ(health.restarts_critical, defaults.health.restarts_critical);
+  EXPECT_EQ(health.mailbox_warning, defaults.health.mailbox_warning);
+  EXPECT_EQ(health.mailbox_critical, defaults.health.mailbox_critical);
   troupe::worker_pool_config pool;
   EXPECT_EQ(cfg->skills[0].idle_timeout, pool.idle_timeout);
   EXPECT_EQ(cfg->skills[0].priority_aging, pool.priority_aging);
@@ -787,6 +810,72 @@ TEST(ConfigFile, FallbacksMustNameAnotherSkillWithoutCircles) {
   p = catalog_problems("[skills.flaky]\nfallback = \"slow\"\n"
                        "[skills.slow]\nfallback = \"echo\"\n");
   EXPECT_TRUE(p.empty()) << p;
+}
+
+} // namespace
+
+namespace {
+
+TEST(ConfigFile, ReadsTheSupervisionAndHealthSections) {
+  auto cfg = load(R"([node]
+drain-timeout = 2s
+[supervision]
+max-restarts = 3
+restart-period = 1s
+backoff-initial = 0s
+backoff-max = 1s
+backoff-jitter = 0.5
+shutdown-timeout = 250ms
+[health]
+interval = 100ms
+window = 5s
+error-rate-warning = 0.1
+error-rate-critical = 0.2
+min-jobs = 5
+restarts-warning = 1
+restarts-critical = 2
+)");
+  ASSERT_TRUE(cfg) << message_of(cfg.error());
+  EXPECT_EQ(cfg->node.drain_timeout, 2s);
+  auto& sup = cfg->node.supervision;
+  EXPECT_EQ(sup.max_restarts, 3u);
+  EXPECT_EQ(sup.restart_period, 1s);
+  EXPECT_EQ(sup.backoff_initial, caf::timespan{0});
+  EXPECT_EQ(sup.backoff_max, 1s);
+  EXPECT_DOUBLE_EQ(sup.backoff_jitter, 0.5);
+  EXPECT_EQ(sup.shutdown_timeout, 250ms);
+  auto& health = cfg->node.health;
+  EXPECT_EQ(health.interval, 100ms);
+  EXPECT_EQ(health.window, 5s);
+  EXPECT_DOUBLE_EQ(health.error_rate_warning, 0.1);
+  EXPECT_DOUBLE_EQ(health.error_rate_critical, 0.2);
+  EXPECT_EQ(health.min_jobs, 5u);
+  EXPECT_EQ(health.restarts_warning, 1u);
+  EXPECT_EQ(health.restarts_critical, 2u);
+}
+
+TEST(ConfigFile, BadSupervisionAndHealthValuesAreRefused) {
+  auto p = problems(R"([node]
+drain-timeout = 5
+[supervision]
+max-restarts = "many"
+backoff-jitter = 1.5
+backoff-initial = 10s
+backoff-max = 1s
+restart-speed = 1s
+[health]
+error-rate-warning = 0.5
+error-rate-critical = 0.3
+interval = 1ms
+)");
+  EXPECT_TRUE(mentions(p, "t.conf")) << p;
+  EXPECT_TRUE(mentions(p, "drain-timeout")) << p;
+  EXPECT_TRUE(mentions(p, "max-restarts")) << p;
+  EXPECT_TRUE(mentions(p, "backoff-jitter")) << p;
+  EXPECT_TRUE(mentions(p, "backoff-max")) << p;
+  EXPECT_TRUE(mentions(p, "restart-speed")) << p;
+  EXPECT_TRUE(mentions(p, "error-rate-critical")) << p;
+  EXPECT_TRUE(mentions(p, "interval")) << p;
 }
 
 } // namespace

@@ -224,7 +224,7 @@ TEST(ChildProcess, ExitStatusesInWords) {
 }
 
 TEST(ChildProcess, AFailedExecIsReportedByTheParent) {
-  troupe::child_spec spec;
+  troupe::process_spec spec;
   spec.command = TROUPE_TEST_WORKER;
   spec.workdir = "/nonexistent-dir";
   auto child = troupe::start_child(spec);

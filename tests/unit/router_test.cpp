@@ -325,10 +325,8 @@ class RouterCache : public Router {
     cfg.node_name = "router-node";
     cfg.address = "127.0.0.1:4710";
     cfg.max_job_bytes = 1024;
-    auto owner = shard;
-    cfg.cache_owner
-      = [owner](const troupe::cache_key&) -> const troupe::cache_shard_actor& {
-      return owner;
+    cfg.cache_owner = [](const troupe::cache_key&) -> uint32_t {
+      return 0;
     };
     cfg.cache_shards = {shard};
     if (extra_cfg)
@@ -453,6 +451,10 @@ class RouterClusterCache : public RouterCache {
             [](router_actor&) {},
             [](troupe::atom::leave, std::string&, std::string&, troupe::job&,
                troupe::result_sink_actor&) {},
+            [](troupe::child_event&) {},
+            [](troupe::atom::health) {
+              return troupe::health_report{};
+            },
           };
         });
     stop_at_end(dispatcher);
@@ -610,11 +612,9 @@ class RouterBreaker : public RouterCache {
     cfg.node_name = "router-node";
     cfg.breakers.emplace(guarded, breaker);
     if (cached) {
-      auto owner = shard;
       cfg.cached_skills.emplace(guarded, "3");
-      cfg.cache_owner =
-        [owner](const troupe::cache_key&) -> const troupe::cache_shard_actor& {
-        return owner;
+      cfg.cache_owner = [](const troupe::cache_key&) -> uint32_t {
+        return 0;
       };
       cfg.cache_shards = {shard};
     }

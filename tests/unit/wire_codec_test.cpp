@@ -306,7 +306,24 @@ TEST(WireCodec, QueryRoundTripForBothKinds) {
     auto decoded = wc::decode_query(wc::encode_query(kind));
     ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
     EXPECT_EQ(decoded->kind, kind);
+    EXPECT_TRUE(decoded->target.empty());
   }
+}
+
+TEST(WireCodec, CrashQueryCarriesItsTarget) {
+  auto decoded = wc::decode_query(wc::encode_crash_query("skills/echo"));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  EXPECT_EQ(decoded->kind, wc::query_kind::crash_actor);
+  EXPECT_EQ(decoded->target, "skills/echo");
+}
+
+TEST(WireCodec, AcknowledgementRoundTrip) {
+  auto decoded = wc::decode_response(
+    wc::encode_response(wc::acknowledgement{"crashed node/router"}));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  auto* ack = std::get_if<wc::acknowledgement>(&*decoded);
+  ASSERT_NE(ack, nullptr);
+  EXPECT_EQ(ack->message, "crashed node/router");
 }
 
 TEST(WireCodec, BreakerQueryRoundTripForEveryCommand) {
@@ -424,6 +441,43 @@ TEST(WireCodec, NodeStatusResponseRoundTrip) {
     EXPECT_EQ(out->counts[i].status, st.counts[i].status);
     EXPECT_EQ(out->counts[i].count, st.counts[i].count);
   }
+}
+
+TEST(WireCodec, NodeStatusCarriesHealthAndRestarts) {
+  troupe::node_status st;
+  st.health_score = 55;
+  st.draining = true;
+  st.alerts.push_back({troupe::severity::critical, "error-rate", "skill flaky",
+                       "error rate 42 % > 25 % over 30 s", 1500});
+  st.alerts.push_back({troupe::severity::info, "restarts", "node/router",
+                       "1 restart over 30 s", 20});
+  st.restarts.push_back({"node", "router", 1});
+  st.restarts.push_back({"node/skills/crash", "worker", 12});
+  auto decoded = wc::decode_response(wc::encode_response(st));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  auto* out = std::get_if<troupe::node_status>(&*decoded);
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->health_score, 55u);
+  EXPECT_TRUE(out->draining);
+  ASSERT_EQ(out->alerts.size(), 2u);
+  EXPECT_EQ(out->alerts[0].level, troupe::severity::critical);
+  EXPECT_EQ(out->alerts[0].rule, "error-rate");
+  EXPECT_EQ(out->alerts[0].subject, "skill flaky");
+  EXPECT_EQ(out->alerts[0].message, "error rate 42 % > 25 % over 30 s");
+  EXPECT_EQ(out->alerts[0].age_ms, 1500u);
+  EXPECT_EQ(out->alerts[1].level, troupe::severity::info);
+  ASSERT_EQ(out->restarts.size(), 2u);
+  EXPECT_EQ(out->restarts[1].supervisor, "node/skills/crash");
+  EXPECT_EQ(out->restarts[1].child, "worker");
+  EXPECT_EQ(out->restarts[1].restarts, 12u);
+}
+
+TEST(WireCodec, AlertWithoutSeverityIsMalformed) {
+  wire::ClientResponse resp;
+  resp.mutable_status()->add_alerts()->set_rule("queue");
+  auto decoded = wc::decode_response(resp.SerializeAsString());
+  ASSERT_FALSE(decoded);
+  EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
 }
 
 troupe::breaker_status make_breaker_status(std::string skill, uint32_t seed) {
