@@ -19,9 +19,14 @@ caf::error skill_catalog::add(skill_definition def) {
                              "skill name '" + def.name
                                + "' may only use letters, digits, '_', '-' "
                                  "and '.'");
-  if (def.kind == skill_kind::native && !def.fn)
+  if (def.kind == skill_kind::native && !def.fn && !def.async_fn)
     return caf::make_error(error_code::invalid_config,
                            "skill '" + def.name + "' has no function");
+  if (def.kind == skill_kind::native && def.fn && def.async_fn)
+    return caf::make_error(error_code::invalid_config,
+                           "skill '" + def.name
+                             + "' has both a function and an asynchronous "
+                               "function; give it one");
   if (def.kind == skill_kind::process && def.process.command.empty())
     return caf::make_error(error_code::invalid_config,
                            "process skill '" + def.name + "' has no command");
@@ -61,17 +66,63 @@ bool skill_context::sleep_for(std::chrono::nanoseconds d) const {
   return token_->sleep_for(ticket_, d);
 }
 
+namespace {
+
+void fill(job_result& r, skill_output&& out) {
+  r.status = out.status;
+  if (out.status == job_status::ok)
+    r.output = std::move(out.data);
+  else
+    r.error = std::move(out.data);
+}
+
+} // namespace
+
+struct skill_reply::state {
+  std::string skill;
+  deliver_fn deliver;
+  std::chrono::steady_clock::time_point started;
+  std::atomic<bool> done{false};
+
+  bool answer(skill_output&& out) {
+    if (done.exchange(true, std::memory_order_acq_rel))
+      return false;
+    job_result r;
+    fill(r, std::move(out));
+    r.run_time = std::chrono::steady_clock::now() - started;
+    deliver(std::move(r));
+    return true;
+  }
+
+  ~state() {
+    if (!done.load(std::memory_order_acquire) && deliver)
+      answer(skill_output::failure(
+        job_status::skill_error,
+        "skill '" + skill + "' dropped its reply without answering"));
+  }
+};
+
+skill_reply::skill_reply(std::string skill, deliver_fn deliver)
+    : state_(std::make_shared<state>()) {
+  state_->skill = std::move(skill);
+  state_->deliver = std::move(deliver);
+  state_->started = std::chrono::steady_clock::now();
+}
+
+bool skill_reply::operator()(skill_output out) const {
+  return state_ != nullptr && state_->answer(std::move(out));
+}
+
+bool skill_reply::answered() const noexcept {
+  return state_ == nullptr || state_->done.load(std::memory_order_acquire);
+}
+
 job_result run_skill(const skill_definition& skill, const std::string& input,
                      const skill_context& ctx) {
   job_result r;
   auto start = std::chrono::steady_clock::now();
   try {
-    auto out = skill.fn(input, ctx);
-    r.status = out.status;
-    if (out.status == job_status::ok)
-      r.output = std::move(out.data);
-    else
-      r.error = std::move(out.data);
+    fill(r, skill.fn(input, ctx));
   } catch (const std::exception& e) {
     r.status = job_status::skill_error;
     r.error = "skill '" + skill.name + "' threw: " + e.what();
@@ -83,6 +134,8 @@ job_result run_skill(const skill_definition& skill, const std::string& input,
 std::string kind_name(const skill_definition& skill) {
   if (skill.kind == skill_kind::process)
     return "process";
+  if (is_async(skill))
+    return "async";
   switch (skill.mode) {
     case skill_mode::in_pool:
       return "in_pool";

@@ -75,6 +75,13 @@ class skill_context {
   skill_context(cancellation* token, uint64_t ticket, time_point deadline)
       : token_(token), ticket_(ticket), deadline_(deadline) {}
 
+  /// A context that keeps its token alive: asynchronous skills may hold it
+  /// after their pool is gone.
+  skill_context(std::shared_ptr<cancellation> token, uint64_t ticket,
+                time_point deadline)
+      : token_(token.get()), owner_(std::move(token)), ticket_(ticket),
+        deadline_(deadline) {}
+
   /// Whether nobody wants this job's result any more (it timed out or its
   /// client cancelled it). Long-running skills poll this and return early;
   /// what they return then is discarded.
@@ -93,6 +100,7 @@ class skill_context {
 
  private:
   cancellation* token_ = nullptr;
+  std::shared_ptr<cancellation> owner_;
   uint64_t ticket_ = 0;
   time_point deadline_ = time_point::max();
 };
@@ -148,6 +156,42 @@ class skill_function {
  private:
   std::function<signature> fn_;
 };
+
+/// How an asynchronous skill answers its job, later and from anywhere: call
+/// it once with the output, from any thread or actor. Copies share one
+/// answer; only the first call counts. If every copy is dropped without an
+/// answer, the job fails with SKILL_ERROR saying so, so a job is never left
+/// waiting for a reply that cannot come. Thread-safe.
+class skill_reply {
+ public:
+  /// Receives the job's result (its run time measured from the reply's
+  /// creation) exactly once.
+  using deliver_fn = std::function<void(job_result&&)>;
+
+  skill_reply() = default;
+
+  /// Used by pools; `skill` names the skill in the error of a dropped reply.
+  skill_reply(std::string skill, deliver_fn deliver);
+
+  /// Answers the job; false when it was answered already.
+  bool operator()(skill_output out) const;
+
+  /// Whether the job has been answered.
+  bool answered() const noexcept;
+
+ private:
+  struct state;
+  std::shared_ptr<state> state_;
+};
+
+/// An asynchronous native skill: `void f(const std::string& input, const
+/// skill_context& ctx, skill_reply reply)` starts the work (by sending a
+/// message to an application actor, handing it to an I/O library, ...) and
+/// returns at once; whoever finishes the work calls `reply`. It runs inside
+/// its pool actor, so it must not block. A `std::exception` it throws fails
+/// the job with SKILL_ERROR.
+using async_skill_function
+  = std::function<void(const std::string&, const skill_context&, skill_reply)>;
 
 /// Thrown (it is deliberately not a `std::exception`) to make the worker
 /// running the skill die abruptly, as a crash in real skill code would. The
@@ -237,11 +281,19 @@ struct skill_definition {
   /// Start the pool at its full size (a preloaded skill, see the cache's
   /// `preload-skills`), never below it.
   bool start_full = false;
-  /// The code of a native skill.
+  /// The code of a native skill: either `fn`, which returns the output, or
+  /// `async_fn`, which answers later (then `mode` does not apply, and
+  /// `workers` bounds the jobs awaiting a reply at once).
   skill_function fn;
+  async_skill_function async_fn;
   /// How to run a process skill.
   process_options process;
 };
+
+/// Whether `skill` is a native skill answering through a `skill_reply`.
+inline bool is_async(const skill_definition& skill) noexcept {
+  return skill.kind == skill_kind::native && static_cast<bool>(skill.async_fn);
+}
 
 /// Runs `skill` on `input` in the calling thread and times it. A
 /// `std::exception` becomes SKILL_ERROR; a `worker_crash` propagates so the
@@ -250,7 +302,7 @@ job_result run_skill(const skill_definition& skill, const std::string& input,
                      const skill_context& ctx = {});
 
 /// How users name a skill's way of running: "in_pool", "scheduled",
-/// "blocking" (native) or "process".
+/// "blocking", "async" (native) or "process".
 std::string kind_name(const skill_definition& skill);
 
 /// The skills a node offers, by name. Built before the node starts; not

@@ -38,8 +38,9 @@ std::string millis(caf::timespan x) {
 }
 
 bool in_pool(pool_ptr self) {
-  return self->state.skill->kind == skill_kind::native
-         && self->state.skill->mode == skill_mode::in_pool;
+  auto& skill = *self->state.skill;
+  return skill.kind == skill_kind::native && !is_async(skill)
+         && skill.mode == skill_mode::in_pool;
 }
 
 void publish_load(pool_ptr self) {
@@ -160,7 +161,9 @@ bool spawn_worker(pool_ptr self) {
   auto id = st.next_worker++;
   worker_slot w;
   try {
-    if (st.skill->kind == skill_kind::process) {
+    if (is_async(*st.skill)) {
+      w.token = std::make_shared<cancellation>();
+    } else if (st.skill->kind == skill_kind::process) {
       // Not ready before its first pong: it takes no job until then.
       w.process = std::make_unique<process_worker>(st.skill,
                                                    process_callbacks(self, id));
@@ -254,6 +257,36 @@ caf::timespan remaining(pool_ptr self, const pending_job& pj) {
   return left > caf::timespan{0} ? left : caf::timespan{0};
 }
 
+// Starts the job `ticket` of an asynchronous skill on slot `id`: the skill
+// returns at once and its reply comes back as `done`, like a worker
+// thread's result. What the skill throws comes back the same way.
+void start_async(pool_ptr self, uint64_t id, worker_slot& w,
+                 const pending_job& pj, uint64_t ticket, caf::timespan left) {
+  auto& st = self->state;
+  auto pool = self->address();
+  skill_reply reply{st.skill->name, [pool, id, ticket](job_result&& r) {
+                      tell(pool, atom::done::value, id, ticket, std::move(r));
+                    }};
+  auto deadline
+    = std::chrono::steady_clock::now()
+      + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
+  try {
+    st.skill->async_fn(pj.j.input, skill_context{w.token, ticket, deadline},
+                       reply);
+  } catch (const std::exception& e) {
+    reply(skill_output::failure(job_status::skill_error,
+                                "skill '" + st.skill->name
+                                  + "' threw: " + e.what()));
+  } catch (...) {
+    // The equivalent of a worker dying mid-job: reported first, so that the
+    // dropped reply that follows finds no job.
+    tell(pool, atom::lost::value, id, ticket,
+         static_cast<uint8_t>(restart_reason::crashed),
+         std::string{"the skill's code threw something that is not a "
+                     "std::exception"});
+  }
+}
+
 void start(pool_ptr self, uint64_t id, uint64_t ticket) {
   auto& st = self->state;
   auto& w = st.workers[id];
@@ -265,7 +298,9 @@ void start(pool_ptr self, uint64_t id, uint64_t ticket) {
   pj.started = self->clock().now();
   ++pj.attempts;
   auto left = remaining(self, pj);
-  if (w.process)
+  if (w.token)
+    start_async(self, id, w, pj, ticket, left);
+  else if (w.process)
     w.process->run(ticket, pj.j.input, left, pj.attempts);
   else if (w.thread)
     w.thread->run(
@@ -396,6 +431,16 @@ void abandon_run(pool_ptr self, uint64_t id, restart_reason why) {
     return;
   auto& w = i->second;
   w.answered = true;
+  if (w.token) {
+    // Nothing runs in an asynchronous skill's slot: it takes the next job
+    // at once, and a late reply finds a different ticket there.
+    w.token->cancel(w.ticket);
+    w.ticket = 0;
+    w.answered = false;
+    --st.busy;
+    make_idle(self, id, w);
+    return;
+  }
   if (w.process) {
     w.process->kill();
     take_worker(self, id);
@@ -784,7 +829,8 @@ skill_info status_of(pool_ptr self) {
   info.description = st.skill->description;
   info.kind = kind_name(*st.skill);
   info.blocking = st.skill->kind == skill_kind::process
-                  || st.skill->mode == skill_mode::blocking;
+                  || (!is_async(*st.skill)
+                      && st.skill->mode == skill_mode::blocking);
   info.idempotent = st.skill->idempotent;
   if (in_pool(self)) {
     // An in-pool skill's pool is its own single worker.

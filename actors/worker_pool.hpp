@@ -88,12 +88,17 @@ struct worker_pool_state {
   // -- workers ----------------------------------------------------------------
 
   /// One worker, whatever runs it: a worker actor (scheduled skills), a
-  /// thread (blocking skills) or a child process with its I/O thread
-  /// (process skills).
+  /// thread (blocking skills), a child process with its I/O thread (process
+  /// skills) or nothing but a place for a job awaiting its reply
+  /// (asynchronous skills).
   struct worker_slot {
     worker_actor actor;
     std::unique_ptr<native_worker> thread;
     std::unique_ptr<process_worker> process;
+    /// Asynchronous skills: the slot is a place for one job awaiting its
+    /// reply, and this cancels that job's work when it is answered without
+    /// it.
+    std::shared_ptr<cancellation> token;
     /// The job it runs; 0 = none.
     uint64_t ticket = 0;
     /// False while a process worker starts (before its first answer).
@@ -150,7 +155,9 @@ struct worker_pool_state {
 /// follows the queue between the configured minimum and maximum. In-pool
 /// skills run inside the pool itself; scheduled skills in worker actors;
 /// blocking skills on the pool's own threads (one per worker, so at most
-/// `max_workers`); process skills in child processes (`process_worker`).
+/// `max_workers`); process skills in child processes (`process_worker`);
+/// asynchronous skills are started in the pool and answer through their
+/// `skill_reply`, at most `max_workers` at a time.
 /// When the pool itself ends, jobs that never started, and started ones
 /// that may run again, go to the estate for its successor; the rest are
 /// answered at once.

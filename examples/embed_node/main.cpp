@@ -1,6 +1,7 @@
 // embed_node: a CAF application that embeds a troupe node in its own actor
-// system, registers a skill of its own next to the built-in ones, and calls
-// skills with typed requests from one of its own actors.
+// system, registers skills of its own next to the built-in ones (one that
+// answers at once, one that answers later through one of the application's
+// actors), and calls skills with typed requests from one of its actors.
 //
 //   troupe-example-embed-node [--port P]   (P > 0 also serves remote clients)
 
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +34,52 @@ troupe::skill_definition reverse_skill() {
   def.mode = troupe::skill_mode::in_pool;
   def.fn = [](const std::string& in) {
     return troupe::skill_output::success(std::string(in.rbegin(), in.rend()));
+  };
+  return def;
+}
+
+// One of the application's actors: it owns the stock of a shop and answers
+// how many of an item are left.
+caf::behavior stock_keeper(caf::event_based_actor*) {
+  auto stock = std::make_shared<std::map<std::string, int32_t>>(
+    std::map<std::string, int32_t>{{"apples", 12}, {"pears", 0}});
+  return {
+    [stock](const std::string& item) -> caf::result<int32_t> {
+      auto i = stock->find(item);
+      if (i == stock->end())
+        return caf::make_error(caf::sec::runtime_error, "no such item");
+      return i->second;
+    },
+  };
+}
+
+// An asynchronous skill: it asks the stock keeper and answers when the
+// keeper does, without blocking anything meanwhile. The skill code only
+// starts the work; a short-lived actor waits for the keeper's answer and
+// passes it to the job's reply.
+troupe::skill_definition stock_skill(caf::actor_system& sys,
+                                     caf::actor keeper) {
+  troupe::skill_definition def;
+  def.name = "stock";
+  def.description = "items left in stock (asks the application's keeper)";
+  // Jobs awaiting the keeper's answer at once; more wait in the queue.
+  def.workers = 64;
+  def.async_fn = [&sys, keeper](const std::string& item,
+                                const troupe::skill_context&,
+                                troupe::skill_reply reply) {
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(keeper, 5s, item)
+        .then(
+          [=](int32_t n) {
+            reply(
+              troupe::skill_output::success(item + ": " + std::to_string(n)));
+          },
+          [=](caf::error& err) {
+            reply(troupe::skill_output::failure(
+              troupe::job_status::bad_input,
+              "the keeper says: " + self->system().render(err)));
+          });
+    });
   };
   return def;
 }
@@ -76,7 +124,9 @@ caf::behavior app_actor(caf::event_based_actor* self,
   jobs->push_back(make_job(2, "sha256", "abc"));
   // sha256 caches its results: the same job again is answered at once.
   jobs->push_back(make_job(3, "sha256", "abc"));
-  jobs->push_back(make_job(4, "nope", "x"));
+  jobs->push_back(make_job(4, "stock", "apples"));
+  jobs->push_back(make_job(5, "stock", "plums"));
+  jobs->push_back(make_job(6, "nope", "x"));
   run_next(self, std::move(router), std::move(jobs), 0);
   return {};
 }
@@ -97,10 +147,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", sys.render(err).c_str());
     return 1;
   }
-  if (auto err = catalog.add(reverse_skill())) {
-    std::fprintf(stderr, "%s\n", sys.render(err).c_str());
-    return 1;
-  }
+  auto keeper = sys.spawn(stock_keeper);
+  std::vector<troupe::skill_definition> own;
+  own.push_back(reverse_skill());
+  own.push_back(stock_skill(sys, keeper));
+  for (auto& def : own)
+    if (auto err = catalog.add(std::move(def))) {
+      std::fprintf(stderr, "%s\n", sys.render(err).c_str());
+      return 1;
+    }
   troupe::node_config node_cfg;
   node_cfg.name = "embedded";
   node_cfg.port = port;
@@ -118,5 +173,6 @@ int main(int argc, char** argv) {
     self->wait_for(app);
   }
   troupe::stop_node(sys, *node);
+  caf::anon_send_exit(keeper, caf::exit_reason::user_shutdown);
   return 0;
 }
