@@ -165,10 +165,12 @@ caf::result<breaker_status> command_breaker(router_ptr self,
                                             breaker_command cmd) {
   auto& st = self->state;
   auto i = st.cfg.breakers.find(skill);
-  if (i != st.cfg.breakers.end() && !i->second)
-    return caf::make_error(error_code::rejected,
-                           "the breaker of skill '" + skill
-                             + "' is starting; try again in a moment");
+  if (i != st.cfg.breakers.end() && !i->second) {
+    // Starting: the command goes to it once the tree names it.
+    auto rp = self->make_response_promise<breaker_status>();
+    st.held_commands[skill].emplace_back(cmd, rp);
+    return rp;
+  }
   if (i != st.cfg.breakers.end())
     return self->delegate(i->second, atom::breaker::value, cmd);
   if (st.pools.count(skill) > 0)
@@ -415,6 +417,12 @@ void on_child_event(router_ptr self, child_event& ev) {
     // Fallback jobs run through the router like any job.
     self->send(i->second, caf::actor_cast<router_actor>(self));
     set_target(self, skill, caf::actor_cast<job_runner_actor>(ev.handle));
+    if (auto h = st.held_commands.find(skill); h != st.held_commands.end()) {
+      auto commands = std::move(h->second);
+      st.held_commands.erase(h);
+      for (auto& [cmd, rp] : commands)
+        rp.delegate(i->second, atom::breaker::value, cmd);
+    }
     return;
   }
   auto& shard_prefix = tree_path::shard_prefix;

@@ -7,6 +7,8 @@
 #include "cluster/placement.hpp"
 #include "messages/interfaces.hpp"
 
+#include <caf/typed_response_promise.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -76,6 +78,12 @@ struct router_state {
                      std::vector<std::pair<job, result_sink_actor>>>
     held;
   size_t held_count = 0;
+  /// Operators' breaker commands waiting for their breaker's first handle.
+  std::unordered_map<
+    std::string,
+    std::vector<
+      std::pair<breaker_command, caf::typed_response_promise<breaker_status>>>>
+    held_commands;
   /// Where each skill's jobs go: its breaker, or its pool without one.
   std::unordered_map<std::string, job_runner_actor> targets;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.

@@ -10,6 +10,7 @@
 #include "actors/skill.hpp"
 #include "bench/job_client.hpp"
 #include "config/logging.hpp"
+#include "messages/errors.hpp"
 #include "node/node.hpp"
 #include "node/node_metrics.hpp"
 #include "node/system_config.hpp"
@@ -81,9 +82,12 @@ int main(int argc, char** argv) {
         [&](breaker_status&) {
           forced = true;
         },
-        [&](caf::error&) {});
+        [&](caf::error& err) {
+          std::fprintf(stderr, "cannot force the breaker open: %s\n",
+                       describe(err).c_str());
+        });
     if (!forced) {
-      std::fprintf(stderr, "cannot force the breaker open\n");
+      stop_node(sys, *node);
       return 1;
     }
   }

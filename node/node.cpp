@@ -440,6 +440,10 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
       for (size_t i = 0; i < x.cache_shards.size(); ++i)
         x.cache_shards[i] = tc.current<cache_shard_actor>(
           std::string{tree_path::shard_prefix} + std::to_string(i));
+      // Started before the router: it knows them from its first message on.
+      for (auto& [name, b] : x.breakers)
+        b = tc.current<breaker_actor>(std::string{tree_path::breakers} + "/"
+                                      + name);
       std::unordered_map<std::string, worker_pool_actor> pools;
       for (auto& name : skill_names)
         pools.emplace(name, tc.current<worker_pool_actor>(

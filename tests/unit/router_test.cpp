@@ -675,6 +675,34 @@ TEST_F(RouterBreaker, CommandsForSkillsWithoutABreakerAreRefused) {
             std::string::npos);
 }
 
+TEST_F(RouterBreaker, CommandsWaitForABreakerThatIsStarting) {
+  std::unordered_map<std::string, worker_pool_actor> by_skill;
+  by_skill.emplace("echo", spawn_pool("echo"));
+  pools = by_skill;
+  router_config cfg;
+  cfg.node_name = "router-node";
+  // The tree has not named the breaker yet.
+  cfg.breakers.emplace("echo", troupe::breaker_actor{});
+  auto r = sys().spawn(troupe::router, cfg, pools);
+  stop_at_end(r);
+  auto out = start_request<troupe::breaker_status>(
+    r, troupe::atom::breaker::value, std::string{"echo"},
+    troupe::breaker_command::force_open);
+  run();
+  EXPECT_FALSE(out->done);
+  // The breaker's supervisor reports it (from an actor of this node).
+  auto b = breaker_for("echo");
+  troupe::child_event ev{std::string{troupe::tree_path::breakers} + "/echo",
+                         caf::actor_cast<caf::actor>(b), false};
+  sys().spawn([r, ev](caf::event_based_actor* self) {
+    self->send(r, ev);
+  });
+  run();
+  ASSERT_TRUE(out->done);
+  ASSERT_FALSE(out->error) << sys().render(out->error);
+  EXPECT_EQ(out->value->state, troupe::circuit_state::forced_open);
+}
+
 TEST_F(RouterBreaker, StatusListsTheBreakers) {
   auto r = spawn_with_breaker({"echo", "plain"}, "echo");
   command(r, "echo", troupe::breaker_command::force_close);
