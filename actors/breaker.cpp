@@ -4,11 +4,13 @@
 #include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <prometheus/counter.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace troupe {
 
@@ -237,6 +239,43 @@ void on_tick(breaker_ptr self) {
     schedule_tick(self, st.circuit->next_transition());
 }
 
+// A client cancelled some of its jobs: those this breaker holds end
+// CANCELLED now, and attempts running in the pool are cancelled there too
+// (their results, when they come, find no call).
+void on_cancel(breaker_ptr self, const std::vector<uint64_t>& ids,
+               const result_sink_actor& sink) {
+  auto& st = self->state;
+  std::unordered_set<uint64_t> wanted{ids.begin(), ids.end()};
+  auto addr = sink.address();
+  auto now = self->clock().now();
+  std::vector<uint64_t> running;
+  for (auto i = st.calls.begin(); i != st.calls.end();) {
+    auto next = std::next(i);
+    auto& c = i->second;
+    if (wanted.count(c.client_id) > 0 && c.sink.address() == addr) {
+      if (!c.waiting && !c.fallback) {
+        running.push_back(i->first);
+        // Says nothing about the skill; frees a trial slot it held.
+        if (st.circuit)
+          st.circuit->record(now, c.ticket, job_status::cancelled,
+                             now - c.started);
+      }
+      job_result r;
+      r.status = job_status::cancelled;
+      r.error = c.waiting ? "cancelled by its client while waiting to retry"
+                          : "cancelled by its client while running";
+      r.attempts = c.attempts;
+      finish(self, i, std::move(r), now);
+    }
+    i = next;
+  }
+  // A node's pools stop such attempts; other runners may not know the
+  // message (they finish the attempt, and its result finds no call).
+  if (!running.empty())
+    caf::anon_send(caf::actor_cast<caf::actor>(st.pool), atom::cancel::value,
+                   std::move(running), sink_of(self));
+}
+
 // The pool is gone: nothing it held will be answered, so every job still
 // waiting on it (or on a retry) is answered now, and later ones at once.
 void on_pool_down(breaker_ptr self, const caf::down_msg& dm) {
@@ -392,6 +431,10 @@ breaker(breaker_actor::stateful_pointer<breaker_state> self,
     },
     [self](atom::breaker, breaker_command cmd) {
       return on_command(self, cmd);
+    },
+    [self](atom::cancel, const std::vector<uint64_t>& ids,
+           const result_sink_actor& sink) {
+      on_cancel(self, ids, sink);
     },
     [self](child_event& ev) {
       auto& st = self->state;

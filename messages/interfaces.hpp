@@ -146,6 +146,9 @@ using breaker_actor = caf::typed_actor<
   caf::replies_to<atom::status>::with<breaker_status>,
   // An operator's command -> the status after it.
   caf::replies_to<atom::breaker, breaker_command>::with<breaker_status>,
+  // Cancel the jobs with these ids that this sink submitted: each ends
+  // CANCELLED, whether it runs or waits for its next attempt.
+  caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_sink_actor>,
   // Its pool (re)started (from this node's supervisors).
   caf::reacts_to<child_event>>;
 

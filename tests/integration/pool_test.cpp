@@ -170,6 +170,24 @@ TEST(Pool, CtrlCCancelsQueuedAndRunningNativeJobs) {
   EXPECT_EQ(job_count(node, "sleep", "CANCELLED"), 2);
 }
 
+TEST(Pool, CtrlCCancelsAJobOfASkillBehindABreaker) {
+  // `slow` has a breaker on a node with test skills: the attempt runs in
+  // the pool under the breaker's own id, and still ends at once.
+  node_process node{{"--test-skills", "--workers", "1"}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto job = submit(node, "slow", "60000");
+  ASSERT_TRUE(stat_becomes(node, "slow", "busy", 1));
+  job.signal(SIGINT);
+  auto res = job.wait();
+  EXPECT_EQ(res.exit_code, 1);
+  EXPECT_TRUE(contains(res.err, "CANCELLED: cancelled by its client while "
+                                "running"))
+    << res.err;
+  // The pool stopped the attempt too: its worker is free long before 60 s.
+  EXPECT_TRUE(stat_becomes(node, "slow", "busy", 0));
+  EXPECT_EQ(job_count(node, "slow", "CANCELLED"), 1);
+}
+
 TEST(Pool, AClientThatDiesHasItsJobsCancelled) {
   temp_file conf{"node.conf", work_conf("workers = 1\nkill-grace = 200ms\n")};
   node_process node{{"--config", conf.path()}};

@@ -46,6 +46,8 @@ struct pool_log {
   std::vector<job> jobs;
   /// Runs so far per input (for inputs that script several outcomes).
   std::map<std::string, size_t> runs;
+  /// Ids the pool was asked to cancel.
+  std::vector<uint64_t> cancelled;
 };
 
 // The answer to one run of `input`: "ok", "fail", "bad", "overloaded" or
@@ -103,8 +105,10 @@ worker_pool_actor::behavior_type scripted_pool(worker_pool_actor::pointer self,
     [](troupe::atom::done, uint64_t, uint64_t, job_result&) {},
     [](troupe::atom::lost, uint64_t, uint64_t, uint8_t, const std::string&) {},
     [](troupe::atom::ready, uint64_t) {},
-    [](troupe::atom::cancel, const std::vector<uint64_t>&,
-       const troupe::result_sink_actor&) {},
+    [log](troupe::atom::cancel, const std::vector<uint64_t>& ids,
+          const troupe::result_sink_actor&) {
+      log->cancelled.insert(log->cancelled.end(), ids.begin(), ids.end());
+    },
     [](troupe::atom::tick) {},
     [](troupe::atom::status) {
       return skill_info{};
@@ -516,6 +520,57 @@ TEST_F(Breaker, RetriesAfterABackoffUntilAnAttemptSucceeds) {
   EXPECT_EQ(metric("troupe_retries_total", {{"skill", "flaky"}}), 2);
   // Without a breaker, no breaker series.
   EXPECT_EQ(metric("troupe_breaker_state", {{"skill", "flaky"}}), -1);
+}
+
+TEST_F(Breaker, CancellationEndsAJobWaitingForItsNextAttempt) {
+  def.breaker.enabled = false;
+  def.max_attempts = 4;
+  def.retry.retry_on = {job_status::skill_error};
+  def.retry.backoff = 100ms;
+  auto b = spawn_breaker();
+  submit(b, 1, "fail,ok");
+  run();
+  ASSERT_EQ(log->jobs.size(), 1u);
+  EXPECT_EQ(rec.count(1), 0u); // waiting for its retry
+  caf::anon_send(b, troupe::atom::cancel::value, std::vector<uint64_t>{1},
+                 rec.handle());
+  run();
+  auto r = result(1);
+  EXPECT_EQ(r.status, job_status::cancelled);
+  EXPECT_NE(r.error.find("waiting to retry"), std::string::npos) << r.error;
+  // Its retry never starts, and nothing ran to cancel.
+  advance(1s);
+  EXPECT_EQ(log->jobs.size(), 1u);
+  EXPECT_TRUE(log->cancelled.empty());
+  EXPECT_EQ(rec.count(1), 1u);
+}
+
+TEST_F(Breaker, CancellationReachesTheRunningAttemptInThePool) {
+  auto b = spawn_breaker();
+  submit(b, 7, "ok:500");
+  submit(b, 8, "ok:500");
+  run();
+  ASSERT_EQ(log->jobs.size(), 2u);
+  // Another sink's job with the same id is not touched.
+  auto other = result_recorder{sys()};
+  caf::anon_send(b, troupe::atom::cancel::value, std::vector<uint64_t>{7},
+                 other.handle());
+  run();
+  EXPECT_EQ(rec.results().size(), 0u);
+  caf::anon_send(b, troupe::atom::cancel::value, std::vector<uint64_t>{7},
+                 rec.handle());
+  run();
+  auto r = result(7);
+  EXPECT_EQ(r.status, job_status::cancelled);
+  // The pool is told to stop the attempt, under the breaker's own id.
+  ASSERT_EQ(log->cancelled.size(), 1u);
+  EXPECT_EQ(log->cancelled[0], log->jobs[0].id);
+  // The attempt's late result changes nothing; the other job completes.
+  advance(1s);
+  EXPECT_EQ(rec.count(7), 1u);
+  EXPECT_EQ(result(8).status, job_status::ok);
+  // A cancelled call does not count against the skill.
+  EXPECT_EQ(status(b).state, troupe::circuit_state::closed);
 }
 
 TEST_F(Breaker, GivesUpWhenTheAttemptsAreUsed) {
