@@ -1,5 +1,6 @@
 #include "actors/breaker.hpp"
 
+#include "actors/restart_policy.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
 
@@ -295,23 +296,49 @@ void on_pool_down(breaker_ptr self, const caf::down_msg& dm) {
 }
 
 // The breaker's last will: the results of its attempts would come back to
-// it, so every job it holds is answered now.
+// it, so it lets go of every job it holds. In a node, a job that may run
+// again (a retrying skill with attempts left, whose input the breaker kept)
+// goes to the breaker's successor as a new job; every other job is answered
+// now: CANCELLED when the node stops, INTERNAL after a crash.
 void answer_all(breaker_ptr self) {
   auto& st = self->state;
   if (st.calls.empty())
     return;
   auto reason = self->fail_state();
+  auto stopping = is_normal_exit(reason);
   log::actors().warn("breaker {}: ended ({}) holding {} jobs", st.skill->name,
                      describe(reason), st.calls.size());
   auto now = self->clock().now();
   while (!st.calls.empty()) {
+    auto i = st.calls.begin();
+    auto& c = i->second;
+    // The attempt in flight may have run: it counts.
+    auto used = c.attempts + (c.waiting ? 0 : 1);
+    if (!stopping && st.cfg.tree && !c.fallback && st.may_retry
+        && !c.copy.skill.empty() && used < c.max_attempts && c.deadline > now) {
+      auto j = std::move(c.copy);
+      j.id = c.client_id;
+      j.options.max_attempts = c.max_attempts - used;
+      j.options.timeout = c.deadline - now;
+      // Sent to this incarnation, it reaches the next (the supervised
+      // actor's succession).
+      self->send(self, std::move(j), std::move(c.sink));
+      st.calls.erase(i);
+      continue;
+    }
     job_result r;
-    r.status = job_status::internal;
-    r.error = "the breaker of skill '" + st.skill->name + "' ended ("
-              + describe(reason)
-              + ") while the job ran; resubmit it if running it twice is "
-                "safe";
-    finish(self, st.calls.begin(), std::move(r), now);
+    if (stopping) {
+      r.status = job_status::cancelled;
+      r.error = "node " + st.cfg.node_name + " stopped before the job finished";
+    } else {
+      r.status = job_status::internal;
+      r.error = "the breaker of skill '" + st.skill->name + "' ended ("
+                + describe(reason)
+                + ") while the job ran; resubmit it if running it twice is "
+                  "safe";
+    }
+    r.attempts = used;
+    finish(self, i, std::move(r), now);
   }
 }
 

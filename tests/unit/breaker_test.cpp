@@ -4,6 +4,8 @@
 // bounded by attempts and the deadline, operators' commands, metrics.
 #include "actors/breaker.hpp"
 #include "actors/router.hpp"
+#include "actors/succession.hpp"
+#include "actors/supervised_actor.hpp"
 #include "actors/worker_pool.hpp"
 #include "messages/atoms.hpp"
 #include "messages/type_ids.hpp"
@@ -780,6 +782,118 @@ TEST_F(Breaker, ALostPoolFailsWhatItHeldAndWhatComesNext) {
   // The late answer of the dead pool's timer finds nothing.
   advance(1s);
   EXPECT_EQ(rec.count(1), 1u);
+}
+
+// -- crashes ------------------------------------------------------------------
+
+// A stand-in for the node's supervisor tree: takes the breaker's watch and
+// says nothing (the pool's handle never changes here).
+troupe::supervisor_actor::behavior_type
+silent_tree(troupe::supervisor_actor::pointer) {
+  return {
+    [](troupe::atom::watch, const caf::actor&) {},
+    [](troupe::child_event&) {},
+    [](troupe::atom::get, const std::string&) {
+      return caf::actor{};
+    },
+    [](troupe::atom::status) {
+      return troupe::supervisor_report{};
+    },
+    [](troupe::atom::stop) {},
+    [](troupe::atom::crash, const std::string&) {
+      return std::string{};
+    },
+    [](troupe::atom::restart, uint64_t) {},
+    [](troupe::atom::expire, uint64_t) {},
+  };
+}
+
+// Breakers as a node runs them: incarnations sharing a succession.
+class SupervisedBreaker : public Breaker {
+ public:
+  using impl = troupe::supervised_actor<breaker_actor, troupe::breaker_state>;
+
+  breaker_actor spawn_incarnation() {
+    if (!pool) {
+      pool = sys().spawn(scripted_pool, log);
+      stop_at_end(pool);
+      tree = sys().spawn(silent_tree);
+      stop_at_end(tree);
+    }
+    troupe::breaker_config cfg;
+    cfg.node_name = "test-node";
+    cfg.default_timeout = 60s;
+    cfg.seed = 42;
+    cfg.tree = tree;
+    auto skill = std::make_shared<const skill_definition>(def);
+    auto runner = troupe::job_runner_actor{pool};
+    impl::init_fn init = [skill, runner, cfg](impl::pointer self) {
+      return troupe::breaker(self, skill, runner, cfg);
+    };
+    auto filter = [](const caf::mailbox_element& x) {
+      return x.content().match_elements<job, troupe::result_sink_actor>();
+    };
+    auto b = sys().spawn<impl>(std::move(init), heirs, filter);
+    stop_at_end(b);
+    return b;
+  }
+
+  troupe::supervisor_actor tree;
+  troupe::succession_ptr heirs
+    = std::make_shared<troupe::succession>("the breaker of skill flaky", 100);
+};
+
+TEST_F(SupervisedBreaker, JobThatMayRunAgainGoesToTheNextIncarnation) {
+  def.breaker.enabled = false;
+  def.max_attempts = 3;
+  def.retry.retry_on = {job_status::skill_error};
+  auto first = spawn_incarnation();
+  // The attempt's result comes late: the breaker crashes before it.
+  submit(first, 1, "ok:500");
+  run();
+  ASSERT_EQ(log->jobs.size(), 1u);
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  run();
+  EXPECT_EQ(rec.count(1), 0u);
+  spawn_incarnation();
+  run();
+  advance(1s);
+  ASSERT_EQ(rec.count(1), 1u);
+  auto r = result(1);
+  EXPECT_EQ(r.status, job_status::ok);
+  // It ran again, with the attempts it had left.
+  ASSERT_EQ(log->jobs.size(), 2u);
+  EXPECT_EQ(log->jobs[1].options.max_attempts, 2u);
+}
+
+TEST_F(SupervisedBreaker, JobThatMayNotRunAgainIsAnsweredSayingWhy) {
+  // No retries: the breaker kept no copy of the job.
+  auto first = spawn_incarnation();
+  submit(first, 1, "ok:500");
+  run();
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  run();
+  auto r = result(1);
+  EXPECT_EQ(r.status, job_status::internal);
+  EXPECT_NE(r.error.find("resubmit it if running it twice is safe"),
+            std::string::npos)
+    << r.error;
+  advance(1s);
+  EXPECT_EQ(rec.count(1), 1u);
+}
+
+TEST_F(SupervisedBreaker, StoppingCancelsWhatItHolds) {
+  def.breaker.enabled = false;
+  def.max_attempts = 3;
+  def.retry.retry_on = {job_status::skill_error};
+  auto first = spawn_incarnation();
+  submit(first, 1, "ok:500");
+  run();
+  caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
+  run();
+  auto r = result(1);
+  EXPECT_EQ(r.status, job_status::cancelled);
+  EXPECT_NE(r.error.find("stopped"), std::string::npos) << r.error;
 }
 
 } // namespace
