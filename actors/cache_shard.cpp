@@ -5,6 +5,7 @@
 #include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <prometheus/counter.h>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <unordered_set>
 
 namespace troupe {
 
@@ -244,6 +246,46 @@ void on_result(shard_ptr self, job_result& r) {
   }
 }
 
+// A client cancelled some of its jobs: those waiting for an execution end
+// CANCELLED. An execution nobody waits for any more is cancelled in its
+// runner (its result, if it still comes, is kept as usual).
+void on_cancel(shard_ptr self, const std::vector<uint64_t>& ids,
+               const result_sink_actor& sink) {
+  auto& st = self->state;
+  std::unordered_set<uint64_t> wanted{ids.begin(), ids.end()};
+  auto addr = sink.address();
+  auto now = self->clock().now();
+  for (auto& [id, fl] : st.flights) {
+    if (fl.waiters.empty())
+      continue;
+    auto sk = st.skills.find(fl.skill);
+    std::vector<cache_shard_state::waiter> kept;
+    for (size_t k = 0; k < fl.waiters.size(); ++k) {
+      auto& w = fl.waiters[k];
+      if (wanted.count(w.id) == 0 || w.sink.address() != addr) {
+        kept.push_back(std::move(w));
+        continue;
+      }
+      job_result r;
+      r.id = w.id;
+      r.status = job_status::cancelled;
+      r.error = "cancelled by its client while running";
+      r.skill = fl.skill;
+      r.node = st.cfg.node_name;
+      // The runner counts the execution for the first waiter of a user
+      // execution: it now stands for the next one, or ends cancelled.
+      if ((k > 0 || fl.background) && sk != st.skills.end())
+        record(self, sk->second, r.status, now - w.arrived);
+      self->send(w.sink, std::move(r));
+    }
+    fl.waiters = std::move(kept);
+    if (fl.waiters.empty() && !fl.background && fl.pool)
+      caf::anon_send(caf::actor_cast<caf::actor>(fl.pool), atom::cancel::value,
+                     std::vector<uint64_t>{id},
+                     caf::actor_cast<result_sink_actor>(self));
+  }
+}
+
 void on_sweep(shard_ptr self) {
   auto& st = self->state;
   st.sweep_scheduled = false;
@@ -362,6 +404,10 @@ cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
     },
     [self](atom::status) {
       return make_status(self);
+    },
+    [self](atom::cancel, const std::vector<uint64_t>& ids,
+           const result_sink_actor& sink) {
+      on_cancel(self, ids, sink);
     },
   };
 }

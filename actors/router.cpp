@@ -521,15 +521,18 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       rq.promise.deliver(std::move(r));
     },
     [self](atom::cancel, std::vector<uint64_t>& ids, result_sink_actor& sink) {
-      // Rare (a client went away or asked): every pool and breaker looks
-      // for the jobs (a breaker's attempts run in its pool under its own
-      // ids, so the breaker cancels those).
+      // Rare (a client went away or asked): every pool, breaker and cache
+      // shard looks for the jobs (breakers and shards run theirs in the
+      // pool under their own ids, so they cancel those).
       for (auto& kv : self->state.pools)
         if (kv.second)
           self->send(kv.second, atom::cancel::value, ids, sink);
       for (auto& kv : self->state.cfg.breakers)
         if (kv.second)
           self->send(kv.second, atom::cancel::value, ids, sink);
+      for (auto& shard : self->state.cfg.cache_shards)
+        if (shard)
+          self->send(shard, atom::cancel::value, ids, sink);
     },
     [self](cluster_view& v) {
       auto& st = self->state;

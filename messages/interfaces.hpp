@@ -76,7 +76,11 @@ using cache_shard_actor = caf::typed_actor<
   // Expiry sweep (the shard sends this to itself).
   caf::reacts_to<atom::tick>,
   // The shard's figures.
-  caf::replies_to<atom::status>::with<cache_status>>;
+  caf::replies_to<atom::status>::with<cache_status>,
+  // Cancel the jobs with these ids that this sink submitted and that wait
+  // for an execution: each ends CANCELLED; an execution nobody waits for
+  // any more is cancelled in its runner.
+  caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_sink_actor>>;
 
 /// Takes back jobs whose destination was lost, to run them elsewhere:
 /// (leave, member, why, job, sink); the job carries its submitter's id and

@@ -14,6 +14,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -362,6 +363,46 @@ TEST_F(CacheShard, JobsOfSkillsWithoutPolicyPassThrough) {
   // The pool runs whatever it gets; nothing is cached.
   EXPECT_EQ(rec.count(1), 1u);
   EXPECT_EQ(status().entries, 0u);
+}
+
+TEST_F(CacheShard, CancelledWaiterIsAnsweredAndTheOthersStillGetTheResult) {
+  spawn(enabled());
+  submit(1, "x");
+  submit(2, "x");
+  // Both wait for one execution the pool has not run yet.
+  run_only({resumable_of(shard)});
+  // Another client's job 1 is not this one.
+  result_recorder other{sys()};
+  caf::anon_send(shard, troupe::atom::cancel::value, std::vector<uint64_t>{1},
+                 other.handle());
+  caf::anon_send(shard, troupe::atom::cancel::value, std::vector<uint64_t>{1},
+                 rec.handle());
+  run_only({resumable_of(shard), resumable_of(rec.handle())});
+  auto first = result(1);
+  EXPECT_EQ(first.status, job_status::cancelled);
+  run();
+  auto second = result(2);
+  EXPECT_EQ(second.status, job_status::ok);
+  EXPECT_EQ(second.output, "x#1");
+  EXPECT_EQ(rec.count(1), 1u);
+  EXPECT_EQ(*runs, 1);
+}
+
+TEST_F(CacheShard, ExecutionNobodyWaitsForIsCancelledAndNotCached) {
+  spawn(enabled());
+  submit(1, "x");
+  run_only({resumable_of(shard)});
+  caf::anon_send(shard, troupe::atom::cancel::value, std::vector<uint64_t>{1},
+                 rec.handle());
+  run();
+  EXPECT_EQ(result(1).status, job_status::cancelled);
+  EXPECT_EQ(rec.results().size(), 1u);
+  // Nothing was kept: the same job runs afresh.
+  submit(2, "x");
+  run();
+  auto again = result(2);
+  EXPECT_EQ(again.status, job_status::ok);
+  EXPECT_FALSE(again.cache_hit);
 }
 
 // The shard ends after it started one execution for two waiting jobs; the
