@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace troupe {
 
@@ -202,6 +203,30 @@ void on_job(batcher_ptr self, job& j, result_sink_actor& sink) {
     request_flush(self);
 }
 
+// A submitter cancelled some of its jobs: those still buffered end
+// CANCELLED here (a batch skips them); those sent are cancelled at the
+// destination, whose CANCELLED results come back as usual.
+void on_cancel(batcher_ptr self, const std::vector<uint64_t>& ids,
+               const result_sink_actor& sink) {
+  auto& st = self->state;
+  std::unordered_set<uint64_t> wanted{ids.begin(), ids.end()};
+  auto addr = sink.address();
+  std::vector<uint64_t> unsent;
+  std::vector<uint64_t> sent;
+  for (auto& [id, pj] : st.jobs)
+    if (wanted.count(pj.client_id) > 0 && pj.sink.address() == addr)
+      (pj.sent == batcher_state::time_point{} ? unsent : sent).push_back(id);
+  for (auto id : unsent)
+    answer(self, id,
+           failure(job_status::cancelled,
+                   "cancelled by its client before it left for node "
+                     + st.cfg.destination_name));
+  if (!sent.empty() && !st.destination_down)
+    self->send(st.destination, atom::cancel::value,
+               wire_codec::encode_cancel(sent),
+               caf::actor_cast<client_sink_actor>(self));
+}
+
 void on_results(batcher_ptr self, const std::string& bytes) {
   auto& st = self->state;
   auto results = wire_codec::decode_results(bytes);
@@ -341,6 +366,10 @@ batcher(batcher_actor::stateful_pointer<batcher_state> self,
       out.in_flight = st.policy.in_flight();
       out.destination_down = st.destination_down;
       return out;
+    },
+    [self](atom::cancel, const std::vector<uint64_t>& ids,
+           const result_sink_actor& sink) {
+      on_cancel(self, ids, sink);
     },
   };
 }

@@ -105,16 +105,26 @@ void gather_cache(router_ptr self, Done done) {
   }
 }
 
-// To the shard owning `key`; a shard not known yet (the node is starting)
-// is skipped: the job runs uncached rather than wait.
+// To the shard owning `key`. A shard not known yet (the node is starting)
+// gets the job once the tree names it, so that the first jobs are cached
+// and coalesced like the others; beyond the bound on held jobs, a job runs
+// uncached rather than wait.
 void send_to_shard(router_ptr self, const cache_key& key, job& j,
                    const job_runner_actor& runner, result_sink_actor& sink) {
-  auto& shard = self->state.cfg.cache_shards[self->state.cfg.cache_owner(key)];
-  if (!shard) {
+  auto& st = self->state;
+  auto index = st.cfg.cache_owner(key);
+  auto& shard = st.cfg.cache_shards[index];
+  if (shard) {
+    self->send(shard, std::move(j), key, runner, std::move(sink));
+    return;
+  }
+  if (st.held_count >= st.cfg.max_held_jobs) {
     self->send(runner, std::move(j), std::move(sink));
     return;
   }
-  self->send(shard, std::move(j), key, runner, std::move(sink));
+  ++st.held_count;
+  st.held_for_shard[index].push_back(
+    router_state::held_lookup{std::move(j), key, runner, std::move(sink)});
 }
 
 // Collects the status of every breaker, then calls `done` with them sorted
@@ -429,9 +439,17 @@ void on_child_event(router_ptr self, child_event& ev) {
   if (path.substr(0, shard_prefix.size()) == shard_prefix) {
     auto index = std::strtoul(ev.path.c_str() + shard_prefix.size(), nullptr,
                               10);
-    if (index < st.cfg.cache_shards.size())
-      st.cfg.cache_shards[index]
-        = caf::actor_cast<cache_shard_actor>(ev.handle);
+    if (index >= st.cfg.cache_shards.size())
+      return;
+    auto shard = caf::actor_cast<cache_shard_actor>(ev.handle);
+    st.cfg.cache_shards[index] = shard;
+    if (auto h = st.held_for_shard.find(index); h != st.held_for_shard.end()) {
+      auto jobs = std::move(h->second);
+      st.held_for_shard.erase(h);
+      st.held_count -= jobs.size();
+      for (auto& x : jobs)
+        self->send(shard, std::move(x.j), x.key, x.runner, std::move(x.sink));
+    }
     return;
   }
   if (path == tree_path::dispatcher) {
@@ -460,6 +478,35 @@ void answer_requests(router_ptr self) {
     rq.promise.deliver(std::move(r));
   }
   st.requests.clear();
+}
+
+// Jobs the router held for an actor it did not know yet: in a node they go
+// to its successor, which routes them again (sent to this incarnation, they
+// reach the next); a router on its own answers them. Jobs of its own typed
+// requests were answered above.
+void hand_on_held(router_ptr self) {
+  auto& st = self->state;
+  auto me = self->address();
+  auto pass = [&](job& j, result_sink_actor& sink) {
+    if (sink.address() == me)
+      return;
+    if (st.cfg.tree) {
+      self->send(self, std::move(j), std::move(sink));
+      return;
+    }
+    self->send(sink, reject(self, j, job_status::internal,
+                            "the router of node " + st.cfg.node_name
+                              + " ended before the job started"));
+  };
+  for (auto& [skill, jobs] : st.held)
+    for (auto& [j, sink] : jobs)
+      pass(j, sink);
+  for (auto& [index, jobs] : st.held_for_shard)
+    for (auto& x : jobs)
+      pass(x.j, x.sink);
+  st.held.clear();
+  st.held_for_shard.clear();
+  st.held_count = 0;
 }
 
 } // namespace
@@ -495,6 +542,7 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
                caf::actor_cast<caf::actor>(self));
   st.will = [self] {
     answer_requests(self);
+    hand_on_held(self);
   };
   return {
     [self](job& j, result_sink_actor& sink) {
@@ -521,9 +569,10 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       rq.promise.deliver(std::move(r));
     },
     [self](atom::cancel, std::vector<uint64_t>& ids, result_sink_actor& sink) {
-      // Rare (a client went away or asked): every pool, breaker and cache
-      // shard looks for the jobs (breakers and shards run theirs in the
-      // pool under their own ids, so they cancel those).
+      // Rare (a client went away or asked): every pool, breaker, cache
+      // shard and link looks for the jobs (breakers and shards run theirs
+      // in the pool under their own ids, so they cancel those; links ask
+      // the member the job went to).
       for (auto& kv : self->state.pools)
         if (kv.second)
           self->send(kv.second, atom::cancel::value, ids, sink);
@@ -533,6 +582,9 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       for (auto& shard : self->state.cfg.cache_shards)
         if (shard)
           self->send(shard, atom::cancel::value, ids, sink);
+      // Jobs placed on other members went through their links.
+      for (auto& kv : self->state.links)
+        self->send(kv.second.second, atom::cancel::value, ids, sink);
     },
     [self](cluster_view& v) {
       auto& st = self->state;

@@ -77,6 +77,14 @@ struct router_state {
   std::unordered_map<std::string,
                      std::vector<std::pair<job, result_sink_actor>>>
     held;
+  /// Jobs of cached skills waiting for their shard's first handle.
+  struct held_lookup {
+    job j;
+    cache_key key;
+    job_runner_actor runner;
+    result_sink_actor sink;
+  };
+  std::unordered_map<size_t, std::vector<held_lookup>> held_for_shard;
   size_t held_count = 0;
   /// Operators' breaker commands waiting for their breaker's first handle.
   std::unordered_map<

@@ -104,7 +104,10 @@ using batcher_actor = caf::typed_actor<
   // fail every held job NODE_LOST and refuse new ones.
   caf::reacts_to<atom::leave, std::string>,
   // Counters of the link.
-  caf::replies_to<atom::status>::with<batcher_stats>>;
+  caf::replies_to<atom::status>::with<batcher_stats>,
+  // Cancel the jobs with these ids that this sink submitted: unsent ones
+  // end CANCELLED at once, sent ones are cancelled at the destination.
+  caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_sink_actor>>;
 
 /// A node's entry point for in-process clients: validates and dispatches.
 using router_actor = caf::typed_actor<

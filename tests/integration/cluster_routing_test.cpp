@@ -6,6 +6,8 @@
 #include "tests/support/free_port.hpp"
 #include "tests/support/job_tally.hpp"
 #include "tests/support/node_process.hpp"
+#include "tests/support/pool_status.hpp"
+#include "tests/support/process_probe.hpp"
 #include "tests/support/temp_file.hpp"
 
 #include <caf/actor_system.hpp>
@@ -65,6 +67,27 @@ TEST_F(ClusterRouting, JobRunsOnTheNodeThatOffersItsSkill) {
   EXPECT_NE(res.err.find("available in the cluster:"), std::string::npos)
     << res.err;
   EXPECT_NE(res.err.find("flaky (gamma)"), std::string::npos) << res.err;
+}
+
+TEST_F(ClusterRouting, CtrlCCancelsAJobRunningOnAnotherMember) {
+  node_process a{args("alpha", nullptr, false)};
+  ASSERT_TRUE(a.ready()) << a.log();
+  node_process b{args("beta", &a, true)};
+  ASSERT_TRUE(b.ready()) << b.log();
+  ASSERT_TRUE(knows_skill(a, "beta", "slow"));
+  // `slow` lives on beta only: the job submitted to alpha runs there.
+  cli_process job{
+    {"submit", "--node", a.address(), "--skill", "slow", "--input", "60000"}};
+  ASSERT_TRUE(stat_becomes(b, "slow", "busy", 1));
+  job.signal(SIGINT);
+  auto res = job.wait();
+  EXPECT_EQ(res.exit_code, 1);
+  EXPECT_NE(res.err.find("CANCELLED: cancelled by its client while running"),
+            std::string::npos)
+    << res.err;
+  // Beta stopped the work too, long before its 60 s.
+  EXPECT_TRUE(stat_becomes(b, "slow", "busy", 0));
+  EXPECT_EQ(troupe::test::job_count(b, "slow", "CANCELLED"), 1);
 }
 
 TEST_F(ClusterRouting, KillingANodeUnderLoadLosesNoJob) {

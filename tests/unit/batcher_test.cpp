@@ -35,6 +35,8 @@ struct destination_log {
   std::vector<std::vector<job>> batches;
   bool answer = true;
   troupe::client_sink_actor last_client;
+  /// Ids in the cancel requests the destination got.
+  std::vector<uint64_t> cancelled;
 };
 
 // A gateway that answers every job with its input ("fail" fails the job),
@@ -86,7 +88,21 @@ fake_gateway(gateway_actor::pointer self,
     [](atom::cancel, const std::string&) {
       return uint64_t{0};
     },
-    [](atom::cancel, const std::string&, const troupe::client_sink_actor&) {},
+    [self, log](atom::cancel, const std::string& bytes,
+                const troupe::client_sink_actor& client) {
+      auto ids = wc::decode_cancel(bytes);
+      ASSERT_TRUE(ids);
+      log->cancelled.insert(log->cancelled.end(), ids->begin(), ids->end());
+      std::vector<job_result> results;
+      for (auto id : *ids) {
+        job_result r;
+        r.id = id;
+        r.status = job_status::cancelled;
+        r.error = "cancelled by its client while running";
+        results.push_back(std::move(r));
+      }
+      self->send(client, atom::results::value, wc::encode_results(results));
+    },
   };
 }
 
@@ -383,6 +399,52 @@ TEST_F(Batcher, MalformedResultBatchIsIgnored) {
   run();
   EXPECT_TRUE(rec.results().empty());
   EXPECT_EQ(stats(b).in_flight, 1u);
+}
+
+TEST_F(Batcher, CancelledJobThatWasSentIsCancelledAtTheDestination) {
+  log->answer = false;
+  auto b = spawn_batcher();
+  submit(b, make_job(7, "echo", "a"));
+  submit(b, make_job(8, "echo", "b"));
+  run();
+  ASSERT_EQ(log->batches.size(), 1u);
+  auto far_id = log->batches[0][0].id;
+  // Another submitter's job 7 is not this one.
+  result_recorder other{sys()};
+  caf::anon_send(b, atom::cancel::value, std::vector<uint64_t>{7},
+                 other.handle());
+  run();
+  EXPECT_TRUE(log->cancelled.empty());
+  caf::anon_send(b, atom::cancel::value, std::vector<uint64_t>{7},
+                 rec.handle());
+  run();
+  ASSERT_EQ(log->cancelled.size(), 1u);
+  EXPECT_EQ(log->cancelled[0], far_id);
+  ASSERT_EQ(rec.count(7), 1u);
+  EXPECT_EQ(rec.find(7)->status, job_status::cancelled);
+  EXPECT_EQ(rec.count(8), 0u);
+}
+
+TEST_F(Batcher, CancelledJobThatWasNotSentNeverLeaves) {
+  auto b = spawn_batcher();
+  // Both messages wait in the mailbox: the job is buffered, then cancelled
+  // before the batcher's flush check runs.
+  submit(b, make_job(7, "echo", "a"));
+  caf::anon_send(b, atom::cancel::value, std::vector<uint64_t>{7},
+                 rec.handle());
+  submit(b, make_job(8, "echo", "b"));
+  run();
+  ASSERT_EQ(rec.count(7), 1u);
+  EXPECT_EQ(rec.find(7)->status, job_status::cancelled);
+  EXPECT_NE(rec.find(7)->error.find("before it left"), std::string::npos)
+    << rec.find(7)->error;
+  EXPECT_TRUE(log->cancelled.empty());
+  size_t sent = 0;
+  for (auto& batch : log->batches)
+    sent += batch.size();
+  EXPECT_EQ(sent, 1u);
+  ASSERT_EQ(rec.count(8), 1u);
+  EXPECT_EQ(rec.find(8)->status, job_status::ok);
 }
 
 } // namespace

@@ -366,6 +366,30 @@ TEST_F(RouterCache, RepeatedJobsOfACachedSkillAreHits) {
   EXPECT_EQ(rec.find(4)->output, "y");
 }
 
+TEST_F(RouterCache, JobsWaitForAShardTheTreeHasNotNamedYet) {
+  // The node is starting: the router does not know its shard yet.
+  extra_cfg = [](router_config& cfg) {
+    cfg.cache_shards = {troupe::cache_shard_actor{}};
+  };
+  auto r = spawn_cached_router({"echo"}, {"echo"});
+  submit(r, make_job(1, "echo", "x"));
+  run();
+  EXPECT_EQ(rec.count(1), 0u);
+  troupe::child_event ev{std::string{troupe::tree_path::shard_prefix} + "0",
+                         caf::actor_cast<caf::actor>(shard), false};
+  sys().spawn([r, ev](caf::event_based_actor* self) {
+    self->send(r, ev);
+  });
+  run();
+  ASSERT_EQ(rec.count(1), 1u);
+  EXPECT_EQ(rec.find(1)->status, job_status::ok);
+  // It went through the shard: the same job is now a hit.
+  submit(r, make_job(2, "echo", "x"));
+  run();
+  ASSERT_EQ(rec.count(2), 1u);
+  EXPECT_TRUE(rec.find(2)->cache_hit);
+}
+
 TEST_F(RouterCache, BypassNeitherReadsNorWritesTheCache) {
   auto r = spawn_cached_router({"echo"}, {"echo"});
   submit(r, with_mode(make_job(1, "echo", "x"), troupe::cache_mode::bypass));
