@@ -44,12 +44,13 @@ job_result failure(job_status status, std::string error) {
 }
 
 // Hands a job that can no longer reach the destination to the failover
-// handler, or ends it NODE_LOST.
-void give_up(batcher_ptr self, job j, result_sink_actor sink) {
+// handler, saying whether it ever left (a job that never left may run
+// anywhere else), or ends it NODE_LOST.
+void give_up(batcher_ptr self, job j, result_sink_actor sink, bool sent) {
   auto& st = self->state;
   if (st.cfg.failover) {
     self->send(st.cfg.failover, atom::leave::value, st.cfg.destination_name,
-               st.down_reason, std::move(j), std::move(sink));
+               st.down_reason, sent, std::move(j), std::move(sink));
     return;
   }
   auto r = make_failure(j, job_status::node_lost,
@@ -160,7 +161,7 @@ void on_flush_check(batcher_ptr self) {
 void on_job(batcher_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   if (st.destination_down) {
-    give_up(self, std::move(j), std::move(sink));
+    give_up(self, std::move(j), std::move(sink), false);
     return;
   }
   auto size = wire_size(j);
@@ -295,7 +296,8 @@ void on_destination_down(batcher_ptr self, std::string reason) {
     auto i = st.jobs.find(id);
     auto& pj = i->second;
     pj.held.id = pj.client_id;
-    give_up(self, std::move(pj.held), std::move(pj.sink));
+    auto sent = pj.sent != batcher_state::time_point{};
+    give_up(self, std::move(pj.held), std::move(pj.sink), sent);
     st.jobs.erase(i);
   }
   st.buffer.clear();
@@ -314,7 +316,7 @@ void hand_back_all(batcher_ptr self) {
     if (!msg.match_elements<job, result_sink_actor>())
       return false;
     give_up(self, msg.move_if_unshared<job>(0),
-            msg.move_if_unshared<result_sink_actor>(1));
+            msg.move_if_unshared<result_sink_actor>(1), false);
     return true;
   });
 }

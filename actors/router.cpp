@@ -348,6 +348,33 @@ void hold(router_ptr self, job& j, result_sink_actor& sink) {
   st.held[j.skill].emplace_back(std::move(j), std::move(sink));
 }
 
+// A job for a skill this node does not offer, before the router learned
+// where skills live: it waits for the view rather than end UNKNOWN_SKILL.
+bool hold_for_view(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (st.has_view || !st.cfg.dispatcher || j.options.placed
+      || st.targets.count(j.skill) > 0 || st.held_count >= st.cfg.max_held_jobs)
+    return false;
+  if (st.held_for_view.empty())
+    self->delayed_send(self, st.cfg.view_timeout, atom::tick::value);
+  ++st.held_count;
+  st.held_for_view.emplace_back(std::move(j), std::move(sink));
+  return true;
+}
+
+void on_job(router_ptr self, job& j, result_sink_actor& sink);
+
+// The first view came (or the wait for it ended): held jobs go their way.
+void release_held_for_view(router_ptr self) {
+  auto& st = self->state;
+  st.has_view = true;
+  auto jobs = std::move(st.held_for_view);
+  st.held_for_view.clear();
+  st.held_count -= jobs.size();
+  for (auto& [j, sink] : jobs)
+    on_job(self, j, sink);
+}
+
 void on_job(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   if (j.input.size() > st.cfg.max_job_bytes) {
@@ -357,7 +384,8 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
                               + std::to_string(st.cfg.max_job_bytes) + ")"));
     return;
   }
-  if (route_to_key_owner(self, j, sink) || place_elsewhere(self, j, sink))
+  if (hold_for_view(self, j, sink) || route_to_key_owner(self, j, sink)
+      || place_elsewhere(self, j, sink))
     return;
   auto i = st.targets.find(j.skill);
   if (i == st.targets.end()) {
@@ -504,6 +532,9 @@ void hand_on_held(router_ptr self) {
   for (auto& [index, jobs] : st.held_for_shard)
     for (auto& x : jobs)
       pass(x.j, x.sink);
+  for (auto& [j, sink] : st.held_for_view)
+    pass(j, sink);
+  st.held_for_view.clear();
   st.held.clear();
   st.held_for_shard.clear();
   st.held_count = 0;
@@ -537,6 +568,14 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   for (auto& n : names)
     st.skill_names += (st.skill_names.empty() ? "" : ", ") + n;
   self->set_default_handler(caf::drop);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    auto& links = self->state.links;
+    for (auto i = links.begin(); i != links.end(); ++i)
+      if (i->second.second.address() == dm.source) {
+        links.erase(i);
+        return;
+      }
+  });
   if (st.cfg.tree)
     self->send(st.cfg.tree, atom::watch::value,
                caf::actor_cast<caf::actor>(self));
@@ -586,6 +625,13 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       for (auto& kv : self->state.links)
         self->send(kv.second.second, atom::cancel::value, ids, sink);
     },
+    [self](atom::tick) {
+      if (!self->state.has_view && !self->state.held_for_view.empty())
+        log::actors().warn("router: no cluster view in time; routing {} "
+                           "held jobs without it",
+                           self->state.held_for_view.size());
+      release_held_for_view(self);
+    },
     [self](cluster_view& v) {
       auto& st = self->state;
       st.members = std::move(v.members);
@@ -603,9 +649,14 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         else
           ++i;
       }
+      if (!st.has_view)
+        release_held_for_view(self);
     },
     [self](atom::join, std::string& name, uint64_t incarnation,
            batcher_actor& link) {
+      // Watched, so that an ended link is forgotten at once (jobs that
+      // reach it meanwhile go back to the dispatcher, not into the void).
+      self->monitor(link);
       self->state.links[name] = std::make_pair(incarnation, std::move(link));
     },
     [self](child_event& ev) {

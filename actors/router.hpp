@@ -49,8 +49,12 @@ struct router_config {
   supervisor_actor tree;
   /// Jobs held while a pool's first handle is not known yet (a node's
   /// router may start before the supervisor of the pools has reported
-  /// them); beyond, OVERLOADED.
+  /// them), or, with a dispatcher, jobs of skills this node does not offer
+  /// while the first cluster view has not come; beyond, OVERLOADED.
   size_t max_held_jobs = 100'000;
+  /// How long jobs wait for the first cluster view before they are routed
+  /// without it.
+  caf::timespan view_timeout = std::chrono::seconds(5);
   // -- breakers ---------------------------------------------------------------
   /// The breakers in front of the pools of skills that have one: their jobs
   /// go through them, operators' commands go to them.
@@ -64,6 +68,11 @@ struct router_state {
   /// The live view of the cluster (empty: a node on its own) and the jobs
   /// sent to each member since its last heartbeat.
   std::vector<member> members;
+  /// Whether a cluster view came (or the wait for it ended); until then,
+  /// jobs for skills offered elsewhere wait in `held_for_view` (a
+  /// restarted router knows no members until the membership tells it).
+  bool has_view = false;
+  std::vector<std::pair<job, result_sink_actor>> held_for_view;
   placement::recent_sends recent;
   /// Ready links to members (from the dispatcher): name -> incarnation and
   /// the batcher that carries jobs there.

@@ -11,6 +11,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace troupe {
 
@@ -71,6 +72,8 @@ void drop_peer(self_ptr self, const std::string& name) {
   self->state.peers.erase(i);
 }
 
+void connect(self_ptr self, const member& m);
+
 // Merges a peer's view and records direct contact with the peer itself.
 void absorb(self_ptr self, const std::string& from,
             const std::vector<member>& members) {
@@ -85,9 +88,15 @@ void absorb(self_ptr self, const std::string& from,
       st.dirty = true;
       auto* cur = view.find(m.name);
       if (cur != nullptr && cur->status == member_status::up
-          && (known == nullptr || !was_live))
+          && (known == nullptr || !was_live)) {
         log::cluster().info("membership {}: {} ({}) is up", view.self().name,
                             m.name, m.address);
+        // Watched from the moment it is accepted: a member that dies right
+        // after joining is noticed by its broken connection, not only by
+        // the heartbeat timeout.
+        if (cur->name != view.self().name)
+          connect(self, *cur);
+      }
       if (cur != nullptr && was_live && cur->status == member_status::leaving)
         log::cluster().info("membership {}: {} left", view.self().name, m.name);
     }
@@ -197,12 +206,31 @@ void sample_load(self_ptr self) {
 
 void try_seeds(self_ptr self);
 
+// A tick much later than its interval means this node was stalled (stopped
+// with SIGSTOP, starved of CPU, swapped out): whatever it did not hear
+// meanwhile is its own fault, not its peers'.
+void notice_own_stall(self_ptr self, clock_type::time_point now) {
+  auto& st = self->state;
+  auto last = std::exchange(st.last_tick, now);
+  auto interval = st.cfg.cluster.heartbeat_interval;
+  if (last == clock_type::time_point{} || now - last <= 2 * interval)
+    return;
+  auto stalled = now - last - interval;
+  log::cluster().warn(
+    "membership {}: this node did not run for {}; that "
+    "silence does not count against its peers",
+    st.view->self().name,
+    millis(std::chrono::duration_cast<caf::timespan>(stalled)));
+  st.view->suspend_judgement(now, stalled);
+}
+
 void on_tick(self_ptr self) {
   auto& st = self->state;
   auto& view = *st.view;
   auto now = clock_type::now();
   self->delayed_send(self, st.cfg.cluster.heartbeat_interval,
                      atom::tick::value);
+  notice_own_stall(self, now);
   sample_load(self);
   if (st.joining && st.retry_join) {
     st.retry_join = false;
@@ -218,6 +246,8 @@ void on_tick(self_ptr self) {
                         "rejoining as a new incarnation",
                         view.self().name);
     view.reincarnate(incarnation);
+    if (st.cfg.incarnation)
+      st.cfg.incarnation->store(incarnation);
     st.dirty = true;
   }
   for (auto& name : view.detect_failures(now, st.cfg.cluster.down_after)) {
@@ -456,7 +486,10 @@ membership(membership_actor::stateful_pointer<membership_state> self,
            membership_config cfg) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
+  if (st.cfg.incarnation)
+    st.cfg.self.incarnation = st.cfg.incarnation->load();
   st.view.emplace(st.cfg.self);
+  st.view->trust_direct_contact(st.cfg.cluster.down_after);
   // Listeners and metrics get the first view with the first heartbeat.
   st.dirty = true;
   self->set_down_handler([self](const caf::down_msg& dm) {

@@ -7,7 +7,9 @@
 
 #include <caf/typed_response_promise.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -30,6 +32,10 @@ struct membership_config {
   supervisor_actor tree;
   /// Where the node's health score comes from (null: always 100).
   health_monitor_actor health;
+  /// Shared by every incarnation of the membership actor: the node's
+  /// current incarnation, which a restarted membership rejoins with (its
+  /// peers know the node by it); null: `self.incarnation` only.
+  std::shared_ptr<std::atomic<uint64_t>> incarnation;
 };
 
 /// State of a node's membership actor.
@@ -56,6 +62,9 @@ struct membership_state {
   /// Set whenever the view changed since listeners last heard of it.
   bool dirty = false;
   uint64_t ticks = 0;
+  /// When the last heartbeat tick ran: a much longer gap than the interval
+  /// means this node itself stalled.
+  clock::time_point last_tick{};
 
   // -- joining ---------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 #include "cluster/membership_view.hpp"
 
+#include <algorithm>
+
 namespace troupe {
 
 namespace {
@@ -17,7 +19,7 @@ bool gone(member_status x) {
 
 membership_view::membership_view(member self) : self_name_(self.name) {
   self.status = member_status::up;
-  members_.emplace(self_name_, tracked{std::move(self), {}, {}});
+  members_.emplace(self_name_, tracked{std::move(self), {}, {}, {}});
 }
 
 void membership_view::update_self(std::vector<skill_load> skills,
@@ -55,7 +57,7 @@ bool membership_view::merge(const member& m, time_point now) {
   }
   auto i = members_.find(m.name);
   if (i == members_.end()) {
-    tracked t{m, now, gone(m.status) ? now : time_point{}};
+    tracked t{m, now, {}, gone(m.status) ? now : time_point{}};
     members_.emplace(m.name, std::move(t));
     return true;
   }
@@ -66,11 +68,16 @@ bool membership_view::merge(const member& m, time_point now) {
     // A new run of the node: its own word replaces everything we knew.
     cur.m = m;
     cur.heard = now;
+    cur.contact = time_point{};
     cur.settled = gone(m.status) ? now : time_point{};
     return true;
   }
   bool changed = false;
-  if (severity(m.status) > severity(cur.m.status)) {
+  auto hearsay_only = m.status == member_status::down && !gone(cur.m.status)
+                      && trust_direct_.count() > 0
+                      && cur.contact != time_point{}
+                      && now - cur.contact < trust_direct_;
+  if (severity(m.status) > severity(cur.m.status) && !hearsay_only) {
     cur.m.status = m.status;
     if (gone(m.status))
       cur.settled = now;
@@ -97,8 +104,17 @@ bool membership_view::merge(const std::vector<member>& ms, time_point now) {
 void membership_view::heard_from(const std::string& name, uint64_t incarnation,
                                  time_point now) {
   auto i = members_.find(name);
-  if (i != members_.end() && i->second.m.incarnation == incarnation)
+  if (i != members_.end() && i->second.m.incarnation == incarnation) {
     i->second.heard = now;
+    i->second.contact = now;
+  }
+}
+
+void membership_view::suspend_judgement(time_point now,
+                                        std::chrono::nanoseconds stalled) {
+  for (auto& [name, t] : members_)
+    if (name != self_name_ && !gone(t.m.status))
+      t.heard = std::min(now, t.heard + stalled);
 }
 
 bool membership_view::mark_down(const std::string& name, uint64_t incarnation,

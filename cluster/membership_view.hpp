@@ -18,7 +18,11 @@ namespace troupe {
 /// incarnation replaces a smaller one (the node restarted); for the same
 /// incarnation the more severe status wins (down > leaving > up > joining),
 /// since status only moves forward within one run, and the larger sequence
-/// number supplies skills, load and health.
+/// number supplies skills, load and health. One exception: another node's
+/// claim that a member is down does not count while this node hears from
+/// that member directly; a member that others gave up on learns it from
+/// their views and comes back under a new incarnation, so views converge
+/// all the same.
 class membership_view {
  public:
   using time_point = std::chrono::steady_clock::time_point;
@@ -43,8 +47,22 @@ class membership_view {
 
   /// Merges one member record from a peer. Returns true when the view
   /// changed. A record claiming that this node is down (for its current
-  /// incarnation) is reported through `self_declared_down()`.
+  /// incarnation) is reported through `self_declared_down()`. A record
+  /// claiming that a member is down is hearsay: it is ignored while this
+  /// node has heard from that member itself within the window set by
+  /// `trust_direct_contact` (direct evidence wins).
   bool merge(const member& m, time_point now);
+
+  /// Direct contact with a member within `window` outweighs another node's
+  /// claim that it is down (0, the default: every claim counts).
+  void trust_direct_contact(std::chrono::nanoseconds window) {
+    trust_direct_ = window;
+  }
+
+  /// This node itself was stalled (stopped, starved of CPU) for `stalled`
+  /// until `now`: the silence of others during the stall says nothing
+  /// about them, so it does not count against any live member.
+  void suspend_judgement(time_point now, std::chrono::nanoseconds stalled);
 
   /// Merges every record of `ms`; true when anything changed.
   bool merge(const std::vector<member>& ms, time_point now);
@@ -93,8 +111,12 @@ class membership_view {
  private:
   struct tracked {
     member m;
-    /// Last direct contact; the failure detector's clock.
+    /// Last direct contact (or when the detector's window last started:
+    /// first news of the member, the end of a stall); the failure
+    /// detector's clock.
     time_point heard{};
+    /// Last direct contact only, which outweighs hearsay.
+    time_point contact{};
     /// When the member became down or leaving, for pruning.
     time_point settled{};
   };
@@ -106,6 +128,7 @@ class membership_view {
   std::string self_name_;
   std::map<std::string, tracked> members_;
   bool self_declared_down_ = false;
+  std::chrono::nanoseconds trust_direct_{0};
 };
 
 } // namespace troupe

@@ -83,11 +83,12 @@ using cache_shard_actor = caf::typed_actor<
   caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_sink_actor>>;
 
 /// Takes back jobs whose destination was lost, to run them elsewhere:
-/// (leave, member, why, job, sink); the job carries its submitter's id and
-/// its remaining attempts.
+/// (leave, member, why, sent, job, sink); `sent` tells whether the job left
+/// for the member (it may have run there) or never did; the job carries
+/// its submitter's id and its remaining attempts.
 using failover_actor
-  = caf::typed_actor<caf::reacts_to<atom::leave, std::string, std::string, job,
-                                    result_sink_actor>>;
+  = caf::typed_actor<caf::reacts_to<atom::leave, std::string, std::string, bool,
+                                    job, result_sink_actor>>;
 
 /// Carries jobs to one gateway (a peer node's, or any node's) in batches and
 /// hands each result back to its own sink: a batch is a transport detail.
@@ -133,6 +134,9 @@ using router_actor = caf::typed_actor<
   // A pool, a breaker, a shard, the dispatcher or a supervisor of them
   // (re)started.
   caf::reacts_to<child_event>,
+  // The cluster view did not come in time (the router sends this to
+  // itself): jobs held for it are routed without it.
+  caf::reacts_to<atom::tick>,
   // Load figures for the health monitor.
   caf::replies_to<atom::health>::with<health_report>>;
 
@@ -222,8 +226,16 @@ using dispatcher_actor = caf::typed_actor<
   // The local router, for jobs placed back on this node (sent once at start:
   // the router and the dispatcher know each other).
   caf::reacts_to<router_actor>,
-  // A job whose member was lost (from a batcher): place it again.
-  caf::reacts_to<atom::leave, std::string, std::string, job, result_sink_actor>,
+  // A job whose member was lost (from a batcher), and whether it had left
+  // for the member: place it again.
+  caf::reacts_to<atom::leave, std::string, std::string, bool, job,
+                 result_sink_actor>,
+  // Time to connect to this member again after a failed attempt (the
+  // dispatcher sends this to itself).
+  caf::reacts_to<atom::restart, std::string>,
+  // The cluster view did not come in time (the dispatcher sends this to
+  // itself): jobs held for it are placed without it.
+  caf::reacts_to<atom::tick>,
   // The router or the membership (re)started (from this node's
   // supervisors).
   caf::reacts_to<child_event>,

@@ -456,6 +456,10 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
     mc.self.name = node.name;
     mc.self.address = address;
     mc.self.incarnation = tc.incarnation;
+    // A restarted membership rejoins as the run its peers know (which may
+    // be newer than the node's start, if it was declared down and came
+    // back), not as the node's first run, which they would refuse.
+    mc.incarnation = std::make_shared<std::atomic<uint64_t>>(tc.incarnation);
     mc.cluster = cfg.cluster;
     if (all != nullptr)
       mc.metrics = all->cluster();

@@ -53,15 +53,8 @@ class ClusterCache : public ::testing::Test {
   std::vector<std::string> args(const std::string& name,
                                 const node_process* seed,
                                 bool test_skills = false) {
-    std::vector<std::string> out{"--name", name, "--config",
-                                 test_skills ? conf_slow.path() : conf.path()};
-    if (seed != nullptr) {
-      out.push_back("--join");
-      out.push_back(seed->address());
-    }
-    if (test_skills)
-      out.push_back("--test-skills");
-    return out;
+    return member_args(name, seed, test_skills ? conf_slow.path() : conf.path(),
+                       test_skills);
   }
 
   /// Waits until every node knows every other one's `skill`.

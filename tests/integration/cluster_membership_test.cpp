@@ -23,12 +23,7 @@ struct ClusterMembership : ::testing::Test {
 
   std::vector<std::string> args(const std::string& name,
                                 const node_process* seed = nullptr) {
-    std::vector<std::string> out{"--name", name, "--config", conf.path()};
-    if (seed != nullptr) {
-      out.push_back("--join");
-      out.push_back(seed->address());
-    }
-    return out;
+    return member_args(name, seed, conf.path());
   }
 };
 

@@ -34,14 +34,7 @@ class ClusterRouting : public ::testing::Test {
 
   std::vector<std::string> args(const std::string& name,
                                 const node_process* seed, bool test_skills) {
-    std::vector<std::string> out{"--name", name, "--config", conf.path()};
-    if (seed != nullptr) {
-      out.push_back("--join");
-      out.push_back(seed->address());
-    }
-    if (test_skills)
-      out.push_back("--test-skills");
-    return out;
+    return member_args(name, seed, conf.path(), test_skills);
   }
 };
 

@@ -57,4 +57,17 @@ bool knows_skill(const node_process& node, const std::string& name,
   return false;
 }
 
+std::vector<std::string>
+member_args(const std::string& name, const node_process* seed,
+            const std::string& config, bool test_skills) {
+  std::vector<std::string> out{"--name", name, "--config", config};
+  if (seed != nullptr) {
+    out.push_back("--join");
+    out.push_back(seed->address());
+  }
+  if (test_skills)
+    out.push_back("--test-skills");
+  return out;
+}
+
 } // namespace troupe::test

@@ -3,6 +3,7 @@
 #include "tests/support/node_process.hpp"
 
 #include <string>
+#include <vector>
 
 // Reading a node's view of its cluster through `troupe status --json`, with
 // bounded polling for tests that wait for the view to change.
@@ -27,5 +28,12 @@ bool sees(const node_process& node, const std::string& name,
 /// `skill` (skills travel with the heartbeats).
 bool knows_skill(const node_process& node, const std::string& name,
                  const std::string& skill);
+
+/// Arguments of `troupe node` for a member named `name` with this config
+/// file, joining through `seed` (none: it starts the cluster), with the
+/// test skills or not.
+std::vector<std::string>
+member_args(const std::string& name, const node_process* seed,
+            const std::string& config, bool test_skills = false);
 
 } // namespace troupe::test

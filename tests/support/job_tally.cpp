@@ -9,6 +9,13 @@ std::string job_tally::summary() const {
   return out;
 }
 
+std::string job_tally::details() const {
+  auto out = summary();
+  for (auto& [st, error] : first_error)
+    out += "\n  first " + std::string{to_string(st)} + ": " + error;
+  return out;
+}
+
 long job_tally::first_not_answered_once() const {
   for (size_t i = 0; i < seen.size(); ++i)
     if (seen[i] != 1)
@@ -26,6 +33,8 @@ job_tally run_jobs(client& cl, std::vector<job> jobs, size_t concurrency,
       ++out.seen[r.id];
     ++out.counts[r.status];
     ++out.by_node[r.node];
+    if (r.status != job_status::ok)
+      out.first_error.emplace(r.status, r.error);
     if (after)
       after(++done);
   });

@@ -19,9 +19,14 @@ struct job_tally {
   std::vector<int> seen;
   std::map<job_status, size_t> counts;
   std::map<std::string, size_t> by_node;
+  /// The first error message seen per status, for failure messages.
+  std::map<job_status, std::string> first_error;
 
   /// "OK=9990 NODE_LOST=10 " (one entry per status seen).
   std::string summary() const;
+
+  /// The summary plus the first error of each failing status.
+  std::string details() const;
 
   /// The first job that did not get exactly one result, or -1.
   long first_not_answered_once() const;

@@ -1,6 +1,7 @@
 // The batcher on CAF's deterministic test coordinator, against a scripted
 // destination gateway.
 #include "actors/batcher.hpp"
+#include "cluster/dispatcher.hpp"
 #include "messages/type_ids.hpp"
 #include "messages/wire_codec.hpp"
 #include "tests/support/deterministic_system.hpp"
@@ -360,13 +361,14 @@ TEST_F(Batcher, LostJobsGoToTheFailoverHandlerIntact) {
   struct handed {
     std::string member;
     std::string why;
+    bool sent;
     job j;
   };
   auto got = std::make_shared<std::vector<handed>>();
   auto handler = sys().spawn([got]() -> troupe::failover_actor::behavior_type {
-    return {[got](atom::leave, std::string& member, std::string& why, job& j,
-                  troupe::result_sink_actor&) {
-      got->push_back({member, why, j});
+    return {[got](atom::leave, std::string& member, std::string& why, bool sent,
+                  job& j, troupe::result_sink_actor&) {
+      got->push_back({member, why, sent, j});
     }};
   });
   stop_at_end(handler);
@@ -385,8 +387,53 @@ TEST_F(Batcher, LostJobsGoToTheFailoverHandlerIntact) {
   EXPECT_EQ((*got)[0].member, "far:1");
   EXPECT_EQ((*got)[0].j.id, 11u);
   EXPECT_EQ((*got)[0].j.input, "first");
+  EXPECT_TRUE((*got)[0].sent);
   EXPECT_EQ((*got)[1].j.id, 12u);
+  EXPECT_TRUE((*got)[1].sent);
+  // It never left: it may run anywhere else, whatever its skill.
   EXPECT_EQ((*got)[2].j.input, "third");
+  EXPECT_FALSE((*got)[2].sent);
+}
+
+TEST_F(Batcher, JobsReachingALinkAfterItEndedGoToFailover) {
+  struct handed {
+    uint64_t id;
+    bool sent;
+  };
+  auto got = std::make_shared<std::vector<handed>>();
+  auto handler = sys().spawn([got]() -> troupe::failover_actor::behavior_type {
+    return {[got](atom::leave, std::string&, std::string&, bool sent, job& j,
+                  troupe::result_sink_actor&) {
+      got->push_back({j.id, sent});
+    }};
+  });
+  stop_at_end(handler);
+  batcher_config cfg;
+  cfg.failover = handler;
+  cfg.destination_name = "far:1";
+  cfg.node_name = "near";
+  batcher_actor link;
+  auto owner = sys().spawn([&](caf::event_based_actor* self) {
+    link = troupe::spawn_link(self, dest, cfg);
+    return caf::behavior{[](int) {}};
+  });
+  stop_at_end(owner);
+  run();
+  ASSERT_TRUE(link);
+  log->answer = false;
+  submit(link, make_job(21, "echo", "sent before the end"));
+  run();
+  // The link ends (its owner dropped it) while someone still holds it.
+  caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+  run();
+  submit(link, make_job(22, "echo", "sent after the end"));
+  run();
+  EXPECT_TRUE(rec.results().empty());
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].id, 21u);
+  EXPECT_TRUE((*got)[0].sent);
+  EXPECT_EQ((*got)[1].id, 22u);
+  EXPECT_FALSE((*got)[1].sent);
 }
 
 TEST_F(Batcher, MalformedResultBatchIsIgnored) {

@@ -157,3 +157,59 @@ TEST(MembershipView, PrunesLongGoneMembers) {
 }
 
 } // namespace
+
+TEST(MembershipView, DirectContactOutweighsAnotherNodesClaimThatAMemberIsDown) {
+  membership_view v{make("a")};
+  v.trust_direct_contact(1500ms);
+  v.merge(make("b"), t0);
+  v.heard_from("b", 1, t0 + 1s);
+  // c says b is down, but b itself spoke to us half a second ago.
+  EXPECT_FALSE(v.merge(make("b", 1, member_status::down), t0 + 1500ms));
+  EXPECT_EQ(v.find("b")->status, member_status::up);
+  // Once b has been silent for longer than the window, the claim counts.
+  EXPECT_TRUE(v.merge(make("b", 1, member_status::down), t0 + 3s));
+  EXPECT_EQ(v.find("b")->status, member_status::down);
+}
+
+TEST(MembershipView, HearsayCountsForAMemberNeverHeardFromDirectly) {
+  membership_view v{make("a")};
+  v.trust_direct_contact(1500ms);
+  v.merge(make("b"), t0);
+  EXPECT_TRUE(v.merge(make("b", 1, member_status::down), t0 + 100ms));
+  EXPECT_EQ(v.find("b")->status, member_status::down);
+}
+
+TEST(MembershipView, HearsayCountsWithoutATrustWindow) {
+  membership_view v{make("a")};
+  v.merge(make("b"), t0);
+  v.heard_from("b", 1, t0 + 1s);
+  EXPECT_TRUE(v.merge(make("b", 1, member_status::down), t0 + 1100ms));
+}
+
+TEST(MembershipView, ALeavingMemberIsBelievedWhateverTheContact) {
+  membership_view v{make("a")};
+  v.trust_direct_contact(1500ms);
+  v.merge(make("b"), t0);
+  v.heard_from("b", 1, t0 + 1s);
+  EXPECT_TRUE(v.merge(make("b", 1, member_status::leaving), t0 + 1100ms));
+  EXPECT_EQ(v.find("b")->status, member_status::leaving);
+}
+
+TEST(MembershipView, OwnStallDoesNotCountAgainstPeers) {
+  membership_view v{make("a")};
+  v.merge(make("b"), t0);
+  v.merge(make("c"), t0);
+  v.heard_from("b", 1, t0 + 1s);
+  v.heard_from("c", 1, t0 + 200ms);
+  // This node stood still for 5 s after t0 + 1 s; at t0 + 6.1 s it runs
+  // again. Without the stall both would be overdue.
+  auto resumed = t0 + 6100ms;
+  v.suspend_judgement(resumed, 5s);
+  EXPECT_TRUE(v.detect_failures(resumed, 1500ms).empty());
+  // c had already been silent 800 ms before the stall: 700 ms more and it
+  // is down, whereas b still has its window.
+  auto failed = v.detect_failures(resumed + 800ms, 1500ms);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0], "c");
+  EXPECT_EQ(v.find("b")->status, member_status::up);
+}

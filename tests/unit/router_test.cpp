@@ -462,7 +462,8 @@ class RouterClusterCache : public RouterCache {
   /// A router over cached echo pools, told that it is "router-node" in a
   /// cluster with "peer", which caches `peer_skills`, and with a dispatcher
   /// that records what it is asked to run.
-  router_actor spawn_in_cluster(std::vector<std::string> peer_skills) {
+  router_actor spawn_in_cluster(std::vector<std::string> peer_skills,
+                                bool send_view = true) {
     auto sent = this->sent;
     dispatcher
       = sys().spawn([sent]() -> troupe::dispatcher_actor::behavior_type {
@@ -473,8 +474,10 @@ class RouterClusterCache : public RouterCache {
             },
             [](troupe::cluster_view&) {},
             [](router_actor&) {},
-            [](troupe::atom::leave, std::string&, std::string&, troupe::job&,
-               troupe::result_sink_actor&) {},
+            [](troupe::atom::leave, std::string&, std::string&, bool,
+               troupe::job&, troupe::result_sink_actor&) {},
+            [](troupe::atom::restart, const std::string&) {},
+            [](troupe::atom::tick) {},
             [](troupe::child_event&) {},
             [](troupe::atom::health) {
               return troupe::health_report{};
@@ -491,7 +494,9 @@ class RouterClusterCache : public RouterCache {
     v.members.push_back(node("peer", peer_skills));
     v.members.push_back(node("router-node", {"echo"}));
     members = v.members;
-    caf::anon_send(r, std::move(v));
+    view = v;
+    if (send_view)
+      caf::anon_send(r, std::move(v));
     run();
     return r;
   }
@@ -513,6 +518,7 @@ class RouterClusterCache : public RouterCache {
   }
 
   troupe::dispatcher_actor dispatcher;
+  troupe::cluster_view view;
   std::shared_ptr<std::vector<dispatched>> sent
     = std::make_shared<std::vector<dispatched>>();
   std::vector<member> members;
@@ -548,6 +554,34 @@ TEST_F(RouterClusterCache, JobsGoToTheMemberOwningTheirKey) {
   // Both members own a share of 64 keys.
   EXPECT_GT(remote, 0u);
   EXPECT_LT(remote, 64u);
+}
+
+TEST_F(RouterClusterCache, AJobForASkillOfferedElsewhereWaitsForTheFirstView) {
+  // A (re)started router knows no members yet: a job for a skill only a
+  // peer offers must not end UNKNOWN_SKILL for that.
+  auto r = spawn_in_cluster({"echo", "sha256"}, false);
+  submit(r, make_job(1, "sha256", "abc"));
+  submit(r, make_job(2, "echo", "here"));
+  run();
+  EXPECT_EQ(rec.count(1), 0u);
+  EXPECT_TRUE(sent->empty());
+  // Jobs of its own skills do not wait.
+  EXPECT_EQ(rec.count(2), 1u);
+  caf::anon_send(r, view);
+  run();
+  ASSERT_EQ(sent->size(), 1u);
+  EXPECT_EQ(sent->front().target, "peer");
+  EXPECT_EQ(sent->front().j.id, 1u);
+}
+
+TEST_F(RouterClusterCache, WithoutAViewInTimeHeldJobsEndUnknownSkill) {
+  auto r = spawn_in_cluster({"echo", "sha256"}, false);
+  submit(r, make_job(1, "sha256", "abc"));
+  run();
+  EXPECT_EQ(rec.count(1), 0u);
+  advance(std::chrono::seconds(6));
+  ASSERT_EQ(rec.count(1), 1u);
+  EXPECT_EQ(rec.find(1)->status, job_status::unknown_skill);
 }
 
 TEST_F(RouterClusterCache, ASkillCachedOnlyElsewhereGoesToItsOwner) {
