@@ -7,87 +7,68 @@
 #include "config/supervision_config.hpp"
 #include "messages/errors.hpp"
 
-#include <caf/detail/ini_consumer.hpp>
-#include <caf/detail/parser/read_ini.hpp>
-#include <caf/parser_state.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <vector>
 
 namespace troupe {
 
 namespace {
 
-// Merges `from` into `into`, descending into sections present in both, so
-// that `[skills.a]` and a later `[skills.b]` both end up under `skills`.
-void merge(caf::settings& into, caf::settings&& from) {
-  for (auto& [key, value] : from) {
-    auto i = into.find(key);
-    auto* lhs = i != into.end()
-                  ? caf::get_if<caf::settings>(&i->second.get_data())
-                  : nullptr;
-    auto* rhs = caf::get_if<caf::settings>(&value.get_data());
-    if (lhs != nullptr && rhs != nullptr)
-      merge(*lhs, std::move(*rhs));
-    else
-      into[key] = std::move(value);
-  }
+caf::error cannot_read(const std::string& path, const std::string& why) {
+  return caf::make_error(error_code::invalid_config,
+                         path + ": cannot read the config file (" + why + ")");
 }
 
-// Receives what CAF's INI parser reads. CAF's own consumer drops keys it has
-// no option for and values of the wrong type; this one keeps everything so
-// that troupe can check it and say what is wrong.
-class tree_consumer : public caf::detail::abstract_ini_consumer {
- public:
-  void key(std::string name) {
-    key_ = std::move(name);
+// The whole file, read with POSIX calls so that the reason of a failure
+// (errno) can be told; std::ifstream would read a directory as empty.
+caf::expected<std::string> read_text(const std::string& path) {
+  auto fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return cannot_read(path, std::strerror(errno));
+  struct stat sb;
+  if (::fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+    ::close(fd);
+    return cannot_read(path, "it is a directory");
   }
-
-  void value_impl(caf::config_value&& x) override {
-    caf::settings one;
-    one[key_] = std::move(x);
-    merge(tree, std::move(one));
+  std::string text;
+  std::vector<char> buf(64 * 1024);
+  for (;;) {
+    auto n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      auto err = errno;
+      ::close(fd);
+      return cannot_read(path, std::strerror(err));
+    }
+    if (n == 0)
+      break;
+    if (text.size() + static_cast<size_t>(n) > max_config_file_bytes) {
+      ::close(fd);
+      return caf::make_error(error_code::invalid_config,
+                             path + ": larger than "
+                               + bytes_literal(max_config_file_bytes)
+                               + "; a config file is a few KiB of text");
+    }
+    text.append(buf.data(), static_cast<size_t>(n));
   }
-
-  caf::settings tree;
-
- private:
-  std::string key_;
-};
+  ::close(fd);
+  return text;
+}
 
 } // namespace
 
-caf::expected<caf::settings> parse_config_text(std::string_view text,
-                                               const std::string& origin) {
-  caf::string_view sv{text.data(), text.size()};
-  caf::string_parser_state ps{sv.begin(), sv.end()};
-  tree_consumer consumer;
-  caf::detail::parser::read_ini(ps, consumer);
-  if (ps.code != caf::pec::success) {
-    // CAF notices a bad value only at the newline after it, by which time it
-    // counts the next line: point at the line that holds the mistake.
-    auto line = ps.line;
-    if (ps.code == caf::pec::unexpected_newline && line > 1)
-      --line;
-    return caf::make_error(error_code::invalid_config,
-                           origin + ":" + std::to_string(line)
-                             + ": syntax error (" + caf::to_string(ps.code)
-                             + "); values are numbers, true/false, durations "
-                               "such as 10s, \"quoted strings\", [lists] or "
-                               "{ maps }");
-  }
-  return std::move(consumer.tree);
-}
-
 caf::expected<caf::settings> read_config_file(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    return caf::make_error(error_code::invalid_config,
-                           path + ": cannot read the config file");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return parse_config_text(buf.str(), path);
+  auto text = read_text(path);
+  if (!text)
+    return text.error();
+  return parse_config_text(*text, path);
 }
 
 caf::expected<file_config> read_file_config(const caf::settings& tree,

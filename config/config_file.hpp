@@ -1,5 +1,6 @@
 #pragma once
 
+#include "config/config_parser.hpp"
 #include "config/node_config.hpp"
 #include "config/skill_config.hpp"
 
@@ -12,14 +13,12 @@
 
 namespace troupe {
 
-/// Parses text in CAF's config format (the INI dialect of CAF 0.17, which an
-/// embedding CAF application can share) into a tree: `[a.b]` sections and
-/// `key = { ... }` maps become nested settings. A syntax error names
-/// `origin`, the line and the column.
-[[nodiscard]] caf::expected<caf::settings>
-parse_config_text(std::string_view text, const std::string& origin);
+/// The largest config file troupe reads; a real one is a few KiB.
+inline constexpr size_t max_config_file_bytes = 1024 * 1024;
 
-/// Reads and parses the file at `path`.
+/// Reads and parses the file at `path` (see `parse_config_text`). A
+/// directory, an unreadable file or one larger than `max_config_file_bytes`
+/// is an error.
 [[nodiscard]] caf::expected<caf::settings>
 read_config_file(const std::string& path);
 

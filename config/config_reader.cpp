@@ -1,6 +1,6 @@
 #include "config/config_reader.hpp"
 
-#include "config/node_config.hpp"
+#include "config/units.hpp"
 #include "messages/errors.hpp"
 
 #include <cmath>
@@ -154,10 +154,17 @@ bool config_reader::read_duration(std::string_view key, caf::timespan& out,
   if (auto* ts = caf::get_if<caf::timespan>(&x->get_data())) {
     value = *ts;
   } else if (auto* str = caf::get_if<std::string>(&x->get_data())) {
+    // parse_duration reads a bare number as milliseconds (the command
+    // line's convention); in a file "30" may as well mean seconds.
+    if (str->find_first_not_of("0123456789.") == std::string::npos) {
+      fail(key, "expected a duration with a unit such as 500ms or 10s, got \""
+                  + *str + "\"");
+      return false;
+    }
     auto parsed = parse_duration(*str);
     if (!parsed) {
-      fail(key, "expected a duration such as 500ms, 10s or 5min, got \"" + *str
-                  + "\"");
+      fail(key, message_of(parsed.error()) + "; expected a duration "
+                  + duration_range(min, max));
       return false;
     }
     value = *parsed;
@@ -166,16 +173,7 @@ bool config_reader::read_duration(std::string_view key, caf::timespan& out,
     return false;
   }
   if (value < min || value > max) {
-    auto ms = [](caf::timespan t) {
-      return std::to_string(
-               std::chrono::duration_cast<std::chrono::milliseconds>(t).count())
-             + "ms";
-    };
-    fail(key,
-         "expected a duration"
-           + (max == caf::timespan::max() ? " of at least " + ms(min)
-                                          : " in " + ms(min) + ".." + ms(max))
-           + ", got " + ms(value));
+    fail(key, duration_range_problem(value, min, max));
     return false;
   }
   out = value;
@@ -197,8 +195,8 @@ bool config_reader::read_bytes(std::string_view key, uint64_t& out,
   } else if (auto* str = caf::get_if<std::string>(&x->get_data())) {
     auto parsed = parse_bytes(*str);
     if (!parsed) {
-      fail(key, "expected a size such as 4096, \"512KiB\" or \"16MiB\", got \""
-                  + *str + "\"");
+      fail(key, message_of(parsed.error()) + "; expected a size "
+                  + size_range(min, max));
       return false;
     }
     value = *parsed;
@@ -207,8 +205,7 @@ bool config_reader::read_bytes(std::string_view key, uint64_t& out,
     return false;
   }
   if (value < min || value > max) {
-    fail(key, "expected a size in " + std::to_string(min) + ".."
-                + std::to_string(max) + " bytes, got " + std::to_string(value));
+    fail(key, size_range_problem(value, min, max));
     return false;
   }
   out = value;

@@ -4,6 +4,7 @@
 #include "config/cluster_config.hpp"
 #include "config/health_config.hpp"
 #include "config/supervision_config.hpp"
+#include "config/units.hpp"
 
 #include <caf/expected.hpp>
 #include <caf/timespan.hpp>
@@ -13,6 +14,19 @@
 #include <string>
 
 namespace troupe {
+
+/// The ranges of the node settings the command line shares with the config
+/// file, so that both refuse the same values.
+namespace node_limits {
+inline constexpr uint64_t max_job_bytes = uint64_t{1} << 30;
+inline constexpr uint32_t workers = 1024;
+inline constexpr uint64_t queue_capacity = 100'000'000;
+inline constexpr uint64_t max_in_flight = 100'000'000;
+inline constexpr uint32_t threads = 256;
+inline constexpr caf::timespan min_default_timeout
+  = std::chrono::milliseconds(1);
+inline constexpr caf::timespan max_drain_timeout = std::chrono::hours(24);
+} // namespace node_limits
 
 /// Everything `troupe node` can be told, with its defaults.
 struct node_config {
@@ -60,17 +74,5 @@ void read_node_section(config_reader& section, node_config& cfg);
 
 /// Checks ranges and names; the error names the option and what it expects.
 [[nodiscard]] caf::expected<node_config> validate(node_config cfg);
-
-/// Parses "250ms", "2s", "1.5s", "3m" or a bare number of milliseconds.
-[[nodiscard]] caf::expected<caf::timespan>
-parse_duration(const std::string& str);
-
-/// A duration as people write it: "2 s", "250 ms", "1.5 s" (the inverse of
-/// `parse_duration`, for messages).
-std::string duration_text(caf::timespan x);
-
-/// Parses "16MiB", "512KiB", "1GiB", "1000" (bytes); also KB/MB/GB as powers
-/// of 1000.
-[[nodiscard]] caf::expected<uint64_t> parse_bytes(const std::string& str);
 
 } // namespace troupe

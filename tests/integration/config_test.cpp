@@ -94,3 +94,89 @@ TEST(ConfigFileNode, SyntaxErrorAndMissingFileExitTwo) {
   EXPECT_EQ(res.exit_code, 2);
   EXPECT_TRUE(contains(res.err, "/nonexistent.conf: cannot read")) << res.err;
 }
+
+namespace {
+
+// A node refusing its configuration must do so before it starts: these
+// runs are bounded, and a node that started anyway is killed and fails.
+command_result refused_node(const std::vector<std::string>& args) {
+  std::vector<std::string> all{"node", "--port", "0"};
+  all.insert(all.end(), args.begin(), args.end());
+  return run_troupe(all, {}, std::chrono::seconds(20));
+}
+
+} // namespace
+
+// CAF's parser recursed once per bracket: the node died of SIGSEGV.
+TEST(ConfigFileNode, DeeplyNestedValueExitsTwoInsteadOfCrashing) {
+  temp_file deep{"deep.conf", "[node]\nx = " + std::string(50'000, '[') + "\n"};
+  auto res = refused_node({"--config", deep.path()});
+  EXPECT_EQ(res.exit_code, 2) << res.err;
+  EXPECT_TRUE(contains(res.err, deep.path() + ":2: node.x")) << res.err;
+  EXPECT_TRUE(contains(res.err, "nested more than 64 levels deep")) << res.err;
+}
+
+// 307445735min wrapped to 26 s, 5124096h to 25 minutes.
+TEST(ConfigFileNode, OverflowingDurationsExitTwo) {
+  temp_file timeout{"t.conf", "[node]\ndefault-timeout = 307445735min\n"};
+  auto res = refused_node({"--config", timeout.path()});
+  EXPECT_EQ(res.exit_code, 2) << res.err;
+  EXPECT_TRUE(contains(res.err, timeout.path()
+                                  + ":2: node.default-timeout: "
+                                    "'307445735min' is too long a duration "
+                                    "(at most 2562047h"))
+    << res.err;
+  temp_file ttl{"ttl.conf", "[skills.sha256]\ncache-ttl = 5124096h\n"};
+  res = refused_node({"--config", ttl.path()});
+  EXPECT_EQ(res.exit_code, 2) << res.err;
+  EXPECT_TRUE(contains(res.err, ":2: skills.sha256.cache-ttl: '5124096h'"))
+    << res.err;
+  // In range of the engine but not of the key: the key's maximum is named.
+  temp_file big{"big.conf", "[skills.sha256]\ncache-ttl = 9000h\n"};
+  res = refused_node({"--config", big.path()});
+  EXPECT_EQ(res.exit_code, 2) << res.err;
+  EXPECT_TRUE(contains(res.err, "skills.sha256.cache-ttl: expected a duration "
+                                "in 1ms..8760h, got 9000h"))
+    << res.err;
+}
+
+// A directory read as an empty file: the node started on defaults.
+TEST(ConfigFileNode, DirectoryIsNotAConfigFile) {
+  auto res = refused_node({"--config", TROUPE_SOURCE_DIR});
+  EXPECT_EQ(res.exit_code, 2) << res.err;
+  EXPECT_TRUE(contains(res.err, "cannot read the config file (it is a "
+                                "directory)"))
+    << res.err;
+}
+
+// The options share the file's parsing and ranges: what the file refuses,
+// the command line refuses too (it used to accept and clamp or keep them).
+TEST(ConfigFileNode, CommandLineDurationsAndSizesAreCheckedLikeTheFile) {
+  struct bad {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (auto& x : std::vector<bad>{
+         {{"--default-timeout", "307445735min"},
+          "--default-timeout: '307445735min' is too long a duration"},
+         {{"--default-timeout", "100000h"},
+          "--default-timeout: expected a duration in 1ms..8760h, got 100000h"},
+         {{"--drain-timeout", "25h"},
+          "--drain-timeout: expected a duration in 0s..24h, got 25h"},
+         {{"--max-job-bytes", "99999999999999TiB"},
+          "--max-job-bytes: '99999999999999TiB' is too large a size"},
+         {{"--max-job-bytes", "2GiB"},
+          "--max-job-bytes: expected a size in 1..1GiB, got 2GiB"},
+         {{"--queue-capacity", "1000000000000"},
+          "--queue-capacity: expected 1..100000000, got 1000000000000"},
+       }) {
+    auto res = refused_node(x.args);
+    EXPECT_EQ(res.exit_code, 2)
+      << x.args[0] << " " << x.args[1] << ": " << res.err;
+    EXPECT_TRUE(contains(res.err, x.message)) << res.err;
+  }
+  auto res = run_troupe(
+    {"submit", "--skill", "echo", "--input", "x", "--timeout", "307445735min"});
+  EXPECT_EQ(res.exit_code, 2) << res.err;
+  EXPECT_TRUE(contains(res.err, "--timeout")) << res.err;
+}

@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
+#include <stdexcept>
 #include <string>
 
 namespace {
@@ -174,9 +176,16 @@ TEST(ConfigFile, OutOfRangeNumbersAreRefused) {
 TEST(ConfigFile, DurationsNeedAUnit) {
   auto p = problems("[node]\ndefault-timeout = 10\n");
   EXPECT_TRUE(mentions(p, "node.default-timeout: expected a duration")) << p;
-  EXPECT_TRUE(
-    mentions(problems("[node]\ndefault-timeout = \"soon\"\n"), "got \"soon\""));
+  p = problems("[node]\ndefault-timeout = \"soon\"\n");
+  EXPECT_TRUE(mentions(p, "node.default-timeout: 'soon' is not a duration"))
+    << p;
+  EXPECT_TRUE(mentions(p, "in 1ms..8760h")) << p;
   EXPECT_TRUE(problems("[node]\ndefault-timeout = \"1.5s\"\n").empty());
+  // A quoted bare number was read as milliseconds: "30" gave 30 ms.
+  p = problems("[node]\ndefault-timeout = \"30\"\n");
+  EXPECT_TRUE(mentions(p, "node.default-timeout: expected a duration with a "
+                          "unit such as 500ms or 10s, got \"30\""))
+    << p;
 }
 
 TEST(ConfigFile, SizesTakeNumbersOrUnits) {
@@ -184,7 +193,7 @@ TEST(ConfigFile, SizesTakeNumbersOrUnits) {
   ASSERT_TRUE(cfg);
   EXPECT_EQ(cfg->node.max_job_bytes, 4096u);
   EXPECT_TRUE(mentions(problems("[node]\nmax-job-bytes = \"lots\"\n"),
-                       "node.max-job-bytes: expected a size"));
+                       "node.max-job-bytes: 'lots' is not a size"));
   EXPECT_TRUE(mentions(problems("[node]\nmax-job-bytes = \"2GiB\"\n"),
                        "node.max-job-bytes"));
 }
@@ -231,7 +240,8 @@ TEST(ConfigFile, MissingFileIsAClearError) {
   auto cfg = troupe::load_config_file("/nonexistent/troupe.conf");
   ASSERT_FALSE(cfg);
   EXPECT_EQ(message_of(cfg.error()),
-            "/nonexistent/troupe.conf: cannot read the config file");
+            "/nonexistent/troupe.conf: cannot read the config file (No such "
+            "file or directory)");
 }
 
 // The example documents every key with its default: it must load, and its
@@ -876,6 +886,278 @@ interval = 1ms
   EXPECT_TRUE(mentions(p, "restart-speed")) << p;
   EXPECT_TRUE(mentions(p, "error-rate-critical")) << p;
   EXPECT_TRUE(mentions(p, "interval")) << p;
+}
+
+} // namespace
+
+// -- the parser: limits, overflow, ambiguity ---------------------------------
+
+namespace {
+
+using troupe::max_config_depth;
+
+// The error of parsing `text`, or "" when it parses.
+std::string parse_problem(const std::string& text) {
+  auto tree = troupe::parse_config_text(text, "t.conf");
+  return tree ? std::string{} : message_of(tree.error());
+}
+
+// The value of `key` in `xs` (which must have it).
+const caf::config_value& entry(const caf::settings& xs, const char* key) {
+  auto i = xs.find(key);
+  if (i == xs.end())
+    throw std::runtime_error{std::string{"no key "} + key};
+  return i->second;
+}
+
+std::string repeated(const std::string& x, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i)
+    out += x;
+  return out;
+}
+
+// CAF's parser recursed once per bracket and crashed the node (SIGSEGV).
+TEST(ConfigParser, DeepNestingIsRefusedWithoutCrashing) {
+  for (auto opener : {"[", "{a=", "{a", "[{a=["}) {
+    auto p = parse_problem("[node]\nx = " + repeated(opener, 50'000) + "\n");
+    EXPECT_TRUE(mentions(p, "t.conf:2: node.x")) << opener << ": " << p;
+    EXPECT_TRUE(mentions(p, "nested more than 64 levels deep")) << p;
+    EXPECT_LT(p.size(), 400u) << "the message stays readable";
+  }
+  auto p = parse_problem("[" + repeated("a.", 50'000) + "b]\nx = 1\n");
+  EXPECT_TRUE(mentions(p, "t.conf:1: section name nested more than 64")) << p;
+}
+
+TEST(ConfigParser, NestingUpToTheLimitIsFine) {
+  // [s] is level 1; its value's lists take the levels from 2 on.
+  auto fits = max_config_depth - 1;
+  auto p = parse_problem("[s]\nx = " + repeated("[", fits) + repeated("]", fits)
+                         + "\n");
+  EXPECT_TRUE(p.empty()) << p;
+  p = parse_problem("[s]\nx = " + repeated("[", fits + 1)
+                    + repeated("]", fits + 1) + "\n");
+  EXPECT_TRUE(mentions(p, "nested more than 64")) << p;
+  std::string section;
+  for (size_t i = 0; i < max_config_depth; ++i)
+    section += (i > 0 ? "." : "") + std::string{"s"};
+  p = parse_problem("[" + section + "]\n");
+  EXPECT_TRUE(p.empty()) << p;
+  p = parse_problem("[" + section + "]\nx = []\n");
+  EXPECT_TRUE(mentions(p, "nested more than 64")) << p;
+}
+
+// CAF multiplied the count by the unit in 64 bits and wrapped:
+// 307445735min became 26 s, 5124096h became 25 minutes.
+TEST(ConfigParser, DurationsThatOverflowAreRefused) {
+  auto p = parse_problem("[node]\ndefault-timeout = 307445735min\n");
+  EXPECT_TRUE(mentions(p, "t.conf:2: node.default-timeout: '307445735min' is "
+                          "too long a duration (at most 2562047h"))
+    << p;
+  p = parse_problem("[skills.sha256]\ncache-ttl = 5124096h\n");
+  EXPECT_TRUE(mentions(p, "t.conf:2: skills.sha256.cache-ttl: '5124096h'"))
+    << p;
+  for (auto text : {"9223372036854775808ns", "9223372036854776us", "2562048h",
+                    "-2562048h", "99999999999999999999999s", "153722868min"})
+    EXPECT_TRUE(mentions(parse_problem(std::string{"[s]\nx = "} + text),
+                         "too long a duration"))
+      << text;
+  // The longest ones that fit are read exactly.
+  auto tree = troupe::parse_config_text(
+    "[s]\na = 9223372036854775807ns\nb = 2562047h\nc = -2562047h\n", "t.conf");
+  ASSERT_TRUE(tree) << message_of(tree.error());
+  auto& s = caf::get<caf::settings>(entry(*tree, "s"));
+  EXPECT_EQ(caf::get<caf::timespan>(entry(s, "a")), caf::timespan::max());
+  EXPECT_EQ(caf::get<caf::timespan>(entry(s, "b")), caf::timespan{2562047h});
+  EXPECT_EQ(caf::get<caf::timespan>(entry(s, "c")), -caf::timespan{2562047h});
+}
+
+TEST(ConfigParser, DurationsBeyondTheKeysRangeNameTheMaximum) {
+  auto p = problems("[node]\ndefault-timeout = 9000h\n");
+  EXPECT_TRUE(mentions(p, "t.conf: node.default-timeout: expected a duration "
+                          "in 1ms..8760h, got 9000h"))
+    << p;
+  p = problems("[skills.sha256]\ncache-ttl = 2562047h\n");
+  EXPECT_TRUE(mentions(p, "skills.sha256.cache-ttl: expected a duration in "
+                          "1ms..8760h, got 2562047h"))
+    << p;
+  p = problems("[node]\ndefault-timeout = \"307445735min\"\n");
+  EXPECT_TRUE(mentions(p, "node.default-timeout: '307445735min' is too long "
+                          "a duration"))
+    << p;
+  EXPECT_TRUE(mentions(p, "expected a duration in 1ms..8760h")) << p;
+}
+
+TEST(ConfigParser, SizesThatOverflowOrExceedTheKeyAreRefused) {
+  auto p = problems("[node]\nmax-job-bytes = \"99999999999999TiB\"\n");
+  EXPECT_TRUE(mentions(p, "node.max-job-bytes: '99999999999999TiB' is too "
+                          "large a size"))
+    << p;
+  EXPECT_TRUE(mentions(p, "expected a size in 1..1GiB")) << p;
+  p = problems("[node]\nmax-job-bytes = \"2GiB\"\n");
+  EXPECT_TRUE(mentions(p, "node.max-job-bytes: expected a size in 1..1GiB, "
+                          "got 2GiB"))
+    << p;
+  p = problems("[node]\nmax-job-bytes = -1\n");
+  EXPECT_TRUE(mentions(p, "node.max-job-bytes")) << p;
+  // Unquoted, a size is a syntax error that says how to write it.
+  p = parse_problem("[node]\nmax-job-bytes = 16MiB\n");
+  EXPECT_TRUE(mentions(p, "t.conf:2: syntax error")) << p;
+  EXPECT_TRUE(mentions(p, "sizes go in quotes")) << p;
+}
+
+TEST(ConfigParser, WholeNumbersBeyondSixtyFourBitsAreRefused) {
+  auto p = parse_problem("[node]\nport = 99999999999999999999\n");
+  EXPECT_TRUE(mentions(p, "t.conf:2: node.port: '99999999999999999999' is out "
+                          "of range for a whole number"))
+    << p;
+  EXPECT_TRUE(
+    mentions(parse_problem("[s]\nx = -9223372036854775809\n"), "out of range"));
+  EXPECT_TRUE(
+    mentions(parse_problem("[s]\nx = 0x10000000000000000\n"), "out of range"));
+  EXPECT_TRUE(mentions(parse_problem("[s]\nx = 1e999\n"), "out of range"));
+  auto tree = troupe::parse_config_text(
+    "[s]\nmin = -9223372036854775808\nmax = 9223372036854775807\n", "t.conf");
+  ASSERT_TRUE(tree) << message_of(tree.error());
+  auto& s = caf::get<caf::settings>(entry(*tree, "s"));
+  EXPECT_EQ(caf::get<int64_t>(entry(s, "min")),
+            std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(caf::get<int64_t>(entry(s, "max")),
+            std::numeric_limits<int64_t>::max());
+  // Out of a key's range, the reader names the range.
+  EXPECT_TRUE(mentions(problems("[node]\nport = 65536\n"),
+                       "node.port: expected a whole number in 0..65535, got "
+                       "65536"));
+  EXPECT_TRUE(mentions(problems("[node]\nworkers = -1\n"),
+                       "node.workers: expected a whole number in 1..1024, got "
+                       "-1"));
+}
+
+// CAF reads 010 as octal 8: `workers = 010` silently gave 8 workers.
+TEST(ConfigParser, LeadingZerosAreRefusedAsAmbiguous) {
+  auto p = parse_problem("[node]\nworkers = 010\n");
+  EXPECT_TRUE(mentions(p, "t.conf:2: syntax error")) << p;
+  EXPECT_TRUE(mentions(p, "leading zero")) << p;
+  EXPECT_TRUE(mentions(parse_problem("[s]\nx = 010s\n"), "leading zero"));
+  EXPECT_TRUE(parse_problem("[s]\nx = 0\ny = 0.5\nz = 0s\n").empty());
+}
+
+// CAF kept the last of two values for one key without a word.
+TEST(ConfigParser, AKeySetTwiceIsRefused) {
+  auto p = parse_problem("[node]\nport = 1\nworkers = 2\nport = 3\n");
+  EXPECT_TRUE(mentions(p, "t.conf:4: node.port is set twice (first on line 2)"))
+    << p;
+  p = parse_problem("[skills.sha256]\nworkers = 2\n[skills]\n"
+                    "sha256 = { workers = 3 }\n");
+  EXPECT_TRUE(mentions(p, "t.conf:4: skills.sha256.workers is set twice (first "
+                          "on line 2)"))
+    << p;
+  p = parse_problem("[s]\nm = { a = 1,\n  a = 2 }\n");
+  EXPECT_TRUE(mentions(p, "t.conf:3: s.m.a is set twice (first on line 2)"))
+    << p;
+  p = parse_problem("[s]\nx = 1\n[s.x]\n");
+  EXPECT_TRUE(mentions(p, "t.conf:3: s.x is a value (line 2), not a section"))
+    << p;
+  // Sections written in parts still merge.
+  EXPECT_TRUE(parse_problem("[node]\nport = 1\n[cluster]\nseeds = []\n"
+                            "[node]\nworkers = 2\n")
+                .empty());
+}
+
+TEST(ConfigParser, BadStringsAreRefused) {
+  EXPECT_TRUE(mentions(parse_problem("[s]\nx = \"open\ny = 1\n"),
+                       "t.conf:2: syntax error at column 10: the string of "
+                       "s.x does not end on its line"));
+  EXPECT_TRUE(
+    mentions(parse_problem("[s]\nx = \"a\\qb\"\n"), "unknown escape"));
+  EXPECT_TRUE(mentions(parse_problem(std::string{"[s]\nx = \"a\0b\"\n", 13}),
+                       "a control character (byte 0x00)"));
+  EXPECT_TRUE(mentions(parse_problem("[s]\nx = \"\xff\xfe\"\n"),
+                       "t.conf:2: the string of s.x is not valid UTF-8"));
+  EXPECT_TRUE(mentions(parse_problem("[s]\nx = 'abc\n"), "does not end"));
+  EXPECT_TRUE(mentions(parse_problem("[s]\nx = yes\n"),
+                       "'yes' is not a value of s.x: strings go in double "
+                       "quotes"));
+}
+
+TEST(ConfigParser, UnclosedListsAndMapsNameTheLineTheyOpen) {
+  EXPECT_TRUE(mentions(parse_problem("[s]\nx = [1,\n2,\n"),
+                       "t.conf:2: the list of s.x has no closing ']'"));
+  EXPECT_TRUE(mentions(parse_problem("[s]\nx = { a = 1\n"),
+                       "t.conf:2: the map of s.x has no closing '}'"));
+  EXPECT_TRUE(mentions(parse_problem("[s]\nx = [1 2]\n"),
+                       "expected ',' or ']' in the list of s.x"));
+  EXPECT_TRUE(
+    mentions(parse_problem("[s]\nx = 1 2\n"), "after the value of s.x"));
+  EXPECT_TRUE(
+    mentions(parse_problem("[s]\nx =\n"), "missing the value of s.x"));
+  EXPECT_TRUE(mentions(parse_problem("[s\n"), "expected ']'"));
+  EXPECT_TRUE(mentions(parse_problem("= 3\n"), "expected a key, a [section]"));
+}
+
+// The dialect troupe's files use, read as CAF read it.
+TEST(ConfigParser, ReadsTheWholeDialect) {
+  auto tree
+    = troupe::parse_config_text("\xEF\xBB\xBF; a comment\r\n"
+                                "top = 1\r\n"
+                                "[ s ] ; the section\n"
+                                "int = -42\n"
+                                "hex = 0x1F\n"
+                                "bin = 0b101\n"
+                                "real = 2.5e3\n"
+                                "half = .5\n"
+                                "yes = true\n"
+                                "no = false\n"
+                                "ms = 250ms\n"
+                                "mins = 5min\n"
+                                "frac = 1.5s\n"
+                                "str = \"a \\\"quoted\\\" \\\\ \\t word\"\n"
+                                "atom = 'process'\n"
+                                "list = [1, \"two\", ; a comment\n"
+                                "  3s,\n"
+                                "]\n"
+                                "map { a = 1, b = \"x\"\n"
+                                "  c = [] }\n"
+                                "[s.sub-section]\n"
+                                "key_with-dash = \"\"\n",
+                                "t.conf");
+  ASSERT_TRUE(tree) << message_of(tree.error());
+  EXPECT_EQ(caf::get<int64_t>(*tree, "global.top"), 1);
+  auto& s = caf::get<caf::settings>(entry(*tree, "s"));
+  EXPECT_EQ(caf::get<int64_t>(entry(s, "int")), -42);
+  EXPECT_EQ(caf::get<int64_t>(entry(s, "hex")), 31);
+  EXPECT_EQ(caf::get<int64_t>(entry(s, "bin")), 5);
+  EXPECT_DOUBLE_EQ(caf::get<double>(entry(s, "real")), 2500.0);
+  EXPECT_DOUBLE_EQ(caf::get<double>(entry(s, "half")), 0.5);
+  EXPECT_TRUE(caf::get<bool>(entry(s, "yes")));
+  EXPECT_FALSE(caf::get<bool>(entry(s, "no")));
+  EXPECT_EQ(caf::get<caf::timespan>(entry(s, "ms")), caf::timespan{250ms});
+  EXPECT_EQ(caf::get<caf::timespan>(entry(s, "mins")), caf::timespan{5min});
+  EXPECT_EQ(caf::get<caf::timespan>(entry(s, "frac")), caf::timespan{1500ms});
+  EXPECT_EQ(caf::get<std::string>(entry(s, "str")), "a \"quoted\" \\ \t word");
+  EXPECT_EQ(caf::get<std::string>(entry(s, "atom")), "process");
+  auto& list = caf::get<caf::config_value::list>(entry(s, "list"));
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(caf::get<std::string>(list[1]), "two");
+  EXPECT_EQ(caf::get<caf::timespan>(list[2]), caf::timespan{3s});
+  auto& map = caf::get<caf::settings>(entry(s, "map"));
+  EXPECT_EQ(caf::get<int64_t>(entry(map, "a")), 1);
+  EXPECT_EQ(caf::get<std::string>(entry(map, "b")), "x");
+  EXPECT_TRUE(caf::get<caf::config_value::list>(entry(map, "c")).empty());
+  EXPECT_EQ(caf::get<std::string>(*tree, "s.sub-section.key_with-dash"), "");
+}
+
+TEST(ConfigFile, DirectoriesAndHugeFilesAreRefused) {
+  auto cfg = troupe::load_config_file(TROUPE_SOURCE_DIR);
+  ASSERT_FALSE(cfg);
+  EXPECT_TRUE(mentions(message_of(cfg.error()),
+                       "cannot read the config file (it is a directory)"))
+    << message_of(cfg.error());
+  // An endless file (a device, say) is cut off, not read until memory ends.
+  cfg = troupe::load_config_file("/dev/zero");
+  ASSERT_FALSE(cfg);
+  EXPECT_TRUE(mentions(message_of(cfg.error()), "/dev/zero: larger than 1MiB"))
+    << message_of(cfg.error());
 }
 
 } // namespace

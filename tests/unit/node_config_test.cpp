@@ -1,5 +1,6 @@
 #include "config/node_config.hpp"
 #include "messages/errors.hpp"
+#include "messages/job.hpp"
 
 #include <gtest/gtest.h>
 
@@ -65,6 +66,28 @@ TEST(NodeConfig, ParseDurationRejectsAbsurdlyLongValues) {
   EXPECT_FALSE(parse_duration("100000000000h"));
 }
 
+// The count times the unit must fit 64-bit nanoseconds: refused beyond, not
+// wrapped, and exact up to the limit.
+TEST(NodeConfig, ParseDurationDetectsOverflowExactly) {
+  auto x = parse_duration("307445735min");
+  ASSERT_FALSE(x);
+  EXPECT_EQ(troupe::message_of(x.error()),
+            "'307445735min' is too long a duration (at most 2562047h, about "
+            "292 years)");
+  EXPECT_FALSE(parse_duration("5124096000h"));
+  EXPECT_FALSE(parse_duration("9223372036854775808ns"));
+  EXPECT_FALSE(parse_duration("99999999999999999999999999999999999999999s"));
+  EXPECT_FALSE(parse_duration("2562047.8h"));
+  EXPECT_EQ(parse_duration("9223372036854775807ns"), caf::timespan::max());
+  EXPECT_EQ(parse_duration("2562047h"), caf::timespan{2562047h});
+  // Decimal fractions are exact, not rounded through a double.
+  EXPECT_EQ(parse_duration("0.3s"), caf::timespan{300ms});
+  EXPECT_EQ(parse_duration("1.000000001s"), caf::timespan{1'000'000'001});
+  EXPECT_EQ(parse_duration("9007199254740993ns"),
+            caf::timespan{9007199254740993});
+  EXPECT_EQ(parse_duration("0.5ns"), caf::timespan{0});
+}
+
 // -- parse_bytes --------------------------------------------------------------
 
 TEST(NodeConfig, ParseBytesBinaryUnits) {
@@ -89,7 +112,37 @@ TEST(NodeConfig, ParseBytesRejectsBadInput) {
   EXPECT_FALSE(parse_bytes(""));
   EXPECT_FALSE(parse_bytes("-1"));
   EXPECT_FALSE(parse_bytes("MiB"));
-  EXPECT_FALSE(parse_bytes("99999999GiB"));
+  EXPECT_FALSE(parse_bytes("9999999999TiB"));
+}
+
+TEST(NodeConfig, ParseBytesDetectsOverflowExactly) {
+  EXPECT_EQ(parse_bytes("1TiB"), uint64_t{1} << 40);
+  EXPECT_EQ(parse_bytes("1.5KiB"), uint64_t{1536});
+  EXPECT_EQ(parse_bytes("8388607TiB"), uint64_t{8388607} << 40);
+  auto x = parse_bytes("8388608TiB"); // 2^63: one past the largest
+  ASSERT_FALSE(x);
+  EXPECT_NE(troupe::message_of(x.error()).find("too large a size"),
+            std::string::npos);
+  EXPECT_FALSE(parse_bytes("99999999999999TiB"));
+  EXPECT_FALSE(parse_bytes("18446744073709551617"));
+}
+
+// -- literals for messages ----------------------------------------------------
+
+TEST(NodeConfig, LiteralsUseTheLargestWholeUnit) {
+  using troupe::bytes_literal;
+  using troupe::duration_literal;
+  EXPECT_EQ(duration_literal(troupe::max_job_timeout), "8760h");
+  EXPECT_EQ(duration_literal(caf::timespan{1500ms}), "1500ms");
+  EXPECT_EQ(duration_literal(caf::timespan{90s}), "90s");
+  EXPECT_EQ(duration_literal(caf::timespan{2min}), "2min");
+  EXPECT_EQ(duration_literal(caf::timespan{0}), "0s");
+  EXPECT_EQ(duration_literal(-caf::timespan{1s}), "-1s");
+  EXPECT_EQ(duration_literal(caf::timespan::min()), "-9223372036854775808ns");
+  EXPECT_EQ(bytes_literal(uint64_t{1} << 30), "1GiB");
+  EXPECT_EQ(bytes_literal(1536), "1536");
+  EXPECT_EQ(bytes_literal(3072), "3KiB");
+  EXPECT_EQ(bytes_literal(0), "0");
 }
 
 // -- validate -----------------------------------------------------------------
@@ -174,6 +227,34 @@ TEST(NodeConfig, ValidateRejectsOtherOutOfRangeValues) {
   cfg = node_config{};
   cfg.default_timeout = caf::timespan{0};
   expect_rejected(cfg, "--default-timeout");
+}
+
+// The command line has the ranges of the config file: a value the file
+// refuses is refused on the command line too, never clamped later.
+TEST(NodeConfig, ValidateAppliesTheFilesRanges) {
+  node_config cfg;
+  cfg.default_timeout = std::chrono::hours(100'000);
+  auto x = validate(cfg);
+  ASSERT_FALSE(x);
+  EXPECT_EQ(troupe::message_of(x.error()),
+            "--default-timeout: expected a duration in 1ms..8760h, got "
+            "100000h");
+  cfg = node_config{};
+  cfg.drain_timeout = std::chrono::hours(25);
+  expect_rejected(cfg, "--drain-timeout");
+  cfg = node_config{};
+  cfg.queue_capacity = 1'000'000'000'000;
+  expect_rejected(cfg, "--queue-capacity");
+  cfg = node_config{};
+  cfg.max_job_bytes = uint64_t{2} << 30;
+  x = validate(cfg);
+  ASSERT_FALSE(x);
+  EXPECT_EQ(troupe::message_of(x.error()),
+            "--max-job-bytes: expected a size in 1..1GiB, got 2GiB");
+  cfg = node_config{};
+  cfg.default_timeout = troupe::max_job_timeout;
+  cfg.drain_timeout = std::chrono::hours(24);
+  EXPECT_TRUE(validate(cfg));
 }
 
 } // namespace
