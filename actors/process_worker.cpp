@@ -1,6 +1,7 @@
 #include "actors/process_worker.hpp"
 
 #include "actors/child_process.hpp"
+#include "actors/stderr_throttle.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
 #include "messages/worker_codec.hpp"
@@ -49,8 +50,13 @@ std::string millis(caf::timespan x) {
          + " ms";
 }
 
-// Longest stderr line forwarded as one log line.
-constexpr size_t max_log_line = 4096;
+// Longest stderr line logged; the rest of it is cut.
+constexpr size_t max_log_line = 1024;
+
+// Read from stderr in one go before the other pipes get their turn: a child
+// flooding its stderr must not hold up its answers.
+constexpr size_t stderr_read_bytes = 64 * 1024;
+constexpr int stderr_reads_per_round = 16;
 
 // How often a child is checked for having ended where pidfds are missing.
 constexpr auto reap_poll = std::chrono::milliseconds(10);
@@ -66,7 +72,12 @@ struct process_worker::shared_state {
   };
 
   std::shared_ptr<const skill_definition> skill;
+  /// Called by the thread under `cb_mtx`, and only while the owner lives:
+  /// the destructor takes them away, so that nothing the callbacks refer to
+  /// is used after the owner let the worker go.
+  std::mutex cb_mtx;
   callbacks cb;
+  bool owner_gone = false;
   /// Wakes the thread for a command; owned here, so that it is never closed
   /// while the pool may still write to it.
   int wake = -1;
@@ -85,6 +96,20 @@ struct process_worker::shared_state {
     auto n = ::write(wake, &one, sizeof(one));
     (void)n; // a full counter wakes the thread just as well
   }
+
+  /// Calls `f(cb)` unless the owner is gone.
+  template <class F>
+  void deliver(F&& f) {
+    std::lock_guard<std::mutex> guard{cb_mtx};
+    if (!owner_gone)
+      f(cb);
+  }
+
+  void forget_owner() {
+    std::lock_guard<std::mutex> guard{cb_mtx};
+    owner_gone = true;
+    cb = callbacks{};
+  }
 };
 
 namespace {
@@ -97,7 +122,20 @@ class session {
  public:
   session(shared_ptr st, child_process child)
       : st_(std::move(st)), skill_(*st_->skill), opts_(skill_.process),
-        child_(child), reader_(opts_.max_frame_bytes) {
+        child_(child), reader_(opts_.max_frame_bytes),
+        err_(
+          stderr_throttle::limits{opts_.stderr_lines_per_second, max_log_line},
+          [this](std::string_view line) {
+            log::actors().info("skill {} [pid {}]: {}", skill_.name, child_.pid,
+                               line);
+          },
+          [this](uint64_t lines) {
+            log::actors().warn("skill {} [pid {}]: {} lines of stderr "
+                               "dropped (more than {} lines per second)",
+                               skill_.name, child_.pid, lines,
+                               opts_.stderr_lines_per_second);
+          },
+          clock_type::now()) {
     pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, child_.pid, 0));
     for (int fd : {child_.in, child_.out, child_.err})
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -119,6 +157,7 @@ class session {
       wait_for_io(now);
     }
     drain_output();
+    err_.finish(clock_type::now());
     close_fds();
     report();
   }
@@ -184,6 +223,7 @@ class session {
     }
     if (pidfd_ < 0 && (killing_ || stopping_ || eof_))
       try_reap();
+    err_.tick(now);
   }
 
   bool idle() const {
@@ -212,6 +252,7 @@ class session {
     }
     if (pidfd_ < 0 && (killing_ || stopping_ || eof_))
       consider(now + reap_poll);
+    consider(err_.report_due());
     if (next == time_point::max())
       return -1;
     if (next <= now)
@@ -252,7 +293,7 @@ class session {
     if (out != nfds_t(-1) && fds[out].revents != 0)
       read_stdout(now);
     if (err != nfds_t(-1) && fds[err].revents != 0)
-      read_stderr();
+      read_stderr(now);
     if (in != nfds_t(-1) && fds[in].revents != 0)
       flush_stdin();
     if (pid != nfds_t(-1) && fds[pid].revents != 0)
@@ -346,7 +387,9 @@ class session {
       ping_id_ = 0;
       if (!started_) {
         started_ = true;
-        st_->cb.ready();
+        st_->deliver([](auto& cb) {
+          cb.ready();
+        });
       }
       return;
     }
@@ -373,7 +416,9 @@ class session {
     auto ticket = job_ticket_;
     job_id_ = 0;
     job_ticket_ = 0;
-    st_->cb.done(ticket, std::move(r));
+    st_->deliver([&](auto& cb) {
+      cb.done(ticket, std::move(r));
+    });
   }
 
   void unexpected_answer(uint64_t id, time_point now) {
@@ -383,44 +428,23 @@ class session {
           now);
   }
 
-  void read_stderr() {
-    char buf[4096];
-    for (;;) {
+  void read_stderr(time_point now) {
+    char buf[stderr_read_bytes];
+    for (int round = 0; round < stderr_reads_per_round; ++round) {
       auto n = ::read(child_.err, buf, sizeof(buf));
       if (n > 0) {
-        log_stderr(buf, static_cast<size_t>(n));
+        err_.feed(std::string_view{buf, static_cast<size_t>(n)}, now);
         continue;
       }
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
         return;
-      if (!err_line_.empty())
-        log_line();
+      err_.finish(now);
       ::close(child_.err);
       child_.err = -1;
       return;
     }
-  }
-
-  void log_stderr(const char* data, size_t size) {
-    for (size_t i = 0; i < size; ++i) {
-      if (data[i] == '\n') {
-        log_line();
-        continue;
-      }
-      err_line_ += data[i];
-      if (err_line_.size() >= max_log_line)
-        log_line();
-    }
-  }
-
-  void log_line() {
-    if (!err_line_.empty() && err_line_.back() == '\r')
-      err_line_.pop_back();
-    log::actors().info("skill {} [pid {}]: {}", skill_.name, child_.pid,
-                       err_line_);
-    err_line_.clear();
   }
 
   // Reads what the child wrote before it ended: a last answer, last words.
@@ -429,7 +453,7 @@ class session {
     if (child_.out >= 0)
       read_stdout(now);
     if (child_.err >= 0)
-      read_stderr();
+      read_stderr(now);
   }
 
   // -- the child --------------------------------------------------------------
@@ -516,12 +540,15 @@ class session {
     auto how = "process " + std::to_string(child_.pid) + " "
                + describe_exit(wait_status_);
     log::actors().debug("skill {}: worker {}", skill_.name, how);
-    auto why = fault_.value_or(started_ ? restart_reason::crashed
-                                        : restart_reason::start_failed);
+    // Whatever went wrong before the first pong, the worker never started.
+    auto why = started_ ? fault_.value_or(restart_reason::crashed)
+                        : restart_reason::start_failed;
     auto text = fault_     ? fault_text_ + "; " + how
                 : started_ ? how
                            : "ended before answering its first ping; " + how;
-    st_->cb.lost(job_ticket_, why, std::move(text));
+    st_->deliver([&](auto& cb) {
+      cb.lost(job_ticket_, why, std::move(text));
+    });
   }
 
   shared_ptr st_;
@@ -532,7 +559,7 @@ class session {
   worker_codec::frame_reader reader_;
   std::string out_buf_;
   size_t out_pos_ = 0;
-  std::string err_line_;
+  stderr_throttle err_;
   uint64_t next_id_ = 1;
   // Start and health checks.
   bool started_ = false;
@@ -575,7 +602,9 @@ void thread_main(shared_ptr st) {
   spec.workdir = skill.process.workdir;
   auto child = start_child(spec);
   if (!child) {
-    st->cb.lost(0, restart_reason::start_failed, message_of(child.error()));
+    st->deliver([&](auto& cb) {
+      cb.lost(0, restart_reason::start_failed, message_of(child.error()));
+    });
   } else {
     session s{st, *child};
     s.run();
@@ -616,6 +645,7 @@ process_worker::process_worker(std::shared_ptr<const skill_definition> skill,
 }
 
 process_worker::~process_worker() {
+  state_->forget_owner();
   {
     std::lock_guard<std::mutex> guard{state_->mtx};
     state_->stop = true;

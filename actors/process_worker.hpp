@@ -19,15 +19,21 @@ namespace troupe {
 /// on its stdin and stdout, and one thread of its own that does the
 /// process's I/O, so that neither a slow child nor a large frame ever
 /// blocks an actor. The thread forwards the child's stderr to the node's log
-/// line by line, pings the child when it is idle, and reaps it when it ends:
-/// no zombies, and every descriptor is closed.
+/// line by line (rate-limited: `stderr_throttle`), pings the child when it
+/// is idle, and reaps it when it ends: no zombies, and every descriptor is
+/// closed.
 ///
 /// The thread reports through the callbacks, from its own thread: `ready`
 /// once the child answered its first ping, `done` for each job, and `lost`
 /// exactly once, after the child is gone for whatever reason: `ticket` is
 /// the job it was running (0 = none), `why` and `reason` say what happened
-/// (for a child that ended on its own, `crashed` with its exit code or
-/// signal). Methods are called by the owning pool only.
+/// (`start_failed` for a child gone before its first pong, whatever the
+/// cause; for a child that ended on its own, `crashed` with its exit code or
+/// signal). Once the destructor returned, no callback runs any more (the
+/// thread lives on until the child is reaped, but reports to nobody), so
+/// the callbacks may refer to anything that lives as long as the worker;
+/// they must not destroy the worker themselves. Methods are called by the
+/// owning pool only.
 class process_worker {
  public:
   struct callbacks {
@@ -42,8 +48,8 @@ class process_worker {
   process_worker(std::shared_ptr<const skill_definition> skill, callbacks cb);
 
   /// Stops the child gracefully unless it was killed: EOF on its stdin,
-  /// then SIGTERM and SIGKILL, each after the skill's grace period. Never
-  /// waits.
+  /// then SIGTERM and SIGKILL, each after the skill's grace period. Waits
+  /// only for a callback that is running to return, never for the child.
   ~process_worker();
 
   process_worker(const process_worker&) = delete;

@@ -237,6 +237,9 @@ struct process_options {
   caf::timespan kill_grace = std::chrono::seconds(2);
   /// Largest frame a process may send (its output plus a few bytes).
   uint64_t max_frame_bytes = 64 * 1024 * 1024;
+  /// Lines of a process's stderr logged per second at most (bursts of one
+  /// second's worth); the rest are dropped and counted.
+  uint32_t stderr_lines_per_second = 100;
 };
 
 /// A named unit of work and how the node runs it.

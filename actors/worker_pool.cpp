@@ -25,7 +25,9 @@ using time_point = worker_pool_state::time_point;
 
 // Worker processes failing to start are retried after 100 ms, 200 ms, ...
 // up to 5 s; after this many failures in a row with no worker up, jobs are
-// answered SKILL_ERROR at once rather than left waiting.
+// answered SKILL_ERROR at once rather than left waiting. A worker process
+// that is lost before it finished a job counts as a failed start, whether it
+// never answered its first ping or went away right after.
 constexpr auto first_start_backoff
   = caf::timespan{std::chrono::milliseconds(100)};
 constexpr auto max_start_backoff = caf::timespan{std::chrono::seconds(5)};
@@ -225,6 +227,33 @@ void retire(pool_ptr self, uint64_t id) {
   // process_worker's child gets EOF on its stdin and exits.
 }
 
+// Whether the pool's worker processes keep failing to start while none is
+// up: then jobs are answered at once instead of waiting for their deadline.
+bool cannot_start(pool_ptr self) {
+  auto& st = self->state;
+  return st.start_failures >= max_start_failures && st.busy == 0
+         && st.idle.empty();
+}
+
+// Worker processes that keep failing are started one at a time, after the
+// backoff, not in a tight loop. While none can be started, the pool goes on
+// trying in the background (even one with no minimum size), so that a fixed
+// program is picked up without a job having to come first.
+void start_after_failures(pool_ptr self, size_t target) {
+  auto& st = self->state;
+  if (st.starting > 0)
+    return;
+  if (cannot_start(self))
+    target = std::max<size_t>(target, 1);
+  if (st.workers.size() >= target)
+    return;
+  if (self->clock().now() < st.next_start) {
+    schedule_tick(self, st.next_start);
+    return;
+  }
+  spawn_worker(self);
+}
+
 // Starts workers up to the minimum, and beyond it (up to the maximum) for
 // jobs that no idle or starting worker will take.
 void scale_up(pool_ptr self) {
@@ -236,13 +265,8 @@ void scale_up(pool_ptr self) {
   auto total = st.workers.size();
   auto target = std::max<size_t>(
     st.cfg.min_workers, std::min<size_t>(st.cfg.max_workers, total + want));
-  if (total >= target)
-    return;
-  // Worker processes that keep failing to start are retried with backoff,
-  // not in a tight loop.
-  auto now = self->clock().now();
-  if (st.start_failures > 0 && now < st.next_start) {
-    schedule_tick(self, st.next_start);
+  if (st.start_failures > 0) {
+    start_after_failures(self, target);
     return;
   }
   for (auto n = total; n < target; ++n)
@@ -326,8 +350,8 @@ uint32_t attempts_allowed(const skill_definition& skill, const job& j) {
            : skill.max_attempts;
 }
 
-void on_crashed_attempt(pool_ptr self, uint64_t ticket,
-                        const std::string& reason);
+void on_lost_attempt(pool_ptr self, uint64_t ticket, const std::string& reason,
+                     bool taken);
 
 void count_restart(pool_ptr self, restart_reason why);
 
@@ -464,6 +488,9 @@ void on_done(pool_ptr self, uint64_t id, uint64_t ticket, job_result& r) {
     return; // late result of a worker that is gone
   auto& w = i->second;
   auto answered = w.answered;
+  // A worker process that answers a job works: starts stop backing off.
+  if (w.process)
+    st.start_failures = 0;
   w.ticket = 0;
   w.answered = false;
   ++w.jobs_done;
@@ -481,7 +508,9 @@ void on_done(pool_ptr self, uint64_t id, uint64_t ticket, job_result& r) {
   dispatch(self);
 }
 
-// A process worker answered its first ping: it takes jobs from now on.
+// A process worker answered its first ping: it takes jobs from now on. It
+// has not proven itself yet: one that goes away before it answered a job
+// counts as a failed start.
 void on_ready(pool_ptr self, uint64_t id) {
   auto& st = self->state;
   auto i = st.workers.find(id);
@@ -489,39 +518,37 @@ void on_ready(pool_ptr self, uint64_t id) {
     return;
   i->second.ready = true;
   --st.starting;
-  st.start_failures = 0;
   make_idle(self, id, i->second);
   dispatch(self);
 }
 
 // -- failures -----------------------------------------------------------------
 
-// The attempt running `ticket` died with its worker: requeue the job at its
-// old place if its skill is idempotent and attempts remain (it runs on
-// another worker: a fresh process for process skills), else fail it.
-void on_crashed_attempt(pool_ptr self, uint64_t ticket,
-                        const std::string& reason) {
+// The worker given `ticket` is gone. If it had `taken` the job, the attempt
+// died with it: requeue the job at its old place if its skill is idempotent
+// and attempts remain (it runs on another worker: a fresh process for
+// process skills), else fail it. A process worker may end before it takes
+// the job the pool just gave it: then that was no attempt, and the job goes
+// back to the queue whatever its skill.
+void on_lost_attempt(pool_ptr self, uint64_t ticket, const std::string& reason,
+                     bool taken) {
   auto& st = self->state;
   auto j = st.jobs.find(ticket);
   if (j == st.jobs.end())
     return;
   auto& pj = j->second;
   pj.worker = 0;
-  if (st.skill->idempotent && pj.attempts < attempts_allowed(*st.skill, pj.j)) {
+  if (!taken && --pj.attempts == 0)
+    pj.started = time_point{};
+  if (!taken
+      || (st.skill->idempotent
+          && pj.attempts < attempts_allowed(*st.skill, pj.j))) {
     st.queue.push(pj.place);
     ++st.queued;
   } else {
     fail(self, ticket, job_status::skill_error,
          crash_error(*st.skill, reason, pj.attempts));
   }
-}
-
-// Whether the pool's worker processes keep failing to start while none is
-// up: then jobs are answered at once instead of waiting for their deadline.
-bool cannot_start(pool_ptr self) {
-  auto& st = self->state;
-  return st.start_failures >= max_start_failures && st.busy == 0
-         && st.idle.empty();
 }
 
 std::string start_failure_error(pool_ptr self) {
@@ -557,19 +584,22 @@ void on_start_failed(pool_ptr self, const std::string& reason) {
 }
 
 // A worker is gone (its actor went down, its thread reported a crash, its
-// process ended or was found unhealthy).
+// process ended or was found unhealthy). `taken` is the job it says it was
+// running when it went.
 void on_worker_lost(pool_ptr self, uint64_t id, restart_reason why,
-                    const std::string& reason) {
+                    const std::string& reason, uint64_t taken) {
   auto& st = self->state;
   auto w = take_worker(self, id);
   count_restart(self, why);
   log::actors().warn("worker_pool {}: worker {} is gone ({}: {}), replacing "
                      "it",
                      st.skill->name, id, to_string(why), reason);
-  if (why == restart_reason::start_failed)
-    on_start_failed(self, reason);
   if (w.ticket != 0 && !w.answered)
-    on_crashed_attempt(self, w.ticket, reason);
+    on_lost_attempt(self, w.ticket, reason, taken == w.ticket);
+  // Last, so that a job put back in the queue above is answered too when no
+  // worker can be started.
+  if (why == restart_reason::start_failed || (w.process && w.jobs_done == 0))
+    on_start_failed(self, reason);
   dispatch(self);
 }
 
@@ -610,6 +640,9 @@ time_point retire_idle(pool_ptr self, time_point now) {
       ++i;
       continue;
     }
+    // It lived long enough to idle out: the program works.
+    if (st.workers[id].process)
+      st.start_failures = 0;
     retire(self, id);
   }
   return next;
@@ -653,8 +686,8 @@ void on_job(pool_ptr self, job& j, result_sink_actor& sink) {
   }
   auto now = self->clock().now();
   // While no worker process can be started, jobs are answered at once; the
-  // first job after the backoff is queued and triggers the next attempt.
-  if (cannot_start(self) && now < st.next_start) {
+  // pool keeps trying to start one in the background.
+  if (cannot_start(self)) {
     refuse(self, j, sink, job_status::skill_error, start_failure_error(self));
     return;
   }
@@ -909,7 +942,8 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
     auto i = self->state.worker_ids.find(dm.source);
     if (i != self->state.worker_ids.end())
       on_worker_lost(self, i->second, restart_reason::crashed,
-                     describe(dm.reason));
+                     describe(dm.reason),
+                     self->state.workers[i->second].ticket);
   });
   // Worker deaths arrive as down messages; any other exit stops the pool
   // (and, through the links, its workers).
@@ -932,11 +966,12 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
     },
     [self](atom::lost, uint64_t id, uint64_t ticket, uint8_t why,
            const std::string& reason) {
-      // Reports of workers the pool let go already are stale.
+      // Reports of workers the pool let go already are stale; a worker
+      // still in the pool is gone whatever job it names.
       auto i = self->state.workers.find(id);
-      if (i != self->state.workers.end() && i->second.ticket == ticket
-          && why < restart_reason_count)
-        on_worker_lost(self, id, static_cast<restart_reason>(why), reason);
+      if (i != self->state.workers.end() && why < restart_reason_count)
+        on_worker_lost(self, id, static_cast<restart_reason>(why), reason,
+                       ticket);
     },
     [self](atom::ready, uint64_t id) {
       on_ready(self, id);

@@ -135,9 +135,10 @@ struct worker_pool_state {
   uint32_t starting = 0;
   uint32_t restarts = 0;
 
-  /// Process skills: consecutive workers that failed to start, the reason
-  /// of the last failure and when the next start may happen (starts back
-  /// off exponentially while they fail).
+  /// Process skills: consecutive worker processes that failed to start
+  /// (or were lost before they answered a job), the reason of the last
+  /// failure and when the next start may happen (starts back off
+  /// exponentially while they fail).
   uint32_t start_failures = 0;
   std::string start_error;
   time_point next_start;

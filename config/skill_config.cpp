@@ -94,10 +94,17 @@ constexpr caf::timespan ms(int64_t n) {
 
 // Keys only a process skill may have.
 constexpr const char* process_keys[] = {
-  "command",         "args",          "env",
-  "workdir",         "recycle-after", "start-timeout",
-  "ping-interval",   "ping-timeout",  "kill-grace",
+  "command",
+  "args",
+  "env",
+  "workdir",
+  "recycle-after",
+  "start-timeout",
+  "ping-interval",
+  "ping-timeout",
+  "kill-grace",
   "max-frame-bytes",
+  "stderr-lines-per-second",
 };
 
 void read_pool_keys(config_reader& sec, skill_config& out) {
@@ -179,6 +186,8 @@ void read_process_keys(config_reader& sec, skill_config& out,
                     std::chrono::duration_cast<caf::timespan>(minutes(10)));
   sec.read_bytes("max-frame-bytes", out.max_frame_bytes, uint64_t{1024},
                  uint64_t{1} << 30);
+  sec.read("stderr-lines-per-second", out.stderr_lines_per_second, 1u,
+           1'000'000u);
 }
 
 } // namespace

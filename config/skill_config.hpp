@@ -87,6 +87,7 @@ struct skill_config {
   std::optional<caf::timespan> ping_timeout;
   std::optional<caf::timespan> kill_grace;
   std::optional<uint64_t> max_frame_bytes;
+  std::optional<uint32_t> stderr_lines_per_second;
 
   bool is_process() const {
     return kind && *kind == "process";

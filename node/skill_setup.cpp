@@ -59,6 +59,8 @@ void apply(const skill_config& sc, skill_definition& def) {
     po.kill_grace = *sc.kill_grace;
   if (sc.max_frame_bytes)
     po.max_frame_bytes = *sc.max_frame_bytes;
+  if (sc.stderr_lines_per_second)
+    po.stderr_lines_per_second = *sc.stderr_lines_per_second;
   auto& r = def.retry;
   if (sc.retry_on)
     r.retry_on = *sc.retry_on;

@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
@@ -37,6 +39,43 @@ pid_t only_child(const node_process& node) {
     return true;
   });
   return pid;
+}
+
+// Worker processes of skill `work` the node replaced, all reasons together,
+// from troupe_process_restarts_total; -1 when the metrics do not answer.
+int64_t process_restarts(uint16_t metrics_port) {
+  auto body = http_get(metrics_port, "/metrics");
+  if (body.empty())
+    return -1;
+  int64_t total = 0;
+  std::istringstream in{body};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("troupe_process_restarts_total{", 0) == 0
+        && contains(line, R"(skill="work")"))
+      total += std::atoll(line.c_str() + line.rfind(' ') + 1);
+  return total;
+}
+
+// `n` lines for `troupe submit --jobs`, each a job of skill `work`.
+std::string work_jobs(int n, const std::string& input) {
+  std::string lines;
+  for (int i = 0; i < n; ++i)
+    lines += R"({"skill": "work", "input": ")" + input + "\"}\n";
+  return lines;
+}
+
+// Records of `submit --json` output with status `status` whose text has
+// `what`.
+int records_with(const std::string& out, const std::string& status,
+                 const std::string& what) {
+  int n = 0;
+  std::istringstream in{out};
+  std::string rec;
+  while (std::getline(in, rec))
+    if (contains(rec, "\"status\":\"" + status + "\"") && contains(rec, what))
+      ++n;
+  return n;
 }
 
 } // namespace
@@ -300,6 +339,103 @@ TEST(ProcessSkill, WorkerThatCannotStartFailsJobsWithTheReason) {
     << none.err;
 }
 
+// Worker programs that never work: each start fails (exits at once, exits
+// right after its first pong, writes garbage before its first frame,
+// answers its first job with garbage). Starts back off instead of looping,
+// and every job ends SKILL_ERROR naming what went wrong, long before its
+// deadline.
+TEST(ProcessSkill, WorkersThatKeepFailingBackOffAndFailJobsWithTheReason) {
+  struct failing {
+    std::string args;
+    std::string reason;
+  };
+  std::vector<failing> cases{
+    {R"(["--exit-at-start", "3"])", "exited with code 3"},
+    {R"(["--exit-after-pong", "5"])", "exited with code 5"},
+    {R"(["--garbage-at-start"])", "more than max-frame-bytes"},
+    {R"(["--garbage-jobs"])", "broke the worker protocol"},
+  };
+  constexpr int n = 50;
+  temp_file jobs{"jobs.jsonl", work_jobs(n, "x")};
+  for (auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    auto metrics_port = unused_port();
+    temp_file conf{"node.conf",
+                   work_conf("workers = 1\ntimeout = 20s\nkill-grace = 100ms\n"
+                             "args = "
+                             + c.args + "\n")};
+    node_process node{{"--config", conf.path(), "--metrics-port",
+                       std::to_string(metrics_port)}};
+    ASSERT_TRUE(node.ready()) << node.log();
+    auto res = node.cli(
+      {"submit", "--jobs", jobs.path(), "--concurrency", "64", "--json"});
+    EXPECT_EQ(records_with(res.out, "SKILL_ERROR", c.reason), n)
+      << res.out << res.err;
+    // Each failed start is one restart; backing off keeps them few.
+    auto restarts = process_restarts(metrics_port);
+    EXPECT_GE(restarts, 1);
+    EXPECT_LT(restarts, 20) << node.log().substr(0, 20'000);
+    // While no worker can start, a new job is answered at once.
+    auto one = node.cli({"submit", "--skill", "work", "--input", "y"});
+    EXPECT_EQ(one.exit_code, 1);
+    EXPECT_TRUE(contains(one.err, "SKILL_ERROR")) << one.err;
+    EXPECT_TRUE(contains(one.err, c.reason)) << one.err;
+  }
+}
+
+// A worker program that cannot start is retried in the background, with
+// backoff, so that once it is fixed the skill works again without a restart
+// of the node; even in a pool that keeps no worker when idle.
+TEST(ProcessSkill, AFixedWorkerProgramIsPickedUpAgain) {
+  temp_file fixed{"fixed", ""};
+  auto flag = fixed.path() + ".now";
+  temp_file script{"worker.sh", "#!/bin/sh\nif [ -e '" + flag
+                                  + "' ]; then exec '" + test_worker()
+                                  + "'; fi\nexit 3\n"};
+  ASSERT_EQ(::chmod(script.path().c_str(), 0755), 0);
+  temp_file conf{"node.conf", "[skills.work]\nkind = \"process\"\ncommand = \""
+                                + script.path()
+                                + "\"\nmin-workers = 0\nmax-workers = 1\n"};
+  node_process node{{"--config", conf.path()}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  ASSERT_TRUE(eventually([&] {
+    auto res = node.cli({"submit", "--skill", "work", "--input", "x"});
+    return contains(res.err, "SKILL_ERROR: skill 'work' cannot start");
+  }))
+    << node.log();
+  ASSERT_TRUE(std::rename(fixed.path().c_str(), flag.c_str()) == 0);
+  // No job needed to find out: the pool keeps trying by itself.
+  EXPECT_TRUE(stat_becomes(node, "work", "idle", 1)) << node.log();
+  auto res = node.cli({"submit", "--skill", "work", "--input", "back"});
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  EXPECT_EQ(res.out, "back");
+  ASSERT_TRUE(std::rename(flag.c_str(), fixed.path().c_str()) == 0);
+}
+
+// A worker writing to its stderr without pause fills neither the log nor
+// the disk: its lines are rate-limited, long ones cut, and the log says how
+// many were dropped; its jobs are answered as usual.
+TEST(ProcessSkill, AWorkerFloodingItsStderrIsRateLimited) {
+  temp_file conf{"node.conf",
+                 work_conf("workers = 1\nargs = [\"--flood-stderr\"]\n"
+                           "stderr-lines-per-second = 20\n")};
+  node_process node{{"--config", conf.path()}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  for (int i = 0; i < 20; ++i) {
+    auto res = node.cli(
+      {"submit", "--skill", "work", "--input", "job-" + std::to_string(i)});
+    ASSERT_EQ(res.exit_code, 0) << res.err;
+    EXPECT_EQ(res.out, "job-" + std::to_string(i));
+  }
+  EXPECT_TRUE(eventually([&] {
+    return contains(node.log(), "lines of stderr dropped");
+  }));
+  auto log = node.log();
+  EXPECT_LT(log.size(), 1'000'000u);
+  EXPECT_TRUE(contains(log, "skill work [pid ")) << log.substr(0, 5000);
+  EXPECT_TRUE(contains(log, "bytes cut)")) << log.substr(0, 5000);
+}
+
 TEST(ProcessSkill, StatusAndMetricsShowThePool) {
   auto metrics_port = unused_port();
   temp_file conf{"node.conf", work_conf("min-workers = 1\nmax-workers = 3\n")};
@@ -382,6 +518,8 @@ TEST(ProcessSkillConfig, BadValuesStopTheNodeNamingFileAndKey) {
     {work_conf("kill-grace = 5\n"), "skills.work.kill-grace"},
     {work_conf("max-frame-bytes = \"2GiB\"\n"), "skills.work.max-frame-bytes"},
     {work_conf("ping-interval = 1ms\n"), "skills.work.ping-interval"},
+    {work_conf("stderr-lines-per-second = 0\n"),
+     "skills.work.stderr-lines-per-second"},
     {"[skills.sha256]\ncommand = \"/bin/true\"\n",
      "skills.sha256.command: only process skills have this key"},
     {"[skills.echo]\nkind = \"process\"\ncommand = \"/bin/true\"\n",

@@ -312,6 +312,7 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(up.ping_timeout, po.ping_timeout);
   EXPECT_EQ(up.kill_grace, po.kill_grace);
   EXPECT_EQ(up.max_frame_bytes, po.max_frame_bytes);
+  EXPECT_EQ(up.stderr_lines_per_second, po.stderr_lines_per_second);
   // Its paths are resolved against the file's directory.
   EXPECT_EQ(up.workdir, std::string{TROUPE_SOURCE_DIR} + "/examples/skills");
   // The breaker and retry keys, shown on a skill that may use them.
@@ -357,6 +358,7 @@ ping-interval = 1s
 ping-timeout = 500ms
 kill-grace = 0s
 max-frame-bytes = "1MiB"
+stderr-lines-per-second = 5
 )");
   ASSERT_TRUE(cfg) << message_of(cfg.error());
   auto& sc = cfg->skills.at(0);
@@ -378,6 +380,7 @@ max-frame-bytes = "1MiB"
   EXPECT_EQ(def->kind, troupe::skill_kind::process);
   EXPECT_FALSE(def->idempotent); // process skills opt in
   EXPECT_EQ(def->process.args.size(), 2u);
+  EXPECT_EQ(def->process.stderr_lines_per_second, 5u);
   EXPECT_EQ(def->min_workers, 0u);
   auto pc = troupe::make_pool_config(*def, cfg->node);
   EXPECT_EQ(pc.min_workers, 0u);
@@ -405,6 +408,9 @@ TEST(ConfigFile, ProcessKeysAndWorkerRangesAreChecked) {
   p = problems("[skills.p]\nkind = \"process\"\ncommand = \"/bin/sh\"\n"
                "start-timeout = 0s\n");
   EXPECT_TRUE(mentions(p, "skills.p.start-timeout")) << p;
+  p = problems("[skills.p]\nkind = \"process\"\ncommand = \"/bin/sh\"\n"
+               "stderr-lines-per-second = 0\n");
+  EXPECT_TRUE(mentions(p, "skills.p.stderr-lines-per-second")) << p;
   p = problems("[skills.p]\nkind = \"process\"\ncommand = \"./nope\"\n");
   EXPECT_TRUE(mentions(p, "skills.p.command: command './nope' cannot be run"))
     << p;

@@ -20,6 +20,13 @@
 //
 // Options: --no-pong (never answer a ping: it never starts), --exit-at-start
 // N (exit with code N before reading anything).
+//
+// Misbehaving from the start, whatever the jobs say:
+//   --exit-after-pong N  answer the first ping, then exit with code N
+//   --garbage-at-start   write bytes that are no frame before reading anything
+//   --garbage-jobs       answer pings, but every job with a broken frame
+//   --flood-stderr       write to stderr without pause (short lines, now and
+//                        then one of 100 KB) while serving jobs as usual
 #include "messages/worker_codec.hpp"
 
 #include <dirent.h>
@@ -76,6 +83,19 @@ std::string open_fds() {
   }
   ::closedir(dir);
   return out;
+}
+
+// Writes to stderr as fast as it can, forever: a chatty or hostile worker.
+void flood_stderr() {
+  std::string line(120, 'x');
+  line += '\n';
+  std::string long_line(100'000, 'y');
+  long_line += '\n';
+  for (uint64_t n = 0;; ++n) {
+    auto& x = n % 100 == 99 ? long_line : line;
+    if (::write(2, x.data(), x.size()) < 0)
+      return;
+  }
 }
 
 void sleep_forever() {
@@ -136,6 +156,28 @@ wc::response run_job(const wc::request& req, bool& mute) {
 
 } // namespace
 
+// Misbehaviour chosen on the command line rather than by a job.
+struct start_modes {
+  int exit_after_pong = -1;
+  bool garbage_jobs = false;
+};
+
+start_modes misbehaviour(int argc, char** argv) {
+  start_modes m;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg{argv[i]};
+    if (arg == "--exit-after-pong" && i + 1 < argc)
+      m.exit_after_pong = std::atoi(argv[++i]);
+    else if (arg == "--garbage-jobs")
+      m.garbage_jobs = true;
+    else if (arg == "--garbage-at-start")
+      write_all(1, "this is no frame\n");
+    else if (arg == "--flood-stderr")
+      std::thread{flood_stderr}.detach();
+  }
+  return m;
+}
+
 int main(int argc, char** argv) {
   bool pong = true;
   for (int i = 1; i < argc; ++i) {
@@ -145,6 +187,7 @@ int main(int argc, char** argv) {
     else if (arg == "--exit-at-start" && i + 1 < argc)
       return std::atoi(argv[++i]);
   }
+  auto modes = misbehaviour(argc, argv);
   bool mute = false;
   std::string out;
   for (;;) {
@@ -167,7 +210,11 @@ int main(int argc, char** argv) {
       resp.id = req->id;
       resp.what = wc::response::kind::pong;
       wc::append_response(out, resp);
-    } else if (req->input == "garbage") {
+      if (modes.exit_after_pong >= 0) {
+        write_all(1, out);
+        return modes.exit_after_pong;
+      }
+    } else if (req->input == "garbage" || modes.garbage_jobs) {
       out = std::string("\0\0\0\3\xff\xff\xff", 7);
     } else {
       wc::append_response(out, run_job(*req, mute));
