@@ -172,6 +172,16 @@ class Spawner:
         self.thread.join(timeout=5)
 
 
+def last_line(path: Optional[Path]) -> str:
+    """The last line a node wrote (why it did not start), shortened."""
+    try:
+        lines = [x for x in path.read_text(errors="replace").splitlines()
+                 if x.strip()]
+    except (OSError, AttributeError):
+        return "?"
+    return lines[-1][:300] if lines else "(nothing logged)"
+
+
 def slim(rec: dict) -> dict:
     """What the checker needs of a client's result record (a long run holds
     a million of them)."""
@@ -652,6 +662,7 @@ class ChaosRun:
         self.faults: List[cc.Fault] = []
         self.windows: List[cc.Window] = []
         self.extra_failures: List[tuple] = []
+        self.warnings: List[tuple] = []
         self.clients: Dict[int, subprocess.Popen] = {}
         self.stop_load = threading.Event()
         # Set when the load stops: running faults heal at once.
@@ -870,13 +881,20 @@ timeout = 8s
         return [n.address for n in self.up_nodes() if n.i != exclude]
 
     def restart(self, node: Node, tries: int = 5) -> bool:
+        """Starts a killed node again under its name; a start that fails
+        (e.g. the cluster still knows the old incarnation) is a warning."""
         for attempt in range(tries):
             if self.abort.is_set() or (attempt > 0 and self.ending.is_set()):
                 return False
             if node.start(self.join_list(node.i)):
                 return True
-            log(f"chaos: [{self.clock.now():7.1f}s] restart of {node.id} "
-                f"failed (try {attempt + 1}); see {node.log_path}")
+            why = last_line(node.log_path)
+            msg = (f"restart of {node.id} at {self.clock.now():.1f} s failed "
+                   f"(try {attempt + 1} of {tries}): {why}; see "
+                   f"{node.log_path}")
+            log(f"chaos: [{self.clock.now():7.1f}s] {msg}")
+            with self.lock:
+                self.warnings.append(("restart-failed", msg))
             time.sleep(1.0)
         return False
 
@@ -1167,7 +1185,8 @@ timeout = 8s
                       faults=self.faults, windows=self.windows,
                       node_aliases=aliases,
                       client_addresses={n.address for n in self.nodes.values()},
-                      extra_failures=self.extra_failures)
+                      extra_failures=self.extra_failures,
+                      extra_warnings=self.warnings)
 
     def write_records(self, report: cc.Report):
         """chunks.tsv and faults.tsv in the run directory, for a post-mortem

@@ -150,8 +150,10 @@ class Run:
     # name; a result whose "node" is an address was made by the client
     # itself (its node was lost, or never answered).
     client_addresses: Set[str] = field(default_factory=set)
-    # Found by the driver at the end (e.g. a node still holding jobs).
+    # Found by the driver (e.g. a node still holding jobs at the end; a
+    # node that could not be restarted).
     extra_failures: List[Tuple[str, str]] = field(default_factory=list)
+    extra_warnings: List[Tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -276,7 +278,7 @@ def _check_suspicion(run: Run, rep: Report, job: Job, r: dict) -> None:
                 f.kind == "crash" and any(p in f.detail for p in MEMBER_CRASHES)):
             return
     judge = run.node_aliases.get(r.get("node", ""), r.get("node", ""))
-    own = [f"#{f.id} {f.kind} at {f.t:.1f} s" for f in run.faults
+    own = [f"#{f.id} {_label(f)} at {f.t:.1f} s" for f in run.faults
            if f.applied and judge in f.nodes and start <= f.t <= end]
     rep.warnings.append((
         "healthy-member-declared-lost",
@@ -434,6 +436,7 @@ def check(run: Run) -> Report:
 
     for category, message in run.extra_failures:
         rep.fail(category, message)
+    rep.warnings.extend(run.extra_warnings)
     return rep
 
 
