@@ -229,6 +229,18 @@ def _excused(e: Execution, accepted: Execution,
     return False
 
 
+def _given_up(accepted: Execution, later: List[Execution],
+              windows: List[Window]) -> bool:
+    """Whether the accepted execution was surely an attempt given up: a
+    later one ran on its own node (a retry there), or its node was stalled,
+    cut off or lossy when it ran (why the job was tried again elsewhere)."""
+    if any(e.node == accepted.node for e in later):
+        return True
+    return any(w.node == accepted.node
+               and w.start_us <= accepted.us <= w.end_us + RETRY_WINDOW_US
+               for w in windows)
+
+
 def _node_of(result: dict, aliases: Dict[str, str]) -> Optional[str]:
     node = result.get("node") or ""
     return aliases.get(node, node or None)
@@ -414,14 +426,22 @@ def check(run: Run) -> Report:
             late = [e for e in later if _excused(e, accepted, run.windows)]
             rep.late_executions += len(late)
             stale = [e for e in later if e not in late]
-            if stale:
+            if not stale:
+                continue
+            what = (f"{key} ({job.skill}) accepted execution {exec_id} on "
+                    f"{accepted.node} at {accepted.us}, but it ran again "
+                    f"later on "
+                    + ", ".join(f"{e.node} at {e.us}" for e in stale))
+            if _given_up(accepted, stale, run.windows):
                 rep.fail("stale-result",
-                         f"{key} ({job.skill}) accepted execution {exec_id} "
-                         f"on {accepted.node} at {accepted.us}, but it ran "
-                         f"again later on "
-                         + ", ".join(f"{e.node} at {e.us}" for e in stale)
-                         + ": a result of an attempt given up was accepted",
-                         job)
+                         what + ": a result of an attempt given up was "
+                                "accepted", job)
+            else:
+                rep.warnings.append((
+                    "stale-result-suspect",
+                    what + "; no fault says which attempt was given up (a "
+                           "healthy member declared lost runs its attempt "
+                           "late, too)"))
 
     for chunk_id, n in sorted(incomplete_chunks.items()):
         c = chunk_by_id.get(chunk_id)

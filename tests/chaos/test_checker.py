@@ -119,13 +119,32 @@ class CheckerTest(unittest.TestCase):
         self.assertEqual(rep.retried_executions, 1)
 
     def test_stale_result_is_reported(self):
-        # The accepted execution ran before another one of the same job: an
-        # attempt given up was accepted instead of the retry.
+        # The accepted execution ran on n1 while n1 was stopped, before
+        # another one of the same job on n2: the attempt given up was
+        # accepted instead of the retry.
         run = clean_run()
         run.executions.append(execution("record-idem", "tag-4", "12.1.1",
                                         300, node="n2"))
+        run.windows.append(cc.Window(node="n1", start_us=150, end_us=400,
+                                     kind="stop"))
         rep, cats = self.categories(run)
         self.assertEqual(cats, {"stale-result"})
+        # A retry on the accepted execution's own node tells it too.
+        run = clean_run()
+        run.executions.append(execution("record-idem", "tag-4", "12.1.1",
+                                        300, node="n1"))
+        _, cats = self.categories(run)
+        self.assertEqual(cats, {"stale-result"})
+
+    def test_an_unexplained_later_execution_is_a_warning(self):
+        # No fault says which attempt was given up: n1 may have declared a
+        # healthy n2 lost, whose attempt then ran late.
+        run = clean_run()
+        run.executions.append(execution("record-idem", "tag-4", "12.1.1",
+                                        300, node="n2"))
+        rep, _ = self.categories(run)
+        self.assertTrue(rep.passed, rep.failures)
+        self.assertEqual([c for c, _ in rep.warnings], ["stale-result-suspect"])
 
     def test_late_execution_on_a_stalled_node_is_not_stale(self):
         # n2 was stopped; the attempt sent there before ran after the retry
@@ -139,16 +158,18 @@ class CheckerTest(unittest.TestCase):
         self.assertTrue(rep.passed, rep.failures)
         self.assertEqual(rep.late_executions, 1)
 
-    def test_a_stall_that_did_not_cause_the_retry_excuses_nothing(self):
-        # n2 was stopped, but long after the accepted execution ran: the
-        # later execution there is a retry, and its result should have won.
+    def test_a_stall_after_the_accepted_run_excuses_nothing(self):
+        # n2 was stopped, but long after the accepted execution ran: that
+        # stall cannot be why the job was tried again, so the later
+        # execution there is not counted as a late one.
         run = clean_run()
         run.executions.append(execution("record-idem", "tag-4", "12.1.1",
                                         30_000_000, node="n2"))
         run.windows.append(cc.Window(node="n2", start_us=25_000_000,
                                      end_us=28_000_000, kind="stop"))
-        _, cats = self.categories(run)
-        self.assertEqual(cats, {"stale-result"})
+        rep, _ = self.categories(run)
+        self.assertEqual(rep.late_executions, 0)
+        self.assertEqual([c for c, _ in rep.warnings], ["stale-result-suspect"])
 
     def test_execution_of_an_unknown_input_is_reported(self):
         run = clean_run()
