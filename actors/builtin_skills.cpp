@@ -1,11 +1,13 @@
 #include "actors/builtin_skills.hpp"
 
+#include "actors/execution_journal.hpp"
 #include "actors/sha256.hpp"
 #include "messages/json.hpp"
 
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <random>
@@ -98,6 +100,43 @@ skill_output flaky(const std::string& input) {
   return skill_output::success("ok");
 }
 
+// The pause an input ending in "@<N>ms" asks `record` for; none for any
+// other input (the whole input is a tag).
+std::optional<uint64_t> record_pause(const std::string& input) {
+  auto at = input.rfind('@');
+  if (at == std::string::npos || input.size() < at + 4
+      || input.compare(input.size() - 2, 2, "ms") != 0)
+    return std::nullopt;
+  auto digits = input.substr(at + 1, input.size() - at - 3);
+  if (digits.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return parse_millis(digits);
+}
+
+// Journals this execution, then (if the input asks) takes a while, and
+// answers the input's digest and the execution's id: the chaos test checks
+// the digest and counts executions per job in the journals. The journal
+// line comes first, so an execution killed while it takes its time still
+// counts.
+skill_output record(const std::string& skill, const std::string& input,
+                    const skill_context& ctx) {
+  auto* path = std::getenv(execution_journal_env);
+  if (path == nullptr || *path == '\0')
+    return skill_output::failure(job_status::skill_error,
+                                 skill + " needs the environment variable "
+                                   + execution_journal_env
+                                   + " to name its journal file on the node");
+  auto id = next_execution_id();
+  if (auto err = append_journal_line(
+        path, journal_line(skill, input, id, wall_clock_us())))
+    return skill_output::failure(job_status::skill_error, skill + ": " + *err);
+  if (auto pause = record_pause(input);
+      pause && !ctx.sleep_for(std::chrono::milliseconds(*pause)))
+    return skill_output::failure(job_status::cancelled,
+                                 skill + " was cancelled");
+  return skill_output::success(sha256::hex_digest(input) + " " + id);
+}
+
 } // namespace
 
 caf::error add_builtin_skills(skill_catalog& catalog) {
@@ -182,7 +221,31 @@ caf::error add_test_skills(skill_catalog& catalog) {
   crash.fn = [](const std::string&) -> skill_output {
     throw worker_crash{};
   };
-  return catalog.add(std::move(crash));
+  if (auto err = catalog.add(std::move(crash)))
+    return err;
+  // Both record every execution, so that a test can count how often each
+  // job ran; neither is cached, which would hide executions. `record` must
+  // never run a job twice, `record-idem` may (it is retried).
+  skill_definition rec;
+  rec.name = "record";
+  rec.description = "journals each execution to $TROUPE_TEST_JOURNAL; "
+                    "answers the input's sha256 and the execution id (an "
+                    "input ending in @<N>ms takes N ms more)";
+  rec.idempotent = false;
+  rec.max_attempts = 1;
+  rec.fn = [](const std::string& in, const skill_context& ctx) {
+    return record("record", in, ctx);
+  };
+  if (auto err = catalog.add(std::move(rec)))
+    return err;
+  skill_definition rec_idem;
+  rec_idem.name = "record-idem";
+  rec_idem.description = "record, but idempotent: retried after a crash or a "
+                         "lost node";
+  rec_idem.fn = [](const std::string& in, const skill_context& ctx) {
+    return record("record-idem", in, ctx);
+  };
+  return catalog.add(std::move(rec_idem));
 }
 
 } // namespace troupe

@@ -349,8 +349,8 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
     ->capture_default_str();
   add(
     sub->add_flag("--test-skills", c.test_skills,
-                  "also offer fail, flaky, slow and crash (fault "
-                  "injection)"),
+                  "also offer fail, flaky, slow, crash, record and "
+                  "record-idem (fault injection), and the crash hook"),
     +[](cfg& dst, const cfg& src) {
       dst.test_skills = src.test_skills;
     });

@@ -18,6 +18,7 @@ packages=(
   libgoogle-perftools-dev
   libssl-dev
   python3 python3-protobuf
+  iproute2 iptables   # the chaos test: network namespaces, partitions, loss
 )
 if [ "${1:-}" = "--peers" ]; then
   packages+=(erlang-base python3-distributed python3-dask python3-celery

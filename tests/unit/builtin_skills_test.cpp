@@ -1,11 +1,21 @@
 #include "actors/builtin_skills.hpp"
+#include "actors/execution_journal.hpp"
 #include "actors/sha256.hpp"
 #include "actors/skill.hpp"
 #include "messages/errors.hpp"
+#include "tests/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -56,14 +66,16 @@ TEST(BuiltinSkillCatalog, WithTestSkills) {
   ASSERT_FALSE(troupe::add_test_skills(catalog));
   EXPECT_EQ(names(catalog),
             (std::vector<std::string>{"crash", "echo", "fail", "flaky",
-                                      "sha256", "sleep", "slow", "wordcount"}));
+                                      "record", "record-idem", "sha256",
+                                      "sleep", "slow", "wordcount"}));
 }
 
 TEST(BuiltinSkillCatalog, TestSkillsAlone) {
   skill_catalog catalog;
   ASSERT_FALSE(troupe::add_test_skills(catalog));
   EXPECT_EQ(names(catalog),
-            (std::vector<std::string>{"crash", "fail", "flaky", "slow"}));
+            (std::vector<std::string>{"crash", "fail", "flaky", "record",
+                                      "record-idem", "slow"}));
 }
 
 TEST(BuiltinSkillCatalog, AddingBuiltinsTwiceFails) {
@@ -83,6 +95,16 @@ TEST_F(BuiltinSkills, Properties) {
   EXPECT_FALSE(catalog.find("crash")->idempotent);
   EXPECT_EQ(catalog.find("crash")->max_attempts, 1u);
   EXPECT_EQ(catalog.find("fail")->max_attempts, 1u);
+  // record must never run a job twice; record-idem may be retried. Neither
+  // is cached (a hit would hide an execution) and both may block on I/O.
+  EXPECT_FALSE(catalog.find("record")->idempotent);
+  EXPECT_EQ(catalog.find("record")->max_attempts, 1u);
+  EXPECT_TRUE(catalog.find("record-idem")->idempotent);
+  EXPECT_GT(catalog.find("record-idem")->max_attempts, 1u);
+  for (auto name : {"record", "record-idem"}) {
+    EXPECT_FALSE(catalog.find(name)->cache.enabled) << name;
+    EXPECT_EQ(catalog.find(name)->mode, troupe::skill_mode::blocking) << name;
+  }
   for (auto& s : catalog.all()) {
     EXPECT_FALSE(s->description.empty()) << s->name;
     EXPECT_TRUE(static_cast<bool>(s->fn)) << s->name;
@@ -180,6 +202,155 @@ TEST_F(BuiltinSkills, CrashThrowsWorkerCrash) {
   auto def = catalog.find("crash");
   ASSERT_NE(def, nullptr);
   EXPECT_THROW(def->fn("anything"), troupe::worker_crash);
+}
+
+// -- record, record-idem ------------------------------------------------------
+
+// Points $TROUPE_TEST_JOURNAL at a fresh file for one test, and restores
+// the variable's absence afterwards.
+class RecordSkills : public BuiltinSkills {
+ protected:
+  void SetUp() override {
+    BuiltinSkills::SetUp();
+    ::setenv(troupe::execution_journal_env, journal.path().c_str(), 1);
+  }
+
+  void TearDown() override {
+    ::unsetenv(troupe::execution_journal_env);
+  }
+
+  std::vector<std::string> journal_lines() const {
+    std::ifstream in{journal.path()};
+    std::vector<std::string> out;
+    std::string line;
+    while (std::getline(in, line))
+      out.push_back(line);
+    return out;
+  }
+
+  // The journal starts empty (the file exists; the skill appends).
+  troupe::test::temp_file journal{"journal.jsonl", ""};
+};
+
+// "<sha256 of input> <execution id>": the digest, and the id after it.
+std::pair<std::string, std::string> split_output(const std::string& out) {
+  auto space = out.find(' ');
+  if (space == std::string::npos)
+    return {out, ""};
+  return {out.substr(0, space), out.substr(space + 1)};
+}
+
+TEST_F(RecordSkills, AnswersTheDigestAndAFreshExecutionIdPerRun) {
+  for (auto name : {"record", "record-idem"}) {
+    auto first = run(name, "job-1");
+    auto second = run(name, "job-1");
+    ASSERT_EQ(first.status, job_status::ok) << first.data;
+    ASSERT_EQ(second.status, job_status::ok) << second.data;
+    auto [digest1, id1] = split_output(first.data);
+    auto [digest2, id2] = split_output(second.data);
+    EXPECT_EQ(digest1, troupe::sha256::hex_digest("job-1"));
+    EXPECT_EQ(digest2, digest1);
+    EXPECT_FALSE(id1.empty());
+    EXPECT_NE(id1, id2) << name;
+    // The id starts with the process id, so ids of different processes
+    // differ too.
+    EXPECT_EQ(id1.rfind(std::to_string(::getpid()) + ".", 0), 0u) << id1;
+  }
+}
+
+TEST_F(RecordSkills, JournalsEveryExecutionOnItsOwnLine) {
+  auto a = run("record", "job-a");
+  auto b = run("record-idem", "say \"hi\"\nthere");
+  ASSERT_EQ(a.status, job_status::ok);
+  ASSERT_EQ(b.status, job_status::ok);
+  auto lines = journal_lines();
+  ASSERT_EQ(lines.size(), 2u);
+  auto id_a = split_output(a.data).second;
+  auto id_b = split_output(b.data).second;
+  EXPECT_EQ(lines[0].rfind("{\"skill\":\"record\",\"input\":\"job-a\","
+                           "\"exec\":\""
+                             + id_a + "\",\"us\":",
+                           0),
+            0u)
+    << lines[0];
+  // Inputs are JSON-escaped: a newline in the input never splits a line.
+  EXPECT_EQ(lines[1].rfind("{\"skill\":\"record-idem\",\"input\":"
+                           "\"say \\\"hi\\\"\\nthere\",\"exec\":\""
+                             + id_b + "\",",
+                           0),
+            0u)
+    << lines[1];
+  EXPECT_EQ(lines[1].back(), '}');
+}
+
+TEST_F(RecordSkills, ConcurrentExecutionsNeverInterleaveLines) {
+  constexpr int threads = 4;
+  constexpr int per_thread = 200;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([this, t] {
+      for (int i = 0; i < per_thread; ++i)
+        run("record", "t" + std::to_string(t) + "-" + std::to_string(i));
+    });
+  for (auto& th : pool)
+    th.join();
+  auto lines = journal_lines();
+  ASSERT_EQ(lines.size(), static_cast<size_t>(threads * per_thread));
+  std::set<std::string> ids;
+  for (auto& line : lines) {
+    ASSERT_EQ(line.rfind("{\"skill\":\"record\",", 0), 0u) << line;
+    ASSERT_EQ(line.back(), '}') << line;
+    auto at = line.find("\"exec\":\"");
+    ASSERT_NE(at, std::string::npos) << line;
+    at += 8;
+    ids.insert(line.substr(at, line.find('"', at) - at));
+  }
+  EXPECT_EQ(ids.size(), lines.size());
+}
+
+TEST_F(RecordSkills, AnInputEndingInMillisecondsTakesThatLongAfterJournaling) {
+  auto start = std::chrono::steady_clock::now();
+  auto out = run("record", "tag@30ms");
+  EXPECT_GE(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(30));
+  ASSERT_EQ(out.status, job_status::ok) << out.data;
+  EXPECT_EQ(split_output(out.data).first,
+            troupe::sha256::hex_digest("tag@30ms"));
+  EXPECT_EQ(journal_lines().size(), 1u);
+  // Anything else is just part of the tag.
+  for (std::string other : {"a@ms", "a@x5ms", "@", "5ms", "a@3600001ms"})
+    EXPECT_EQ(run("record-idem", other).status, job_status::ok) << other;
+}
+
+TEST_F(RecordSkills, ACancelledPauseEndsCancelledButStaysJournaled) {
+  troupe::cancellation token;
+  troupe::skill_context ctx{&token, 7,
+                            troupe::skill_context::time_point::max()};
+  token.cancel(7);
+  auto out = catalog.find("record")->fn("tag@60000ms", ctx);
+  EXPECT_EQ(out.status, job_status::cancelled) << out.data;
+  EXPECT_EQ(journal_lines().size(), 1u);
+}
+
+TEST_F(RecordSkills, WithoutTheVariableFailsSayingSo) {
+  ::unsetenv(troupe::execution_journal_env);
+  for (auto name : {"record", "record-idem"}) {
+    auto out = run(name, "job");
+    EXPECT_EQ(out.status, job_status::skill_error) << name;
+    EXPECT_NE(out.data.find("TROUPE_TEST_JOURNAL"), std::string::npos)
+      << out.data;
+  }
+  ::setenv(troupe::execution_journal_env, "", 1);
+  EXPECT_EQ(run("record", "job").status, job_status::skill_error);
+  EXPECT_TRUE(journal_lines().empty());
+}
+
+TEST_F(RecordSkills, AnUnwritableJournalFailsTheJobSayingWhy) {
+  ::setenv(troupe::execution_journal_env, "/nonexistent-dir/journal", 1);
+  auto out = run("record", "job");
+  EXPECT_EQ(out.status, job_status::skill_error);
+  EXPECT_NE(out.data.find("/nonexistent-dir/journal"), std::string::npos)
+    << out.data;
 }
 
 // -- skill_catalog ------------------------------------------------------------

@@ -596,7 +596,8 @@ TEST(ConfigFile, BuiltinCachePoliciesAndOverrides) {
   // Pure functions are cached; test skills and echo/sleep are not.
   EXPECT_TRUE(cat->find("sha256")->cache.enabled);
   EXPECT_TRUE(cat->find("wordcount")->cache.enabled);
-  for (auto name : {"echo", "sleep", "fail", "flaky", "slow", "crash"})
+  for (auto name : {"echo", "sleep", "fail", "flaky", "slow", "crash", "record",
+                    "record-idem"})
     EXPECT_FALSE(cat->find(name)->cache.enabled) << name;
   EXPECT_FALSE(cat->find("sha256")->cache.negative);
   cat = catalog_of(R"([skills.sha256]
