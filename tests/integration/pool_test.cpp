@@ -221,18 +221,25 @@ TEST(Pool, SubmitPriorityOptionJumpsTheQueue) {
   temp_file conf{"node.conf", work_conf("workers = 1\n")};
   node_process node{{"--config", conf.path()}};
   ASSERT_TRUE(node.ready()) << node.log();
-  auto busy = submit(node, "work", "sleep:300");
+  // The only worker is held until this test lets it go, so both later jobs
+  // queue whatever the machine's speed.
+  auto busy = submit(node, "work", "hang");
   ASSERT_TRUE(stat_becomes(node, "work", "busy", 1));
-  auto low = submit(node, "work", "sleep:2000");
+  auto low = submit(node, "work", "sleep:60000");
   ASSERT_TRUE(stat_becomes(node, "work", "queued", 1));
   cli_process high{{"submit", "--node", node.address(), "--skill", "work",
-                    "--input", "sleep:300", "--priority", "5"}};
+                    "--input", "sleep:1", "--priority", "5"}};
   ASSERT_TRUE(stat_becomes(node, "work", "queued", 2));
-  // The high-priority job runs second, the earlier low one third: the high
-  // one's client is done while the low one's job still runs.
+  // The held job's client goes away: its job is cancelled and its worker
+  // replaced. The high-priority job runs next, although the low one came
+  // first: its client is done while the low one's job runs for a minute.
+  busy.signal(SIGKILL);
   auto h = high.wait();
   EXPECT_EQ(h.exit_code, 0) << h.err;
-  EXPECT_EQ(skill_stat(node, "work", "busy"), 1);
-  EXPECT_EQ(low.wait().exit_code, 0);
-  EXPECT_EQ(busy.wait().exit_code, 0);
+  EXPECT_TRUE(stat_becomes(node, "work", "busy", 1));
+  EXPECT_EQ(skill_stat(node, "work", "queued"), 0);
+  low.signal(SIGKILL);
+  EXPECT_TRUE(eventually([&] {
+    return job_count(node, "work", "CANCELLED") == 2;
+  }));
 }
