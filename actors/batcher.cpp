@@ -1,6 +1,7 @@
 #include "actors/batcher.hpp"
 
 #include "actors/mailbox_salvage.hpp"
+#include "actors/restart_policy.hpp"
 #include "config/logging.hpp"
 #include "messages/errors.hpp"
 #include "messages/wire_codec.hpp"
@@ -79,6 +80,7 @@ void send_batch(batcher_ptr self, flush_reason reason) {
   batch.reserve(limit);
   size_t bytes = 0;
   size_t taken = 0;
+  auto batch_id = st.next_batch++;
   for (; taken < st.buffer.size() && batch.size() < limit; ++taken) {
     auto& j = st.buffer[taken];
     auto i = st.jobs.find(j.id);
@@ -89,6 +91,7 @@ void send_batch(batcher_ptr self, flush_reason reason) {
     if (!batch.empty() && bytes + size > st.policy.limits().max_bytes)
       break;
     i->second.sent = now;
+    i->second.batch = batch_id;
     bytes += size;
     batch.push_back(std::move(j));
   }
@@ -118,7 +121,7 @@ void send_batch(batcher_ptr self, flush_reason reason) {
   log::actors().trace("batcher {}: {} jobs ({})", st.cfg.destination_name,
                       batch.size(), to_string(reason));
   self->send(st.destination, atom::submit::value,
-             wire_codec::encode_submit(batch),
+             wire_codec::encode_submit(batch, batch_id),
              caf::actor_cast<client_sink_actor>(self));
 }
 
@@ -237,18 +240,20 @@ void on_results(batcher_ptr self, const std::string& bytes) {
     return; // its jobs end TIMEOUT at their deadline
   }
   auto now = self->clock().now();
-  for (auto& r : *results) {
-    if (r.id == 0) {
-      // The destination refused a whole batch (e.g. another protocol
-      // version): everything sent is affected.
-      std::vector<uint64_t> sent;
-      for (auto& [id, pj] : st.jobs)
-        if (pj.sent != batcher_state::time_point{})
-          sent.push_back(id);
-      for (auto id : sent)
-        answer(self, id, failure(r.status, r.error));
-      continue;
-    }
+  // The destination refused a whole batch (too large, another protocol
+  // version): exactly the jobs that went out in it fail. A scan, since
+  // refusals are rare.
+  for (auto& x : results->refusals) {
+    if (x.batch_id == 0)
+      continue; // names none of our batches
+    std::vector<uint64_t> refused;
+    for (auto& [id, pj] : st.jobs)
+      if (pj.batch == x.batch_id)
+        refused.push_back(id);
+    for (auto id : refused)
+      answer(self, id, failure(x.status, x.error));
+  }
+  for (auto& r : results->results) {
     auto i = st.jobs.find(r.id);
     if (i == st.jobs.end())
       continue; // already answered (timed out)
@@ -278,15 +283,20 @@ void on_tick(batcher_ptr self) {
     schedule_tick(self, st.deadlines.next());
 }
 
-void on_destination_down(batcher_ptr self, std::string reason) {
+// With `ordinary_end` (the batcher's owner ended it), a batcher holding no
+// job loses nothing and says so only at debug level.
+void on_destination_down(batcher_ptr self, std::string reason,
+                         bool ordinary_end = false) {
   auto& st = self->state;
   if (st.destination_down)
     return;
   st.destination_down = true;
   st.down_reason = std::move(reason);
-  log::actors().warn("batcher {}: destination down ({}), {} jobs {}",
-                     st.cfg.destination_name, st.down_reason, st.jobs.size(),
-                     st.cfg.failover ? "move elsewhere" : "fail");
+  auto level = ordinary_end && st.jobs.empty() ? spdlog::level::debug
+                                               : spdlog::level::warn;
+  log::actors().log(level, "batcher {}: destination down ({}), {} jobs {}",
+                    st.cfg.destination_name, st.down_reason, st.jobs.size(),
+                    st.cfg.failover ? "move elsewhere" : "fail");
   std::vector<uint64_t> ids;
   ids.reserve(st.jobs.size());
   for (auto& kv : st.jobs)
@@ -310,7 +320,7 @@ void hand_back_all(batcher_ptr self) {
   if (st.down_reason.empty())
     st.down_reason = "the link to " + st.cfg.destination_name + " ended ("
                      + describe(self->fail_state()) + ")";
-  on_destination_down(self, st.down_reason);
+  on_destination_down(self, st.down_reason, is_normal_exit(self->fail_state()));
   salvage_mailbox(self, [self](caf::mailbox_element& x) {
     auto& msg = x.content();
     if (!msg.match_elements<job, result_sink_actor>())

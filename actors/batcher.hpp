@@ -56,6 +56,8 @@ struct batcher_state {
     time_point sent;
     /// The job as submitted, kept only for failover.
     job held;
+    /// The batch it went out in, for a refusal naming that batch.
+    uint64_t batch = 0;
   };
 
   batcher_config cfg;
@@ -66,6 +68,7 @@ struct batcher_state {
   batcher_stats stats;
 
   uint64_t next_id = 1;
+  uint64_t next_batch = 1;
   std::unordered_map<uint64_t, pending_job> jobs;
   /// Jobs not sent yet, in arrival order (ids already rewritten).
   std::vector<job> buffer;

@@ -2,7 +2,9 @@
 
 #include "actors/mailbox_salvage.hpp"
 #include "actors/restart_policy.hpp"
+#include "actors/self_tick.hpp"
 #include "config/logging.hpp"
+#include "config/node_config.hpp"
 #include "messages/cluster_codec.hpp"
 #include "messages/errors.hpp"
 #include "messages/wire_codec.hpp"
@@ -10,6 +12,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <map>
 #include <memory>
 #include <unordered_set>
 
@@ -40,34 +43,48 @@ void schedule_flush(gateway_ptr self) {
   }
 }
 
+// Refuses a whole batch: none of its jobs is accepted, and the client maps
+// the refusal to the jobs it sent in the batch `batch_id`.
 void refuse_batch(gateway_ptr self, const client_sink_actor& client,
-                  const std::string& why) {
-  log::actors().debug("gateway: refused a submit batch: {}", why);
-  job_result r;
-  r.status = job_status::bad_input;
-  r.error = why;
-  r.node = self->state.cfg.node_name;
+                  uint64_t batch_id, const std::string& why) {
+  log::actors().debug("gateway: refused submit batch {}: {}", batch_id, why);
   if (self->state.cfg.metrics)
-    self->state.cfg.metrics->record("-", r.status, caf::timespan{0});
-  self->send(client, atom::results::value,
-             wire_codec::encode_results({std::move(r)}));
+    self->state.cfg.metrics->record("-", job_status::bad_input,
+                                    caf::timespan{0});
+  wire_codec::batch_refusal refusal;
+  refusal.batch_id = batch_id;
+  refusal.status = job_status::bad_input;
+  refusal.error = why;
+  self->send(client, atom::results::value, wire_codec::encode_refusal(refusal));
 }
 
-void on_result(gateway_ptr self, job_result& r) {
+void put_in_outbox(gateway_ptr self, client_sink_actor& client,
+                   job_result&& r) {
+  auto& box = self->state.outboxes[client.address()];
+  if (!box.client)
+    box.client = std::move(client);
+  box.results.push_back(std::move(r));
+}
+
+// Moves the result of a waiting job into its client's outbox; false when
+// the job is not waiting (answered already, or unknown).
+bool stash_result(gateway_ptr self, job_result& r) {
   auto& st = self->state;
   auto i = st.waiting.find(r.id);
   if (i == st.waiting.end())
-    return;
+    return false;
   r.id = i->second.client_id;
   auto addr = i->second.client.address();
   if (auto c = st.clients.find(addr); c != st.clients.end() && c->second > 0)
     --c->second;
-  auto& box = st.outboxes[addr];
-  if (!box.client)
-    box.client = std::move(i->second.client);
-  box.results.push_back(std::move(r));
+  put_in_outbox(self, i->second.client, std::move(r));
   st.waiting.erase(i);
-  schedule_flush(self);
+  return true;
+}
+
+void on_result(gateway_ptr self, job_result& r) {
+  if (stash_result(self, r))
+    schedule_flush(self);
 }
 
 // Answers a job the gateway accepted but will not forward.
@@ -80,45 +97,147 @@ void answer(gateway_ptr self, const job& j, job_status status, std::string why,
   on_result(self, r);
 }
 
+// Deadlines this close together share one timer: under steady load the
+// earliest deadline moves on with every job, and a tick per job would cost
+// more than the jobs. The backstop waits seconds past a deadline anyway.
+constexpr caf::timespan tick_granularity = std::chrono::milliseconds(100);
+
+void arm_deadline_tick(gateway_ptr self) {
+  auto& st = self->state;
+  if (st.deadlines.empty())
+    return;
+  auto when = st.deadlines.next();
+  auto rem = when.time_since_epoch() % tick_granularity;
+  if (rem != caf::timespan{0})
+    when += tick_granularity - rem;
+  arm_self_tick(self, st.tick_due, when);
+}
+
+// The deadline queue keeps the entries of answered jobs until they come
+// due; rebuilt from the waiting jobs once those are the minority, so that
+// memory follows the jobs in flight, not the jobs of the last minute.
+void compact_deadlines(gateway_ptr self) {
+  self->state.deadlines.compact(self->state.waiting,
+                                [](const gateway_state::waiter& w) {
+                                  return w.deadline;
+                                });
+}
+
 void on_submit(gateway_ptr self, const std::string& bytes,
                const client_sink_actor& client) {
   auto& st = self->state;
   if (!client)
     return;
   if (bytes.size() > st.cfg.max_message_bytes) {
-    refuse_batch(self, client,
-                 "submit batch of " + std::to_string(bytes.size())
-                   + " bytes exceeds the node's message limit of "
-                   + std::to_string(st.cfg.max_message_bytes) + " bytes");
+    // Only the batch id is read (senders put it first): a message over the
+    // limit is never parsed.
+    refuse_batch(self, client, wire_codec::peek_batch_id(bytes),
+                 "a submit message of " + std::to_string(bytes.size())
+                   + " bytes exceeds the limit of node " + st.cfg.node_name
+                   + " (" + std::to_string(st.cfg.max_message_bytes)
+                   + " bytes per message); an input larger than the node's "
+                     "max-job-bytes is refused anyway, smaller jobs must go "
+                     "in smaller messages");
     return;
   }
-  auto jobs = wire_codec::decode_submit(bytes);
-  if (!jobs) {
-    refuse_batch(self, client, message_of(jobs.error()));
+  auto batch = wire_codec::decode_submit(bytes);
+  if (!batch) {
+    refuse_batch(self, client, wire_codec::peek_batch_id(bytes),
+                 message_of(batch.error()));
     return;
   }
+  auto& jobs = batch->jobs;
+  // A job with bad text fails alone; the rest of its batch goes on.
+  for (auto& bad : batch->refused) {
+    job_result r;
+    r.id = bad.id;
+    r.status = job_status::bad_input;
+    r.error = "job refused by node " + st.cfg.node_name + ": " + bad.reason;
+    r.node = st.cfg.node_name;
+    if (st.cfg.metrics)
+      st.cfg.metrics->record("-", r.status, caf::timespan{0});
+    auto sink = client;
+    put_in_outbox(self, sink, std::move(r));
+  }
+  if (!batch->refused.empty())
+    schedule_flush(self);
+  if (jobs.empty())
+    return;
   auto sink = caf::actor_cast<result_sink_actor>(self);
   auto known = st.clients.find(client.address());
   if (known == st.clients.end()) {
     self->monitor(client);
     known = st.clients.emplace(client.address(), 0).first;
   }
-  known->second += jobs->size();
-  for (auto& j : *jobs) {
+  known->second += jobs.size();
+  auto now = self->clock().now();
+  for (auto& j : jobs) {
     auto id = st.next_id++;
-    st.waiting.emplace(id, gateway_state::waiter{client, j.id});
-    j.id = id;
     // OVERLOADED: the job did not run and may go to another node, or here
     // again later, which is what clients do with OVERLOADED anyway.
-    if (st.draining)
+    if (st.draining) {
+      st.waiting.emplace(id, gateway_state::waiter{client, j.id, now, {}});
+      j.id = id;
       answer(self, j, job_status::overloaded,
              "node " + st.cfg.node_name
                + " is shutting down and accepts no new jobs; submit the job "
                  "to another node or retry later",
              true);
-    else
-      self->send(st.router, std::move(j), sink);
+      continue;
+    }
+    auto timeout = j.options.timeout > caf::timespan{0}
+                     ? j.options.timeout
+                     : st.cfg.default_timeout;
+    auto deadline = now + std::min(timeout, max_job_timeout) + st.cfg.grace;
+    st.waiting.emplace(id,
+                       gateway_state::waiter{client, j.id, deadline, j.skill});
+    st.deadlines.push(deadline, id);
+    j.id = id;
+    self->send(st.router, std::move(j), sink);
   }
+  compact_deadlines(self);
+  arm_deadline_tick(self);
+}
+
+// Answers TIMEOUT for every waiting job whose deadline and grace passed: no
+// result came from inside the node, so a message was dropped somewhere (an
+// internal fault). The client still gets its one result.
+void on_tick(gateway_ptr self) {
+  auto& st = self->state;
+  st.tick_due = gateway_state::time_point::max();
+  auto now = self->clock().now();
+  // skill -> jobs answered now, for one log line per skill.
+  std::map<std::string, size_t> faults;
+  st.deadlines.pop_due(now, [&](uint64_t id) {
+    auto i = st.waiting.find(id);
+    if (i == st.waiting.end())
+      return;
+    auto skill = i->second.skill;
+    job_result r;
+    r.id = id;
+    r.status = job_status::timeout;
+    r.skill = skill;
+    r.node = st.cfg.node_name;
+    r.error = "no result from inside node " + st.cfg.node_name
+              + " within the job's deadline (plus "
+              + duration_text(st.cfg.grace)
+              + "): an internal fault; the job may have run";
+    stash_result(self, r);
+    if (st.cfg.metrics)
+      st.cfg.metrics->record(skill, job_status::timeout, caf::timespan{0});
+    if (st.cfg.on_internal_fault)
+      st.cfg.on_internal_fault();
+    ++faults[skill];
+  });
+  for (auto& [skill, n] : faults)
+    log::actors().error("gateway: internal fault: {} job{} of skill '{}' got "
+                        "no result from inside the node within the deadline "
+                        "plus grace; answered TIMEOUT",
+                        n, n == 1 ? "" : "s", skill);
+  if (!faults.empty())
+    schedule_flush(self);
+  compact_deadlines(self);
+  arm_deadline_tick(self);
 }
 
 // The gateway ids of `client`'s waiting jobs; with `ids`, only those the
@@ -157,6 +276,9 @@ void on_cancel(gateway_ptr self, const std::string& bytes,
 // A client went away: nobody wants its jobs' results any more.
 void on_client_down(gateway_ptr self, const caf::down_msg& dm) {
   auto& st = self->state;
+  // Gone: nothing left to confirm (a request to its dead proxy would only
+  // run into its timeout).
+  st.delivered_to.erase(dm.source);
   auto i = st.clients.find(dm.source);
   if (i == st.clients.end())
     return;
@@ -178,6 +300,10 @@ void flush(gateway_ptr self) {
   st.flush_scheduled = false;
   auto& lim = st.cfg.result_batch;
   for (auto& [addr, box] : st.outboxes) {
+    if (box.results.empty())
+      continue;
+    if (st.draining)
+      st.delivered_to.emplace(addr, box.client);
     // Bounded messages: a burst of results leaves in several batches.
     auto first = box.results.begin();
     while (first != box.results.end()) {
@@ -202,7 +328,8 @@ void flush(gateway_ptr self) {
     st.outboxes.clear();
 }
 
-// Ends every job in flight with `status` and sends the results at once.
+// Ends every job in flight with `status`; the results leave together, in
+// as few messages as the batch limits allow.
 size_t answer_all(gateway_ptr self, job_status status, const std::string& why) {
   auto& st = self->state;
   std::vector<uint64_t> ids;
@@ -215,10 +342,43 @@ size_t answer_all(gateway_ptr self, job_status status, const std::string& why) {
     r.status = status;
     r.error = why;
     r.node = st.cfg.node_name;
-    on_result(self, r);
+    stash_result(self, r);
   }
   flush(self);
   return ids.size();
+}
+
+// Answers `n` once every remote client that got results while the node
+// drained has confirmed receipt: a request after the results, over the same
+// connection (which keeps its order), is answered only after they arrived;
+// any answer will do, an error included. Without this, a node exiting
+// right after its last flush could take unsent results with it. Bounded by
+// `delivery_timeout`: a client that does not answer is not waited for.
+caf::result<uint64_t> confirm_delivery(gateway_ptr self, uint64_t n) {
+  auto& st = self->state;
+  std::vector<caf::actor> remote;
+  for (auto& [addr, client] : st.delivered_to)
+    if (client && client.node() != self->node())
+      remote.push_back(caf::actor_cast<caf::actor>(client));
+  st.delivered_to.clear();
+  if (remote.empty())
+    return n;
+  auto rp = self->make_response_promise<uint64_t>();
+  auto pending = std::make_shared<size_t>(remote.size());
+  auto one_done = [rp, pending, n]() mutable {
+    if (--*pending == 0)
+      rp.deliver(n);
+  };
+  for (auto& client : remote)
+    self->request(client, st.cfg.delivery_timeout, atom::ping::value)
+      .then(
+        [one_done](atom::ping) mutable {
+          one_done();
+        },
+        [one_done](caf::error&) mutable {
+          one_done();
+        });
+  return rp;
 }
 
 // Follows the router, membership and health monitor through restarts. A
@@ -351,7 +511,7 @@ void answer_remaining(gateway_ptr self) {
         || x.sender->node() != self->node())
       return false;
     auto r = msg.move_if_unshared<job_result>(0);
-    on_result(self, r);
+    stash_result(self, r);
     return true;
   });
   if (st.waiting.empty()) {
@@ -406,6 +566,10 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
     },
     [self](atom::flush) {
       flush(self);
+    },
+    [self](atom::tick) {
+      if (from_this_node(self))
+        on_tick(self);
     },
     [self](atom::cancel, const std::string& bytes,
            const client_sink_actor& client) {
@@ -481,8 +645,10 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
       if (!from_this_node(self))
         return caf::make_error(error_code::rejected,
                                "only the node itself may cancel jobs");
-      return static_cast<uint64_t>(
-        answer_all(self, job_status::cancelled, why));
+      // The node is stopping: nothing new is accepted any more.
+      self->state.draining = true;
+      auto n = answer_all(self, job_status::cancelled, why);
+      return confirm_delivery(self, static_cast<uint64_t>(n));
     },
   };
 }

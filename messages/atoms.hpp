@@ -26,6 +26,7 @@ using restart = caf::atom_constant<caf::atom("t_restart")>;
 using expire = caf::atom_constant<caf::atom("t_expire")>;
 using ready = caf::atom_constant<caf::atom("t_ready")>;
 using lost = caf::atom_constant<caf::atom("t_lost")>;
+using ping = caf::atom_constant<caf::atom("t_ping")>;
 
 using cluster = caf::atom_constant<caf::atom("t_cluster")>;
 using members = caf::atom_constant<caf::atom("t_members")>;

@@ -164,6 +164,9 @@ using breaker_actor = caf::typed_actor<
   caf::reacts_to<child_event>>;
 
 /// Remote clients receive serialized `troupe.wire.ResultBatch` messages.
+/// A stopping node may also send a client a request `(ping)` after its last
+/// results: any answer (even an error) proves that the results before it
+/// arrived, since one connection keeps its order. Sinks need not handle it.
 using client_sink_actor
   = caf::typed_actor<caf::reacts_to<atom::results, std::string>>;
 
@@ -184,13 +187,17 @@ using gateway_actor = caf::typed_actor<
   caf::reacts_to<job_result>,
   // Sends buffered results (the gateway sends this to itself).
   caf::reacts_to<atom::flush>,
+  // Checks the deadlines of waiting jobs (the gateway's own timer).
+  caf::reacts_to<atom::tick>,
   // The router or the health monitor (re)started (local senders only).
   caf::reacts_to<child_event>,
   // Load figures for the health monitor.
   caf::replies_to<atom::health>::with<health_report>,
   // Stop accepting jobs (draining); answers how many are still in flight.
   caf::replies_to<atom::drain>::with<uint64_t>,
-  // Ends every job in flight CANCELLED with this reason; answers how many.
+  // Ends every job in flight CANCELLED with this reason and answers how
+  // many, once every remote client that got results since the drain began
+  // confirmed receipt (or did not within a short timeout).
   caf::replies_to<atom::cancel, std::string>::with<uint64_t>>;
 
 /// Receives the cluster view whenever it changes (routing).

@@ -16,6 +16,18 @@ namespace troupe {
 inline constexpr caf::timespan max_job_timeout
   = std::chrono::duration_cast<caf::timespan>(std::chrono::hours(24 * 365));
 
+/// How long past a job's deadline a node's gateway waits for the job's
+/// result from inside the node before it answers TIMEOUT itself (an internal
+/// fault). Longer than a link's grace (a batcher's, 2 s), so that the
+/// TIMEOUT of a job placed on another member arrives first.
+inline constexpr caf::timespan gateway_result_grace
+  = std::chrono::duration_cast<caf::timespan>(std::chrono::seconds(5));
+
+/// How long past a job's deadline a remote client waits before it answers
+/// TIMEOUT itself: longer than the gateway's grace, so that no client
+/// depends on its own timer while its node lives.
+inline constexpr caf::timespan client_result_grace = 2 * gateway_result_grace;
+
 /// Per-job options chosen by the client; zero values mean "node default".
 struct job_options {
   /// Deadline for the job, measured from its arrival at the node.

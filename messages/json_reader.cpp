@@ -1,6 +1,7 @@
 #include "messages/json_reader.hpp"
 
 #include "messages/errors.hpp"
+#include "messages/utf8.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -206,6 +207,16 @@ class parser {
       if (c < 0x20)
         return fail("no raw control characters in a string (use \\n, "
                     "\\t, \\u00XX)");
+      if (c >= 0x80) {
+        // JSON text is UTF-8 (RFC 8259, section 8.1); protobuf would refuse
+        // anything else later, far from the line that caused it.
+        auto n = utf8::sequence_length(text_, pos_);
+        if (n == 0)
+          return fail("valid UTF-8 (JSON text must be UTF-8)");
+        out.append(text_.substr(pos_, n));
+        pos_ += n;
+        continue;
+      }
       if (c != '\\') {
         out += static_cast<char>(c);
         ++pos_;

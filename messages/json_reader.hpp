@@ -32,8 +32,10 @@ struct json_value {
 
 /// Parses one JSON document (RFC 8259): objects, arrays, strings with all
 /// escapes (surrogate pairs decoded to UTF-8), numbers, true, false, null.
-/// Nesting is limited to 64 levels so hostile input cannot exhaust the
-/// stack. Errors say what was expected and at which column.
+/// The text must be UTF-8: a string holding invalid UTF-8 is an error, so
+/// whatever a string yields can go into a protobuf `string` field. Nesting is
+/// limited to 64 levels so hostile input cannot exhaust the stack. Errors say
+/// what was expected and at which column.
 [[nodiscard]] caf::expected<json_value> parse_json(std::string_view text);
 
 } // namespace troupe

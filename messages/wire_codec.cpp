@@ -3,8 +3,13 @@
 #include "messages/errors.hpp"
 #include "messages/member_wire.hpp"
 #include "messages/troupe.pb.h"
+#include "messages/utf8.hpp"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <chrono>
+#include <climits>
 
 namespace troupe::wire_codec {
 
@@ -246,11 +251,12 @@ bool from_wire(const wire::BreakerStatus& x, breaker_status& out) {
 
 } // namespace
 
-std::string encode_submit(const std::vector<job>& jobs) {
-  return encode_submit(jobs.data(), jobs.data() + jobs.size());
+std::string encode_submit(const std::vector<job>& jobs, uint64_t batch_id) {
+  return encode_submit(jobs.data(), jobs.data() + jobs.size(), batch_id);
 }
 
-std::string encode_submit(const job* first, const job* last) {
+std::string encode_submit(const job* first, const job* last,
+                          uint64_t batch_id) {
   wire::SubmitBatch batch;
   batch.set_protocol_version(protocol_version);
   batch.mutable_jobs()->Reserve(static_cast<int>(last - first));
@@ -269,23 +275,67 @@ std::string encode_submit(const job* first, const job* last) {
     po->set_origin(j.options.origin);
     po->set_cache_lookup(j.options.cache_lookup);
   }
-  return serialize(batch);
+  // The batch id goes first, ahead of what protobuf writes (fields may come
+  // in any order on the wire), so that `peek_batch_id` finds it at once.
+  std::string out;
+  if (batch_id != 0) {
+    using google::protobuf::internal::WireFormatLite;
+    uint8_t prefix[1 + 10];
+    auto* end = google::protobuf::io::CodedOutputStream::WriteVarint64ToArray(
+      batch_id,
+      google::protobuf::io::CodedOutputStream::WriteTagToArray(
+        WireFormatLite::MakeTag(wire::SubmitBatch::kBatchIdFieldNumber,
+                                WireFormatLite::WIRETYPE_VARINT),
+        prefix));
+    out.assign(reinterpret_cast<const char*>(prefix),
+               static_cast<size_t>(end - prefix));
+  }
+  batch.AppendToString(&out);
+  return out;
 }
 
-caf::expected<std::vector<job>> decode_submit(const std::string& bytes) {
+namespace {
+
+// Why a job's text field cannot be used; empty when it can.
+std::string check_name(const char* what, const std::string& x) {
+  if (x.size() > max_name_bytes)
+    return std::string{what} + " of " + std::to_string(x.size())
+           + " bytes is too long (at most " + std::to_string(max_name_bytes)
+           + ")";
+  auto bad = utf8::first_invalid(x);
+  if (bad != x.size()) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    auto byte = static_cast<unsigned char>(x[bad]);
+    return std::string{what} + " is not valid UTF-8 (byte 0x" + hex[byte >> 4]
+           + hex[byte & 0xF] + " at offset " + std::to_string(bad) + ")";
+  }
+  return {};
+}
+
+} // namespace
+
+caf::expected<submit_batch> decode_submit(const std::string& bytes) {
   wire::SubmitBatch batch;
   if (!batch.ParseFromString(bytes))
     return malformed("submit batch is not a valid troupe.wire.SubmitBatch");
   if (batch.protocol_version() != protocol_version)
     return version_mismatch(batch.protocol_version());
-  std::vector<job> out;
-  out.reserve(static_cast<size_t>(batch.jobs_size()));
+  submit_batch out;
+  out.id = batch.batch_id();
+  out.jobs.reserve(static_cast<size_t>(batch.jobs_size()));
   for (auto& pj : *batch.mutable_jobs()) {
+    const auto& po = pj.options();
+    auto why = check_name("skill name", pj.skill());
+    if (why.empty())
+      why = check_name("origin", po.origin());
+    if (!why.empty()) {
+      out.refused.push_back(refused_job{pj.id(), std::move(why)});
+      continue;
+    }
     job j;
     j.id = pj.id();
     j.skill = std::move(*pj.mutable_skill());
     j.input = std::move(*pj.mutable_input());
-    const auto& po = pj.options();
     j.options.timeout = timeout_from_wire(po.timeout_ms());
     j.options.cache = from_wire(po.cache());
     j.options.priority = po.priority();
@@ -293,10 +343,45 @@ caf::expected<std::vector<job>> decode_submit(const std::string& bytes) {
     j.options.placed = po.placed();
     j.options.origin = po.origin();
     j.options.cache_lookup = po.cache_lookup();
-    out.push_back(std::move(j));
+    out.jobs.push_back(std::move(j));
   }
   return out;
 }
+
+uint64_t peek_batch_id(const std::string& bytes) noexcept {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in{
+    reinterpret_cast<const uint8_t*>(bytes.data()),
+    static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX))};
+  for (;;) {
+    auto tag = in.ReadTag();
+    if (tag == 0)
+      return 0;
+    if (WireFormatLite::GetTagFieldNumber(tag)
+          == wire::SubmitBatch::kBatchIdFieldNumber
+        && WireFormatLite::GetTagWireType(tag)
+             == WireFormatLite::WIRETYPE_VARINT) {
+      uint64_t id = 0;
+      return in.ReadVarint64(&id) ? id : 0;
+    }
+    // Skipping a length-delimited field (a job) only moves the position.
+    if (!WireFormatLite::SkipField(&in, tag))
+      return 0;
+  }
+}
+
+namespace {
+
+// Protobuf `string` fields must hold UTF-8; the rare bad value is repaired
+// rather than sinking every result of its batch.
+void set_text(std::string* field, const std::string& x) {
+  if (utf8::valid(x))
+    field->assign(x);
+  else
+    *field = utf8::sanitized(x);
+}
+
+} // namespace
 
 std::string encode_results(const std::vector<job_result>& results) {
   return encode_results(results.data(), results.data() + results.size());
@@ -311,28 +396,36 @@ std::string encode_results(const job_result* first, const job_result* last) {
     pr->set_id(r.id);
     pr->set_status(to_wire(r.status));
     pr->set_output(r.output);
-    pr->set_error(r.error);
-    pr->set_node(r.node);
+    set_text(pr->mutable_error(), r.error);
+    set_text(pr->mutable_node(), r.node);
     pr->set_queue_us(
       static_cast<uint64_t>(duration_cast<microseconds>(r.queue_time).count()));
     pr->set_run_us(
       static_cast<uint64_t>(duration_cast<microseconds>(r.run_time).count()));
     pr->set_cache_hit(r.cache_hit);
     pr->set_attempts(r.attempts);
-    pr->set_skill(r.skill);
-    pr->set_fallback(r.fallback);
+    set_text(pr->mutable_skill(), r.skill);
+    set_text(pr->mutable_fallback(), r.fallback);
     pr->set_retry_after_ms(timeout_to_wire(r.retry_after));
   }
   return serialize(batch);
 }
 
-caf::expected<std::vector<job_result>>
-decode_results(const std::string& bytes) {
+std::string encode_refusal(const batch_refusal& refusal) {
+  wire::ResultBatch batch;
+  auto* pr = batch.add_refusals();
+  pr->set_batch_id(refusal.batch_id);
+  pr->set_status(to_wire(refusal.status));
+  set_text(pr->mutable_error(), refusal.error);
+  return serialize(batch);
+}
+
+caf::expected<result_batch> decode_results(const std::string& bytes) {
   wire::ResultBatch batch;
   if (!batch.ParseFromString(bytes))
     return malformed("result batch is not a valid troupe.wire.ResultBatch");
-  std::vector<job_result> out;
-  out.reserve(static_cast<size_t>(batch.results_size()));
+  result_batch out;
+  out.results.reserve(static_cast<size_t>(batch.results_size()));
   for (auto& pr : *batch.mutable_results()) {
     job_result r;
     r.id = pr.id();
@@ -350,7 +443,15 @@ decode_results(const std::string& bytes) {
     r.skill = std::move(*pr.mutable_skill());
     r.fallback = std::move(*pr.mutable_fallback());
     r.retry_after = timeout_from_wire(pr.retry_after_ms());
-    out.push_back(std::move(r));
+    out.results.push_back(std::move(r));
+  }
+  for (auto& pr : *batch.mutable_refusals()) {
+    batch_refusal x;
+    x.batch_id = pr.batch_id();
+    if (!from_wire(pr.status(), x.status))
+      return malformed("batch refusal without a valid status");
+    x.error = std::move(*pr.mutable_error());
+    out.refusals.push_back(std::move(x));
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "node/cli.hpp"
 
+#include "config/node_config.hpp"
 #include "config/version.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
@@ -36,19 +37,38 @@ caf::expected<endpoint> parse_endpoint(const std::string& str) {
   return ep;
 }
 
-void add_node_option(CLI::App& sub, std::string& target) {
-  sub.add_option("--node", target, "node address HOST:PORT")
+void add_node_option(CLI::App& sub, node_target& target) {
+  sub.add_option("--node", target.node, "node address HOST:PORT")
     ->default_val("127.0.0.1:4710");
+  sub
+    .add_option("--connect-timeout", target.connect_timeout,
+                "how long to wait for the node to answer when connecting, "
+                "e.g. 2s")
+    ->default_str("5s");
 }
 
-caf::expected<client> connect(caf::actor_system& sys, const std::string& node,
+caf::expected<client> connect(caf::actor_system& sys, const node_target& target,
                               int& exit) {
-  auto ep = parse_endpoint(node);
+  auto ep = parse_endpoint(target.node);
   if (!ep) {
     exit = fail(exit_usage, message_of(ep.error()));
     return ep.error();
   }
-  auto c = client::connect(sys, ep->host, ep->port);
+  caf::timespan timeout = client::default_connect_timeout;
+  if (!target.connect_timeout.empty()) {
+    auto t = parse_duration(target.connect_timeout);
+    if (!t || *t <= caf::timespan{0}) {
+      auto err = caf::make_error(
+        error_code::invalid_config,
+        "--connect-timeout: expected a positive duration such as 500ms or "
+        "5s, got '"
+          + target.connect_timeout + "'");
+      exit = fail(exit_usage, message_of(err));
+      return err;
+    }
+    timeout = *t;
+  }
+  auto c = client::connect(sys, ep->host, ep->port, timeout);
   if (!c) {
     exit = fail(exit_unreachable, message_of(c.error()));
     return c.error();

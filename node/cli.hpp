@@ -49,15 +49,24 @@ struct endpoint {
 
 [[nodiscard]] caf::expected<endpoint> parse_endpoint(const std::string& str);
 
-/// Adds the shared `--node H:P` option.
-void add_node_option(CLI::App& sub, std::string& target);
+/// The node a client command talks to: `--node H:P` and
+/// `--connect-timeout D`.
+struct node_target {
+  std::string node;
+  std::string connect_timeout;
+};
+
+/// Adds the shared `--node H:P` and `--connect-timeout D` options.
+void add_node_option(CLI::App& sub, node_target& target);
 
 /// Prints `troupe: <message>` to stderr and returns `code`.
 int fail(int code, const std::string& message);
 
-/// Connects to the node named by `--node`; on failure prints the reason
-/// and sets `exit` to 2 (bad address) or 3 (unreachable).
-caf::expected<client> connect(caf::actor_system& sys, const std::string& node,
+/// Connects to the node named by `--node`, waiting at most
+/// `--connect-timeout` (default 5 s) for it to answer; on failure prints the
+/// reason and sets `exit` to 2 (a bad address or timeout value) or 3
+/// (unreachable).
+caf::expected<client> connect(caf::actor_system& sys, const node_target& target,
                               int& exit);
 
 /// The whole result record as one JSON object.
@@ -65,7 +74,7 @@ std::string to_json(const job_result& r);
 
 /// What `troupe submit --jobs FILE` needs.
 struct bulk_submit_options {
-  std::string node;
+  node_target node;
   /// A JSONL file, or "-" for stdin.
   std::string file;
   uint64_t concurrency = 64;

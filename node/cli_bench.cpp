@@ -15,7 +15,7 @@ namespace troupe::cli {
 namespace {
 
 struct bench_options {
-  std::string node;
+  node_target node;
   std::string skill;
   uint64_t jobs = 10'000;
   uint64_t concurrency = 64;

@@ -15,7 +15,7 @@ namespace {
 constexpr auto command_timeout = std::chrono::seconds(10);
 
 struct breaker_options {
-  std::string node;
+  node_target node;
   std::string skill;
   bool force_open = false;
   bool force_close = false;

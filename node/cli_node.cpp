@@ -149,7 +149,9 @@ int next_signal(const sigset_t& signals, caf::timespan timeout) {
 }
 
 // Jobs the gateway still has in flight; with `cancel`, ends them CANCELLED
-// first. A gateway that does not answer counts as done.
+// first and waits until its clients confirmed receipt of their results
+// (the gateway bounds that wait by its delivery timeout, 2 s). A gateway
+// that does not answer counts as done.
 uint64_t gateway_jobs(caf::actor_system& sys, const node_handle& node,
                       bool cancel, const std::string& why = {}) {
   caf::scoped_actor self{sys};
@@ -160,7 +162,7 @@ uint64_t gateway_jobs(caf::actor_system& sys, const node_handle& node,
   auto on_error = [](caf::error&) {};
   if (cancel)
     self
-      ->request(node.current_gateway(), std::chrono::seconds(1),
+      ->request(node.current_gateway(), std::chrono::seconds(5),
                 atom::cancel::value, why)
       .receive(on_count, on_error);
   else
@@ -193,15 +195,16 @@ bool drain(caf::actor_system& sys, const node_handle& node,
     }
     left = gateway_jobs(sys, node, false);
   }
-  if (left > 0) {
-    auto why = forced ? "node " + node.name + " was stopped at once"
-                      : "node " + node.name
-                          + " stopped before the job finished (drain deadline "
-                          + duration_text(cfg.drain_timeout) + ")";
-    auto n = gateway_jobs(sys, node, true, why);
+  // Also when nothing is left: the gateway then only makes sure that its
+  // clients received the results it sent, so that exiting loses none.
+  auto why = forced ? "node " + node.name + " was stopped at once"
+                    : "node " + node.name
+                        + " stopped before the job finished (drain deadline "
+                        + duration_text(cfg.drain_timeout) + ")";
+  auto n = gateway_jobs(sys, node, true, why);
+  if (n > 0)
     log::node().warn("drain {}: {} jobs ended CANCELLED",
                      forced ? "cut short" : "deadline passed", n);
-  }
   return !forced;
 }
 

@@ -15,7 +15,7 @@ namespace {
 constexpr auto query_timeout = std::chrono::seconds(10);
 
 struct query_options {
-  std::string node;
+  node_target node;
   bool json = false;
 };
 

@@ -17,7 +17,7 @@ namespace troupe::cli {
 namespace {
 
 struct submit_options {
-  std::string node;
+  node_target node;
   std::string skill;
   std::string input;
   std::string input_file;

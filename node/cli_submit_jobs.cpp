@@ -121,7 +121,14 @@ int run_bulk_submit(const bulk_submit_options& opts) {
   bc.node_name = c->address();
   bc.limits.max_in_flight = opts.concurrency;
   bc.limits.max_buffered = opts.concurrency;
-  bc.grace = std::chrono::seconds(5);
+  // Messages as the client library sends them: far below any node's
+  // message limit, so that only a single job too large for the node is
+  // ever refused.
+  bc.limits.max_count = client::max_batch_jobs;
+  bc.limits.max_bytes = client::max_batch_bytes;
+  // The node answers every job it accepted within its deadline plus the
+  // gateway's grace; this timer only matters if the node hangs.
+  bc.grace = client_result_grace;
   auto link = sys.spawn(batcher, c->gateway(), bc);
   caf::scoped_actor self{sys};
   auto sink = caf::actor_cast<result_sink_actor>(self.ptr());

@@ -1,9 +1,11 @@
 #include "node/client.hpp"
 
+#include "config/node_config.hpp"
 #include "messages/errors.hpp"
 #include "messages/wire_codec.hpp"
 
 #include <caf/io/middleman.hpp>
+#include <caf/io/middleman_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
@@ -18,9 +20,47 @@ namespace troupe {
 
 namespace {
 
-// Jobs per submit message: large enough to amortize per-message cost, small
-// enough that the first results come back quickly.
-constexpr size_t max_batch = 128;
+// What a job adds to a submit message, roughly: payload plus framing.
+size_t wire_size(const job& j) {
+  return j.input.size() + j.skill.size() + 64;
+}
+
+// Connects to the gateway at host:port through the middleman actor, so that
+// the wait is bounded: CAF 0.17's `remote_actor` has no timeout and waits
+// forever for a peer that accepts the connection but never completes the
+// handshake.
+caf::expected<gateway_actor>
+connect_gateway(caf::actor_system& sys, const std::string& host, uint16_t port,
+                caf::timespan timeout) {
+  auto address = host + ":" + std::to_string(port);
+  caf::scoped_actor self{sys};
+  caf::expected<gateway_actor> out{gateway_actor{}};
+  self
+    ->request(sys.middleman().actor_handle(), timeout, caf::connect_atom::value,
+              host, port)
+    .receive(
+      [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
+          const std::set<std::string>& ifs) {
+        if (!ptr || !sys.assignable<gateway_actor>(ifs))
+          out = caf::make_error(error_code::protocol_mismatch,
+                                "the service at " + address
+                                  + " is not a compatible troupe node");
+        else
+          out = caf::actor_cast<gateway_actor>(std::move(ptr));
+      },
+      [&](caf::error& err) {
+        if (err == caf::sec::request_timeout)
+          out = caf::make_error(error_code::node_unreachable,
+                                "cannot reach node " + address
+                                  + " (no handshake within "
+                                  + duration_text(timeout) + ")");
+        else
+          out = caf::make_error(error_code::node_unreachable,
+                                "cannot reach node " + address + " ("
+                                  + sys.render(err) + ")");
+      });
+  return out;
+}
 
 } // namespace
 
@@ -32,9 +72,10 @@ struct client::interrupt_state {
 };
 
 client::client(caf::actor_system& sys, gateway_actor gw, std::string host,
-               uint16_t port, std::string address)
+               uint16_t port, std::string address,
+               caf::timespan connect_timeout)
     : sys_(&sys), gateway_(std::move(gw)), host_(std::move(host)), port_(port),
-      address_(std::move(address)),
+      address_(std::move(address)), connect_timeout_(connect_timeout),
       interrupt_(std::make_shared<interrupt_state>()) {
   // nop
 }
@@ -47,18 +88,14 @@ void client::interrupt() {
 }
 
 caf::expected<client> client::connect(caf::actor_system& sys,
-                                      const std::string& host, uint16_t port) {
-  auto address = host + ":" + std::to_string(port);
-  auto gw = sys.middleman().remote_actor<gateway_actor>(host, port);
-  if (!gw) {
-    if (gw.error() == caf::sec::unexpected_actor_messaging_interface)
-      return caf::make_error(error_code::protocol_mismatch,
-                             "the service at " + address
-                               + " is not a compatible troupe node");
-    return caf::make_error(error_code::node_unreachable,
-                           "cannot reach node " + address);
-  }
-  return client{sys, std::move(*gw), host, port, std::move(address)};
+                                      const std::string& host, uint16_t port,
+                                      caf::timespan timeout) {
+  auto gw = connect_gateway(sys, host, port, timeout);
+  if (!gw)
+    return gw.error();
+  return client{
+    sys,    std::move(*gw), host, port, host + ":" + std::to_string(port),
+    timeout};
 }
 
 caf::expected<std::string> client::query(const std::string& request,
@@ -137,10 +174,15 @@ constexpr auto reconnect_window = std::chrono::seconds(5);
 constexpr auto reconnect_pause = std::chrono::milliseconds(50);
 
 bool client::reconnect() {
-  auto deadline = std::chrono::steady_clock::now() + reconnect_window;
+  using clock = std::chrono::steady_clock;
+  auto deadline = clock::now() + reconnect_window;
   auto old = gateway_.address();
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto gw = sys_->middleman().remote_actor<gateway_actor>(host_, port_);
+  for (auto now = clock::now(); now < deadline; now = clock::now()) {
+    // Each attempt is bounded too: a node that stopped answering must not
+    // hold the client past the window.
+    auto left = std::chrono::duration_cast<caf::timespan>(deadline - now);
+    auto gw = connect_gateway(*sys_, host_, port_,
+                              std::min(left, connect_timeout_));
     if (gw && gw->address() != old) {
       gateway_ = std::move(*gw);
       return true;
@@ -161,6 +203,8 @@ void client::run(std::vector<job> jobs, size_t concurrency,
   struct flight {
     clock::time_point deadline;
     clock::time_point sent;
+    /// The submit message that carried the job, for a refusal naming it.
+    uint64_t batch = 0;
   };
   // index -> every job in flight
   std::unordered_map<uint64_t, flight> in_flight;
@@ -203,14 +247,42 @@ void client::run(std::vector<job> jobs, size_t concurrency,
       ++next;
     }
   };
-  // Sends jobs[first, last), at most max_batch per message.
+  // Sends jobs[first, last) in messages bounded by count and bytes; each
+  // message gets its own id, which a refusal names.
+  uint64_t next_batch = 1;
   auto send_range = [&](size_t first, size_t last) {
-    for (auto i = first; i < last; i += max_batch) {
-      auto end = std::min(last, i + max_batch);
-      self->send(gateway_, atom::submit::value,
-                 wire_codec::encode_submit(jobs.data() + i, jobs.data() + end),
-                 sink);
+    auto i = first;
+    while (i < last) {
+      auto end = i;
+      size_t bytes = 0;
+      while (end < last && end - i < max_batch_jobs
+             && (end == i || bytes + wire_size(jobs[end]) <= max_batch_bytes))
+        bytes += wire_size(jobs[end++]);
+      auto batch = next_batch++;
+      for (auto k = i; k < end; ++k)
+        if (auto f = in_flight.find(k); f != in_flight.end())
+          f->second.batch = batch;
+      self->send(
+        gateway_, atom::submit::value,
+        wire_codec::encode_submit(jobs.data() + i, jobs.data() + end, batch),
+        sink);
+      i = end;
     }
+  };
+  // The node refused a whole message: exactly the jobs it carried fail.
+  auto on_refusal = [&](const wire_codec::batch_refusal& x) {
+    std::vector<uint64_t> refused;
+    for (auto& [index, f] : in_flight)
+      if (f.batch == x.batch_id)
+        refused.push_back(index);
+    auto why = refused.size() == 1
+                 ? "node " + address_ + " refused the job: " + x.error
+                 : "node " + address_
+                     + " refused the message carrying the "
+                       "job: "
+                     + x.error;
+    for (auto index : refused)
+      fail_job(index, x.status, why);
   };
   auto refill = [&] {
     auto now = clock::now();
@@ -232,7 +304,11 @@ void client::run(std::vector<job> jobs, size_t concurrency,
   // (it answered the rest before it ended); with no gateway to reach, every
   // job ends NODE_LOST.
   auto on_gateway_down = [&](const caf::error& reason) {
-    if (reconnect()) {
+    // A broken connection means the node is gone (or cut off): its jobs
+    // may have run, and a node at the same address later is another node.
+    // Only a gateway that ended while its node stays reachable (a restart)
+    // is worth reconnecting to.
+    if (reason != caf::exit_reason::remote_link_unreachable && reconnect()) {
       self->monitor(gateway_);
       std::vector<uint64_t> unread;
       for (auto& kv : in_flight)
@@ -242,10 +318,13 @@ void client::run(std::vector<job> jobs, size_t concurrency,
         send_range(index, index + 1);
       return true;
     }
-    auto why = "lost the connection to node " + address_ + " ("
-               + describe(reason) + ")";
-    fail_in_flight(job_status::node_lost, why);
-    fail_unsent(job_status::node_lost, why);
+    auto lost = "lost the connection to node " + address_ + " ("
+                + describe(reason) + ")";
+    fail_in_flight(job_status::node_lost,
+                   lost
+                     + "; the job was sent and may have run: resubmit it "
+                       "if running it twice is safe");
+    fail_unsent(job_status::node_lost, lost + " before the job was sent");
     return false;
   };
   // After an interrupt: no more jobs go out, the node cancels those in
@@ -280,18 +359,17 @@ void client::run(std::vector<job> jobs, size_t concurrency,
     bool lost = false;
     self->receive(
       [&](atom::results, const std::string& bytes) {
-        auto results = wire_codec::decode_results(bytes);
-        if (!results)
+        auto batch = wire_codec::decode_results(bytes);
+        if (!batch)
           return;
-        for (auto& r : *results) {
-          if (r.id == 0 && r.status == job_status::bad_input
-              && in_flight.count(0) == 0) {
-            // The node refused a whole batch: fail everything in flight.
-            fail_in_flight(job_status::bad_input, r.error);
-            continue;
-          }
+        for (auto& r : batch->results)
           answer(r.id, std::move(r));
-        }
+        for (auto& x : batch->refusals)
+          on_refusal(x);
+      },
+      [](atom::ping) {
+        // A stopping node checks that its last results arrived.
+        return atom::ping::value;
       },
       [&](caf::down_msg& dm) {
         if (dm.source == gateway_.address())

@@ -20,10 +20,17 @@ namespace troupe {
 /// thread-safe: use one client per thread.
 class client {
  public:
-  /// Connects to the gateway at host:port; an absent node gives
-  /// `error_code::node_unreachable` ("cannot reach node HOST:PORT").
+  /// How long `connect` waits by default for a node to complete the
+  /// handshake.
+  static constexpr auto default_connect_timeout = std::chrono::seconds(5);
+
+  /// Connects to the gateway at host:port. An absent node, or one that does
+  /// not complete CAF's handshake within `timeout` (a peer that accepts TCP
+  /// but never answers), gives `error_code::node_unreachable` ("cannot reach
+  /// node HOST:PORT (...)"); reconnects use the same timeout.
   [[nodiscard]] static caf::expected<client>
-  connect(caf::actor_system& sys, const std::string& host, uint16_t port);
+  connect(caf::actor_system& sys, const std::string& host, uint16_t port,
+          caf::timespan timeout = default_connect_timeout);
 
   [[nodiscard]] caf::expected<skill_list> skills(caf::timespan timeout);
 
@@ -47,16 +54,30 @@ class client {
   using result_handler = std::function<void(job_result&&, caf::timespan)>;
 
   /// Submits `jobs` keeping at most `concurrency` in flight and calls
-  /// `on_result` exactly once per job. A job whose result has not arrived
-  /// `grace` after its own timeout (or the node default) ends TIMEOUT; if the
-  /// node goes away, the remaining jobs end NODE_LOST. Job ids are replaced
-  /// by their index in `jobs`. If the node's gateway restarts meanwhile,
-  /// the client connects to the new one and sends again the jobs the old
-  /// one never read (those it had accepted it answered before it ended).
+  /// `on_result` exactly once per job. Jobs leave in messages of at most
+  /// `max_batch_jobs` jobs and about `max_batch_bytes` bytes (a larger job
+  /// alone), well below any node's message limit, so that a node refuses a
+  /// message only for a single job too large for it, which then fails alone
+  /// (BAD_INPUT). A job whose result has not arrived `grace` after its own
+  /// timeout (or the node default) ends TIMEOUT; the node itself answers
+  /// every job it accepted by then, so this only happens when it hangs.
+  /// If the connection to the node breaks, the remaining jobs end NODE_LOST
+  /// at once. Job ids are replaced by their index in `jobs`. If only the
+  /// node's gateway restarted (the node stays reachable), the client
+  /// connects to the new one and sends again the jobs the old one never
+  /// read (those it had accepted it answered before it ended).
   void run(std::vector<job> jobs, size_t concurrency,
            const result_handler& on_result,
            caf::timespan default_timeout = std::chrono::seconds(60),
-           caf::timespan grace = std::chrono::seconds(5));
+           caf::timespan grace = client_result_grace);
+
+  /// Most jobs per submit message.
+  static constexpr size_t max_batch_jobs = 128;
+
+  /// Bytes per submit message (roughly; a single larger job goes alone): a
+  /// quarter of the smallest message limit a node can have (1 MiB plus its
+  /// max-job-bytes).
+  static constexpr size_t max_batch_bytes = 256 * 1024;
 
   /// Runs one job and returns its result.
   job_result submit(job j,
@@ -87,7 +108,7 @@ class client {
   struct interrupt_state;
 
   client(caf::actor_system& sys, gateway_actor gw, std::string host,
-         uint16_t port, std::string address);
+         uint16_t port, std::string address, caf::timespan connect_timeout);
 
   caf::expected<std::string> query(const std::string& request,
                                    caf::timespan timeout);
@@ -101,6 +122,7 @@ class client {
   std::string host_;
   uint16_t port_;
   std::string address_;
+  caf::timespan connect_timeout_;
   std::shared_ptr<interrupt_state> interrupt_;
 };
 

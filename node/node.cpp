@@ -298,6 +298,13 @@ child_spec gateway_child(const tree_context& tc) {
     gc.max_message_bytes = std::max<uint64_t>(cfg.max_job_bytes * 4,
                                               cfg.max_job_bytes + (1 << 20));
     gc.metrics = tc.metrics != nullptr ? tc.metrics->jobs() : nullptr;
+    gc.default_timeout = cfg.default_timeout;
+    if (tc.metrics != nullptr) {
+      auto* faults = &tc.metrics->internal_faults("gateway");
+      gc.on_internal_fault = [faults] {
+        faults->Increment();
+      };
+    }
     gc.membership = tc.current<membership_actor>(tree_path::membership);
     gc.tree = ctx.supervisor;
     gc.crash_hook = cfg.test_skills;

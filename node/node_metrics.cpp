@@ -2,6 +2,7 @@
 
 #include "messages/errors.hpp"
 
+#include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 
@@ -17,8 +18,17 @@ node_metrics::node_metrics()
       cluster_(std::make_shared<cluster_metrics>(*registry_)),
       cache_(std::make_shared<cache_metrics>(*registry_)),
       health_(std::make_shared<health_metrics>(*registry_)),
-      breakers_(std::make_shared<breaker_metrics>(*registry_)) {
+      breakers_(std::make_shared<breaker_metrics>(*registry_)),
+      internal_faults_(&prometheus::BuildCounter()
+                          .Name("troupe_internal_faults_total")
+                          .Help("Jobs answered by a backstop because the part "
+                                "of the node that held them never did")
+                          .Register(*registry_)) {
   // nop
+}
+
+prometheus::Counter& node_metrics::internal_faults(const std::string& where) {
+  return internal_faults_->Add({{"where", where}});
 }
 
 node_metrics::~node_metrics() = default;

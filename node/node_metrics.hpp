@@ -64,6 +64,11 @@ class node_metrics {
     return breakers_;
   }
 
+  /// `troupe_internal_faults_total{where}`: jobs that got no result from
+  /// the part of the node named `where` (e.g. "gateway": a job answered by
+  /// the gateway's own deadline because nothing inside answered it).
+  prometheus::Counter& internal_faults(const std::string& where);
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   job_metrics_ptr jobs_;
@@ -73,6 +78,7 @@ class node_metrics {
   cache_metrics_ptr cache_;
   health_metrics_ptr health_;
   breaker_metrics_ptr breakers_;
+  prometheus::Family<prometheus::Counter>* internal_faults_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -9,8 +9,8 @@ wait_file "$dir/port"
 node="127.0.0.1:$(cat "$dir/port")"
 echo "## One node over loopback, driven by \`troupe bench\`"
 echo
-echo "The CLI's client pipelines jobs to a node process (128 jobs per submit"
-echo "message at most), keeping the given number in flight."
+echo "The CLI's client pipelines jobs to a node process (128 jobs and about"
+echo "256 KiB per submit message at most), keeping the given number in flight."
 echo
 echo "| skill | input | concurrency | jobs | jobs/s | p50 µs | p90 µs | p99 µs |"
 echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"

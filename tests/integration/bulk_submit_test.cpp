@@ -90,6 +90,39 @@ TEST(BulkSubmit, ReadsStdinAndExitsZeroWhenAllSucceed) {
   EXPECT_TRUE(contains(res.out, "2000 jobs from stdin")) << res.out;
   EXPECT_TRUE(contains(res.out, "OK 2000")) << res.out;
   EXPECT_FALSE(contains(res.out, "failed lines")) << res.out;
+  // An ordinary end is not a lost destination: no warning at all.
+  EXPECT_FALSE(contains(res.err, "destination down")) << res.err;
+  EXPECT_FALSE(contains(res.err, "warn")) << res.err;
+}
+
+// One line whose skill is not UTF-8 used to make its whole SubmitBatch
+// unparseable (protobuf checks `string` fields), failing its 63 neighbours.
+TEST(BulkSubmit, ALineThatIsNotUtf8FailsAloneAndIsNeverSent) {
+  node_process node;
+  ASSERT_TRUE(node.ready()) << node.log();
+  std::string jobs;
+  for (int i = 1; i <= 200; ++i)
+    if (i == 50)
+      jobs += "{\"skill\": \"ec\xffho\", \"input\": \"x\"}\n";
+    else if (i == 120)
+      jobs += "{\"skill\": \"echo\", \"input\": \"bad \xc3\"}\n";
+    else
+      jobs += R"({"skill":"echo","input":"n)" + std::to_string(i) + "\"}\n";
+  temp_file file{"jobs.jsonl", jobs};
+  auto res = node.cli({"submit", "--jobs", file.path(), "--concurrency", "64"});
+  EXPECT_EQ(res.exit_code, 1) << res.err;
+  EXPECT_TRUE(contains(res.out, "200 jobs from")) << res.out;
+  EXPECT_TRUE(contains(res.out, "OK 198 BAD_INPUT 2")) << res.out;
+  EXPECT_TRUE(contains(res.out, "line 50: BAD_INPUT: malformed job line: "
+                                "invalid JSON at column 14: expected valid "
+                                "UTF-8"))
+    << res.out;
+  EXPECT_TRUE(contains(res.out, "line 120: BAD_INPUT: malformed job line"))
+    << res.out;
+  EXPECT_FALSE(contains(res.err, "destination down")) << res.err;
+  // Neither line reached the node.
+  auto status = node.cli({"status", "--json"});
+  EXPECT_FALSE(contains(status.out, "BAD_INPUT")) << status.out;
 }
 
 TEST(BulkSubmit, UnreadableFileAndBadOptionsAreUsageErrors) {

@@ -1,6 +1,7 @@
 // Drives real `troupe node` processes through the `troupe` CLI.
 #include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
+#include "tests/support/silent_listener.hpp"
 #include "tests/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 using namespace troupe::test;
 
@@ -142,6 +144,56 @@ TEST(Cli, UnreachableNodeExitsThree) {
   EXPECT_EQ(status.exit_code, 3);
   auto skills = run_troupe({"skills", "--node", address});
   EXPECT_EQ(skills.exit_code, 3);
+}
+
+// A peer that accepts TCP but never completes CAF's handshake used to hang
+// every client command for minutes; now each gives up after
+// --connect-timeout, exits 3, and the process ends (the half-open
+// connection does not hold up its shutdown).
+TEST(Cli, ANodeThatNeverAnswersExitsThreeAfterTheConnectTimeout) {
+  silent_listener silent;
+  ASSERT_NE(silent.port(), 0);
+  auto address = "127.0.0.1:" + std::to_string(silent.port());
+  temp_file jobs{"jobs.jsonl", R"({"skill":"echo","input":"x"})"
+                               "\n"};
+  std::vector<std::vector<std::string>> commands{
+    {"submit", "--skill", "echo", "--input", "x"},
+    {"submit", "--jobs", jobs.path()},
+    {"status"},
+    {"skills"},
+    {"bench", "--skill", "echo", "--jobs", "1"},
+    {"breaker", "--skill", "flaky"}};
+  for (auto args : commands) {
+    SCOPED_TRACE(args[0] + " " + args[1 % args.size()]);
+    args.insert(args.end(), {"--node", address, "--connect-timeout", "1s"});
+    auto res = run_troupe(args, {}, std::chrono::seconds(30));
+    EXPECT_EQ(res.exit_code, 3) << res.err;
+    EXPECT_TRUE(contains(res.err, "cannot reach node " + address
+                                    + " (no handshake within 1 s)"))
+      << res.err;
+  }
+  // The default is 5 s.
+  auto res = run_troupe({"status", "--node", address}, {},
+                        std::chrono::seconds(30));
+  EXPECT_EQ(res.exit_code, 3) << res.err;
+  EXPECT_TRUE(contains(res.err, "no handshake within 5 s")) << res.err;
+  auto bad
+    = run_troupe({"status", "--node", address, "--connect-timeout", "soon"});
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_TRUE(contains(bad.err, "--connect-timeout")) << bad.err;
+}
+
+// With inputs over --max-job-bytes, every job fails alone as BAD_INPUT;
+// none waits for its deadline because of a neighbour.
+TEST(Cli, BenchJobsOverMaxJobBytesAllFailAlone) {
+  node_process node{{"--max-job-bytes", "8KiB"}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto res
+    = node.cli({"bench", "--skill", "echo", "--input", std::string(9000, 'x'),
+                "--jobs", "200", "--concurrency", "256", "--timeout", "3s"});
+  EXPECT_EQ(res.exit_code, 1) << res.err;
+  EXPECT_TRUE(contains(res.out, "statuses: BAD_INPUT=200\n")) << res.out;
+  EXPECT_TRUE(contains(res.out, "exceeds max-job-bytes")) << res.out;
 }
 
 TEST(Cli, MalformedArgumentsExitTwoWithUsage) {

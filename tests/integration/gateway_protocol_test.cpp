@@ -1,9 +1,12 @@
 // Speaks the wire protocol to a real node process directly, the way any
 // client library would, including bytes no troupe client would send.
+#include "messages/errors.hpp"
 #include "messages/wire_codec.hpp"
 #include "node/client.hpp"
 #include "node/system_config.hpp"
+#include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
+#include "tests/support/silent_listener.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -62,9 +65,10 @@ TEST_F(RemoteNode, ThousandConcurrentJobsAnsweredExactlyOnce) {
   while (received < 1000 && !timed_out) {
     self->receive(
       [&](atom::results, const std::string& bytes) {
-        auto results = wire_codec::decode_results(bytes);
-        ASSERT_TRUE(results);
-        for (auto& r : *results) {
+        auto batch = wire_codec::decode_results(bytes);
+        ASSERT_TRUE(batch);
+        EXPECT_TRUE(batch->refusals.empty());
+        for (auto& r : batch->results) {
           ++seen[r.id];
           ++received;
           EXPECT_EQ(r.status, job_status::ok) << r.error;
@@ -86,10 +90,10 @@ TEST_F(RemoteNode, ThousandConcurrentJobsAnsweredExactlyOnce) {
   while (!drained)
     self->receive(
       [&](atom::results, const std::string& bytes) {
-        auto results = wire_codec::decode_results(bytes);
-        if (!results)
+        auto batch = wire_codec::decode_results(bytes);
+        if (!batch)
           return;
-        for (auto& r : *results) {
+        for (auto& r : batch->results) {
           ++seen[r.id];
           ++received;
         }
@@ -111,17 +115,20 @@ TEST_F(RemoteNode, MalformedBytesAreRefusedAndNodeKeepsServing) {
   ASSERT_TRUE(gw);
   caf::scoped_actor self{sys};
   auto sink = caf::actor_cast<client_sink_actor>(self.ptr());
-  self->send(gw, atom::submit::value, std::string{"\xff\xff\xff garbage"},
+  // Named batch 7 (the id comes first), the rest garbage.
+  self->send(gw, atom::submit::value, std::string{"\x18\x07\xff\xff garbage"},
              sink);
   bool refused = false;
   self->receive(
     [&](atom::results, const std::string& bytes) {
-      auto results = wire_codec::decode_results(bytes);
-      ASSERT_TRUE(results);
-      ASSERT_EQ(results->size(), 1u);
-      EXPECT_EQ((*results)[0].status, job_status::bad_input);
-      EXPECT_NE((*results)[0].error.find("SubmitBatch"), std::string::npos)
-        << (*results)[0].error;
+      auto batch = wire_codec::decode_results(bytes);
+      ASSERT_TRUE(batch);
+      EXPECT_TRUE(batch->results.empty());
+      ASSERT_EQ(batch->refusals.size(), 1u);
+      auto& x = batch->refusals[0];
+      EXPECT_EQ(x.batch_id, 7u);
+      EXPECT_EQ(x.status, job_status::bad_input);
+      EXPECT_NE(x.error.find("SubmitBatch"), std::string::npos) << x.error;
       refused = true;
     },
     caf::after(std::chrono::seconds(10)) >> [] {});
@@ -202,4 +209,151 @@ TEST_F(RemoteNode, NodeLossEndsJobsInFlight) {
   ASSERT_EQ(statuses.size(), 8u);
   for (auto& [id, st] : statuses)
     EXPECT_EQ(st, job_status::node_lost) << id;
+}
+
+// The CLI client numbers its jobs from 0; a node used to answer a batch it
+// could not take (over its message limit) as "job 0", leaving the other
+// jobs of the batch to time out. Now the client sends messages far below
+// any node's limit, each job too large for the node fails alone, and a
+// refusal names the message it refuses.
+TEST_F(RemoteNode, OversizedJobsFailAloneAndNoneTimesOut) {
+  node_process node{{"--max-job-bytes", "8KiB"}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto c = client::connect(sys, "127.0.0.1", node.port());
+  ASSERT_TRUE(c);
+  std::vector<job> jobs;
+  for (int i = 0; i < 200; ++i) {
+    job j{0, "echo", std::string(9000, 'x'), {}};
+    // Short, so that a regression ends in TIMEOUT rather than a hang.
+    j.options.timeout = std::chrono::seconds(3);
+    jobs.push_back(std::move(j));
+  }
+  // Larger than the node's message limit (1 MiB plus 8 KiB): only this one
+  // is refused as a message; its neighbours are not touched.
+  jobs[57].input = std::string(2 * 1024 * 1024, 'y');
+  jobs[58].input = "small";
+  std::map<uint64_t, job_result> results;
+  c->run(jobs, 256, [&](job_result&& r, caf::timespan) {
+    EXPECT_EQ(results.count(r.id), 0u) << "job " << r.id << " answered twice";
+    results.emplace(r.id, std::move(r));
+  });
+  ASSERT_EQ(results.size(), 200u);
+  for (auto& [id, r] : results) {
+    SCOPED_TRACE("job " + std::to_string(id));
+    if (id == 58) {
+      EXPECT_EQ(r.status, job_status::ok) << r.error;
+    } else {
+      EXPECT_EQ(r.status, job_status::bad_input) << r.error;
+    }
+  }
+  EXPECT_NE(results[0].error.find("max-job-bytes"), std::string::npos)
+    << results[0].error;
+  EXPECT_NE(results[57].error.find("refused the job"), std::string::npos)
+    << results[57].error;
+  EXPECT_NE(results[57].error.find("exceeds the limit of node"),
+            std::string::npos)
+    << results[57].error;
+}
+
+// A skill's error text that is not UTF-8 (`fail` echoes its input) used to
+// make the whole ResultBatch unreadable for the client: its neighbours
+// then timed out too.
+TEST_F(RemoteNode, AResultWithBadTextDoesNotSinkItsBatch) {
+  node_process node{{"--test-skills"}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto c = client::connect(sys, "127.0.0.1", node.port());
+  ASSERT_TRUE(c);
+  std::vector<job> jobs;
+  for (int i = 0; i < 50; ++i) {
+    job j{0, "echo", "in" + std::to_string(i), {}};
+    j.options.timeout = std::chrono::seconds(2);
+    jobs.push_back(std::move(j));
+  }
+  jobs[10].skill = "fail";
+  jobs[10].input = "bad \xff byte";
+  jobs[20].skill = "ec\xffho"; // a skill name that is not UTF-8 at all
+  std::map<uint64_t, job_result> results;
+  c->run(jobs, 64, [&](job_result&& r, caf::timespan) {
+    results.emplace(r.id, std::move(r));
+  });
+  ASSERT_EQ(results.size(), 50u);
+  for (auto& [id, r] : results) {
+    SCOPED_TRACE("job " + std::to_string(id));
+    if (id == 10) {
+      EXPECT_EQ(r.status, job_status::skill_error) << r.error;
+      EXPECT_EQ(r.error, "bad \xef\xbf\xbd byte");
+    } else if (id == 20) {
+      EXPECT_EQ(r.status, job_status::bad_input) << r.error;
+      EXPECT_NE(r.error.find("not valid UTF-8"), std::string::npos) << r.error;
+    } else {
+      EXPECT_EQ(r.status, job_status::ok) << r.error;
+    }
+  }
+}
+
+// A node that died took its jobs with it: they end NODE_LOST at once (the
+// connection broke), and are not sent again to whatever listens at that
+// address next: a new node there is another node, and the jobs may already
+// have run on the dead one.
+TEST_F(RemoteNode, JobsOfAKilledNodeEndNodeLostAndAreNotResentToItsSuccessor) {
+  auto port = std::to_string(unused_port());
+  auto node = std::make_unique<node_process>(
+    std::vector<std::string>{"--test-skills", "--port", port});
+  ASSERT_TRUE(node->ready()) << node->log();
+  auto c = client::connect(sys, "127.0.0.1", node->port());
+  ASSERT_TRUE(c);
+  std::vector<job> jobs;
+  for (int i = 0; i < 4; ++i) {
+    job j{0, "slow", "20000", {}};
+    j.options.timeout = std::chrono::minutes(5);
+    jobs.push_back(std::move(j));
+  }
+  std::unique_ptr<node_process> successor;
+  std::thread killer([&] {
+    for (int i = 0; i < 200; ++i) {
+      auto st = run_troupe({"status", "--json", "--node", node->address()});
+      if (st.out.find("\"in_flight\":4") != std::string::npos)
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    node->stop(SIGKILL);
+    // A new node takes the address at once.
+    successor = std::make_unique<node_process>(
+      std::vector<std::string>{"--test-skills", "--port", port});
+  });
+  std::map<uint64_t, job_result> results;
+  c->run(jobs, 4, [&](job_result&& r, caf::timespan) {
+    results.emplace(r.id, std::move(r));
+  });
+  killer.join();
+  ASSERT_EQ(results.size(), 4u);
+  for (auto& [id, r] : results) {
+    EXPECT_EQ(r.status, job_status::node_lost) << id << ": " << r.error;
+    EXPECT_NE(r.error.find("may have run"), std::string::npos) << r.error;
+  }
+  ASSERT_TRUE(successor && successor->ready());
+  auto st = run_troupe({"status", "--json", "--node", successor->address()});
+  EXPECT_NE(st.out.find("\"in_flight\":0"), std::string::npos) << st.out;
+}
+
+// CAF 0.17's remote_actor waits forever for a peer that accepts the TCP
+// connection but never completes the handshake; connect gives up after its
+// timeout, and the actor system still shuts down promptly afterwards.
+TEST(ClientConnect, GivesUpOnAPeerThatNeverAnswers) {
+  silent_listener silent;
+  ASSERT_NE(silent.port(), 0);
+  system_config cfg;
+  caf::actor_system sys{cfg};
+  auto c = client::connect(sys, "127.0.0.1", silent.port(),
+                           std::chrono::milliseconds(500));
+  ASSERT_FALSE(c);
+  auto text = message_of(c.error());
+  EXPECT_NE(
+    text.find("cannot reach node 127.0.0.1:" + std::to_string(silent.port())),
+    std::string::npos)
+    << text;
+  EXPECT_NE(text.find("no handshake within 500 ms"), std::string::npos) << text;
+  // A second attempt to the same peer is bounded as well.
+  EXPECT_FALSE(client::connect(sys, "127.0.0.1", silent.port(),
+                               std::chrono::milliseconds(200)));
 }

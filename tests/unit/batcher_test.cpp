@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -38,6 +39,10 @@ struct destination_log {
   troupe::client_sink_actor last_client;
   /// Ids in the cancel requests the destination got.
   std::vector<uint64_t> cancelled;
+  /// The batch id of each batch in `batches`.
+  std::vector<uint64_t> batch_ids;
+  /// Indices (in `batches`) of the batches the destination refuses whole.
+  std::vector<size_t> refuse;
 };
 
 // A gateway that answers every job with its input ("fail" fails the job),
@@ -48,14 +53,23 @@ fake_gateway(gateway_actor::pointer self,
   return {
     [self, log](atom::submit, const std::string& bytes,
                 const troupe::client_sink_actor& client) {
-      auto jobs = wc::decode_submit(bytes);
-      ASSERT_TRUE(jobs);
-      log->batches.push_back(*jobs);
+      auto batch = wc::decode_submit(bytes);
+      ASSERT_TRUE(batch);
+      auto index = log->batches.size();
+      log->batches.push_back(batch->jobs);
+      log->batch_ids.push_back(batch->id);
       log->last_client = client;
+      if (std::count(log->refuse.begin(), log->refuse.end(), index) > 0) {
+        wc::batch_refusal x;
+        x.batch_id = batch->id;
+        x.error = "message too large";
+        self->send(client, atom::results::value, wc::encode_refusal(x));
+        return;
+      }
       if (!log->answer)
         return;
       std::vector<job_result> results;
-      for (auto& j : *jobs) {
+      for (auto& j : batch->jobs) {
         job_result r;
         r.id = j.id;
         r.skill = j.skill;
@@ -79,6 +93,7 @@ fake_gateway(gateway_actor::pointer self,
     },
     [](job_result&) {},
     [](atom::flush) {},
+    [](atom::tick) {},
     [](troupe::child_event&) {},
     [](atom::health) {
       return troupe::health_report{};
@@ -188,6 +203,33 @@ TEST_F(Batcher, FlushesOnCount) {
   EXPECT_EQ(s.flushed_count, 2u);
   EXPECT_EQ(s.flushed_idle, 1u);
   EXPECT_EQ(rec.results().size(), 10u);
+}
+
+// A refused batch fails exactly its own jobs: the others, sent before and
+// after it, get their results.
+TEST_F(Batcher, ARefusedBatchFailsExactlyItsJobs) {
+  troupe::batch_limits l;
+  l.max_count = 4;
+  auto b = spawn_batcher(l);
+  log->refuse = {1};
+  for (uint64_t i = 1; i <= 10; ++i)
+    submit(b, make_job(i, "echo", "x"));
+  run();
+  ASSERT_EQ(log->batches.size(), 3u);
+  EXPECT_NE(log->batch_ids[0], 0u);
+  EXPECT_NE(log->batch_ids[1], log->batch_ids[0]);
+  EXPECT_NE(log->batch_ids[2], log->batch_ids[1]);
+  ASSERT_EQ(rec.results().size(), 10u);
+  for (uint64_t i = 1; i <= 10; ++i) {
+    SCOPED_TRACE("job " + std::to_string(i));
+    ASSERT_EQ(rec.count(i), 1u);
+    auto refused = i >= 5 && i <= 8;
+    EXPECT_EQ(rec.find(i)->status,
+              refused ? job_status::bad_input : job_status::ok);
+    if (refused) {
+      EXPECT_EQ(rec.find(i)->error, "message too large");
+    }
+  }
 }
 
 TEST_F(Batcher, FlushesOnBytes) {

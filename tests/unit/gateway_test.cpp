@@ -36,21 +36,28 @@ class client {
  public:
   explicit client(caf::actor_system& sys)
       : batches_(std::make_shared<std::vector<std::vector<job_result>>>()),
+        refusals_(std::make_shared<std::vector<wc::batch_refusal>>()),
         errors_(std::make_shared<std::vector<std::string>>()) {
     auto batches = batches_;
+    auto refusals = refusals_;
     auto errors = errors_;
-    handle_
-      = sys.spawn([batches, errors]() -> client_sink_actor::behavior_type {
-          return {
-            [batches, errors](troupe::atom::results, const std::string& bytes) {
-              auto decoded = wc::decode_results(bytes);
-              if (decoded)
-                batches->push_back(std::move(*decoded));
-              else
-                errors->push_back(troupe::describe(decoded.error()));
-            },
-          };
-        });
+    handle_ = sys.spawn(
+      [batches, refusals, errors]() -> client_sink_actor::behavior_type {
+        return {
+          [batches, refusals, errors](troupe::atom::results,
+                                      const std::string& bytes) {
+            auto decoded = wc::decode_results(bytes);
+            if (!decoded) {
+              errors->push_back(troupe::describe(decoded.error()));
+              return;
+            }
+            if (!decoded->results.empty())
+              batches->push_back(std::move(decoded->results));
+            refusals->insert(refusals->end(), decoded->refusals.begin(),
+                             decoded->refusals.end());
+          },
+        };
+      });
   }
 
   client_sink_actor handle() const {
@@ -64,6 +71,11 @@ class client {
   /// Batches that did not decode.
   const std::vector<std::string>& errors() const {
     return *errors_;
+  }
+
+  /// Batches the gateway refused whole.
+  const std::vector<wc::batch_refusal>& refusals() const {
+    return *refusals_;
   }
 
   std::vector<job_result> results() const {
@@ -90,6 +102,7 @@ class client {
 
  private:
   std::shared_ptr<std::vector<std::vector<job_result>>> batches_;
+  std::shared_ptr<std::vector<wc::batch_refusal>> refusals_;
   std::shared_ptr<std::vector<std::string>> errors_;
   client_sink_actor handle_;
 };
@@ -143,46 +156,81 @@ class Gateway : public troupe::test::actor_test {
   client bob;
 };
 
-TEST_F(Gateway, GarbageSubmitGetsOneBadInputBatch) {
+TEST_F(Gateway, GarbageSubmitIsRefusedWhole) {
   auto gw = spawn_gateway();
   submit(gw, "garbage", alice);
   run();
   EXPECT_TRUE(alice.errors().empty());
-  ASSERT_EQ(alice.batches().size(), 1u);
-  ASSERT_EQ(alice.batches()[0].size(), 1u);
-  auto& r = alice.batches()[0][0];
-  EXPECT_EQ(r.status, job_status::bad_input);
-  EXPECT_NE(r.error.find("SubmitBatch"), std::string::npos) << r.error;
-  EXPECT_EQ(r.node, "gw-node");
+  EXPECT_TRUE(alice.results().empty());
+  ASSERT_EQ(alice.refusals().size(), 1u);
+  auto& x = alice.refusals()[0];
+  EXPECT_EQ(x.batch_id, 0u); // nothing readable names the batch
+  EXPECT_EQ(x.status, job_status::bad_input);
+  EXPECT_NE(x.error.find("SubmitBatch"), std::string::npos) << x.error;
 }
 
-TEST_F(Gateway, WrongProtocolVersionGetsBadInputNamingTheVersion) {
+TEST_F(Gateway, WrongProtocolVersionIsARefusalNamingTheBatchAndVersion) {
   auto gw = spawn_gateway();
   troupe::wire::SubmitBatch batch;
   batch.set_protocol_version(wc::protocol_version + 41);
+  batch.set_batch_id(17);
   batch.add_jobs()->set_skill("echo");
   submit(gw, batch.SerializeAsString(), alice);
   run();
-  ASSERT_EQ(alice.batches().size(), 1u);
-  ASSERT_EQ(alice.batches()[0].size(), 1u);
-  auto& r = alice.batches()[0][0];
-  EXPECT_EQ(r.status, job_status::bad_input);
-  EXPECT_NE(r.error.find(std::to_string(wc::protocol_version + 41)),
+  EXPECT_TRUE(alice.results().empty());
+  ASSERT_EQ(alice.refusals().size(), 1u);
+  auto& x = alice.refusals()[0];
+  EXPECT_EQ(x.batch_id, 17u);
+  EXPECT_EQ(x.status, job_status::bad_input);
+  EXPECT_NE(x.error.find(std::to_string(wc::protocol_version + 41)),
             std::string::npos)
-    << r.error;
+    << x.error;
 }
 
-TEST_F(Gateway, OversizedSubmitIsRefusedWhole) {
+// A batch over the size limit is refused under its own id, never as a job
+// of the batch (the client numbers its jobs from 0, so "job 0" would be
+// one of them, and its other jobs would wait forever).
+TEST_F(Gateway, OversizedSubmitIsRefusedWholeUnderItsBatchId) {
   auto gw = spawn_gateway(64);
-  std::vector<job> jobs{make_job(1, "echo", std::string(100, 'x')),
-                        make_job(2, "echo", "small")};
-  submit(gw, wc::encode_submit(jobs), alice);
+  std::vector<job> jobs{make_job(0, "echo", std::string(100, 'x')),
+                        make_job(1, "echo", "small")};
+  submit(gw, wc::encode_submit(jobs, 5), alice);
   run();
-  ASSERT_EQ(alice.results().size(), 1u);
-  auto r = alice.results()[0];
-  EXPECT_EQ(r.status, job_status::bad_input);
-  EXPECT_NE(r.error.find("message limit"), std::string::npos) << r.error;
-  EXPECT_EQ(alice.count(2), 0u);
+  EXPECT_TRUE(alice.results().empty());
+  ASSERT_EQ(alice.refusals().size(), 1u);
+  auto& x = alice.refusals()[0];
+  EXPECT_EQ(x.batch_id, 5u);
+  EXPECT_EQ(x.status, job_status::bad_input);
+  EXPECT_NE(x.error.find("exceeds the limit of node gw-node"),
+            std::string::npos)
+    << x.error;
+}
+
+// One job with a skill name that is not UTF-8 fails alone; its neighbours
+// in the batch run.
+TEST_F(Gateway, AJobWithBadTextFailsAloneInItsBatch) {
+  auto gw = spawn_gateway();
+  std::vector<job> jobs;
+  for (uint64_t id = 0; id < 5; ++id)
+    jobs.push_back(make_job(id, "echo", "in" + std::to_string(id)));
+  jobs[2].skill = "ec\xffho";
+  submit(gw, wc::encode_submit(jobs, 1), alice);
+  run();
+  EXPECT_TRUE(alice.errors().empty());
+  EXPECT_TRUE(alice.refusals().empty());
+  ASSERT_EQ(alice.results().size(), 5u);
+  for (uint64_t id = 0; id < 5; ++id) {
+    SCOPED_TRACE("job " + std::to_string(id));
+    ASSERT_EQ(alice.count(id), 1u);
+    auto r = *alice.find(id);
+    if (id == 2) {
+      EXPECT_EQ(r.status, job_status::bad_input);
+      EXPECT_NE(r.error.find("not valid UTF-8"), std::string::npos) << r.error;
+    } else {
+      EXPECT_EQ(r.status, job_status::ok);
+      EXPECT_EQ(r.output, "in" + std::to_string(id));
+    }
+  }
 }
 
 TEST_F(Gateway, JobsComeBackWithTheClientsIds) {
@@ -373,6 +421,124 @@ TEST_F(Gateway, ResultBatchesRespectTheByteLimit) {
       bytes += r.output.size() + r.error.size() + 64;
     EXPECT_LE(bytes, 1000u);
   }
+}
+
+} // namespace
+
+namespace {
+
+/// A router that keeps every job it gets and never answers: a message lost
+/// somewhere inside the node, as the gateway sees it.
+class Backstop : public Gateway {
+ public:
+  Backstop() : kept(std::make_shared<std::vector<job>>()) {
+    auto jobs = kept;
+    auto hole = sys().spawn([jobs](caf::event_based_actor*) -> caf::behavior {
+      return {
+        [jobs](job& j, troupe::result_sink_actor&) {
+          jobs->push_back(std::move(j));
+        },
+      };
+    });
+    stop_at_end(hole);
+    troupe::gateway_config cfg;
+    cfg.node_name = "gw-node";
+    cfg.grace = 5s;
+    auto counter = faults;
+    cfg.on_internal_fault = [counter] {
+      ++*counter;
+    };
+    gw = sys().spawn(troupe::gateway, cfg,
+                     caf::actor_cast<troupe::router_actor>(hole));
+    stop_at_end(gw);
+  }
+
+  std::shared_ptr<std::vector<job>> kept;
+  std::shared_ptr<int> faults = std::make_shared<int>(0);
+  gateway_actor gw;
+};
+
+// Belt and braces: a job the gateway accepted gets its one result from the
+// node even when nothing inside answers it: TIMEOUT after its deadline plus
+// the grace, counted as an internal fault; a late result is dropped.
+TEST_F(Backstop, AJobLostInsideTheNodeEndsTimeoutOnceAfterDeadlinePlusGrace) {
+  auto short_job = make_job(3, "echo", "x");
+  short_job.options.timeout = 2s;
+  auto default_job = make_job(4, "echo", "y"); // the default 60 s
+  submit(gw, wc::encode_submit({short_job, default_job}, 1), alice);
+  run();
+  ASSERT_EQ(kept->size(), 2u);
+  advance(6s);
+  EXPECT_TRUE(alice.results().empty()) << "answered before deadline + grace";
+  advance(2s);
+  ASSERT_EQ(alice.results().size(), 1u);
+  ASSERT_EQ(alice.count(3), 1u);
+  auto r = *alice.find(3);
+  EXPECT_EQ(r.status, job_status::timeout);
+  EXPECT_EQ(r.skill, "echo");
+  EXPECT_EQ(r.node, "gw-node");
+  EXPECT_NE(r.error.find("internal fault"), std::string::npos) << r.error;
+  EXPECT_EQ(*faults, 1);
+  // The real result, arriving late, is dropped: still one result.
+  job_result late;
+  late.id = (*kept)[0].id;
+  late.status = job_status::ok;
+  late.output = "x";
+  caf::anon_send(gw, late);
+  run();
+  EXPECT_EQ(alice.count(3), 1u);
+  EXPECT_EQ(alice.find(3)->status, job_status::timeout);
+  // The other job keeps its own deadline (65 s).
+  advance(56s);
+  EXPECT_EQ(alice.count(4), 0u);
+  advance(2s);
+  ASSERT_EQ(alice.count(4), 1u);
+  EXPECT_EQ(alice.find(4)->status, job_status::timeout);
+  EXPECT_EQ(*faults, 2);
+}
+
+// A job answered in time leaves no timer behind that could answer it again.
+TEST_F(Backstop, AJobAnsweredInTimeIsNotAnsweredAgain) {
+  auto j = make_job(8, "echo", "x");
+  j.options.timeout = 1s;
+  submit(gw, wc::encode_submit({j}, 1), alice);
+  run();
+  ASSERT_EQ(kept->size(), 1u);
+  job_result r;
+  r.id = (*kept)[0].id;
+  r.status = job_status::ok;
+  caf::anon_send(gw, r);
+  run();
+  ASSERT_EQ(alice.count(8), 1u);
+  advance(1min);
+  EXPECT_EQ(alice.count(8), 1u);
+  EXPECT_EQ(*faults, 0);
+}
+
+// When the node stops, every job in flight ends CANCELLED and the results
+// leave together, not one message each (a node exiting right after could
+// otherwise leave some of them unsent).
+TEST_F(Backstop, CancellingEverythingSendsTheResultsTogether) {
+  std::vector<job> jobs;
+  for (uint64_t id = 0; id < 20; ++id)
+    jobs.push_back(make_job(id, "slow", "30000"));
+  submit(gw, wc::encode_submit(jobs, 1), alice);
+  run();
+  ASSERT_EQ(kept->size(), 20u);
+  auto n = ask<uint64_t>(gw, troupe::atom::cancel::value,
+                         std::string{"node gw-node was stopped at once"});
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 20u);
+  run();
+  ASSERT_EQ(alice.results().size(), 20u);
+  EXPECT_EQ(alice.batches().size(), 1u);
+  for (auto& r : alice.results())
+    EXPECT_EQ(r.status, job_status::cancelled);
+  // Stopping also means accepting nothing new.
+  submit(gw, wc::encode_submit({make_job(99, "echo", "late")}, 2), alice);
+  run();
+  ASSERT_EQ(alice.count(99), 1u);
+  EXPECT_EQ(alice.find(99)->status, job_status::overloaded);
 }
 
 } // namespace

@@ -49,6 +49,34 @@ TEST(JsonReader, RefusesMalformedInputWithAColumn) {
   }
 }
 
+// JSON text is UTF-8 (RFC 8259): a string holding anything else is refused
+// where it is, not later by protobuf for a whole batch of jobs.
+TEST(JsonReader, RefusesInvalidUtf8InStrings) {
+  for (std::string bad :
+       {"\"ec\xffho\"", "\"\xc3\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"",
+        "\"\xf4\x90\x80\x80\"", "\"\xe2\x82\"", "{\"k\xfe\":1}"}) {
+    auto doc = parse_json(bad);
+    EXPECT_FALSE(doc) << "accepted: " << bad;
+    if (!doc) {
+      EXPECT_NE(message_of(doc.error()).find("UTF-8"), std::string::npos)
+        << message_of(doc.error());
+    }
+  }
+  auto doc = parse_json("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+  ASSERT_TRUE(doc) << message_of(doc.error());
+  EXPECT_EQ(*doc->get_if<std::string>(),
+            "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+}
+
+TEST(JobLine, ALineWithInvalidUtf8IsRefusedNamingTheProblem) {
+  auto j = parse_job_line("{\"skill\": \"ec\xffho\", \"input\": \"x\"}");
+  ASSERT_FALSE(j);
+  EXPECT_NE(message_of(j.error()).find("column 14"), std::string::npos)
+    << message_of(j.error());
+  EXPECT_NE(message_of(j.error()).find("UTF-8"), std::string::npos)
+    << message_of(j.error());
+}
+
 TEST(JsonReader, LimitsNesting) {
   std::string deep(100, '[');
   deep += std::string(100, ']');

@@ -1,5 +1,6 @@
 #include "messages/errors.hpp"
 #include "messages/troupe.pb.h"
+#include "messages/utf8.hpp"
 #include "messages/wire_codec.hpp"
 #include "tests/support/message_equality.hpp"
 
@@ -79,11 +80,11 @@ TEST(WireCodec, SubmitBatchRoundTrip) {
   jobs[2].input = std::string(100'000, 'x');
   auto decoded = wc::decode_submit(wc::encode_submit(jobs));
   ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
-  ASSERT_EQ(decoded->size(), jobs.size());
+  ASSERT_EQ(decoded->jobs.size(), jobs.size());
   for (size_t i = 0; i < jobs.size(); ++i) {
     SCOPED_TRACE("job " + std::to_string(i));
     auto& a = jobs[i];
-    auto& b = (*decoded)[i];
+    auto& b = decoded->jobs[i];
     EXPECT_EQ(b.id, a.id);
     EXPECT_EQ(b.skill, a.skill);
     EXPECT_EQ(b.input, a.input);
@@ -95,9 +96,9 @@ TEST(WireCodec, SubmitBatchRoundTrip) {
     EXPECT_EQ(b.options.origin, a.options.origin);
     EXPECT_EQ(b.options.cache_lookup, a.options.cache_lookup);
   }
-  EXPECT_EQ((*decoded)[0].input.size(), 9u);
-  EXPECT_EQ((*decoded)[1].options.timeout, caf::timespan{0});
-  EXPECT_EQ((*decoded)[2].options.cache, cache_mode::normal);
+  EXPECT_EQ(decoded->jobs[0].input.size(), 9u);
+  EXPECT_EQ(decoded->jobs[1].options.timeout, caf::timespan{0});
+  EXPECT_EQ(decoded->jobs[2].options.cache, cache_mode::normal);
 }
 
 // A positive timeout below one millisecond (`--timeout 500us` parses) must
@@ -108,8 +109,8 @@ TEST(WireCodec, SubMillisecondTimeoutIsNotLost) {
   j.options.timeout = 500us;
   auto decoded = wc::decode_submit(wc::encode_submit({j}));
   ASSERT_TRUE(decoded);
-  ASSERT_EQ(decoded->size(), 1u);
-  EXPECT_GT((*decoded)[0].options.timeout, caf::timespan{0});
+  ASSERT_EQ(decoded->jobs.size(), 1u);
+  EXPECT_GT(decoded->jobs[0].options.timeout, caf::timespan{0});
 }
 
 // timeout_ms is a uint64 on the wire; values whose nanosecond count does not
@@ -124,16 +125,16 @@ TEST(WireCodec, HugeTimeoutDoesNotWrapAround) {
     pj->mutable_options()->set_timeout_ms(ms);
     auto decoded = wc::decode_submit(batch.SerializeAsString());
     ASSERT_TRUE(decoded);
-    EXPECT_GE((*decoded)[0].options.timeout, caf::timespan{24h})
+    EXPECT_GE(decoded->jobs[0].options.timeout, caf::timespan{24h})
       << "timeout_ms " << ms << " decoded to "
-      << (*decoded)[0].options.timeout.count() << " ns";
+      << decoded->jobs[0].options.timeout.count() << " ns";
   }
 }
 
 TEST(WireCodec, EmptySubmitBatchRoundTrip) {
   auto decoded = wc::decode_submit(wc::encode_submit({}));
   ASSERT_TRUE(decoded);
-  EXPECT_TRUE(decoded->empty());
+  EXPECT_TRUE(decoded->jobs.empty());
 }
 
 TEST(WireCodec, SubmitCarriesTheProtocolVersion) {
@@ -177,6 +178,93 @@ TEST(WireCodec, MissingProtocolVersionIsMismatch) {
   EXPECT_TRUE(has_code(decoded.error(), error_code::protocol_mismatch));
 }
 
+// A batch names itself so that a refusal can name it; the id is written
+// first, so a node reads it without parsing the (possibly huge) rest.
+TEST(WireCodec, SubmitBatchCarriesItsIdFirst) {
+  std::vector<job> jobs(2);
+  jobs[0].id = 1;
+  jobs[0].skill = "echo";
+  jobs[0].input = std::string(50'000, 'x');
+  jobs[1].id = 2;
+  jobs[1].skill = "echo";
+  auto bytes = wc::encode_submit(jobs, 0x1234'5678'9ABCull);
+  auto decoded = wc::decode_submit(bytes);
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  EXPECT_EQ(decoded->id, 0x1234'5678'9ABCull);
+  EXPECT_EQ(decoded->jobs.size(), 2u);
+  EXPECT_EQ(wc::peek_batch_id(bytes), 0x1234'5678'9ABCull);
+  // The first field on the wire is the batch id (field 3, varint).
+  ASSERT_FALSE(bytes.empty());
+  EXPECT_EQ(static_cast<unsigned char>(bytes[0]), (3u << 3) | 0u);
+  // The id is found after other fields too (another encoder's order), and
+  // in bytes that do not parse as a whole.
+  wire::SubmitBatch batch;
+  batch.set_protocol_version(wc::protocol_version + 5);
+  batch.add_jobs()->set_skill("echo");
+  batch.set_batch_id(77);
+  auto other = batch.SerializeAsString();
+  EXPECT_EQ(wc::peek_batch_id(other), 77u);
+  EXPECT_EQ(wc::peek_batch_id(wc::encode_submit(jobs, 9) + "\xff\xff"), 9u);
+  EXPECT_EQ(wc::peek_batch_id(wc::encode_submit(jobs)), 0u);
+  EXPECT_EQ(wc::peek_batch_id("garbage"), 0u);
+  EXPECT_EQ(wc::peek_batch_id(""), 0u);
+}
+
+// Protobuf refuses a `string` field holding invalid UTF-8 for the whole
+// message; job text is `bytes` on the wire and checked per job, so one bad
+// job fails alone.
+TEST(WireCodec, AJobWithBadTextIsRefusedAloneAndTheOthersDecode) {
+  wire::SubmitBatch batch;
+  batch.set_protocol_version(wc::protocol_version);
+  batch.set_batch_id(3);
+  for (uint64_t id = 1; id <= 5; ++id) {
+    auto* pj = batch.add_jobs();
+    pj->set_id(id);
+    pj->set_skill("echo");
+    pj->set_input("in" + std::to_string(id));
+  }
+  batch.mutable_jobs(1)->set_skill("ec\xffho");
+  batch.mutable_jobs(2)->set_skill(std::string(wc::max_name_bytes + 1, 'a'));
+  batch.mutable_jobs(3)->mutable_options()->set_placed(true);
+  batch.mutable_jobs(3)->mutable_options()->set_origin("node\xc3");
+  auto decoded = wc::decode_submit(batch.SerializeAsString());
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  ASSERT_EQ(decoded->jobs.size(), 2u);
+  EXPECT_EQ(decoded->jobs[0].id, 1u);
+  EXPECT_EQ(decoded->jobs[0].input, "in1");
+  EXPECT_EQ(decoded->jobs[1].id, 5u);
+  ASSERT_EQ(decoded->refused.size(), 3u);
+  EXPECT_EQ(decoded->refused[0].id, 2u);
+  EXPECT_NE(decoded->refused[0].reason.find("skill name is not valid UTF-8"),
+            std::string::npos)
+    << decoded->refused[0].reason;
+  EXPECT_NE(decoded->refused[0].reason.find("0xFF at offset 2"),
+            std::string::npos)
+    << decoded->refused[0].reason;
+  EXPECT_EQ(decoded->refused[1].id, 3u);
+  EXPECT_NE(decoded->refused[1].reason.find("too long"), std::string::npos)
+    << decoded->refused[1].reason;
+  EXPECT_EQ(decoded->refused[2].id, 4u);
+  EXPECT_NE(decoded->refused[2].reason.find("origin"), std::string::npos)
+    << decoded->refused[2].reason;
+  // The reasons are valid UTF-8 themselves (they go back in a result).
+  for (auto& r : decoded->refused)
+    EXPECT_TRUE(troupe::utf8::valid(r.reason)) << r.reason;
+}
+
+// Valid non-ASCII names are fine.
+TEST(WireCodec, NonAsciiSkillNamesDecode) {
+  job j;
+  j.id = 1;
+  j.skill = "\xc3\xa9"
+            "cho-\xe2\x82\xac"; // "écho-€"
+  auto decoded = wc::decode_submit(wc::encode_submit({j}, 1));
+  ASSERT_TRUE(decoded);
+  ASSERT_EQ(decoded->jobs.size(), 1u);
+  EXPECT_EQ(decoded->jobs[0].skill, j.skill);
+  EXPECT_TRUE(decoded->refused.empty());
+}
+
 // -- result batches -----------------------------------------------------------
 
 TEST(WireCodec, ResultBatchRoundTrip) {
@@ -216,10 +304,10 @@ TEST(WireCodec, ResultBatchRoundTrip) {
   d.attempts = 3;
   auto decoded = wc::decode_results(wc::encode_results(results));
   ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
-  ASSERT_EQ(decoded->size(), results.size());
+  ASSERT_EQ(decoded->results.size(), results.size());
   for (size_t i = 0; i < results.size(); ++i) {
     SCOPED_TRACE("result " + std::to_string(i));
-    expect_equal((*decoded)[i], results[i]);
+    expect_equal(decoded->results[i], results[i]);
   }
 }
 
@@ -229,7 +317,7 @@ TEST(WireCodec, RetryAfterBelowAMillisecondIsNotLost) {
   r.retry_after = 300us;
   auto decoded = wc::decode_results(wc::encode_results({r}));
   ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
-  EXPECT_EQ(decoded->at(0).retry_after, 1ms);
+  EXPECT_EQ(decoded->results.at(0).retry_after, 1ms);
 }
 
 TEST(WireCodec, ResultTimingsTravelInMicroseconds) {
@@ -245,7 +333,7 @@ TEST(WireCodec, ResultTimingsTravelInMicroseconds) {
   EXPECT_EQ(batch.results(0).run_us(), 2000u);
   auto decoded = wc::decode_results(bytes);
   ASSERT_TRUE(decoded);
-  EXPECT_EQ((*decoded)[0].queue_time, 1234us);
+  EXPECT_EQ(decoded->results[0].queue_time, 1234us);
 }
 
 TEST(WireCodec, EveryStatusSurvivesTheWire) {
@@ -265,9 +353,9 @@ TEST(WireCodec, EveryStatusSurvivesTheWire) {
   EXPECT_EQ(batch.results(9).status(), wire::INTERNAL);
   auto decoded = wc::decode_results(bytes);
   ASSERT_TRUE(decoded);
-  ASSERT_EQ(decoded->size(), job_status_count);
+  ASSERT_EQ(decoded->results.size(), job_status_count);
   for (size_t i = 0; i < job_status_count; ++i)
-    EXPECT_EQ((*decoded)[i].status, static_cast<job_status>(i));
+    EXPECT_EQ(decoded->results[i].status, static_cast<job_status>(i));
 }
 
 TEST(WireCodec, GarbageResultsAreMalformed) {
@@ -297,6 +385,38 @@ TEST(WireCodec, ResultWithOutOfRangeStatusIsRejected) {
   auto decoded = wc::decode_results(batch.SerializeAsString());
   ASSERT_FALSE(decoded);
   EXPECT_TRUE(has_code(decoded.error(), error_code::malformed_message));
+}
+
+TEST(WireCodec, RefusalRoundTrip) {
+  wc::batch_refusal x;
+  x.batch_id = 42;
+  x.status = job_status::bad_input;
+  x.error = "too large";
+  auto decoded = wc::decode_results(wc::encode_refusal(x));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  EXPECT_TRUE(decoded->results.empty());
+  ASSERT_EQ(decoded->refusals.size(), 1u);
+  EXPECT_EQ(decoded->refusals[0].batch_id, 42u);
+  EXPECT_EQ(decoded->refusals[0].status, job_status::bad_input);
+  EXPECT_EQ(decoded->refusals[0].error, "too large");
+}
+
+// A skill's error message may hold any bytes (the `fail` test skill echoes
+// its input); one such result must not make its whole batch unreadable.
+TEST(WireCodec, ResultTextThatIsNotUtf8IsRepairedNotFatal) {
+  std::vector<job_result> results(2);
+  results[0].id = 1;
+  results[0].status = job_status::skill_error;
+  results[0].error = "bad \xff byte";
+  results[0].skill = "fail";
+  results[1].id = 2;
+  results[1].status = job_status::ok;
+  results[1].output = "\xff stays as it is";
+  auto decoded = wc::decode_results(wc::encode_results(results));
+  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
+  ASSERT_EQ(decoded->results.size(), 2u);
+  EXPECT_EQ(decoded->results[0].error, "bad \xef\xbf\xbd byte");
+  EXPECT_EQ(decoded->results[1].output, "\xff stays as it is");
 }
 
 // -- queries ------------------------------------------------------------------
