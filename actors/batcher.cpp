@@ -61,6 +61,15 @@ void give_up(batcher_ptr self, job j, result_sink_actor sink, bool sent) {
   self->send(sink, std::move(r));
 }
 
+// Answered jobs leave the deadline queue lazily; under steady load the
+// queue would otherwise hold every job of the last deadline period.
+void compact_deadlines(batcher_ptr self) {
+  auto& st = self->state;
+  st.deadlines.compact(st.jobs, [](const batcher_state::pending_job& pj) {
+    return pj.deadline;
+  });
+}
+
 void schedule_tick(batcher_ptr self, batcher_state::time_point when) {
   auto& st = self->state;
   if (when >= st.tick_due)
@@ -193,6 +202,7 @@ void on_job(batcher_ptr self, job& j, result_sink_actor& sink) {
   if (st.cfg.failover)
     pj.held = j;
   st.deadlines.push(deadline, id);
+  compact_deadlines(self);
   schedule_tick(self, deadline);
   if (st.buffer.empty())
     st.oldest = now;
@@ -276,9 +286,7 @@ void on_tick(batcher_ptr self) {
                                           + st.cfg.destination_name
                                           + " before the job's deadline"));
   });
-  st.deadlines.compact(st.jobs, [](const batcher_state::pending_job& pj) {
-    return pj.deadline;
-  });
+  compact_deadlines(self);
   if (!st.deadlines.empty())
     schedule_tick(self, st.deadlines.next());
 }

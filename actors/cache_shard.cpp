@@ -75,6 +75,19 @@ bool take_refresh_token(shard_ptr self, time_point now) {
   return true;
 }
 
+// When a job that arrives `now` is due: its own timeout, or its skill's.
+time_point deadline_of(shard_ptr self, const job& j, time_point now) {
+  auto& st = self->state;
+  auto timeout = j.options.timeout;
+  if (timeout <= caf::timespan{0}) {
+    auto i = st.cfg.timeouts.find(j.skill);
+    timeout = i != st.cfg.timeouts.end()
+                ? i->second
+                : caf::timespan{std::chrono::seconds(60)};
+  }
+  return now + std::min(timeout, max_job_timeout);
+}
+
 // Runs `j` once on `pool` for everyone waiting on `key`.
 void start_flight(shard_ptr self, job&& j, const cache_key& key,
                   const job_runner_actor& pool, std::vector<waiter> waiters,
@@ -82,8 +95,9 @@ void start_flight(shard_ptr self, job&& j, const cache_key& key,
   auto& st = self->state;
   auto id = st.next_flight++;
   st.flight_of[key] = id;
-  st.flights.emplace(
-    id, flight{key, j.skill, pool, j, std::move(waiters), background});
+  auto deadline = deadline_of(self, j, self->clock().now());
+  st.flights.emplace(id, flight{key, j.skill, pool, deadline, j,
+                                std::move(waiters), background});
   j.id = id;
   j.options.cache = cache_mode::normal;
   if (background) {
@@ -141,14 +155,114 @@ void answer_hit(shard_ptr self, cache_shard_state::skill_entry& sk, job& j,
   self->send(sink, std::move(r));
 }
 
-// Adds a waiter to the execution already running for `key`, if any.
-bool join_flight(shard_ptr self, const cache_key& key, waiter&& w) {
+// Arms the timer for the earliest waiter deadline.
+void schedule_expiry(shard_ptr self) {
+  auto& st = self->state;
+  if (st.waiter_deadlines.empty())
+    return;
+  auto when = st.waiter_deadlines.next();
+  if (when >= st.expire_due)
+    return;
+  st.expire_due = when;
+  auto now = self->clock().now();
+  self->delayed_send(self, when > now ? when - now : caf::timespan{0},
+                     atom::expire::value);
+}
+
+// Adds a waiter to the execution already running for `key`, if any. A
+// waiter whose deadline comes before the execution's is watched, so that
+// it ends at its own deadline.
+bool join_flight(shard_ptr self, const cache_key& key, waiter&& w,
+                 time_point deadline) {
   auto& st = self->state;
   auto i = st.flight_of.find(key);
   if (i == st.flight_of.end())
     return false;
-  st.flights.at(i->second).waiters.push_back(std::move(w));
+  auto& fl = st.flights.at(i->second);
+  if (deadline < fl.deadline) {
+    w.watch = st.next_watch++;
+    st.watched.emplace(w.watch, std::make_pair(i->second, deadline));
+    st.waiter_deadlines.push(deadline, w.watch);
+    schedule_expiry(self);
+  }
+  fl.waiters.push_back(std::move(w));
   return true;
+}
+
+// Ends `fl`'s waiters that `leaves` picks with a result `make(w)`; an
+// execution nobody waits for any more is cancelled in its runner (its
+// result, if it still comes, is kept as usual).
+template <class Pred, class Make>
+void end_waiters(shard_ptr self, uint64_t flight_id, flight& fl, Pred leaves,
+                 Make make) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  auto sk = st.skills.find(fl.skill);
+  std::vector<cache_shard_state::waiter> kept;
+  for (size_t k = 0; k < fl.waiters.size(); ++k) {
+    auto& w = fl.waiters[k];
+    if (!leaves(w)) {
+      kept.push_back(std::move(w));
+      continue;
+    }
+    if (w.watch != 0)
+      st.watched.erase(w.watch);
+    job_result r = make(w);
+    r.id = w.id;
+    r.skill = fl.skill;
+    r.node = st.cfg.node_name;
+    // The runner counts the execution for the first waiter of a user
+    // execution: it now stands for the next one, or ends as the runner
+    // says.
+    if ((k > 0 || fl.background) && sk != st.skills.end())
+      record(self, sk->second, r.status, now - w.arrived);
+    self->send(w.sink, std::move(r));
+  }
+  auto someone_left = kept.size() < fl.waiters.size();
+  fl.waiters = std::move(kept);
+  if (someone_left && fl.waiters.empty() && !fl.background && fl.pool)
+    caf::anon_send(caf::actor_cast<caf::actor>(fl.pool), atom::cancel::value,
+                   std::vector<uint64_t>{flight_id},
+                   caf::actor_cast<result_sink_actor>(self));
+}
+
+// Waiters whose own deadline passed end TIMEOUT; the execution they joined
+// goes on for the others.
+void on_expire(shard_ptr self) {
+  auto& st = self->state;
+  st.expire_due = time_point::max();
+  auto now = self->clock().now();
+  std::unordered_set<uint64_t> due;
+  std::unordered_set<uint64_t> flights;
+  st.waiter_deadlines.pop_due(now, [&](uint64_t watch) {
+    auto i = st.watched.find(watch);
+    if (i == st.watched.end())
+      return;
+    due.insert(watch);
+    flights.insert(i->second.first);
+  });
+  for (auto id : flights) {
+    auto f = st.flights.find(id);
+    if (f == st.flights.end())
+      continue;
+    end_waiters(
+      self, id, f->second,
+      [&](const waiter& w) {
+        return w.watch != 0 && due.count(w.watch) > 0;
+      },
+      [](const waiter&) {
+        job_result r;
+        r.status = job_status::timeout;
+        r.error = "its deadline passed while it waited for an identical "
+                  "job's execution, which goes on for the others";
+        return r;
+      });
+  }
+  st.waiter_deadlines.compact(st.watched,
+                              [](const std::pair<uint64_t, time_point>& x) {
+                                return x.second;
+                              });
+  schedule_expiry(self);
 }
 
 void on_job(shard_ptr self, job& j, const cache_key& key,
@@ -169,7 +283,7 @@ void on_job(shard_ptr self, job& j, const cache_key& key,
       count(m->refresh);
     // An execution already running is as fresh as a new one would be.
     waiter w{j.id, std::move(sink), now};
-    if (!join_flight(self, key, std::move(w)))
+    if (!join_flight(self, key, std::move(w), deadline_of(self, j, now)))
       start_flight(self, std::move(j), key, pool, {std::move(w)}, false);
     return;
   }
@@ -182,7 +296,7 @@ void on_job(shard_ptr self, job& j, const cache_key& key,
   }
   publish(self);
   waiter w{j.id, std::move(sink), now};
-  if (join_flight(self, key, std::move(w))) {
+  if (join_flight(self, key, std::move(w), deadline_of(self, j, now))) {
     ++st.coalesced;
     if (m)
       count(m->coalesced);
@@ -235,6 +349,8 @@ void on_result(shard_ptr self, job_result& r) {
   auto sk = st.skills.find(fl.skill);
   for (size_t k = 0; k < fl.waiters.size(); ++k) {
     auto& w = fl.waiters[k];
+    if (w.watch != 0)
+      st.watched.erase(w.watch);
     auto last = k + 1 == fl.waiters.size();
     auto out = last ? std::move(r) : r;
     out.id = w.id;
@@ -254,35 +370,20 @@ void on_cancel(shard_ptr self, const std::vector<uint64_t>& ids,
   auto& st = self->state;
   std::unordered_set<uint64_t> wanted{ids.begin(), ids.end()};
   auto addr = sink.address();
-  auto now = self->clock().now();
   for (auto& [id, fl] : st.flights) {
     if (fl.waiters.empty())
       continue;
-    auto sk = st.skills.find(fl.skill);
-    std::vector<cache_shard_state::waiter> kept;
-    for (size_t k = 0; k < fl.waiters.size(); ++k) {
-      auto& w = fl.waiters[k];
-      if (wanted.count(w.id) == 0 || w.sink.address() != addr) {
-        kept.push_back(std::move(w));
-        continue;
-      }
-      job_result r;
-      r.id = w.id;
-      r.status = job_status::cancelled;
-      r.error = "cancelled by its client while running";
-      r.skill = fl.skill;
-      r.node = st.cfg.node_name;
-      // The runner counts the execution for the first waiter of a user
-      // execution: it now stands for the next one, or ends cancelled.
-      if ((k > 0 || fl.background) && sk != st.skills.end())
-        record(self, sk->second, r.status, now - w.arrived);
-      self->send(w.sink, std::move(r));
-    }
-    fl.waiters = std::move(kept);
-    if (fl.waiters.empty() && !fl.background && fl.pool)
-      caf::anon_send(caf::actor_cast<caf::actor>(fl.pool), atom::cancel::value,
-                     std::vector<uint64_t>{id},
-                     caf::actor_cast<result_sink_actor>(self));
+    end_waiters(
+      self, id, fl,
+      [&](const waiter& w) {
+        return wanted.count(w.id) > 0 && w.sink.address() == addr;
+      },
+      [](const waiter&) {
+        job_result r;
+        r.status = job_status::cancelled;
+        r.error = "cancelled by its client while running";
+        return r;
+      });
   }
 }
 
@@ -401,6 +502,9 @@ cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
     },
     [self](atom::tick) {
       on_sweep(self);
+    },
+    [self](atom::expire) {
+      on_expire(self);
     },
     [self](atom::status) {
       return make_status(self);

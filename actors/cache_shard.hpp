@@ -2,6 +2,7 @@
 
 #include "actors/cache_metrics.hpp"
 #include "actors/cache_policy.hpp"
+#include "actors/deadline_queue.hpp"
 #include "actors/job_metrics.hpp"
 #include "actors/last_will.hpp"
 #include "actors/result_store.hpp"
@@ -32,6 +33,9 @@ struct cache_shard_config {
   /// Cached skills whose jobs must not run twice: a shard that ends while
   /// running one answers its waiters instead of running it again.
   std::unordered_set<std::string> not_idempotent;
+  /// Deadline of a job that sets none, per cached skill (the skill's
+  /// timeout or the node's default); a skill missing here uses 60 s.
+  std::unordered_map<std::string, caf::timespan> timeouts;
   /// Refresh-aheads this shard may start per second (0 = none).
   double refresh_rate = 5;
   /// A hit in the last `1 - refresh_after` of its entry's TTL refreshes it.
@@ -59,6 +63,9 @@ struct cache_shard_state {
     uint64_t id;
     result_sink_actor sink;
     time_point arrived;
+    /// Set for a waiter that joined an execution which may outlast its own
+    /// deadline: its key in `waiter_deadlines`.
+    uint64_t watch = 0;
   };
 
   /// A cached skill: its policy, lookups and job counters.
@@ -73,6 +80,9 @@ struct cache_shard_state {
     cache_key key;
     std::string skill;
     job_runner_actor pool;
+    /// When the execution's own deadline passes (its runner answers
+    /// TIMEOUT then).
+    time_point deadline;
     /// The job as it arrived, for running it again if the shard ends
     /// before its result comes back.
     job request;
@@ -83,6 +93,13 @@ struct cache_shard_state {
 
   cache_shard_config cfg;
   std::unique_ptr<result_store> store;
+  /// Deadlines of waiters that joined an execution started for an earlier
+  /// job: each ends TIMEOUT at its own deadline, not at the execution's.
+  /// Watch key -> flight id and deadline.
+  deadline_queue waiter_deadlines;
+  std::unordered_map<uint64_t, std::pair<uint64_t, time_point>> watched;
+  uint64_t next_watch = 1;
+  time_point expire_due = time_point::max();
   uint64_t next_flight = 1;
   std::unordered_map<uint64_t, flight> flights;
   std::unordered_map<cache_key, uint64_t> flight_of;

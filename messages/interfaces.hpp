@@ -75,6 +75,8 @@ using cache_shard_actor = caf::typed_actor<
   caf::reacts_to<job_result>,
   // Expiry sweep (the shard sends this to itself).
   caf::reacts_to<atom::tick>,
+  // A waiter's deadline may have passed (the shard sends this to itself).
+  caf::reacts_to<atom::expire>,
   // The shard's figures.
   caf::replies_to<atom::status>::with<cache_status>,
   // Cancel the jobs with these ids that this sink submitted and that wait

@@ -17,6 +17,9 @@ plan_cache(const node_config& cfg, const skill_catalog& catalog,
       base.policies.emplace(skill->name, skill->cache);
       if (!skill->idempotent)
         base.not_idempotent.insert(skill->name);
+      base.timeouts.emplace(skill->name, skill->timeout > caf::timespan{0}
+                                           ? skill->timeout
+                                           : cfg.default_timeout);
       rc.cached_skills.emplace(skill->name, skill->version);
     }
   auto n = cfg.cache.shards;

@@ -16,6 +16,20 @@ int fail(int code, const std::string& message) {
   return code;
 }
 
+int fail_command(const caf::error& err) {
+  if (err.category() == caf::atom("troupe")) {
+    switch (static_cast<error_code>(err.code())) {
+      case error_code::rejected:
+        return fail(exit_usage, message_of(err));
+      case error_code::timeout:
+        return fail(exit_timeout, message_of(err));
+      default:
+        break;
+    }
+  }
+  return fail(exit_unreachable, message_of(err));
+}
+
 caf::expected<endpoint> parse_endpoint(const std::string& str) {
   endpoint ep;
   auto colon = str.rfind(':');

@@ -62,6 +62,10 @@ void add_node_option(CLI::App& sub, node_target& target);
 /// Prints `troupe: <message>` to stderr and returns `code`.
 int fail(int code, const std::string& message);
 
+/// Prints why a node refused or did not answer a command and returns the
+/// exit code that says so: 2 refused, 4 no answer in time, 3 unreachable.
+int fail_command(const caf::error& err);
+
 /// Connects to the node named by `--node`, waiting at most
 /// `--connect-timeout` (default 5 s) for it to answer; on failure prints the
 /// reason and sets `exit` to 2 (a bad address or timeout value) or 3

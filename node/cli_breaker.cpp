@@ -55,16 +55,8 @@ int run_breaker(const breaker_options& opts) {
   if (!c)
     return exit;
   auto b = c->breaker(opts.skill, command, command_timeout);
-  if (!b) {
-    auto& err = b.error();
-    if (err.category() == caf::atom("troupe")
-        && static_cast<error_code>(err.code()) == error_code::rejected)
-      return fail(exit_usage, message_of(err));
-    if (err.category() == caf::atom("troupe")
-        && static_cast<error_code>(err.code()) == error_code::timeout)
-      return fail(exit_timeout, message_of(err));
-    return fail(exit_unreachable, message_of(err));
-  }
+  if (!b)
+    return fail_command(b.error());
   if (opts.json) {
     std::cout << breaker_json(*b) << std::endl;
     return exit_ok;

@@ -16,7 +16,7 @@ namespace {
 constexpr auto command_timeout = std::chrono::seconds(10);
 
 struct crash_options {
-  std::string node;
+  node_target node;
   std::string path;
 };
 
@@ -28,20 +28,8 @@ int run_crash(const crash_options& opts) {
   if (!c)
     return exit;
   auto what = c->crash(opts.path, command_timeout);
-  if (!what) {
-    auto& err = what.error();
-    if (err.category() == caf::atom("troupe")) {
-      switch (static_cast<error_code>(err.code())) {
-        case error_code::rejected:
-          return fail(exit_usage, message_of(err));
-        case error_code::timeout:
-          return fail(exit_timeout, message_of(err));
-        default:
-          break;
-      }
-    }
-    return fail(exit_unreachable, message_of(err));
-  }
+  if (!what)
+    return fail_command(what.error());
   std::cout << *what << std::endl;
   return exit_ok;
 }

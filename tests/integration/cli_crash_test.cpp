@@ -45,9 +45,16 @@ TEST(CliCrash, CrashesTheNamedActorAndTheNodeServesOn) {
   EXPECT_EQ(gw.exit_code, 0) << gw.err;
   EXPECT_TRUE(contains(gw.out, "crashing the gateway")) << gw.out;
   EXPECT_TRUE(serves_again(node)) << node.log();
-  auto status = node.cli({"status", "--json"});
-  EXPECT_TRUE(contains(status.out, "\"child\":\"router\",\"restarts\":1"))
-    << status.out;
+  // The health monitor reports restarts on its next poll.
+  std::string status;
+  for (int i = 0; i < 100; ++i) {
+    status = node.cli({"status", "--json"}).out;
+    if (contains(status, "\"child\":\"router\",\"restarts\":1"))
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(contains(status, "\"child\":\"router\",\"restarts\":1"))
+    << status;
 }
 
 TEST(CliCrash, AnUnknownActorIsRefusedWithExitTwo) {

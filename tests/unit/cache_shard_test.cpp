@@ -452,3 +452,46 @@ TEST_F(CacheShardEnds, StoppedShardCancelsItsWaitersJobs) {
 }
 
 } // namespace
+
+TEST_F(CacheShard, AWaiterEndsAtItsOwnDeadlineWhileTheExecutionGoesOn) {
+  // A runner that holds every job until the test answers it.
+  using held_job = std::pair<job, troupe::result_sink_actor>;
+  auto held = std::make_shared<std::vector<held_job>>();
+  auto runner
+    = sys().spawn([held]() -> troupe::job_runner_actor::behavior_type {
+        return {[held](job& j, troupe::result_sink_actor& sink) {
+          held->emplace_back(j, sink);
+        }};
+      });
+  stop_at_end(runner);
+  cache_shard_config cfg;
+  cfg.node_name = "cache-node";
+  cfg.policies.emplace("calc", enabled());
+  cfg.timeouts.emplace("calc", 60s);
+  shard = sys().spawn(troupe::cache_shard, cfg);
+  stop_at_end(shard);
+  auto key = troupe::cache_digest("calc", "3", "x");
+  auto first = make_job(1, "calc", "x");
+  auto second = make_job(2, "calc", "x");
+  second.options.timeout = 1s;
+  caf::anon_send(shard, first, key, runner, rec.handle());
+  caf::anon_send(shard, second, key, runner, rec.handle());
+  run();
+  ASSERT_EQ(held->size(), 1u) << "one execution for both";
+  // The second job's own deadline passes long before the execution's.
+  advance(1100ms);
+  EXPECT_EQ(rec.count(1), 0u);
+  ASSERT_EQ(rec.count(2), 1u);
+  EXPECT_EQ(rec.find(2)->status, job_status::timeout);
+  // The execution still answers the first job, and only it.
+  troupe::job_result r;
+  r.id = held->front().first.id;
+  r.status = job_status::ok;
+  r.output = "x#1";
+  r.skill = "calc";
+  caf::anon_send(held->front().second, r);
+  run();
+  ASSERT_EQ(rec.count(1), 1u);
+  EXPECT_EQ(rec.find(1)->status, job_status::ok);
+  EXPECT_EQ(rec.count(2), 1u);
+}
