@@ -7,13 +7,13 @@
 //   troupe-bench-breaker [--jobs N] [--inflight 10,1000] [--runs R]
 //                        [--markdown]
 
-#include "actors/skill.hpp"
+#include "actors/base/logging.hpp"
+#include "actors/skills/skill.hpp"
 #include "bench/job_client.hpp"
-#include "config/logging.hpp"
 #include "messages/errors.hpp"
-#include "node/node.hpp"
-#include "node/node_metrics.hpp"
-#include "node/system_config.hpp"
+#include "node/spawn/node.hpp"
+#include "node/spawn/node_metrics.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
 

@@ -9,8 +9,8 @@
 //
 //   troupe-bench-cache-policy [--policy] [--overhead] [--markdown]
 
-#include "actors/cache_digest.hpp"
-#include "actors/result_store.hpp"
+#include "actors/cache/cache_digest.hpp"
+#include "actors/cache/result_store.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -8,12 +8,12 @@
 // Prints one JSON line: sequential latency percentiles and the jobs/s with
 // K jobs in flight.
 
-#include "actors/skill.hpp"
+#include "actors/base/logging.hpp"
+#include "actors/skills/skill.hpp"
 #include "cluster/placement.hpp"
-#include "config/logging.hpp"
-#include "node/latency_summary.hpp"
-#include "node/node.hpp"
-#include "node/system_config.hpp"
+#include "node/client/latency_summary.hpp"
+#include "node/spawn/node.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>

@@ -10,8 +10,8 @@
 //                         [--input 50] [--jobs 4000] [--inflight 64]
 //                         [--kill-after 1000] [--signal kill|stop]
 
-#include "node/client.hpp"
-#include "node/system_config.hpp"
+#include "node/client/client.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/actor_system.hpp>
 

@@ -7,13 +7,13 @@
 //                      [--threads T] [--scheduler sharing|stealing]
 //                      [--markdown]
 
-#include "actors/job_metrics.hpp"
-#include "actors/skill.hpp"
+#include "actors/base/logging.hpp"
+#include "actors/metrics/job_metrics.hpp"
+#include "actors/skills/skill.hpp"
 #include "bench/job_client.hpp"
-#include "config/logging.hpp"
-#include "node/node.hpp"
-#include "node/node_metrics.hpp"
-#include "node/system_config.hpp"
+#include "node/spawn/node.hpp"
+#include "node/spawn/node_metrics.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
 

@@ -11,8 +11,8 @@
 // Both sides use troupe's scheduler settings (sharing, 1 thread) unless
 // --threads/--scheduler say otherwise, so that the comparison is fair.
 
-#include "node/latency_summary.hpp"
-#include "node/system_config.hpp"
+#include "node/client/latency_summary.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>

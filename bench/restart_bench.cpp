@@ -10,13 +10,13 @@
 //
 //   troupe-bench-restart [--crashes N] [--worker PATH] [--markdown]
 
-#include "actors/process_worker.hpp"
-#include "actors/skill.hpp"
-#include "actors/supervisor.hpp"
-#include "actors/worker_pool.hpp"
-#include "config/logging.hpp"
+#include "actors/base/logging.hpp"
+#include "actors/pool/process_worker.hpp"
+#include "actors/pool/worker_pool.hpp"
+#include "actors/skills/skill.hpp"
+#include "actors/supervision/supervisor.hpp"
 #include "messages/atoms.hpp"
-#include "node/system_config.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
 

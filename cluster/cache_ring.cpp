@@ -1,6 +1,6 @@
 #include "cluster/cache_ring.hpp"
 
-#include "actors/hash_mix.hpp"
+#include "actors/base/hash_mix.hpp"
 
 namespace troupe {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "actors/metrics_fwd.hpp"
+#include "actors/metrics/metrics_fwd.hpp"
 #include "messages/member.hpp"
 
 #include <caf/timespan.hpp>

@@ -1,9 +1,9 @@
 #include "cluster/dispatcher.hpp"
 
-#include "actors/diverting_actor.hpp"
+#include "actors/base/diverting_actor.hpp"
+#include "actors/base/logging.hpp"
 #include "cluster/gateway_connect.hpp"
 #include "cluster/placement.hpp"
-#include "config/logging.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/send.hpp>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "actors/batch_metrics.hpp"
-#include "actors/batch_policy.hpp"
-#include "actors/batcher.hpp"
+#include "actors/link/batch_metrics.hpp"
+#include "actors/link/batch_policy.hpp"
+#include "actors/link/batcher.hpp"
 #include "messages/interfaces.hpp"
 
 #include <chrono>

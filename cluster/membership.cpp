@@ -1,9 +1,9 @@
 #include "cluster/membership.hpp"
 
+#include "actors/base/logging.hpp"
 #include "cluster/gateway_connect.hpp"
-#include "config/logging.hpp"
-#include "messages/cluster_codec.hpp"
 #include "messages/errors.hpp"
+#include "messages/wire/member_codec.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>

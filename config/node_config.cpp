@@ -1,7 +1,7 @@
 #include "config/node_config.hpp"
 
+#include "actors/base/logging.hpp"
 #include "config/config_reader.hpp"
-#include "config/logging.hpp"
 #include "messages/errors.hpp"
 #include "messages/job.hpp"
 

@@ -10,8 +10,8 @@ namespace troupe {
 
 /// The identity of a cacheable job: the SHA-256 digest of (skill, skill
 /// version, input) as four big-endian 64-bit words (see
-/// `actors/cache_digest.hpp`). Equal on every node and in every process, so
-/// a key can be routed to its owner anywhere in a cluster.
+/// `actors/cache/cache_digest.hpp`). Equal on every node and in every process,
+/// so a key can be routed to its owner anywhere in a cluster.
 struct cache_key {
   uint64_t w0 = 0;
   uint64_t w1 = 0;

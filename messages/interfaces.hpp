@@ -22,7 +22,7 @@
 
 // The typed actor handles every folder uses. In-process handles carry plain
 // structs; the two remote handles (gateway, client sink) carry protobuf bytes
-// from messages/troupe.proto so that any client speaking the schema works.
+// from messages/wire/troupe.proto so that any client speaking the schema works.
 namespace troupe {
 
 /// Receives terminal job results (in-process).
@@ -251,8 +251,8 @@ using dispatcher_actor = caf::typed_actor<
   // Load figures for the health monitor.
   caf::replies_to<atom::health>::with<health_report>>;
 
-/// A supervisor (actors/supervisor.hpp): starts its children in order,
-/// restarts them by its strategy, stops them in reverse order.
+/// A supervisor (actors/supervision/supervisor.hpp): starts its children in
+/// order, restarts them by its strategy, stops them in reverse order.
 using supervisor_actor = caf::typed_actor<
   // Sends the watcher (any actor handling `child_event`) one event per actor
   // of its subtree now and another whenever one starts or stops.

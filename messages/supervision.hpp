@@ -11,7 +11,7 @@
 namespace troupe {
 
 /// Paths of a node's long-lived actors in its supervisor tree (see
-/// node/node.cpp): what actors following their siblings look for in child
+/// node/spawn/node.cpp): what actors following their siblings look for in child
 /// events, and what `troupe status` shows restarts under.
 namespace tree_path {
 inline constexpr std::string_view root = "node";

@@ -6,11 +6,11 @@
 //
 //   troupe-example-building-blocks
 
-#include "actors/breaker.hpp"
-#include "actors/cache_digest.hpp"
-#include "actors/cache_shard.hpp"
-#include "actors/skill.hpp"
-#include "node/system_config.hpp"
+#include "actors/breaker/breaker.hpp"
+#include "actors/cache/cache_digest.hpp"
+#include "actors/cache/cache_shard.hpp"
+#include "actors/skills/skill.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
 

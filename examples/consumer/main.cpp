@@ -1,13 +1,13 @@
 // The smallest program built against an installed troupe: registers a skill,
 // embeds a node in its own actor system and runs one job through it.
-#include <iostream>
+#include "actors/skills/skill.hpp"
+#include "node/spawn/node.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 
-#include "actors/skill.hpp"
-#include "node/node.hpp"
-#include "node/system_config.hpp"
+#include <iostream>
 
 int main() {
   caf::actor_system_config cfg;
@@ -45,9 +45,10 @@ int main() {
                 << r.output << std::endl;
       rc = r.status == troupe::job_status::ok ? 0 : 1;
     },
-    caf::after(std::chrono::seconds(10)) >> [] {
-      std::cerr << "consumer: no result within 10 s\n";
-    });
+    caf::after(std::chrono::seconds(10)) >>
+      [] {
+        std::cerr << "consumer: no result within 10 s\n";
+      });
   troupe::stop_node(sys, *node);
   return rc;
 }

@@ -5,10 +5,10 @@
 //
 //   troupe-example-embed-node [--port P]   (P > 0 also serves remote clients)
 
-#include "actors/builtin_skills.hpp"
-#include "actors/skill.hpp"
-#include "node/node.hpp"
-#include "node/system_config.hpp"
+#include "actors/skills/builtin_skills.hpp"
+#include "actors/skills/skill.hpp"
+#include "node/spawn/node.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>

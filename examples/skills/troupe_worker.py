@@ -3,7 +3,7 @@
 A process skill's worker is a long-lived child process of the node. It reads
 WorkerRequest frames on stdin and answers each with a WorkerResponse frame on
 stdout; a frame is a 4-byte big-endian length followed by that many bytes of
-protobuf (messages/troupe.proto, docs/skills.md). This module does the
+protobuf (messages/wire/troupe.proto, docs/skills.md). This module does the
 framing, answers the node's health pings and turns exceptions into job
 errors, so a skill is one function:
 

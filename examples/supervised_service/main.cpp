@@ -7,10 +7,10 @@
 //
 //   troupe-example-supervised-service
 
-#include "actors/supervisor.hpp"
+#include "actors/supervision/supervisor.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "node/system_config.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
 

@@ -1,6 +1,6 @@
 """A process skill for the chaos test that records every execution.
 
-Like the native test skill `record` (actors/builtin_skills.cpp): each job
+Like the native test skill `record` (actors/skills/builtin_skills.cpp): each job
 appends one line to the journal file named by $TROUPE_TEST_JOURNAL, with one
 write() on an O_APPEND descriptor (lines of concurrent workers never
 interleave, and the kernel keeps them if the worker or its node is killed

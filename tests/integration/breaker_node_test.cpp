@@ -4,8 +4,8 @@
 // fallback skill answers while open; operators force it through the CLI;
 // retries run failed attempts again; status and metrics show all of it.
 #include "messages/job.hpp"
-#include "node/client.hpp"
-#include "node/system_config.hpp"
+#include "node/client/client.hpp"
+#include "node/spawn/system_config.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_file.hpp"

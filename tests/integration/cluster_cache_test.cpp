@@ -3,8 +3,8 @@
 // for one node's client is a hit for another's, identical jobs submitted to
 // different nodes run once in the whole cluster, and losing an owner loses
 // its entries but never a job.
-#include "node/client.hpp"
-#include "node/system_config.hpp"
+#include "node/client/client.hpp"
+#include "node/spawn/system_config.hpp"
 #include "tests/support/cluster_status.hpp"
 #include "tests/support/job_tally.hpp"
 #include "tests/support/node_process.hpp"

@@ -1,8 +1,8 @@
 // Faults in a cluster of real node processes on 127.0.0.1 that used to lose
 // jobs or members: a member killed right after it joined, a peer whose
 // gateway restarts while the peer stays up, a member that stalls.
-#include "node/client.hpp"
-#include "node/system_config.hpp"
+#include "node/client/client.hpp"
+#include "node/spawn/system_config.hpp"
 #include "tests/support/cluster_status.hpp"
 #include "tests/support/job_tally.hpp"
 #include "tests/support/node_process.hpp"

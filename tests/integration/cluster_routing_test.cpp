@@ -1,7 +1,7 @@
 // Jobs across a cluster of real node processes on 127.0.0.1: a job runs
 // where its skill lives, and killing a node under load loses no job.
-#include "node/client.hpp"
-#include "node/system_config.hpp"
+#include "node/client/client.hpp"
+#include "node/spawn/system_config.hpp"
 #include "tests/support/cluster_status.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/job_tally.hpp"

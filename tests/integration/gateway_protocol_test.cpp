@@ -1,9 +1,9 @@
 // Speaks the wire protocol to a real node process directly, the way any
 // client library would, including bytes no troupe client would send.
 #include "messages/errors.hpp"
-#include "messages/wire_codec.hpp"
-#include "node/client.hpp"
-#include "node/system_config.hpp"
+#include "messages/wire/client_codec.hpp"
+#include "node/client/client.hpp"
+#include "node/spawn/system_config.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/silent_listener.hpp"

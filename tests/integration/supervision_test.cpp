@@ -3,8 +3,8 @@
 // driven through the client library.
 #include "messages/errors.hpp"
 #include "messages/job.hpp"
-#include "node/client.hpp"
-#include "node/system_config.hpp"
+#include "node/client/client.hpp"
+#include "node/spawn/system_config.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_file.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "messages/interfaces.hpp"
-#include "node/system_config.hpp"
+#include "node/spawn/system_config.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/scheduler/test_coordinator.hpp>

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "messages/job.hpp"
-#include "node/client.hpp"
+#include "node/client/client.hpp"
 
 #include <cstddef>
 #include <functional>

@@ -3,7 +3,7 @@
 // Helpers shared by the deterministic actor tests in this folder (header
 // only: tests/CMakeLists.txt globs *.cpp).
 
-#include "actors/skill.hpp"
+#include "actors/skills/skill.hpp"
 #include "messages/interfaces.hpp"
 #include "tests/support/deterministic_system.hpp"
 

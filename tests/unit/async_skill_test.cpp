@@ -1,8 +1,8 @@
 // Asynchronous native skills: the skill starts its work and returns; its
 // reply comes later, from the test here (in an application, from another
 // actor or thread). Every job still gets exactly one result.
-#include "actors/skill.hpp"
-#include "actors/worker_pool.hpp"
+#include "actors/pool/worker_pool.hpp"
+#include "actors/skills/skill.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "tests/unit/actor_test_helpers.hpp"

@@ -1,5 +1,5 @@
 // The batcher's flush decisions, without actors.
-#include "actors/batch_policy.hpp"
+#include "actors/link/batch_policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // The batcher on CAF's deterministic test coordinator, against a scripted
 // destination gateway.
-#include "actors/batcher.hpp"
+#include "actors/link/batcher.hpp"
 #include "cluster/dispatcher.hpp"
 #include "messages/type_ids.hpp"
-#include "messages/wire_codec.hpp"
+#include "messages/wire/client_codec.hpp"
 #include "tests/support/deterministic_system.hpp"
 #include "tests/unit/actor_test_helpers.hpp"
 

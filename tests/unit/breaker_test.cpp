@@ -2,11 +2,11 @@
 // jobs through to the pool, fast rejection while open, the timed move to
 // half-open, trials, fallbacks through the router, retries with backoff
 // bounded by attempts and the deadline, operators' commands, metrics.
-#include "actors/breaker.hpp"
-#include "actors/router.hpp"
-#include "actors/succession.hpp"
-#include "actors/supervised_actor.hpp"
-#include "actors/worker_pool.hpp"
+#include "actors/breaker/breaker.hpp"
+#include "actors/ingress/router.hpp"
+#include "actors/pool/worker_pool.hpp"
+#include "actors/supervision/succession.hpp"
+#include "actors/supervision/supervised_actor.hpp"
 #include "messages/atoms.hpp"
 #include "messages/type_ids.hpp"
 #include "tests/support/deterministic_system.hpp"

@@ -1,6 +1,6 @@
 // The sliding windows of a circuit breaker: the last N calls, or the calls
 // of the last N seconds (moving a tenth of its length at a time).
-#include "actors/breaker_window.hpp"
+#include "actors/breaker/breaker_window.hpp"
 
 #include <gtest/gtest.h>
 

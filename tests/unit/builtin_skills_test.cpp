@@ -1,7 +1,7 @@
-#include "actors/builtin_skills.hpp"
-#include "actors/execution_journal.hpp"
-#include "actors/sha256.hpp"
-#include "actors/skill.hpp"
+#include "actors/base/sha256.hpp"
+#include "actors/skills/builtin_skills.hpp"
+#include "actors/skills/execution_journal.hpp"
+#include "actors/skills/skill.hpp"
 #include "messages/errors.hpp"
 #include "tests/support/temp_file.hpp"
 

@@ -1,10 +1,10 @@
 // The cache's message types: CAF round trips, the wire, and merging the
 // figures of several shards.
-#include "actors/cache_digest.hpp"
+#include "actors/cache/cache_digest.hpp"
 #include "messages/cache_status.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_status.hpp"
-#include "messages/wire_codec.hpp"
+#include "messages/wire/client_codec.hpp"
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>

@@ -1,7 +1,7 @@
 // The breaker's state machine with a clock the test moves: every
 // transition, both windows, both thresholds, minimum calls, half-open
 // trials, the timed move to half-open, the growing open wait, operators.
-#include "actors/circuit_breaker.hpp"
+#include "actors/breaker/circuit_breaker.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-#include "messages/cluster_codec.hpp"
 #include "messages/errors.hpp"
-#include "messages/troupe.pb.h"
-#include "messages/wire_codec.hpp"
+#include "messages/wire/client_codec.hpp"
+#include "messages/wire/member_codec.hpp"
+#include "messages/wire/troupe.pb.h"
 #include "tests/support/message_equality.hpp"
 
 #include <gtest/gtest.h>

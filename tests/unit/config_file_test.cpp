@@ -1,14 +1,14 @@
 // The config file: CAF's INI dialect read into a tree, then every key
 // checked by troupe (CAF 0.17 itself keeps defaults for wrongly typed values
 // without a word).
-#include "actors/breaker_policy.hpp"
-#include "actors/cache_policy.hpp"
-#include "actors/retry_policy.hpp"
-#include "actors/worker_pool.hpp"
+#include "actors/pool/worker_pool.hpp"
+#include "actors/skills/breaker_policy.hpp"
+#include "actors/skills/cache_policy.hpp"
+#include "actors/skills/retry_policy.hpp"
 #include "config/config_file.hpp"
 #include "config/config_reader.hpp"
 #include "messages/errors.hpp"
-#include "node/skill_setup.hpp"
+#include "node/spawn/skill_setup.hpp"
 
 #include <gtest/gtest.h>
 

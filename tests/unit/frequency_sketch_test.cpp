@@ -1,4 +1,4 @@
-#include "actors/frequency_sketch.hpp"
+#include "actors/cache/frequency_sketch.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The health monitor's rules as plain logic: alerts with their rule and
 // values, levels by threshold, clearing, the score and restart counts.
-#include "actors/health_rules.hpp"
+#include "actors/health/health_rules.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,10 +2,10 @@
 // started ones that may run again are taken over, the rest are answered at
 // once; with no successor, the estate answers them. Every job ends with
 // exactly one result.
-#include "actors/job_estate.hpp"
-#include "actors/succession.hpp"
-#include "actors/supervised_actor.hpp"
-#include "actors/worker_pool.hpp"
+#include "actors/pool/job_estate.hpp"
+#include "actors/pool/worker_pool.hpp"
+#include "actors/supervision/succession.hpp"
+#include "actors/supervision/supervised_actor.hpp"
 #include "messages/errors.hpp"
 #include "tests/unit/actor_test_helpers.hpp"
 

@@ -1,4 +1,4 @@
-#include "actors/job_queue.hpp"
+#include "actors/pool/job_queue.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 #include "messages/errors.hpp"
-#include "messages/json_reader.hpp"
-#include "node/job_line.hpp"
+#include "messages/wire/json_reader.hpp"
+#include "node/client/job_line.hpp"
 
 #include <gtest/gtest.h>
 

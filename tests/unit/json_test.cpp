@@ -1,4 +1,4 @@
-#include "messages/json.hpp"
+#include "messages/wire/json.hpp"
 
 #include <gtest/gtest.h>
 

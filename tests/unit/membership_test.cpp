@@ -2,8 +2,8 @@
 // coordinator (the connecting side needs real sockets and is covered by
 // tests/integration/cluster_membership_test.cpp).
 #include "cluster/membership.hpp"
-#include "messages/cluster_codec.hpp"
 #include "messages/type_ids.hpp"
+#include "messages/wire/member_codec.hpp"
 #include "tests/unit/actor_test_helpers.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // A blocking skill's worker thread: jobs run off the actor scheduler, a
 // running job sees its cancellation, crashes are reported.
-#include "actors/native_worker.hpp"
+#include "actors/pool/native_worker.hpp"
 
 #include <gtest/gtest.h>
 

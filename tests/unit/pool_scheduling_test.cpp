@@ -1,8 +1,8 @@
 // The worker pool's scheduling, message by message on the deterministic
 // coordinator: priorities and aging, elastic growth and retirement,
 // cancellation of queued and running jobs, the node-wide in-flight bound.
-#include "actors/in_flight_limit.hpp"
-#include "actors/worker_pool.hpp"
+#include "actors/pool/in_flight_limit.hpp"
+#include "actors/pool/worker_pool.hpp"
 #include "messages/atoms.hpp"
 #include "tests/support/deterministic_system.hpp"
 #include "tests/unit/actor_test_helpers.hpp"

@@ -1,8 +1,8 @@
 // One worker process, driven without an actor system: start and first
 // ping, jobs, kill, a child that dies, a child that breaks the protocol, a
 // command that cannot start. Uses troupe's test worker.
-#include "actors/child_process.hpp"
-#include "actors/process_worker.hpp"
+#include "actors/pool/child_process.hpp"
+#include "actors/pool/process_worker.hpp"
 #include "messages/errors.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // The supervisor's decisions as plain logic: restart types, the children a
 // strategy restarts, the intensity window and the backoff schedule.
-#include "actors/restart_policy.hpp"
+#include "actors/supervision/restart_policy.hpp"
 
 #include <caf/exit_reason.hpp>
 #include <caf/sec.hpp>

@@ -1,5 +1,5 @@
-#include "actors/cache_digest.hpp"
-#include "actors/result_store.hpp"
+#include "actors/cache/cache_digest.hpp"
+#include "actors/cache/result_store.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Retries: exponential backoff with full jitter and a cap, only retryable
 // statuses, only idempotent skills, attempts and deadline bounded.
-#include "actors/retry_policy.hpp"
+#include "actors/skills/retry_policy.hpp"
 
 #include <gtest/gtest.h>
 

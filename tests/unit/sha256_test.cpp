@@ -1,4 +1,4 @@
-#include "actors/sha256.hpp"
+#include "actors/base/sha256.hpp"
 
 #include <gtest/gtest.h>
 

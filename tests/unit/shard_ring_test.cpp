@@ -1,4 +1,4 @@
-#include "actors/cache_digest.hpp"
+#include "actors/cache/cache_digest.hpp"
 #include "cluster/shard_ring.hpp"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // A worker's stderr as log lines: splitting, cutting, escaping, and the
 // budget that keeps a flood out of the log (with simulated time).
-#include "actors/stderr_throttle.hpp"
+#include "actors/pool/stderr_throttle.hpp"
 
 #include <gtest/gtest.h>
 

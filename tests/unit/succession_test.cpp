@@ -2,8 +2,8 @@
 // an ended incarnation goes on to the next one (or waits for it), nothing
 // falls between a closed mailbox and the successor, and a closed succession
 // answers what it holds.
-#include "actors/succession.hpp"
-#include "actors/supervised_actor.hpp"
+#include "actors/supervision/succession.hpp"
+#include "actors/supervision/supervised_actor.hpp"
 #include "messages/errors.hpp"
 #include "tests/unit/actor_test_helpers.hpp"
 

@@ -1,7 +1,7 @@
 // The supervisor actor, message by message on the deterministic scheduler:
 // each strategy, each restart type, intensity escalation, ordered start and
 // reverse-order stop with shutdown timeouts, backoff and watchers.
-#include "actors/supervisor.hpp"
+#include "actors/supervision/supervisor.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
 #include "tests/unit/actor_test_helpers.hpp"

@@ -1,4 +1,4 @@
-#include "messages/utf8.hpp"
+#include "messages/wire/utf8.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 #include "messages/errors.hpp"
-#include "messages/troupe.pb.h"
-#include "messages/utf8.hpp"
-#include "messages/wire_codec.hpp"
+#include "messages/wire/client_codec.hpp"
+#include "messages/wire/troupe.pb.h"
+#include "messages/wire/utf8.hpp"
 #include "tests/support/message_equality.hpp"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 #include "messages/errors.hpp"
-#include "messages/worker_codec.hpp"
+#include "messages/wire/worker_codec.hpp"
 
 #include <gtest/gtest.h>
 

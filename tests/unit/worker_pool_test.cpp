@@ -1,4 +1,4 @@
-#include "actors/worker_pool.hpp"
+#include "actors/pool/worker_pool.hpp"
 #include "messages/atoms.hpp"
 #include "messages/type_ids.hpp"
 #include "tests/support/deterministic_system.hpp"

@@ -1,6 +1,6 @@
 // A process skill worker for troupe's tests and benchmarks, speaking the
-// worker protocol (docs/skills.md) through messages/worker_codec. It echoes
-// its input, except for inputs that ask it to misbehave:
+// worker protocol (docs/skills.md) through messages/wire/worker_codec. It
+// echoes its input, except for inputs that ask it to misbehave:
 //
 //   sleep:MS      answer "slept MS" after MS milliseconds
 //   sleep1:MS     the same on the job's first attempt; at once on others
@@ -27,7 +27,7 @@
 //   --garbage-jobs       answer pings, but every job with a broken frame
 //   --flood-stderr       write to stderr without pause (short lines, now and
 //                        then one of 100 KB) while serving jobs as usual
-#include "messages/worker_codec.hpp"
+#include "messages/wire/worker_codec.hpp"
 
 #include <dirent.h>
 #include <signal.h>

@@ -1,0 +1,656 @@
+#include "actors/ingress/gateway.hpp"
+
+#include "actors/base/logging.hpp"
+#include "actors/base/mailbox_salvage.hpp"
+#include "actors/base/self_tick.hpp"
+#include "actors/supervision/restart_policy.hpp"
+#include "config/node_config.hpp"
+#include "messages/errors.hpp"
+#include "messages/wire/client_codec.hpp"
+#include "messages/wire/member_codec.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <map>
+#include <memory>
+#include <unordered_set>
+
+namespace troupe {
+
+namespace {
+
+using gateway_ptr = gateway_actor::stateful_pointer<gateway_state>;
+
+// Control messages (drain, child events, results) are only taken from
+// actors of this node: a remote peer must not steer the gateway.
+bool from_this_node(gateway_ptr self) {
+  auto sender = self->current_sender();
+  return sender && sender->node() == self->node();
+}
+
+void flush(gateway_ptr self);
+
+void schedule_flush(gateway_ptr self) {
+  auto& st = self->state;
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    // Nothing else waiting: no result can join this one, send it now.
+    if (self->mailbox().empty())
+      flush(self);
+    else
+      self->send(self, atom::flush::value);
+  }
+}
+
+// Refuses a whole batch: none of its jobs is accepted, and the client maps
+// the refusal to the jobs it sent in the batch `batch_id`.
+void refuse_batch(gateway_ptr self, const client_sink_actor& client,
+                  uint64_t batch_id, const std::string& why) {
+  log::actors().debug("gateway: refused submit batch {}: {}", batch_id, why);
+  if (self->state.cfg.metrics)
+    self->state.cfg.metrics->record("-", job_status::bad_input,
+                                    caf::timespan{0});
+  wire_codec::batch_refusal refusal;
+  refusal.batch_id = batch_id;
+  refusal.status = job_status::bad_input;
+  refusal.error = why;
+  self->send(client, atom::results::value, wire_codec::encode_refusal(refusal));
+}
+
+void put_in_outbox(gateway_ptr self, client_sink_actor& client,
+                   job_result&& r) {
+  auto& box = self->state.outboxes[client.address()];
+  if (!box.client)
+    box.client = std::move(client);
+  box.results.push_back(std::move(r));
+}
+
+// Moves the result of a waiting job into its client's outbox; false when
+// the job is not waiting (answered already, or unknown).
+bool stash_result(gateway_ptr self, job_result& r) {
+  auto& st = self->state;
+  auto i = st.waiting.find(r.id);
+  if (i == st.waiting.end())
+    return false;
+  r.id = i->second.client_id;
+  auto addr = i->second.client.address();
+  if (auto c = st.clients.find(addr); c != st.clients.end() && c->second > 0)
+    --c->second;
+  put_in_outbox(self, i->second.client, std::move(r));
+  st.waiting.erase(i);
+  return true;
+}
+
+void on_result(gateway_ptr self, job_result& r) {
+  if (stash_result(self, r))
+    schedule_flush(self);
+}
+
+// Answers a job the gateway accepted but will not forward.
+void answer(gateway_ptr self, const job& j, job_status status, std::string why,
+            bool count) {
+  auto r = make_failure(j, status, std::move(why));
+  r.node = self->state.cfg.node_name;
+  if (count && self->state.cfg.metrics)
+    self->state.cfg.metrics->record("-", status, caf::timespan{0});
+  on_result(self, r);
+}
+
+// Deadlines this close together share one timer: under steady load the
+// earliest deadline moves on with every job, and a tick per job would cost
+// more than the jobs. The backstop waits seconds past a deadline anyway.
+constexpr caf::timespan tick_granularity = std::chrono::milliseconds(100);
+
+void arm_deadline_tick(gateway_ptr self) {
+  auto& st = self->state;
+  if (st.deadlines.empty())
+    return;
+  auto when = st.deadlines.next();
+  auto rem = when.time_since_epoch() % tick_granularity;
+  if (rem != caf::timespan{0})
+    when += tick_granularity - rem;
+  arm_self_tick(self, st.tick_due, when);
+}
+
+// The deadline queue keeps the entries of answered jobs until they come
+// due; rebuilt from the waiting jobs once those are the minority, so that
+// memory follows the jobs in flight, not the jobs of the last minute.
+void compact_deadlines(gateway_ptr self) {
+  self->state.deadlines.compact(self->state.waiting,
+                                [](const gateway_state::waiter& w) {
+                                  return w.deadline;
+                                });
+}
+
+void on_submit(gateway_ptr self, const std::string& bytes,
+               const client_sink_actor& client) {
+  auto& st = self->state;
+  if (!client)
+    return;
+  if (bytes.size() > st.cfg.max_message_bytes) {
+    // Only the batch id is read (senders put it first): a message over the
+    // limit is never parsed.
+    refuse_batch(self, client, wire_codec::peek_batch_id(bytes),
+                 "a submit message of " + std::to_string(bytes.size())
+                   + " bytes exceeds the limit of node " + st.cfg.node_name
+                   + " (" + std::to_string(st.cfg.max_message_bytes)
+                   + " bytes per message); an input larger than the node's "
+                     "max-job-bytes is refused anyway, smaller jobs must go "
+                     "in smaller messages");
+    return;
+  }
+  auto batch = wire_codec::decode_submit(bytes);
+  if (!batch) {
+    refuse_batch(self, client, wire_codec::peek_batch_id(bytes),
+                 message_of(batch.error()));
+    return;
+  }
+  auto& jobs = batch->jobs;
+  // A job with bad text fails alone; the rest of its batch goes on.
+  for (auto& bad : batch->refused) {
+    job_result r;
+    r.id = bad.id;
+    r.status = job_status::bad_input;
+    r.error = "job refused by node " + st.cfg.node_name + ": " + bad.reason;
+    r.node = st.cfg.node_name;
+    if (st.cfg.metrics)
+      st.cfg.metrics->record("-", r.status, caf::timespan{0});
+    auto sink = client;
+    put_in_outbox(self, sink, std::move(r));
+  }
+  if (!batch->refused.empty())
+    schedule_flush(self);
+  if (jobs.empty())
+    return;
+  auto sink = caf::actor_cast<result_sink_actor>(self);
+  auto known = st.clients.find(client.address());
+  if (known == st.clients.end()) {
+    self->monitor(client);
+    known = st.clients.emplace(client.address(), 0).first;
+  }
+  known->second += jobs.size();
+  auto now = self->clock().now();
+  for (auto& j : jobs) {
+    auto id = st.next_id++;
+    // OVERLOADED: the job did not run and may go to another node, or here
+    // again later, which is what clients do with OVERLOADED anyway.
+    if (st.draining) {
+      st.waiting.emplace(id, gateway_state::waiter{client, j.id, now, {}});
+      j.id = id;
+      answer(self, j, job_status::overloaded,
+             "node " + st.cfg.node_name
+               + " is shutting down and accepts no new jobs; submit the job "
+                 "to another node or retry later",
+             true);
+      continue;
+    }
+    auto timeout = j.options.timeout > caf::timespan{0}
+                     ? j.options.timeout
+                     : st.cfg.default_timeout;
+    auto deadline = now + std::min(timeout, max_job_timeout) + st.cfg.grace;
+    st.waiting.emplace(id,
+                       gateway_state::waiter{client, j.id, deadline, j.skill});
+    st.deadlines.push(deadline, id);
+    j.id = id;
+    self->send(st.router, std::move(j), sink);
+  }
+  compact_deadlines(self);
+  arm_deadline_tick(self);
+}
+
+// Answers TIMEOUT for every waiting job whose deadline and grace passed: no
+// result came from inside the node, so a message was dropped somewhere (an
+// internal fault). The client still gets its one result.
+void on_tick(gateway_ptr self) {
+  auto& st = self->state;
+  st.tick_due = gateway_state::time_point::max();
+  auto now = self->clock().now();
+  // skill -> jobs answered now, for one log line per skill.
+  std::map<std::string, size_t> faults;
+  st.deadlines.pop_due(now, [&](uint64_t id) {
+    auto i = st.waiting.find(id);
+    if (i == st.waiting.end())
+      return;
+    auto skill = i->second.skill;
+    job_result r;
+    r.id = id;
+    r.status = job_status::timeout;
+    r.skill = skill;
+    r.node = st.cfg.node_name;
+    r.error = "no result from inside node " + st.cfg.node_name
+              + " within the job's deadline (plus "
+              + duration_text(st.cfg.grace)
+              + "): an internal fault; the job may have run";
+    stash_result(self, r);
+    if (st.cfg.metrics)
+      st.cfg.metrics->record(skill, job_status::timeout, caf::timespan{0});
+    if (st.cfg.on_internal_fault)
+      st.cfg.on_internal_fault();
+    ++faults[skill];
+  });
+  for (auto& [skill, n] : faults)
+    log::actors().error("gateway: internal fault: {} job{} of skill '{}' got "
+                        "no result from inside the node within the deadline "
+                        "plus grace; answered TIMEOUT",
+                        n, n == 1 ? "" : "s", skill);
+  if (!faults.empty())
+    schedule_flush(self);
+  compact_deadlines(self);
+  arm_deadline_tick(self);
+}
+
+// The gateway ids of `client`'s waiting jobs; with `ids`, only those the
+// client gave these ids.
+std::vector<uint64_t> jobs_of(gateway_ptr self, const caf::actor_addr& client,
+                              const std::unordered_set<uint64_t>* ids) {
+  std::vector<uint64_t> out;
+  for (auto& [id, w] : self->state.waiting)
+    if (w.client.address() == client
+        && (ids == nullptr || ids->count(w.client_id) > 0))
+      out.push_back(id);
+  return out;
+}
+
+void cancel(gateway_ptr self, std::vector<uint64_t> ids) {
+  if (ids.empty())
+    return;
+  log::actors().debug("gateway: cancelling {} jobs", ids.size());
+  self->send(self->state.router, atom::cancel::value, std::move(ids),
+             caf::actor_cast<result_sink_actor>(self));
+}
+
+// A client asked to cancel some of its jobs: they end CANCELLED, and the
+// client gets those results as usual.
+void on_cancel(gateway_ptr self, const std::string& bytes,
+               const client_sink_actor& client) {
+  auto ids = wire_codec::decode_cancel(bytes);
+  if (!ids || !client) {
+    log::actors().debug("gateway: dropped a malformed cancel request");
+    return;
+  }
+  std::unordered_set<uint64_t> wanted{ids->begin(), ids->end()};
+  cancel(self, jobs_of(self, client.address(), &wanted));
+}
+
+// A client went away: nobody wants its jobs' results any more.
+void on_client_down(gateway_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  // Gone: nothing left to confirm (a request to its dead proxy would only
+  // run into its timeout).
+  st.delivered_to.erase(dm.source);
+  auto i = st.clients.find(dm.source);
+  if (i == st.clients.end())
+    return;
+  auto outstanding = i->second;
+  st.clients.erase(i);
+  st.outboxes.erase(dm.source);
+  if (outstanding == 0)
+    return;
+  auto ids = jobs_of(self, dm.source, nullptr);
+  for (auto id : ids)
+    st.waiting.erase(id);
+  log::actors().debug("gateway: a client went away with {} jobs left",
+                      ids.size());
+  cancel(self, std::move(ids));
+}
+
+void flush(gateway_ptr self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  auto& lim = st.cfg.result_batch;
+  for (auto& [addr, box] : st.outboxes) {
+    if (box.results.empty())
+      continue;
+    if (st.draining)
+      st.delivered_to.emplace(addr, box.client);
+    // Bounded messages: a burst of results leaves in several batches.
+    auto first = box.results.begin();
+    while (first != box.results.end()) {
+      size_t bytes = 0;
+      auto last = first;
+      while (last != box.results.end()
+             && static_cast<size_t>(last - first) < lim.max_count
+             && (last == first
+                 || bytes + last->output.size() + last->error.size() + 64
+                      <= lim.max_bytes)) {
+        bytes += last->output.size() + last->error.size() + 64;
+        ++last;
+      }
+      self->send(box.client, atom::results::value,
+                 wire_codec::encode_results(&*first, &*first + (last - first)));
+      first = last;
+    }
+    box.results.clear();
+  }
+  // Keep the map small when many short-lived clients come and go.
+  if (st.outboxes.size() > 64)
+    st.outboxes.clear();
+}
+
+// Ends every job in flight with `status`; the results leave together, in
+// as few messages as the batch limits allow.
+size_t answer_all(gateway_ptr self, job_status status, const std::string& why) {
+  auto& st = self->state;
+  std::vector<uint64_t> ids;
+  ids.reserve(st.waiting.size());
+  for (auto& kv : st.waiting)
+    ids.push_back(kv.first);
+  for (auto id : ids) {
+    job_result r;
+    r.id = id;
+    r.status = status;
+    r.error = why;
+    r.node = st.cfg.node_name;
+    stash_result(self, r);
+  }
+  flush(self);
+  return ids.size();
+}
+
+// Answers `n` once every remote client that got results while the node
+// drained has confirmed receipt: a request after the results, over the same
+// connection (which keeps its order), is answered only after they arrived;
+// any answer will do, an error included. Without this, a node exiting
+// right after its last flush could take unsent results with it. Bounded by
+// `delivery_timeout`: a client that does not answer is not waited for.
+caf::result<uint64_t> confirm_delivery(gateway_ptr self, uint64_t n) {
+  auto& st = self->state;
+  std::vector<caf::actor> remote;
+  for (auto& [addr, client] : st.delivered_to)
+    if (client && client.node() != self->node())
+      remote.push_back(caf::actor_cast<caf::actor>(client));
+  st.delivered_to.clear();
+  if (remote.empty())
+    return n;
+  auto rp = self->make_response_promise<uint64_t>();
+  auto pending = std::make_shared<size_t>(remote.size());
+  auto one_done = [rp, pending, n]() mutable {
+    if (--*pending == 0)
+      rp.deliver(n);
+  };
+  for (auto& client : remote)
+    self->request(client, st.cfg.delivery_timeout, atom::ping::value)
+      .then(
+        [one_done](atom::ping) mutable {
+          one_done();
+        },
+        [one_done](caf::error&) mutable {
+          one_done();
+        });
+  return rp;
+}
+
+// Follows the router, membership and health monitor through restarts. A
+// stopped one changes nothing: messages to its last incarnation go on to
+// the next (actors/supervision/supervised_actor.hpp).
+void on_child_event(gateway_ptr self, child_event& ev) {
+  auto& st = self->state;
+  if (!from_this_node(self) || !ev.handle)
+    return;
+  if (ev.path == tree_path::health)
+    st.health = caf::actor_cast<health_monitor_actor>(ev.handle);
+  else if (ev.path == tree_path::router)
+    st.router = caf::actor_cast<router_actor>(ev.handle);
+  else if (ev.path == tree_path::membership && st.cfg.membership)
+    st.cfg.membership = caf::actor_cast<membership_actor>(ev.handle);
+}
+
+// Router status and health status, merged into one `NodeStatus`.
+void status_query(gateway_ptr self,
+                  caf::typed_response_promise<std::string> rp) {
+  auto& st = self->state;
+  struct merge {
+    node_status status;
+    caf::error router_error;
+    std::vector<member> members;
+    std::optional<health_status> health;
+    std::string health_error = "restarting";
+    int pending = 3;
+  };
+  auto m = std::make_shared<merge>();
+  auto draining = st.draining;
+  auto done = [m, rp, draining]() mutable {
+    if (--m->pending > 0)
+      return;
+    if (m->router_error) {
+      rp.deliver(wire_codec::encode_error_response(
+        "the node could not answer: " + describe(m->router_error)));
+      return;
+    }
+    auto& out = m->status;
+    out.draining = draining;
+    out.members = std::move(m->members);
+    if (m->health) {
+      out.health_score = m->health->score;
+      out.alerts = std::move(m->health->alerts);
+      out.restarts = std::move(m->health->restarts);
+    } else {
+      out.health_score = 0;
+      out.alerts.push_back(alert{
+        severity::critical, "health-monitor", "node/health",
+        "the health monitor did not answer (" + m->health_error + ")", 0});
+    }
+    rp.deliver(wire_codec::encode_response(out));
+  };
+  auto timeout = st.cfg.query_timeout;
+  self->request(st.router, timeout, atom::status::value)
+    .then(
+      [m, done](node_status& x) mutable {
+        m->status = std::move(x);
+        done();
+      },
+      [m, done](caf::error& err) mutable {
+        m->router_error = std::move(err);
+        done();
+      });
+  // The cluster part comes from the membership; without it the node's own
+  // figures still answer.
+  if (st.cfg.membership)
+    self->request(st.cfg.membership, timeout, atom::members::value)
+      .then(
+        [m, done](cluster_view& v) mutable {
+          m->members = std::move(v.members);
+          done();
+        },
+        [done](caf::error&) mutable {
+          done();
+        });
+  else
+    done();
+  if (!st.health) {
+    done();
+    return;
+  }
+  self->request(st.health, timeout, atom::status::value)
+    .then(
+      [m, done](health_status& x) mutable {
+        m->health = std::move(x);
+        done();
+      },
+      [m, done](caf::error& err) mutable {
+        m->health_error = describe(err);
+        done();
+      });
+}
+
+void crash_query(gateway_ptr self, const std::string& target,
+                 caf::typed_response_promise<std::string> rp) {
+  auto& st = self->state;
+  if (!st.cfg.crash_hook || !st.cfg.tree) {
+    rp.deliver(wire_codec::encode_error_response(
+      "crash injection is disabled on node " + st.cfg.node_name
+      + " (it is a test hook: start the node with --test-skills)"));
+    return;
+  }
+  auto mine = target == "gateway";
+  if (mine) // it will not be around to answer once it crashed
+    rp.deliver(wire_codec::encode_response(wire_codec::acknowledgement{
+      "crashing the gateway of node " + st.cfg.node_name}));
+  self->request(st.cfg.tree, st.cfg.query_timeout, atom::crash::value, target)
+    .then(
+      [rp, mine](std::string& what) mutable {
+        if (!mine)
+          rp.deliver(
+            wire_codec::encode_response(wire_codec::acknowledgement{what}));
+      },
+      [rp, mine](caf::error& err) mutable {
+        if (!mine)
+          rp.deliver(wire_codec::encode_error_response(message_of(err)));
+      });
+}
+
+// The gateway's last will: results it already has still go out, and every
+// other job in flight is answered, since its result would come back to a
+// gateway that no longer exists.
+void answer_remaining(gateway_ptr self) {
+  auto& st = self->state;
+  salvage_mailbox(self, [self](caf::mailbox_element& x) {
+    auto& msg = x.content();
+    if (!msg.match_elements<job_result>() || !x.sender
+        || x.sender->node() != self->node())
+      return false;
+    auto r = msg.move_if_unshared<job_result>(0);
+    stash_result(self, r);
+    return true;
+  });
+  if (st.waiting.empty()) {
+    flush(self);
+    return;
+  }
+  auto reason = self->fail_state();
+  log::actors().warn("gateway: ended ({}) with {} jobs in flight",
+                     describe(reason), st.waiting.size());
+  if (is_normal_exit(reason))
+    answer_all(self, job_status::cancelled,
+               "node " + st.cfg.node_name + " stopped before the job finished");
+  else
+    answer_all(self, job_status::node_lost,
+               "the gateway of node " + st.cfg.node_name + " crashed ("
+                 + describe(reason)
+                 + ") while the job was in flight; it was accepted and may "
+                   "have run, but its result is lost: resubmit it if "
+                   "running it twice is safe");
+}
+
+} // namespace
+
+gateway_actor::behavior_type
+gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
+        router_actor router) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.router = std::move(router);
+  if (st.cfg.tree)
+    self->send(st.cfg.tree, atom::watch::value,
+               caf::actor_cast<caf::actor>(self));
+  // Remote peers may send anything; never print or crash on it.
+  self->set_default_handler(caf::drop);
+  st.will = [self] {
+    answer_remaining(self);
+  };
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    on_client_down(self, dm);
+  });
+  return {
+    [self](atom::submit, const std::string& bytes,
+           const client_sink_actor& client) {
+      on_submit(self, bytes, client);
+    },
+    [self](job_result& r) {
+      // Only this node's router and pools may deliver results.
+      auto sender = self->current_sender();
+      if (sender && sender->node() != self->node())
+        return;
+      on_result(self, r);
+    },
+    [self](atom::flush) {
+      flush(self);
+    },
+    [self](atom::tick) {
+      if (from_this_node(self))
+        on_tick(self);
+    },
+    [self](atom::cancel, const std::string& bytes,
+           const client_sink_actor& client) {
+      on_cancel(self, bytes, client);
+    },
+    [self](atom::cluster,
+           const std::string& bytes) -> caf::result<std::string> {
+      if (!self->state.cfg.membership) {
+        cluster_codec::cluster_reply refused;
+        refused.refused = true;
+        refused.reason = "node " + self->state.cfg.node_name
+                         + " does not take part in a cluster";
+        return cluster_codec::encode(refused);
+      }
+      return self->delegate(self->state.cfg.membership, atom::cluster::value,
+                            bytes);
+    },
+    [self](atom::query, const std::string& bytes) -> caf::result<std::string> {
+      auto q = wire_codec::decode_query(bytes);
+      if (!q)
+        return wire_codec::encode_error_response(message_of(q.error()));
+      auto rp = self->make_response_promise<std::string>();
+      if (q->kind == wire_codec::query_kind::get_status) {
+        status_query(self, rp);
+        return rp;
+      }
+      if (q->kind == wire_codec::query_kind::crash_actor) {
+        crash_query(self, q->target, rp);
+        return rp;
+      }
+      auto on_error = [rp](caf::error& err) mutable {
+        rp.deliver(wire_codec::encode_error_response(
+          "the node could not answer: " + describe(err)));
+      };
+      auto timeout = self->state.cfg.query_timeout;
+      if (q->kind == wire_codec::query_kind::breaker)
+        self
+          ->request(self->state.router, timeout, atom::breaker::value, q->skill,
+                    q->command)
+          .then(
+            [rp](breaker_status& x) mutable {
+              rp.deliver(wire_codec::encode_response(x));
+            },
+            [rp](caf::error& err) mutable {
+              rp.deliver(wire_codec::encode_error_response(message_of(err)));
+            });
+      else
+        self->request(self->state.router, timeout, atom::skills::value)
+          .then(
+            [rp](skill_list& x) mutable {
+              rp.deliver(wire_codec::encode_response(x));
+            },
+            on_error);
+      return rp;
+    },
+    [self](child_event& ev) {
+      on_child_event(self, ev);
+    },
+    [self](atom::health) {
+      return health_report{self->mailbox().size(), self->state.waiting.size()};
+    },
+    [self](atom::drain) -> caf::result<uint64_t> {
+      if (!from_this_node(self))
+        return caf::make_error(error_code::rejected,
+                               "only the node itself may drain its gateway");
+      if (!self->state.draining)
+        log::actors().info("gateway: draining; {} jobs in flight",
+                           self->state.waiting.size());
+      self->state.draining = true;
+      return static_cast<uint64_t>(self->state.waiting.size());
+    },
+    [self](atom::cancel, const std::string& why) -> caf::result<uint64_t> {
+      if (!from_this_node(self))
+        return caf::make_error(error_code::rejected,
+                               "only the node itself may cancel jobs");
+      // The node is stopping: nothing new is accepted any more.
+      self->state.draining = true;
+      auto n = answer_all(self, job_status::cancelled, why);
+      return confirm_delivery(self, static_cast<uint64_t>(n));
+    },
+  };
+}
+
+} // namespace troupe

@@ -1,0 +1,116 @@
+#pragma once
+
+#include "actors/base/deadline_queue.hpp"
+#include "actors/base/last_will.hpp"
+#include "actors/metrics/job_metrics.hpp"
+#include "messages/interfaces.hpp"
+
+#include <caf/actor_clock.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace troupe {
+
+/// Limits and identity of a gateway.
+struct gateway_config {
+  std::string node_name;
+  /// Largest serialized submit batch accepted; larger ones are refused whole.
+  uint64_t max_message_bytes = 64 * 1024 * 1024;
+  caf::timespan query_timeout = std::chrono::seconds(5);
+  /// Deadline of jobs that set none (the node's default-timeout).
+  caf::timespan default_timeout = std::chrono::seconds(60);
+  /// How long past a job's deadline the gateway waits for its result from
+  /// inside the node before it answers TIMEOUT itself, as an internal fault.
+  caf::timespan grace = gateway_result_grace;
+  /// Called once per such internal fault (metrics); may be empty.
+  std::function<void()> on_internal_fault;
+  /// When the node stops, how long the gateway waits for each remote client
+  /// to confirm that it received its last results.
+  caf::timespan delivery_timeout = std::chrono::seconds(2);
+  job_metrics_ptr metrics;
+  /// Answers peers' cluster messages; null when the node is not clustered.
+  membership_actor membership;
+  /// The node's supervisor tree, followed for the current router,
+  /// membership and health monitor; null when the router given at spawn
+  /// never changes.
+  supervisor_actor tree;
+  /// Accept `CrashActor` requests (test hook, `--test-skills` only).
+  bool crash_hook = false;
+  /// At most this many results and bytes go back in one message.
+  struct {
+    size_t max_count = 128;
+    size_t max_bytes = 1 << 20;
+  } result_batch;
+};
+
+/// State of a gateway: which client waits for which forwarded job, and the
+/// results waiting to go out.
+struct gateway_state {
+  static constexpr const char* name = "gateway";
+
+  using time_point = caf::actor_clock::time_point;
+
+  struct waiter {
+    client_sink_actor client;
+    uint64_t client_id;
+    /// The job's deadline plus the grace period.
+    time_point deadline;
+    /// For the log when the job is answered as an internal fault.
+    std::string skill;
+  };
+
+  struct outbox {
+    client_sink_actor client;
+    std::vector<job_result> results;
+  };
+
+  gateway_config cfg;
+  router_actor router;
+  health_monitor_actor health;
+  uint64_t next_id = 1;
+  std::unordered_map<uint64_t, waiter> waiting;
+  /// Jobs each client (monitored from its first batch until it goes away)
+  /// still waits for: a client that goes away with jobs left has them
+  /// cancelled.
+  std::unordered_map<caf::actor_addr, uint64_t> clients;
+  std::unordered_map<caf::actor_addr, outbox> outboxes;
+  bool flush_scheduled = false;
+  /// Deadlines of the waiting jobs, checked by one timer at a time.
+  deadline_queue deadlines;
+  time_point tick_due = time_point::max();
+  /// Set by `drain`: new jobs are refused, jobs in flight continue.
+  bool draining = false;
+  /// While draining: the clients results went to, which confirm receipt
+  /// before the node exits.
+  std::unordered_map<caf::actor_addr, client_sink_actor> delivered_to;
+  /// Answers every job in flight when the gateway ends (its results would
+  /// have nowhere to go). Keep last: it runs first at destruction.
+  last_will will;
+};
+
+/// The node's published face: decodes protobuf requests from remote clients
+/// and peers, rejects what is malformed with a clear error (a whole batch it
+/// cannot read with a refusal naming the batch, a job with bad text alone),
+/// forwards jobs to the router under gateway-unique ids, and sends results
+/// back in batches.
+/// It monitors its clients: the jobs of a client that goes away (its
+/// process ended, its connection broke) are cancelled, and a client can
+/// cancel its jobs itself (`CancelJobs`).
+/// Every job it accepted gets a result from it: a job whose result has not
+/// come back from inside the node by its deadline plus `grace` is answered
+/// TIMEOUT and logged and counted as an internal fault.
+/// Results that arrive together leave together: a flush message to itself
+/// goes out after everything already in the mailbox, so batching adds no
+/// delay when traffic is light. When the gateway ends, results it already
+/// has go out and every other job in flight is answered NODE_LOST; jobs a
+/// client sent that it never read are not answered, so clients resend them
+/// to the gateway's successor (they never ran).
+gateway_actor::behavior_type
+gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
+        router_actor router);
+
+} // namespace troupe

@@ -1,0 +1,710 @@
+#include "actors/ingress/router.hpp"
+
+#include "actors/base/logging.hpp"
+#include "actors/cache/cache_digest.hpp"
+#include "cluster/cache_ring.hpp"
+#include "config/version.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <prometheus/counter.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+namespace troupe {
+
+namespace {
+
+using router_ptr = router_actor::stateful_pointer<router_state>;
+
+// Collects one skill_info per pool, then calls `done` with all of them.
+template <class Done>
+void gather_skills(router_ptr self, Done done) {
+  auto& pools = self->state.pools;
+  struct gather {
+    std::vector<skill_info> infos;
+    size_t pending;
+    Done done;
+  };
+  auto g = std::make_shared<gather>(gather{{}, pools.size(), std::move(done)});
+  if (pools.empty()) {
+    g->done(std::move(g->infos));
+    return;
+  }
+  auto add = [g, self](skill_info info) {
+    info.cached = self->state.cfg.cached_skills.count(info.name) > 0;
+    g->infos.push_back(std::move(info));
+    if (--g->pending == 0) {
+      std::sort(g->infos.begin(), g->infos.end(), [](auto& a, auto& b) {
+        return a.name < b.name;
+      });
+      g->done(std::move(g->infos));
+    }
+  };
+  for (auto& [name, pool] : pools) {
+    if (!pool) { // not known yet
+      skill_info info;
+      info.name = name;
+      add(std::move(info));
+      continue;
+    }
+    self->request(pool, self->state.cfg.status_timeout, atom::status::value)
+      .then(
+        [add](skill_info& info) {
+          add(std::move(info));
+        },
+        [add, name = name](caf::error&) {
+          skill_info info;
+          info.name = name;
+          add(std::move(info));
+        });
+  }
+}
+
+// Collects the figures of every cache shard, then calls `done` with their
+// sum. A shard that does not answer in time is left out.
+template <class Done>
+void gather_cache(router_ptr self, Done done) {
+  auto& shards = self->state.cfg.cache_shards;
+  struct gather {
+    cache_status sum;
+    size_t pending;
+    Done done;
+  };
+  auto g = std::make_shared<gather>(gather{{}, shards.size(), std::move(done)});
+  g->sum.bypassed = self->state.cache_bypassed;
+  if (shards.empty()) {
+    g->done(std::move(g->sum));
+    return;
+  }
+  auto add = [g](const cache_status* x) {
+    if (x != nullptr)
+      merge_into(g->sum, *x);
+    if (--g->pending == 0)
+      g->done(std::move(g->sum));
+  };
+  for (auto& shard : shards) {
+    if (!shard) { // not known yet
+      add(nullptr);
+      continue;
+    }
+    self->request(shard, self->state.cfg.status_timeout, atom::status::value)
+      .then(
+        [add](cache_status& x) {
+          add(&x);
+        },
+        [add](caf::error&) {
+          add(nullptr);
+        });
+  }
+}
+
+// To the shard owning `key`. A shard not known yet (the node is starting)
+// gets the job once the tree names it, so that the first jobs are cached
+// and coalesced like the others; beyond the bound on held jobs, a job runs
+// uncached rather than wait.
+void send_to_shard(router_ptr self, const cache_key& key, job& j,
+                   const job_runner_actor& runner, result_sink_actor& sink) {
+  auto& st = self->state;
+  auto index = st.cfg.cache_owner(key);
+  auto& shard = st.cfg.cache_shards[index];
+  if (shard) {
+    self->send(shard, std::move(j), key, runner, std::move(sink));
+    return;
+  }
+  if (st.held_count >= st.cfg.max_held_jobs) {
+    self->send(runner, std::move(j), std::move(sink));
+    return;
+  }
+  ++st.held_count;
+  st.held_for_shard[index].push_back(
+    router_state::held_lookup{std::move(j), key, runner, std::move(sink)});
+}
+
+// Collects the status of every breaker, then calls `done` with them sorted
+// by skill. A breaker that does not answer in time is left out.
+template <class Done>
+void gather_breakers(router_ptr self, Done done) {
+  auto& breakers = self->state.cfg.breakers;
+  struct gather {
+    std::vector<breaker_status> all;
+    size_t pending;
+    Done done;
+  };
+  auto g
+    = std::make_shared<gather>(gather{{}, breakers.size(), std::move(done)});
+  auto add = [g](breaker_status* x) {
+    if (x != nullptr)
+      g->all.push_back(std::move(*x));
+    if (--g->pending > 0)
+      return;
+    std::sort(g->all.begin(), g->all.end(), [](auto& a, auto& b) {
+      return a.skill < b.skill;
+    });
+    g->done(std::move(g->all));
+  };
+  if (breakers.empty()) {
+    g->done(std::move(g->all));
+    return;
+  }
+  for (auto& [name, b] : breakers) {
+    if (!b) { // not known yet
+      add(nullptr);
+      continue;
+    }
+    self->request(b, self->state.cfg.status_timeout, atom::status::value)
+      .then(
+        [add](breaker_status& x) {
+          add(&x);
+        },
+        [add](caf::error&) {
+          add(nullptr);
+        });
+  }
+}
+
+// An operator's command for a skill's breaker.
+caf::result<breaker_status> command_breaker(router_ptr self,
+                                            const std::string& skill,
+                                            breaker_command cmd) {
+  auto& st = self->state;
+  auto i = st.cfg.breakers.find(skill);
+  if (i != st.cfg.breakers.end() && !i->second) {
+    // Starting: the command goes to it once the tree names it.
+    auto rp = self->make_response_promise<breaker_status>();
+    st.held_commands[skill].emplace_back(cmd, rp);
+    return rp;
+  }
+  if (i != st.cfg.breakers.end())
+    return self->delegate(i->second, atom::breaker::value, cmd);
+  if (st.pools.count(skill) > 0)
+    return caf::make_error(error_code::rejected,
+                           "skill '" + skill
+                             + "' has no breaker (breaker = false and no "
+                               "retries in its config section)");
+  return caf::make_error(error_code::rejected,
+                         "node " + st.cfg.node_name + " has no skill '" + skill
+                           + "'; it has: " + st.skill_names);
+}
+
+// A job of a cached skill: to the shard that owns its key, unless it
+// bypasses the cache.
+void route_cached(router_ptr self, const std::string& version, job& j,
+                  const job_runner_actor& pool, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.cache == cache_mode::bypass) {
+    ++st.cache_bypassed;
+    if (st.cfg.cache_metrics)
+      st.cfg.cache_metrics->bypass->Increment();
+    self->send(pool, std::move(j), std::move(sink));
+    return;
+  }
+  auto key = cache_digest(j.skill, version, j.input);
+  send_to_shard(self, key, j, pool, sink);
+}
+
+job_result reject(router_ptr self, const job& j, job_status st,
+                  std::string why) {
+  auto r = make_failure(j, st, std::move(why));
+  r.node = self->state.cfg.node_name;
+  if (self->state.cfg.metrics) {
+    // Only skills this node offers become label values: a client sending
+    // random skill names must not grow the metrics without bound.
+    auto known = self->state.pools.count(j.skill) > 0;
+    self->state.cfg.metrics->record(known ? j.skill : "-", st,
+                                    caf::timespan{0});
+  }
+  return r;
+}
+
+// Counts one job exchanged with `peer` ("in" or "out").
+void count_remote(router_ptr self, const std::string& peer,
+                  const char* direction) {
+  auto& st = self->state;
+  if (!st.cfg.cluster_metrics || peer.empty())
+    return;
+  auto& table = direction[0] == 'i' ? st.jobs_in : st.jobs_out;
+  auto i = table.find(peer);
+  if (i == table.end())
+    i = table
+          .emplace(peer, &st.cfg.cluster_metrics->remote_jobs(peer, direction))
+          .first;
+  i->second->Increment();
+}
+
+// Sends `j` to run on member `target` (or, with cache_lookup, to be looked
+// up in its cache first).
+void send_to_member(router_ptr self, const std::string& target, job& j,
+                    result_sink_actor& sink) {
+  auto& st = self->state;
+  j.options.origin = st.cfg.node_name;
+  // A ready link takes the job directly; otherwise the dispatcher connects.
+  auto link = st.links.find(target);
+  if (link != st.links.end()) {
+    if (j.options.max_attempts == 0)
+      j.options.max_attempts = default_cluster_attempts;
+    j.options.placed = true;
+    self->send(link->second.second, std::move(j), std::move(sink));
+    return;
+  }
+  self->send(st.cfg.dispatcher, atom::run::value, target, std::move(j),
+             std::move(sink));
+}
+
+// Sends the job to another member when placement says so; false when it
+// runs here (or nowhere: then the caller reports the unknown skill).
+bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.placed) {
+    count_remote(self, j.options.origin, "in");
+    return false;
+  }
+  if (!st.cfg.dispatcher || st.members.size() < 2)
+    return false;
+  auto target = placement::choose(st.members, st.cfg.node_name, j.skill, {},
+                                  st.recent);
+  if (!target || *target == st.cfg.node_name)
+    return false;
+  ++st.recent[*target];
+  count_remote(self, *target, "out");
+  send_to_member(self, *target, j, sink);
+  return true;
+}
+
+// In a cluster, a job of a skill some member caches goes to the member
+// owning its key, so that identical jobs submitted anywhere meet in one
+// shard. False when the job is not for the cluster's cache (then it is
+// placed by load).
+bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.options.placed || j.options.cache == cache_mode::bypass
+      || !st.cfg.dispatcher || st.members.size() < 2)
+    return false;
+  auto local = st.cfg.cached_skills.find(j.skill);
+  const std::string* version = nullptr;
+  if (local != st.cfg.cached_skills.end())
+    version = &local->second;
+  else if (auto* s = cache_ring::cached_skill(st.members, j.skill))
+    version = &s->version;
+  else
+    return false;
+  auto key = cache_digest(j.skill, *version, j.input);
+  auto* owner = cache_ring::owner(st.members, j.skill, key);
+  if (owner == nullptr)
+    return false;
+  if (owner->name != st.cfg.node_name) {
+    j.options.cache_lookup = true;
+    count_remote(self, owner->name, "out");
+    send_to_member(self, owner->name, j, sink);
+    return true;
+  }
+  auto target = st.targets.find(j.skill);
+  if (local == st.cfg.cached_skills.end() || target == st.targets.end()
+      || !target->second)
+    return false; // the view is older than this node's skills, or the
+                  // skill's runner is not known yet (then the job waits)
+  send_to_shard(self, key, j, target->second, sink);
+  return true;
+}
+
+void reject_unknown(router_ptr self, const job& j,
+                    const result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.skill.empty()) {
+    self->send(sink,
+               reject(self, j, job_status::bad_input,
+                      "job names no skill; available: " + st.skill_names));
+    return;
+  }
+  std::string why = "unknown skill '" + j.skill + "'";
+  if (j.options.placed)
+    why += ": node " + st.cfg.node_name + " does not offer it";
+  else if (st.members.size() > 1)
+    why += "; available in the cluster: "
+           + placement::where_skills_live(st.members);
+  else
+    why += "; available: " + st.skill_names;
+  self->send(sink, reject(self, j, job_status::unknown_skill, why));
+}
+
+// Keeps a job until its skill's first runner is known (see
+// on_child_event).
+void hold(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (st.held_count >= st.cfg.max_held_jobs) {
+    self->send(sink, reject(self, j, job_status::overloaded,
+                            "skill '" + j.skill + "' is starting and "
+                              + std::to_string(st.held_count)
+                              + " jobs already wait for it; retry later"));
+    return;
+  }
+  ++st.held_count;
+  st.held[j.skill].emplace_back(std::move(j), std::move(sink));
+}
+
+// A job for a skill this node does not offer, before the router learned
+// where skills live: it waits for the view rather than end UNKNOWN_SKILL.
+bool hold_for_view(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (st.has_view || !st.cfg.dispatcher || j.options.placed
+      || st.targets.count(j.skill) > 0 || st.held_count >= st.cfg.max_held_jobs)
+    return false;
+  if (st.held_for_view.empty())
+    self->delayed_send(self, st.cfg.view_timeout, atom::tick::value);
+  ++st.held_count;
+  st.held_for_view.emplace_back(std::move(j), std::move(sink));
+  return true;
+}
+
+void on_job(router_ptr self, job& j, result_sink_actor& sink);
+
+// The first view came (or the wait for it ended): held jobs go their way.
+void release_held_for_view(router_ptr self) {
+  auto& st = self->state;
+  st.has_view = true;
+  auto jobs = std::move(st.held_for_view);
+  st.held_for_view.clear();
+  st.held_count -= jobs.size();
+  for (auto& [j, sink] : jobs)
+    on_job(self, j, sink);
+}
+
+void on_job(router_ptr self, job& j, result_sink_actor& sink) {
+  auto& st = self->state;
+  if (j.input.size() > st.cfg.max_job_bytes) {
+    self->send(sink, reject(self, j, job_status::bad_input,
+                            "input of " + std::to_string(j.input.size())
+                              + " bytes exceeds max-job-bytes ("
+                              + std::to_string(st.cfg.max_job_bytes) + ")"));
+    return;
+  }
+  if (hold_for_view(self, j, sink) || route_to_key_owner(self, j, sink)
+      || place_elsewhere(self, j, sink))
+    return;
+  auto i = st.targets.find(j.skill);
+  if (i == st.targets.end()) {
+    reject_unknown(self, j, sink);
+    return;
+  }
+  if (!i->second) {
+    hold(self, j, sink);
+    return;
+  }
+  if (!st.cfg.cached_skills.empty()) {
+    auto c = st.cfg.cached_skills.find(j.skill);
+    if (c != st.cfg.cached_skills.end()) {
+      route_cached(self, c->second, j, i->second, sink);
+      return;
+    }
+  }
+  self->send(i->second, std::move(j), std::move(sink));
+}
+
+// -- supervision --------------------------------------------------------------
+
+// Where a skill's jobs go from now on; jobs that waited for its first
+// runner go there too.
+void set_target(router_ptr self, const std::string& skill,
+                job_runner_actor runner) {
+  auto& st = self->state;
+  st.targets[skill] = std::move(runner);
+  auto h = st.held.find(skill);
+  if (h == st.held.end())
+    return;
+  auto jobs = std::move(h->second);
+  st.held.erase(h);
+  st.held_count -= jobs.size();
+  for (auto& [j, sink] : jobs)
+    on_job(self, j, sink);
+}
+
+// Takes the current handle of a sibling from its supervisor's child event.
+// Events of a stopped sibling change nothing: messages to its last
+// incarnation go on to the next one (actors/supervision/supervised_actor.hpp).
+void on_child_event(router_ptr self, child_event& ev) {
+  auto& st = self->state;
+  // Only this node's supervisors may say where the actors are.
+  auto sender = self->current_sender();
+  if (!sender || sender->node() != self->node() || !ev.handle)
+    return;
+  std::string_view path = ev.path;
+  auto skills = std::string{tree_path::skills} + "/";
+  if (path.substr(0, skills.size()) == skills) {
+    auto skill = ev.path.substr(skills.size());
+    auto i = st.pools.find(skill);
+    if (i == st.pools.end())
+      return;
+    i->second = caf::actor_cast<worker_pool_actor>(ev.handle);
+    if (st.cfg.breakers.count(skill) == 0)
+      set_target(self, skill, caf::actor_cast<job_runner_actor>(ev.handle));
+    return;
+  }
+  auto breakers = std::string{tree_path::breakers} + "/";
+  if (path.substr(0, breakers.size()) == breakers) {
+    auto skill = ev.path.substr(breakers.size());
+    auto i = st.cfg.breakers.find(skill);
+    if (i == st.cfg.breakers.end())
+      return;
+    i->second = caf::actor_cast<breaker_actor>(ev.handle);
+    // Fallback jobs run through the router like any job.
+    self->send(i->second, caf::actor_cast<router_actor>(self));
+    set_target(self, skill, caf::actor_cast<job_runner_actor>(ev.handle));
+    if (auto h = st.held_commands.find(skill); h != st.held_commands.end()) {
+      auto commands = std::move(h->second);
+      st.held_commands.erase(h);
+      for (auto& [cmd, rp] : commands)
+        rp.delegate(i->second, atom::breaker::value, cmd);
+    }
+    return;
+  }
+  auto& shard_prefix = tree_path::shard_prefix;
+  if (path.substr(0, shard_prefix.size()) == shard_prefix) {
+    auto index = std::strtoul(ev.path.c_str() + shard_prefix.size(), nullptr,
+                              10);
+    if (index >= st.cfg.cache_shards.size())
+      return;
+    auto shard = caf::actor_cast<cache_shard_actor>(ev.handle);
+    st.cfg.cache_shards[index] = shard;
+    if (auto h = st.held_for_shard.find(index); h != st.held_for_shard.end()) {
+      auto jobs = std::move(h->second);
+      st.held_for_shard.erase(h);
+      st.held_count -= jobs.size();
+      for (auto& x : jobs)
+        self->send(shard, std::move(x.j), x.key, x.runner, std::move(x.sink));
+    }
+    return;
+  }
+  if (path == tree_path::dispatcher) {
+    st.cfg.dispatcher = caf::actor_cast<dispatcher_actor>(ev.handle);
+    return;
+  }
+  if (path == tree_path::membership)
+    self->send(caf::actor_cast<membership_actor>(ev.handle),
+               atom::subscribe::value,
+               caf::actor_cast<view_listener_actor>(self));
+}
+
+// The router's last will: jobs submitted by request lose their way back
+// (their results would come to this router), so their requesters get an
+// answer now. Everything else it had not read goes on to its successor.
+void answer_requests(router_ptr self) {
+  auto& st = self->state;
+  for (auto& [id, rq] : st.requests) {
+    job_result r;
+    r.id = rq.id;
+    r.status = job_status::internal;
+    r.error = "the router of node " + st.cfg.node_name
+              + " ended before the job's result came back; resubmit it if "
+                "running it twice is safe";
+    r.node = st.cfg.node_name;
+    rq.promise.deliver(std::move(r));
+  }
+  st.requests.clear();
+}
+
+// Jobs the router held for an actor it did not know yet: in a node they go
+// to its successor, which routes them again (sent to this incarnation, they
+// reach the next); a router on its own answers them. Jobs of its own typed
+// requests were answered above.
+void hand_on_held(router_ptr self) {
+  auto& st = self->state;
+  auto me = self->address();
+  auto pass = [&](job& j, result_sink_actor& sink) {
+    if (sink.address() == me)
+      return;
+    if (st.cfg.tree) {
+      self->send(self, std::move(j), std::move(sink));
+      return;
+    }
+    self->send(sink, reject(self, j, job_status::internal,
+                            "the router of node " + st.cfg.node_name
+                              + " ended before the job started"));
+  };
+  for (auto& [skill, jobs] : st.held)
+    for (auto& [j, sink] : jobs)
+      pass(j, sink);
+  for (auto& [index, jobs] : st.held_for_shard)
+    for (auto& x : jobs)
+      pass(x.j, x.sink);
+  for (auto& [j, sink] : st.held_for_view)
+    pass(j, sink);
+  st.held_for_view.clear();
+  st.held.clear();
+  st.held_for_shard.clear();
+  st.held_count = 0;
+}
+
+} // namespace
+
+router_actor::behavior_type
+router(router_actor::stateful_pointer<router_state> self, router_config cfg,
+       std::unordered_map<std::string, worker_pool_actor> pools) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.pools = std::move(pools);
+  st.started = std::chrono::steady_clock::now();
+  if (!st.cfg.cache_owner || st.cfg.cache_shards.empty())
+    st.cfg.cached_skills.clear();
+  std::vector<std::string> names;
+  for (auto& [name, pool] : st.pools) {
+    names.push_back(name);
+    auto b = st.cfg.breakers.find(name);
+    if (b == st.cfg.breakers.end()) {
+      st.targets.emplace(name, pool);
+      continue;
+    }
+    st.targets.emplace(name, b->second);
+    // Fallback jobs run through the router like any job.
+    if (b->second)
+      self->send(b->second, caf::actor_cast<router_actor>(self));
+  }
+  std::sort(names.begin(), names.end());
+  for (auto& n : names)
+    st.skill_names += (st.skill_names.empty() ? "" : ", ") + n;
+  self->set_default_handler(caf::drop);
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    auto& links = self->state.links;
+    for (auto i = links.begin(); i != links.end(); ++i)
+      if (i->second.second.address() == dm.source) {
+        links.erase(i);
+        return;
+      }
+  });
+  if (st.cfg.tree)
+    self->send(st.cfg.tree, atom::watch::value,
+               caf::actor_cast<caf::actor>(self));
+  st.will = [self] {
+    answer_requests(self);
+    hand_on_held(self);
+  };
+  return {
+    [self](job& j, result_sink_actor& sink) {
+      on_job(self, j, sink);
+    },
+    [self](job& j) -> caf::result<job_result> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<job_result>();
+      auto id = st.next_request++;
+      st.requests.emplace(id, router_state::request{j.id, rp});
+      j.id = id;
+      auto sink = caf::actor_cast<result_sink_actor>(self);
+      on_job(self, j, sink);
+      return rp;
+    },
+    [self](job_result& r) {
+      auto& st = self->state;
+      auto i = st.requests.find(r.id);
+      if (i == st.requests.end())
+        return;
+      auto rq = std::move(i->second);
+      st.requests.erase(i);
+      r.id = rq.id;
+      rq.promise.deliver(std::move(r));
+    },
+    [self](atom::cancel, std::vector<uint64_t>& ids, result_sink_actor& sink) {
+      // Rare (a client went away or asked): every pool, breaker, cache
+      // shard and link looks for the jobs (breakers and shards run theirs
+      // in the pool under their own ids, so they cancel those; links ask
+      // the member the job went to).
+      for (auto& kv : self->state.pools)
+        if (kv.second)
+          self->send(kv.second, atom::cancel::value, ids, sink);
+      for (auto& kv : self->state.cfg.breakers)
+        if (kv.second)
+          self->send(kv.second, atom::cancel::value, ids, sink);
+      for (auto& shard : self->state.cfg.cache_shards)
+        if (shard)
+          self->send(shard, atom::cancel::value, ids, sink);
+      // Jobs placed on other members went through their links.
+      for (auto& kv : self->state.links)
+        self->send(kv.second.second, atom::cancel::value, ids, sink);
+    },
+    [self](atom::tick) {
+      if (!self->state.has_view && !self->state.held_for_view.empty())
+        log::actors().warn("router: no cluster view in time; routing {} "
+                           "held jobs without it",
+                           self->state.held_for_view.size());
+      release_held_for_view(self);
+    },
+    [self](cluster_view& v) {
+      auto& st = self->state;
+      st.members = std::move(v.members);
+      // The heartbeats now include what was sent before them.
+      st.recent.clear();
+      // Links to members that went away or restarted are stale.
+      for (auto i = st.links.begin(); i != st.links.end();) {
+        auto m = std::find_if(st.members.begin(), st.members.end(),
+                              [&](const member& x) {
+                                return x.name == i->first;
+                              });
+        if (m == st.members.end() || m->status == member_status::down
+            || m->incarnation != i->second.first)
+          i = st.links.erase(i);
+        else
+          ++i;
+      }
+      if (!st.has_view)
+        release_held_for_view(self);
+    },
+    [self](atom::join, std::string& name, uint64_t incarnation,
+           batcher_actor& link) {
+      // Watched, so that an ended link is forgotten at once (jobs that
+      // reach it meanwhile go back to the dispatcher, not into the void).
+      self->monitor(link);
+      self->state.links[name] = std::make_pair(incarnation, std::move(link));
+    },
+    [self](child_event& ev) {
+      on_child_event(self, ev);
+    },
+    [self](atom::health) {
+      return health_report{self->mailbox().size(), self->state.requests.size()};
+    },
+    [self](atom::breaker, const std::string& skill, breaker_command cmd) {
+      return command_breaker(self, skill, cmd);
+    },
+    [self](atom::skills) {
+      auto rp = self->make_response_promise<skill_list>();
+      gather_skills(self, [rp](std::vector<skill_info> infos) mutable {
+        rp.deliver(skill_list{std::move(infos)});
+      });
+      return rp;
+    },
+    [self](atom::status) {
+      auto rp = self->make_response_promise<node_status>();
+      gather_skills(self, [self, rp](std::vector<skill_info> infos) mutable {
+        auto& st = self->state;
+        node_status out;
+        out.name = st.cfg.node_name;
+        out.address = st.cfg.address;
+        out.version = version;
+        out.uptime_ms = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - st.started)
+            .count());
+        for (auto& s : infos)
+          out.in_flight += s.in_flight;
+        out.skills = std::move(infos);
+        if (st.cfg.metrics)
+          out.counts = st.cfg.metrics->counts();
+        gather_cache(self, [self, out = std::move(out),
+                            rp](cache_status cache) mutable {
+          out.cache = std::move(cache);
+          gather_breakers(self, [out = std::move(out),
+                                 rp](std::vector<breaker_status> all) mutable {
+            out.breakers = std::move(all);
+            rp.deliver(std::move(out));
+          });
+        });
+      });
+      return rp;
+    },
+  };
+}
+
+} // namespace troupe

@@ -1,0 +1,140 @@
+#pragma once
+
+#include "actors/base/last_will.hpp"
+#include "actors/cache/cache_metrics.hpp"
+#include "actors/metrics/job_metrics.hpp"
+#include "cluster/cluster_metrics.hpp"
+#include "cluster/placement.hpp"
+#include "messages/interfaces.hpp"
+
+#include <caf/typed_response_promise.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace troupe {
+
+/// What the router needs to know about its node.
+struct router_config {
+  std::string node_name;
+  std::string address;
+  uint64_t max_job_bytes = 16 * 1024 * 1024;
+  /// How long the router waits for a pool's status before reporting it
+  /// without load figures.
+  caf::timespan status_timeout = std::chrono::seconds(2);
+  job_metrics_ptr metrics;
+  /// Runs jobs on other members; null for a node on its own.
+  dispatcher_actor dispatcher;
+  /// Counts jobs exchanged with peers; null disables.
+  cluster_metrics_ptr cluster_metrics;
+  // -- result cache -----------------------------------------------------------
+  /// Skills whose results are cached, with the version that goes into their
+  /// cache keys. Empty: no cache, every job goes straight to its pool.
+  std::unordered_map<std::string, std::string> cached_skills;
+  /// The index in `cache_shards` of the shard that owns a key: the node's
+  /// ring (cluster/shard_ring.hpp).
+  std::function<uint32_t(const cache_key&)> cache_owner;
+  /// This node's shards, asked for their figures by status requests.
+  std::vector<cache_shard_actor> cache_shards;
+  cache_metrics_ptr cache_metrics;
+  // -- supervision ------------------------------------------------------------
+  /// The node's supervisor tree, followed for the current handles of the
+  /// pools, shards, dispatcher and membership (see messages/supervision.hpp
+  /// for their paths); null when the actors given at spawn never change.
+  supervisor_actor tree;
+  /// Jobs held while a pool's first handle is not known yet (a node's
+  /// router may start before the supervisor of the pools has reported
+  /// them), or, with a dispatcher, jobs of skills this node does not offer
+  /// while the first cluster view has not come; beyond, OVERLOADED.
+  size_t max_held_jobs = 100'000;
+  /// How long jobs wait for the first cluster view before they are routed
+  /// without it.
+  caf::timespan view_timeout = std::chrono::seconds(5);
+  // -- breakers ---------------------------------------------------------------
+  /// The breakers in front of the pools of skills that have one: their jobs
+  /// go through them, operators' commands go to them.
+  std::unordered_map<std::string, breaker_actor> breakers;
+};
+
+/// State of a node's router: the table of skills this node offers.
+struct router_state {
+  static constexpr const char* name = "router";
+  router_config cfg;
+  /// The live view of the cluster (empty: a node on its own) and the jobs
+  /// sent to each member since its last heartbeat.
+  std::vector<member> members;
+  /// Whether a cluster view came (or the wait for it ended); until then,
+  /// jobs for skills offered elsewhere wait in `held_for_view` (a
+  /// restarted router knows no members until the membership tells it).
+  bool has_view = false;
+  std::vector<std::pair<job, result_sink_actor>> held_for_view;
+  placement::recent_sends recent;
+  /// Ready links to members (from the dispatcher): name -> incarnation and
+  /// the batcher that carries jobs there.
+  std::unordered_map<std::string, std::pair<uint64_t, batcher_actor>> links;
+  /// Counters of jobs exchanged with each peer, by direction.
+  std::unordered_map<std::string, prometheus::Counter*> jobs_in;
+  std::unordered_map<std::string, prometheus::Counter*> jobs_out;
+  /// Skill -> its pool; null until the tree names it (with `cfg.tree`).
+  std::unordered_map<std::string, worker_pool_actor> pools;
+  /// Jobs waiting for their pool's first handle, in arrival order.
+  std::unordered_map<std::string,
+                     std::vector<std::pair<job, result_sink_actor>>>
+    held;
+  /// Jobs of cached skills waiting for their shard's first handle.
+  struct held_lookup {
+    job j;
+    cache_key key;
+    job_runner_actor runner;
+    result_sink_actor sink;
+  };
+  std::unordered_map<size_t, std::vector<held_lookup>> held_for_shard;
+  size_t held_count = 0;
+  /// Operators' breaker commands waiting for their breaker's first handle.
+  std::unordered_map<
+    std::string,
+    std::vector<
+      std::pair<breaker_command, caf::typed_response_promise<breaker_status>>>>
+    held_commands;
+  /// Where each skill's jobs go: its breaker, or its pool without one.
+  std::unordered_map<std::string, job_runner_actor> targets;
+  /// Comma-separated skill names, for UNKNOWN_SKILL messages.
+  std::string skill_names;
+  std::chrono::steady_clock::time_point started;
+  /// Jobs of cached skills that bypassed the cache.
+  uint64_t cache_bypassed = 0;
+  /// Jobs submitted by typed request, under ids of the router's own: the
+  /// job's id and the promise its result answers.
+  struct request {
+    uint64_t id;
+    caf::typed_response_promise<job_result> promise;
+  };
+  std::unordered_map<uint64_t, request> requests;
+  uint64_t next_request = 1;
+  /// Answers the requests in flight when the router ends. Keep last: it
+  /// runs first at destruction.
+  last_will will;
+};
+
+/// The node's entry point for jobs: rejects malformed jobs (BAD_INPUT) and
+/// unknown skills (UNKNOWN_SKILL, listing where skills live), places each
+/// job on a member of the cluster that offers its skill (this node unless it
+/// is busier; jobs other members placed here always stay), sends local jobs
+/// of cached skills to the cache shard owning their key (unless they bypass
+/// the cache), other local ones to their skill's pool and remote ones to the
+/// dispatcher, and answers skill and status queries by asking every pool
+/// and shard. A job may also come as a typed request (`request(router,
+/// timeout, job)`), answered with its result. Cancellations go to every
+/// pool, which end the sink's named jobs they hold. With `cfg.tree` it
+/// follows restarts of the pools, shards, dispatcher and membership through
+/// the supervisors' child events.
+router_actor::behavior_type
+router(router_actor::stateful_pointer<router_state> self, router_config cfg,
+       std::unordered_map<std::string, worker_pool_actor> pools);
+
+} // namespace troupe

@@ -1,6 +1,0 @@
-// The `troupe` executable: node, submit, skills, status and bench.
-#include "node/cli.hpp"
-
-int main(int argc, char** argv) {
-  return troupe::cli::run(argc, argv);
-}

@@ -1,0 +1,91 @@
+#pragma once
+
+#include "actors/skills/skill.hpp"
+#include "config/node_config.hpp"
+#include "messages/interfaces.hpp"
+#include "node/spawn/node_metrics.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace troupe {
+
+struct gateway_port;
+
+/// The current incarnation of every actor of a node's tree, by path
+/// (`node/router`, `node/skills/echo`, ...; see messages/supervision.hpp),
+/// kept up to date by the root supervisor. Thread-safe.
+class node_directory {
+ public:
+  /// The running actor at `path`; null while it restarts or if there is
+  /// none.
+  caf::actor get(const std::string& path) const;
+
+  /// Records an actor's start or stop (called by the root supervisor).
+  void set(const std::string& path, caf::actor handle);
+
+  /// Blocks until an actor runs at `path` or `timeout` passed; never call
+  /// from an actor.
+  bool wait_for(const std::string& path,
+                caf::timespan timeout = std::chrono::seconds(30)) const;
+
+ private:
+  mutable std::mutex mtx_;
+  mutable std::condition_variable cv_;
+  std::map<std::string, caf::actor> actors_;
+};
+
+/// Handles to a running node's actors. The handles are those of the first
+/// incarnations; messages to an actor that was restarted since reach its
+/// current incarnation (actors/supervision/supervised_actor.hpp), and
+/// `current_router` and the directory name the current ones.
+struct node_handle {
+  /// Root of the node's supervisor tree; `stop_node` stops everything
+  /// through it, in reverse start order.
+  supervisor_actor supervisor;
+  /// Entry point for in-process clients.
+  router_actor router;
+  /// The node's cluster membership (a cluster of one without seeds).
+  membership_actor membership;
+  /// Entry point for remote clients (published when `port` != 0).
+  gateway_actor gateway;
+  /// The port the gateway listens on; 0 when not published.
+  uint16_t port = 0;
+  std::string name;
+  std::shared_ptr<node_directory> directory;
+  /// The port restarted gateways take over (set once published).
+  std::shared_ptr<gateway_port> published_port;
+
+  /// The router's current incarnation (the first one if the directory does
+  /// not know it yet).
+  router_actor current_router() const;
+
+  /// The gateway's current incarnation.
+  gateway_actor current_gateway() const;
+};
+
+/// Spawns a node's supervisor tree in `sys` (see docs/architecture.md): a
+/// worker pool per skill of `catalog`, cache shards, the dispatcher, the
+/// router, the membership, the health monitor and the gateway. With
+/// `publish`, the gateway is published on cfg.host:cfg.port (port 0 picks a
+/// free port), and every restarted gateway takes the same port; a port in
+/// use gives `error_code::port_in_use`.
+[[nodiscard]] caf::expected<node_handle>
+spawn_node(caf::actor_system& sys, node_config cfg,
+           const skill_catalog& catalog, node_metrics* metrics = nullptr,
+           bool publish = true);
+
+/// Stops the node's actors (gateway first) and closes its port.
+void stop_node(caf::actor_system& sys, node_handle& node);
+
+} // namespace troupe
