@@ -7,7 +7,7 @@
 //   troupe-bench-breaker [--jobs N] [--inflight 10,1000] [--runs R]
 //                        [--markdown]
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/skills/skill.hpp"
 #include "bench/job_client.hpp"
 #include "messages/errors.hpp"
@@ -28,18 +28,18 @@ namespace {
 using namespace troupe;
 using namespace troupe::bench;
 
-skill_definition noop(std::string name, bool breaker, bool retries) {
-  skill_definition def;
+skills::skill_definition noop(std::string name, bool breaker, bool retries) {
+  skills::skill_definition def;
   def.name = std::move(name);
   def.description = "does nothing";
-  def.mode = skill_mode::in_pool;
+  def.mode = skills::skill_mode::in_pool;
   def.breaker.enabled = breaker;
   if (retries) {
     def.max_attempts = 3;
     def.retry.retry_on = retryable_statuses();
   }
   def.fn = [](const std::string&) {
-    return skill_output::success({});
+    return skills::skill_output::success({});
   };
   return def;
 }
@@ -54,19 +54,19 @@ int main(int argc, char** argv) {
   if (!opts.check())
     return 2;
   log::set_level(spdlog::level::warn);
-  system_config cfg;
+  node::system_config cfg;
   cfg.scheduler("sharing", 1);
   caf::actor_system sys{cfg};
-  skill_catalog catalog;
+  skills::skill_catalog catalog;
   if (catalog.add(noop("noop", false, false))
       || catalog.add(noop("noop-breaker", true, false))
       || catalog.add(noop("noop-retries", true, true))
       || catalog.add(noop("noop-open", true, false)))
     return 1;
-  node_metrics metrics;
-  node_config ncfg;
+  node::node_metrics metrics;
+  config::node_config ncfg;
   ncfg.queue_capacity = 1'000'000;
-  auto node = spawn_node(sys, ncfg, catalog, &metrics, false);
+  auto node = node::spawn_node(sys, ncfg, catalog, &metrics, false);
   if (!node) {
     std::fprintf(stderr, "cannot start the node: %s\n",
                  sys.render(node.error()).c_str());
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
                        describe(err).c_str());
         });
     if (!forced) {
-      stop_node(sys, *node);
+      node::stop_node(sys, *node);
       return 1;
     }
   }
@@ -108,6 +108,6 @@ int main(int argc, char** argv) {
      4},
   };
   run_variants(sys, node->router, variants, opts, "skill", "vs no breaker");
-  stop_node(sys, *node);
+  node::stop_node(sys, *node);
   return 0;
 }

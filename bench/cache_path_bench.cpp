@@ -6,8 +6,8 @@
 //   troupe-bench-cache-path [--jobs N] [--inflight 10,1000] [--runs R]
 //                           [--markdown]
 
-#include "actors/base/logging.hpp"
 #include "actors/cache/cache_digest.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/skills/skill.hpp"
 #include "bench/job_client.hpp"
 #include "node/spawn/node.hpp"
@@ -28,14 +28,14 @@ namespace {
 using namespace troupe;
 using namespace troupe::bench;
 
-skill_definition noop(std::string name, bool cached) {
-  skill_definition def;
+skills::skill_definition noop(std::string name, bool cached) {
+  skills::skill_definition def;
   def.name = std::move(name);
   def.description = "does nothing";
-  def.mode = skill_mode::in_pool;
+  def.mode = skills::skill_mode::in_pool;
   def.cache.enabled = cached;
   def.fn = [](const std::string&) {
-    return skill_output::success({});
+    return skills::skill_output::success({});
   };
   return def;
 }
@@ -50,7 +50,7 @@ double digest_ns(size_t size) {
   for (int r = 0; r < 5; ++r) {
     auto start = clock_type::now();
     for (size_t i = 0; i < rounds; ++i)
-      sink += cache_digest("noop-cached", "1", input).w0;
+      sink += cache::cache_digest("noop-cached", "1", input).w0;
     auto ns
       = std::chrono::duration<double, std::nano>(clock_type::now() - start)
           .count();
@@ -71,17 +71,17 @@ int main(int argc, char** argv) {
   if (!opts.check())
     return 2;
   log::set_level(spdlog::level::warn);
-  system_config cfg;
+  node::system_config cfg;
   cfg.scheduler("sharing", 1);
   caf::actor_system sys{cfg};
-  skill_catalog catalog;
+  skills::skill_catalog catalog;
   if (catalog.add(noop("noop", false))
       || catalog.add(noop("noop-cached", true)))
     return 1;
-  node_metrics metrics;
-  node_config ncfg;
+  node::node_metrics metrics;
+  config::node_config ncfg;
   ncfg.queue_capacity = 1'000'000;
-  auto node = spawn_node(sys, ncfg, catalog, &metrics, false);
+  auto node = node::spawn_node(sys, ncfg, catalog, &metrics, false);
   if (!node) {
     std::fprintf(stderr, "cannot start the node: %s\n",
                  sys.render(node.error()).c_str());
@@ -110,6 +110,6 @@ int main(int argc, char** argv) {
     else
       std::printf("%-10zu %s\n", size, per);
   }
-  stop_node(sys, *node);
+  node::stop_node(sys, *node);
   return 0;
 }

@@ -69,9 +69,9 @@ std::vector<uint32_t> scan_trace() {
 double hit_rate(const std::vector<uint32_t>& trace,
                 const std::vector<cache_key>& keys, uint64_t budget,
                 bool admission) {
-  result_store store{{budget, admission}};
+  cache::result_store store{{budget, admission}};
   static const std::string payload(1024, 'v');
-  result_store::time_point now{std::chrono::hours(1)};
+  cache::result_store::time_point now{std::chrono::hours(1)};
   uint64_t hits = 0;
   for (auto id : trace) {
     if (store.find(keys[id], now)) {
@@ -88,10 +88,10 @@ double hit_rate(const std::vector<uint32_t>& trace,
 void run_policy(bool markdown) {
   std::vector<cache_key> keys;
   for (size_t id = 0; id < key_count + scan_length; ++id)
-    keys.push_back(cache_digest("bench", "1", std::to_string(id)));
+    keys.push_back(cache::cache_digest("bench", "1", std::to_string(id)));
   uint64_t total = 0;
   for (size_t id = 0; id < key_count; ++id)
-    total += result_store::charge(value_size(id));
+    total += cache::result_store::charge(value_size(id));
   struct trace_def {
     const char* name;
     std::vector<uint32_t> ids;
@@ -132,20 +132,20 @@ void run_overhead(bool markdown) {
     std::vector<cache_key> keys;
     keys.reserve(n);
     for (size_t i = 0; i < n; ++i)
-      keys.push_back(cache_digest("bench", "1", std::to_string(i)));
+      keys.push_back(cache::cache_digest("bench", "1", std::to_string(i)));
     for (size_t value : {0, 16, 100, 1000}) {
       std::string payload(value, 'v');
-      result_store::time_point now{std::chrono::hours(1)};
+      cache::result_store::time_point now{std::chrono::hours(1)};
       auto before = heap_in_use();
       double per_entry = 0;
       {
-        result_store store{{uint64_t{1} << 40, true}};
+        cache::result_store store{{uint64_t{1} << 40, true}};
         for (auto& k : keys)
           store.insert(k, job_status::ok, payload, now + 24h, now);
         per_entry = static_cast<double>(heap_in_use() - before)
                     / static_cast<double>(n);
       }
-      auto kv = static_cast<double>(result_store::key_bytes + value);
+      auto kv = static_cast<double>(cache::result_store::key_bytes + value);
       if (markdown)
         std::printf("| %zu | %zu | %.1f | %.0f | **%.1f** |\n", n, value,
                     per_entry, kv, per_entry - kv);

@@ -8,7 +8,7 @@
 // Prints one JSON line: sequential latency percentiles and the jobs/s with
 // K jobs in flight.
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/skills/skill.hpp"
 #include "cluster/placement.hpp"
 #include "node/client/latency_summary.hpp"
@@ -98,15 +98,15 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   log::set_level(spdlog::level::warn);
-  system_config cfg;
+  node::system_config cfg;
   cfg.node_io();
   caf::actor_system sys{cfg};
-  node_config ncfg;
+  config::node_config ncfg;
   ncfg.port = 0;
   ncfg.name = "bench-embedded";
   ncfg.cluster.seeds = {join};
-  skill_catalog catalog; // offers nothing: every job runs on the peer
-  auto node = spawn_node(sys, ncfg, catalog);
+  skills::skill_catalog catalog; // offers nothing: every job runs on the peer
+  auto node = node::spawn_node(sys, ncfg, catalog);
   if (!node) {
     std::fprintf(stderr, "cannot start: %s\n",
                  sys.render(node.error()).c_str());
@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
       ->request(node->membership, std::chrono::seconds(5), atom::members::value)
       .receive(
         [&](cluster_view& v) {
-          ok = placement::choose(v.members, ncfg.name, skill).has_value();
+          ok = cluster::placement::choose(v.members, ncfg.name, skill)
+                 .has_value();
         },
         [](caf::error&) {});
     if (!ok)
@@ -146,7 +147,7 @@ int main(int argc, char** argv) {
   proto.input = input;
   auto sink = caf::actor_cast<result_sink_actor>(self.ptr());
   // Warm up the link, then one job at a time.
-  latency_summary lat;
+  client::latency_summary lat;
   for (uint64_t i = 0; i < count + 100; ++i) {
     auto j = proto;
     j.id = i;
@@ -186,6 +187,6 @@ int main(int argc, char** argv) {
   // Leave cleanly so that the peer does not wait for a failure detector.
   self->request(node->membership, std::chrono::seconds(3), atom::leave::value)
     .receive([](bool) {}, [](caf::error&) {});
-  stop_node(sys, *node);
+  node::stop_node(sys, *node);
   std::_Exit(0);
 }

@@ -53,9 +53,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto colon = node.rfind(':');
-  troupe::system_config cfg;
+  troupe::node::system_config cfg;
   caf::actor_system sys{cfg};
-  auto cl = troupe::client::connect(
+  auto cl = troupe::client::client::connect(
     sys, node.substr(0, colon),
     static_cast<uint16_t>(std::stoul(node.substr(colon + 1))));
   if (!cl) {

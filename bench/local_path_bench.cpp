@@ -7,7 +7,7 @@
 //                      [--threads T] [--scheduler sharing|stealing]
 //                      [--markdown]
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/metrics/job_metrics.hpp"
 #include "actors/skills/skill.hpp"
 #include "bench/job_client.hpp"
@@ -112,26 +112,26 @@ int main(int argc, char** argv) {
   }
 
   log::set_level(spdlog::level::warn);
-  system_config cfg;
+  node::system_config cfg;
   cfg.scheduler(scheduler, threads);
   caf::actor_system sys{cfg};
-  skill_catalog catalog;
-  skill_definition noop;
+  skills::skill_catalog catalog;
+  skills::skill_definition noop;
   noop.name = "noop";
   noop.description = "does nothing";
-  noop.mode = skill_mode::in_pool;
+  noop.mode = skills::skill_mode::in_pool;
   noop.fn = [](const std::string&) {
-    return skill_output::success({});
+    return skills::skill_output::success({});
   };
   if (auto err = catalog.add(std::move(noop))) {
     std::fprintf(stderr, "cannot register the noop skill\n");
     return 1;
   }
-  node_metrics metrics;
-  node_config ncfg;
+  node::node_metrics metrics;
+  config::node_config ncfg;
   ncfg.workers = 4;
   ncfg.queue_capacity = 1'000'000;
-  auto node = spawn_node(sys, ncfg, catalog, &metrics, false);
+  auto node = node::spawn_node(sys, ncfg, catalog, &metrics, false);
   if (!node) {
     std::fprintf(stderr, "cannot start the node: %s\n",
                  sys.render(node.error()).c_str());
@@ -187,6 +187,6 @@ int main(int argc, char** argv) {
                 best_troupe / best_raw);
   }
   caf::anon_send_exit(server, caf::exit_reason::user_shutdown);
-  stop_node(sys, *node);
+  node::stop_node(sys, *node);
   return 0;
 }

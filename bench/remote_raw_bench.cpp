@@ -131,7 +131,7 @@ int run_sequential(caf::actor_system& sys, uint16_t port, uint64_t count,
     return 1;
   }
   caf::scoped_actor self{sys};
-  troupe::latency_summary lat;
+  troupe::client::latency_summary lat;
   auto start = clock_type::now();
   for (uint64_t i = 0; i < count; ++i) {
     auto t0 = clock_type::now();
@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
   pipe->add_option("--inflight", inflight, "requests in flight")
     ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  troupe::system_config cfg;
+  troupe::node::system_config cfg;
   cfg.scheduler(scheduler, threads);
   // The same roles as troupe's processes: the server is tuned like a node,
   // the clients like troupe's client.

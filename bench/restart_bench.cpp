@@ -10,7 +10,7 @@
 //
 //   troupe-bench-restart [--crashes N] [--worker PATH] [--markdown]
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/pool/process_worker.hpp"
 #include "actors/pool/worker_pool.hpp"
 #include "actors/skills/skill.hpp"
@@ -60,27 +60,27 @@ double percentile(std::vector<double> xs, double p) {
   return xs[index];
 }
 
-skill_definition native_crasher(skill_mode mode) {
-  skill_definition def;
+skills::skill_definition native_crasher(skills::skill_mode mode) {
+  skills::skill_definition def;
   def.name = "crasher";
   def.mode = mode;
   def.idempotent = false;
   def.max_attempts = 1;
-  def.fn = [](const std::string& in) -> skill_output {
+  def.fn = [](const std::string& in) -> skills::skill_output {
     if (in == "crash") {
       crashed_at.store(now_ns());
-      throw worker_crash{};
+      throw skills::worker_crash{};
     }
     served_at.store(now_ns());
-    return skill_output::success(in);
+    return skills::skill_output::success(in);
   };
   return def;
 }
 
-skill_definition process_crasher(const std::string& worker) {
-  skill_definition def;
+skills::skill_definition process_crasher(const std::string& worker) {
+  skills::skill_definition def;
   def.name = "crasher";
-  def.kind = skill_kind::process;
+  def.kind = skills::skill_kind::process;
   def.idempotent = false;
   def.max_attempts = 1;
   def.process.command = worker;
@@ -115,17 +115,17 @@ bool wait_idle(caf::scoped_actor& self, const worker_pool_actor& pool) {
   return false;
 }
 
-summary run_pool(caf::actor_system& sys, std::string what, skill_definition def,
-                 const std::string& crash_input, bool in_skill,
-                 size_t crashes) {
+summary run_pool(caf::actor_system& sys, std::string what,
+                 skills::skill_definition def, const std::string& crash_input,
+                 bool in_skill, size_t crashes) {
   summary out;
   out.what = std::move(what);
-  worker_pool_config pc;
+  pool::worker_pool_config pc;
   pc.node_name = "bench";
   pc.min_workers = 1;
   pc.max_workers = 1;
-  auto skill = std::make_shared<const skill_definition>(std::move(def));
-  auto pool = sys.spawn(worker_pool, skill, pc);
+  auto skill = std::make_shared<const skills::skill_definition>(std::move(def));
+  auto pool = sys.spawn(pool::worker_pool, skill, pc);
   caf::scoped_actor self{sys};
   auto sink = caf::actor_cast<result_sink_actor>(self.ptr());
   if (!wait_idle(self, pool)) {
@@ -183,18 +183,18 @@ caf::behavior crashing_child(caf::event_based_actor* self) {
 summary run_supervisor(caf::actor_system& sys, size_t crashes) {
   summary out;
   out.what = "actor under a one_for_one supervisor";
-  supervisor_config sc;
+  supervision::supervisor_config sc;
   sc.path = "bench";
   // Crashes are the point here: never give up.
   sc.intensity.max_restarts = static_cast<uint32_t>(crashes * 2 + 10);
   sc.intensity.period = std::chrono::hours(1);
-  child_spec spec;
+  supervision::child_spec spec;
   spec.name = "child";
-  spec.start = [](const child_context& ctx) {
+  spec.start = [](const supervision::child_context& ctx) {
     return ctx.sys.spawn(crashing_child);
   };
   sc.children.push_back(spec);
-  auto sup = sys.spawn(supervisor, sc);
+  auto sup = sys.spawn(supervision::supervisor, sc);
   caf::scoped_actor self{sys};
   self->send(sup, atom::watch::value, caf::actor_cast<caf::actor>(self.ptr()));
   // The next running incarnation the watch reports.
@@ -295,22 +295,22 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   // The crashes are expected: do not log each one.
   log::set_level(spdlog::level::err);
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
   std::vector<summary> rows;
   rows.push_back(run_pool(sys, "native skill, scheduled (worker actor)",
-                          native_crasher(skill_mode::scheduled), "crash", true,
-                          crashes));
+                          native_crasher(skills::skill_mode::scheduled),
+                          "crash", true, crashes));
   rows.push_back(run_pool(sys, "native skill, blocking (worker thread)",
-                          native_crasher(skill_mode::blocking), "crash", true,
-                          crashes));
+                          native_crasher(skills::skill_mode::blocking), "crash",
+                          true, crashes));
   if (!worker.empty())
     rows.push_back(run_pool(sys, "process skill (C++ test worker)",
                             process_crasher(worker), "exit:1", false,
                             std::max<size_t>(crashes / 2, 1000)));
   rows.push_back(run_supervisor(sys, crashes));
   print(rows, crashes, markdown);
-  process_worker::wait_all(std::chrono::seconds(5));
+  pool::process_worker::wait_all(std::chrono::seconds(5));
   for (auto& r : rows)
     if (r.failures > 0)
       return 1;

@@ -2,7 +2,7 @@
 
 #include "actors/base/hash_mix.hpp"
 
-namespace troupe {
+namespace troupe::cluster {
 
 namespace {
 
@@ -21,7 +21,7 @@ uint64_t cache_ring::weight(std::string_view member_name,
                             const cache_key& key) noexcept {
   // The digest's third word: the first two already pick the entry's slot
   // and shard inside a node, so reusing them would skew those.
-  return mix64(fnv1a64(member_name) ^ key.w2);
+  return base::mix64(base::fnv1a64(member_name) ^ key.w2);
 }
 
 const member* cache_ring::owner(const std::vector<member>& members,
@@ -51,4 +51,4 @@ const skill_load* cache_ring::cached_skill(const std::vector<member>& members,
   return nullptr;
 }
 
-} // namespace troupe
+} // namespace troupe::cluster

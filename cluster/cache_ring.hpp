@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace troupe {
+namespace troupe::cluster {
 
 /// Which member of a cluster owns a cache key: rendezvous (highest random
 /// weight) hashing over the up members that cache the key's skill. Every
@@ -34,4 +34,4 @@ class cache_ring {
                          const cache_key& key) noexcept;
 };
 
-} // namespace troupe
+} // namespace troupe::cluster

@@ -9,7 +9,7 @@
 #include <array>
 #include <chrono>
 
-namespace troupe {
+namespace troupe::cluster {
 
 cluster_metrics::cluster_metrics(prometheus::Registry& registry)
     : members_(&prometheus::BuildGauge()
@@ -52,4 +52,4 @@ cluster_metrics::remote_jobs(const std::string& peer,
   return remote_->Add({{"peer", peer}, {"direction", direction}});
 }
 
-} // namespace troupe
+} // namespace troupe::cluster

@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace troupe {
+namespace troupe::cluster {
 
 /// The cluster metrics of one node: `troupe_cluster_members{status}`,
 /// `troupe_cluster_heartbeat_rtt_seconds` and
@@ -42,4 +42,4 @@ class cluster_metrics {
 
 using cluster_metrics_ptr = std::shared_ptr<cluster_metrics>;
 
-} // namespace troupe
+} // namespace troupe::cluster

@@ -1,7 +1,7 @@
 #include "cluster/dispatcher.hpp"
 
 #include "actors/base/diverting_actor.hpp"
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "cluster/gateway_connect.hpp"
 #include "cluster/placement.hpp"
 
@@ -9,7 +9,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
-namespace troupe {
+namespace troupe::cluster {
 
 namespace {
 
@@ -192,7 +192,7 @@ void connect(self_ptr self, const member& m) {
       auto& l = i->second;
       l.connecting = false;
       l.gateway = gw.address();
-      batcher_config bc;
+      link::batcher_config bc;
       bc.destination_name = name;
       bc.node_name = st.cfg.self;
       bc.limits = st.cfg.limits;
@@ -390,12 +390,12 @@ void on_child_event(self_ptr self, child_event& ev) {
 } // namespace
 
 batcher_actor spawn_link(caf::local_actor* parent, gateway_actor destination,
-                         batcher_config cfg) {
-  using impl = diverting_actor<batcher_actor, batcher_state>;
+                         link::batcher_config cfg) {
+  using impl = base::diverting_actor<batcher_actor, link::batcher_state>;
   auto failover = cfg.failover;
   auto name = cfg.destination_name;
-  divert_fn divert = [failover, name](caf::mailbox_element_ptr& x,
-                                      const caf::actor_addr&) {
+  base::divert_fn divert = [failover, name](caf::mailbox_element_ptr& x,
+                                            const caf::actor_addr&) {
     auto& msg = x->content();
     if (!failover || !msg.match_elements<job, result_sink_actor>())
       return false;
@@ -468,4 +468,4 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
   };
 }
 
-} // namespace troupe
+} // namespace troupe::cluster

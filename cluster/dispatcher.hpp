@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace troupe {
+namespace troupe::cluster {
 
 /// What a dispatcher needs to know about its node.
 struct dispatcher_config {
@@ -21,7 +21,7 @@ struct dispatcher_config {
   /// in a message after spawning, since the router needs the dispatcher).
   router_actor router;
   /// Batching of each link to a peer.
-  batch_limits limits;
+  link::batch_limits limits;
   /// Deadline of jobs that set none (the peers apply the same).
   caf::timespan default_timeout = std::chrono::seconds(60);
   /// How long jobs wait for the first cluster view before they are
@@ -40,7 +40,7 @@ struct dispatcher_config {
   /// another member offers their skill).
   uint32_t reconnect_attempts = 5;
   /// Null disables batch metrics.
-  batch_metrics_ptr metrics;
+  link::batch_metrics_ptr metrics;
   /// The node's supervisor tree, followed for the current router and
   /// membership; null when the router given here never changes.
   supervisor_actor tree;
@@ -122,6 +122,6 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
 /// it ended, go to `cfg.failover` as jobs that never left, instead of being
 /// dropped with it.
 batcher_actor spawn_link(caf::local_actor* parent, gateway_actor destination,
-                         batcher_config cfg);
+                         link::batcher_config cfg);
 
-} // namespace troupe
+} // namespace troupe::cluster

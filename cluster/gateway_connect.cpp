@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace troupe {
+namespace troupe::cluster {
 
 bool split_address(const std::string& address, std::string& host,
                    uint16_t& port) {
@@ -20,4 +20,4 @@ bool split_address(const std::string& address, std::string& host,
   return true;
 }
 
-} // namespace troupe
+} // namespace troupe::cluster

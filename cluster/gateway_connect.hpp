@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-namespace troupe {
+namespace troupe::cluster {
 
 /// Splits "HOST:PORT" (port 1..65535); false when it is not one.
 bool split_address(const std::string& address, std::string& host,
@@ -44,4 +44,4 @@ void connect_gateway(Self* self, const std::string& address,
       });
 }
 
-} // namespace troupe
+} // namespace troupe::cluster

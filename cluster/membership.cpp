@@ -1,6 +1,6 @@
 #include "cluster/membership.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "cluster/gateway_connect.hpp"
 #include "messages/errors.hpp"
 #include "messages/wire/member_codec.hpp"
@@ -13,13 +13,13 @@
 #include <algorithm>
 #include <utility>
 
-namespace troupe {
+namespace troupe::cluster {
 
 namespace {
 
 using self_ptr = membership_actor::stateful_pointer<membership_state>;
-using cluster_codec::cluster_message;
-using cluster_codec::cluster_reply;
+using wire::member_codec::cluster_message;
+using wire::member_codec::cluster_reply;
 using clock_type = membership_state::clock;
 
 // Heartbeats between probes of down members.
@@ -138,12 +138,12 @@ void gossip_with(self_ptr self, const std::string& name,
   auto sent = clock_type::now();
   self
     ->request(gw, request_timeout(st), atom::cluster::value,
-              cluster_codec::encode(gossip_message(st)))
+              wire::member_codec::encode(gossip_message(st)))
     .then(
       [self, name, sent](std::string& bytes) {
         if (self->state.cfg.metrics)
           self->state.cfg.metrics->heartbeat_rtt(clock_type::now() - sent);
-        auto reply = cluster_codec::decode_reply(bytes);
+        auto reply = wire::member_codec::decode_reply(bytes);
         if (!reply || reply->refused) {
           log::cluster().debug("membership: bad gossip reply from {}", name);
           return;
@@ -325,13 +325,13 @@ void join_through(self_ptr self, const std::string& seed,
   msg.members.push_back(st.view->self());
   self
     ->request(gw, request_timeout(st), atom::cluster::value,
-              cluster_codec::encode(msg))
+              wire::member_codec::encode(msg))
     .then(
       [self, seed, gw, pending](std::string& bytes) {
         auto& st = self->state;
         if (!st.joining)
           return;
-        auto reply = cluster_codec::decode_reply(bytes);
+        auto reply = wire::member_codec::decode_reply(bytes);
         if (!reply) {
           st.last_join_error = seed + " sent a malformed reply";
         } else if (reply->refused) {
@@ -410,12 +410,12 @@ void try_seeds(self_ptr self) {
 
 std::string on_cluster_message(self_ptr self, const std::string& bytes) {
   auto& st = self->state;
-  auto msg = cluster_codec::decode_message(bytes);
+  auto msg = wire::member_codec::decode_message(bytes);
   if (!msg) {
     cluster_reply refused;
     refused.refused = true;
     refused.reason = message_of(msg.error());
-    return cluster_codec::encode(refused);
+    return wire::member_codec::encode(refused);
   }
   auto& view = *st.view;
   switch (msg->kind) {
@@ -428,7 +428,7 @@ std::string on_cluster_message(self_ptr self, const std::string& bytes) {
         cluster_reply refused;
         refused.refused = true;
         refused.reason = *why;
-        return cluster_codec::encode(refused);
+        return wire::member_codec::encode(refused);
       }
       auto accepted = candidate;
       accepted.status = member_status::up;
@@ -443,7 +443,7 @@ std::string on_cluster_message(self_ptr self, const std::string& bytes) {
   notify(self);
   cluster_reply reply;
   reply.members = view.members();
-  return cluster_codec::encode(reply);
+  return wire::member_codec::encode(reply);
 }
 
 void on_peer_down(self_ptr self, const caf::down_msg& dm) {
@@ -526,7 +526,7 @@ membership(membership_actor::stateful_pointer<membership_state> self,
       msg.from = st.view->self().name;
       msg.from_incarnation = st.view->self().incarnation;
       msg.members.push_back(st.view->self());
-      auto bytes = cluster_codec::encode(msg);
+      auto bytes = wire::member_codec::encode(msg);
       auto rp = self->make_response_promise<bool>();
       auto pending = std::make_shared<size_t>(0);
       for (auto& [name, p] : st.peers)
@@ -584,4 +584,4 @@ membership(membership_actor::stateful_pointer<membership_state> self,
   };
 }
 
-} // namespace troupe
+} // namespace troupe::cluster

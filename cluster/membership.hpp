@@ -15,14 +15,14 @@
 #include <unordered_map>
 #include <vector>
 
-namespace troupe {
+namespace troupe::cluster {
 
 /// What a membership actor needs to know about its node.
 struct membership_config {
   /// This node: name and HOST:PORT of its gateway; its incarnation is its
   /// start time.
   member self;
-  cluster_config cluster;
+  config::cluster_config cluster;
   /// Where the node's load comes from (null: no load figures).
   router_actor router;
   /// Member counts and heartbeat round trips; null disables.
@@ -93,4 +93,4 @@ membership_actor::behavior_type
 membership(membership_actor::stateful_pointer<membership_state> self,
            membership_config cfg);
 
-} // namespace troupe
+} // namespace troupe::cluster

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace troupe {
+namespace troupe::cluster {
 
 namespace {
 
@@ -204,4 +204,4 @@ const member* membership_view::find(const std::string& name) const {
   return i != members_.end() ? &i->second.m : nullptr;
 }
 
-} // namespace troupe
+} // namespace troupe::cluster

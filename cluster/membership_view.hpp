@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace troupe {
+namespace troupe::cluster {
 
 /// A node's view of the cluster: every member it knows of, merged from what
 /// it sees itself and what peers tell it. Plain logic, used by the
@@ -131,4 +131,4 @@ class membership_view {
   std::chrono::nanoseconds trust_direct_{0};
 };
 
-} // namespace troupe
+} // namespace troupe::cluster

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace troupe {
+namespace troupe::cluster {
 
 const skill_load* placement::find_skill(const member& m,
                                         const std::string& skill) {
@@ -66,4 +66,4 @@ std::string placement::where_skills_live(const std::vector<member>& members) {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::cluster

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace troupe {
+namespace troupe::cluster {
 
 /// Attempts a job placed on another member gets across the cluster (a lost
 /// member costs one) unless the job asks for a number itself.
@@ -44,4 +44,4 @@ class placement {
   static double load(const skill_load& s, uint64_t extra);
 };
 
-} // namespace troupe
+} // namespace troupe::cluster

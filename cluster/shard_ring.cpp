@@ -1,6 +1,6 @@
 #include "cluster/shard_ring.hpp"
 
-namespace troupe {
+namespace troupe::cluster {
 
 shard_ring::~shard_ring() = default;
 
@@ -27,4 +27,4 @@ uint32_t local_ring::jump_hash(uint64_t hash, uint32_t buckets) noexcept {
   return static_cast<uint32_t>(b);
 }
 
-} // namespace troupe
+} // namespace troupe::cluster

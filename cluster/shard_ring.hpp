@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-namespace troupe {
+namespace troupe::cluster {
 
 /// Decides which cache shard owns a key. The router asks it for every job
 /// of a cached skill, so the same routing code serves one node (its local
@@ -48,4 +48,4 @@ class local_ring : public shard_ring {
   std::vector<cache_shard_actor> shards_;
 };
 
-} // namespace troupe
+} // namespace troupe::cluster

@@ -4,7 +4,7 @@
 
 #include <map>
 
-namespace troupe {
+namespace troupe::config {
 
 void read_cache_section(config_reader& sec, cache_config& cfg) {
   sec.read("shards", cfg.shards, 0u, 256u);
@@ -36,4 +36,4 @@ void read_cache_section(config_reader& sec, cache_config& cfg) {
   }
 }
 
-} // namespace troupe
+} // namespace troupe::config

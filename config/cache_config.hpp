@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace troupe {
+namespace troupe::config {
 
 class config_reader;
 
@@ -40,4 +40,4 @@ struct cache_config {
 /// (`make_node_catalog`).
 void read_cache_section(config_reader& section, cache_config& cfg);
 
-} // namespace troupe
+} // namespace troupe::config

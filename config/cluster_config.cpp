@@ -5,7 +5,7 @@
 
 #include <charconv>
 
-namespace troupe {
+namespace troupe::config {
 
 namespace {
 
@@ -71,4 +71,4 @@ caf::expected<std::vector<std::string>> parse_seeds(const std::string& str) {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::config

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace troupe {
+namespace troupe::config {
 
 class config_reader;
 
@@ -41,4 +41,4 @@ void read_cluster_section(config_reader& section, cluster_config& cfg);
 [[nodiscard]] caf::expected<std::vector<std::string>>
 parse_seeds(const std::string& str);
 
-} // namespace troupe
+} // namespace troupe::config

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace troupe {
+namespace troupe::config {
 
 namespace {
 
@@ -72,4 +72,4 @@ std::string absolute_path(const std::string& path,
   return std::filesystem::absolute(p).lexically_normal().string();
 }
 
-} // namespace troupe
+} // namespace troupe::config

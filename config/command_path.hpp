@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace troupe {
+namespace troupe::config {
 
 /// Finds the executable `command` names, as a process skill's worker will
 /// run it: a name without '/' is looked up on PATH, a relative path is taken
@@ -16,4 +16,4 @@ resolve_command(const std::string& command, const std::string& base_dir);
 /// `path` made absolute against `base_dir` (when relative) and normalized.
 std::string absolute_path(const std::string& path, const std::string& base_dir);
 
-} // namespace troupe
+} // namespace troupe::config

@@ -16,7 +16,7 @@
 #include <filesystem>
 #include <vector>
 
-namespace troupe {
+namespace troupe::config {
 
 namespace {
 
@@ -112,4 +112,4 @@ caf::expected<file_config> load_config_file(const std::string& path,
   return read_file_config(*tree, path, std::move(defaults));
 }
 
-} // namespace troupe
+} // namespace troupe::config

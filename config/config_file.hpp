@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace troupe {
+namespace troupe::config {
 
 /// The largest config file troupe reads; a real one is a few KiB.
 inline constexpr size_t max_config_file_bytes = 1024 * 1024;
@@ -41,4 +41,4 @@ read_file_config(const caf::settings& tree, const std::string& origin,
 [[nodiscard]] caf::expected<file_config>
 load_config_file(const std::string& path, node_config defaults = {});
 
-} // namespace troupe
+} // namespace troupe::config

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace troupe {
+namespace troupe::config {
 
 namespace {
 
@@ -651,4 +651,4 @@ caf::expected<caf::settings> parse_config_text(std::string_view text,
   }
 }
 
-} // namespace troupe
+} // namespace troupe::config

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace troupe {
+namespace troupe::config {
 
 /// How deeply a config file may nest: section names (`[a.b]` is two levels),
 /// lists and maps all count. Real files use three or four; the limit keeps
@@ -33,4 +33,4 @@ inline constexpr size_t max_config_depth = 64;
 [[nodiscard]] caf::expected<caf::settings>
 parse_config_text(std::string_view text, const std::string& origin);
 
-} // namespace troupe
+} // namespace troupe::config

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <type_traits>
 
-namespace troupe {
+namespace troupe::config {
 
 namespace {
 
@@ -380,4 +380,4 @@ caf::error config_reader::finish() {
   return caf::make_error(error_code::invalid_config, std::move(msg));
 }
 
-} // namespace troupe
+} // namespace troupe::config

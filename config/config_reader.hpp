@@ -17,7 +17,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace troupe {
+namespace troupe::config {
 
 /// Checked, typed access to one section of a config file (or to the whole
 /// file). CAF 0.17 silently keeps the default when a value in a config file
@@ -181,4 +181,4 @@ class config_reader {
   size_t index_;
 };
 
-} // namespace troupe
+} // namespace troupe::config

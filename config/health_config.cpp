@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace troupe {
+namespace troupe::config {
 
 void read_health_section(config_reader& sec, health_config& cfg) {
   using std::chrono::hours;
@@ -38,4 +38,4 @@ void read_health_section(config_reader& sec, health_config& cfg) {
           cfg.mailbox_critical >= cfg.mailbox_warning);
 }
 
-} // namespace troupe
+} // namespace troupe::config

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace troupe {
+namespace troupe::config {
 
 class config_reader;
 
@@ -40,4 +40,4 @@ struct health_config {
 /// critical level is below the warning level) go to the reader.
 void read_health_section(config_reader& section, health_config& cfg);
 
-} // namespace troupe
+} // namespace troupe::config

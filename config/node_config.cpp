@@ -1,13 +1,13 @@
 #include "config/node_config.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "config/config_reader.hpp"
 #include "messages/errors.hpp"
 #include "messages/job.hpp"
 
 #include <string>
 
-namespace troupe {
+namespace troupe::config {
 
 namespace {
 
@@ -90,4 +90,4 @@ caf::expected<node_config> validate(node_config cfg) {
   return cfg;
 }
 
-} // namespace troupe
+} // namespace troupe::config

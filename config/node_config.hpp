@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <string>
 
-namespace troupe {
+namespace troupe::config {
 
 /// The ranges of the node settings the command line shares with the config
 /// file, so that both refuse the same values.
@@ -75,4 +75,4 @@ void read_node_section(config_reader& section, node_config& cfg);
 /// Checks ranges and names; the error names the option and what it expects.
 [[nodiscard]] caf::expected<node_config> validate(node_config cfg);
 
-} // namespace troupe
+} // namespace troupe::config

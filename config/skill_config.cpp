@@ -9,7 +9,7 @@
 
 #include <chrono>
 
-namespace troupe {
+namespace troupe::config {
 
 namespace {
 
@@ -224,4 +224,4 @@ void read_skill_section(config_reader& sec, skill_config& out,
     }
 }
 
-} // namespace troupe
+} // namespace troupe::config

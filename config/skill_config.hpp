@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace troupe {
+namespace troupe::config {
 
 class config_reader;
 
@@ -105,4 +105,4 @@ inline constexpr job_status_set retryable_by_config{
 void read_skill_section(config_reader& section, skill_config& out,
                         const std::string& base_dir = ".");
 
-} // namespace troupe
+} // namespace troupe::config

@@ -2,7 +2,7 @@
 
 #include "config/config_reader.hpp"
 
-namespace troupe {
+namespace troupe::config {
 
 void read_supervision_section(config_reader& sec, supervision_config& cfg) {
   using std::chrono::hours;
@@ -20,4 +20,4 @@ void read_supervision_section(config_reader& sec, supervision_config& cfg) {
     sec.fail("backoff-max", "must not be smaller than backoff-initial");
 }
 
-} // namespace troupe
+} // namespace troupe::config

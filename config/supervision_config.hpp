@@ -5,7 +5,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace troupe {
+namespace troupe::config {
 
 class config_reader;
 
@@ -33,4 +33,4 @@ struct supervision_config {
 /// `cfg`; problems go to the reader.
 void read_supervision_section(config_reader& section, supervision_config& cfg);
 
-} // namespace troupe
+} // namespace troupe::config

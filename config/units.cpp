@@ -5,7 +5,7 @@
 #include <chrono>
 #include <optional>
 
-namespace troupe {
+namespace troupe::config {
 
 namespace {
 
@@ -246,4 +246,4 @@ std::string duration_text(caf::timespan x) {
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
 }
 
-} // namespace troupe
+} // namespace troupe::config

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace troupe {
+namespace troupe::config {
 
 /// The longest duration troupe can hold: a `caf::timespan` counts
 /// nanoseconds in 64 bits (about 292 years). Longer values are refused, never
@@ -65,4 +65,4 @@ std::string size_range_problem(uint64_t value, uint64_t min, uint64_t max);
 /// A duration as people write it: "2 s", "250 ms", "1.5 s" (for messages).
 std::string duration_text(caf::timespan x);
 
-} // namespace troupe
+} // namespace troupe::config

@@ -7,7 +7,7 @@
 #include <queue>
 #include <vector>
 
-namespace troupe {
+namespace troupe::base {
 
 /// Deadlines of the jobs an actor holds, earliest first. Answered jobs are
 /// not removed one by one (that would need a search); `pop_due` skips them
@@ -69,4 +69,4 @@ class deadline_queue {
   std::priority_queue<entry, std::vector<entry>, std::greater<>> heap_;
 };
 
-} // namespace troupe
+} // namespace troupe::base

@@ -16,7 +16,7 @@
 #include <thread>
 #include <utility>
 
-namespace troupe {
+namespace troupe::base {
 
 /// Takes a message that reached an actor after it stopped taking messages
 /// (`from` is the actor's address): true when it took the message (moved
@@ -106,4 +106,4 @@ class diverting_actor
   std::atomic<uint64_t> gate_{0};
 };
 
-} // namespace troupe
+} // namespace troupe::base

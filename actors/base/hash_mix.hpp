@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace troupe {
+namespace troupe::base {
 
 /// The 64-bit finalizer of SplitMix64: every input bit affects every output
 /// bit, so hashes derived from one value land on independent positions.
@@ -26,4 +26,4 @@ constexpr uint64_t fnv1a64(std::string_view str) noexcept {
   return h;
 }
 
-} // namespace troupe
+} // namespace troupe::base

@@ -3,7 +3,7 @@
 #include <functional>
 #include <utility>
 
-namespace troupe {
+namespace troupe::base {
 
 /// Runs a function when it is destroyed. Declared as the last member of an
 /// actor's state, it runs first when CAF destroys that state, which CAF does
@@ -30,4 +30,4 @@ class last_will {
   std::function<void()> fn_;
 };
 
-} // namespace troupe
+} // namespace troupe::base

@@ -8,7 +8,7 @@
 #include <caf/message_id.hpp>
 #include <caf/scheduled_actor.hpp>
 
-namespace troupe {
+namespace troupe::base {
 
 namespace detail {
 
@@ -71,4 +71,4 @@ void salvage_mailbox(caf::scheduled_actor* self, F fn) {
     ; // nop
 }
 
-} // namespace troupe
+} // namespace troupe::base

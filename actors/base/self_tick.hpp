@@ -5,7 +5,7 @@
 #include <caf/actor_clock.hpp>
 #include <caf/timespan.hpp>
 
-namespace troupe {
+namespace troupe::base {
 
 /// Arms one `tick` message from an actor to itself for `when`, unless one
 /// for that time or earlier is armed already. `due` is the actor's record of
@@ -23,4 +23,4 @@ void arm_self_tick(Self self, caf::actor_clock::time_point& due,
                      atom::tick::value);
 }
 
-} // namespace troupe
+} // namespace troupe::base

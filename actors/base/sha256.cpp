@@ -9,7 +9,7 @@
 
 #include <new>
 
-namespace troupe {
+namespace troupe::base {
 
 namespace {
 
@@ -49,4 +49,4 @@ std::string sha256::hex_digest(std::string_view data) {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::base

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace troupe {
+namespace troupe::base {
 
 /// SHA-256 (FIPS 180-4), incremental, computed by OpenSSL's libcrypto,
 /// which uses the CPU's SHA extensions or vector units where present (about
@@ -30,4 +30,4 @@ class sha256 {
   alignas(8) unsigned char ctx_[112];
 };
 
-} // namespace troupe
+} // namespace troupe::base

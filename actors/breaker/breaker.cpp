@@ -1,6 +1,6 @@
 #include "actors/breaker/breaker.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/supervision/restart_policy.hpp"
 #include "messages/errors.hpp"
 
@@ -13,9 +13,9 @@
 #include <algorithm>
 #include <unordered_set>
 
-namespace troupe {
+namespace troupe::breaker {
 
-bool needs_breaker(const skill_definition& skill) {
+bool needs_breaker(const skills::skill_definition& skill) {
   return skill.breaker.enabled
          || (skill.idempotent && skill.max_attempts > 1
              && !skill.retry.retry_on.empty());
@@ -194,9 +194,9 @@ void on_result(breaker_ptr self, job_result& r) {
     return;
   }
   std::uniform_real_distribution<double> jitter{0.0, 1.0};
-  auto d = plan_retry(st.skill->retry, st.skill->idempotent, r.status,
-                      c.attempts, c.max_attempts, now, c.deadline,
-                      jitter(st.rng));
+  auto d = skills::plan_retry(st.skill->retry, st.skill->idempotent, r.status,
+                              c.attempts, c.max_attempts, now, c.deadline,
+                              jitter(st.rng));
   if (!d.retry) {
     if (!d.why_not.empty())
       r.error += " (" + d.why_not + ")";
@@ -305,7 +305,7 @@ void answer_all(breaker_ptr self) {
   if (st.calls.empty())
     return;
   auto reason = self->fail_state();
-  auto stopping = is_normal_exit(reason);
+  auto stopping = supervision::is_normal_exit(reason);
   log::actors().warn("breaker {}: ended ({}) holding {} jobs", st.skill->name,
                      describe(reason), st.calls.size());
   auto now = self->clock().now();
@@ -410,8 +410,8 @@ void start_circuit(breaker_ptr self) {
 
 breaker_actor::behavior_type
 breaker(breaker_actor::stateful_pointer<breaker_state> self,
-        std::shared_ptr<const skill_definition> skill, job_runner_actor pool,
-        breaker_config cfg) {
+        std::shared_ptr<const skills::skill_definition> skill,
+        job_runner_actor pool, breaker_config cfg) {
   auto& st = self->state;
   st.skill = std::move(skill);
   st.pool = std::move(pool);
@@ -473,4 +473,4 @@ breaker(breaker_actor::stateful_pointer<breaker_state> self,
   };
 }
 
-} // namespace troupe
+} // namespace troupe::breaker

@@ -19,7 +19,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace troupe {
+namespace troupe::breaker {
 
 /// What a breaker needs besides its skill; filled by the node.
 struct breaker_config {
@@ -28,7 +28,7 @@ struct breaker_config {
   caf::timespan default_timeout = std::chrono::seconds(60);
   /// Terminal results are counted here (the pool behind the breaker counts
   /// none, so that a retried job counts once). Null disables (tests).
-  job_metrics_ptr metrics;
+  metrics::job_metrics_ptr metrics;
   breaker_metrics_ptr breaker_metrics;
   /// Seeds the backoff jitter; 0 = random.
   uint64_t seed = 0;
@@ -42,7 +42,7 @@ struct breaker_config {
 
 /// Whether `skill` needs a breaker actor in front of its pool: its breaker
 /// is enabled, or its failed jobs may be retried.
-bool needs_breaker(const skill_definition& skill);
+bool needs_breaker(const skills::skill_definition& skill);
 
 /// State of one skill's breaker. Every job it accepts gets exactly one
 /// result: its pool's (after retries), BREAKER_OPEN, the fallback's
@@ -77,7 +77,7 @@ struct breaker_state {
     std::string last_failure;
   };
 
-  std::shared_ptr<const skill_definition> skill;
+  std::shared_ptr<const skills::skill_definition> skill;
   breaker_config cfg;
   /// Runs the jobs: the skill's pool, or any actor taking (job, sink).
   job_runner_actor pool;
@@ -92,19 +92,19 @@ struct breaker_state {
   uint64_t next_id = 1;
   std::unordered_map<uint64_t, call> calls;
   /// Calls waiting for their next attempt, by when it is due.
-  deadline_queue backoffs;
+  base::deadline_queue backoffs;
   time_point tick_due = time_point::max();
   std::mt19937_64 rng;
 
   uint64_t rejected = 0;
   uint64_t fallbacks = 0;
   uint64_t retries = 0;
-  job_metrics::skill_counters jobs;
+  metrics::job_metrics::skill_counters jobs;
   bool has_jobs = false;
   breaker_metrics::skill_metrics metrics;
   /// Answers every job it holds when the breaker ends (their results would
   /// come back to it). Keep last: it runs first at destruction.
-  last_will will;
+  base::last_will will;
 };
 
 /// A skill's circuit breaker and retries, in front of its pool (see
@@ -118,7 +118,7 @@ struct breaker_state {
 /// fallback. OPEN turns HALF_OPEN on a timer, without waiting for a call.
 breaker_actor::behavior_type
 breaker(breaker_actor::stateful_pointer<breaker_state> self,
-        std::shared_ptr<const skill_definition> skill, job_runner_actor pool,
-        breaker_config cfg);
+        std::shared_ptr<const skills::skill_definition> skill,
+        job_runner_actor pool, breaker_config cfg);
 
-} // namespace troupe
+} // namespace troupe::breaker

@@ -5,7 +5,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
-namespace troupe {
+namespace troupe::breaker {
 
 namespace {
 
@@ -77,4 +77,4 @@ breaker_metrics::for_skill(const std::string& skill, bool with_breaker) {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::breaker

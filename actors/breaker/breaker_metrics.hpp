@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace troupe {
+namespace troupe::breaker {
 
 /// The breaker and retry metrics of one node:
 /// `troupe_breaker_state{skill}` (0 closed, 1 open, 2 half-open),
@@ -53,4 +53,4 @@ class breaker_metrics {
 
 using breaker_metrics_ptr = std::shared_ptr<breaker_metrics>;
 
-} // namespace troupe
+} // namespace troupe::breaker

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace troupe {
+namespace troupe::breaker {
 
 namespace {
 
@@ -11,9 +11,9 @@ constexpr uint8_t slow_bit = 2;
 
 } // namespace
 
-breaker_window::breaker_window(const breaker_policy& policy)
+breaker_window::breaker_window(const skills::breaker_policy& policy)
     : kind_(policy.window) {
-  if (kind_ == breaker_window_kind::count) {
+  if (kind_ == skills::breaker_window_kind::count) {
     // Grows to its size as calls arrive: a skill that is rarely called
     // never pays for a large window.
     capacity_ = std::max<uint32_t>(policy.window_calls, 1);
@@ -27,7 +27,7 @@ breaker_window::breaker_window(const breaker_policy& policy)
 void breaker_window::record(time_point now, bool failure, bool slow) {
   uint8_t flags
     = static_cast<uint8_t>((failure ? failed_bit : 0) | (slow ? slow_bit : 0));
-  if (kind_ == breaker_window_kind::count) {
+  if (kind_ == skills::breaker_window_kind::count) {
     if (ring_.size() < capacity_) {
       ring_.push_back(flags);
     } else {
@@ -56,7 +56,7 @@ void breaker_window::record(time_point now, bool failure, bool slow) {
 }
 
 breaker_window::totals breaker_window::sum(time_point now) const {
-  if (kind_ == breaker_window_kind::count)
+  if (kind_ == skills::breaker_window_kind::count)
     return ring_totals_;
   totals out;
   auto current = slice_of(now);
@@ -78,4 +78,4 @@ void breaker_window::clear() {
     b = bucket{};
 }
 
-} // namespace troupe
+} // namespace troupe::breaker

@@ -10,7 +10,7 @@
 #include <limits>
 #include <vector>
 
-namespace troupe {
+namespace troupe::breaker {
 
 /// The outcomes of a breaker's recent calls: the last N calls (count-based)
 /// or the calls of the last N seconds (time-based). A time-based window
@@ -41,7 +41,7 @@ class breaker_window {
   };
 
   /// A window of the kind and size `policy` asks for.
-  explicit breaker_window(const breaker_policy& policy);
+  explicit breaker_window(const skills::breaker_policy& policy);
 
   /// Records one call that ended at `now`.
   void record(time_point now, bool failure, bool slow);
@@ -52,7 +52,7 @@ class breaker_window {
   /// Forgets every call.
   void clear();
 
-  breaker_window_kind kind() const noexcept {
+  skills::breaker_window_kind kind() const noexcept {
     return kind_;
   }
 
@@ -70,7 +70,7 @@ class breaker_window {
     return t.time_since_epoch().count() / width_.count();
   }
 
-  breaker_window_kind kind_;
+  skills::breaker_window_kind kind_;
   // -- count-based: a ring of the last calls' outcomes (bit 0 failure, bit 1
   // slow) and their running totals.
   std::vector<uint8_t> ring_;
@@ -83,4 +83,4 @@ class breaker_window {
   std::array<bucket, buckets> buckets_{};
 };
 
-} // namespace troupe
+} // namespace troupe::breaker

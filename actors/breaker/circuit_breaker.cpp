@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-namespace troupe {
+namespace troupe::breaker {
 
 namespace {
 
@@ -24,10 +24,10 @@ std::string percent(double x) {
 
 } // namespace
 
-circuit_breaker::circuit_breaker(breaker_policy policy, time_point now)
+circuit_breaker::circuit_breaker(skills::breaker_policy policy, time_point now)
     : policy_(std::move(policy)), window_(policy_), open_until_(now) {
   policy_.half_open_calls = std::max(policy_.half_open_calls, 1u);
-  if (policy_.window == breaker_window_kind::count)
+  if (policy_.window == skills::breaker_window_kind::count)
     policy_.minimum_calls = std::min(policy_.minimum_calls,
                                      policy_.window_calls);
   policy_.minimum_calls = std::max(policy_.minimum_calls, 1u);
@@ -206,4 +206,4 @@ breaker_status circuit_breaker::status(time_point now) const {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::breaker

@@ -12,7 +12,7 @@
 #include <functional>
 #include <string>
 
-namespace troupe {
+namespace troupe::breaker {
 
 /// A circuit breaker's state machine, without an actor: it decides whether a
 /// call may go through and moves between states from the outcomes it is
@@ -48,7 +48,7 @@ class circuit_breaker {
   using transition_listener
     = std::function<void(circuit_state from, circuit_state to)>;
 
-  circuit_breaker(breaker_policy policy, time_point now);
+  circuit_breaker(skills::breaker_policy policy, time_point now);
 
   void on_transition(transition_listener f) {
     listener_ = std::move(f);
@@ -87,7 +87,7 @@ class circuit_breaker {
     return state_;
   }
 
-  const breaker_policy& policy() const noexcept {
+  const skills::breaker_policy& policy() const noexcept {
     return policy_;
   }
 
@@ -114,7 +114,7 @@ class circuit_breaker {
 
   bool exceeds(const breaker_window::totals& t) const noexcept;
 
-  breaker_policy policy_;
+  skills::breaker_policy policy_;
   breaker_window window_;
   circuit_state state_ = circuit_state::closed;
   uint64_t epoch_ = 0;
@@ -132,4 +132,4 @@ class circuit_breaker {
   transition_listener listener_;
 };
 
-} // namespace troupe
+} // namespace troupe::breaker

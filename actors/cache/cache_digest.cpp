@@ -4,14 +4,14 @@
 
 #include <array>
 
-namespace troupe {
+namespace troupe::cache {
 
 namespace {
 
 // Domain tag: a new encoding gets a new tag, so keys never mix across it.
 constexpr std::string_view key_domain{"troupe.cache.v1", 16};
 
-void put_length(sha256& h, size_t n) {
+void put_length(base::sha256& h, size_t n) {
   std::array<char, 8> buf;
   for (int i = 0; i < 8; ++i)
     buf[i] = static_cast<char>((static_cast<uint64_t>(n) >> (8 * i)) & 0xff);
@@ -29,7 +29,7 @@ uint64_t word(const std::array<uint8_t, 32>& d, size_t i) {
 
 cache_key cache_digest(std::string_view skill, std::string_view version,
                        std::string_view input) {
-  sha256 h;
+  base::sha256 h;
   h.update(key_domain);
   put_length(h, skill.size());
   h.update(skill);
@@ -51,4 +51,4 @@ std::string to_hex(const cache_key& key) {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::cache

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace troupe {
+namespace troupe::cache {
 
 /// The cache key of running `skill` at `version` on `input`: SHA-256 over
 /// a length-prefixed encoding of the three, so that no two different
@@ -19,4 +19,4 @@ cache_key cache_digest(std::string_view skill, std::string_view version,
 /// Lower-case hex of the key's 32 bytes, for logs.
 std::string to_hex(const cache_key& key);
 
-} // namespace troupe
+} // namespace troupe::cache

@@ -5,7 +5,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
-namespace troupe {
+namespace troupe::cache {
 
 cache_metrics::cache_metrics(prometheus::Registry& registry) {
   auto& requests = prometheus::BuildCounter()
@@ -47,4 +47,4 @@ cache_metrics::cache_metrics(prometheus::Registry& registry) {
                .Add({});
 }
 
-} // namespace troupe
+} // namespace troupe::cache

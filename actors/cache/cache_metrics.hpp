@@ -8,7 +8,7 @@ class Counter;
 class Gauge;
 } // namespace prometheus
 
-namespace troupe {
+namespace troupe::cache {
 
 /// The result cache's metrics, shared by a node's shards and its router:
 /// `troupe_cache_requests_total{result}` (hit, miss, coalesced, bypass,
@@ -36,4 +36,4 @@ class cache_metrics {
 
 using cache_metrics_ptr = std::shared_ptr<cache_metrics>;
 
-} // namespace troupe
+} // namespace troupe::cache

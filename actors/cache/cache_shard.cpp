@@ -1,6 +1,6 @@
 #include "actors/cache/cache_shard.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/supervision/restart_policy.hpp"
 #include "messages/errors.hpp"
 
@@ -16,7 +16,7 @@
 #include <limits>
 #include <unordered_set>
 
-namespace troupe {
+namespace troupe::cache {
 
 namespace {
 
@@ -111,7 +111,7 @@ void start_flight(shard_ptr self, job&& j, const cache_key& key,
 // Recomputes a hot entry near its expiry in the background.
 void maybe_refresh_ahead(shard_ptr self, job& j, const cache_key& key,
                          const job_runner_actor& pool,
-                         const cache_policy& policy, time_point expires,
+                         const skills::cache_policy& policy, time_point expires,
                          time_point now) {
   auto& st = self->state;
   auto window = std::chrono::duration_cast<caf::timespan>(
@@ -316,7 +316,7 @@ void keep_result(shard_ptr self, const flight& fl, const job_result& r,
   if (sk == st.skills.end())
     return;
   auto& policy = sk->second.policy;
-  if (!cacheable(policy, r.status)) {
+  if (!skills::cacheable(policy, r.status)) {
     // Not kept; an older entry stays valid until it expires, so a failed
     // refresh does not throw away a good result.
     return;
@@ -430,7 +430,7 @@ void answer_flights(shard_ptr self) {
   if (st.flights.empty())
     return;
   auto reason = self->fail_state();
-  auto stopping = is_normal_exit(reason);
+  auto stopping = supervision::is_normal_exit(reason);
   size_t rerun = 0;
   size_t answered = 0;
   for (auto& [id, fl] : st.flights) {
@@ -516,4 +516,4 @@ cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
   };
 }
 
-} // namespace troupe
+} // namespace troupe::cache

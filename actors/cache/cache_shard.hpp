@@ -18,7 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace troupe {
+namespace troupe::cache {
 
 /// What a cache shard needs; filled by the node from its config.
 struct cache_shard_config {
@@ -29,7 +29,7 @@ struct cache_shard_config {
   bool admission = true;
   /// Policies of the cached skills, by name; jobs of other skills are
   /// passed to their pool untouched.
-  std::unordered_map<std::string, cache_policy> policies;
+  std::unordered_map<std::string, skills::cache_policy> policies;
   /// Cached skills whose jobs must not run twice: a shard that ends while
   /// running one answers its waiters instead of running it again.
   std::unordered_set<std::string> not_idempotent;
@@ -48,7 +48,7 @@ struct cache_shard_config {
   /// Null disables metrics (tests).
   cache_metrics_ptr metrics;
   /// Job counts: the shard answers hits and coalesced waiters itself.
-  job_metrics_ptr jobs;
+  metrics::job_metrics_ptr jobs;
 };
 
 /// State of one cache shard: the results of its keys and the executions in
@@ -70,9 +70,9 @@ struct cache_shard_state {
 
   /// A cached skill: its policy, lookups and job counters.
   struct skill_entry {
-    cache_policy policy;
+    skills::cache_policy policy;
     skill_hits lookups;
-    job_metrics::skill_counters jobs;
+    metrics::job_metrics::skill_counters jobs;
   };
 
   /// One execution of a key's job on behalf of every waiter.
@@ -96,7 +96,7 @@ struct cache_shard_state {
   /// Deadlines of waiters that joined an execution started for an earlier
   /// job: each ends TIMEOUT at its own deadline, not at the execution's.
   /// Watch key -> flight id and deadline.
-  deadline_queue waiter_deadlines;
+  base::deadline_queue waiter_deadlines;
   std::unordered_map<uint64_t, std::pair<uint64_t, time_point>> watched;
   uint64_t next_watch = 1;
   time_point expire_due = time_point::max();
@@ -116,7 +116,7 @@ struct cache_shard_state {
   result_store::stats published;
   /// Answers the waiters of every execution in flight when the shard ends
   /// for any reason. Keep last: it runs first at destruction.
-  last_will will;
+  base::last_will will;
 };
 
 /// One shard of the node's result cache. A job of a cached skill arrives
@@ -136,4 +136,4 @@ cache_shard_actor::behavior_type
 cache_shard(cache_shard_actor::stateful_pointer<cache_shard_state> self,
             cache_shard_config cfg);
 
-} // namespace troupe
+} // namespace troupe::cache

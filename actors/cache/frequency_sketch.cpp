@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace troupe {
+namespace troupe::cache {
 
 namespace {
 
@@ -40,7 +40,7 @@ void frequency_sketch::locate(uint64_t hash, int i, size_t& word,
   // The block comes from the low bits of the spread hash; within the block
   // counter i lives in word 2i or 2i+1 (never sharing a word with another
   // counter of the same key), at a nibble picked from the high bits.
-  auto h = mix64(hash);
+  auto h = base::mix64(hash);
   auto block = static_cast<size_t>(h) & block_mask_;
   auto bits = h >> 32;
   auto in_block = static_cast<size_t>(2 * i + ((bits >> i) & 1));
@@ -84,4 +84,4 @@ void frequency_sketch::age() {
   ++agings_;
 }
 
-} // namespace troupe
+} // namespace troupe::cache

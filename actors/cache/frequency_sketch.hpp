@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace troupe {
+namespace troupe::cache {
 
 /// Estimates how often keys were seen recently: a count-min sketch of 4-bit
 /// counters (TinyLFU's frequency filter). Each key touches four counters in
@@ -67,4 +67,4 @@ class frequency_sketch {
   size_t agings_ = 0;
 };
 
-} // namespace troupe
+} // namespace troupe::cache

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <new>
 
-namespace troupe {
+namespace troupe::cache {
 
 namespace {
 
@@ -314,4 +314,4 @@ std::vector<cache_key> result_store::keys_by_recency() const {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::cache

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace troupe {
+namespace troupe::cache {
 
 /// A byte-budgeted map from cache keys to results, in least-recently-used
 /// order, with per-entry expiry and TinyLFU admission: when storing a new
@@ -157,4 +157,4 @@ class result_store {
   std::vector<uint32_t> victims_;
 };
 
-} // namespace troupe
+} // namespace troupe::cache

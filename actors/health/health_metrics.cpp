@@ -5,7 +5,7 @@
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
-namespace troupe {
+namespace troupe::health {
 
 health_metrics::health_metrics(prometheus::Registry& registry)
     : restarts_(&prometheus::BuildCounter()
@@ -46,4 +46,4 @@ void health_metrics::restart(const std::string& supervisor,
   restarts(supervisor, child).Increment();
 }
 
-} // namespace troupe
+} // namespace troupe::health

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace troupe {
+namespace troupe::health {
 
 /// The health metrics of one node: `troupe_health_score`,
 /// `troupe_alerts{severity}` (active alerts) and
@@ -38,4 +38,4 @@ class health_metrics {
 
 using health_metrics_ptr = std::shared_ptr<health_metrics>;
 
-} // namespace troupe
+} // namespace troupe::health

@@ -1,6 +1,6 @@
 #include "actors/health/health_monitor.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/sec.hpp>
@@ -8,7 +8,7 @@
 
 #include <string_view>
 
-namespace troupe {
+namespace troupe::health {
 
 namespace {
 
@@ -174,4 +174,4 @@ health_monitor_actor::behavior_type health_monitor(
   };
 }
 
-} // namespace troupe
+} // namespace troupe::health

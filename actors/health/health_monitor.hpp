@@ -11,15 +11,15 @@
 #include <memory>
 #include <string>
 
-namespace troupe {
+namespace troupe::health {
 
 /// What a health monitor watches and with which thresholds.
 struct health_monitor_config {
-  health_config limits;
+  config::health_config limits;
   /// The node's supervisor tree: every actor in it is polled.
   supervisor_actor tree;
   /// Job counts per skill and status (error rates); null: no error rates.
-  job_metrics_ptr jobs;
+  metrics::job_metrics_ptr jobs;
   /// Score, alert and restart metrics; null disables them.
   health_metrics_ptr metrics;
 };
@@ -51,4 +51,4 @@ health_monitor_actor::behavior_type health_monitor(
   health_monitor_actor::stateful_pointer<health_monitor_state> self,
   health_monitor_config cfg);
 
-} // namespace troupe
+} // namespace troupe::health

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace troupe {
+namespace troupe::health {
 
 namespace {
 
@@ -42,7 +42,7 @@ bool level_of(T value, T warning, T critical, severity& out) {
 
 } // namespace
 
-health_rules::health_rules(health_config cfg) : cfg_(cfg) {
+health_rules::health_rules(config::health_config cfg) : cfg_(cfg) {
   // nop
 }
 
@@ -85,7 +85,7 @@ void health_rules::check_jobs(const health_sample& x, alert_map& next) {
     if (is_error(c.status))
       t.second += c.count;
   }
-  auto window = duration_text(cfg_.window);
+  auto window = config::duration_text(cfg_.window);
   for (auto& [skill, t] : totals) {
     auto& h = jobs_[skill].history;
     if (h.empty() && !first_sample_)
@@ -142,7 +142,7 @@ void health_rules::check_restarts(const health_sample& x, alert_map& next) {
   for (auto& p : x.pools)
     restarts_[{std::string{tree_path::skills} + "/" + p.skill, "worker"}].add(
       x.now, p.worker_restarts, cfg_.window, !first_sample_);
-  auto window = duration_text(cfg_.window);
+  auto window = config::duration_text(cfg_.window);
   for (auto& [key, s] : restarts_) {
     auto n = s.delta();
     if (n == 0)
@@ -168,7 +168,7 @@ void health_rules::check_actors(const health_sample& x, alert_map& next) {
   for (auto& path : x.unresponsive)
     raise(next, x.now, severity::critical, "unresponsive", path,
           path + " did not answer the health check within "
-            + duration_text(cfg_.poll_timeout));
+            + config::duration_text(cfg_.poll_timeout));
   for (auto& m : x.mailboxes) {
     severity level;
     if (!level_of(m.size, cfg_.mailbox_warning, cfg_.mailbox_critical, level))
@@ -240,4 +240,4 @@ std::vector<restart_count> health_rules::restarts() const {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::health

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace troupe {
+namespace troupe::health {
 
 /// One round of figures the health monitor collected from its node.
 struct health_sample {
@@ -66,7 +66,7 @@ class health_rules {
  public:
   using time_point = caf::actor_clock::time_point;
 
-  explicit health_rules(health_config cfg);
+  explicit health_rules(config::health_config cfg);
 
   /// Evaluates every rule on `x`.
   void update(const health_sample& x);
@@ -122,7 +122,7 @@ class health_rules {
   void check_restarts(const health_sample& x, alert_map& next);
   void check_actors(const health_sample& x, alert_map& next);
 
-  health_config cfg_;
+  config::health_config cfg_;
   alert_map active_;
   std::map<std::pair<std::string, std::string>, series> restarts_;
   std::map<std::string, job_series> jobs_;
@@ -131,4 +131,4 @@ class health_rules {
   bool first_sample_ = true;
 };
 
-} // namespace troupe
+} // namespace troupe::health

@@ -1,8 +1,8 @@
 #include "actors/ingress/gateway.hpp"
 
-#include "actors/base/logging.hpp"
 #include "actors/base/mailbox_salvage.hpp"
 #include "actors/base/self_tick.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/supervision/restart_policy.hpp"
 #include "config/node_config.hpp"
 #include "messages/errors.hpp"
@@ -16,7 +16,7 @@
 #include <memory>
 #include <unordered_set>
 
-namespace troupe {
+namespace troupe::ingress {
 
 namespace {
 
@@ -51,11 +51,12 @@ void refuse_batch(gateway_ptr self, const client_sink_actor& client,
   if (self->state.cfg.metrics)
     self->state.cfg.metrics->record("-", job_status::bad_input,
                                     caf::timespan{0});
-  wire_codec::batch_refusal refusal;
+  wire::client_codec::batch_refusal refusal;
   refusal.batch_id = batch_id;
   refusal.status = job_status::bad_input;
   refusal.error = why;
-  self->send(client, atom::results::value, wire_codec::encode_refusal(refusal));
+  self->send(client, atom::results::value,
+             wire::client_codec::encode_refusal(refusal));
 }
 
 void put_in_outbox(gateway_ptr self, client_sink_actor& client,
@@ -110,7 +111,7 @@ void arm_deadline_tick(gateway_ptr self) {
   auto rem = when.time_since_epoch() % tick_granularity;
   if (rem != caf::timespan{0})
     when += tick_granularity - rem;
-  arm_self_tick(self, st.tick_due, when);
+  base::arm_self_tick(self, st.tick_due, when);
 }
 
 // The deadline queue keeps the entries of answered jobs until they come
@@ -131,7 +132,7 @@ void on_submit(gateway_ptr self, const std::string& bytes,
   if (bytes.size() > st.cfg.max_message_bytes) {
     // Only the batch id is read (senders put it first): a message over the
     // limit is never parsed.
-    refuse_batch(self, client, wire_codec::peek_batch_id(bytes),
+    refuse_batch(self, client, wire::client_codec::peek_batch_id(bytes),
                  "a submit message of " + std::to_string(bytes.size())
                    + " bytes exceeds the limit of node " + st.cfg.node_name
                    + " (" + std::to_string(st.cfg.max_message_bytes)
@@ -140,9 +141,9 @@ void on_submit(gateway_ptr self, const std::string& bytes,
                      "in smaller messages");
     return;
   }
-  auto batch = wire_codec::decode_submit(bytes);
+  auto batch = wire::client_codec::decode_submit(bytes);
   if (!batch) {
-    refuse_batch(self, client, wire_codec::peek_batch_id(bytes),
+    refuse_batch(self, client, wire::client_codec::peek_batch_id(bytes),
                  message_of(batch.error()));
     return;
   }
@@ -220,7 +221,7 @@ void on_tick(gateway_ptr self) {
     r.node = st.cfg.node_name;
     r.error = "no result from inside node " + st.cfg.node_name
               + " within the job's deadline (plus "
-              + duration_text(st.cfg.grace)
+              + config::duration_text(st.cfg.grace)
               + "): an internal fault; the job may have run";
     stash_result(self, r);
     if (st.cfg.metrics)
@@ -264,7 +265,7 @@ void cancel(gateway_ptr self, std::vector<uint64_t> ids) {
 // client gets those results as usual.
 void on_cancel(gateway_ptr self, const std::string& bytes,
                const client_sink_actor& client) {
-  auto ids = wire_codec::decode_cancel(bytes);
+  auto ids = wire::client_codec::decode_cancel(bytes);
   if (!ids || !client) {
     log::actors().debug("gateway: dropped a malformed cancel request");
     return;
@@ -317,8 +318,9 @@ void flush(gateway_ptr self) {
         bytes += last->output.size() + last->error.size() + 64;
         ++last;
       }
-      self->send(box.client, atom::results::value,
-                 wire_codec::encode_results(&*first, &*first + (last - first)));
+      self->send(
+        box.client, atom::results::value,
+        wire::client_codec::encode_results(&*first, &*first + (last - first)));
       first = last;
     }
     box.results.clear();
@@ -414,7 +416,7 @@ void status_query(gateway_ptr self,
     if (--m->pending > 0)
       return;
     if (m->router_error) {
-      rp.deliver(wire_codec::encode_error_response(
+      rp.deliver(wire::client_codec::encode_error_response(
         "the node could not answer: " + describe(m->router_error)));
       return;
     }
@@ -431,7 +433,7 @@ void status_query(gateway_ptr self,
         severity::critical, "health-monitor", "node/health",
         "the health monitor did not answer (" + m->health_error + ")", 0});
     }
-    rp.deliver(wire_codec::encode_response(out));
+    rp.deliver(wire::client_codec::encode_response(out));
   };
   auto timeout = st.cfg.query_timeout;
   self->request(st.router, timeout, atom::status::value)
@@ -478,25 +480,27 @@ void crash_query(gateway_ptr self, const std::string& target,
                  caf::typed_response_promise<std::string> rp) {
   auto& st = self->state;
   if (!st.cfg.crash_hook || !st.cfg.tree) {
-    rp.deliver(wire_codec::encode_error_response(
+    rp.deliver(wire::client_codec::encode_error_response(
       "crash injection is disabled on node " + st.cfg.node_name
       + " (it is a test hook: start the node with --test-skills)"));
     return;
   }
   auto mine = target == "gateway";
   if (mine) // it will not be around to answer once it crashed
-    rp.deliver(wire_codec::encode_response(wire_codec::acknowledgement{
-      "crashing the gateway of node " + st.cfg.node_name}));
+    rp.deliver(
+      wire::client_codec::encode_response(wire::client_codec::acknowledgement{
+        "crashing the gateway of node " + st.cfg.node_name}));
   self->request(st.cfg.tree, st.cfg.query_timeout, atom::crash::value, target)
     .then(
       [rp, mine](std::string& what) mutable {
         if (!mine)
-          rp.deliver(
-            wire_codec::encode_response(wire_codec::acknowledgement{what}));
+          rp.deliver(wire::client_codec::encode_response(
+            wire::client_codec::acknowledgement{what}));
       },
       [rp, mine](caf::error& err) mutable {
         if (!mine)
-          rp.deliver(wire_codec::encode_error_response(message_of(err)));
+          rp.deliver(
+            wire::client_codec::encode_error_response(message_of(err)));
       });
 }
 
@@ -505,7 +509,7 @@ void crash_query(gateway_ptr self, const std::string& target,
 // gateway that no longer exists.
 void answer_remaining(gateway_ptr self) {
   auto& st = self->state;
-  salvage_mailbox(self, [self](caf::mailbox_element& x) {
+  base::salvage_mailbox(self, [self](caf::mailbox_element& x) {
     auto& msg = x.content();
     if (!msg.match_elements<job_result>() || !x.sender
         || x.sender->node() != self->node())
@@ -521,7 +525,7 @@ void answer_remaining(gateway_ptr self) {
   auto reason = self->fail_state();
   log::actors().warn("gateway: ended ({}) with {} jobs in flight",
                      describe(reason), st.waiting.size());
-  if (is_normal_exit(reason))
+  if (supervision::is_normal_exit(reason))
     answer_all(self, job_status::cancelled,
                "node " + st.cfg.node_name + " stopped before the job finished");
   else
@@ -578,49 +582,50 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
     [self](atom::cluster,
            const std::string& bytes) -> caf::result<std::string> {
       if (!self->state.cfg.membership) {
-        cluster_codec::cluster_reply refused;
+        wire::member_codec::cluster_reply refused;
         refused.refused = true;
         refused.reason = "node " + self->state.cfg.node_name
                          + " does not take part in a cluster";
-        return cluster_codec::encode(refused);
+        return wire::member_codec::encode(refused);
       }
       return self->delegate(self->state.cfg.membership, atom::cluster::value,
                             bytes);
     },
     [self](atom::query, const std::string& bytes) -> caf::result<std::string> {
-      auto q = wire_codec::decode_query(bytes);
+      auto q = wire::client_codec::decode_query(bytes);
       if (!q)
-        return wire_codec::encode_error_response(message_of(q.error()));
+        return wire::client_codec::encode_error_response(message_of(q.error()));
       auto rp = self->make_response_promise<std::string>();
-      if (q->kind == wire_codec::query_kind::get_status) {
+      if (q->kind == wire::client_codec::query_kind::get_status) {
         status_query(self, rp);
         return rp;
       }
-      if (q->kind == wire_codec::query_kind::crash_actor) {
+      if (q->kind == wire::client_codec::query_kind::crash_actor) {
         crash_query(self, q->target, rp);
         return rp;
       }
       auto on_error = [rp](caf::error& err) mutable {
-        rp.deliver(wire_codec::encode_error_response(
+        rp.deliver(wire::client_codec::encode_error_response(
           "the node could not answer: " + describe(err)));
       };
       auto timeout = self->state.cfg.query_timeout;
-      if (q->kind == wire_codec::query_kind::breaker)
+      if (q->kind == wire::client_codec::query_kind::breaker)
         self
           ->request(self->state.router, timeout, atom::breaker::value, q->skill,
                     q->command)
           .then(
             [rp](breaker_status& x) mutable {
-              rp.deliver(wire_codec::encode_response(x));
+              rp.deliver(wire::client_codec::encode_response(x));
             },
             [rp](caf::error& err) mutable {
-              rp.deliver(wire_codec::encode_error_response(message_of(err)));
+              rp.deliver(
+                wire::client_codec::encode_error_response(message_of(err)));
             });
       else
         self->request(self->state.router, timeout, atom::skills::value)
           .then(
             [rp](skill_list& x) mutable {
-              rp.deliver(wire_codec::encode_response(x));
+              rp.deliver(wire::client_codec::encode_response(x));
             },
             on_error);
       return rp;
@@ -653,4 +658,4 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
   };
 }
 
-} // namespace troupe
+} // namespace troupe::ingress

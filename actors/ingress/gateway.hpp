@@ -13,7 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace troupe {
+namespace troupe::ingress {
 
 /// Limits and identity of a gateway.
 struct gateway_config {
@@ -31,7 +31,7 @@ struct gateway_config {
   /// When the node stops, how long the gateway waits for each remote client
   /// to confirm that it received its last results.
   caf::timespan delivery_timeout = std::chrono::seconds(2);
-  job_metrics_ptr metrics;
+  metrics::job_metrics_ptr metrics;
   /// Answers peers' cluster messages; null when the node is not clustered.
   membership_actor membership;
   /// The node's supervisor tree, followed for the current router,
@@ -80,7 +80,7 @@ struct gateway_state {
   std::unordered_map<caf::actor_addr, outbox> outboxes;
   bool flush_scheduled = false;
   /// Deadlines of the waiting jobs, checked by one timer at a time.
-  deadline_queue deadlines;
+  base::deadline_queue deadlines;
   time_point tick_due = time_point::max();
   /// Set by `drain`: new jobs are refused, jobs in flight continue.
   bool draining = false;
@@ -89,7 +89,7 @@ struct gateway_state {
   std::unordered_map<caf::actor_addr, client_sink_actor> delivered_to;
   /// Answers every job in flight when the gateway ends (its results would
   /// have nowhere to go). Keep last: it runs first at destruction.
-  last_will will;
+  base::last_will will;
 };
 
 /// The node's published face: decodes protobuf requests from remote clients
@@ -113,4 +113,4 @@ gateway_actor::behavior_type
 gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
         router_actor router);
 
-} // namespace troupe
+} // namespace troupe::ingress

@@ -1,7 +1,7 @@
 #include "actors/ingress/router.hpp"
 
-#include "actors/base/logging.hpp"
 #include "actors/cache/cache_digest.hpp"
+#include "actors/log/logging.hpp"
 #include "cluster/cache_ring.hpp"
 #include "config/version.hpp"
 #include "messages/errors.hpp"
@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-namespace troupe {
+namespace troupe::ingress {
 
 namespace {
 
@@ -205,7 +205,7 @@ void route_cached(router_ptr self, const std::string& version, job& j,
     self->send(pool, std::move(j), std::move(sink));
     return;
   }
-  auto key = cache_digest(j.skill, version, j.input);
+  auto key = cache::cache_digest(j.skill, version, j.input);
   send_to_shard(self, key, j, pool, sink);
 }
 
@@ -248,7 +248,7 @@ void send_to_member(router_ptr self, const std::string& target, job& j,
   auto link = st.links.find(target);
   if (link != st.links.end()) {
     if (j.options.max_attempts == 0)
-      j.options.max_attempts = default_cluster_attempts;
+      j.options.max_attempts = cluster::default_cluster_attempts;
     j.options.placed = true;
     self->send(link->second.second, std::move(j), std::move(sink));
     return;
@@ -267,8 +267,8 @@ bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
   }
   if (!st.cfg.dispatcher || st.members.size() < 2)
     return false;
-  auto target = placement::choose(st.members, st.cfg.node_name, j.skill, {},
-                                  st.recent);
+  auto target = cluster::placement::choose(st.members, st.cfg.node_name,
+                                           j.skill, {}, st.recent);
   if (!target || *target == st.cfg.node_name)
     return false;
   ++st.recent[*target];
@@ -290,12 +290,12 @@ bool route_to_key_owner(router_ptr self, job& j, result_sink_actor& sink) {
   const std::string* version = nullptr;
   if (local != st.cfg.cached_skills.end())
     version = &local->second;
-  else if (auto* s = cache_ring::cached_skill(st.members, j.skill))
+  else if (auto* s = cluster::cache_ring::cached_skill(st.members, j.skill))
     version = &s->version;
   else
     return false;
-  auto key = cache_digest(j.skill, *version, j.input);
-  auto* owner = cache_ring::owner(st.members, j.skill, key);
+  auto key = cache::cache_digest(j.skill, *version, j.input);
+  auto* owner = cluster::cache_ring::owner(st.members, j.skill, key);
   if (owner == nullptr)
     return false;
   if (owner->name != st.cfg.node_name) {
@@ -327,7 +327,7 @@ void reject_unknown(router_ptr self, const job& j,
     why += ": node " + st.cfg.node_name + " does not offer it";
   else if (st.members.size() > 1)
     why += "; available in the cluster: "
-           + placement::where_skills_live(st.members);
+           + cluster::placement::where_skills_live(st.members);
   else
     why += "; available: " + st.skill_names;
   self->send(sink, reject(self, j, job_status::unknown_skill, why));
@@ -682,7 +682,7 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         node_status out;
         out.name = st.cfg.node_name;
         out.address = st.cfg.address;
-        out.version = version;
+        out.version = config::version;
         out.uptime_ms = static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::steady_clock::now() - st.started)
@@ -707,4 +707,4 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   };
 }
 
-} // namespace troupe
+} // namespace troupe::ingress

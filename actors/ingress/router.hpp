@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-namespace troupe {
+namespace troupe::ingress {
 
 /// What the router needs to know about its node.
 struct router_config {
@@ -27,11 +27,11 @@ struct router_config {
   /// How long the router waits for a pool's status before reporting it
   /// without load figures.
   caf::timespan status_timeout = std::chrono::seconds(2);
-  job_metrics_ptr metrics;
+  metrics::job_metrics_ptr metrics;
   /// Runs jobs on other members; null for a node on its own.
   dispatcher_actor dispatcher;
   /// Counts jobs exchanged with peers; null disables.
-  cluster_metrics_ptr cluster_metrics;
+  cluster::cluster_metrics_ptr cluster_metrics;
   // -- result cache -----------------------------------------------------------
   /// Skills whose results are cached, with the version that goes into their
   /// cache keys. Empty: no cache, every job goes straight to its pool.
@@ -41,7 +41,7 @@ struct router_config {
   std::function<uint32_t(const cache_key&)> cache_owner;
   /// This node's shards, asked for their figures by status requests.
   std::vector<cache_shard_actor> cache_shards;
-  cache_metrics_ptr cache_metrics;
+  cache::cache_metrics_ptr cache_metrics;
   // -- supervision ------------------------------------------------------------
   /// The node's supervisor tree, followed for the current handles of the
   /// pools, shards, dispatcher and membership (see messages/supervision.hpp
@@ -73,7 +73,7 @@ struct router_state {
   /// restarted router knows no members until the membership tells it).
   bool has_view = false;
   std::vector<std::pair<job, result_sink_actor>> held_for_view;
-  placement::recent_sends recent;
+  cluster::placement::recent_sends recent;
   /// Ready links to members (from the dispatcher): name -> incarnation and
   /// the batcher that carries jobs there.
   std::unordered_map<std::string, std::pair<uint64_t, batcher_actor>> links;
@@ -118,7 +118,7 @@ struct router_state {
   uint64_t next_request = 1;
   /// Answers the requests in flight when the router ends. Keep last: it
   /// runs first at destruction.
-  last_will will;
+  base::last_will will;
 };
 
 /// The node's entry point for jobs: rejects malformed jobs (BAD_INPUT) and
@@ -137,4 +137,4 @@ router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);
 
-} // namespace troupe
+} // namespace troupe::ingress

@@ -5,7 +5,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-namespace troupe {
+namespace troupe::link {
 
 void batch_metrics::peer_series::record(flush_reason reason,
                                         size_t items) const {
@@ -36,4 +36,4 @@ batch_metrics::peer_series batch_metrics::for_peer(const std::string& peer) {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::link

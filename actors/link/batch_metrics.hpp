@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-namespace troupe {
+namespace troupe::link {
 
 /// Batching metrics of one node: `troupe_batch_size{peer}` (items per batch)
 /// and `troupe_batch_flushes_total{peer,reason}`. Thread-safe.
@@ -34,4 +34,4 @@ class batch_metrics {
 
 using batch_metrics_ptr = std::shared_ptr<batch_metrics>;
 
-} // namespace troupe
+} // namespace troupe::link

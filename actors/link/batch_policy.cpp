@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace troupe {
+namespace troupe::link {
 
 namespace {
 
@@ -147,4 +147,4 @@ void batch_policy::on_round_trip(caf::timespan rtt) noexcept {
   current_linger_ = cap(current_linger_);
 }
 
-} // namespace troupe
+} // namespace troupe::link

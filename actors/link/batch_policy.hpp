@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace troupe {
+namespace troupe::link {
 
 /// Limits of a batcher.
 struct batch_limits {
@@ -139,4 +139,4 @@ class batch_policy {
   double mean_rtt_ns_ = 0;
 };
 
-} // namespace troupe
+} // namespace troupe::link

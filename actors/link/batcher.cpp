@@ -1,7 +1,7 @@
 #include "actors/link/batcher.hpp"
 
-#include "actors/base/logging.hpp"
 #include "actors/base/mailbox_salvage.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/supervision/restart_policy.hpp"
 #include "messages/errors.hpp"
 #include "messages/wire/client_codec.hpp"
@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <unordered_set>
 
-namespace troupe {
+namespace troupe::link {
 
 namespace {
 
@@ -130,7 +130,7 @@ void send_batch(batcher_ptr self, flush_reason reason) {
   log::actors().trace("batcher {}: {} jobs ({})", st.cfg.destination_name,
                       batch.size(), to_string(reason));
   self->send(st.destination, atom::submit::value,
-             wire_codec::encode_submit(batch, batch_id),
+             wire::client_codec::encode_submit(batch, batch_id),
              caf::actor_cast<client_sink_actor>(self));
 }
 
@@ -237,13 +237,13 @@ void on_cancel(batcher_ptr self, const std::vector<uint64_t>& ids,
                      + st.cfg.destination_name));
   if (!sent.empty() && !st.destination_down)
     self->send(st.destination, atom::cancel::value,
-               wire_codec::encode_cancel(sent),
+               wire::client_codec::encode_cancel(sent),
                caf::actor_cast<client_sink_actor>(self));
 }
 
 void on_results(batcher_ptr self, const std::string& bytes) {
   auto& st = self->state;
-  auto results = wire_codec::decode_results(bytes);
+  auto results = wire::client_codec::decode_results(bytes);
   if (!results) {
     log::actors().warn("batcher {}: dropped a malformed result batch: {}",
                        st.cfg.destination_name, describe(results.error()));
@@ -328,8 +328,9 @@ void hand_back_all(batcher_ptr self) {
   if (st.down_reason.empty())
     st.down_reason = "the link to " + st.cfg.destination_name + " ended ("
                      + describe(self->fail_state()) + ")";
-  on_destination_down(self, st.down_reason, is_normal_exit(self->fail_state()));
-  salvage_mailbox(self, [self](caf::mailbox_element& x) {
+  on_destination_down(self, st.down_reason,
+                      supervision::is_normal_exit(self->fail_state()));
+  base::salvage_mailbox(self, [self](caf::mailbox_element& x) {
     auto& msg = x.content();
     if (!msg.match_elements<job, result_sink_actor>())
       return false;
@@ -394,4 +395,4 @@ batcher(batcher_actor::stateful_pointer<batcher_state> self,
   };
 }
 
-} // namespace troupe
+} // namespace troupe::link

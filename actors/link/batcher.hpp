@@ -15,7 +15,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace troupe {
+namespace troupe::link {
 
 /// What a batcher needs to know; filled by whoever spawns it.
 struct batcher_config {
@@ -80,11 +80,11 @@ struct batcher_state {
   bool lingering = false;
   bool destination_down = false;
   std::string down_reason;
-  deadline_queue deadlines;
+  base::deadline_queue deadlines;
   time_point tick_due = time_point::max();
   /// Hands back every job it holds (or has not read) when the batcher ends
   /// for any reason. Keep last: it runs first at destruction.
-  last_will will;
+  base::last_will will;
 };
 
 /// A batcher: carries jobs to one destination gateway in `SubmitBatch`
@@ -100,4 +100,4 @@ batcher_actor::behavior_type
 batcher(batcher_actor::stateful_pointer<batcher_state> self,
         gateway_actor destination, batcher_config cfg);
 
-} // namespace troupe
+} // namespace troupe::link

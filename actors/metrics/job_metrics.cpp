@@ -7,7 +7,7 @@
 
 #include <chrono>
 
-namespace troupe {
+namespace troupe::metrics {
 
 const std::vector<double>& latency_buckets() {
   static const std::vector<double> buckets{
@@ -81,4 +81,4 @@ std::vector<job_count> job_metrics::counts() const {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::metrics

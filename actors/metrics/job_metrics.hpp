@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace troupe {
+namespace troupe::metrics {
 
 /// Bucket boundaries of troupe's latency histograms, in seconds (10 µs to
 /// 60 s), shared so that they can be compared.
@@ -54,4 +54,4 @@ class job_metrics {
 
 using job_metrics_ptr = std::shared_ptr<job_metrics>;
 
-} // namespace troupe
+} // namespace troupe::metrics

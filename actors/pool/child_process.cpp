@@ -15,7 +15,7 @@
 
 extern char** environ;
 
-namespace troupe {
+namespace troupe::pool {
 
 namespace {
 
@@ -143,7 +143,7 @@ caf::expected<child_process> start_child(const process_spec& spec) {
     return caf::make_error(error_code::process_start_failed,
                            "cannot start '" + spec.command + "': " + why);
   };
-  auto program = resolve_command(spec.command, spec.workdir);
+  auto program = config::resolve_command(spec.command, spec.workdir);
   if (!program)
     return failed(message_of(program.error()));
   exec_args ea{*program, spec};
@@ -215,4 +215,4 @@ std::string describe_exit(int status) {
   return "ended with wait status " + std::to_string(status);
 }
 
-} // namespace troupe
+} // namespace troupe::pool

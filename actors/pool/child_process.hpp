@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// How to start a worker process: a program run directly (never through a
 /// shell) with its arguments, extra environment and working directory.
@@ -45,4 +45,4 @@ start_child(const process_spec& spec);
 /// in words.
 std::string describe_exit(int wait_status);
 
-} // namespace troupe
+} // namespace troupe::pool

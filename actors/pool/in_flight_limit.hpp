@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// The bound on the jobs a node holds in its worker pools at once (queued
 /// or running), shared by all its pools: a job beyond it is answered
@@ -50,4 +50,4 @@ class in_flight_limit {
 
 using in_flight_limit_ptr = std::shared_ptr<in_flight_limit>;
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -1,15 +1,15 @@
 #include "actors/pool/job_estate.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/supervision/restart_policy.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/send.hpp>
 
-namespace troupe {
+namespace troupe::pool {
 
 job_estate::job_estate(std::string skill, std::string node_name,
-                       job_metrics_ptr metrics)
+                       metrics::job_metrics_ptr metrics)
     : skill_(std::move(skill)), node_name_(std::move(node_name)),
       metrics_(std::move(metrics)) {
   // nop
@@ -23,7 +23,7 @@ void job_estate::answer(std::vector<bequeathed_job>& jobs,
                         const caf::error& reason) {
   if (jobs.empty())
     return;
-  auto stopped = is_normal_exit(reason);
+  auto stopped = supervision::is_normal_exit(reason);
   log::actors().warn("pool {}: answering {} jobs it left behind ({})", skill_,
                      jobs.size(), stopped ? "the node stopped" : "no restart");
   auto now = caf::actor_clock::clock_type::now();
@@ -84,4 +84,4 @@ size_t job_estate::size() const {
   return jobs_.size();
 }
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// A job a terminating pool leaves to the next incarnation of the pool.
 struct bequeathed_job {
@@ -33,7 +33,7 @@ struct bequeathed_job {
 class job_estate {
  public:
   job_estate(std::string skill, std::string node_name,
-             job_metrics_ptr metrics = nullptr);
+             metrics::job_metrics_ptr metrics = nullptr);
 
   ~job_estate();
 
@@ -63,7 +63,7 @@ class job_estate {
  private:
   std::string skill_;
   std::string node_name_;
-  job_metrics_ptr metrics_;
+  metrics::job_metrics_ptr metrics_;
   mutable std::mutex mtx_;
   void answer(std::vector<bequeathed_job>& jobs, const caf::error& reason);
 
@@ -74,4 +74,4 @@ class job_estate {
 
 using job_estate_ptr = std::shared_ptr<job_estate>;
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <limits>
 
-namespace troupe {
+namespace troupe::pool {
 
 job_queue::job_queue(caf::timespan aging)
     : aging_ns_(std::max<int64_t>(aging.count(), 1)) {
@@ -28,4 +28,4 @@ job_queue::entry job_queue::make_entry(uint64_t ticket, int32_t priority,
   return entry{rank, next_seq_++, ticket};
 }
 
-} // namespace troupe
+} // namespace troupe::pool

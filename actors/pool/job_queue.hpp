@@ -8,7 +8,7 @@
 #include <queue>
 #include <vector>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// The queue of one worker pool: higher priority first, first come first
 /// served among equal priority, and aging, so that a low-priority job is
@@ -97,4 +97,4 @@ class job_queue {
   std::priority_queue<entry, std::vector<entry>, later> heap_;
 };
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -6,18 +6,18 @@
 #include <optional>
 #include <thread>
 
-namespace troupe {
+namespace troupe::pool {
 
 struct native_worker::shared_state {
   struct pending {
     uint64_t ticket;
     std::string input;
-    skill_context::time_point deadline;
+    skills::skill_context::time_point deadline;
   };
 
-  std::shared_ptr<const skill_definition> skill;
+  std::shared_ptr<const skills::skill_definition> skill;
   callbacks cb;
-  cancellation token;
+  skills::cancellation token;
   std::mutex mtx;
   std::condition_variable cv;
   std::optional<pending> next;
@@ -27,9 +27,10 @@ struct native_worker::shared_state {
 namespace {
 
 // Runs one job; false when the skill crashed the worker.
-bool run_one(const skill_definition& skill, cancellation& token,
+bool run_one(const skills::skill_definition& skill, skills::cancellation& token,
              const native_worker::callbacks& cb, uint64_t ticket,
-             const std::string& input, skill_context::time_point deadline) {
+             const std::string& input,
+             skills::skill_context::time_point deadline) {
   job_result r;
   if (token.cancelled(ticket)) {
     r.status = job_status::cancelled;
@@ -38,8 +39,9 @@ bool run_one(const skill_definition& skill, cancellation& token,
   }
   std::string crash;
   try {
-    r = run_skill(skill, input, skill_context{&token, ticket, deadline});
-  } catch (const worker_crash&) {
+    r = skills::run_skill(skill, input,
+                          skills::skill_context{&token, ticket, deadline});
+  } catch (const skills::worker_crash&) {
     crash = "worker crashed";
   } catch (...) {
     // run_skill turns every std::exception into SKILL_ERROR; anything else
@@ -58,7 +60,7 @@ void thread_main(std::shared_ptr<native_worker::shared_state> st) {
   for (;;) {
     uint64_t ticket;
     std::string input;
-    skill_context::time_point deadline;
+    skills::skill_context::time_point deadline;
     {
       std::unique_lock<std::mutex> guard{st->mtx};
       st->cv.wait(guard, [&] {
@@ -78,8 +80,8 @@ void thread_main(std::shared_ptr<native_worker::shared_state> st) {
 
 } // namespace
 
-native_worker::native_worker(std::shared_ptr<const skill_definition> skill,
-                             callbacks cb)
+native_worker::native_worker(
+  std::shared_ptr<const skills::skill_definition> skill, callbacks cb)
     : state_(std::make_shared<shared_state>()) {
   state_->skill = std::move(skill);
   state_->cb = std::move(cb);
@@ -97,7 +99,7 @@ native_worker::~native_worker() {
 }
 
 void native_worker::run(uint64_t ticket, std::string input,
-                        skill_context::time_point deadline) {
+                        skills::skill_context::time_point deadline) {
   {
     std::lock_guard<std::mutex> guard{state_->mtx};
     state_->next = shared_state::pending{ticket, std::move(input), deadline};
@@ -109,4 +111,4 @@ void native_worker::cancel(uint64_t ticket) {
   state_->token.cancel(ticket);
 }
 
-} // namespace troupe
+} // namespace troupe::pool

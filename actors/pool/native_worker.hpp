@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// A worker of a blocking native skill: one dedicated thread that runs the
 /// skill's jobs one at a time, outside CAF's scheduler, so that skill code
@@ -29,7 +29,8 @@ class native_worker {
 
   /// Starts the thread; fails (with a `std::system_error`) when the system
   /// has no thread to give.
-  native_worker(std::shared_ptr<const skill_definition> skill, callbacks cb);
+  native_worker(std::shared_ptr<const skills::skill_definition> skill,
+                callbacks cb);
 
   /// Tells the thread to end once its current job returns; never waits.
   ~native_worker();
@@ -39,7 +40,7 @@ class native_worker {
 
   /// Hands the job `ticket` to the thread; only while it runs no other job.
   void run(uint64_t ticket, std::string input,
-           skill_context::time_point deadline);
+           skills::skill_context::time_point deadline);
 
   /// Cancels the job `ticket`: the skill sees it in its context, and a job
   /// not started yet does not start.
@@ -52,4 +53,4 @@ class native_worker {
   std::shared_ptr<shared_state> state_;
 };
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -10,7 +10,7 @@
 
 #include <chrono>
 
-namespace troupe {
+namespace troupe::pool {
 
 void pool_metrics::skill_series::workers(uint32_t n_busy, uint32_t n_idle,
                                          uint32_t n_starting) const {
@@ -25,8 +25,8 @@ void pool_metrics::skill_series::queued(uint64_t depth) const {
 
 void pool_metrics::skill_series::ran(caf::timespan wait,
                                      caf::timespan run) const {
-  queue_wait->Observe(seconds(wait));
-  run_time->Observe(seconds(run));
+  queue_wait->Observe(metrics::seconds(wait));
+  run_time->Observe(metrics::seconds(run));
 }
 
 void pool_metrics::skill_series::restarted(restart_reason why) const {
@@ -72,9 +72,11 @@ pool_metrics::skill_series pool_metrics::for_skill(const std::string& skill,
       out.restarts[i] = &restarts_->Add(
         {{"skill", skill},
          {"reason", std::string{to_string(static_cast<restart_reason>(i))}}});
-  out.queue_wait = &queue_wait_->Add({{"skill", skill}}, latency_buckets());
-  out.run_time = &run_time_->Add({{"skill", skill}}, latency_buckets());
+  out.queue_wait = &queue_wait_->Add({{"skill", skill}},
+                                     metrics::latency_buckets());
+  out.run_time = &run_time_->Add({{"skill", skill}},
+                                 metrics::latency_buckets());
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::pool

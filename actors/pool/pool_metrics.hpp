@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// The metrics of a node's worker pools: `troupe_pool_workers{skill,state}`
 /// (state busy, idle or starting), `troupe_pool_queue_depth{skill}`,
@@ -55,4 +55,4 @@ class pool_metrics {
 
 using pool_metrics_ptr = std::shared_ptr<pool_metrics>;
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -1,6 +1,6 @@
 #include "actors/pool/process_worker.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/pool/child_process.hpp"
 #include "actors/pool/stderr_throttle.hpp"
 #include "messages/errors.hpp"
@@ -24,7 +24,7 @@
 #include <system_error>
 #include <thread>
 
-namespace troupe {
+namespace troupe::pool {
 
 namespace {
 
@@ -71,7 +71,7 @@ struct process_worker::shared_state {
     uint32_t attempt;
   };
 
-  std::shared_ptr<const skill_definition> skill;
+  std::shared_ptr<const skills::skill_definition> skill;
   /// Called by the thread under `cb_mtx`, and only while the owner lives:
   /// the destructor takes them away, so that nothing the callbacks refer to
   /// is used after the owner let the worker go.
@@ -182,8 +182,9 @@ class session {
       // it back to the pool with the reason.
       if (!killing_ && !stopping_ && child_.in >= 0) {
         job_id_ = next_id_++;
-        worker_codec::append_job(out_buf_, job_id_, skill_.name, skill_.version,
-                                 job->input, job->time_left, job->attempt);
+        wire::worker_codec::append_job(out_buf_, job_id_, skill_.name,
+                                       skill_.version, job->input,
+                                       job->time_left, job->attempt);
         flush_stdin();
       }
     }
@@ -354,9 +355,9 @@ class session {
     std::string_view payload;
     for (;;) {
       auto status = reader_.next(payload);
-      if (status == worker_codec::frame_reader::status::incomplete)
+      if (status == wire::worker_codec::frame_reader::status::incomplete)
         return;
-      if (status == worker_codec::frame_reader::status::too_large) {
+      if (status == wire::worker_codec::frame_reader::status::too_large) {
         fault(restart_reason::unhealthy,
               "sent a frame of " + std::to_string(reader_.refused_length())
                 + " bytes, more than max-frame-bytes ("
@@ -372,14 +373,14 @@ class session {
   }
 
   void handle_frame(std::string_view payload, time_point now) {
-    auto resp = worker_codec::decode_response(payload);
+    auto resp = wire::worker_codec::decode_response(payload);
     if (!resp) {
       fault(restart_reason::unhealthy,
             "broke the worker protocol: " + message_of(resp.error()), now);
       return;
     }
     last_active_ = now;
-    if (resp->what == worker_codec::response::kind::pong) {
+    if (resp->what == wire::worker_codec::response::kind::pong) {
       if (ping_id_ == 0 || resp->id != ping_id_) {
         unexpected_answer(resp->id, now);
         return;
@@ -399,11 +400,11 @@ class session {
     }
     job_result r;
     switch (resp->what) {
-      case worker_codec::response::kind::output:
+      case wire::worker_codec::response::kind::output:
         r.status = job_status::ok;
         r.output = std::move(resp->data);
         break;
-      case worker_codec::response::kind::bad_input:
+      case wire::worker_codec::response::kind::bad_input:
         r.status = job_status::bad_input;
         r.error = std::move(resp->data);
         break;
@@ -462,7 +463,7 @@ class session {
     ping_id_ = next_id_++;
     ping_deadline_ = now
                      + (started_ ? opts_.ping_timeout : opts_.start_timeout);
-    worker_codec::append_ping(out_buf_, ping_id_);
+    wire::worker_codec::append_ping(out_buf_, ping_id_);
     flush_stdin();
   }
 
@@ -552,11 +553,11 @@ class session {
   }
 
   shared_ptr st_;
-  const skill_definition& skill_;
-  const process_options& opts_;
+  const skills::skill_definition& skill_;
+  const skills::process_options& opts_;
   child_process child_;
   int pidfd_ = -1;
-  worker_codec::frame_reader reader_;
+  wire::worker_codec::frame_reader reader_;
   std::string out_buf_;
   size_t out_pos_ = 0;
   stderr_throttle err_;
@@ -619,8 +620,8 @@ void thread_main(shared_ptr st) {
 
 } // namespace
 
-process_worker::process_worker(std::shared_ptr<const skill_definition> skill,
-                               callbacks cb)
+process_worker::process_worker(
+  std::shared_ptr<const skills::skill_definition> skill, callbacks cb)
     : state_(std::make_shared<shared_state>()) {
   state_->skill = std::move(skill);
   state_->cb = std::move(cb);
@@ -686,4 +687,4 @@ size_t process_worker::wait_all(std::chrono::milliseconds max) {
   return live.count;
 }
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// A worker of a process skill: one long-lived child process (started with
 /// fork/exec, never a shell) speaking the worker protocol (docs/skills.md)
@@ -45,7 +45,8 @@ class process_worker {
 
   /// Starts the thread, which starts the child; fails (with a
   /// `std::system_error`) when the system has no thread to give.
-  process_worker(std::shared_ptr<const skill_definition> skill, callbacks cb);
+  process_worker(std::shared_ptr<const skills::skill_definition> skill,
+                 callbacks cb);
 
   /// Stops the child gracefully unless it was killed: EOF on its stdin,
   /// then SIGTERM and SIGKILL, each after the skill's grace period. Waits
@@ -80,4 +81,4 @@ class process_worker {
   std::shared_ptr<shared_state> state_;
 };
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -1,6 +1,6 @@
 #include "actors/pool/restart_reason.hpp"
 
-namespace troupe {
+namespace troupe::pool {
 
 std::string_view to_string(restart_reason x) noexcept {
   switch (x) {
@@ -20,4 +20,4 @@ std::string_view to_string(restart_reason x) noexcept {
   return "unknown";
 }
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// Why a pool replaced a worker (the `reason` label of
 /// `troupe_process_restarts_total`).
@@ -21,4 +21,4 @@ inline constexpr size_t restart_reason_count = 6;
 
 std::string_view to_string(restart_reason x) noexcept;
 
-} // namespace troupe
+} // namespace troupe::pool

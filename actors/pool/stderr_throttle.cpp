@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-namespace troupe {
+namespace troupe::pool {
 
 namespace {
 
@@ -113,4 +113,4 @@ void stderr_throttle::finish(time_point now) {
   report();
 }
 
-} // namespace troupe
+} // namespace troupe::pool

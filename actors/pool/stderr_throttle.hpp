@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// Turns what a worker process writes to its stderr into log lines, within
 /// a budget, so that a chatty or hostile worker can neither fill the disk
@@ -68,4 +68,4 @@ class stderr_throttle {
   time_point report_due_ = time_point::max();
 };
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -1,15 +1,15 @@
 #include "actors/pool/worker.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 
 #include <chrono>
 
-namespace troupe {
+namespace troupe::pool {
 
 worker_actor::behavior_type
 worker(worker_actor::stateful_pointer<worker_state> self,
-       worker_pool_actor pool, std::shared_ptr<const skill_definition> skill,
-       uint64_t id) {
+       worker_pool_actor pool,
+       std::shared_ptr<const skills::skill_definition> skill, uint64_t id) {
   self->state.pool = std::move(pool);
   self->state.skill = std::move(skill);
   self->state.id = id;
@@ -19,7 +19,7 @@ worker(worker_actor::stateful_pointer<worker_state> self,
                                  std::exception_ptr& ptr) -> caf::error {
     try {
       std::rethrow_exception(ptr);
-    } catch (const worker_crash&) {
+    } catch (const skills::worker_crash&) {
       return caf::make_error(caf::sec::runtime_error,
                              std::string{"worker crashed"});
     } catch (const std::exception& e) {
@@ -37,8 +37,9 @@ worker(worker_actor::stateful_pointer<worker_state> self,
         = std::chrono::steady_clock::now()
           + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             timeout);
-      auto result = run_skill(*self->state.skill, input,
-                              skill_context{nullptr, ticket, deadline});
+      auto result
+        = skills::run_skill(*self->state.skill, input,
+                            skills::skill_context{nullptr, ticket, deadline});
       self->send(self->state.pool, atom::done::value, self->state.id, ticket,
                  std::move(result));
     },
@@ -52,4 +53,4 @@ worker(worker_actor::stateful_pointer<worker_state> self,
   };
 }
 
-} // namespace troupe
+} // namespace troupe::pool

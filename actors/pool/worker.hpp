@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// State of a scheduled native worker: runs its skill's function on one job
 /// at a time and reports each outcome to its pool as `(done, id, ticket,
@@ -14,7 +14,7 @@ namespace troupe {
 struct worker_state {
   static constexpr const char* name = "worker";
   worker_pool_actor pool;
-  std::shared_ptr<const skill_definition> skill;
+  std::shared_ptr<const skills::skill_definition> skill;
   /// The pool's name for this worker.
   uint64_t id = 0;
 };
@@ -26,7 +26,7 @@ struct worker_state {
 /// SKILL_ERROR.
 worker_actor::behavior_type
 worker(worker_actor::stateful_pointer<worker_state> self,
-       worker_pool_actor pool, std::shared_ptr<const skill_definition> skill,
-       uint64_t id);
+       worker_pool_actor pool,
+       std::shared_ptr<const skills::skill_definition> skill, uint64_t id);
 
-} // namespace troupe
+} // namespace troupe::pool

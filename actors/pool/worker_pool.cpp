@@ -1,8 +1,8 @@
 #include "actors/pool/worker_pool.hpp"
 
-#include "actors/base/logging.hpp"
 #include "actors/base/mailbox_salvage.hpp"
 #include "actors/base/self_tick.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/pool/worker.hpp"
 #include "actors/supervision/restart_policy.hpp"
 #include "messages/errors.hpp"
@@ -14,7 +14,7 @@
 #include <algorithm>
 #include <unordered_set>
 
-namespace troupe {
+namespace troupe::pool {
 
 namespace {
 
@@ -41,8 +41,8 @@ std::string millis(caf::timespan x) {
 
 bool in_pool(pool_ptr self) {
   auto& skill = *self->state.skill;
-  return skill.kind == skill_kind::native && !is_async(skill)
-         && skill.mode == skill_mode::in_pool;
+  return skill.kind == skills::skill_kind::native && !skills::is_async(skill)
+         && skill.mode == skills::skill_mode::in_pool;
 }
 
 void publish_load(pool_ptr self) {
@@ -59,7 +59,7 @@ void publish_load(pool_ptr self) {
 }
 
 void schedule_tick(pool_ptr self, time_point when) {
-  arm_self_tick(self, self->state.tick_due, when);
+  base::arm_self_tick(self, self->state.tick_due, when);
 }
 
 // -- answering ----------------------------------------------------------------
@@ -163,14 +163,14 @@ bool spawn_worker(pool_ptr self) {
   auto id = st.next_worker++;
   worker_slot w;
   try {
-    if (is_async(*st.skill)) {
-      w.token = std::make_shared<cancellation>();
-    } else if (st.skill->kind == skill_kind::process) {
+    if (skills::is_async(*st.skill)) {
+      w.token = std::make_shared<skills::cancellation>();
+    } else if (st.skill->kind == skills::skill_kind::process) {
       // Not ready before its first pong: it takes no job until then.
       w.process = std::make_unique<process_worker>(st.skill,
                                                    process_callbacks(self, id));
       w.ready = false;
-    } else if (st.skill->mode == skill_mode::blocking) {
+    } else if (st.skill->mode == skills::skill_mode::blocking) {
       // A thread of the pool's own: blocking code never touches the
       // scheduler, and the pool's size bounds the skill's threads.
       w.thread = std::make_unique<native_worker>(st.skill,
@@ -288,19 +288,20 @@ void start_async(pool_ptr self, uint64_t id, worker_slot& w,
                  const pending_job& pj, uint64_t ticket, caf::timespan left) {
   auto& st = self->state;
   auto pool = self->address();
-  skill_reply reply{st.skill->name, [pool, id, ticket](job_result&& r) {
-                      tell(pool, atom::done::value, id, ticket, std::move(r));
-                    }};
+  skills::skill_reply reply{st.skill->name, [pool, id, ticket](job_result&& r) {
+                              tell(pool, atom::done::value, id, ticket,
+                                   std::move(r));
+                            }};
   auto deadline
     = std::chrono::steady_clock::now()
       + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
   try {
-    st.skill->async_fn(pj.j.input, skill_context{w.token, ticket, deadline},
-                       reply);
+    st.skill->async_fn(pj.j.input,
+                       skills::skill_context{w.token, ticket, deadline}, reply);
   } catch (const std::exception& e) {
-    reply(skill_output::failure(job_status::skill_error,
-                                "skill '" + st.skill->name
-                                  + "' threw: " + e.what()));
+    reply(skills::skill_output::failure(job_status::skill_error,
+                                        "skill '" + st.skill->name
+                                          + "' threw: " + e.what()));
   } catch (...) {
     // The equivalent of a worker dying mid-job: reported first, so that the
     // dropped reply that follows finds no job.
@@ -337,14 +338,14 @@ void start(pool_ptr self, uint64_t id, uint64_t ticket) {
 }
 
 // The error of a job whose worker died under it, with no attempt left.
-std::string crash_error(const skill_definition& skill,
+std::string crash_error(const skills::skill_definition& skill,
                         const std::string& reason, uint32_t attempts) {
   return "the worker running skill '" + skill.name + "' died mid-job (" + reason
          + "); attempts: " + std::to_string(attempts)
          + (skill.idempotent ? "" : ", not retried: skill is not idempotent");
 }
 
-uint32_t attempts_allowed(const skill_definition& skill, const job& j) {
+uint32_t attempts_allowed(const skills::skill_definition& skill, const job& j) {
   return j.options.max_attempts > 0
            ? std::min(j.options.max_attempts, skill.max_attempts)
            : skill.max_attempts;
@@ -368,9 +369,9 @@ void run_inline(pool_ptr self, job& j, result_sink_actor& sink) {
   for (;;) {
     ++attempts;
     try {
-      r = run_skill(*st.skill, j.input);
+      r = skills::run_skill(*st.skill, j.input);
       break;
-    } catch (const worker_crash&) {
+    } catch (const skills::worker_crash&) {
       count_restart(self, restart_reason::crashed);
       if (!st.skill->idempotent || attempts >= max_attempts) {
         r = job_result{};
@@ -771,8 +772,9 @@ void bequeath(pool_ptr self) {
   std::vector<uint64_t> left;
   for (auto& [ticket, pj] : st.jobs)
     left.push_back(ticket);
-  auto what = is_normal_exit(reason) ? std::string{"was stopped"}
-                                     : "crashed (" + describe(reason) + ")";
+  auto what = supervision::is_normal_exit(reason)
+                ? std::string{"was stopped"}
+                : "crashed (" + describe(reason) + ")";
   for (auto ticket : left) {
     auto& pj = st.jobs[ticket];
     if (pj.worker == 0
@@ -782,14 +784,14 @@ void bequeath(pool_ptr self) {
       continue;
     }
     fail(self, ticket,
-         is_normal_exit(reason) ? job_status::cancelled
-                                : job_status::skill_error,
+         supervision::is_normal_exit(reason) ? job_status::cancelled
+                                             : job_status::skill_error,
          "the pool of skill '" + st.skill->name + "' " + what
            + " while the job ran; not retried: "
            + (st.skill->idempotent ? "no attempts left"
                                    : "skill is not idempotent"));
   }
-  salvage_mailbox(self, [&](caf::mailbox_element& x) {
+  base::salvage_mailbox(self, [&](caf::mailbox_element& x) {
     auto& msg = x.content();
     if (!msg.match_elements<job, result_sink_actor>())
       return false;
@@ -860,10 +862,10 @@ skill_info status_of(pool_ptr self) {
   info.name = st.skill->name;
   info.version = st.skill->version;
   info.description = st.skill->description;
-  info.kind = kind_name(*st.skill);
-  info.blocking = st.skill->kind == skill_kind::process
-                  || (!is_async(*st.skill)
-                      && st.skill->mode == skill_mode::blocking);
+  info.kind = skills::kind_name(*st.skill);
+  info.blocking = st.skill->kind == skills::skill_kind::process
+                  || (!skills::is_async(*st.skill)
+                      && st.skill->mode == skills::skill_mode::blocking);
   info.idempotent = st.skill->idempotent;
   if (in_pool(self)) {
     // An in-pool skill's pool is its own single worker.
@@ -888,8 +890,8 @@ skill_info status_of(pool_ptr self) {
 
 } // namespace
 
-worker_pool_config make_pool_config(const skill_definition& skill,
-                                    const node_config& node) {
+worker_pool_config make_pool_config(const skills::skill_definition& skill,
+                                    const config::node_config& node) {
   worker_pool_config pc;
   auto fixed = skill.workers > 0 ? skill.workers : node.workers;
   if (skill.min_workers || skill.max_workers > 0) {
@@ -918,7 +920,7 @@ worker_pool_config make_pool_config(const skill_definition& skill,
 
 worker_pool_actor::behavior_type
 worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
-            std::shared_ptr<const skill_definition> skill,
+            std::shared_ptr<const skills::skill_definition> skill,
             worker_pool_config cfg) {
   auto& st = self->state;
   st.skill = std::move(skill);
@@ -932,7 +934,7 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
   }
   if (st.cfg.pool_metrics) {
     st.series = st.cfg.pool_metrics->for_skill(
-      st.skill->name, st.skill->kind == skill_kind::process);
+      st.skill->name, st.skill->kind == skills::skill_kind::process);
     st.has_series = true;
   }
   st.workers.reserve(st.cfg.max_workers);
@@ -989,4 +991,4 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
   };
 }
 
-} // namespace troupe
+} // namespace troupe::pool

@@ -23,7 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace troupe {
+namespace troupe::pool {
 
 /// How a pool runs its skill; filled by the node from its config
 /// (`make_pool_config`).
@@ -43,7 +43,7 @@ struct worker_pool_config {
   /// The node's bound on jobs held by all its pools; null = none.
   in_flight_limit_ptr node_limit;
   /// Null disables metrics (tests).
-  job_metrics_ptr metrics;
+  metrics::job_metrics_ptr metrics;
   pool_metrics_ptr pool_metrics;
   /// Where the pool leaves the jobs it holds when it ends, and takes over
   /// the jobs of its predecessor at start; null: ended pools answer them.
@@ -55,8 +55,8 @@ struct worker_pool_config {
 
 /// The pool settings of `skill` on a node configured by `node`: the skill's
 /// own values where it has them, else the node's.
-worker_pool_config make_pool_config(const skill_definition& skill,
-                                    const node_config& node);
+worker_pool_config make_pool_config(const skills::skill_definition& skill,
+                                    const config::node_config& node);
 
 /// State of one skill's worker pool. Every job it accepts gets exactly one
 /// result: from a worker, or OVERLOADED (queue or node full), TIMEOUT
@@ -98,7 +98,7 @@ struct worker_pool_state {
     /// Asynchronous skills: the slot is a place for one job awaiting its
     /// reply, and this cancels that job's work when it is answered without
     /// it.
-    std::shared_ptr<cancellation> token;
+    std::shared_ptr<skills::cancellation> token;
     /// The job it runs; 0 = none.
     uint64_t ticket = 0;
     /// False while a process worker starts (before its first answer).
@@ -110,9 +110,9 @@ struct worker_pool_state {
     uint64_t jobs_done = 0;
   };
 
-  std::shared_ptr<const skill_definition> skill;
+  std::shared_ptr<const skills::skill_definition> skill;
   worker_pool_config cfg;
-  job_metrics::skill_counters counters;
+  metrics::job_metrics::skill_counters counters;
   bool has_metrics = false;
   pool_metrics::skill_series series;
   bool has_series = false;
@@ -122,7 +122,7 @@ struct worker_pool_state {
   job_queue queue{std::chrono::seconds(1)};
   /// Jobs waiting in `queue` (which may also hold stale entries).
   uint64_t queued = 0;
-  deadline_queue deadlines;
+  base::deadline_queue deadlines;
 
   uint64_t next_worker = 1;
   std::unordered_map<uint64_t, worker_slot> workers;
@@ -148,7 +148,7 @@ struct worker_pool_state {
 
   /// Hands every job still held (or in the mailbox) to the estate when the
   /// pool ends for any reason. Keep last: it runs first at destruction.
-  last_will will;
+  base::last_will will;
 };
 
 /// A skill's pool: a bounded priority queue in front of its workers, with
@@ -164,7 +164,7 @@ struct worker_pool_state {
 /// answered at once.
 worker_pool_actor::behavior_type
 worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
-            std::shared_ptr<const skill_definition> skill,
+            std::shared_ptr<const skills::skill_definition> skill,
             worker_pool_config cfg);
 
-} // namespace troupe
+} // namespace troupe::pool

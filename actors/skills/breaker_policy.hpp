@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-namespace troupe {
+namespace troupe::skills {
 
 /// Which recent calls a breaker's failure and slow-call rates cover.
 enum class breaker_window_kind : uint8_t {
@@ -59,4 +59,4 @@ struct breaker_policy {
   std::string fallback;
 };
 
-} // namespace troupe
+} // namespace troupe::skills

@@ -12,7 +12,7 @@
 #include <optional>
 #include <random>
 
-namespace troupe {
+namespace troupe::skills {
 
 namespace {
 
@@ -36,7 +36,7 @@ skill_output bad_millis(const std::string& skill, const std::string& input) {
     job_status::bad_input,
     skill + " expects a whole number of milliseconds between 0 and "
       + std::to_string(max_sleep_ms) + ", got "
-      + json_string(input.substr(0, 64)));
+      + wire::json_string(input.substr(0, 64)));
 }
 
 // Sleeps unless the job is cancelled (timed out, its client gone): the
@@ -73,7 +73,7 @@ skill_output wordcount(const std::string& input) {
     if (!first)
       out += ',';
     first = false;
-    append_json_string(out, word);
+    wire::append_json_string(out, word);
     out += ':';
     out += std::to_string(n);
   }
@@ -90,7 +90,7 @@ skill_output flaky(const std::string& input) {
     return skill_output::failure(job_status::bad_input,
                                  "flaky expects a failure probability between "
                                  "0 and 1, got "
-                                   + json_string(input.substr(0, 64)));
+                                   + wire::json_string(input.substr(0, 64)));
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_real_distribution<double> dist{0.0, 1.0};
   if (dist(rng) < p)
@@ -134,7 +134,7 @@ skill_output record(const std::string& skill, const std::string& input,
       pause && !ctx.sleep_for(std::chrono::milliseconds(*pause)))
     return skill_output::failure(job_status::cancelled,
                                  skill + " was cancelled");
-  return skill_output::success(sha256::hex_digest(input) + " " + id);
+  return skill_output::success(base::sha256::hex_digest(input) + " " + id);
 }
 
 } // namespace
@@ -153,7 +153,7 @@ caf::error add_builtin_skills(skill_catalog& catalog) {
   sha.name = "sha256";
   sha.description = "lower-case hex SHA-256 digest of the input";
   sha.fn = [](const std::string& in) {
-    return skill_output::success(sha256::hex_digest(in));
+    return skill_output::success(base::sha256::hex_digest(in));
   };
   // A pure function of its input whose output (64 bytes) is far smaller
   // than the work to recompute it: worth caching.
@@ -248,4 +248,4 @@ caf::error add_test_skills(skill_catalog& catalog) {
   return catalog.add(std::move(rec_idem));
 }
 
-} // namespace troupe
+} // namespace troupe::skills

@@ -4,7 +4,7 @@
 
 #include <caf/error.hpp>
 
-namespace troupe {
+namespace troupe::skills {
 
 /// Adds `echo`, `sha256`, `sleep` and `wordcount` to the catalog.
 [[nodiscard]] caf::error add_builtin_skills(skill_catalog& catalog);
@@ -20,4 +20,4 @@ namespace troupe {
 /// The largest duration `sleep` and `slow` accept, in milliseconds.
 inline constexpr uint64_t max_sleep_ms = 3'600'000;
 
-} // namespace troupe
+} // namespace troupe::skills

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace troupe {
+namespace troupe::skills {
 
 /// How the result cache treats one skill's jobs (`[skills.NAME]` keys
 /// `cache`, `cache-ttl`, `cache-max-entry-bytes`, `cache-failures`).
@@ -32,4 +32,4 @@ inline bool cacheable(const cache_policy& policy, job_status st) noexcept {
          && (st == job_status::skill_error || st == job_status::bad_input);
 }
 
-} // namespace troupe
+} // namespace troupe::skills

@@ -10,7 +10,7 @@
 #include <chrono>
 #include <cstring>
 
-namespace troupe {
+namespace troupe::skills {
 
 uint64_t wall_clock_us() {
   using namespace std::chrono;
@@ -32,11 +32,11 @@ std::string next_execution_id() {
 std::string journal_line(std::string_view skill, std::string_view input,
                          std::string_view exec_id, uint64_t us) {
   std::string out = "{\"skill\":";
-  append_json_string(out, skill);
+  wire::append_json_string(out, skill);
   out += ",\"input\":";
-  append_json_string(out, input);
+  wire::append_json_string(out, input);
   out += ",\"exec\":";
-  append_json_string(out, exec_id);
+  wire::append_json_string(out, exec_id);
   out += ",\"us\":" + std::to_string(us) + "}\n";
   return out;
 }
@@ -60,4 +60,4 @@ std::optional<std::string> append_journal_line(const std::string& path,
   return std::nullopt;
 }
 
-} // namespace troupe
+} // namespace troupe::skills

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace troupe {
+namespace troupe::skills {
 
 /// The environment variable naming the file where the `record` test skills
 /// journal every execution (the chaos test counts executions per job there).
@@ -31,4 +31,4 @@ std::string journal_line(std::string_view skill, std::string_view input,
 std::optional<std::string> append_journal_line(const std::string& path,
                                                std::string_view line);
 
-} // namespace troupe
+} // namespace troupe::skills

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace troupe {
+namespace troupe::skills {
 
 caf::timespan backoff_ceiling(const retry_policy& policy, uint32_t next) {
   if (next < 2 || policy.backoff <= caf::timespan{0})
@@ -46,4 +46,4 @@ plan_retry(const retry_policy& policy, bool idempotent, job_status status,
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::skills

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-namespace troupe {
+namespace troupe::skills {
 
 /// How a skill's failed jobs are retried (`[skills.NAME]` keys `retry-on`,
 /// `retry-backoff`, `retry-backoff-max`, `attempt-timeout`; the number of
@@ -54,4 +54,4 @@ retry_decision plan_retry(const retry_policy& policy, bool idempotent,
                           caf::actor_clock::time_point now,
                           caf::actor_clock::time_point deadline, double jitter);
 
-} // namespace troupe
+} // namespace troupe::skills

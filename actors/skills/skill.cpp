@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-namespace troupe {
+namespace troupe::skills {
 
 caf::error skill_catalog::add(skill_definition def) {
   if (def.name.empty())
@@ -174,4 +174,4 @@ skill_catalog::all() const {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::skills

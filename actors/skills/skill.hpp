@@ -22,7 +22,7 @@
 #include <type_traits>
 #include <vector>
 
-namespace troupe {
+namespace troupe::skills {
 
 /// What a skill function returns: `ok` with its output, or an error status
 /// with a message for a person.
@@ -335,4 +335,4 @@ class skill_catalog {
   std::map<std::string, std::shared_ptr<const skill_definition>> skills_;
 };
 
-} // namespace troupe
+} // namespace troupe::skills

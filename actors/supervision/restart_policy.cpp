@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace troupe {
+namespace troupe::supervision {
 
 std::string_view to_string(restart_type x) noexcept {
   switch (x) {
@@ -120,4 +120,4 @@ caf::timespan backoff_schedule::next(time_point started, time_point now,
   return caf::timespan{static_cast<int64_t>(delay)};
 }
 
-} // namespace troupe
+} // namespace troupe::supervision

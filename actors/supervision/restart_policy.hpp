@@ -14,7 +14,7 @@
 // The decisions a supervisor makes, as plain logic without actors: whether
 // a child is restarted, which siblings go with it, when the supervisor gives
 // up, and how long a child that keeps failing waits before its next start.
-namespace troupe {
+namespace troupe::supervision {
 
 /// When a supervisor restarts a child that ended (Erlang/OTP's restart
 /// types).
@@ -137,4 +137,4 @@ class backoff_schedule {
   uint32_t failures_ = 0;
 };
 
-} // namespace troupe
+} // namespace troupe::supervision

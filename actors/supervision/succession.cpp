@@ -1,6 +1,6 @@
 #include "actors/supervision/succession.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "messages/errors.hpp"
 #include "messages/interfaces.hpp"
 
@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-namespace troupe {
+namespace troupe::supervision {
 
 void answer_undeliverable(caf::mailbox_element& x, uint8_t status,
                           const std::string& why) {
@@ -104,4 +104,4 @@ size_t succession::buffered() const {
   return buffer_.size();
 }
 
-} // namespace troupe
+} // namespace troupe::supervision

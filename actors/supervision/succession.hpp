@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 
-namespace troupe {
+namespace troupe::supervision {
 
 /// Where messages go that were sent to an incarnation of a supervised actor
 /// after it ended: to the incarnation that replaced it, or, while there is
@@ -74,4 +74,4 @@ using succession_ptr = std::shared_ptr<succession>;
 void answer_undeliverable(caf::mailbox_element& x, uint8_t status,
                           const std::string& why);
 
-} // namespace troupe
+} // namespace troupe::supervision

@@ -10,7 +10,7 @@
 #include <functional>
 #include <utility>
 
-namespace troupe {
+namespace troupe::supervision {
 
 /// Which messages to an ended incarnation go on to its successor (those
 /// that mean the same to any incarnation, such as jobs); the others are
@@ -28,9 +28,9 @@ using forward_filter = std::function<bool(const caf::mailbox_element&)>;
 /// usual `Handle::stateful_pointer<State>`; the actor's code does not know
 /// it runs supervised.
 template <class Handle, class State>
-class supervised_actor final : public diverting_actor<Handle, State> {
+class supervised_actor final : public base::diverting_actor<Handle, State> {
  public:
-  using super = diverting_actor<Handle, State>;
+  using super = base::diverting_actor<Handle, State>;
   using pointer = typename super::pointer;
   using init_fn = typename super::init_fn;
 
@@ -50,7 +50,8 @@ class supervised_actor final : public diverting_actor<Handle, State> {
     };
   }
 
-  static divert_fn to_successor(succession_ptr heirs, forward_filter filter) {
+  static base::divert_fn to_successor(succession_ptr heirs,
+                                      forward_filter filter) {
     return [heirs, filter = std::move(filter)](caf::mailbox_element_ptr& x,
                                                const caf::actor_addr& from) {
       if (!filter || !filter(*x))
@@ -61,4 +62,4 @@ class supervised_actor final : public diverting_actor<Handle, State> {
   }
 };
 
-} // namespace troupe
+} // namespace troupe::supervision

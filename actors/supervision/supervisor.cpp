@@ -1,6 +1,6 @@
 #include "actors/supervision/supervisor.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "config/node_config.hpp"
 #include "messages/errors.hpp"
 
@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <limits>
 
-namespace troupe {
+namespace troupe::supervision {
 
 namespace {
 
@@ -208,7 +208,7 @@ void continue_operation(sup_ptr self) {
     if (delay > caf::timespan{0}) {
       log::actors().info("supervisor {}: restarting {} in {} (failure {} "
                          "in a row)",
-                         st.cfg.path, f.spec.name, duration_text(delay),
+                         st.cfg.path, f.spec.name, config::duration_text(delay),
                          f.backoff.failures());
       for (auto i : st.to_start)
         st.children[i].state = status::restarting;
@@ -253,7 +253,7 @@ void give_up(sup_ptr self, size_t i, const caf::error& reason) {
   auto& limits = st.window.limits();
   auto why = "supervisor " + st.cfg.path + " gave up: more than "
              + std::to_string(limits.max_restarts) + " restarts within "
-             + duration_text(limits.period) + " (last: "
+             + config::duration_text(limits.period) + " (last: "
              + st.children[i].spec.name + " ended: " + describe(reason) + ")";
   log::actors().error("{}", why);
   shutdown(self, caf::make_error(error_code::gave_up, std::move(why)));
@@ -333,7 +333,7 @@ void on_expire(sup_ptr self, uint64_t generation) {
   if (!c.killed) {
     log::actors().warn("supervisor {}: {} did not stop within {}; killing it",
                        st.cfg.path, c.spec.name,
-                       duration_text(c.spec.shutdown_timeout));
+                       config::duration_text(c.spec.shutdown_timeout));
     c.killed = true;
     self->send_exit(c.handle, caf::exit_reason::kill);
     self->delayed_send(self, c.spec.shutdown_timeout, atom::expire::value,
@@ -528,4 +528,4 @@ supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
   };
 }
 
-} // namespace troupe
+} // namespace troupe::supervision

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace troupe {
+namespace troupe::supervision {
 
 /// What a child factory gets: the system to spawn in, the supervisor (to
 /// hand to children that watch it) and the path the child will have.
@@ -124,7 +124,7 @@ struct supervisor_state {
   caf::error final_reason;
   /// Takes the children along when the supervisor ends abruptly. Keep last:
   /// it runs first at destruction.
-  last_will will;
+  base::last_will will;
 };
 
 /// A supervisor in the manner of Erlang/OTP: starts `cfg.children` in order,
@@ -141,4 +141,4 @@ supervisor_actor::behavior_type
 supervisor(supervisor_actor::stateful_pointer<supervisor_state> self,
            supervisor_config cfg);
 
-} // namespace troupe
+} // namespace troupe::supervision

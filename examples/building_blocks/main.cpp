@@ -55,8 +55,8 @@ price_service(troupe::job_runner_actor::pointer self) {
 // The service as troupe sees it: the name and version that go into cache
 // keys, the cache policy and the breaker's thresholds (no skill function:
 // the application's actor does the work).
-std::shared_ptr<troupe::skill_definition> price_skill() {
-  auto def = std::make_shared<troupe::skill_definition>();
+std::shared_ptr<troupe::skills::skill_definition> price_skill() {
+  auto def = std::make_shared<troupe::skills::skill_definition>();
   def->name = "price";
   def->version = "1";
   def->cache.enabled = true;
@@ -94,7 +94,7 @@ demo(caf::stateful_actor<demo_state>* self, troupe::cache_shard_actor cache,
     j.id = st.next + 1;
     j.skill = "price";
     j.input = st.inputs[st.next++];
-    auto key = troupe::cache_digest(j.skill, "1", j.input);
+    auto key = troupe::cache::cache_digest(j.skill, "1", j.input);
     self->send(st.cache, std::move(j), key, st.front,
                caf::actor_cast<troupe::result_sink_actor>(self));
   };
@@ -116,18 +116,18 @@ demo(caf::stateful_actor<demo_state>* self, troupe::cache_shard_actor cache,
 
 int main() {
   caf::actor_system_config cfg;
-  troupe::add_troupe_types(cfg);
+  troupe::node::add_troupe_types(cfg);
   caf::actor_system sys{cfg};
   auto skill = price_skill();
   auto service = sys.spawn(price_service);
-  troupe::breaker_config bc;
+  troupe::breaker::breaker_config bc;
   bc.node_name = "app";
-  auto breaker = sys.spawn(troupe::breaker, skill, service, bc);
-  troupe::cache_shard_config sc;
+  auto breaker = sys.spawn(troupe::breaker::breaker, skill, service, bc);
+  troupe::cache::cache_shard_config sc;
   sc.node_name = "app";
   sc.budget = 1024 * 1024;
   sc.policies.emplace("price", skill->cache);
-  auto cache = sys.spawn(troupe::cache_shard, sc);
+  auto cache = sys.spawn(troupe::cache::cache_shard, sc);
   // ACME twice: the second is a hit. Then the database goes down: with two
   // failures in the breaker's window of four calls it trips, and the next
   // requests are answered BREAKER_OPEN without reaching the service. ACME

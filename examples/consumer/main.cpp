@@ -11,22 +11,23 @@
 
 int main() {
   caf::actor_system_config cfg;
-  troupe::add_troupe_types(cfg);
+  troupe::node::add_troupe_types(cfg);
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
-  troupe::skill_catalog catalog;
-  troupe::skill_definition greet;
+  troupe::skills::skill_catalog catalog;
+  troupe::skills::skill_definition greet;
   greet.name = "greet";
-  greet.mode = troupe::skill_mode::in_pool;
+  greet.mode = troupe::skills::skill_mode::in_pool;
   greet.fn = [](const std::string& who) {
-    return troupe::skill_output::success("hello, " + who);
+    return troupe::skills::skill_output::success("hello, " + who);
   };
   if (auto err = catalog.add(std::move(greet))) {
     std::cerr << "consumer: " << sys.render(err) << "\n";
     return 1;
   }
-  auto node = troupe::spawn_node(sys, troupe::node_config{}, catalog, nullptr,
-                                 /*publish=*/false);
+  auto node = troupe::node::spawn_node(sys, troupe::config::node_config{},
+                                       catalog, nullptr,
+                                       /*publish=*/false);
   if (!node) {
     std::cerr << "consumer: " << sys.render(node.error()) << "\n";
     return 1;
@@ -49,6 +50,6 @@ int main() {
       [] {
         std::cerr << "consumer: no result within 10 s\n";
       });
-  troupe::stop_node(sys, *node);
+  troupe::node::stop_node(sys, *node);
   return rc;
 }

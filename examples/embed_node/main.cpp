@@ -27,13 +27,14 @@ using namespace std::chrono_literals;
 
 // The application's own skill: reverses its input. Fast and non-blocking,
 // so it runs inside its pool (`in_pool`), the cheapest way to run a skill.
-troupe::skill_definition reverse_skill() {
-  troupe::skill_definition def;
+troupe::skills::skill_definition reverse_skill() {
+  troupe::skills::skill_definition def;
   def.name = "reverse";
   def.description = "reverses its input";
-  def.mode = troupe::skill_mode::in_pool;
+  def.mode = troupe::skills::skill_mode::in_pool;
   def.fn = [](const std::string& in) {
-    return troupe::skill_output::success(std::string(in.rbegin(), in.rend()));
+    return troupe::skills::skill_output::success(
+      std::string(in.rbegin(), in.rend()));
   };
   return def;
 }
@@ -57,25 +58,25 @@ caf::behavior stock_keeper(caf::event_based_actor*) {
 // keeper does, without blocking anything meanwhile. The skill code only
 // starts the work; a short-lived actor waits for the keeper's answer and
 // passes it to the job's reply.
-troupe::skill_definition stock_skill(caf::actor_system& sys,
-                                     caf::actor keeper) {
-  troupe::skill_definition def;
+troupe::skills::skill_definition stock_skill(caf::actor_system& sys,
+                                             caf::actor keeper) {
+  troupe::skills::skill_definition def;
   def.name = "stock";
   def.description = "items left in stock (asks the application's keeper)";
   // Jobs awaiting the keeper's answer at once; more wait in the queue.
   def.workers = 64;
   def.async_fn = [&sys, keeper](const std::string& item,
-                                const troupe::skill_context&,
-                                troupe::skill_reply reply) {
+                                const troupe::skills::skill_context&,
+                                troupe::skills::skill_reply reply) {
     sys.spawn([=](caf::event_based_actor* self) {
       self->request(keeper, 5s, item)
         .then(
           [=](int32_t n) {
-            reply(
-              troupe::skill_output::success(item + ": " + std::to_string(n)));
+            reply(troupe::skills::skill_output::success(item + ": "
+                                                        + std::to_string(n)));
           },
           [=](caf::error& err) {
-            reply(troupe::skill_output::failure(
+            reply(troupe::skills::skill_output::failure(
               troupe::job_status::bad_input,
               "the keeper says: " + self->system().render(err)));
           });
@@ -139,16 +140,16 @@ int main(int argc, char** argv) {
     port = static_cast<uint16_t>(std::atoi(argv[2]));
   // troupe's message types join the application's own configuration.
   caf::actor_system_config cfg;
-  troupe::add_troupe_types(cfg);
+  troupe::node::add_troupe_types(cfg);
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
-  troupe::skill_catalog catalog;
-  if (auto err = troupe::add_builtin_skills(catalog)) {
+  troupe::skills::skill_catalog catalog;
+  if (auto err = troupe::skills::add_builtin_skills(catalog)) {
     std::fprintf(stderr, "%s\n", sys.render(err).c_str());
     return 1;
   }
   auto keeper = sys.spawn(stock_keeper);
-  std::vector<troupe::skill_definition> own;
+  std::vector<troupe::skills::skill_definition> own;
   own.push_back(reverse_skill());
   own.push_back(stock_skill(sys, keeper));
   for (auto& def : own)
@@ -156,11 +157,11 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", sys.render(err).c_str());
       return 1;
     }
-  troupe::node_config node_cfg;
+  troupe::config::node_config node_cfg;
   node_cfg.name = "embedded";
   node_cfg.port = port;
-  auto node = troupe::spawn_node(sys, node_cfg, catalog, nullptr,
-                                 /*publish=*/port != 0);
+  auto node = troupe::node::spawn_node(sys, node_cfg, catalog, nullptr,
+                                       /*publish=*/port != 0);
   if (!node) {
     std::fprintf(stderr, "%s\n", sys.render(node.error()).c_str());
     return 1;
@@ -172,7 +173,7 @@ int main(int argc, char** argv) {
     auto app = self->spawn(app_actor, node->router);
     self->wait_for(app);
   }
-  troupe::stop_node(sys, *node);
+  troupe::node::stop_node(sys, *node);
   caf::anon_send_exit(keeper, caf::exit_reason::user_shutdown);
   return 0;
 }

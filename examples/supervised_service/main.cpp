@@ -65,22 +65,22 @@ caf::actor next_incarnation(caf::scoped_actor& self, const caf::actor& old,
 
 int main() {
   caf::actor_system_config cfg;
-  troupe::add_troupe_types(cfg);
+  troupe::node::add_troupe_types(cfg);
   caf::actor_system sys{cfg};
-  troupe::supervisor_config sc;
+  troupe::supervision::supervisor_config sc;
   sc.path = "app";
-  sc.strategy = troupe::restart_strategy::one_for_one;
+  sc.strategy = troupe::supervision::restart_strategy::one_for_one;
   // At most two restarts within ten seconds.
   sc.intensity.max_restarts = 2;
   sc.intensity.period = 10s;
-  troupe::child_spec spec;
+  troupe::supervision::child_spec spec;
   spec.name = "greeter";
-  spec.restart = troupe::restart_type::permanent;
-  spec.start = [](const troupe::child_context& ctx) {
+  spec.restart = troupe::supervision::restart_type::permanent;
+  spec.start = [](const troupe::supervision::child_context& ctx) {
     return ctx.sys.spawn(greeter);
   };
   sc.children.push_back(spec);
-  auto sup = sys.spawn(troupe::supervisor, sc);
+  auto sup = sys.spawn(troupe::supervision::supervisor, sc);
   caf::scoped_actor self{sys};
   self->monitor(sup);
   // The watch reports the child's handle now and after every restart.

@@ -11,7 +11,7 @@
 #include <chrono>
 #include <climits>
 
-namespace troupe::wire_codec {
+namespace troupe::wire::client_codec {
 
 namespace {
 
@@ -702,4 +702,4 @@ caf::expected<response> decode_response(const std::string& bytes) {
   }
 }
 
-} // namespace troupe::wire_codec
+} // namespace troupe::wire::client_codec

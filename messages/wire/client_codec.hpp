@@ -13,7 +13,7 @@
 // Converts between troupe's in-process structs and the protobuf wire schema
 // (messages/wire/troupe.proto). Only bytes cross this header, so generated
 // protobuf classes never leak into the rest of the code.
-namespace troupe::wire_codec {
+namespace troupe::wire::client_codec {
 
 /// Protocol version this build speaks; a node refuses other versions.
 inline constexpr uint32_t protocol_version = 1;
@@ -136,4 +136,4 @@ using response
 
 [[nodiscard]] caf::expected<response> decode_response(const std::string& bytes);
 
-} // namespace troupe::wire_codec
+} // namespace troupe::wire::client_codec

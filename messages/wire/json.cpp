@@ -1,6 +1,6 @@
 #include "messages/wire/json.hpp"
 
-namespace troupe {
+namespace troupe::wire {
 
 namespace {
 
@@ -79,4 +79,4 @@ void append_json_string(std::string& out, std::string_view str) {
   out += '"';
 }
 
-} // namespace troupe
+} // namespace troupe::wire

@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-namespace troupe {
+namespace troupe::wire {
 
 /// Appends `str` to `out` as a quoted JSON string. Bytes that are not valid
 /// UTF-8 are written as `\u00XX` escapes of the byte value so the output is
@@ -17,4 +17,4 @@ inline std::string json_string(std::string_view str) {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::wire

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
-namespace troupe {
+namespace troupe::wire {
 
 namespace {
 
@@ -350,4 +350,4 @@ caf::expected<json_value> parse_json(std::string_view text) {
   return parser{text}.document();
 }
 
-} // namespace troupe
+} // namespace troupe::wire

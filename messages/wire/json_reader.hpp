@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-namespace troupe {
+namespace troupe::wire {
 
 /// A parsed JSON value. Objects keep their members in document order.
 struct json_value {
@@ -38,4 +38,4 @@ struct json_value {
 /// what was expected and at which column.
 [[nodiscard]] caf::expected<json_value> parse_json(std::string_view text);
 
-} // namespace troupe
+} // namespace troupe::wire

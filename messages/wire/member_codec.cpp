@@ -5,7 +5,7 @@
 #include "messages/wire/member_wire.hpp"
 #include "messages/wire/troupe.pb.h"
 
-namespace troupe {
+namespace troupe::wire {
 
 void to_wire(const member& x, wire::Member& out) {
   out.set_name(x.name);
@@ -45,9 +45,9 @@ bool from_wire(const wire::Member& x, member& out) {
   return true;
 }
 
-} // namespace troupe
+} // namespace troupe::wire
 
-namespace troupe::cluster_codec {
+namespace troupe::wire::member_codec {
 
 namespace {
 
@@ -74,7 +74,7 @@ caf::error malformed(const char* what) {
 
 std::string encode(const cluster_message& x) {
   wire::ClusterMessage msg;
-  msg.set_protocol_version(wire_codec::protocol_version);
+  msg.set_protocol_version(client_codec::protocol_version);
   msg.set_from(x.from);
   msg.set_from_incarnation(x.from_incarnation);
   switch (x.kind) {
@@ -96,11 +96,12 @@ caf::expected<cluster_message> decode_message(const std::string& bytes) {
   wire::ClusterMessage msg;
   if (!msg.ParseFromString(bytes))
     return malformed("not a valid troupe.wire.ClusterMessage");
-  if (msg.protocol_version() != wire_codec::protocol_version)
-    return caf::make_error(
-      error_code::protocol_mismatch,
-      "peer speaks protocol version " + std::to_string(msg.protocol_version())
-        + ", this node speaks " + std::to_string(wire_codec::protocol_version));
+  if (msg.protocol_version() != client_codec::protocol_version)
+    return caf::make_error(error_code::protocol_mismatch,
+                           "peer speaks protocol version "
+                             + std::to_string(msg.protocol_version())
+                             + ", this node speaks "
+                             + std::to_string(client_codec::protocol_version));
   if (msg.from().empty())
     return malformed("cluster message without a sender");
   cluster_message out;
@@ -160,4 +161,4 @@ caf::expected<cluster_reply> decode_reply(const std::string& bytes) {
   return out;
 }
 
-} // namespace troupe::cluster_codec
+} // namespace troupe::wire::member_codec

@@ -9,7 +9,7 @@
 
 // Converts cluster membership messages to and from the wire schema
 // (`ClusterMessage` / `ClusterReply` in messages/wire/troupe.proto).
-namespace troupe::cluster_codec {
+namespace troupe::wire::member_codec {
 
 /// What one membership sends another.
 struct cluster_message {
@@ -40,4 +40,4 @@ std::string encode(const cluster_reply& x);
 [[nodiscard]] caf::expected<cluster_reply>
 decode_reply(const std::string& bytes);
 
-} // namespace troupe::cluster_codec
+} // namespace troupe::wire::member_codec

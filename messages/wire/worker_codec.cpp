@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstring>
 
-namespace troupe::worker_codec {
+namespace troupe::wire::worker_codec {
 
 namespace {
 
@@ -155,4 +155,4 @@ frame_reader::status frame_reader::next(std::string_view& payload) {
   return status::frame;
 }
 
-} // namespace troupe::worker_codec
+} // namespace troupe::wire::worker_codec

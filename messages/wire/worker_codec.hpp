@@ -12,7 +12,7 @@
 // (docs/skills.md): length-prefixed `WorkerRequest` / `WorkerResponse`
 // frames from messages/wire/troupe.proto. Both sides are here, so that C++
 // workers (and troupe's tests) speak exactly what the node does.
-namespace troupe::worker_codec {
+namespace troupe::wire::worker_codec {
 
 /// Bytes of a frame's length prefix (big-endian, unsigned).
 inline constexpr size_t prefix_bytes = 4;
@@ -98,4 +98,4 @@ class frame_reader {
   size_t end_ = 0;
 };
 
-} // namespace troupe::worker_codec
+} // namespace troupe::wire::worker_codec

@@ -61,16 +61,16 @@ void add_node_option(CLI::App& sub, node_target& target) {
     ->default_str("5s");
 }
 
-caf::expected<client> connect(caf::actor_system& sys, const node_target& target,
-                              int& exit) {
+caf::expected<client::client> connect(caf::actor_system& sys,
+                                      const node_target& target, int& exit) {
   auto ep = parse_endpoint(target.node);
   if (!ep) {
     exit = fail(exit_usage, message_of(ep.error()));
     return ep.error();
   }
-  caf::timespan timeout = client::default_connect_timeout;
+  caf::timespan timeout = client::client::default_connect_timeout;
   if (!target.connect_timeout.empty()) {
-    auto t = parse_duration(target.connect_timeout);
+    auto t = config::parse_duration(target.connect_timeout);
     if (!t || *t <= caf::timespan{0}) {
       auto err = caf::make_error(
         error_code::invalid_config,
@@ -82,7 +82,7 @@ caf::expected<client> connect(caf::actor_system& sys, const node_target& target,
     }
     timeout = *t;
   }
-  auto c = client::connect(sys, ep->host, ep->port, timeout);
+  auto c = client::client::connect(sys, ep->host, ep->port, timeout);
   if (!c) {
     exit = fail(exit_unreachable, message_of(c.error()));
     return c.error();
@@ -95,15 +95,15 @@ std::string to_json(const job_result& r) {
   using std::chrono::duration_cast;
   using std::chrono::microseconds;
   std::string out = "{\"id\":" + std::to_string(r.id) + ",\"status\":";
-  append_json_string(out, to_string(r.status));
+  wire::append_json_string(out, to_string(r.status));
   out += ",\"skill\":";
-  append_json_string(out, r.skill);
+  wire::append_json_string(out, r.skill);
   out += ",\"output\":";
-  append_json_string(out, r.output);
+  wire::append_json_string(out, r.output);
   out += ",\"error\":";
-  append_json_string(out, r.error);
+  wire::append_json_string(out, r.error);
   out += ",\"node\":";
-  append_json_string(out, r.node);
+  wire::append_json_string(out, r.node);
   out += ",\"queue_us\":"
          + std::to_string(duration_cast<microseconds>(r.queue_time).count());
   out += ",\"run_us\":"
@@ -112,7 +112,7 @@ std::string to_json(const job_result& r) {
   out += r.cache_hit ? "true" : "false";
   out += ",\"attempts\":" + std::to_string(r.attempts);
   out += ",\"fallback\":";
-  append_json_string(out, r.fallback);
+  wire::append_json_string(out, r.fallback);
   out += ",\"retry_after_ms\":"
          + std::to_string(
            std::chrono::duration_cast<std::chrono::milliseconds>(r.retry_after)
@@ -134,7 +134,7 @@ int exit_code_for(job_status st) {
 
 int run(int argc, char** argv) {
   CLI::App app{"troupe: an actor-model distributed execution engine"};
-  app.set_version_flag("--version", std::string{"troupe "} + version);
+  app.set_version_flag("--version", std::string{"troupe "} + config::version);
   app.require_subcommand(1);
   std::vector<std::pair<CLI::App*, command_runner>> commands;
   commands.push_back(add_node_command(app));

@@ -70,8 +70,8 @@ int fail_command(const caf::error& err);
 /// `--connect-timeout` (default 5 s) for it to answer; on failure prints the
 /// reason and sets `exit` to 2 (a bad address or timeout value) or 3
 /// (unreachable).
-caf::expected<client> connect(caf::actor_system& sys, const node_target& target,
-                              int& exit);
+caf::expected<client::client> connect(caf::actor_system& sys,
+                                      const node_target& target, int& exit);
 
 /// The whole result record as one JSON object.
 std::string to_json(const job_result& r);

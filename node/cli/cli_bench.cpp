@@ -35,12 +35,12 @@ int run_bench(bench_options& opts) {
   proto.skill = opts.skill;
   proto.input = opts.input;
   if (!opts.timeout.empty()) {
-    auto t = parse_duration(opts.timeout);
+    auto t = config::parse_duration(opts.timeout);
     if (!t || *t <= caf::timespan{0})
       return fail(exit_usage, "--timeout: expected a positive duration");
     proto.options.timeout = *t;
   }
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
   int exit = exit_ok;
   auto c = connect(sys, opts.node, exit);
@@ -48,7 +48,7 @@ int run_bench(bench_options& opts) {
     return exit;
   std::vector<job> jobs(opts.jobs, proto);
   std::map<job_status, uint64_t> counts;
-  latency_summary lat;
+  client::latency_summary lat;
   std::string first_error;
   auto start = std::chrono::steady_clock::now();
   c->run(std::move(jobs), opts.concurrency,

@@ -48,7 +48,7 @@ int run_breaker(const breaker_options& opts) {
     command = breaker_command::force_close;
   else if (opts.reset)
     command = breaker_command::reset;
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
   int exit = exit_ok;
   auto c = connect(sys, opts.node, exit);
@@ -72,11 +72,11 @@ std::string breaker_json(const breaker_status& b) {
     return std::to_string(x);
   };
   std::string out = "{\"skill\":";
-  append_json_string(out, b.skill);
+  wire::append_json_string(out, b.skill);
   out += ",\"enabled\":";
   out += b.enabled ? "true" : "false";
   out += ",\"state\":";
-  append_json_string(out, shown_state(b));
+  wire::append_json_string(out, shown_state(b));
   out += ",\"calls\":" + u(b.calls) + ",\"failures\":" + u(b.failures)
          + ",\"slow_calls\":" + u(b.slow_calls) + ",\"failure_rate\":"
          + number(b.failure_rate) + ",\"slow_call_rate\":"
@@ -88,7 +88,7 @@ std::string breaker_json(const breaker_status& b) {
          + u(b.half_open_calls) + ",\"trips\":" + u(b.trips)
          + ",\"rejected\":" + u(b.rejected) + ",\"fallbacks\":" + u(b.fallbacks)
          + ",\"retries\":" + u(b.retries) + ",\"fallback\":";
-  append_json_string(out, b.fallback);
+  wire::append_json_string(out, b.fallback);
   return out + "}";
 }
 

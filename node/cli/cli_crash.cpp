@@ -21,7 +21,7 @@ struct crash_options {
 };
 
 int run_crash(const crash_options& opts) {
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
   int exit = exit_ok;
   auto c = connect(sys, opts.node, exit);

@@ -37,22 +37,22 @@ std::string health_json(const node_status& st) {
   for (size_t i = 0; i < st.alerts.size(); ++i) {
     auto& a = st.alerts[i];
     out += i > 0 ? ",{\"severity\":" : "{\"severity\":";
-    append_json_string(out, to_string(a.level));
+    wire::append_json_string(out, to_string(a.level));
     out += ",\"rule\":";
-    append_json_string(out, a.rule);
+    wire::append_json_string(out, a.rule);
     out += ",\"subject\":";
-    append_json_string(out, a.subject);
+    wire::append_json_string(out, a.subject);
     out += ",\"message\":";
-    append_json_string(out, a.message);
+    wire::append_json_string(out, a.message);
     out += ",\"age_ms\":" + std::to_string(a.age_ms) + "}";
   }
   out += "],\"restarts\":[";
   for (size_t i = 0; i < st.restarts.size(); ++i) {
     auto& r = st.restarts[i];
     out += i > 0 ? ",{\"supervisor\":" : "{\"supervisor\":";
-    append_json_string(out, r.supervisor);
+    wire::append_json_string(out, r.supervisor);
     out += ",\"child\":";
-    append_json_string(out, r.child);
+    wire::append_json_string(out, r.child);
     out += ",\"restarts\":" + std::to_string(r.restarts) + "}";
   }
   return out + "]}";

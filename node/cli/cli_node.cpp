@@ -1,4 +1,4 @@
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/pool/process_worker.hpp"
 #include "config/config_file.hpp"
 #include "messages/errors.hpp"
@@ -28,7 +28,7 @@ namespace {
 struct node_options {
   /// Values as given on the command line; only the options actually given
   /// override the config file (see `overrides`).
-  node_config cli;
+  config::node_config cli;
   std::string max_job_bytes;
   std::string default_timeout;
   std::string drain_timeout;
@@ -36,19 +36,19 @@ struct node_options {
   std::string port_file;
   std::string join;
   /// Per option: whether it was given, and how to copy it over.
-  std::vector<
-    std::pair<CLI::Option*, void (*)(node_config&, const node_config&)>>
+  std::vector<std::pair<CLI::Option*, void (*)(config::node_config&,
+                                               const config::node_config&)>>
     overrides;
 };
 
 // Defaults, then the config file, then the options given on the command
 // line; each step checked.
-caf::expected<node_config> resolve_config(node_options& opts,
-                                          std::vector<skill_config>& skills,
-                                          std::string& origin) {
-  node_config cfg;
+caf::expected<config::node_config>
+resolve_config(node_options& opts, std::vector<config::skill_config>& skills,
+               std::string& origin) {
+  config::node_config cfg;
   if (!opts.config_file.empty()) {
-    auto file = load_config_file(opts.config_file, cfg);
+    auto file = config::load_config_file(opts.config_file, cfg);
     if (!file)
       return file.error();
     cfg = std::move(file->node);
@@ -56,14 +56,14 @@ caf::expected<node_config> resolve_config(node_options& opts,
     origin = opts.config_file;
   }
   if (!opts.max_job_bytes.empty()) {
-    auto bytes = parse_bytes(opts.max_job_bytes);
+    auto bytes = config::parse_bytes(opts.max_job_bytes);
     if (!bytes)
       return caf::make_error(error_code::invalid_config,
                              "--max-job-bytes: " + message_of(bytes.error()));
     opts.cli.max_job_bytes = *bytes;
   }
   if (!opts.default_timeout.empty()) {
-    auto timeout = parse_duration(opts.default_timeout);
+    auto timeout = config::parse_duration(opts.default_timeout);
     if (!timeout)
       return caf::make_error(error_code::invalid_config,
                              "--default-timeout: "
@@ -71,7 +71,7 @@ caf::expected<node_config> resolve_config(node_options& opts,
     opts.cli.default_timeout = *timeout;
   }
   if (!opts.drain_timeout.empty()) {
-    auto timeout = parse_duration(opts.drain_timeout);
+    auto timeout = config::parse_duration(opts.drain_timeout);
     if (!timeout)
       return caf::make_error(error_code::invalid_config,
                              "--drain-timeout: " + message_of(timeout.error()));
@@ -81,12 +81,12 @@ caf::expected<node_config> resolve_config(node_options& opts,
     if (option->count() > 0)
       copy(cfg, opts.cli);
   if (!opts.join.empty()) {
-    auto seeds = parse_seeds(opts.join);
+    auto seeds = config::parse_seeds(opts.join);
     if (!seeds)
       return seeds.error();
     cfg.cluster.seeds = std::move(*seeds);
   }
-  return validate(std::move(cfg));
+  return config::validate(std::move(cfg));
 }
 
 // Blocks the stop signals in this thread and every thread started after, so
@@ -104,10 +104,10 @@ sigset_t block_stop_signals() {
 
 // How long a stopping node waits for its worker processes: each may use
 // its skill's grace period twice (after EOF, after SIGTERM).
-std::chrono::milliseconds shutdown_wait(const skill_catalog& catalog) {
+std::chrono::milliseconds shutdown_wait(const skills::skill_catalog& catalog) {
   caf::timespan longest{0};
   for (auto& skill : catalog.all())
-    if (skill->kind == skill_kind::process)
+    if (skill->kind == skills::skill_kind::process)
       longest = std::max(longest, skill->process.kill_grace);
   return std::chrono::duration_cast<std::chrono::milliseconds>(2 * longest)
          + std::chrono::seconds(1);
@@ -115,8 +115,8 @@ std::chrono::milliseconds shutdown_wait(const skill_catalog& catalog) {
 
 // Joins through the seeds before the node reports ready; a refusal (the
 // name is taken) or seeds that never answer stop the node.
-caf::error join_cluster(caf::actor_system& sys, const node_handle& node,
-                        const cluster_config& cfg) {
+caf::error join_cluster(caf::actor_system& sys, const node::node_handle& node,
+                        const config::cluster_config& cfg) {
   if (cfg.seeds.empty())
     return caf::none;
   caf::scoped_actor self{sys};
@@ -133,7 +133,7 @@ caf::error join_cluster(caf::actor_system& sys, const node_handle& node,
 
 // Tells the peers this node is going away, so that they do not wait for
 // the failure detector to declare it down.
-void leave_cluster(caf::actor_system& sys, const node_handle& node) {
+void leave_cluster(caf::actor_system& sys, const node::node_handle& node) {
   caf::scoped_actor self{sys};
   self->request(node.membership, std::chrono::seconds(3), atom::leave::value)
     .receive([](bool) {}, [](caf::error&) {});
@@ -152,7 +152,7 @@ int next_signal(const sigset_t& signals, caf::timespan timeout) {
 // first and waits until its clients confirmed receipt of their results
 // (the gateway bounds that wait by its delivery timeout, 2 s). A gateway
 // that does not answer counts as done.
-uint64_t gateway_jobs(caf::actor_system& sys, const node_handle& node,
+uint64_t gateway_jobs(caf::actor_system& sys, const node::node_handle& node,
                       bool cancel, const std::string& why = {}) {
   caf::scoped_actor self{sys};
   uint64_t out = 0;
@@ -177,15 +177,15 @@ uint64_t gateway_jobs(caf::actor_system& sys, const node_handle& node,
 // while those in flight finish, until none is left or the drain deadline
 // passes; what is left then ends CANCELLED. A second signal cuts the wait
 // short. True when the drain ran to its end, false when forced.
-bool drain(caf::actor_system& sys, const node_handle& node,
-           const node_config& cfg, const sigset_t& signals) {
+bool drain(caf::actor_system& sys, const node::node_handle& node,
+           const config::node_config& cfg, const sigset_t& signals) {
   using clock = std::chrono::steady_clock;
   auto deadline = clock::now() + cfg.drain_timeout;
   auto left = gateway_jobs(sys, node, false);
   log::node().info("draining: {} jobs in flight, waiting up to {}", left,
-                   duration_text(cfg.drain_timeout));
+                   config::duration_text(cfg.drain_timeout));
   std::cout << "troupe: draining " << left << " jobs in flight (up to "
-            << duration_text(cfg.drain_timeout)
+            << config::duration_text(cfg.drain_timeout)
             << "; signal again to stop at once)" << std::endl;
   bool forced = false;
   while (left > 0 && clock::now() < deadline) {
@@ -200,7 +200,7 @@ bool drain(caf::actor_system& sys, const node_handle& node,
   auto why = forced ? "node " + node.name + " was stopped at once"
                     : "node " + node.name
                         + " stopped before the job finished (drain deadline "
-                        + duration_text(cfg.drain_timeout) + ")";
+                        + config::duration_text(cfg.drain_timeout) + ")";
   auto n = gateway_jobs(sys, node, true, why);
   if (n > 0)
     log::node().warn("drain {}: {} jobs ended CANCELLED",
@@ -210,8 +210,8 @@ bool drain(caf::actor_system& sys, const node_handle& node,
 
 // Runs until SIGINT or SIGTERM (or until the root supervisor gives up),
 // then drains and stops the node; the process's exit code.
-int run_until_stopped(caf::actor_system& sys, node_handle& node,
-                      const node_config& cfg, const sigset_t& signals) {
+int run_until_stopped(caf::actor_system& sys, node::node_handle& node,
+                      const config::node_config& cfg, const sigset_t& signals) {
   caf::scoped_actor self{sys};
   self->monitor(node.supervisor);
   auto root_down = [&](caf::timespan wait) {
@@ -232,7 +232,7 @@ int run_until_stopped(caf::actor_system& sys, node_handle& node,
   log::node().info("received signal {}, draining", sig);
   leave_cluster(sys, node);
   auto graceful = drain(sys, node, cfg, signals);
-  stop_node(sys, node);
+  node::stop_node(sys, node);
   if (graceful) {
     // Every actor stops within its shutdown timeout; a second signal cuts
     // the wait short.
@@ -248,25 +248,25 @@ int run_until_stopped(caf::actor_system& sys, node_handle& node,
 }
 
 int run_node(node_options& opts) {
-  std::vector<skill_config> skill_cfgs;
+  std::vector<config::skill_config> skill_cfgs;
   std::string origin = "--config";
   auto cfg = resolve_config(opts, skill_cfgs, origin);
   if (!cfg)
     return fail(exit_usage, message_of(cfg.error()));
   log::set_level(*log::parse_level(cfg->log_level));
-  auto catalog = make_node_catalog(*cfg, skill_cfgs, origin);
+  auto catalog = node::make_node_catalog(*cfg, skill_cfgs, origin);
   if (!catalog)
     return fail(exit_usage, message_of(catalog.error()));
-  auto metrics = std::make_unique<node_metrics>();
+  auto metrics = std::make_unique<node::node_metrics>();
   if (cfg->metrics_port != 0)
     if (auto err = metrics->expose(cfg->host, cfg->metrics_port))
       return fail(exit_usage, message_of(err));
   auto signals = block_stop_signals();
-  system_config sys_cfg;
+  node::system_config sys_cfg;
   sys_cfg.scheduler(cfg->scheduler, cfg->threads);
   sys_cfg.node_io();
   caf::actor_system sys{sys_cfg};
-  auto node = spawn_node(sys, *cfg, *catalog, metrics.get());
+  auto node = node::spawn_node(sys, *cfg, *catalog, metrics.get());
   if (!node) {
     std::cerr << "troupe: " << message_of(node.error()) << std::endl;
     std::fflush(nullptr);
@@ -298,7 +298,8 @@ int run_node(node_options& opts) {
   // The pools are gone, and with them every worker process was asked to
   // exit (EOF, then SIGTERM and SIGKILL after the grace periods): reap
   // them all, so that the node leaves no process behind.
-  if (auto left = process_worker::wait_all(shutdown_wait(*catalog)); left > 0)
+  if (auto left = pool::process_worker::wait_all(shutdown_wait(*catalog));
+      left > 0)
     log::node().warn("{} worker processes did not end in time", left);
   spdlog::shutdown();
   std::fflush(nullptr);
@@ -318,7 +319,7 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
     opts->overrides.emplace_back(option, member);
     return option;
   };
-  using cfg = node_config;
+  using cfg = config::node_config;
   add(
     sub->add_option("--host", c.host, "address to listen on"),
     +[](cfg& dst, const cfg& src) {

@@ -21,11 +21,11 @@ struct query_options {
 
 std::string skill_json(const skill_info& s) {
   std::string out = "{\"name\":";
-  append_json_string(out, s.name);
+  wire::append_json_string(out, s.name);
   out += ",\"version\":";
-  append_json_string(out, s.version);
+  wire::append_json_string(out, s.version);
   out += ",\"description\":";
-  append_json_string(out, s.description);
+  wire::append_json_string(out, s.description);
   out += ",\"blocking\":";
   out += s.blocking ? "true" : "false";
   out += ",\"workers\":" + std::to_string(s.workers) + ",\"busy\":"
@@ -38,7 +38,7 @@ std::string skill_json(const skill_info& s) {
          + ",\"starting\":" + std::to_string(s.starting)
          + ",\"min_workers\":" + std::to_string(s.min_workers)
          + ",\"max_workers\":" + std::to_string(s.max_workers) + ",\"kind\":";
-  append_json_string(out, s.kind);
+  wire::append_json_string(out, s.kind);
   return out + "}";
 }
 
@@ -63,18 +63,18 @@ std::string workers_of(const skill_info& s) {
 
 std::string member_json(const member& m) {
   std::string out = "{\"name\":";
-  append_json_string(out, m.name);
+  wire::append_json_string(out, m.name);
   out += ",\"address\":";
-  append_json_string(out, m.address);
+  wire::append_json_string(out, m.address);
   out += ",\"status\":";
-  append_json_string(out, to_string(m.status));
+  wire::append_json_string(out, to_string(m.status));
   out += ",\"incarnation\":" + std::to_string(m.incarnation)
          + ",\"health\":" + std::to_string(m.health) + ",\"jobs_per_second\":"
          + std::to_string(m.jobs_per_second) + ",\"skills\":[";
   for (size_t i = 0; i < m.skills.size(); ++i) {
     auto& s = m.skills[i];
     out += i > 0 ? ",{\"name\":" : "{\"name\":";
-    append_json_string(out, s.name);
+    wire::append_json_string(out, s.name);
     out += ",\"workers\":" + std::to_string(s.workers)
            + ",\"busy\":" + std::to_string(s.busy)
            + ",\"queued\":" + std::to_string(s.queued) + "}";
@@ -114,7 +114,7 @@ int query_error(const caf::error& err) {
 }
 
 int run_skills(query_options& opts) {
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
   int exit = exit_ok;
   auto c = connect(sys, opts.node, exit);
@@ -164,7 +164,7 @@ std::string cache_json(const cache_status& c) {
       + ",\"in_flight\":" + u(c.in_flight) + ",\"top_skills\":[";
   for (size_t i = 0; i < c.skills.size() && i < top_skills; ++i) {
     out += i > 0 ? ",{\"skill\":" : "{\"skill\":";
-    append_json_string(out, c.skills[i].skill);
+    wire::append_json_string(out, c.skills[i].skill);
     out += ",\"hits\":" + u(c.skills[i].hits)
            + ",\"misses\":" + u(c.skills[i].misses) + "}";
   }
@@ -202,7 +202,7 @@ void print_cache(const cache_status& c) {
 }
 
 int run_status(query_options& opts) {
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
   int exit = exit_ok;
   auto c = connect(sys, opts.node, exit);
@@ -217,11 +217,11 @@ int run_status(query_options& opts) {
     totals[std::string{to_string(jc.status)}] += jc.count;
   if (opts.json) {
     std::string out = "{\"name\":";
-    append_json_string(out, st->name);
+    wire::append_json_string(out, st->name);
     out += ",\"address\":";
-    append_json_string(out, st->address);
+    wire::append_json_string(out, st->address);
     out += ",\"version\":";
-    append_json_string(out, st->version);
+    wire::append_json_string(out, st->version);
     out += ",\"uptime_ms\":" + std::to_string(st->uptime_ms);
     out += ",\"in_flight\":" + std::to_string(st->in_flight);
     out += ",\"skills\":[";
@@ -232,7 +232,7 @@ int run_status(query_options& opts) {
     for (auto& [status, n] : totals) {
       out += first ? "" : ",";
       first = false;
-      append_json_string(out, status);
+      wire::append_json_string(out, status);
       out += ":" + std::to_string(n);
     }
     out += "},\"members\":[";
@@ -242,9 +242,9 @@ int run_status(query_options& opts) {
     for (size_t i = 0; i < st->counts.size(); ++i) {
       auto& jc = st->counts[i];
       out += i > 0 ? ",{\"skill\":" : "{\"skill\":";
-      append_json_string(out, jc.skill);
+      wire::append_json_string(out, jc.skill);
       out += ",\"status\":";
-      append_json_string(out, to_string(jc.status));
+      wire::append_json_string(out, to_string(jc.status));
       out += ",\"count\":" + std::to_string(jc.count) + "}";
     }
     out += "],\"cache\":" + cache_json(st->cache) + ",\"breakers\":[";

@@ -60,7 +60,7 @@ int run_submit(submit_options& opts) {
     j.input = opts.input;
   }
   if (!opts.timeout.empty()) {
-    auto t = parse_duration(opts.timeout);
+    auto t = config::parse_duration(opts.timeout);
     if (!t || *t <= caf::timespan{0})
       return fail(exit_usage, "--timeout: expected a positive duration such "
                               "as 500ms or 10s, got '"
@@ -75,7 +75,7 @@ int run_submit(submit_options& opts) {
   // Ctrl-C cancels the job on the node (queued or running) and reports it
   // CANCELLED; a second Ctrl-C quits at once.
   interrupt_watch watch;
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
   int exit = exit_ok;
   auto c = connect(sys, opts.node, exit);

@@ -31,7 +31,7 @@ struct tally {
   std::map<job_status, uint64_t> by_status;
   /// (line, status, error) of every line that did not end OK.
   std::vector<std::tuple<uint64_t, job_status, std::string>> failed;
-  latency_summary latency;
+  client::latency_summary latency;
   uint64_t done = 0;
 
   void add(uint64_t line, const job_result& r) {
@@ -110,13 +110,13 @@ int run_bulk_submit(const bulk_submit_options& opts) {
       return fail(exit_usage, "--jobs: cannot read '" + opts.file + "'");
     in = &file;
   }
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
   int exit = exit_ok;
   auto c = connect(sys, opts.node, exit);
   if (!c)
     return exit;
-  batcher_config bc;
+  link::batcher_config bc;
   bc.destination_name = c->address();
   bc.node_name = c->address();
   bc.limits.max_in_flight = opts.concurrency;
@@ -124,12 +124,12 @@ int run_bulk_submit(const bulk_submit_options& opts) {
   // Messages as the client library sends them: far below any node's
   // message limit, so that only a single job too large for the node is
   // ever refused.
-  bc.limits.max_count = client::max_batch_jobs;
-  bc.limits.max_bytes = client::max_batch_bytes;
+  bc.limits.max_count = client::client::max_batch_jobs;
+  bc.limits.max_bytes = client::client::max_batch_bytes;
   // The node answers every job it accepted within its deadline plus the
   // gateway's grace; this timer only matters if the node hangs.
   bc.grace = client_result_grace;
-  auto link = sys.spawn(batcher, c->gateway(), bc);
+  auto link = sys.spawn(link::batcher, c->gateway(), bc);
   caf::scoped_actor self{sys};
   auto sink = caf::actor_cast<result_sink_actor>(self.ptr());
   progress_line progress{stderr};
@@ -156,7 +156,7 @@ int run_bulk_submit(const bulk_submit_options& opts) {
       ++line_no;
       if (blank(text))
         continue;
-      auto j = parse_job_line(text);
+      auto j = client::parse_job_line(text);
       if (!j) {
         // A malformed line fails alone, as BAD_INPUT, and never reaches
         // the node.

@@ -16,7 +16,7 @@
 #include <thread>
 #include <unordered_map>
 
-namespace troupe {
+namespace troupe::client {
 
 namespace {
 
@@ -53,7 +53,7 @@ connect_gateway(caf::actor_system& sys, const std::string& host, uint16_t port,
           out = caf::make_error(error_code::node_unreachable,
                                 "cannot reach node " + address
                                   + " (no handshake within "
-                                  + duration_text(timeout) + ")");
+                                  + config::duration_text(timeout) + ")");
         else
           out = caf::make_error(error_code::node_unreachable,
                                 "cannot reach node " + address + " ("
@@ -126,7 +126,7 @@ template <class T>
 caf::expected<T> expect_response(caf::expected<std::string> resp) {
   if (!resp)
     return resp.error();
-  auto decoded = wire_codec::decode_response(*resp);
+  auto decoded = wire::client_codec::decode_response(*resp);
   if (!decoded)
     return decoded.error();
   if (auto* x = std::get_if<T>(&*decoded))
@@ -138,31 +138,35 @@ caf::expected<T> expect_response(caf::expected<std::string> resp) {
 } // namespace
 
 caf::expected<skill_list> client::skills(caf::timespan timeout) {
-  return expect_response<skill_list>(query(
-    wire_codec::encode_query(wire_codec::query_kind::list_skills), timeout));
+  return expect_response<skill_list>(
+    query(wire::client_codec::encode_query(
+            wire::client_codec::query_kind::list_skills),
+          timeout));
 }
 
 caf::expected<node_status> client::status(caf::timespan timeout) {
-  return expect_response<node_status>(query(
-    wire_codec::encode_query(wire_codec::query_kind::get_status), timeout));
+  return expect_response<node_status>(
+    query(wire::client_codec::encode_query(
+            wire::client_codec::query_kind::get_status),
+          timeout));
 }
 
 caf::expected<breaker_status> client::breaker(const std::string& skill,
                                               breaker_command command,
                                               caf::timespan timeout) {
   return expect_response<breaker_status>(
-    query(wire_codec::encode_breaker_query(skill, command), timeout));
+    query(wire::client_codec::encode_breaker_query(skill, command), timeout));
 }
 
 caf::expected<std::string> client::crash(const std::string& path,
                                          caf::timespan timeout) {
-  auto resp = query(wire_codec::encode_crash_query(path), timeout);
+  auto resp = query(wire::client_codec::encode_crash_query(path), timeout);
   if (!resp)
     return resp.error();
-  auto decoded = wire_codec::decode_response(*resp);
+  auto decoded = wire::client_codec::decode_response(*resp);
   if (!decoded)
     return decoded.error();
-  if (auto* x = std::get_if<wire_codec::acknowledgement>(&*decoded))
+  if (auto* x = std::get_if<wire::client_codec::acknowledgement>(&*decoded))
     return std::move(x->message);
   return caf::make_error(error_code::malformed_message,
                          std::string{"node answered with something else"});
@@ -262,15 +266,15 @@ void client::run(std::vector<job> jobs, size_t concurrency,
       for (auto k = i; k < end; ++k)
         if (auto f = in_flight.find(k); f != in_flight.end())
           f->second.batch = batch;
-      self->send(
-        gateway_, atom::submit::value,
-        wire_codec::encode_submit(jobs.data() + i, jobs.data() + end, batch),
-        sink);
+      self->send(gateway_, atom::submit::value,
+                 wire::client_codec::encode_submit(jobs.data() + i,
+                                                   jobs.data() + end, batch),
+                 sink);
       i = end;
     }
   };
   // The node refused a whole message: exactly the jobs it carried fail.
-  auto on_refusal = [&](const wire_codec::batch_refusal& x) {
+  auto on_refusal = [&](const wire::client_codec::batch_refusal& x) {
     std::vector<uint64_t> refused;
     for (auto& [index, f] : in_flight)
       if (f.batch == x.batch_id)
@@ -340,8 +344,8 @@ void client::run(std::vector<job> jobs, size_t concurrency,
     for (auto& kv : in_flight)
       ids.push_back(kv.first);
     if (!ids.empty())
-      self->send(gateway_, atom::cancel::value, wire_codec::encode_cancel(ids),
-                 sink);
+      self->send(gateway_, atom::cancel::value,
+                 wire::client_codec::encode_cancel(ids), sink);
     fail_unsent(job_status::cancelled, "interrupted before it was sent");
   };
   {
@@ -359,7 +363,7 @@ void client::run(std::vector<job> jobs, size_t concurrency,
     bool lost = false;
     self->receive(
       [&](atom::results, const std::string& bytes) {
-        auto batch = wire_codec::decode_results(bytes);
+        auto batch = wire::client_codec::decode_results(bytes);
         if (!batch)
           return;
         for (auto& r : batch->results)
@@ -415,4 +419,4 @@ job_result client::submit(job j, caf::timespan default_timeout) {
   return out;
 }
 
-} // namespace troupe
+} // namespace troupe::client

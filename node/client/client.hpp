@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace troupe {
+namespace troupe::client {
 
 /// A connection to a node's gateway from another process, speaking the
 /// protobuf schema over CAF's middleman. Used by the `troupe` CLI, by tests
@@ -126,4 +126,4 @@ class client {
   std::shared_ptr<interrupt_state> interrupt_;
 };
 
-} // namespace troupe
+} // namespace troupe::client

@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-namespace troupe {
+namespace troupe::client {
 
 namespace {
 
@@ -15,7 +15,7 @@ caf::error bad(const std::string& what) {
 }
 
 // A whole number in [lo, hi] from a JSON number.
-bool whole(const json_value& v, double lo, double hi, int64_t& out) {
+bool whole(const wire::json_value& v, double lo, double hi, int64_t& out) {
   auto* x = v.get_if<double>();
   if (x == nullptr || std::floor(*x) != *x || *x < lo || *x > hi)
     return false;
@@ -23,9 +23,9 @@ bool whole(const json_value& v, double lo, double hi, int64_t& out) {
   return true;
 }
 
-caf::expected<caf::timespan> read_timeout(const json_value& v) {
+caf::expected<caf::timespan> read_timeout(const wire::json_value& v) {
   if (auto* str = v.get_if<std::string>()) {
-    auto t = parse_duration(*str);
+    auto t = config::parse_duration(*str);
     if (t && *t > caf::timespan{0})
       return std::min(*t, max_job_timeout);
   } else if (auto* x = v.get_if<double>(); x && *x > 0 && std::isfinite(*x)) {
@@ -39,10 +39,10 @@ caf::expected<caf::timespan> read_timeout(const json_value& v) {
 } // namespace
 
 caf::expected<job> parse_job_line(std::string_view line) {
-  auto doc = parse_json(line);
+  auto doc = wire::parse_json(line);
   if (!doc)
     return doc.error();
-  auto* members = doc->get_if<json_value::object>();
+  auto* members = doc->get_if<wire::json_value::object>();
   if (members == nullptr)
     return bad(std::string{"expected a JSON object, got "} + doc->type_name());
   job j;
@@ -96,4 +96,4 @@ caf::expected<job> parse_job_line(std::string_view line) {
   return j;
 }
 
-} // namespace troupe
+} // namespace troupe::client

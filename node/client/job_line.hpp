@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-namespace troupe {
+namespace troupe::client {
 
 /// Parses one line of a JSONL job file: an object with "skill" (required),
 /// "input" (a string), "timeout" ("500ms", "2s", or a number of
@@ -15,4 +15,4 @@ namespace troupe {
 /// typo never goes unnoticed; the error says what is wrong.
 [[nodiscard]] caf::expected<job> parse_job_line(std::string_view line);
 
-} // namespace troupe
+} // namespace troupe::client

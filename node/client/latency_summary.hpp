@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace troupe {
+namespace troupe::client {
 
 /// Percentiles of a set of latencies (nearest-rank). Plain logic.
 class latency_summary {
@@ -38,4 +38,4 @@ class latency_summary {
   bool sorted_ = true;
 };
 
-} // namespace troupe
+} // namespace troupe::client

@@ -2,18 +2,19 @@
 
 #include "actors/breaker/breaker.hpp"
 
-namespace troupe {
+namespace troupe::node {
 
-bool pool_counts_results(const skill_definition& skill) {
-  return !needs_breaker(skill);
+bool pool_counts_results(const skills::skill_definition& skill) {
+  return !breaker::needs_breaker(skill);
 }
 
-std::optional<breaker_config>
-plan_breaker(const node_config& cfg, const skill_definition& skill,
-             node_metrics* metrics, const std::string& node_name) {
-  if (!needs_breaker(skill))
+std::optional<breaker::breaker_config>
+plan_breaker(const config::node_config& cfg,
+             const skills::skill_definition& skill, node_metrics* metrics,
+             const std::string& node_name) {
+  if (!breaker::needs_breaker(skill))
     return std::nullopt;
-  breaker_config bc;
+  breaker::breaker_config bc;
   bc.node_name = node_name;
   bc.default_timeout = skill.timeout > caf::timespan{0} ? skill.timeout
                                                         : cfg.default_timeout;
@@ -24,4 +25,4 @@ plan_breaker(const node_config& cfg, const skill_definition& skill,
   return bc;
 }
 
-} // namespace troupe
+} // namespace troupe::node

@@ -1,17 +1,17 @@
 #include "node/spawn/cache_setup.hpp"
 
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 #include "cluster/shard_ring.hpp"
 
 #include <caf/scoped_actor.hpp>
 
-namespace troupe {
+namespace troupe::node {
 
-std::optional<cache_shard_config>
-plan_cache(const node_config& cfg, const skill_catalog& catalog,
+std::optional<cache::cache_shard_config>
+plan_cache(const config::node_config& cfg, const skills::skill_catalog& catalog,
            node_metrics* metrics, const std::string& node_name,
-           router_config& rc) {
-  cache_shard_config base;
+           ingress::router_config& rc) {
+  cache::cache_shard_config base;
   for (auto& skill : catalog.all())
     if (skill->cache.enabled) {
       base.policies.emplace(skill->name, skill->cache);
@@ -38,7 +38,7 @@ plan_cache(const node_config& cfg, const skill_catalog& catalog,
   }
   rc.cache_shards.assign(n, cache_shard_actor{});
   rc.cache_owner = [n](const cache_key& key) {
-    return local_ring::jump_hash(key.w1, n);
+    return cluster::local_ring::jump_hash(key.w1, n);
   };
   log::node().info("result cache: {} shard(s), {} bytes, caching {} skill(s)",
                    n, cfg.cache.budget, rc.cached_skills.size());
@@ -46,7 +46,7 @@ plan_cache(const node_config& cfg, const skill_catalog& catalog,
 }
 
 void run_preload_jobs(caf::actor_system& sys, const router_actor& router,
-                      const std::vector<preload_job>& jobs,
+                      const std::vector<config::preload_job>& jobs,
                       caf::timespan timeout) {
   if (jobs.empty())
     return;
@@ -81,4 +81,4 @@ void run_preload_jobs(caf::actor_system& sys, const router_actor& router,
                                           : "");
 }
 
-} // namespace troupe
+} // namespace troupe::node

@@ -1,11 +1,11 @@
 #include "node/spawn/node.hpp"
 
-#include "actors/base/logging.hpp"
 #include "actors/breaker/breaker.hpp"
 #include "actors/cache/cache_shard.hpp"
 #include "actors/health/health_monitor.hpp"
 #include "actors/ingress/gateway.hpp"
 #include "actors/ingress/router.hpp"
+#include "actors/log/logging.hpp"
 #include "actors/pool/in_flight_limit.hpp"
 #include "actors/pool/job_estate.hpp"
 #include "actors/pool/worker_pool.hpp"
@@ -37,7 +37,7 @@
 #include <utility>
 #include <vector>
 
-namespace troupe {
+namespace troupe::node {
 
 // -- node_directory -----------------------------------------------------------
 
@@ -101,7 +101,7 @@ uint16_t pick_free_port(const std::string& host) {
   return port;
 }
 
-caf::error publish_error(const node_config& cfg, uint16_t port,
+caf::error publish_error(const config::node_config& cfg, uint16_t port,
                          const caf::error& err) {
   auto where = cfg.host + ":" + std::to_string(port);
   if (err == caf::sec::cannot_open_port)
@@ -156,7 +156,7 @@ namespace {
 // Everything a node's tree needs to build and rebuild its actors.
 struct tree_context {
   caf::actor_system* sys;
-  node_config cfg;
+  config::node_config cfg;
   node_metrics* metrics;
   std::string name;
   std::string address;
@@ -165,7 +165,7 @@ struct tree_context {
   /// Where the gateway listens, for its successors.
   std::shared_ptr<gateway_port> port;
   /// The bound on jobs held by all pools (max-in-flight).
-  in_flight_limit_ptr node_limit;
+  pool::in_flight_limit_ptr node_limit;
 
   template <class Handle>
   Handle current(std::string_view path) const {
@@ -178,12 +178,13 @@ struct tree_context {
 };
 
 // Closes a succession for good when the child's supervisor stops.
-void close_on_shutdown(child_spec& spec, succession_ptr heirs) {
+void close_on_shutdown(supervision::child_spec& spec,
+                       supervision::succession_ptr heirs) {
   auto prev = std::move(spec.on_shutdown);
   spec.on_shutdown = [heirs, prev](const caf::error& reason) {
     if (prev)
       prev(reason);
-    heirs->close(is_normal_exit(reason)
+    heirs->close(supervision::is_normal_exit(reason)
                    ? "the node stopped before " + heirs->name()
                        + " took the message"
                    : heirs->name() + " ended (" + describe(reason)
@@ -195,17 +196,17 @@ void close_on_shutdown(child_spec& spec, succession_ptr heirs) {
 // go on to the next (those `filter` accepts). `init` gets the actor and its
 // supervisor.
 template <class Handle, class State, class Init>
-child_spec supervised_child(const tree_context& tc, std::string name,
-                            std::string what, forward_filter filter,
-                            Init init) {
-  using impl = supervised_actor<Handle, State>;
+supervision::child_spec
+supervised_child(const tree_context& tc, std::string name, std::string what,
+                 supervision::forward_filter filter, Init init) {
+  using impl = supervision::supervised_actor<Handle, State>;
   using pointer = typename Handle::template stateful_pointer<State>;
-  auto heirs = std::make_shared<succession>(std::move(what),
-                                            tc.cfg.queue_capacity);
-  child_spec spec;
+  auto heirs = std::make_shared<supervision::succession>(std::move(what),
+                                                         tc.cfg.queue_capacity);
+  supervision::child_spec spec;
   spec.name = std::move(name);
   spec.shutdown_timeout = tc.shutdown_timeout();
-  spec.start = [heirs, filter, init](const child_context& ctx) {
+  spec.start = [heirs, filter, init](const supervision::child_context& ctx) {
     auto parent = ctx.supervisor;
     typename impl::init_fn fn = [init, parent](pointer self) {
       return init(self, parent);
@@ -217,12 +218,14 @@ child_spec supervised_child(const tree_context& tc, std::string name,
   return spec;
 }
 
-supervisor_config supervisor_for(const tree_context& tc, std::string path) {
-  supervisor_config sc;
+supervision::supervisor_config supervisor_for(const tree_context& tc,
+                                              std::string path) {
+  supervision::supervisor_config sc;
   sc.path = std::move(path);
-  sc.strategy = restart_strategy::one_for_one;
+  sc.strategy = supervision::restart_strategy::one_for_one;
   auto& sup = tc.cfg.supervision;
-  sc.intensity = restart_intensity{sup.max_restarts, sup.restart_period};
+  sc.intensity = supervision::restart_intensity{sup.max_restarts,
+                                                sup.restart_period};
   sc.backoff.initial = sup.backoff_initial;
   sc.backoff.max = sup.backoff_max;
   sc.backoff.jitter = sup.backoff_jitter;
@@ -237,28 +240,30 @@ supervisor_config supervisor_for(const tree_context& tc, std::string path) {
   return sc;
 }
 
-child_spec subtree(const tree_context& tc, std::string name,
-                   supervisor_config sc) {
-  child_spec spec;
+supervision::child_spec subtree(const tree_context& tc, std::string name,
+                                supervision::supervisor_config sc) {
+  supervision::child_spec spec;
   spec.name = std::move(name);
   spec.supervisor = true;
   // Long enough for every child of the subtree to use its own timeout.
   spec.shutdown_timeout = tc.shutdown_timeout()
                           * static_cast<int>(sc.children.size() + 1);
   auto directory = tc.directory;
-  spec.start = [sc, directory](const child_context& ctx) {
+  spec.start = [sc, directory](const supervision::child_context& ctx) {
     // Its children may look for the root (the supervisor starting this one).
     directory->set(std::string{tree_path::root},
                    caf::actor_cast<caf::actor>(ctx.supervisor));
-    return caf::actor_cast<caf::actor>(ctx.sys.spawn(supervisor, sc));
+    return caf::actor_cast<caf::actor>(
+      ctx.sys.spawn(supervision::supervisor, sc));
   };
   return spec;
 }
 
-child_spec pool_child(const tree_context& tc,
-                      std::shared_ptr<const skill_definition> skill) {
+supervision::child_spec
+pool_child(const tree_context& tc,
+           std::shared_ptr<const skills::skill_definition> skill) {
   auto& cfg = tc.cfg;
-  auto pc = make_pool_config(*skill, cfg);
+  auto pc = pool::make_pool_config(*skill, cfg);
   pc.node_name = tc.name;
   pc.node_limit = tc.node_limit;
   if (tc.metrics != nullptr) {
@@ -271,13 +276,15 @@ child_spec pool_child(const tree_context& tc,
       restarts->Increment();
     };
   }
-  auto estate = std::make_shared<job_estate>(skill->name, tc.name, pc.metrics);
+  auto estate = std::make_shared<pool::job_estate>(skill->name, tc.name,
+                                                   pc.metrics);
   pc.estate = estate;
-  auto spec = supervised_child<worker_pool_actor, worker_pool_state>(
+  auto spec = supervised_child<worker_pool_actor, pool::worker_pool_state>(
     tc, skill->name, "the pool of skill " + skill->name, jobs_and_status,
-    [skill, pc](worker_pool_actor::stateful_pointer<worker_pool_state> self,
-                const supervisor_actor&) {
-      return worker_pool(self, skill, pc);
+    [skill,
+     pc](worker_pool_actor::stateful_pointer<pool::worker_pool_state> self,
+         const supervisor_actor&) {
+      return pool::worker_pool(self, skill, pc);
     });
   auto prev = std::move(spec.on_shutdown);
   spec.on_shutdown = [estate, prev](const caf::error& reason) {
@@ -287,13 +294,13 @@ child_spec pool_child(const tree_context& tc,
   return spec;
 }
 
-child_spec gateway_child(const tree_context& tc) {
-  child_spec spec;
+supervision::child_spec gateway_child(const tree_context& tc) {
+  supervision::child_spec spec;
   spec.name = "gateway";
   spec.shutdown_timeout = tc.shutdown_timeout();
-  spec.start = [tc](const child_context& ctx) -> caf::actor {
+  spec.start = [tc](const supervision::child_context& ctx) -> caf::actor {
     auto& cfg = tc.cfg;
-    gateway_config gc;
+    ingress::gateway_config gc;
     gc.node_name = tc.name;
     gc.max_message_bytes = std::max<uint64_t>(cfg.max_job_bytes * 4,
                                               cfg.max_job_bytes + (1 << 20));
@@ -308,7 +315,7 @@ child_spec gateway_child(const tree_context& tc) {
     gc.membership = tc.current<membership_actor>(tree_path::membership);
     gc.tree = ctx.supervisor;
     gc.crash_hook = cfg.test_skills;
-    auto gw = ctx.sys.spawn(gateway, std::move(gc),
+    auto gw = ctx.sys.spawn(ingress::gateway, std::move(gc),
                             tc.current<router_actor>(tree_path::router));
     std::lock_guard<std::mutex> guard{tc.port->mtx};
     auto port = tc.port->port;
@@ -335,8 +342,8 @@ child_spec gateway_child(const tree_context& tc) {
 
 // Spawns the node's tree for one port: its name and address (which the
 // cluster sees) depend on it.
-node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
-                       const skill_catalog& catalog, node_metrics* all,
+node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
+                       const skills::skill_catalog& catalog, node_metrics* all,
                        uint16_t port) {
   node_handle node;
   node.port = port;
@@ -354,7 +361,7 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
                             .count()),
     node.directory,
     std::make_shared<gateway_port>(),
-    std::make_shared<in_flight_limit>(cfg.max_in_flight)};
+    std::make_shared<pool::in_flight_limit>(cfg.max_in_flight)};
   auto jobs = all != nullptr ? all->jobs() : nullptr;
   auto root = supervisor_for(tc, std::string{tree_path::root});
   auto directory = node.directory;
@@ -363,7 +370,7 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   };
   // -- skills: a pool per skill --
   auto skills = supervisor_for(tc, std::string{tree_path::skills});
-  router_config rc;
+  ingress::router_config rc;
   for (auto& skill : catalog.all())
     skills.children.push_back(pool_child(tc, skill));
   root.children.push_back(subtree(tc, "skills", skills));
@@ -375,17 +382,19 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
       continue;
     rc.breakers.emplace(skill->name, breaker_actor{});
     auto pool_path = std::string{tree_path::skills} + "/" + skill->name;
-    breakers.children.push_back(supervised_child<breaker_actor, breaker_state>(
-      tc, skill->name, "the breaker of skill " + skill->name, breaker_messages,
-      [skill, bc = *bc, tc,
-       pool_path](breaker_actor::stateful_pointer<breaker_state> self,
-                  const supervisor_actor&) {
-        auto x = bc;
-        x.tree = caf::actor_cast<supervisor_actor>(
-          tc.directory->get(std::string{tree_path::root}));
-        return breaker(self, skill, tc.current<job_runner_actor>(pool_path),
-                       std::move(x));
-      }));
+    breakers.children.push_back(
+      supervised_child<breaker_actor, breaker::breaker_state>(
+        tc, skill->name, "the breaker of skill " + skill->name,
+        breaker_messages,
+        [skill, bc = *bc, tc, pool_path](
+          breaker_actor::stateful_pointer<breaker::breaker_state> self,
+          const supervisor_actor&) {
+          auto x = bc;
+          x.tree = caf::actor_cast<supervisor_actor>(
+            tc.directory->get(std::string{tree_path::root}));
+          return breaker::breaker(
+            self, skill, tc.current<job_runner_actor>(pool_path), std::move(x));
+        }));
   }
   if (!breakers.children.empty())
     root.children.push_back(subtree(tc, "breakers", breakers));
@@ -395,20 +404,20 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
     for (size_t i = 0; i < rc.cache_shards.size(); ++i) {
       auto shard_cfg = *base;
       cache.children.push_back(
-        supervised_child<cache_shard_actor, cache_shard_state>(
+        supervised_child<cache_shard_actor, cache::cache_shard_state>(
           tc, "shard-" + std::to_string(i), "cache shard " + std::to_string(i),
           jobs_and_status,
           [shard_cfg](
-            cache_shard_actor::stateful_pointer<cache_shard_state> self,
+            cache_shard_actor::stateful_pointer<cache::cache_shard_state> self,
             const supervisor_actor&) {
-            return cache_shard(self, shard_cfg);
+            return cache::cache_shard(self, shard_cfg);
           }));
     }
     root.children.push_back(subtree(tc, "cache", cache));
   }
   // -- dispatcher: jobs to other members --
   {
-    dispatcher_config dc;
+    cluster::dispatcher_config dc;
     dc.self = node.name;
     dc.default_timeout = cfg.default_timeout;
     dc.limits.max_count = cfg.cluster.link_max_count;
@@ -417,14 +426,15 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
     if (all != nullptr)
       dc.metrics = all->batches();
     root.children.push_back(
-      supervised_child<dispatcher_actor, dispatcher_state>(
+      supervised_child<dispatcher_actor, cluster::dispatcher_state>(
         tc, "dispatcher", "the dispatcher", any_message,
-        [dc, tc](dispatcher_actor::stateful_pointer<dispatcher_state> self,
-                 const supervisor_actor& tree) {
+        [dc,
+         tc](dispatcher_actor::stateful_pointer<cluster::dispatcher_state> self,
+             const supervisor_actor& tree) {
           auto x = dc;
           x.router = tc.current<router_actor>(tree_path::router);
           x.tree = tree;
-          return dispatcher(self, std::move(x));
+          return cluster::dispatcher(self, std::move(x));
         }));
   }
   // -- router --
@@ -437,10 +447,11 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
   std::vector<std::string> skill_names;
   for (auto& skill : catalog.all())
     skill_names.push_back(skill->name);
-  root.children.push_back(supervised_child<router_actor, router_state>(
+  root.children.push_back(supervised_child<router_actor, ingress::router_state>(
     tc, "router", "the router", router_messages,
-    [rc, tc, skill_names](router_actor::stateful_pointer<router_state> self,
-                          const supervisor_actor& tree) {
+    [rc, tc,
+     skill_names](router_actor::stateful_pointer<ingress::router_state> self,
+                  const supervisor_actor& tree) {
       auto x = rc;
       x.tree = tree;
       x.dispatcher = tc.current<dispatcher_actor>(tree_path::dispatcher);
@@ -455,11 +466,11 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
       for (auto& name : skill_names)
         pools.emplace(name, tc.current<worker_pool_actor>(
                               std::string{tree_path::skills} + "/" + name));
-      return router(self, std::move(x), std::move(pools));
+      return ingress::router(self, std::move(x), std::move(pools));
     }));
   // -- membership --
   {
-    membership_config mc;
+    cluster::membership_config mc;
     mc.self.name = node.name;
     mc.self.address = address;
     mc.self.incarnation = tc.incarnation;
@@ -472,11 +483,11 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
       mc.metrics = all->cluster();
     auto started = std::make_shared<bool>(false);
     root.children.push_back(
-      supervised_child<membership_actor, membership_state>(
+      supervised_child<membership_actor, cluster::membership_state>(
         tc, "membership", "the membership", any_message,
-        [mc, tc,
-         started](membership_actor::stateful_pointer<membership_state> self,
-                  const supervisor_actor& tree) {
+        [mc, tc, started](
+          membership_actor::stateful_pointer<cluster::membership_state> self,
+          const supervisor_actor& tree) {
           auto x = mc;
           x.router = tc.current<router_actor>(tree_path::router);
           x.tree = tree;
@@ -485,29 +496,31 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
           if (std::exchange(*started, true) && !x.cluster.seeds.empty())
             caf::anon_send(caf::actor_cast<membership_actor>(self),
                            atom::join::value);
-          return membership(self, std::move(x));
+          return cluster::membership(self, std::move(x));
         }));
   }
   // -- health monitor --
   {
-    health_monitor_config hc;
+    health::health_monitor_config hc;
     hc.limits = cfg.health;
     hc.jobs = jobs;
     if (all != nullptr)
       hc.metrics = all->health();
     root.children.push_back(
-      supervised_child<health_monitor_actor, health_monitor_state>(
+      supervised_child<health_monitor_actor, health::health_monitor_state>(
         tc, "health", "the health monitor", any_message,
-        [hc](health_monitor_actor::stateful_pointer<health_monitor_state> self,
-             const supervisor_actor& tree) {
+        [hc](
+          health_monitor_actor::stateful_pointer<health::health_monitor_state>
+            self,
+          const supervisor_actor& tree) {
           auto x = hc;
           x.tree = tree;
-          return health_monitor(self, std::move(x));
+          return health::health_monitor(self, std::move(x));
         }));
   }
   // -- gateway --
   root.children.push_back(gateway_child(tc));
-  node.supervisor = sys.spawn(supervisor, std::move(root));
+  node.supervisor = sys.spawn(supervision::supervisor, std::move(root));
   directory->set(std::string{tree_path::root},
                  caf::actor_cast<caf::actor>(node.supervisor));
   // The root starts its children when it first runs; the node is ready
@@ -522,8 +535,9 @@ node_handle spawn_tree(caf::actor_system& sys, const node_config& cfg,
 
 } // namespace
 
-caf::expected<node_handle> spawn_node(caf::actor_system& sys, node_config cfg,
-                                      const skill_catalog& catalog,
+caf::expected<node_handle> spawn_node(caf::actor_system& sys,
+                                      config::node_config cfg,
+                                      const skills::skill_catalog& catalog,
                                       node_metrics* metrics, bool publish) {
   // Preload jobs are cached before the gateway takes clients; each job
   // ends by its deadline, so waiting a little past the longest one is enough.
@@ -578,4 +592,4 @@ void stop_node(caf::actor_system& sys, node_handle& node) {
   node.supervisor = nullptr;
 }
 
-} // namespace troupe
+} // namespace troupe::node

@@ -18,7 +18,7 @@
 #include <mutex>
 #include <string>
 
-namespace troupe {
+namespace troupe::node {
 
 struct gateway_port;
 
@@ -81,11 +81,11 @@ struct node_handle {
 /// free port), and every restarted gateway takes the same port; a port in
 /// use gives `error_code::port_in_use`.
 [[nodiscard]] caf::expected<node_handle>
-spawn_node(caf::actor_system& sys, node_config cfg,
-           const skill_catalog& catalog, node_metrics* metrics = nullptr,
-           bool publish = true);
+spawn_node(caf::actor_system& sys, config::node_config cfg,
+           const skills::skill_catalog& catalog,
+           node_metrics* metrics = nullptr, bool publish = true);
 
 /// Stops the node's actors (gateway first) and closes its port.
 void stop_node(caf::actor_system& sys, node_handle& node);
 
-} // namespace troupe
+} // namespace troupe::node

@@ -8,17 +8,17 @@
 
 #include <exception>
 
-namespace troupe {
+namespace troupe::node {
 
 node_metrics::node_metrics()
     : registry_(std::make_shared<prometheus::Registry>()),
-      jobs_(std::make_shared<job_metrics>(*registry_)),
-      pools_(std::make_shared<pool_metrics>(*registry_)),
-      batches_(std::make_shared<batch_metrics>(*registry_)),
-      cluster_(std::make_shared<cluster_metrics>(*registry_)),
-      cache_(std::make_shared<cache_metrics>(*registry_)),
-      health_(std::make_shared<health_metrics>(*registry_)),
-      breakers_(std::make_shared<breaker_metrics>(*registry_)),
+      jobs_(std::make_shared<metrics::job_metrics>(*registry_)),
+      pools_(std::make_shared<pool::pool_metrics>(*registry_)),
+      batches_(std::make_shared<link::batch_metrics>(*registry_)),
+      cluster_(std::make_shared<cluster::cluster_metrics>(*registry_)),
+      cache_(std::make_shared<cache::cache_metrics>(*registry_)),
+      health_(std::make_shared<health::health_metrics>(*registry_)),
+      breakers_(std::make_shared<breaker::breaker_metrics>(*registry_)),
       internal_faults_(&prometheus::BuildCounter()
                           .Name("troupe_internal_faults_total")
                           .Help("Jobs answered by a backstop because the part "
@@ -47,4 +47,4 @@ caf::error node_metrics::expose(const std::string& host, uint16_t port) {
   return caf::none;
 }
 
-} // namespace troupe
+} // namespace troupe::node

@@ -19,7 +19,7 @@ class Exposer;
 class Registry;
 } // namespace prometheus
 
-namespace troupe {
+namespace troupe::node {
 
 /// A node's prometheus registry, the metric families registered in it (jobs,
 /// pools, batches, cluster, cache), and the optional pull exposer. Owned by
@@ -36,31 +36,31 @@ class node_metrics {
     return *registry_;
   }
 
-  const job_metrics_ptr& jobs() const {
+  const metrics::job_metrics_ptr& jobs() const {
     return jobs_;
   }
 
-  const pool_metrics_ptr& pools() const {
+  const pool::pool_metrics_ptr& pools() const {
     return pools_;
   }
 
-  const batch_metrics_ptr& batches() const {
+  const link::batch_metrics_ptr& batches() const {
     return batches_;
   }
 
-  const cluster_metrics_ptr& cluster() const {
+  const cluster::cluster_metrics_ptr& cluster() const {
     return cluster_;
   }
 
-  const cache_metrics_ptr& cache() const {
+  const cache::cache_metrics_ptr& cache() const {
     return cache_;
   }
 
-  const health_metrics_ptr& health() const {
+  const health::health_metrics_ptr& health() const {
     return health_;
   }
 
-  const breaker_metrics_ptr& breakers() const {
+  const breaker::breaker_metrics_ptr& breakers() const {
     return breakers_;
   }
 
@@ -71,15 +71,15 @@ class node_metrics {
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
-  job_metrics_ptr jobs_;
-  pool_metrics_ptr pools_;
-  batch_metrics_ptr batches_;
-  cluster_metrics_ptr cluster_;
-  cache_metrics_ptr cache_;
-  health_metrics_ptr health_;
-  breaker_metrics_ptr breakers_;
+  metrics::job_metrics_ptr jobs_;
+  pool::pool_metrics_ptr pools_;
+  link::batch_metrics_ptr batches_;
+  cluster::cluster_metrics_ptr cluster_;
+  cache::cache_metrics_ptr cache_;
+  health::health_metrics_ptr health_;
+  breaker::breaker_metrics_ptr breakers_;
   prometheus::Family<prometheus::Counter>* internal_faults_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 
-} // namespace troupe
+} // namespace troupe::node

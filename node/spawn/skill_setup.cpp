@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-namespace troupe {
+namespace troupe::node {
 
-void apply(const skill_config& sc, skill_definition& def) {
+void apply(const config::skill_config& sc, skills::skill_definition& def) {
   if (sc.version)
     def.version = *sc.version;
   if (sc.description)
@@ -78,8 +78,9 @@ void apply(const skill_config& sc, skill_definition& def) {
   else if (sc.sets_breaker_keys())
     b.enabled = true;
   if (sc.breaker_window)
-    b.window = *sc.breaker_window == "time" ? breaker_window_kind::time
-                                            : breaker_window_kind::count;
+    b.window = *sc.breaker_window == "time"
+                 ? skills::breaker_window_kind::time
+                 : skills::breaker_window_kind::count;
   if (sc.breaker_window_calls)
     b.window_calls = *sc.breaker_window_calls;
   if (sc.breaker_window_duration)
@@ -108,14 +109,15 @@ void apply(const skill_config& sc, skill_definition& def) {
 
 namespace {
 
-std::string skill_names(const skill_catalog& catalog) {
+std::string skill_names(const skills::skill_catalog& catalog) {
   std::string out;
   for (auto& def : catalog.all())
     out += (out.empty() ? "" : ", ") + def->name;
   return out;
 }
 
-caf::error no_such_skill(const node_config& cfg, const skill_catalog& catalog,
+caf::error no_such_skill(const config::node_config& cfg,
+                         const skills::skill_catalog& catalog,
                          const std::string& where, const std::string& name) {
   auto hint = cfg.test_skills ? std::string{}
                               : " (the test skills need test-skills = "
@@ -127,16 +129,17 @@ caf::error no_such_skill(const node_config& cfg, const skill_catalog& catalog,
 
 // A `[skills.NAME]` section with kind = "process" defines a skill of its
 // own; it may not shadow a built-in one.
-caf::error add_process_skill(skill_catalog& catalog, const skill_config& sc,
+caf::error add_process_skill(skills::skill_catalog& catalog,
+                             const config::skill_config& sc,
                              const std::string& where) {
   if (catalog.find(sc.name))
     return caf::make_error(error_code::invalid_config,
                            where + ": '" + sc.name
                              + "' is a built-in skill; a process skill needs "
                                "a name of its own");
-  skill_definition def;
+  skills::skill_definition def;
   def.name = sc.name;
-  def.kind = skill_kind::process;
+  def.kind = skills::skill_kind::process;
   def.description = "process skill (" + sc.command.value_or("?") + ")";
   // Code outside the node may have side effects: a job is run again after
   // its process died only when the section says that is harmless.
@@ -150,10 +153,11 @@ caf::error add_process_skill(skill_catalog& catalog, const skill_config& sc,
 
 // Checks the cache's preload lists against the skills and marks the
 // preloaded skills' pools to start at full size.
-caf::error apply_preload(const node_config& cfg, skill_catalog& catalog,
+caf::error apply_preload(const config::node_config& cfg,
+                         skills::skill_catalog& catalog,
                          const std::string& origin) {
   for (auto& name : cfg.cache.preload_skills)
-    if (!catalog.modify(name, [](skill_definition& def) {
+    if (!catalog.modify(name, [](skills::skill_definition& def) {
           def.start_full = true;
         }))
       return no_such_skill(cfg, catalog, origin + ": cache.preload-skills",
@@ -183,7 +187,8 @@ caf::error invalid(const std::string& where, const std::string& what) {
 
 // Checks one skill's breaker and retry settings against each other, now
 // that the section has been applied over the skill's own defaults.
-caf::error check_resilience(const skill_config& sc, const skill_definition& def,
+caf::error check_resilience(const config::skill_config& sc,
+                            const skills::skill_definition& def,
                             const std::string& where) {
   // A cap below its base (the default one, say) only means no growth; a cap
   // set below a base is a mistake worth naming.
@@ -200,7 +205,8 @@ caf::error check_resilience(const skill_config& sc, const skill_definition& def,
 // Every fallback names another skill of the node, and following fallbacks
 // never comes back to where it started (an open breaker answers a job with
 // its fallback's breaker, which may be open too).
-caf::error check_fallbacks(const node_config& cfg, const skill_catalog& catalog,
+caf::error check_fallbacks(const config::node_config& cfg,
+                           const skills::skill_catalog& catalog,
                            const std::string& origin) {
   for (auto& def : catalog.all()) {
     auto& fb = def->breaker.fallback;
@@ -231,22 +237,22 @@ caf::error check_fallbacks(const node_config& cfg, const skill_catalog& catalog,
 
 } // namespace
 
-caf::expected<skill_catalog>
-make_node_catalog(const node_config& cfg,
-                  const std::vector<skill_config>& skills,
+caf::expected<skills::skill_catalog>
+make_node_catalog(const config::node_config& cfg,
+                  const std::vector<config::skill_config>& skills,
                   const std::string& origin) {
-  skill_catalog catalog;
-  if (auto err = add_builtin_skills(catalog))
+  skills::skill_catalog catalog;
+  if (auto err = skills::add_builtin_skills(catalog))
     return err;
   if (cfg.test_skills)
-    if (auto err = add_test_skills(catalog))
+    if (auto err = skills::add_test_skills(catalog))
       return err;
   for (auto& sc : skills) {
     auto where = origin + ": skills." + sc.name;
     if (sc.is_process()) {
       if (auto err = add_process_skill(catalog, sc, where))
         return err;
-    } else if (!catalog.modify(sc.name, [&](skill_definition& def) {
+    } else if (!catalog.modify(sc.name, [&](skills::skill_definition& def) {
                  apply(sc, def);
                })) {
       auto err = no_such_skill(cfg, catalog, where, sc.name);
@@ -265,4 +271,4 @@ make_node_catalog(const node_config& cfg,
   return catalog;
 }
 
-} // namespace troupe
+} // namespace troupe::node

@@ -7,7 +7,7 @@
 #include <caf/defaults.hpp>
 #include <caf/io/middleman.hpp>
 
-namespace troupe {
+namespace troupe::node {
 
 void add_troupe_types(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::troupe>();
@@ -45,4 +45,4 @@ void system_config::scheduler(const std::string& policy, uint32_t threads) {
   set("scheduler.max-threads", static_cast<size_t>(threads));
 }
 
-} // namespace troupe
+} // namespace troupe::node

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-namespace troupe {
+namespace troupe::node {
 
 /// An actor_system_config for any process that talks to troupe: registers
 /// troupe's message types and error category, loads the middleman, and keeps
@@ -28,4 +28,4 @@ class system_config : public caf::actor_system_config {
 /// config (what `system_config` does, for embedding apps).
 void add_troupe_types(caf::actor_system_config& cfg);
 
-} // namespace troupe
+} // namespace troupe::node

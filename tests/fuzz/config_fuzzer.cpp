@@ -50,29 +50,30 @@ size_t depth_of(const caf::settings& root) {
 }
 
 void check_config_text(std::string_view text) {
-  auto tree = troupe::parse_config_text(text, "fuzz.conf");
+  auto tree = troupe::config::parse_config_text(text, "fuzz.conf");
   if (!tree)
     return;
-  if (depth_of(*tree) > troupe::max_config_depth)
+  if (depth_of(*tree) > troupe::config::max_config_depth)
     broken("a tree deeper than max_config_depth was accepted");
   // The reader must cope with any tree the parser gives it.
-  auto cfg = troupe::read_file_config(*tree, "fuzz.conf");
+  auto cfg = troupe::config::read_file_config(*tree, "fuzz.conf");
   (void)cfg;
 }
 
 // What parses is non-negative, in range and reads back from its literal.
 void check_quantities(const std::string& line) {
-  if (auto d = troupe::parse_duration(line)) {
+  if (auto d = troupe::config::parse_duration(line)) {
     if (*d < caf::timespan{0})
       broken("a negative duration was accepted");
-    auto back = troupe::parse_duration(troupe::duration_literal(*d));
+    auto back
+      = troupe::config::parse_duration(troupe::config::duration_literal(*d));
     if (!back || *back != *d)
       broken("a duration does not read back from its literal");
   }
-  if (auto b = troupe::parse_bytes(line)) {
-    if (*b > troupe::max_size)
+  if (auto b = troupe::config::parse_bytes(line)) {
+    if (*b > troupe::config::max_size)
       broken("a size above max_size was accepted");
-    auto back = troupe::parse_bytes(troupe::bytes_literal(*b));
+    auto back = troupe::config::parse_bytes(troupe::config::bytes_literal(*b));
     if (!back || *back != *b)
       broken("a size does not read back from its literal");
   }

@@ -36,9 +36,9 @@ class BreakerNode : public ::testing::Test {
 
   /// Runs `n` jobs of `skill` on `input` (at most `in_flight` at once) and
   /// returns their results.
-  std::vector<job_result> run_jobs(troupe::client& c, const std::string& skill,
-                                   const std::string& input, size_t n,
-                                   size_t in_flight = 4) {
+  std::vector<job_result>
+  run_jobs(troupe::client::client& c, const std::string& skill,
+           const std::string& input, size_t n, size_t in_flight = 4) {
     std::vector<job> jobs(n, job{0, skill, input, {}});
     std::vector<job_result> out;
     c.run(std::move(jobs), in_flight, [&](job_result&& r, caf::timespan) {
@@ -92,11 +92,11 @@ class BreakerNode : public ::testing::Test {
     return out;
   }
 
-  caf::expected<troupe::client> connect(const node_process& node) {
-    return troupe::client::connect(sys, "127.0.0.1", node.port());
+  caf::expected<troupe::client::client> connect(const node_process& node) {
+    return troupe::client::client::connect(sys, "127.0.0.1", node.port());
   }
 
-  troupe::system_config cfg;
+  troupe::node::system_config cfg;
   caf::actor_system sys;
 };
 

@@ -51,7 +51,7 @@ struct steady_load {
 
   /// `make(chunk, i)` gives the i-th job of a chunk.
   template <class Make>
-  void run(client& cl, const std::atomic<bool>& stop, size_t chunk_size,
+  void run(client::client& cl, const std::atomic<bool>& stop, size_t chunk_size,
            size_t concurrency, Make make) {
     for (size_t chunk = 0; !stop && chunk < 1000; ++chunk) {
       std::vector<job> batch;
@@ -80,9 +80,9 @@ TEST_F(ClusterFaults, AMemberKilledRightAfterJoiningLosesNoJob) {
   node_process c{args("gamma", &a, slow)};
   ASSERT_TRUE(c.ready()) << c.log();
   ASSERT_TRUE(knows_skill(a, "gamma", "sha256"));
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
-  auto cl = client::connect(sys, "127.0.0.1", a.port());
+  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
   ASSERT_TRUE(cl);
   // sha256 caches: a member that joins owns a share of the keys at once,
   // so jobs go to it as soon as alpha's view has it.
@@ -118,11 +118,11 @@ TEST_F(ClusterFaults, APeersGatewayRestartLosesNoJob) {
   node_process b{args("beta", &a, slow, true)};
   ASSERT_TRUE(b.ready()) << b.log();
   ASSERT_TRUE(knows_skill(a, "beta", "slow"));
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
-  auto cl = client::connect(sys, "127.0.0.1", a.port());
+  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
   ASSERT_TRUE(cl);
-  auto at_b = client::connect(sys, "127.0.0.1", b.port());
+  auto at_b = client::client::connect(sys, "127.0.0.1", b.port());
   ASSERT_TRUE(at_b);
   // `slow` lives on beta only; its gateway crashes (and restarts on the
   // same port) while alpha sends it jobs: beta stays up, with the same
@@ -163,9 +163,9 @@ TEST_F(ClusterFaults, AStalledMemberDoesNotTakeHealthyOnesDown) {
   ASSERT_TRUE(c.ready()) << c.log();
   ASSERT_TRUE(knows_skill(a, "beta", "slow"));
   ASSERT_TRUE(knows_skill(c, "beta", "slow"));
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
-  auto cl = client::connect(sys, "127.0.0.1", a.port());
+  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
   ASSERT_TRUE(cl);
   // Jobs that must not run twice (one attempt each) run on beta while
   // gamma stands still for three times its peers' failure window, and

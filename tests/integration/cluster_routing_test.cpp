@@ -93,9 +93,9 @@ TEST_F(ClusterRouting, KillingANodeUnderLoadLosesNoJob) {
   ASSERT_TRUE(knows_skill(a, "beta", "slow"));
   ASSERT_TRUE(knows_skill(a, "gamma", "slow"));
   auto b_port = std::to_string(b->port());
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
-  auto cl = client::connect(sys, "127.0.0.1", a.port());
+  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
   ASSERT_TRUE(cl);
   // 10,000 jobs of a skill only beta and gamma offer, 256 in flight; beta
   // is killed once a fifth of them are done.
@@ -137,9 +137,9 @@ TEST_F(ClusterRouting, NonIdempotentJobsOnALostNodeEndNodeLost) {
   auto b = std::make_unique<node_process>(args("beta", &a, true));
   ASSERT_TRUE(b->ready()) << b->log();
   ASSERT_TRUE(knows_skill(a, "beta", "crash"));
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
-  auto cl = client::connect(sys, "127.0.0.1", a.port());
+  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
   ASSERT_TRUE(cl);
   // `slow` is idempotent, but a job may ask for a single attempt: then it
   // is never run again anywhere.

@@ -38,7 +38,7 @@ struct RemoteNode : ::testing::Test {
     return gw ? *gw : gateway_actor{};
   }
 
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys;
 };
 
@@ -57,7 +57,8 @@ TEST_F(RemoteNode, ThousandConcurrentJobsAnsweredExactlyOnce) {
   // Several batches in flight at once, as a pipelining client sends them.
   for (size_t i = 0; i < jobs.size(); i += 100) {
     std::vector<job> batch(jobs.begin() + i, jobs.begin() + i + 100);
-    self->send(gw, atom::submit::value, wire_codec::encode_submit(batch), sink);
+    self->send(gw, atom::submit::value,
+               wire::client_codec::encode_submit(batch), sink);
   }
   std::map<uint64_t, int> seen;
   size_t received = 0;
@@ -65,7 +66,7 @@ TEST_F(RemoteNode, ThousandConcurrentJobsAnsweredExactlyOnce) {
   while (received < 1000 && !timed_out) {
     self->receive(
       [&](atom::results, const std::string& bytes) {
-        auto batch = wire_codec::decode_results(bytes);
+        auto batch = wire::client_codec::decode_results(bytes);
         ASSERT_TRUE(batch);
         EXPECT_TRUE(batch->refusals.empty());
         for (auto& r : batch->results) {
@@ -84,13 +85,14 @@ TEST_F(RemoteNode, ThousandConcurrentJobsAnsweredExactlyOnce) {
   // us would be a duplicate.
   self
     ->request(gw, std::chrono::seconds(10), atom::query::value,
-              wire_codec::encode_query(wire_codec::query_kind::get_status))
+              wire::client_codec::encode_query(
+                wire::client_codec::query_kind::get_status))
     .receive([](std::string&) {}, [](caf::error&) {});
   bool drained = false;
   while (!drained)
     self->receive(
       [&](atom::results, const std::string& bytes) {
-        auto batch = wire_codec::decode_results(bytes);
+        auto batch = wire::client_codec::decode_results(bytes);
         if (!batch)
           return;
         for (auto& r : batch->results) {
@@ -121,7 +123,7 @@ TEST_F(RemoteNode, MalformedBytesAreRefusedAndNodeKeepsServing) {
   bool refused = false;
   self->receive(
     [&](atom::results, const std::string& bytes) {
-      auto batch = wire_codec::decode_results(bytes);
+      auto batch = wire::client_codec::decode_results(bytes);
       ASSERT_TRUE(batch);
       EXPECT_TRUE(batch->results.empty());
       ASSERT_EQ(batch->refusals.size(), 1u);
@@ -142,11 +144,11 @@ TEST_F(RemoteNode, MalformedBytesAreRefusedAndNodeKeepsServing) {
         answer = std::move(resp);
       },
       [](caf::error&) {});
-  auto decoded = wire_codec::decode_response(answer);
+  auto decoded = wire::client_codec::decode_response(answer);
   ASSERT_FALSE(decoded);
   // A message the gateway's interface does not have is dropped silently.
   caf::anon_send(caf::actor_cast<caf::actor>(gw), std::string{"hello"}, 42);
-  auto c = client::connect(sys, "127.0.0.1", node.port());
+  auto c = client::client::connect(sys, "127.0.0.1", node.port());
   ASSERT_TRUE(c);
   auto r = c->submit(job{0, "echo", "alive", {}});
   EXPECT_EQ(r.status, job_status::ok) << r.error;
@@ -156,7 +158,7 @@ TEST_F(RemoteNode, MalformedBytesAreRefusedAndNodeKeepsServing) {
 TEST_F(RemoteNode, ClientRunGivesOneResultPerJob) {
   node_process node{{"--test-skills"}};
   ASSERT_TRUE(node.ready()) << node.log();
-  auto c = client::connect(sys, "127.0.0.1", node.port());
+  auto c = client::client::connect(sys, "127.0.0.1", node.port());
   ASSERT_TRUE(c);
   std::vector<job> jobs;
   for (int i = 0; i < 300; ++i) {
@@ -186,7 +188,7 @@ TEST_F(RemoteNode, ClientRunGivesOneResultPerJob) {
 TEST_F(RemoteNode, NodeLossEndsJobsInFlight) {
   auto node = std::make_unique<node_process>();
   ASSERT_TRUE(node->ready()) << node->log();
-  auto c = client::connect(sys, "127.0.0.1", node->port());
+  auto c = client::client::connect(sys, "127.0.0.1", node->port());
   ASSERT_TRUE(c);
   std::vector<job> jobs;
   for (int i = 0; i < 8; ++i)
@@ -219,7 +221,7 @@ TEST_F(RemoteNode, NodeLossEndsJobsInFlight) {
 TEST_F(RemoteNode, OversizedJobsFailAloneAndNoneTimesOut) {
   node_process node{{"--max-job-bytes", "8KiB"}};
   ASSERT_TRUE(node.ready()) << node.log();
-  auto c = client::connect(sys, "127.0.0.1", node.port());
+  auto c = client::client::connect(sys, "127.0.0.1", node.port());
   ASSERT_TRUE(c);
   std::vector<job> jobs;
   for (int i = 0; i < 200; ++i) {
@@ -261,7 +263,7 @@ TEST_F(RemoteNode, OversizedJobsFailAloneAndNoneTimesOut) {
 TEST_F(RemoteNode, AResultWithBadTextDoesNotSinkItsBatch) {
   node_process node{{"--test-skills"}};
   ASSERT_TRUE(node.ready()) << node.log();
-  auto c = client::connect(sys, "127.0.0.1", node.port());
+  auto c = client::client::connect(sys, "127.0.0.1", node.port());
   ASSERT_TRUE(c);
   std::vector<job> jobs;
   for (int i = 0; i < 50; ++i) {
@@ -300,7 +302,7 @@ TEST_F(RemoteNode, JobsOfAKilledNodeEndNodeLostAndAreNotResentToItsSuccessor) {
   auto node = std::make_unique<node_process>(
     std::vector<std::string>{"--test-skills", "--port", port});
   ASSERT_TRUE(node->ready()) << node->log();
-  auto c = client::connect(sys, "127.0.0.1", node->port());
+  auto c = client::client::connect(sys, "127.0.0.1", node->port());
   ASSERT_TRUE(c);
   std::vector<job> jobs;
   for (int i = 0; i < 4; ++i) {
@@ -342,10 +344,10 @@ TEST_F(RemoteNode, JobsOfAKilledNodeEndNodeLostAndAreNotResentToItsSuccessor) {
 TEST(ClientConnect, GivesUpOnAPeerThatNeverAnswers) {
   silent_listener silent;
   ASSERT_NE(silent.port(), 0);
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys{cfg};
-  auto c = client::connect(sys, "127.0.0.1", silent.port(),
-                           std::chrono::milliseconds(500));
+  auto c = client::client::connect(sys, "127.0.0.1", silent.port(),
+                                   std::chrono::milliseconds(500));
   ASSERT_FALSE(c);
   auto text = message_of(c.error());
   EXPECT_NE(
@@ -354,6 +356,6 @@ TEST(ClientConnect, GivesUpOnAPeerThatNeverAnswers) {
     << text;
   EXPECT_NE(text.find("no handshake within 500 ms"), std::string::npos) << text;
   // A second attempt to the same peer is bounded as well.
-  EXPECT_FALSE(client::connect(sys, "127.0.0.1", silent.port(),
-                               std::chrono::milliseconds(200)));
+  EXPECT_FALSE(client::client::connect(sys, "127.0.0.1", silent.port(),
+                                       std::chrono::milliseconds(200)));
 }

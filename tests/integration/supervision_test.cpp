@@ -52,7 +52,7 @@ struct outcome {
   std::vector<std::string> errors;
 };
 
-outcome run_all(client& c, std::vector<job> jobs, size_t concurrency,
+outcome run_all(client::client& c, std::vector<job> jobs, size_t concurrency,
                 caf::timespan timeout = std::chrono::seconds(30),
                 std::atomic<size_t>* answered = nullptr) {
   outcome out;
@@ -116,13 +116,13 @@ class Supervision : public ::testing::Test {
     // nop
   }
 
-  client connect(const node_process& node) {
-    auto c = client::connect(sys, "127.0.0.1", node.port());
+  client::client connect(const node_process& node) {
+    auto c = client::client::connect(sys, "127.0.0.1", node.port());
     EXPECT_TRUE(c) << node.log();
     return std::move(*c);
   }
 
-  system_config cfg;
+  node::system_config cfg;
   caf::actor_system sys;
 };
 
@@ -162,7 +162,7 @@ TEST_F(Supervision, CrashedPoolRouterAndGatewayAreReplacedWhileServing) {
   auto c = connect(node);
   // Jobs run while the actors on their path crash one after the other.
   std::thread chaos{[&] {
-    auto victim = client::connect(sys, "127.0.0.1", node.port());
+    auto victim = client::client::connect(sys, "127.0.0.1", node.port());
     if (!victim)
       return;
     for (auto path : {"skills/echo", "router", "cache/shard-0", "dispatcher",
@@ -299,7 +299,7 @@ TEST_F(Supervision, SigtermDrainsJobsInFlightAndExitsZero) {
   wait_for_status(node, [](const std::string& s) {
     return contains(s, "\"draining\":true");
   });
-  auto late = client::connect(sys, "127.0.0.1", node.port());
+  auto late = client::client::connect(sys, "127.0.0.1", node.port());
   if (late) {
     auto r = late->submit(make_jobs(1, "echo").front());
     EXPECT_TRUE(r.status == job_status::overloaded

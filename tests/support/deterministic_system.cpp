@@ -5,7 +5,7 @@
 namespace troupe::test {
 
 deterministic_system::deterministic_system()
-    : cfg_(std::make_unique<system_config>()) {
+    : cfg_(std::make_unique<node::system_config>()) {
   cfg_->set("scheduler.policy", caf::atom("testing"));
   cfg_->set("middleman.network-backend", caf::atom("testing"));
   cfg_->set("middleman.manual-multiplexing", true);

@@ -43,7 +43,7 @@ class deterministic_system : public ::testing::Test {
   }
 
  private:
-  std::unique_ptr<system_config> cfg_;
+  std::unique_ptr<node::system_config> cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   caf::scheduler::test_coordinator* sched_;
 };

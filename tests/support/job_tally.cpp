@@ -23,7 +23,8 @@ long job_tally::first_not_answered_once() const {
   return -1;
 }
 
-job_tally run_jobs(client& cl, std::vector<job> jobs, size_t concurrency,
+job_tally run_jobs(client::client& cl, std::vector<job> jobs,
+                   size_t concurrency,
                    const std::function<void(size_t)>& after) {
   job_tally out;
   out.seen.assign(jobs.size(), 0);

@@ -34,7 +34,8 @@ struct job_tally {
 
 /// Runs `jobs` through `cl` with `concurrency` in flight; `after(done)` is
 /// called after each result with the number of results so far.
-job_tally run_jobs(client& cl, std::vector<job> jobs, size_t concurrency,
+job_tally run_jobs(client::client& cl, std::vector<job> jobs,
+                   size_t concurrency,
                    const std::function<void(size_t)>& after = {});
 
 } // namespace troupe::test

@@ -25,14 +25,14 @@ namespace troupe::test {
 
 /// A non-blocking skill (so its workers are scheduled actors, which the test
 /// coordinator runs, never detached threads).
-inline std::shared_ptr<const skill_definition>
-make_skill(std::string name, skill_function fn, bool idempotent = true,
+inline std::shared_ptr<const skills::skill_definition>
+make_skill(std::string name, skills::skill_function fn, bool idempotent = true,
            uint32_t max_attempts = 2) {
-  auto def = std::make_shared<skill_definition>();
+  auto def = std::make_shared<skills::skill_definition>();
   def->name = std::move(name);
   def->version = "3";
   def->description = "test skill " + def->name;
-  def->mode = skill_mode::scheduled;
+  def->mode = skills::skill_mode::scheduled;
   def->idempotent = idempotent;
   def->max_attempts = max_attempts;
   def->fn = std::move(fn);
@@ -40,10 +40,10 @@ make_skill(std::string name, skill_function fn, bool idempotent = true,
 }
 
 /// A skill that returns its input.
-inline std::shared_ptr<const skill_definition>
+inline std::shared_ptr<const skills::skill_definition>
 echo_skill(std::string name = "echo") {
   return make_skill(std::move(name), [](const std::string& in) {
-    return skill_output::success(in);
+    return skills::skill_output::success(in);
   });
 }
 

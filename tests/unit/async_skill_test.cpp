@@ -21,19 +21,19 @@ namespace {
 
 using namespace std::chrono_literals;
 using troupe::job_status;
-using troupe::skill_context;
 using troupe::skill_info;
-using troupe::skill_output;
-using troupe::skill_reply;
 using troupe::worker_pool_actor;
+using troupe::skills::skill_context;
+using troupe::skills::skill_output;
+using troupe::skills::skill_reply;
 using troupe::test::make_job;
 using troupe::test::result_recorder;
 
 // A skill that keeps each job's reply (and context) for the test to answer.
 struct held_call {
   std::string input;
-  skill_context ctx;
-  skill_reply reply;
+  troupe::skills::skill_context ctx;
+  troupe::skills::skill_reply reply;
 };
 
 class AsyncSkill : public troupe::test::actor_test {
@@ -42,19 +42,20 @@ class AsyncSkill : public troupe::test::actor_test {
     // nop
   }
 
-  std::shared_ptr<troupe::skill_definition> holding_skill() {
-    auto def = std::make_shared<troupe::skill_definition>();
+  std::shared_ptr<troupe::skills::skill_definition> holding_skill() {
+    auto def = std::make_shared<troupe::skills::skill_definition>();
     def->name = "later";
     def->max_attempts = 1;
     auto held = calls;
-    def->async_fn = [held](const std::string& in, const skill_context& ctx,
-                           skill_reply reply) {
+    def->async_fn = [held](const std::string& in,
+                           const troupe::skills::skill_context& ctx,
+                           troupe::skills::skill_reply reply) {
       if (in == "throw")
         throw std::runtime_error("no backend");
       if (in == "drop")
         return; // the reply goes away unanswered
       if (in == "now") {
-        reply(skill_output::success("at once"));
+        reply(troupe::skills::skill_output::success("at once"));
         return;
       }
       held->push_back(held_call{in, ctx, std::move(reply)});
@@ -63,11 +64,11 @@ class AsyncSkill : public troupe::test::actor_test {
   }
 
   worker_pool_actor spawn_pool(uint32_t slots) {
-    troupe::worker_pool_config cfg;
+    troupe::pool::worker_pool_config cfg;
     cfg.node_name = "test-node";
     cfg.min_workers = cfg.max_workers = slots;
     cfg.default_timeout = 60s;
-    auto pool = sys().spawn(troupe::worker_pool, holding_skill(), cfg);
+    auto pool = sys().spawn(troupe::pool::worker_pool, holding_skill(), cfg);
     stop_at_end(pool);
     return pool;
   }
@@ -95,7 +96,8 @@ TEST_F(AsyncSkill, ReplyThatComesLaterAnswersTheJob) {
   ASSERT_EQ(calls->size(), 1u);
   EXPECT_EQ((*calls)[0].input, "question");
   EXPECT_TRUE(rec.results().empty()) << "answered before the reply";
-  EXPECT_TRUE((*calls)[0].reply(skill_output::success("answer")));
+  EXPECT_TRUE(
+    (*calls)[0].reply(troupe::skills::skill_output::success("answer")));
   run();
   ASSERT_EQ(rec.count(1), 1u);
   auto r = *rec.find(1);
@@ -105,7 +107,8 @@ TEST_F(AsyncSkill, ReplyThatComesLaterAnswersTheJob) {
   EXPECT_EQ(r.node, "test-node");
   EXPECT_EQ(r.attempts, 1u);
   // Only the first answer counts.
-  EXPECT_FALSE((*calls)[0].reply(skill_output::success("again")));
+  EXPECT_FALSE(
+    (*calls)[0].reply(troupe::skills::skill_output::success("again")));
   run();
   EXPECT_EQ(rec.count(1), 1u);
   EXPECT_EQ(status(pool).kind, "async");
@@ -129,12 +132,12 @@ TEST_F(AsyncSkill, SlotsBoundTheJobsAwaitingAReply) {
   EXPECT_EQ(info.busy, 2u);
   EXPECT_EQ(info.queued, 3u);
   // Each answer frees a slot for the next job, in order.
-  (*calls)[0].reply(skill_output::success("a1"));
+  (*calls)[0].reply(troupe::skills::skill_output::success("a1"));
   run();
   ASSERT_EQ(calls->size(), 3u);
   EXPECT_EQ((*calls)[2].input, "q3");
   for (size_t i = 1; i < 5; ++i) {
-    (*calls)[i].reply(skill_output::success("a"));
+    (*calls)[i].reply(troupe::skills::skill_output::success("a"));
     run();
   }
   EXPECT_EQ(calls->size(), 5u);
@@ -159,11 +162,11 @@ TEST_F(AsyncSkill, ReplyThatNeverComesTimesOutAndFreesTheSlot) {
   EXPECT_EQ((*calls)[1].input, "next");
   EXPECT_FALSE((*calls)[1].ctx.cancelled());
   // A late reply to the timed-out job changes nothing.
-  (*calls)[0].reply(skill_output::success("late"));
+  (*calls)[0].reply(troupe::skills::skill_output::success("late"));
   run();
   EXPECT_EQ(rec.count(1), 1u);
   EXPECT_EQ(rec.find(1)->status, job_status::timeout);
-  (*calls)[1].reply(skill_output::success("ok"));
+  (*calls)[1].reply(troupe::skills::skill_output::success("ok"));
   run();
   ASSERT_EQ(rec.count(2), 1u);
   EXPECT_EQ(rec.find(2)->status, job_status::ok);
@@ -205,30 +208,32 @@ TEST_F(AsyncSkill, ReplyAfterThePoolIsGoneIsHarmless) {
   // The stopping pool answered its job; the reply has nowhere to go.
   ASSERT_EQ(rec.count(1), 1u);
   EXPECT_EQ(rec.find(1)->status, job_status::cancelled);
-  (*calls)[0].reply(skill_output::success("late"));
+  (*calls)[0].reply(troupe::skills::skill_output::success("late"));
   run();
   EXPECT_EQ(rec.count(1), 1u);
 }
 
 TEST(AsyncSkillCatalog, ASkillNeedsExactlyOneFunction) {
-  troupe::skill_catalog catalog;
-  troupe::skill_definition none;
+  troupe::skills::skill_catalog catalog;
+  troupe::skills::skill_definition none;
   none.name = "none";
   EXPECT_TRUE(catalog.add(none));
-  troupe::skill_definition both;
+  troupe::skills::skill_definition both;
   both.name = "both";
   both.fn = [](const std::string& in) {
-    return skill_output::success(in);
+    return troupe::skills::skill_output::success(in);
   };
-  both.async_fn = [](const std::string&, const skill_context&, skill_reply) {};
+  both.async_fn = [](const std::string&, const troupe::skills::skill_context&,
+                     troupe::skills::skill_reply) {};
   auto err = catalog.add(both);
   ASSERT_TRUE(err);
   EXPECT_NE(troupe::message_of(err).find("both"), std::string::npos);
-  troupe::skill_definition later;
+  troupe::skills::skill_definition later;
   later.name = "later";
-  later.async_fn = [](const std::string&, const skill_context&, skill_reply) {};
+  later.async_fn = [](const std::string&, const troupe::skills::skill_context&,
+                      troupe::skills::skill_reply) {};
   EXPECT_FALSE(catalog.add(later));
-  EXPECT_EQ(troupe::kind_name(*catalog.find("later")), "async");
+  EXPECT_EQ(troupe::skills::kind_name(*catalog.find("later")), "async");
 }
 
 } // namespace

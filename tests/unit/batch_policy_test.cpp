@@ -8,13 +8,13 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::batch_limits;
-using troupe::batch_policy;
-using time_point = batch_policy::time_point;
+using troupe::link::batch_limits;
+using troupe::link::batch_policy;
+using time_point = troupe::link::batch_policy::time_point;
 
-batch_limits limits(size_t count = 64, size_t bytes = 100'000,
-                    caf::timespan linger = 2ms) {
-  batch_limits out;
+troupe::link::batch_limits limits(size_t count = 64, size_t bytes = 100'000,
+                                  caf::timespan linger = 2ms) {
+  troupe::link::batch_limits out;
   out.max_count = count;
   out.max_bytes = bytes;
   out.max_linger = linger;
@@ -25,7 +25,7 @@ batch_limits limits(size_t count = 64, size_t bytes = 100'000,
 
 // Sends one item per flush every `gap`, keeping items in flight, as a
 // steady trickle does when nothing waits for company.
-time_point trickle(batch_policy& p, time_point now, int flushes,
+time_point trickle(troupe::link::batch_policy& p, time_point now, int flushes,
                    caf::timespan gap) {
   for (int i = 0; i < flushes; ++i) {
     now += gap;
@@ -36,13 +36,13 @@ time_point trickle(batch_policy& p, time_point now, int flushes,
 }
 
 TEST(BatchPolicy, FullOnCountOrBytes) {
-  batch_policy p{limits(3, 100)};
+  troupe::link::batch_policy p{limits(3, 100)};
   p.on_arrival(10);
   p.on_arrival(10);
   EXPECT_FALSE(p.full());
   p.on_arrival(10);
   EXPECT_TRUE(p.full());
-  batch_policy q{limits(100, 100)};
+  troupe::link::batch_policy q{limits(100, 100)};
   q.on_arrival(60);
   EXPECT_FALSE(q.full());
   q.on_arrival(60);
@@ -50,14 +50,14 @@ TEST(BatchPolicy, FullOnCountOrBytes) {
 }
 
 TEST(BatchPolicy, LoneItemNeverLingers) {
-  batch_policy p{limits()};
+  troupe::link::batch_policy p{limits()};
   time_point t{std::chrono::seconds(10)};
   p.on_arrival(10);
   EXPECT_EQ(p.linger(t, t), caf::timespan{0});
 }
 
 TEST(BatchPolicy, BurstsDoNotLearnToLinger) {
-  batch_policy p{limits()};
+  troupe::link::batch_policy p{limits()};
   time_point t{std::chrono::seconds(10)};
   // A closed loop: 32 items at once, then nothing until they are answered.
   for (int round = 0; round < 50; ++round) {
@@ -71,7 +71,7 @@ TEST(BatchPolicy, BurstsDoNotLearnToLinger) {
 }
 
 TEST(BatchPolicy, SteadyTrickleLearnsToLinger) {
-  batch_policy p{limits()};
+  troupe::link::batch_policy p{limits()};
   time_point t{std::chrono::seconds(10)};
   trickle(p, t, 20, 10us);
   // Frequent single-item flushes with items in flight: probe a linger.
@@ -96,7 +96,7 @@ TEST(BatchPolicy, SteadyTrickleLearnsToLinger) {
 }
 
 TEST(BatchPolicy, LingerIsBoundedByAQuarterOfTheRoundTrip) {
-  batch_policy p{limits(64, 100'000, 10ms)};
+  troupe::link::batch_policy p{limits(64, 100'000, 10ms)};
   time_point t{std::chrono::seconds(10)};
   p.on_round_trip(400us);
   t = trickle(p, t, 20, 10us);
@@ -110,7 +110,7 @@ TEST(BatchPolicy, LingerIsBoundedByAQuarterOfTheRoundTrip) {
 }
 
 TEST(BatchPolicy, LingerThatDoesNotPayBacksOff) {
-  batch_policy p{limits()};
+  troupe::link::batch_policy p{limits()};
   time_point t{std::chrono::seconds(10)};
   t = trickle(p, t, 20, 10us);
   ASSERT_GT(p.current_linger(), caf::timespan{0});
@@ -125,7 +125,7 @@ TEST(BatchPolicy, LingerThatDoesNotPayBacksOff) {
 }
 
 TEST(BatchPolicy, NothingLingersWhileTheDestinationIsIdle) {
-  batch_policy p{limits()};
+  troupe::link::batch_policy p{limits()};
   time_point t{std::chrono::seconds(10)};
   t = trickle(p, t, 20, 10us);
   ASSERT_GT(p.current_linger(), caf::timespan{0});
@@ -135,7 +135,7 @@ TEST(BatchPolicy, NothingLingersWhileTheDestinationIsIdle) {
 }
 
 TEST(BatchPolicy, LingerCountsFromTheOldestItem) {
-  batch_policy p{limits()};
+  troupe::link::batch_policy p{limits()};
   time_point t{std::chrono::seconds(10)};
   t = trickle(p, t, 20, 10us);
   auto cur = p.current_linger();
@@ -149,7 +149,7 @@ TEST(BatchPolicy, SlowDestinationBoundsTheBuffer) {
   auto l = limits();
   l.max_in_flight = 4;
   l.max_buffered = 6;
-  batch_policy p{l};
+  troupe::link::batch_policy p{l};
   time_point t{};
   for (int i = 0; i < 4; ++i)
     p.on_arrival(1);

@@ -21,16 +21,16 @@ namespace {
 
 using namespace std::chrono_literals;
 using troupe::batcher_actor;
-using troupe::batcher_config;
 using troupe::batcher_stats;
 using troupe::gateway_actor;
 using troupe::job;
 using troupe::job_result;
 using troupe::job_status;
+using troupe::link::batcher_config;
 using troupe::test::make_job;
 using troupe::test::result_recorder;
 namespace atom = troupe::atom;
-namespace wc = troupe::wire_codec;
+namespace wc = troupe::wire::client_codec;
 
 // What the fake destination saw, and whether it answers.
 struct destination_log {
@@ -129,16 +129,16 @@ class Batcher : public troupe::test::actor_test {
     stop_at_end(dest);
   }
 
-  batcher_actor spawn_batcher(troupe::batch_limits limits = {},
+  batcher_actor spawn_batcher(troupe::link::batch_limits limits = {},
                               troupe::failover_actor failover = {}) {
-    batcher_config cfg;
+    troupe::link::batcher_config cfg;
     cfg.failover = failover;
     cfg.destination_name = "far:1";
     cfg.node_name = "near";
     cfg.limits = limits;
     cfg.default_timeout = 10s;
     cfg.grace = 1s;
-    auto b = sys().spawn(troupe::batcher, dest, cfg);
+    auto b = sys().spawn(troupe::link::batcher, dest, cfg);
     stop_at_end(b);
     return b;
   }
@@ -189,7 +189,7 @@ TEST_F(Batcher, JobsThatArriveTogetherLeaveTogether) {
 }
 
 TEST_F(Batcher, FlushesOnCount) {
-  troupe::batch_limits l;
+  troupe::link::batch_limits l;
   l.max_count = 4;
   auto b = spawn_batcher(l);
   for (uint64_t i = 1; i <= 10; ++i)
@@ -208,7 +208,7 @@ TEST_F(Batcher, FlushesOnCount) {
 // A refused batch fails exactly its own jobs: the others, sent before and
 // after it, get their results.
 TEST_F(Batcher, ARefusedBatchFailsExactlyItsJobs) {
-  troupe::batch_limits l;
+  troupe::link::batch_limits l;
   l.max_count = 4;
   auto b = spawn_batcher(l);
   log->refuse = {1};
@@ -233,7 +233,7 @@ TEST_F(Batcher, ARefusedBatchFailsExactlyItsJobs) {
 }
 
 TEST_F(Batcher, FlushesOnBytes) {
-  troupe::batch_limits l;
+  troupe::link::batch_limits l;
   l.max_bytes = 250;
   auto b = spawn_batcher(l);
   for (uint64_t i = 1; i <= 6; ++i)
@@ -248,7 +248,7 @@ TEST_F(Batcher, FlushesOnBytes) {
 }
 
 TEST_F(Batcher, FlushesOnLingerUnderSteadyTraffic) {
-  troupe::batch_limits l;
+  troupe::link::batch_limits l;
   l.max_count = 1000;
   l.max_linger = 2ms;
   auto b = spawn_batcher(l);
@@ -272,7 +272,7 @@ TEST_F(Batcher, FlushesOnLingerUnderSteadyTraffic) {
 }
 
 TEST_F(Batcher, OrderIsPreservedAcrossBatches) {
-  troupe::batch_limits l;
+  troupe::link::batch_limits l;
   l.max_count = 3;
   auto b = spawn_batcher(l);
   for (uint64_t i = 1; i <= 20; ++i)
@@ -303,7 +303,7 @@ TEST_F(Batcher, EachItemGetsItsOwnResult) {
 }
 
 TEST_F(Batcher, SlowDestinationGetsBackpressureNotUnboundedMemory) {
-  troupe::batch_limits l;
+  troupe::link::batch_limits l;
   l.max_count = 4;
   l.max_in_flight = 4;
   l.max_buffered = 8;
@@ -450,13 +450,13 @@ TEST_F(Batcher, JobsReachingALinkAfterItEndedGoToFailover) {
     }};
   });
   stop_at_end(handler);
-  batcher_config cfg;
+  troupe::link::batcher_config cfg;
   cfg.failover = handler;
   cfg.destination_name = "far:1";
   cfg.node_name = "near";
   batcher_actor link;
   auto owner = sys().spawn([&](caf::event_based_actor* self) {
-    link = troupe::spawn_link(self, dest, cfg);
+    link = troupe::cluster::spawn_link(self, dest, cfg);
     return caf::behavior{[](int) {}};
   });
   stop_at_end(owner);

@@ -35,9 +35,9 @@ using troupe::circuit_state;
 using troupe::job;
 using troupe::job_result;
 using troupe::job_status;
-using troupe::skill_definition;
 using troupe::skill_info;
 using troupe::worker_pool_actor;
+using troupe::skills::skill_definition;
 using troupe::test::make_job;
 using troupe::test::result_recorder;
 
@@ -151,9 +151,9 @@ class Breaker : public troupe::test::actor_test {
   Breaker()
       : rec(sys()), log(std::make_shared<pool_log>()),
         registry(std::make_shared<prometheus::Registry>()),
-        metrics(std::make_shared<troupe::breaker_metrics>(*registry)) {
+        metrics(std::make_shared<troupe::breaker::breaker_metrics>(*registry)) {
     def.name = "flaky";
-    def.mode = troupe::skill_mode::scheduled;
+    def.mode = troupe::skills::skill_mode::scheduled;
     def.breaker.enabled = true;
     def.breaker.window_calls = 10;
     def.breaker.minimum_calls = 4;
@@ -163,7 +163,7 @@ class Breaker : public troupe::test::actor_test {
     def.breaker.slow_call_duration = 1s;
     def.max_attempts = 1;
     def.fn = [](const std::string&) {
-      return troupe::skill_output::success({});
+      return troupe::skills::skill_output::success({});
     };
   }
 
@@ -171,13 +171,13 @@ class Breaker : public troupe::test::actor_test {
   breaker_actor spawn_breaker() {
     pool = sys().spawn(scripted_pool, log);
     stop_at_end(pool);
-    troupe::breaker_config cfg;
+    troupe::breaker::breaker_config cfg;
     cfg.node_name = "test-node";
     cfg.default_timeout = 60s;
     cfg.breaker_metrics = metrics;
     cfg.seed = 42;
-    auto skill = std::make_shared<const skill_definition>(def);
-    auto b = sys().spawn(troupe::breaker, skill, pool, cfg);
+    auto skill = std::make_shared<const troupe::skills::skill_definition>(def);
+    auto b = sys().spawn(troupe::breaker::breaker, skill, pool, cfg);
     stop_at_end(b);
     return b;
   }
@@ -188,13 +188,13 @@ class Breaker : public troupe::test::actor_test {
     auto b = spawn_breaker();
     auto fb = sys().spawn(fallback_pool);
     stop_at_end(fb);
-    troupe::router_config rc;
+    troupe::ingress::router_config rc;
     rc.node_name = "test-node";
     rc.breakers.emplace("flaky", b);
     std::unordered_map<std::string, worker_pool_actor> pools;
     pools.emplace("flaky", pool);
     pools.emplace("echo", fb);
-    router = sys().spawn(troupe::router, rc, pools);
+    router = sys().spawn(troupe::ingress::router, rc, pools);
     stop_at_end(router);
     run();
     return b;
@@ -267,13 +267,13 @@ class Breaker : public troupe::test::actor_test {
     return -1;
   }
 
-  skill_definition def;
+  troupe::skills::skill_definition def;
   result_recorder rec;
   std::shared_ptr<pool_log> log;
   worker_pool_actor pool;
   troupe::router_actor router;
   std::shared_ptr<prometheus::Registry> registry;
-  troupe::breaker_metrics_ptr metrics;
+  troupe::breaker::breaker_metrics_ptr metrics;
 };
 
 // -- closed -------------------------------------------------------------------
@@ -344,7 +344,7 @@ TEST_F(Breaker, NeedsTheMinimumNumberOfCalls) {
 }
 
 TEST_F(Breaker, ATimeWindowForgetsOldFailures) {
-  def.breaker.window = troupe::breaker_window_kind::time;
+  def.breaker.window = troupe::skills::breaker_window_kind::time;
   def.breaker.window_duration = 10s;
   auto b = spawn_breaker();
   // Three failures every eleven seconds: the window never holds four calls.
@@ -704,19 +704,19 @@ TEST_F(Breaker, CrashRetriesInThePoolCountAsAttempts) {
   def.max_attempts = 3;
   def.retry.retry_on = {job_status::skill_error};
   auto crashes = std::make_shared<int>(1);
-  def.fn = [crashes](const std::string&) -> troupe::skill_output {
+  def.fn = [crashes](const std::string&) -> troupe::skills::skill_output {
     if ((*crashes)-- > 0)
-      throw troupe::worker_crash{};
-    return troupe::skill_output::failure(job_status::skill_error, "no");
+      throw troupe::skills::worker_crash{};
+    return troupe::skills::skill_output::failure(job_status::skill_error, "no");
   };
-  auto skill = std::make_shared<const skill_definition>(def);
-  troupe::worker_pool_config pc;
+  auto skill = std::make_shared<const troupe::skills::skill_definition>(def);
+  troupe::pool::worker_pool_config pc;
   pc.min_workers = pc.max_workers = 1;
-  auto real = sys().spawn(troupe::worker_pool, skill, pc);
+  auto real = sys().spawn(troupe::pool::worker_pool, skill, pc);
   stop_at_end(real);
-  troupe::breaker_config cfg;
+  troupe::breaker::breaker_config cfg;
   cfg.seed = 1;
-  auto b = sys().spawn(troupe::breaker, skill, real, cfg);
+  auto b = sys().spawn(troupe::breaker::breaker, skill, real, cfg);
   stop_at_end(b);
   submit(b, 1, "x");
   run();
@@ -811,7 +811,9 @@ silent_tree(troupe::supervisor_actor::pointer) {
 // Breakers as a node runs them: incarnations sharing a succession.
 class SupervisedBreaker : public Breaker {
  public:
-  using impl = troupe::supervised_actor<breaker_actor, troupe::breaker_state>;
+  using impl
+    = troupe::supervision::supervised_actor<breaker_actor,
+                                            troupe::breaker::breaker_state>;
 
   breaker_actor spawn_incarnation() {
     if (!pool) {
@@ -820,15 +822,15 @@ class SupervisedBreaker : public Breaker {
       tree = sys().spawn(silent_tree);
       stop_at_end(tree);
     }
-    troupe::breaker_config cfg;
+    troupe::breaker::breaker_config cfg;
     cfg.node_name = "test-node";
     cfg.default_timeout = 60s;
     cfg.seed = 42;
     cfg.tree = tree;
-    auto skill = std::make_shared<const skill_definition>(def);
+    auto skill = std::make_shared<const troupe::skills::skill_definition>(def);
     auto runner = troupe::job_runner_actor{pool};
     impl::init_fn init = [skill, runner, cfg](impl::pointer self) {
-      return troupe::breaker(self, skill, runner, cfg);
+      return troupe::breaker::breaker(self, skill, runner, cfg);
     };
     auto filter = [](const caf::mailbox_element& x) {
       return x.content().match_elements<job, troupe::result_sink_actor>();
@@ -839,8 +841,9 @@ class SupervisedBreaker : public Breaker {
   }
 
   troupe::supervisor_actor tree;
-  troupe::succession_ptr heirs
-    = std::make_shared<troupe::succession>("the breaker of skill flaky", 100);
+  troupe::supervision::succession_ptr heirs
+    = std::make_shared<troupe::supervision::succession>(
+      "the breaker of skill flaky", 100);
 };
 
 TEST_F(SupervisedBreaker, JobThatMayRunAgainGoesToTheNextIncarnation) {

@@ -9,25 +9,25 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::breaker_policy;
-using troupe::breaker_window;
-using troupe::breaker_window_kind;
-using time_point = breaker_window::time_point;
+using troupe::breaker::breaker_window;
+using troupe::skills::breaker_policy;
+using troupe::skills::breaker_window_kind;
+using time_point = troupe::breaker::breaker_window::time_point;
 
 const time_point t0 = time_point{} + 1h;
 
-breaker_window count_window(uint32_t calls) {
-  breaker_policy p;
-  p.window = breaker_window_kind::count;
+troupe::breaker::breaker_window count_window(uint32_t calls) {
+  troupe::skills::breaker_policy p;
+  p.window = troupe::skills::breaker_window_kind::count;
   p.window_calls = calls;
-  return breaker_window{p};
+  return troupe::breaker::breaker_window{p};
 }
 
-breaker_window time_window(caf::timespan length) {
-  breaker_policy p;
-  p.window = breaker_window_kind::time;
+troupe::breaker::breaker_window time_window(caf::timespan length) {
+  troupe::skills::breaker_policy p;
+  p.window = troupe::skills::breaker_window_kind::time;
   p.window_duration = length;
-  return breaker_window{p};
+  return troupe::breaker::breaker_window{p};
 }
 
 TEST(BreakerWindow, CountWindowKeepsTheLastNCalls) {
@@ -68,7 +68,8 @@ TEST(BreakerWindow, RatesArePercentages) {
   auto s = w.sum(t0);
   EXPECT_DOUBLE_EQ(s.failure_rate(), 75.0);
   EXPECT_DOUBLE_EQ(s.slow_call_rate(), 25.0);
-  EXPECT_DOUBLE_EQ(breaker_window::totals{}.failure_rate(), 0.0);
+  EXPECT_DOUBLE_EQ(troupe::breaker::breaker_window::totals{}.failure_rate(),
+                   0.0);
 }
 
 TEST(BreakerWindow, TimeWindowForgetsCallsOlderThanItsLength) {

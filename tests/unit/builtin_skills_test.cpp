@@ -21,11 +21,11 @@
 namespace {
 
 using troupe::job_status;
-using troupe::skill_catalog;
-using troupe::skill_definition;
-using troupe::skill_output;
+using troupe::skills::skill_catalog;
+using troupe::skills::skill_definition;
+using troupe::skills::skill_output;
 
-std::vector<std::string> names(const skill_catalog& catalog) {
+std::vector<std::string> names(const troupe::skills::skill_catalog& catalog) {
   std::vector<std::string> out;
   for (auto& s : catalog.all())
     out.push_back(s->name);
@@ -35,11 +35,12 @@ std::vector<std::string> names(const skill_catalog& catalog) {
 class BuiltinSkills : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_FALSE(troupe::add_builtin_skills(catalog));
-    ASSERT_FALSE(troupe::add_test_skills(catalog));
+    ASSERT_FALSE(troupe::skills::add_builtin_skills(catalog));
+    ASSERT_FALSE(troupe::skills::add_test_skills(catalog));
   }
 
-  skill_output run(const std::string& skill, const std::string& input) {
+  troupe::skills::skill_output run(const std::string& skill,
+                                   const std::string& input) {
     auto def = catalog.find(skill);
     if (!def) {
       ADD_FAILURE() << "no skill " << skill;
@@ -48,12 +49,12 @@ class BuiltinSkills : public ::testing::Test {
     return def->fn(input);
   }
 
-  skill_catalog catalog;
+  troupe::skills::skill_catalog catalog;
 };
 
 TEST(BuiltinSkillCatalog, WithoutTestSkills) {
-  skill_catalog catalog;
-  ASSERT_FALSE(troupe::add_builtin_skills(catalog));
+  troupe::skills::skill_catalog catalog;
+  ASSERT_FALSE(troupe::skills::add_builtin_skills(catalog));
   EXPECT_EQ(names(catalog),
             (std::vector<std::string>{"echo", "sha256", "sleep", "wordcount"}));
   EXPECT_EQ(catalog.size(), 4u);
@@ -61,9 +62,9 @@ TEST(BuiltinSkillCatalog, WithoutTestSkills) {
 }
 
 TEST(BuiltinSkillCatalog, WithTestSkills) {
-  skill_catalog catalog;
-  ASSERT_FALSE(troupe::add_builtin_skills(catalog));
-  ASSERT_FALSE(troupe::add_test_skills(catalog));
+  troupe::skills::skill_catalog catalog;
+  ASSERT_FALSE(troupe::skills::add_builtin_skills(catalog));
+  ASSERT_FALSE(troupe::skills::add_test_skills(catalog));
   EXPECT_EQ(names(catalog),
             (std::vector<std::string>{"crash", "echo", "fail", "flaky",
                                       "record", "record-idem", "sha256",
@@ -71,26 +72,26 @@ TEST(BuiltinSkillCatalog, WithTestSkills) {
 }
 
 TEST(BuiltinSkillCatalog, TestSkillsAlone) {
-  skill_catalog catalog;
-  ASSERT_FALSE(troupe::add_test_skills(catalog));
+  troupe::skills::skill_catalog catalog;
+  ASSERT_FALSE(troupe::skills::add_test_skills(catalog));
   EXPECT_EQ(names(catalog),
             (std::vector<std::string>{"crash", "fail", "flaky", "record",
                                       "record-idem", "slow"}));
 }
 
 TEST(BuiltinSkillCatalog, AddingBuiltinsTwiceFails) {
-  skill_catalog catalog;
-  ASSERT_FALSE(troupe::add_builtin_skills(catalog));
-  EXPECT_TRUE(troupe::add_builtin_skills(catalog));
+  troupe::skills::skill_catalog catalog;
+  ASSERT_FALSE(troupe::skills::add_builtin_skills(catalog));
+  EXPECT_TRUE(troupe::skills::add_builtin_skills(catalog));
 }
 
 TEST_F(BuiltinSkills, Properties) {
   // Skills that never block run on the scheduler; sleeping ones must not.
-  EXPECT_EQ(catalog.find("echo")->mode, troupe::skill_mode::in_pool);
-  EXPECT_EQ(catalog.find("fail")->mode, troupe::skill_mode::in_pool);
-  EXPECT_EQ(catalog.find("flaky")->mode, troupe::skill_mode::in_pool);
-  EXPECT_EQ(catalog.find("sleep")->mode, troupe::skill_mode::blocking);
-  EXPECT_EQ(catalog.find("slow")->mode, troupe::skill_mode::blocking);
+  EXPECT_EQ(catalog.find("echo")->mode, troupe::skills::skill_mode::in_pool);
+  EXPECT_EQ(catalog.find("fail")->mode, troupe::skills::skill_mode::in_pool);
+  EXPECT_EQ(catalog.find("flaky")->mode, troupe::skills::skill_mode::in_pool);
+  EXPECT_EQ(catalog.find("sleep")->mode, troupe::skills::skill_mode::blocking);
+  EXPECT_EQ(catalog.find("slow")->mode, troupe::skills::skill_mode::blocking);
   // A crash must not be retried: running it again would crash again.
   EXPECT_FALSE(catalog.find("crash")->idempotent);
   EXPECT_EQ(catalog.find("crash")->max_attempts, 1u);
@@ -103,7 +104,8 @@ TEST_F(BuiltinSkills, Properties) {
   EXPECT_GT(catalog.find("record-idem")->max_attempts, 1u);
   for (auto name : {"record", "record-idem"}) {
     EXPECT_FALSE(catalog.find(name)->cache.enabled) << name;
-    EXPECT_EQ(catalog.find(name)->mode, troupe::skill_mode::blocking) << name;
+    EXPECT_EQ(catalog.find(name)->mode, troupe::skills::skill_mode::blocking)
+      << name;
   }
   for (auto& s : catalog.all()) {
     EXPECT_FALSE(s->description.empty()) << s->name;
@@ -125,7 +127,7 @@ TEST_F(BuiltinSkills, Sha256ReturnsHexDigest) {
   EXPECT_EQ(out.status, job_status::ok);
   EXPECT_EQ(out.data,
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(run("sha256", "").data, troupe::sha256::hex_digest(""));
+  EXPECT_EQ(run("sha256", "").data, troupe::base::sha256::hex_digest(""));
 }
 
 TEST_F(BuiltinSkills, WordcountCountsWordsAsSortedJson) {
@@ -201,7 +203,7 @@ TEST_F(BuiltinSkills, FlakyRejectsProbabilitiesOutsideZeroToOne) {
 TEST_F(BuiltinSkills, CrashThrowsWorkerCrash) {
   auto def = catalog.find("crash");
   ASSERT_NE(def, nullptr);
-  EXPECT_THROW(def->fn("anything"), troupe::worker_crash);
+  EXPECT_THROW(def->fn("anything"), troupe::skills::worker_crash);
 }
 
 // -- record, record-idem ------------------------------------------------------
@@ -212,11 +214,11 @@ class RecordSkills : public BuiltinSkills {
  protected:
   void SetUp() override {
     BuiltinSkills::SetUp();
-    ::setenv(troupe::execution_journal_env, journal.path().c_str(), 1);
+    ::setenv(troupe::skills::execution_journal_env, journal.path().c_str(), 1);
   }
 
   void TearDown() override {
-    ::unsetenv(troupe::execution_journal_env);
+    ::unsetenv(troupe::skills::execution_journal_env);
   }
 
   std::vector<std::string> journal_lines() const {
@@ -248,7 +250,7 @@ TEST_F(RecordSkills, AnswersTheDigestAndAFreshExecutionIdPerRun) {
     ASSERT_EQ(second.status, job_status::ok) << second.data;
     auto [digest1, id1] = split_output(first.data);
     auto [digest2, id2] = split_output(second.data);
-    EXPECT_EQ(digest1, troupe::sha256::hex_digest("job-1"));
+    EXPECT_EQ(digest1, troupe::base::sha256::hex_digest("job-1"));
     EXPECT_EQ(digest2, digest1);
     EXPECT_FALSE(id1.empty());
     EXPECT_NE(id1, id2) << name;
@@ -315,7 +317,7 @@ TEST_F(RecordSkills, AnInputEndingInMillisecondsTakesThatLongAfterJournaling) {
             std::chrono::milliseconds(30));
   ASSERT_EQ(out.status, job_status::ok) << out.data;
   EXPECT_EQ(split_output(out.data).first,
-            troupe::sha256::hex_digest("tag@30ms"));
+            troupe::base::sha256::hex_digest("tag@30ms"));
   EXPECT_EQ(journal_lines().size(), 1u);
   // Anything else is just part of the tag.
   for (std::string other : {"a@ms", "a@x5ms", "@", "5ms", "a@3600001ms"})
@@ -323,9 +325,9 @@ TEST_F(RecordSkills, AnInputEndingInMillisecondsTakesThatLongAfterJournaling) {
 }
 
 TEST_F(RecordSkills, ACancelledPauseEndsCancelledButStaysJournaled) {
-  troupe::cancellation token;
-  troupe::skill_context ctx{&token, 7,
-                            troupe::skill_context::time_point::max()};
+  troupe::skills::cancellation token;
+  troupe::skills::skill_context ctx{
+    &token, 7, troupe::skills::skill_context::time_point::max()};
   token.cancel(7);
   auto out = catalog.find("record")->fn("tag@60000ms", ctx);
   EXPECT_EQ(out.status, job_status::cancelled) << out.data;
@@ -333,20 +335,21 @@ TEST_F(RecordSkills, ACancelledPauseEndsCancelledButStaysJournaled) {
 }
 
 TEST_F(RecordSkills, WithoutTheVariableFailsSayingSo) {
-  ::unsetenv(troupe::execution_journal_env);
+  ::unsetenv(troupe::skills::execution_journal_env);
   for (auto name : {"record", "record-idem"}) {
     auto out = run(name, "job");
     EXPECT_EQ(out.status, job_status::skill_error) << name;
     EXPECT_NE(out.data.find("TROUPE_TEST_JOURNAL"), std::string::npos)
       << out.data;
   }
-  ::setenv(troupe::execution_journal_env, "", 1);
+  ::setenv(troupe::skills::execution_journal_env, "", 1);
   EXPECT_EQ(run("record", "job").status, job_status::skill_error);
   EXPECT_TRUE(journal_lines().empty());
 }
 
 TEST_F(RecordSkills, AnUnwritableJournalFailsTheJobSayingWhy) {
-  ::setenv(troupe::execution_journal_env, "/nonexistent-dir/journal", 1);
+  ::setenv(troupe::skills::execution_journal_env, "/nonexistent-dir/journal",
+           1);
   auto out = run("record", "job");
   EXPECT_EQ(out.status, job_status::skill_error);
   EXPECT_NE(out.data.find("/nonexistent-dir/journal"), std::string::npos)
@@ -355,11 +358,11 @@ TEST_F(RecordSkills, AnUnwritableJournalFailsTheJobSayingWhy) {
 
 // -- skill_catalog ------------------------------------------------------------
 
-skill_definition make_skill(std::string name) {
-  skill_definition def;
+troupe::skills::skill_definition make_skill(std::string name) {
+  troupe::skills::skill_definition def;
   def.name = std::move(name);
   def.fn = [](const std::string& in) {
-    return skill_output::success(in);
+    return troupe::skills::skill_output::success(in);
   };
   return def;
 }
@@ -371,7 +374,7 @@ bool is_invalid_config(const caf::error& err) {
 }
 
 TEST(SkillCatalog, AddAndFind) {
-  skill_catalog catalog;
+  troupe::skills::skill_catalog catalog;
   auto def = make_skill("my.skill-1_x");
   def.description = "first";
   EXPECT_FALSE(catalog.add(def));
@@ -383,7 +386,7 @@ TEST(SkillCatalog, AddAndFind) {
 }
 
 TEST(SkillCatalog, RejectsDuplicateName) {
-  skill_catalog catalog;
+  troupe::skills::skill_catalog catalog;
   auto first = make_skill("dup");
   first.description = "first";
   ASSERT_FALSE(catalog.add(first));
@@ -399,7 +402,7 @@ TEST(SkillCatalog, RejectsDuplicateName) {
 }
 
 TEST(SkillCatalog, RejectsEmptyName) {
-  skill_catalog catalog;
+  troupe::skills::skill_catalog catalog;
   auto err = catalog.add(make_skill(""));
   ASSERT_TRUE(err);
   EXPECT_TRUE(is_invalid_config(err));
@@ -407,7 +410,7 @@ TEST(SkillCatalog, RejectsEmptyName) {
 }
 
 TEST(SkillCatalog, RejectsBadCharacters) {
-  skill_catalog catalog;
+  troupe::skills::skill_catalog catalog;
   for (std::string bad :
        {"a b", "x/y", "semi;colon", "caf\xc3\xa9", "tab\t", "quote\""}) {
     auto err = catalog.add(make_skill(bad));
@@ -418,8 +421,8 @@ TEST(SkillCatalog, RejectsBadCharacters) {
 }
 
 TEST(SkillCatalog, RejectsMissingFunction) {
-  skill_catalog catalog;
-  skill_definition def;
+  troupe::skills::skill_catalog catalog;
+  troupe::skills::skill_definition def;
   def.name = "nofn";
   auto err = catalog.add(def);
   ASSERT_TRUE(err);
@@ -429,7 +432,7 @@ TEST(SkillCatalog, RejectsMissingFunction) {
 }
 
 TEST(SkillCatalog, ZeroMaxAttemptsMeansOne) {
-  skill_catalog catalog;
+  troupe::skills::skill_catalog catalog;
   auto def = make_skill("once");
   def.max_attempts = 0;
   ASSERT_FALSE(catalog.add(def));
@@ -437,7 +440,7 @@ TEST(SkillCatalog, ZeroMaxAttemptsMeansOne) {
 }
 
 TEST(SkillCatalog, AllIsSortedByName) {
-  skill_catalog catalog;
+  troupe::skills::skill_catalog catalog;
   for (auto n : {"zeta", "alpha", "mid", "Beta"})
     ASSERT_FALSE(catalog.add(make_skill(n)));
   EXPECT_EQ(names(catalog),

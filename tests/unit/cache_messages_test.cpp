@@ -77,7 +77,7 @@ void expect_same(const cache_status& a, const cache_status& b) {
 }
 
 TEST(CacheMessages, KeyRoundTrip) {
-  auto k = troupe::cache_digest("sha256", "1", "abc");
+  auto k = troupe::cache::cache_digest("sha256", "1", "abc");
   EXPECT_EQ(round_trip(k), k);
 }
 
@@ -89,7 +89,7 @@ TEST(CacheMessages, StatusTravelsInNodeStatusOverTheWire) {
   troupe::node_status st;
   st.name = "n";
   st.cache = sample();
-  namespace wc = troupe::wire_codec;
+  namespace wc = troupe::wire::client_codec;
   auto decoded = wc::decode_response(wc::encode_response(st));
   ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
   auto* out = std::get_if<troupe::node_status>(&*decoded);
@@ -100,7 +100,7 @@ TEST(CacheMessages, StatusTravelsInNodeStatusOverTheWire) {
 TEST(CacheMessages, NodeWithoutCacheSendsNone) {
   troupe::node_status st;
   st.name = "n";
-  namespace wc = troupe::wire_codec;
+  namespace wc = troupe::wire::client_codec;
   auto decoded = wc::decode_response(wc::encode_response(st));
   ASSERT_TRUE(decoded);
   EXPECT_EQ(std::get<troupe::node_status>(*decoded).cache.shards, 0u);

@@ -11,10 +11,10 @@
 namespace {
 
 using troupe::cache_key;
-using troupe::cache_ring;
 using troupe::member;
 using troupe::member_status;
 using troupe::skill_load;
+using troupe::cluster::cache_ring;
 
 member node(std::string name, bool caches_sha = true,
             member_status status = member_status::up) {
@@ -30,14 +30,15 @@ member node(std::string name, bool caches_sha = true,
 }
 
 cache_key key(int i) {
-  return troupe::cache_digest("sha256", "1", "input-" + std::to_string(i));
+  return troupe::cache::cache_digest("sha256", "1",
+                                     "input-" + std::to_string(i));
 }
 
 // Owner names of keys 0..n-1.
 std::vector<std::string> owners(const std::vector<member>& ms, int n) {
   std::vector<std::string> out;
   for (int i = 0; i < n; ++i) {
-    auto* o = cache_ring::owner(ms, "sha256", key(i));
+    auto* o = troupe::cluster::cache_ring::owner(ms, "sha256", key(i));
     out.push_back(o == nullptr ? "" : o->name);
   }
   return out;
@@ -47,9 +48,9 @@ std::vector<std::string> owners(const std::vector<member>& ms, int n) {
 
 TEST(CacheRing, NoOwnerWithoutAMemberCachingTheSkill) {
   std::vector<member> ms{node("a", false), node("b", false)};
-  EXPECT_EQ(cache_ring::owner(ms, "sha256", key(1)), nullptr);
-  EXPECT_EQ(cache_ring::owner(ms, "echo", key(1)), nullptr);
-  EXPECT_EQ(cache_ring::cached_skill(ms, "sha256"), nullptr);
+  EXPECT_EQ(troupe::cluster::cache_ring::owner(ms, "sha256", key(1)), nullptr);
+  EXPECT_EQ(troupe::cluster::cache_ring::owner(ms, "echo", key(1)), nullptr);
+  EXPECT_EQ(troupe::cluster::cache_ring::cached_skill(ms, "sha256"), nullptr);
 }
 
 TEST(CacheRing, OnlyUpMembersCachingTheSkillOwnKeys) {
@@ -59,8 +60,9 @@ TEST(CacheRing, OnlyUpMembersCachingTheSkillOwnKeys) {
                          node("e", true, member_status::leaving)};
   for (auto& o : owners(ms, 200))
     EXPECT_EQ(o, "b");
-  ASSERT_NE(cache_ring::cached_skill(ms, "sha256"), nullptr);
-  EXPECT_EQ(cache_ring::cached_skill(ms, "sha256")->version, "1");
+  ASSERT_NE(troupe::cluster::cache_ring::cached_skill(ms, "sha256"), nullptr);
+  EXPECT_EQ(troupe::cluster::cache_ring::cached_skill(ms, "sha256")->version,
+            "1");
 }
 
 TEST(CacheRing, EveryNodeComputesTheSameOwnerWhateverTheOrder) {

@@ -20,15 +20,15 @@ namespace {
 
 using namespace std::chrono_literals;
 using troupe::cache_mode;
-using troupe::cache_policy;
 using troupe::cache_shard_actor;
-using troupe::cache_shard_config;
 using troupe::cache_status;
 using troupe::job;
 using troupe::job_status;
-using troupe::skill_output;
 using troupe::worker_pool_actor;
-using troupe::worker_pool_config;
+using troupe::cache::cache_shard_config;
+using troupe::pool::worker_pool_config;
+using troupe::skills::cache_policy;
+using troupe::skills::skill_output;
 using troupe::test::make_job;
 using troupe::test::make_skill;
 using troupe::test::result_recorder;
@@ -40,37 +40,38 @@ class CacheShard : public troupe::test::actor_test {
  public:
   CacheShard() : rec(sys()), runs(std::make_shared<std::atomic<int>>(0)) {}
 
-  void spawn(cache_policy policy, double refresh_rate = 0,
+  void spawn(troupe::skills::cache_policy policy, double refresh_rate = 0,
              uint64_t budget = 1 << 20) {
     auto counter = runs;
     auto fails = failing;
     auto skill = make_skill("calc", [counter, fails](const std::string& in) {
       auto n = ++*counter;
       if (*fails)
-        return skill_output::failure(job_status::skill_error,
-                                     "failed run " + std::to_string(n));
-      return skill_output::success(in + "#" + std::to_string(n));
+        return troupe::skills::skill_output::failure(
+          job_status::skill_error, "failed run " + std::to_string(n));
+      return troupe::skills::skill_output::success(in + "#"
+                                                   + std::to_string(n));
     });
-    worker_pool_config pc;
+    troupe::pool::worker_pool_config pc;
     pc.node_name = "cache-node";
     pc.min_workers = pc.max_workers = 2;
     pc.queue_capacity = 10'000;
     pc.default_timeout = 60s;
-    pool = sys().spawn(troupe::worker_pool, skill, pc);
+    pool = sys().spawn(troupe::pool::worker_pool, skill, pc);
     stop_at_end(pool);
-    cache_shard_config cfg;
+    troupe::cache::cache_shard_config cfg;
     cfg.node_name = "cache-node";
     cfg.budget = budget;
     cfg.policies.emplace("calc", policy);
     if (!idempotent)
       cfg.not_idempotent.insert("calc");
     cfg.refresh_rate = refresh_rate;
-    shard = sys().spawn(troupe::cache_shard, cfg);
+    shard = sys().spawn(troupe::cache::cache_shard, cfg);
     stop_at_end(shard);
   }
 
-  static cache_policy enabled(caf::timespan ttl = 60s) {
-    cache_policy p;
+  static troupe::skills::cache_policy enabled(caf::timespan ttl = 60s) {
+    troupe::skills::cache_policy p;
     p.enabled = true;
     p.ttl = ttl;
     return p;
@@ -80,7 +81,7 @@ class CacheShard : public troupe::test::actor_test {
               cache_mode mode = cache_mode::normal) {
     auto j = make_job(id, "calc", input);
     j.options.cache = mode;
-    auto key = troupe::cache_digest("calc", "3", input);
+    auto key = troupe::cache::cache_digest("calc", "3", input);
     caf::anon_send(shard, std::move(j), key, troupe::job_runner_actor{pool},
                    rec.handle());
   }
@@ -357,7 +358,8 @@ TEST_F(CacheShard, WaitersGetAnAnswerWhenThePoolDies) {
 TEST_F(CacheShard, JobsOfSkillsWithoutPolicyPassThrough) {
   spawn(enabled());
   auto j = make_job(1, "other-skill", "x");
-  caf::anon_send(shard, std::move(j), troupe::cache_digest("o", "1", "x"),
+  caf::anon_send(shard, std::move(j),
+                 troupe::cache::cache_digest("o", "1", "x"),
                  troupe::job_runner_actor{pool}, rec.handle());
   run();
   // The pool runs whatever it gets; nothing is cached.
@@ -464,13 +466,13 @@ TEST_F(CacheShard, AWaiterEndsAtItsOwnDeadlineWhileTheExecutionGoesOn) {
         }};
       });
   stop_at_end(runner);
-  cache_shard_config cfg;
+  troupe::cache::cache_shard_config cfg;
   cfg.node_name = "cache-node";
   cfg.policies.emplace("calc", enabled());
   cfg.timeouts.emplace("calc", 60s);
-  shard = sys().spawn(troupe::cache_shard, cfg);
+  shard = sys().spawn(troupe::cache::cache_shard, cfg);
   stop_at_end(shard);
-  auto key = troupe::cache_digest("calc", "3", "x");
+  auto key = troupe::cache::cache_digest("calc", "3", "x");
   auto first = make_job(1, "calc", "x");
   auto second = make_job(2, "calc", "x");
   second.options.timeout = 1s;

@@ -12,17 +12,17 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::breaker_policy;
-using troupe::breaker_window_kind;
-using troupe::circuit_breaker;
 using troupe::circuit_state;
 using troupe::job_status;
-using time_point = circuit_breaker::time_point;
+using troupe::breaker::circuit_breaker;
+using troupe::skills::breaker_policy;
+using troupe::skills::breaker_window_kind;
+using time_point = troupe::breaker::circuit_breaker::time_point;
 
 const time_point t0 = time_point{} + 1h;
 
-breaker_policy small_policy() {
-  breaker_policy p;
+troupe::skills::breaker_policy small_policy() {
+  troupe::skills::breaker_policy p;
   p.enabled = true;
   p.window_calls = 10;
   p.minimum_calls = 4;
@@ -36,7 +36,7 @@ breaker_policy small_policy() {
 
 class CircuitBreaker : public ::testing::Test {
  public:
-  explicit CircuitBreaker(breaker_policy p = small_policy())
+  explicit CircuitBreaker(troupe::skills::breaker_policy p = small_policy())
       : cb(std::move(p), t0) {
     cb.on_transition([this](circuit_state from, circuit_state to) {
       transitions.emplace_back(from, to);
@@ -45,7 +45,7 @@ class CircuitBreaker : public ::testing::Test {
 
   /// Lets one call through at `now` and records its outcome at once.
   bool call(job_status st, caf::timespan took = 10ms) {
-    circuit_breaker::ticket t;
+    troupe::breaker::circuit_breaker::ticket t;
     if (!cb.try_acquire(now, t))
       return false;
     cb.record(now, t, st, took);
@@ -58,7 +58,7 @@ class CircuitBreaker : public ::testing::Test {
   }
 
   time_point now = t0;
-  circuit_breaker cb;
+  troupe::breaker::circuit_breaker cb;
   std::vector<std::pair<circuit_state, circuit_state>> transitions;
 };
 
@@ -103,8 +103,8 @@ TEST_F(CircuitBreaker, ExactlyTheThresholdTrips) {
 TEST_F(CircuitBreaker, TripsOnSlowCallRate) {
   auto p = small_policy();
   p.slow_call_rate = 75;
-  circuit_breaker slow{p, t0};
-  circuit_breaker::ticket t;
+  troupe::breaker::circuit_breaker slow{p, t0};
+  troupe::breaker::circuit_breaker::ticket t;
   // Successful but slow calls: 3 of 4 take longer than one second.
   for (caf::timespan took : {caf::timespan{2s}, caf::timespan{2s},
                              caf::timespan{100ms}, caf::timespan{3s}}) {
@@ -128,8 +128,8 @@ TEST_F(CircuitBreaker, CountWindowForgetsOldFailures) {
   // before successes push them out.
   auto p = small_policy();
   p.minimum_calls = 10;
-  circuit_breaker c{p, t0};
-  circuit_breaker::ticket t;
+  troupe::breaker::circuit_breaker c{p, t0};
+  troupe::breaker::circuit_breaker::ticket t;
   auto one = [&](job_status st) {
     ASSERT_TRUE(c.try_acquire(now, t));
     c.record(now, t, st, 1ms);
@@ -149,16 +149,16 @@ TEST_F(CircuitBreaker, MinimumCallsIsCappedByACountWindow) {
   auto p = small_policy();
   p.window_calls = 3;
   p.minimum_calls = 50;
-  circuit_breaker c{p, t0};
+  troupe::breaker::circuit_breaker c{p, t0};
   EXPECT_EQ(c.policy().minimum_calls, 3u);
 }
 
 TEST_F(CircuitBreaker, TimeWindowTripsOnRecentFailuresOnly) {
   auto p = small_policy();
-  p.window = breaker_window_kind::time;
+  p.window = troupe::skills::breaker_window_kind::time;
   p.window_duration = 10s;
-  circuit_breaker c{p, t0};
-  circuit_breaker::ticket t;
+  troupe::breaker::circuit_breaker c{p, t0};
+  troupe::breaker::circuit_breaker::ticket t;
   auto one = [&](time_point at, job_status st) {
     ASSERT_TRUE(c.try_acquire(at, t));
     c.record(at, t, st, 1ms);
@@ -204,7 +204,7 @@ TEST_F(CircuitBreaker, MovesToHalfOpenByItselfAfterTheWait) {
 TEST_F(CircuitBreaker, ACallAfterTheWaitFindsItHalfOpenToo) {
   calls(4, job_status::skill_error);
   now = t0 + 6s;
-  circuit_breaker::ticket t;
+  troupe::breaker::circuit_breaker::ticket t;
   ASSERT_TRUE(cb.try_acquire(now, t));
   EXPECT_TRUE(t.trial);
   EXPECT_EQ(cb.state(), circuit_state::half_open);
@@ -214,7 +214,7 @@ TEST_F(CircuitBreaker, HalfOpenLetsOnlyItsTrialCallsThrough) {
   calls(4, job_status::skill_error);
   now = t0 + 5s;
   cb.advance(now);
-  circuit_breaker::ticket a, b, c;
+  troupe::breaker::circuit_breaker::ticket a, b, c;
   ASSERT_TRUE(cb.try_acquire(now, a));
   ASSERT_TRUE(cb.try_acquire(now, b));
   EXPECT_FALSE(cb.try_acquire(now, c));
@@ -264,8 +264,8 @@ TEST_F(CircuitBreaker, OpenWaitGrowsExponentiallyOnRepeatedTrips) {
   auto p = small_policy();
   p.open_wait_multiplier = 2;
   p.open_wait_max = 30s;
-  circuit_breaker c{p, t0};
-  circuit_breaker::ticket t;
+  troupe::breaker::circuit_breaker c{p, t0};
+  troupe::breaker::circuit_breaker::ticket t;
   auto fail_at = [&](time_point at, int n) {
     for (int i = 0; i < n; ++i) {
       ASSERT_TRUE(c.try_acquire(at, t));
@@ -308,8 +308,8 @@ TEST_F(CircuitBreaker, NeverStatusesStayUncountedEvenIfConfigured) {
   auto p = small_policy();
   p.failure_statuses = {job_status::bad_input, job_status::cancelled,
                         job_status::unknown_skill, job_status::overloaded};
-  circuit_breaker c{p, t0};
-  circuit_breaker::ticket t;
+  troupe::breaker::circuit_breaker c{p, t0};
+  troupe::breaker::circuit_breaker::ticket t;
   for (auto st : {job_status::bad_input, job_status::cancelled,
                   job_status::unknown_skill})
     for (int i = 0; i < 5; ++i) {
@@ -328,8 +328,8 @@ TEST_F(CircuitBreaker, NeverStatusesStayUncountedEvenIfConfigured) {
 TEST_F(CircuitBreaker, FailureStatusesAreConfigurable) {
   auto p = small_policy();
   p.failure_statuses = {job_status::skill_error};
-  circuit_breaker c{p, t0};
-  circuit_breaker::ticket t;
+  troupe::breaker::circuit_breaker c{p, t0};
+  troupe::breaker::circuit_breaker::ticket t;
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(c.try_acquire(now, t));
     c.record(now, t, job_status::timeout, 1ms);
@@ -340,7 +340,7 @@ TEST_F(CircuitBreaker, FailureStatusesAreConfigurable) {
 TEST_F(CircuitBreaker, AnUncountedTrialFreesItsSlot) {
   calls(4, job_status::skill_error);
   now = t0 + 5s;
-  circuit_breaker::ticket a, b, c;
+  troupe::breaker::circuit_breaker::ticket a, b, c;
   ASSERT_TRUE(cb.try_acquire(now, a));
   ASSERT_TRUE(cb.try_acquire(now, b));
   EXPECT_FALSE(cb.try_acquire(now, c));
@@ -349,12 +349,12 @@ TEST_F(CircuitBreaker, AnUncountedTrialFreesItsSlot) {
 }
 
 TEST_F(CircuitBreaker, OutcomesOfCallsFromAnEarlierStateAreIgnored) {
-  circuit_breaker::ticket early;
+  troupe::breaker::circuit_breaker::ticket early;
   ASSERT_TRUE(cb.try_acquire(now, early));
   calls(4, job_status::skill_error);
   now = t0 + 5s;
   cb.advance(now);
-  circuit_breaker::ticket trial;
+  troupe::breaker::circuit_breaker::ticket trial;
   ASSERT_TRUE(cb.try_acquire(now, trial));
   // The call let through before the trip fails late: it must not count as
   // a trial.
@@ -406,8 +406,8 @@ TEST_F(CircuitBreaker, ForceCloseEndsAnOpenBreaker) {
 TEST_F(CircuitBreaker, ResetForgetsTheWindowAndTheTrips) {
   auto p = small_policy();
   p.open_wait_multiplier = 3;
-  circuit_breaker c{p, t0};
-  circuit_breaker::ticket t;
+  troupe::breaker::circuit_breaker c{p, t0};
+  troupe::breaker::circuit_breaker::ticket t;
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(c.try_acquire(now, t));
     c.record(now, t, job_status::skill_error, 1ms);

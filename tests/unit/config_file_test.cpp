@@ -21,15 +21,15 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::config_reader;
-using troupe::file_config;
 using troupe::message_of;
+using troupe::config::config_reader;
+using troupe::config::file_config;
 
-caf::expected<file_config> load(const std::string& text) {
-  auto tree = troupe::parse_config_text(text, "t.conf");
+caf::expected<troupe::config::file_config> load(const std::string& text) {
+  auto tree = troupe::config::parse_config_text(text, "t.conf");
   if (!tree)
     return tree.error();
-  return troupe::read_file_config(*tree, "t.conf");
+  return troupe::config::read_file_config(*tree, "t.conf");
 }
 
 // The problems reported for `text`, or "" when it loads.
@@ -122,12 +122,12 @@ TEST(ConfigFile, BadClusterValuesAreRefused) {
 }
 
 TEST(ConfigFile, ParsesJoinSeeds) {
-  auto seeds = troupe::parse_seeds("a:1,127.0.0.1:4710");
+  auto seeds = troupe::config::parse_seeds("a:1,127.0.0.1:4710");
   ASSERT_TRUE(seeds);
   EXPECT_EQ(*seeds, (std::vector<std::string>{"a:1", "127.0.0.1:4710"}));
-  EXPECT_FALSE(troupe::parse_seeds("a:1,"));
-  EXPECT_FALSE(troupe::parse_seeds("a:0"));
-  EXPECT_FALSE(troupe::parse_seeds(":80"));
+  EXPECT_FALSE(troupe::config::parse_seeds("a:1,"));
+  EXPECT_FALSE(troupe::config::parse_seeds("a:0"));
+  EXPECT_FALSE(troupe::config::parse_seeds(":80"));
 }
 
 TEST(ConfigFile, ReadsSkillSectionsInEitherSyntax) {
@@ -229,15 +229,15 @@ TEST(ConfigFile, ReportsEveryProblemAtOnce) {
 }
 
 TEST(ConfigFile, SyntaxErrorNamesTheLine) {
-  auto tree = troupe::parse_config_text("[node]\nport = 4x\nhost = \"a\"\n",
-                                        "t.conf");
+  auto tree = troupe::config::parse_config_text(
+    "[node]\nport = 4x\nhost = \"a\"\n", "t.conf");
   ASSERT_FALSE(tree);
   EXPECT_TRUE(mentions(message_of(tree.error()), "t.conf:2: syntax error"))
     << message_of(tree.error());
 }
 
 TEST(ConfigFile, MissingFileIsAClearError) {
-  auto cfg = troupe::load_config_file("/nonexistent/troupe.conf");
+  auto cfg = troupe::config::load_config_file("/nonexistent/troupe.conf");
   ASSERT_FALSE(cfg);
   EXPECT_EQ(message_of(cfg.error()),
             "/nonexistent/troupe.conf: cannot read the config file (No such "
@@ -247,10 +247,10 @@ TEST(ConfigFile, MissingFileIsAClearError) {
 // The example documents every key with its default: it must load, and its
 // [node] section must match the built-in defaults it claims.
 TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
-  auto cfg = troupe::load_config_file(std::string{TROUPE_SOURCE_DIR}
-                                      + "/config/troupe.conf.example");
+  auto cfg = troupe::config::load_config_file(std::string{TROUPE_SOURCE_DIR}
+                                              + "/config/troupe.conf.example");
   ASSERT_TRUE(cfg) << message_of(cfg.error());
-  troupe::node_config defaults;
+  troupe::config::node_config defaults;
   EXPECT_EQ(cfg->node.host, defaults.host);
   EXPECT_EQ(cfg->node.port, defaults.port);
   EXPECT_EQ(cfg->node.workers, defaults.workers);
@@ -265,7 +265,7 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_DOUBLE_EQ(cfg->node.cache.refresh_rate, defaults.cache.refresh_rate);
   EXPECT_TRUE(cfg->node.cache.preload_jobs.empty());
   ASSERT_FALSE(cfg->skills.empty());
-  troupe::cache_policy policy;
+  troupe::skills::cache_policy policy;
   EXPECT_EQ(cfg->skills[0].cache, true);
   EXPECT_EQ(cfg->skills[0].cache_ttl, policy.ttl);
   EXPECT_EQ(cfg->skills[0].cache_max_entry_bytes, policy.max_entry_bytes);
@@ -294,7 +294,7 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(health.restarts_critical, defaults.health.restarts_critical);
   EXPECT_EQ(health.mailbox_warning, defaults.health.mailbox_warning);
   EXPECT_EQ(health.mailbox_critical, defaults.health.mailbox_critical);
-  troupe::worker_pool_config pool;
+  troupe::pool::worker_pool_config pool;
   EXPECT_EQ(cfg->skills[0].idle_timeout, pool.idle_timeout);
   EXPECT_EQ(cfg->skills[0].priority_aging, pool.priority_aging);
   // The process skill's keys show the defaults of process_options.
@@ -305,7 +305,7 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   ASSERT_NE(up_at, cfg->skills.end());
   auto& up = *up_at;
   EXPECT_TRUE(up.is_process());
-  troupe::process_options po;
+  troupe::skills::process_options po;
   EXPECT_EQ(up.recycle_after, po.recycle_after);
   EXPECT_EQ(up.start_timeout, po.start_timeout);
   EXPECT_EQ(up.ping_interval, po.ping_interval);
@@ -316,8 +316,8 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   // Its paths are resolved against the file's directory.
   EXPECT_EQ(up.workdir, std::string{TROUPE_SOURCE_DIR} + "/examples/skills");
   // The breaker and retry keys, shown on a skill that may use them.
-  troupe::breaker_policy breaker;
-  troupe::retry_policy retry;
+  troupe::skills::breaker_policy breaker;
+  troupe::skills::retry_policy retry;
   bool found = false;
   for (auto& sc : cfg->skills) {
     if (!sc.breaker_failure_rate)
@@ -373,16 +373,16 @@ stderr-lines-per-second = 5
   EXPECT_EQ(sc.recycle_after, 100u);
   EXPECT_EQ(sc.kill_grace, caf::timespan{0});
   EXPECT_EQ(sc.max_frame_bytes, 1u << 20);
-  auto cat = troupe::make_node_catalog(cfg->node, cfg->skills, "t.conf");
+  auto cat = troupe::node::make_node_catalog(cfg->node, cfg->skills, "t.conf");
   ASSERT_TRUE(cat) << message_of(cat.error());
   auto def = cat->find("work");
   ASSERT_TRUE(def);
-  EXPECT_EQ(def->kind, troupe::skill_kind::process);
+  EXPECT_EQ(def->kind, troupe::skills::skill_kind::process);
   EXPECT_FALSE(def->idempotent); // process skills opt in
   EXPECT_EQ(def->process.args.size(), 2u);
   EXPECT_EQ(def->process.stderr_lines_per_second, 5u);
   EXPECT_EQ(def->min_workers, 0u);
-  auto pc = troupe::make_pool_config(*def, cfg->node);
+  auto pc = troupe::pool::make_pool_config(*def, cfg->node);
   EXPECT_EQ(pc.min_workers, 0u);
   EXPECT_EQ(pc.max_workers, 6u);
   EXPECT_EQ(pc.idle_timeout, caf::timespan{2s});
@@ -419,32 +419,32 @@ TEST(ConfigFile, ProcessKeysAndWorkerRangesAreChecked) {
 }
 
 TEST(ConfigFile, ElasticPoolsFromSkillSettings) {
-  troupe::node_config node;
-  troupe::skill_definition def;
-  auto pc = troupe::make_pool_config(def, node);
+  troupe::config::node_config node;
+  troupe::skills::skill_definition def;
+  auto pc = troupe::pool::make_pool_config(def, node);
   EXPECT_EQ(pc.min_workers, node.workers); // fixed, the node's size
   EXPECT_EQ(pc.max_workers, node.workers);
   def.max_workers = 8;
-  pc = troupe::make_pool_config(def, node);
+  pc = troupe::pool::make_pool_config(def, node);
   EXPECT_EQ(pc.min_workers, 1u); // elastic from 1 unless set
   EXPECT_EQ(pc.max_workers, 8u);
   def.min_workers = 3;
   def.max_workers = 0;
-  pc = troupe::make_pool_config(def, node);
+  pc = troupe::pool::make_pool_config(def, node);
   EXPECT_EQ(pc.min_workers, 3u);
   EXPECT_EQ(pc.max_workers, node.workers);
   def.start_full = true;
   def.max_workers = 8;
-  pc = troupe::make_pool_config(def, node);
+  pc = troupe::pool::make_pool_config(def, node);
   EXPECT_EQ(pc.min_workers, 8u); // preloaded skills stay at full size
 }
 
 TEST(ConfigReader, ListsAndMapsOfStrings) {
-  auto tree = troupe::parse_config_text(
+  auto tree = troupe::config::parse_config_text(
     "[s]\nargs = [\"a\", \"b\"]\nenv = { X = \"1\" }\nbad = [\"a\", 2]\n",
     "t.conf");
   ASSERT_TRUE(tree);
-  config_reader root{"t.conf", *tree};
+  troupe::config::config_reader root{"t.conf", *tree};
   auto s = root.section("s");
   ASSERT_TRUE(s);
   std::vector<std::string> args;
@@ -463,9 +463,10 @@ TEST(ConfigReader, ListsAndMapsOfStrings) {
 }
 
 TEST(ConfigReader, NumbersAndAbsentKeysLeaveDefaults) {
-  auto tree = troupe::parse_config_text("[s]\nratio = 0.25\nn = 3\n", "t.conf");
+  auto tree = troupe::config::parse_config_text("[s]\nratio = 0.25\nn = 3\n",
+                                                "t.conf");
   ASSERT_TRUE(tree);
-  config_reader root{"t.conf", *tree};
+  troupe::config::config_reader root{"t.conf", *tree};
   auto r = root.section("s");
   ASSERT_TRUE(r);
   double ratio = 0;
@@ -583,11 +584,12 @@ TEST(ConfigFile, BadSkillCacheKeysAreRefused) {
 }
 
 // The skills a node builds from a config file, with cache policies.
-caf::expected<troupe::skill_catalog> catalog_of(const std::string& text) {
+caf::expected<troupe::skills::skill_catalog>
+catalog_of(const std::string& text) {
   auto cfg = load(text);
   if (!cfg)
     return cfg.error();
-  return troupe::make_node_catalog(cfg->node, cfg->skills, "t.conf");
+  return troupe::node::make_node_catalog(cfg->node, cfg->skills, "t.conf");
 }
 
 TEST(ConfigFile, BuiltinCachePoliciesAndOverrides) {
@@ -674,7 +676,7 @@ breaker-window-calls = 50
   ASSERT_TRUE(cat) << message_of(cat.error());
   auto& b = cat->find("flaky")->breaker;
   EXPECT_TRUE(b.enabled);
-  EXPECT_EQ(b.window, troupe::breaker_window_kind::time);
+  EXPECT_EQ(b.window, troupe::skills::breaker_window_kind::time);
   EXPECT_EQ(b.window_duration, caf::timespan{30s});
   EXPECT_EQ(b.minimum_calls, 8u);
   EXPECT_DOUBLE_EQ(b.failure_rate, 40.5);
@@ -709,7 +711,7 @@ TEST(ConfigFile, BreakerDefaults) {
     EXPECT_FALSE(cat->find(name)->breaker.enabled) << name;
   for (auto& def : cat->all())
     EXPECT_TRUE(def->retry.retry_on.empty()) << def->name;
-  troupe::breaker_policy p;
+  troupe::skills::breaker_policy p;
   EXPECT_EQ(p.failure_statuses,
             (troupe::job_status_set{troupe::job_status::timeout,
                                     troupe::job_status::skill_error}));
@@ -776,10 +778,10 @@ std::string catalog_problems(const std::string& text) {
 }
 
 TEST(ConfigFile, ShippedExampleGivesANodeItsSkills) {
-  auto cfg = troupe::load_config_file(std::string{TROUPE_SOURCE_DIR}
-                                      + "/config/troupe.conf.example");
+  auto cfg = troupe::config::load_config_file(std::string{TROUPE_SOURCE_DIR}
+                                              + "/config/troupe.conf.example");
   ASSERT_TRUE(cfg) << message_of(cfg.error());
-  auto cat = troupe::make_node_catalog(cfg->node, cfg->skills, "example");
+  auto cat = troupe::node::make_node_catalog(cfg->node, cfg->skills, "example");
   ASSERT_TRUE(cat) << message_of(cat.error());
   // Shown at its defaults, sha256 keeps no breaker and retries nothing.
   EXPECT_FALSE(cat->find("sha256")->breaker.enabled);
@@ -901,11 +903,11 @@ interval = 1ms
 
 namespace {
 
-using troupe::max_config_depth;
+using troupe::config::max_config_depth;
 
 // The error of parsing `text`, or "" when it parses.
 std::string parse_problem(const std::string& text) {
-  auto tree = troupe::parse_config_text(text, "t.conf");
+  auto tree = troupe::config::parse_config_text(text, "t.conf");
   return tree ? std::string{} : message_of(tree.error());
 }
 
@@ -938,7 +940,7 @@ TEST(ConfigParser, DeepNestingIsRefusedWithoutCrashing) {
 
 TEST(ConfigParser, NestingUpToTheLimitIsFine) {
   // [s] is level 1; its value's lists take the levels from 2 on.
-  auto fits = max_config_depth - 1;
+  auto fits = troupe::config::max_config_depth - 1;
   auto p = parse_problem("[s]\nx = " + repeated("[", fits) + repeated("]", fits)
                          + "\n");
   EXPECT_TRUE(p.empty()) << p;
@@ -946,7 +948,7 @@ TEST(ConfigParser, NestingUpToTheLimitIsFine) {
                     + repeated("]", fits + 1) + "\n");
   EXPECT_TRUE(mentions(p, "nested more than 64")) << p;
   std::string section;
-  for (size_t i = 0; i < max_config_depth; ++i)
+  for (size_t i = 0; i < troupe::config::max_config_depth; ++i)
     section += (i > 0 ? "." : "") + std::string{"s"};
   p = parse_problem("[" + section + "]\n");
   EXPECT_TRUE(p.empty()) << p;
@@ -970,7 +972,7 @@ TEST(ConfigParser, DurationsThatOverflowAreRefused) {
                          "too long a duration"))
       << text;
   // The longest ones that fit are read exactly.
-  auto tree = troupe::parse_config_text(
+  auto tree = troupe::config::parse_config_text(
     "[s]\na = 9223372036854775807ns\nb = 2562047h\nc = -2562047h\n", "t.conf");
   ASSERT_TRUE(tree) << message_of(tree.error());
   auto& s = caf::get<caf::settings>(entry(*tree, "s"));
@@ -1023,7 +1025,7 @@ TEST(ConfigParser, WholeNumbersBeyondSixtyFourBitsAreRefused) {
   EXPECT_TRUE(
     mentions(parse_problem("[s]\nx = 0x10000000000000000\n"), "out of range"));
   EXPECT_TRUE(mentions(parse_problem("[s]\nx = 1e999\n"), "out of range"));
-  auto tree = troupe::parse_config_text(
+  auto tree = troupe::config::parse_config_text(
     "[s]\nmin = -9223372036854775808\nmax = 9223372036854775807\n", "t.conf");
   ASSERT_TRUE(tree) << message_of(tree.error());
   auto& s = caf::get<caf::settings>(entry(*tree, "s"));
@@ -1104,30 +1106,30 @@ TEST(ConfigParser, UnclosedListsAndMapsNameTheLineTheyOpen) {
 
 // The dialect troupe's files use, read as CAF read it.
 TEST(ConfigParser, ReadsTheWholeDialect) {
-  auto tree
-    = troupe::parse_config_text("\xEF\xBB\xBF; a comment\r\n"
-                                "top = 1\r\n"
-                                "[ s ] ; the section\n"
-                                "int = -42\n"
-                                "hex = 0x1F\n"
-                                "bin = 0b101\n"
-                                "real = 2.5e3\n"
-                                "half = .5\n"
-                                "yes = true\n"
-                                "no = false\n"
-                                "ms = 250ms\n"
-                                "mins = 5min\n"
-                                "frac = 1.5s\n"
-                                "str = \"a \\\"quoted\\\" \\\\ \\t word\"\n"
-                                "atom = 'process'\n"
-                                "list = [1, \"two\", ; a comment\n"
-                                "  3s,\n"
-                                "]\n"
-                                "map { a = 1, b = \"x\"\n"
-                                "  c = [] }\n"
-                                "[s.sub-section]\n"
-                                "key_with-dash = \"\"\n",
-                                "t.conf");
+  auto tree = troupe::config::parse_config_text(
+    "\xEF\xBB\xBF; a comment\r\n"
+    "top = 1\r\n"
+    "[ s ] ; the section\n"
+    "int = -42\n"
+    "hex = 0x1F\n"
+    "bin = 0b101\n"
+    "real = 2.5e3\n"
+    "half = .5\n"
+    "yes = true\n"
+    "no = false\n"
+    "ms = 250ms\n"
+    "mins = 5min\n"
+    "frac = 1.5s\n"
+    "str = \"a \\\"quoted\\\" \\\\ \\t word\"\n"
+    "atom = 'process'\n"
+    "list = [1, \"two\", ; a comment\n"
+    "  3s,\n"
+    "]\n"
+    "map { a = 1, b = \"x\"\n"
+    "  c = [] }\n"
+    "[s.sub-section]\n"
+    "key_with-dash = \"\"\n",
+    "t.conf");
   ASSERT_TRUE(tree) << message_of(tree.error());
   EXPECT_EQ(caf::get<int64_t>(*tree, "global.top"), 1);
   auto& s = caf::get<caf::settings>(entry(*tree, "s"));
@@ -1155,13 +1157,13 @@ TEST(ConfigParser, ReadsTheWholeDialect) {
 }
 
 TEST(ConfigFile, DirectoriesAndHugeFilesAreRefused) {
-  auto cfg = troupe::load_config_file(TROUPE_SOURCE_DIR);
+  auto cfg = troupe::config::load_config_file(TROUPE_SOURCE_DIR);
   ASSERT_FALSE(cfg);
   EXPECT_TRUE(mentions(message_of(cfg.error()),
                        "cannot read the config file (it is a directory)"))
     << message_of(cfg.error());
   // An endless file (a device, say) is cut off, not read until memory ends.
-  cfg = troupe::load_config_file("/dev/zero");
+  cfg = troupe::config::load_config_file("/dev/zero");
   ASSERT_FALSE(cfg);
   EXPECT_TRUE(mentions(message_of(cfg.error()), "/dev/zero: larger than 1MiB"))
     << message_of(cfg.error());

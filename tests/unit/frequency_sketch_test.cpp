@@ -6,10 +6,10 @@
 
 namespace {
 
-using troupe::frequency_sketch;
+using troupe::cache::frequency_sketch;
 
 TEST(FrequencySketch, CountsOccurrencesOfAKey) {
-  frequency_sketch s{1024};
+  troupe::cache::frequency_sketch s{1024};
   EXPECT_EQ(s.frequency(42), 0u);
   for (int i = 0; i < 5; ++i)
     s.increment(42);
@@ -18,14 +18,14 @@ TEST(FrequencySketch, CountsOccurrencesOfAKey) {
 }
 
 TEST(FrequencySketch, SaturatesAtFifteen) {
-  frequency_sketch s{1024};
+  troupe::cache::frequency_sketch s{1024};
   for (int i = 0; i < 100; ++i)
     s.increment(7);
-  EXPECT_EQ(s.frequency(7), frequency_sketch::max_frequency);
+  EXPECT_EQ(s.frequency(7), troupe::cache::frequency_sketch::max_frequency);
 }
 
 TEST(FrequencySketch, NeverUnderestimatesBeforeAging) {
-  frequency_sketch s{4096};
+  troupe::cache::frequency_sketch s{4096};
   // 1,000 keys seen 1..3 times: well below the sample size, no aging.
   for (uint64_t k = 0; k < 1000; ++k)
     for (uint64_t n = 0; n <= k % 3; ++n)
@@ -36,7 +36,7 @@ TEST(FrequencySketch, NeverUnderestimatesBeforeAging) {
 }
 
 TEST(FrequencySketch, SeparatesHotFromColdKeys) {
-  frequency_sketch s{1024};
+  troupe::cache::frequency_sketch s{1024};
   for (int round = 0; round < 10; ++round)
     for (uint64_t hot = 0; hot < 10; ++hot)
       s.increment(hot);
@@ -54,7 +54,7 @@ TEST(FrequencySketch, SeparatesHotFromColdKeys) {
 }
 
 TEST(FrequencySketch, AgingHalvesCounts) {
-  frequency_sketch s{8};
+  troupe::cache::frequency_sketch s{8};
   for (int i = 0; i < 8; ++i)
     s.increment(99);
   EXPECT_EQ(s.frequency(99), 8u);
@@ -67,14 +67,14 @@ TEST(FrequencySketch, AgingHalvesCounts) {
 }
 
 TEST(FrequencySketch, UsesEightBytesPerEntry) {
-  frequency_sketch s{100'000};
+  troupe::cache::frequency_sketch s{100'000};
   EXPECT_EQ(s.capacity(), 131'072u); // the next power of two
   EXPECT_EQ(s.memory_bytes(), 131'072u * 8);
   EXPECT_EQ(s.sample_size(), 10u * 131'072u);
 }
 
 TEST(FrequencySketch, GrowingResetsAndKeepsSmallerRequests) {
-  frequency_sketch s{64};
+  troupe::cache::frequency_sketch s{64};
   s.increment(5);
   s.ensure_capacity(32);
   EXPECT_EQ(s.capacity(), 64u);

@@ -29,7 +29,7 @@ using troupe::job_status;
 using troupe::worker_pool_actor;
 using troupe::test::make_job;
 using troupe::test::resumable_of;
-namespace wc = troupe::wire_codec;
+namespace wc = troupe::wire::client_codec;
 
 /// A client's result sink: decodes every ResultBatch it receives.
 class client {
@@ -110,28 +110,28 @@ class client {
 class Gateway : public troupe::test::actor_test {
  public:
   Gateway() : alice(sys()), bob(sys()) {
-    troupe::worker_pool_config pcfg;
+    troupe::pool::worker_pool_config pcfg;
     pcfg.node_name = "gw-node";
     pcfg.min_workers = pcfg.max_workers = 1;
     pcfg.queue_capacity = 100;
     pcfg.default_timeout = 60s;
-    pool = sys().spawn(troupe::worker_pool, troupe::test::echo_skill("echo"),
-                       pcfg);
+    pool = sys().spawn(troupe::pool::worker_pool,
+                       troupe::test::echo_skill("echo"), pcfg);
     stop_at_end(pool);
-    troupe::router_config rcfg;
+    troupe::ingress::router_config rcfg;
     rcfg.node_name = "gw-node";
     rcfg.address = "127.0.0.1:4710";
     rcfg.max_job_bytes = 1024;
     std::unordered_map<std::string, worker_pool_actor> pools{{"echo", pool}};
-    router = sys().spawn(troupe::router, rcfg, std::move(pools));
+    router = sys().spawn(troupe::ingress::router, rcfg, std::move(pools));
     stop_at_end(router);
   }
 
   gateway_actor spawn_gateway(uint64_t max_message_bytes = 1 << 20) {
-    troupe::gateway_config cfg;
+    troupe::ingress::gateway_config cfg;
     cfg.node_name = "gw-node";
     cfg.max_message_bytes = max_message_bytes;
-    auto gw = sys().spawn(troupe::gateway, cfg, router);
+    auto gw = sys().spawn(troupe::ingress::gateway, cfg, router);
     stop_at_end(gw);
     return gw;
   }
@@ -401,10 +401,10 @@ TEST_F(Gateway, ABurstOfResultsLeavesInBoundedBatches) {
 }
 
 TEST_F(Gateway, ResultBatchesRespectTheByteLimit) {
-  troupe::gateway_config cfg;
+  troupe::ingress::gateway_config cfg;
   cfg.node_name = "gw-node";
   cfg.result_batch.max_bytes = 1000;
-  auto gw = sys().spawn(troupe::gateway, cfg, router);
+  auto gw = sys().spawn(troupe::ingress::gateway, cfg, router);
   stop_at_end(gw);
   std::vector<job> jobs;
   for (uint64_t id = 1; id <= 20; ++id)
@@ -441,14 +441,14 @@ class Backstop : public Gateway {
       };
     });
     stop_at_end(hole);
-    troupe::gateway_config cfg;
+    troupe::ingress::gateway_config cfg;
     cfg.node_name = "gw-node";
     cfg.grace = 5s;
     auto counter = faults;
     cfg.on_internal_fault = [counter] {
       ++*counter;
     };
-    gw = sys().spawn(troupe::gateway, cfg,
+    gw = sys().spawn(troupe::ingress::gateway, cfg,
                      caf::actor_cast<troupe::router_actor>(hole));
     stop_at_end(gw);
   }

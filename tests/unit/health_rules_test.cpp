@@ -13,12 +13,12 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::health_config;
-using troupe::health_rules;
-using troupe::health_sample;
 using troupe::job_status;
 using troupe::severity;
-using time_point = health_rules::time_point;
+using troupe::config::health_config;
+using troupe::health::health_rules;
+using troupe::health::health_sample;
+using time_point = troupe::health::health_rules::time_point;
 
 class HealthRules : public ::testing::Test {
  public:
@@ -28,8 +28,8 @@ class HealthRules : public ::testing::Test {
   }
 
   /// A sample `offset` after the start.
-  health_sample at(caf::timespan offset) {
-    health_sample x;
+  troupe::health::health_sample at(caf::timespan offset) {
+    troupe::health::health_sample x;
     x.now = start + offset;
     return x;
   }
@@ -43,23 +43,24 @@ class HealthRules : public ::testing::Test {
     return r;
   }
 
-  std::vector<troupe::alert> alerts(health_rules& rules, caf::timespan at) {
+  std::vector<troupe::alert> alerts(troupe::health::health_rules& rules,
+                                    caf::timespan at) {
     return rules.alerts(start + at);
   }
 
-  health_config cfg;
+  troupe::config::health_config cfg;
   time_point start{std::chrono::hours(1)};
 };
 
 TEST_F(HealthRules, NoFiguresMeansFullHealth) {
-  health_rules rules{cfg};
+  troupe::health::health_rules rules{cfg};
   rules.update(at(0s));
   EXPECT_EQ(rules.score(), 100u);
   EXPECT_TRUE(rules.alerts(start).empty());
 }
 
 TEST_F(HealthRules, ErrorRateRaisesWarningThenCriticalAndClears) {
-  health_rules rules{cfg};
+  troupe::health::health_rules rules{cfg};
   rules.update(at(0s)); // baseline
   auto x = at(1s);
   x.counts = {{"flaky", job_status::ok, 70},
@@ -95,7 +96,7 @@ TEST_F(HealthRules, ErrorRateRaisesWarningThenCriticalAndClears) {
 }
 
 TEST_F(HealthRules, ClientErrorsAndFewJobsRaiseNothing) {
-  health_rules rules{cfg};
+  troupe::health::health_rules rules{cfg};
   rules.update(at(0s));
   auto x = at(1s);
   // Bad input is the client's fault; too few jobs say nothing.
@@ -106,7 +107,7 @@ TEST_F(HealthRules, ClientErrorsAndFewJobsRaiseNothing) {
 }
 
 TEST_F(HealthRules, CountsInTheFirstSampleAreHistory) {
-  health_rules rules{cfg};
+  troupe::health::health_rules rules{cfg};
   auto x = at(0s);
   x.counts = {{"flaky", job_status::skill_error, 100}};
   x.supervisors = {sup("node", "router", 3)};
@@ -119,7 +120,7 @@ TEST_F(HealthRules, CountsInTheFirstSampleAreHistory) {
 }
 
 TEST_F(HealthRules, QueueFillLevels) {
-  health_rules rules{cfg};
+  troupe::health::health_rules rules{cfg};
   auto x = at(0s);
   x.pools = {{"echo", 850, 1000, 0},
              {"sha256", 990, 1000, 0},
@@ -138,7 +139,7 @@ TEST_F(HealthRules, QueueFillLevels) {
 TEST_F(HealthRules, RestartsWithinTheWindowByLevel) {
   cfg.restarts_warning = 2;
   cfg.restarts_critical = 4;
-  health_rules rules{cfg};
+  troupe::health::health_rules rules{cfg};
   rules.update(at(0s));
   auto x = at(1s);
   x.supervisors = {sup("node", "router", 1)};
@@ -166,7 +167,7 @@ TEST_F(HealthRules, RestartsWithinTheWindowByLevel) {
 }
 
 TEST_F(HealthRules, RestartCountsSurviveTheirCounterStartingOver) {
-  health_rules rules{cfg};
+  troupe::health::health_rules rules{cfg};
   auto x = at(0s);
   x.pools = {{"crash", 0, 100, 7}};
   rules.update(x);
@@ -180,7 +181,7 @@ TEST_F(HealthRules, RestartCountsSurviveTheirCounterStartingOver) {
 }
 
 TEST_F(HealthRules, ActorsThatRestartDoNotAnswerOrFillUp) {
-  health_rules rules{cfg};
+  troupe::health::health_rules rules{cfg};
   auto x = at(0s);
   x.supervisors = {sup("node/skills", "echo", 0, "restarting")};
   x.unresponsive = {"node/router"};
@@ -210,7 +211,7 @@ TEST_F(HealthRules, ActorsThatRestartDoNotAnswerOrFillUp) {
 }
 
 TEST_F(HealthRules, ScoreNeverGoesBelowZero) {
-  health_rules rules{cfg};
+  troupe::health::health_rules rules{cfg};
   auto x = at(0s);
   for (int i = 0; i < 5; ++i)
     x.unresponsive.push_back("node/skills/s" + std::to_string(i));

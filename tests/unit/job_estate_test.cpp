@@ -28,7 +28,8 @@ using troupe::test::resumable_of;
 class JobEstate : public troupe::test::actor_test {
  public:
   using impl
-    = troupe::supervised_actor<worker_pool_actor, troupe::worker_pool_state>;
+    = troupe::supervision::supervised_actor<worker_pool_actor,
+                                            troupe::pool::worker_pool_state>;
 
   JobEstate() : rec(sys()) {
     // nop
@@ -40,17 +41,17 @@ class JobEstate : public troupe::test::actor_test {
     auto skill = troupe::test::make_skill(
       "calc",
       [](const std::string& in) {
-        return troupe::skill_output::success(in);
+        return troupe::skills::skill_output::success(in);
       },
       idempotent, 3);
-    troupe::worker_pool_config cfg;
+    troupe::pool::worker_pool_config cfg;
     cfg.node_name = "test-node";
     cfg.min_workers = 1;
     cfg.max_workers = 1;
     cfg.default_timeout = 60s;
     cfg.estate = estate;
     impl::init_fn init = [skill, cfg](impl::pointer self) {
-      return troupe::worker_pool(self, skill, cfg);
+      return troupe::pool::worker_pool(self, skill, cfg);
     };
     auto filter = [](const caf::mailbox_element& x) {
       return x.content()
@@ -72,10 +73,11 @@ class JobEstate : public troupe::test::actor_test {
     run_only({resumable_of(pool)});
   }
 
-  troupe::job_estate_ptr estate
-    = std::make_shared<troupe::job_estate>("calc", "test-node");
-  troupe::succession_ptr heirs
-    = std::make_shared<troupe::succession>("the pool of skill calc", 100);
+  troupe::pool::job_estate_ptr estate
+    = std::make_shared<troupe::pool::job_estate>("calc", "test-node");
+  troupe::supervision::succession_ptr heirs
+    = std::make_shared<troupe::supervision::succession>(
+      "the pool of skill calc", 100);
   troupe::test::result_recorder rec;
 };
 

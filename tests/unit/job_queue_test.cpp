@@ -9,13 +9,13 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::job_queue;
-using time_point = job_queue::time_point;
+using troupe::pool::job_queue;
+using time_point = troupe::pool::job_queue::time_point;
 
 // Pops everything, returning the tickets in order.
-std::vector<uint64_t> drain(job_queue& q) {
+std::vector<uint64_t> drain(troupe::pool::job_queue& q) {
   std::vector<uint64_t> out;
-  job_queue::entry e;
+  troupe::pool::job_queue::entry e;
   while (q.pop(
     [](uint64_t) {
       return true;
@@ -26,7 +26,7 @@ std::vector<uint64_t> drain(job_queue& q) {
 }
 
 TEST(JobQueue, HigherPriorityFirstThenArrivalOrder) {
-  job_queue q{1s};
+  troupe::pool::job_queue q{1s};
   time_point t0{};
   q.push(q.make_entry(1, 1, t0));
   q.push(q.make_entry(2, 5, t0));
@@ -37,7 +37,7 @@ TEST(JobQueue, HigherPriorityFirstThenArrivalOrder) {
 }
 
 TEST(JobQueue, EqualPriorityIsFirstComeFirstServed) {
-  job_queue q{1s};
+  troupe::pool::job_queue q{1s};
   time_point t0{};
   std::vector<uint64_t> expected;
   // Same priority, arriving within the same clock tick or later.
@@ -49,7 +49,7 @@ TEST(JobQueue, EqualPriorityIsFirstComeFirstServed) {
 }
 
 TEST(JobQueue, WaitingLongEnoughOutranksHigherPriority) {
-  job_queue q{1s};
+  troupe::pool::job_queue q{1s};
   time_point t0{};
   // A low-priority job waiting 10 s counts as 10 levels up ...
   q.push(q.make_entry(1, 0, t0));
@@ -65,10 +65,10 @@ TEST(JobQueue, NeverStarvesALowPriorityJob) {
   // A stream of high-priority jobs, one every 100 ms, while one job of
   // priority -5 waits: it runs once it waited 5 s worth of aging plus the
   // newcomers' lead.
-  job_queue q{1s};
+  troupe::pool::job_queue q{1s};
   time_point t0{};
   q.push(q.make_entry(0, -5, t0));
-  job_queue::entry e;
+  troupe::pool::job_queue::entry e;
   auto live = [](uint64_t) {
     return true;
   };
@@ -85,7 +85,7 @@ TEST(JobQueue, NeverStarvesALowPriorityJob) {
 }
 
 TEST(JobQueue, ExtremePrioritiesDoNotOverflow) {
-  job_queue q{std::chrono::hours(24 * 365)};
+  troupe::pool::job_queue q{std::chrono::hours(24 * 365)};
   time_point t0{};
   q.push(q.make_entry(1, INT32_MIN, t0));
   q.push(q.make_entry(2, INT32_MAX, t0));
@@ -94,7 +94,7 @@ TEST(JobQueue, ExtremePrioritiesDoNotOverflow) {
 }
 
 TEST(JobQueue, PopSkipsEntriesThatAreNoLongerLive) {
-  job_queue q{1s};
+  troupe::pool::job_queue q{1s};
   time_point t0{};
   for (uint64_t i = 1; i <= 5; ++i)
     q.push(q.make_entry(i, 0, t0));
@@ -102,7 +102,7 @@ TEST(JobQueue, PopSkipsEntriesThatAreNoLongerLive) {
   auto live = [&](uint64_t t) {
     return gone.count(t) == 0;
   };
-  job_queue::entry e;
+  troupe::pool::job_queue::entry e;
   ASSERT_TRUE(q.pop(live, e));
   EXPECT_EQ(e.ticket, 3u);
   ASSERT_TRUE(q.pop(live, e));
@@ -112,7 +112,7 @@ TEST(JobQueue, PopSkipsEntriesThatAreNoLongerLive) {
 }
 
 TEST(JobQueue, CompactDropsStaleEntriesOnceTheyDominate) {
-  job_queue q{1s};
+  troupe::pool::job_queue q{1s};
   time_point t0{};
   for (uint64_t i = 1; i <= 5000; ++i)
     q.push(q.make_entry(i, 0, t0));
@@ -125,12 +125,12 @@ TEST(JobQueue, CompactDropsStaleEntriesOnceTheyDominate) {
 }
 
 TEST(JobQueue, ARequeuedEntryKeepsItsPlace) {
-  job_queue q{1s};
+  troupe::pool::job_queue q{1s};
   time_point t0{};
   auto first = q.make_entry(1, 0, t0);
   q.push(first);
   q.push(q.make_entry(2, 0, t0));
-  job_queue::entry e;
+  troupe::pool::job_queue::entry e;
   ASSERT_TRUE(q.pop(
     [](uint64_t) {
       return true;

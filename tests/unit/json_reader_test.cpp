@@ -10,13 +10,13 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::json_value;
 using troupe::message_of;
-using troupe::parse_job_line;
-using troupe::parse_json;
+using troupe::client::parse_job_line;
+using troupe::wire::json_value;
+using troupe::wire::parse_json;
 
 TEST(JsonReader, ParsesEveryKindOfValue) {
-  auto doc = parse_json(
+  auto doc = troupe::wire::parse_json(
     R"( {"s":"a\"b\\c\/\n\t","n":-12.5e1,"t":true,"f":false,"z":null,"a":[1,[]],"o":{}} )");
   ASSERT_TRUE(doc) << message_of(doc.error());
   EXPECT_EQ(*doc->find("s")->get_if<std::string>(), "a\"b\\c/\n\t");
@@ -24,13 +24,15 @@ TEST(JsonReader, ParsesEveryKindOfValue) {
   EXPECT_EQ(*doc->find("t")->get_if<bool>(), true);
   EXPECT_EQ(*doc->find("f")->get_if<bool>(), false);
   EXPECT_NE(doc->find("z")->get_if<std::nullptr_t>(), nullptr);
-  EXPECT_EQ(doc->find("a")->get_if<json_value::array>()->size(), 2u);
-  EXPECT_TRUE(doc->find("o")->get_if<json_value::object>()->empty());
+  EXPECT_EQ(doc->find("a")->get_if<troupe::wire::json_value::array>()->size(),
+            2u);
+  EXPECT_TRUE(
+    doc->find("o")->get_if<troupe::wire::json_value::object>()->empty());
   EXPECT_EQ(doc->find("missing"), nullptr);
 }
 
 TEST(JsonReader, DecodesUnicodeEscapesToUtf8) {
-  auto doc = parse_json(R"("\u00e9\u20ac\ud83d\ude00")");
+  auto doc = troupe::wire::parse_json(R"("\u00e9\u20ac\ud83d\ude00")");
   ASSERT_TRUE(doc);
   EXPECT_EQ(*doc->get_if<std::string>(),
             "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
@@ -40,7 +42,7 @@ TEST(JsonReader, RefusesMalformedInputWithAColumn) {
   for (auto bad : {"", "{", "{\"a\"}", "{\"a\":}", "[1,]", "01", "1.",
                    "\"unterminated", "tru", "{\"a\":1}x", "\"\\x\"",
                    "\"\\ud800\"", "\"\\udc00\"", "\"raw\x01\"", "1e999"}) {
-    auto doc = parse_json(bad);
+    auto doc = troupe::wire::parse_json(bad);
     EXPECT_FALSE(doc) << "accepted: " << bad;
     if (!doc) {
       EXPECT_NE(message_of(doc.error()).find("invalid JSON at column"),
@@ -55,21 +57,23 @@ TEST(JsonReader, RefusesInvalidUtf8InStrings) {
   for (std::string bad :
        {"\"ec\xffho\"", "\"\xc3\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"",
         "\"\xf4\x90\x80\x80\"", "\"\xe2\x82\"", "{\"k\xfe\":1}"}) {
-    auto doc = parse_json(bad);
+    auto doc = troupe::wire::parse_json(bad);
     EXPECT_FALSE(doc) << "accepted: " << bad;
     if (!doc) {
       EXPECT_NE(message_of(doc.error()).find("UTF-8"), std::string::npos)
         << message_of(doc.error());
     }
   }
-  auto doc = parse_json("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+  auto doc
+    = troupe::wire::parse_json("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
   ASSERT_TRUE(doc) << message_of(doc.error());
   EXPECT_EQ(*doc->get_if<std::string>(),
             "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
 }
 
 TEST(JobLine, ALineWithInvalidUtf8IsRefusedNamingTheProblem) {
-  auto j = parse_job_line("{\"skill\": \"ec\xffho\", \"input\": \"x\"}");
+  auto j = troupe::client::parse_job_line(
+    "{\"skill\": \"ec\xffho\", \"input\": \"x\"}");
   ASSERT_FALSE(j);
   EXPECT_NE(message_of(j.error()).find("column 14"), std::string::npos)
     << message_of(j.error());
@@ -80,13 +84,13 @@ TEST(JobLine, ALineWithInvalidUtf8IsRefusedNamingTheProblem) {
 TEST(JsonReader, LimitsNesting) {
   std::string deep(100, '[');
   deep += std::string(100, ']');
-  auto doc = parse_json(deep);
+  auto doc = troupe::wire::parse_json(deep);
   ASSERT_FALSE(doc);
   EXPECT_NE(message_of(doc.error()).find("nested"), std::string::npos);
 }
 
 TEST(JobLine, ReadsAllMembers) {
-  auto j = parse_job_line(
+  auto j = troupe::client::parse_job_line(
     R"({"skill":"sha256","input":"abc","timeout":"1.5s",)"
     R"("priority":-3,"cache":"refresh","max_attempts":2})");
   ASSERT_TRUE(j) << message_of(j.error());
@@ -99,7 +103,7 @@ TEST(JobLine, ReadsAllMembers) {
 }
 
 TEST(JobLine, TimeoutMayBeMilliseconds) {
-  auto j = parse_job_line(R"({"skill":"echo","timeout":250})");
+  auto j = troupe::client::parse_job_line(R"({"skill":"echo","timeout":250})");
   ASSERT_TRUE(j);
   EXPECT_EQ(j->options.timeout, caf::timespan{250ms});
   EXPECT_EQ(j->input, "");
@@ -107,7 +111,7 @@ TEST(JobLine, TimeoutMayBeMilliseconds) {
 
 TEST(JobLine, RefusesWhatIsWrongAndSaysWhy) {
   auto why = [](const char* line) {
-    auto j = parse_job_line(line);
+    auto j = troupe::client::parse_job_line(line);
     return j ? std::string{"accepted"} : message_of(j.error());
   };
   EXPECT_EQ(why(R"({"input":"x"})"), "missing \"skill\"");

@@ -10,7 +10,7 @@
 
 namespace {
 
-namespace cc = troupe::cluster_codec;
+namespace cc = troupe::wire::member_codec;
 using troupe::member;
 using troupe::member_status;
 
@@ -28,11 +28,11 @@ member peer(std::string name, uint64_t incarnation = 1,
 class Membership : public troupe::test::actor_test {
  public:
   Membership() {
-    troupe::membership_config cfg;
+    troupe::cluster::membership_config cfg;
     cfg.self.name = "self";
     cfg.self.address = "127.0.0.1:1000";
     cfg.self.incarnation = 5;
-    m = sys().spawn(troupe::membership, cfg);
+    m = sys().spawn(troupe::cluster::membership, cfg);
     stop_at_end(m);
   }
 

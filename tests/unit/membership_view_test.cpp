@@ -11,8 +11,8 @@ namespace {
 using namespace std::chrono_literals;
 using troupe::member;
 using troupe::member_status;
-using troupe::membership_view;
-using time_point = membership_view::time_point;
+using troupe::cluster::membership_view;
+using time_point = troupe::cluster::membership_view::time_point;
 
 member make(std::string name, uint64_t incarnation = 1,
             member_status status = member_status::up, uint64_t seq = 1) {
@@ -28,7 +28,7 @@ member make(std::string name, uint64_t incarnation = 1,
 const time_point t0{std::chrono::seconds(100)};
 
 TEST(MembershipView, StartsWithItselfUp) {
-  membership_view v{make("a", 1, member_status::joining)};
+  troupe::cluster::membership_view v{make("a", 1, member_status::joining)};
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v.self().status, member_status::up);
   EXPECT_EQ(v.live_members().size(), 1u);
@@ -39,8 +39,8 @@ TEST(MembershipView, ViewsConvergeWhateverTheOrder) {
   auto b1 = make("b", 1, member_status::up, 5);
   auto b_down = make("b", 1, member_status::down, 3);
   auto c1 = make("c", 7, member_status::up, 2);
-  membership_view x{make("a")};
-  membership_view y{make("z")};
+  troupe::cluster::membership_view x{make("a")};
+  troupe::cluster::membership_view y{make("z")};
   x.merge(b1, t0);
   x.merge(b_down, t0);
   x.merge(c1, t0);
@@ -56,7 +56,7 @@ TEST(MembershipView, ViewsConvergeWhateverTheOrder) {
 }
 
 TEST(MembershipView, NewerIncarnationReplacesADownMember) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.merge(make("b", 1, member_status::down), t0);
   EXPECT_TRUE(v.live_members().size() == 1);
   EXPECT_TRUE(v.merge(make("b", 2, member_status::up), t0));
@@ -68,7 +68,7 @@ TEST(MembershipView, NewerIncarnationReplacesADownMember) {
 }
 
 TEST(MembershipView, FresherSequenceBringsLoad) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   auto b = make("b", 1, member_status::up, 3);
   b.skills.push_back({"echo", 4, 1, 0});
   v.merge(b, t0);
@@ -83,7 +83,7 @@ TEST(MembershipView, FresherSequenceBringsLoad) {
 }
 
 TEST(MembershipView, SilentMembersAreDeclaredDown) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.merge(make("b"), t0);
   v.merge(make("c"), t0);
   v.heard_from("b", 1, t0 + 1500ms);
@@ -97,7 +97,7 @@ TEST(MembershipView, SilentMembersAreDeclaredDown) {
 }
 
 TEST(MembershipView, MarkDownOnlyForTheRunItNames) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.merge(make("b", 3), t0);
   EXPECT_FALSE(v.mark_down("b", 2, t0));
   EXPECT_EQ(v.find("b")->status, member_status::up);
@@ -107,7 +107,7 @@ TEST(MembershipView, MarkDownOnlyForTheRunItNames) {
 }
 
 TEST(MembershipView, LearnsThatOthersGaveUpOnIt) {
-  membership_view v{make("a", 5)};
+  troupe::cluster::membership_view v{make("a", 5)};
   v.merge(make("a", 4, member_status::down), t0);
   EXPECT_FALSE(v.self_declared_down()) << "an old run of itself";
   v.merge(make("a", 5, member_status::down), t0);
@@ -119,7 +119,7 @@ TEST(MembershipView, LearnsThatOthersGaveUpOnIt) {
 }
 
 TEST(MembershipView, LeavingIsNotDown) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.merge(make("b"), t0);
   v.merge(make("b", 1, member_status::leaving, 2), t0);
   EXPECT_EQ(v.find("b")->status, member_status::leaving);
@@ -129,7 +129,7 @@ TEST(MembershipView, LeavingIsNotDown) {
 }
 
 TEST(MembershipView, JoinConflictsNameTheLiveNode) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.merge(make("b", 1), t0);
   auto dup = make("b", 9);
   dup.address = "127.0.0.1:9999";
@@ -146,7 +146,7 @@ TEST(MembershipView, JoinConflictsNameTheLiveNode) {
 }
 
 TEST(MembershipView, PrunesLongGoneMembers) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.merge(make("b"), t0);
   v.merge(make("c"), t0);
   v.mark_down("b", 1, t0);
@@ -159,7 +159,7 @@ TEST(MembershipView, PrunesLongGoneMembers) {
 } // namespace
 
 TEST(MembershipView, DirectContactOutweighsAnotherNodesClaimThatAMemberIsDown) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.trust_direct_contact(1500ms);
   v.merge(make("b"), t0);
   v.heard_from("b", 1, t0 + 1s);
@@ -172,7 +172,7 @@ TEST(MembershipView, DirectContactOutweighsAnotherNodesClaimThatAMemberIsDown) {
 }
 
 TEST(MembershipView, HearsayCountsForAMemberNeverHeardFromDirectly) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.trust_direct_contact(1500ms);
   v.merge(make("b"), t0);
   EXPECT_TRUE(v.merge(make("b", 1, member_status::down), t0 + 100ms));
@@ -180,14 +180,14 @@ TEST(MembershipView, HearsayCountsForAMemberNeverHeardFromDirectly) {
 }
 
 TEST(MembershipView, HearsayCountsWithoutATrustWindow) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.merge(make("b"), t0);
   v.heard_from("b", 1, t0 + 1s);
   EXPECT_TRUE(v.merge(make("b", 1, member_status::down), t0 + 1100ms));
 }
 
 TEST(MembershipView, ALeavingMemberIsBelievedWhateverTheContact) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.trust_direct_contact(1500ms);
   v.merge(make("b"), t0);
   v.heard_from("b", 1, t0 + 1s);
@@ -196,7 +196,7 @@ TEST(MembershipView, ALeavingMemberIsBelievedWhateverTheContact) {
 }
 
 TEST(MembershipView, OwnStallDoesNotCountAgainstPeers) {
-  membership_view v{make("a")};
+  troupe::cluster::membership_view v{make("a")};
   v.merge(make("b"), t0);
   v.merge(make("c"), t0);
   v.heard_from("b", 1, t0 + 1s);

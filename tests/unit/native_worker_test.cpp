@@ -15,9 +15,9 @@ namespace {
 using namespace std::chrono_literals;
 using troupe::job_result;
 using troupe::job_status;
-using troupe::native_worker;
-using troupe::skill_context;
-using troupe::skill_output;
+using troupe::pool::native_worker;
+using troupe::skills::skill_context;
+using troupe::skills::skill_output;
 
 // What the worker's thread reported, with a bounded wait for it.
 struct reports {
@@ -26,8 +26,8 @@ struct reports {
   std::optional<std::pair<uint64_t, job_result>> done;
   std::optional<std::pair<uint64_t, std::string>> crashed;
 
-  native_worker::callbacks callbacks() {
-    native_worker::callbacks cb;
+  troupe::pool::native_worker::callbacks callbacks() {
+    troupe::pool::native_worker::callbacks cb;
     cb.done = [this](uint64_t ticket, job_result&& r) {
       std::lock_guard<std::mutex> guard{mtx};
       done.emplace(ticket, std::move(r));
@@ -49,8 +49,9 @@ struct reports {
   }
 };
 
-std::shared_ptr<troupe::skill_definition> skill(troupe::skill_function fn) {
-  auto def = std::make_shared<troupe::skill_definition>();
+std::shared_ptr<troupe::skills::skill_definition>
+skill(troupe::skills::skill_function fn) {
+  auto def = std::make_shared<troupe::skills::skill_definition>();
   def->name = "t";
   def->fn = std::move(fn);
   return def;
@@ -62,10 +63,11 @@ auto far_deadline() {
 
 TEST(NativeWorker, RunsAJobOnItsOwnThread) {
   reports rep;
-  native_worker w{skill([](const std::string& in) {
-                    return skill_output::success(in + "!");
-                  }),
-                  rep.callbacks()};
+  troupe::pool::native_worker w{skill([](const std::string& in) {
+                                  return troupe::skills::skill_output::success(
+                                    in + "!");
+                                }),
+                                rep.callbacks()};
   w.run(3, "hi", far_deadline());
   ASSERT_TRUE(rep.wait());
   ASSERT_TRUE(rep.done);
@@ -76,14 +78,15 @@ TEST(NativeWorker, RunsAJobOnItsOwnThread) {
 
 TEST(NativeWorker, ARunningJobSeesItsCancellationAndReturnsEarly) {
   reports rep;
-  native_worker w{skill([](const std::string&, const skill_context& ctx) {
-                    // Would sleep an hour unless cancelled.
-                    if (!ctx.sleep_for(1h))
-                      return skill_output::failure(job_status::cancelled,
-                                                   "stopped");
-                    return skill_output::success("slept");
-                  }),
-                  rep.callbacks()};
+  troupe::pool::native_worker w{
+    skill([](const std::string&, const troupe::skills::skill_context& ctx) {
+      // Would sleep an hour unless cancelled.
+      if (!ctx.sleep_for(1h))
+        return troupe::skills::skill_output::failure(job_status::cancelled,
+                                                     "stopped");
+      return troupe::skills::skill_output::success("slept");
+    }),
+    rep.callbacks()};
   w.run(9, "", far_deadline());
   w.cancel(9);
   ASSERT_TRUE(rep.wait());
@@ -94,12 +97,13 @@ TEST(NativeWorker, ARunningJobSeesItsCancellationAndReturnsEarly) {
 
 TEST(NativeWorker, CancellingAnotherTicketLeavesTheJobAlone) {
   reports rep;
-  native_worker w{skill([](const std::string&, const skill_context& ctx) {
-                    ctx.sleep_for(20ms);
-                    return skill_output::success(ctx.cancelled() ? "cancelled"
-                                                                 : "ran");
-                  }),
-                  rep.callbacks()};
+  troupe::pool::native_worker w{
+    skill([](const std::string&, const troupe::skills::skill_context& ctx) {
+      ctx.sleep_for(20ms);
+      return troupe::skills::skill_output::success(ctx.cancelled() ? "cancelled"
+                                                                   : "ran");
+    }),
+    rep.callbacks()};
   w.cancel(1);
   w.run(2, "", far_deadline());
   ASSERT_TRUE(rep.wait());
@@ -108,10 +112,10 @@ TEST(NativeWorker, CancellingAnotherTicketLeavesTheJobAlone) {
 
 TEST(NativeWorker, ACrashIsReportedAndEndsTheThread) {
   reports rep;
-  native_worker w{skill([](const std::string&) -> skill_output {
-                    throw troupe::worker_crash{};
-                  }),
-                  rep.callbacks()};
+  troupe::pool::native_worker w{skill([](const std::string&) -> skill_output {
+                                  throw troupe::skills::worker_crash{};
+                                }),
+                                rep.callbacks()};
   w.run(4, "", far_deadline());
   ASSERT_TRUE(rep.wait());
   ASSERT_TRUE(rep.crashed);
@@ -122,10 +126,12 @@ TEST(NativeWorker, ACrashIsReportedAndEndsTheThread) {
 TEST(NativeWorker, TheContextKnowsTheDeadline) {
   reports rep;
   auto deadline = std::chrono::steady_clock::now() + 5s;
-  native_worker w{
-    skill([deadline](const std::string&, const skill_context& ctx) {
-      return skill_output::success(ctx.deadline() == deadline ? "yes" : "no");
-    }),
+  troupe::pool::native_worker w{
+    skill(
+      [deadline](const std::string&, const troupe::skills::skill_context& ctx) {
+        return troupe::skills::skill_output::success(
+          ctx.deadline() == deadline ? "yes" : "no");
+      }),
     rep.callbacks()};
   w.run(1, "", deadline);
   ASSERT_TRUE(rep.wait());

@@ -11,10 +11,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using troupe::error_code;
-using troupe::node_config;
-using troupe::parse_bytes;
-using troupe::parse_duration;
-using troupe::validate;
+using troupe::config::node_config;
+using troupe::config::parse_bytes;
+using troupe::config::parse_duration;
+using troupe::config::validate;
 
 bool is_invalid_config(const caf::error& err) {
   return err.category() == caf::atom("troupe")
@@ -24,132 +24,140 @@ bool is_invalid_config(const caf::error& err) {
 // -- parse_duration -----------------------------------------------------------
 
 TEST(NodeConfig, ParseDurationUnits) {
-  EXPECT_EQ(parse_duration("250ms"), caf::timespan{250ms});
-  EXPECT_EQ(parse_duration("2s"), caf::timespan{2s});
-  EXPECT_EQ(parse_duration("1.5s"), caf::timespan{1500ms});
-  EXPECT_EQ(parse_duration("3m"), caf::timespan{3min});
-  EXPECT_EQ(parse_duration("1h"), caf::timespan{1h});
-  EXPECT_EQ(parse_duration("10us"), caf::timespan{10us});
+  EXPECT_EQ(troupe::config::parse_duration("250ms"), caf::timespan{250ms});
+  EXPECT_EQ(troupe::config::parse_duration("2s"), caf::timespan{2s});
+  EXPECT_EQ(troupe::config::parse_duration("1.5s"), caf::timespan{1500ms});
+  EXPECT_EQ(troupe::config::parse_duration("3m"), caf::timespan{3min});
+  EXPECT_EQ(troupe::config::parse_duration("1h"), caf::timespan{1h});
+  EXPECT_EQ(troupe::config::parse_duration("10us"), caf::timespan{10us});
 }
 
 TEST(NodeConfig, ParseDurationBareNumberIsMilliseconds) {
-  EXPECT_EQ(parse_duration("100"), caf::timespan{100ms});
-  EXPECT_EQ(parse_duration("0"), caf::timespan{0});
+  EXPECT_EQ(troupe::config::parse_duration("100"), caf::timespan{100ms});
+  EXPECT_EQ(troupe::config::parse_duration("0"), caf::timespan{0});
 }
 
 TEST(NodeConfig, ParseDurationUnitIsCaseInsensitive) {
-  EXPECT_EQ(parse_duration("2S"), caf::timespan{2s});
-  EXPECT_EQ(parse_duration("250MS"), caf::timespan{250ms});
+  EXPECT_EQ(troupe::config::parse_duration("2S"), caf::timespan{2s});
+  EXPECT_EQ(troupe::config::parse_duration("250MS"), caf::timespan{250ms});
 }
 
 TEST(NodeConfig, ParseDurationRejectsBadUnit) {
-  auto x = parse_duration("5parsecs");
+  auto x = troupe::config::parse_duration("5parsecs");
   ASSERT_FALSE(x);
   EXPECT_TRUE(is_invalid_config(x.error()));
   EXPECT_NE(troupe::message_of(x.error()).find("parsecs"), std::string::npos);
-  EXPECT_FALSE(parse_duration("2 s")); // no blank between number and unit
+  EXPECT_FALSE(
+    troupe::config::parse_duration("2 s")); // no blank between number and unit
 }
 
 TEST(NodeConfig, ParseDurationRejectsEmptyNegativeAndMalformed) {
-  EXPECT_FALSE(parse_duration(""));
-  EXPECT_FALSE(parse_duration("-5ms"));
-  EXPECT_FALSE(parse_duration("-1"));
-  EXPECT_FALSE(parse_duration("ms"));
-  EXPECT_FALSE(parse_duration("."));
-  EXPECT_FALSE(parse_duration("1.2.3s"));
-  auto x = parse_duration("");
+  EXPECT_FALSE(troupe::config::parse_duration(""));
+  EXPECT_FALSE(troupe::config::parse_duration("-5ms"));
+  EXPECT_FALSE(troupe::config::parse_duration("-1"));
+  EXPECT_FALSE(troupe::config::parse_duration("ms"));
+  EXPECT_FALSE(troupe::config::parse_duration("."));
+  EXPECT_FALSE(troupe::config::parse_duration("1.2.3s"));
+  auto x = troupe::config::parse_duration("");
   ASSERT_FALSE(x);
   EXPECT_TRUE(is_invalid_config(x.error()));
 }
 
 TEST(NodeConfig, ParseDurationRejectsAbsurdlyLongValues) {
-  EXPECT_FALSE(parse_duration("100000000000h"));
+  EXPECT_FALSE(troupe::config::parse_duration("100000000000h"));
 }
 
 // The count times the unit must fit 64-bit nanoseconds: refused beyond, not
 // wrapped, and exact up to the limit.
 TEST(NodeConfig, ParseDurationDetectsOverflowExactly) {
-  auto x = parse_duration("307445735min");
+  auto x = troupe::config::parse_duration("307445735min");
   ASSERT_FALSE(x);
   EXPECT_EQ(troupe::message_of(x.error()),
             "'307445735min' is too long a duration (at most 2562047h, about "
             "292 years)");
-  EXPECT_FALSE(parse_duration("5124096000h"));
-  EXPECT_FALSE(parse_duration("9223372036854775808ns"));
-  EXPECT_FALSE(parse_duration("99999999999999999999999999999999999999999s"));
-  EXPECT_FALSE(parse_duration("2562047.8h"));
-  EXPECT_EQ(parse_duration("9223372036854775807ns"), caf::timespan::max());
-  EXPECT_EQ(parse_duration("2562047h"), caf::timespan{2562047h});
+  EXPECT_FALSE(troupe::config::parse_duration("5124096000h"));
+  EXPECT_FALSE(troupe::config::parse_duration("9223372036854775808ns"));
+  EXPECT_FALSE(troupe::config::parse_duration(
+    "99999999999999999999999999999999999999999s"));
+  EXPECT_FALSE(troupe::config::parse_duration("2562047.8h"));
+  EXPECT_EQ(troupe::config::parse_duration("9223372036854775807ns"),
+            caf::timespan::max());
+  EXPECT_EQ(troupe::config::parse_duration("2562047h"),
+            caf::timespan{2562047h});
   // Decimal fractions are exact, not rounded through a double.
-  EXPECT_EQ(parse_duration("0.3s"), caf::timespan{300ms});
-  EXPECT_EQ(parse_duration("1.000000001s"), caf::timespan{1'000'000'001});
-  EXPECT_EQ(parse_duration("9007199254740993ns"),
+  EXPECT_EQ(troupe::config::parse_duration("0.3s"), caf::timespan{300ms});
+  EXPECT_EQ(troupe::config::parse_duration("1.000000001s"),
+            caf::timespan{1'000'000'001});
+  EXPECT_EQ(troupe::config::parse_duration("9007199254740993ns"),
             caf::timespan{9007199254740993});
-  EXPECT_EQ(parse_duration("0.5ns"), caf::timespan{0});
+  EXPECT_EQ(troupe::config::parse_duration("0.5ns"), caf::timespan{0});
 }
 
 // -- parse_bytes --------------------------------------------------------------
 
 TEST(NodeConfig, ParseBytesBinaryUnits) {
-  EXPECT_EQ(parse_bytes("16MiB"), uint64_t{16} * 1024 * 1024);
-  EXPECT_EQ(parse_bytes("1KiB"), uint64_t{1024});
-  EXPECT_EQ(parse_bytes("512kib"), uint64_t{512} * 1024);
-  EXPECT_EQ(parse_bytes("1GiB"), uint64_t{1024} * 1024 * 1024);
+  EXPECT_EQ(troupe::config::parse_bytes("16MiB"), uint64_t{16} * 1024 * 1024);
+  EXPECT_EQ(troupe::config::parse_bytes("1KiB"), uint64_t{1024});
+  EXPECT_EQ(troupe::config::parse_bytes("512kib"), uint64_t{512} * 1024);
+  EXPECT_EQ(troupe::config::parse_bytes("1GiB"), uint64_t{1024} * 1024 * 1024);
 }
 
 TEST(NodeConfig, ParseBytesDecimalUnitsAndBareBytes) {
-  EXPECT_EQ(parse_bytes("1000"), uint64_t{1000});
-  EXPECT_EQ(parse_bytes("2kb"), uint64_t{2000});
-  EXPECT_EQ(parse_bytes("3MB"), uint64_t{3'000'000});
-  EXPECT_EQ(parse_bytes("0"), uint64_t{0});
+  EXPECT_EQ(troupe::config::parse_bytes("1000"), uint64_t{1000});
+  EXPECT_EQ(troupe::config::parse_bytes("2kb"), uint64_t{2000});
+  EXPECT_EQ(troupe::config::parse_bytes("3MB"), uint64_t{3'000'000});
+  EXPECT_EQ(troupe::config::parse_bytes("0"), uint64_t{0});
 }
 
 TEST(NodeConfig, ParseBytesRejectsBadInput) {
-  auto x = parse_bytes("16 furlongs");
+  auto x = troupe::config::parse_bytes("16 furlongs");
   ASSERT_FALSE(x);
   EXPECT_TRUE(is_invalid_config(x.error()));
-  EXPECT_FALSE(parse_bytes("16XB"));
-  EXPECT_FALSE(parse_bytes(""));
-  EXPECT_FALSE(parse_bytes("-1"));
-  EXPECT_FALSE(parse_bytes("MiB"));
-  EXPECT_FALSE(parse_bytes("9999999999TiB"));
+  EXPECT_FALSE(troupe::config::parse_bytes("16XB"));
+  EXPECT_FALSE(troupe::config::parse_bytes(""));
+  EXPECT_FALSE(troupe::config::parse_bytes("-1"));
+  EXPECT_FALSE(troupe::config::parse_bytes("MiB"));
+  EXPECT_FALSE(troupe::config::parse_bytes("9999999999TiB"));
 }
 
 TEST(NodeConfig, ParseBytesDetectsOverflowExactly) {
-  EXPECT_EQ(parse_bytes("1TiB"), uint64_t{1} << 40);
-  EXPECT_EQ(parse_bytes("1.5KiB"), uint64_t{1536});
-  EXPECT_EQ(parse_bytes("8388607TiB"), uint64_t{8388607} << 40);
-  auto x = parse_bytes("8388608TiB"); // 2^63: one past the largest
+  EXPECT_EQ(troupe::config::parse_bytes("1TiB"), uint64_t{1} << 40);
+  EXPECT_EQ(troupe::config::parse_bytes("1.5KiB"), uint64_t{1536});
+  EXPECT_EQ(troupe::config::parse_bytes("8388607TiB"), uint64_t{8388607} << 40);
+  auto x
+    = troupe::config::parse_bytes("8388608TiB"); // 2^63: one past the largest
   ASSERT_FALSE(x);
   EXPECT_NE(troupe::message_of(x.error()).find("too large a size"),
             std::string::npos);
-  EXPECT_FALSE(parse_bytes("99999999999999TiB"));
-  EXPECT_FALSE(parse_bytes("18446744073709551617"));
+  EXPECT_FALSE(troupe::config::parse_bytes("99999999999999TiB"));
+  EXPECT_FALSE(troupe::config::parse_bytes("18446744073709551617"));
 }
 
 // -- literals for messages ----------------------------------------------------
 
 TEST(NodeConfig, LiteralsUseTheLargestWholeUnit) {
-  using troupe::bytes_literal;
-  using troupe::duration_literal;
-  EXPECT_EQ(duration_literal(troupe::max_job_timeout), "8760h");
-  EXPECT_EQ(duration_literal(caf::timespan{1500ms}), "1500ms");
-  EXPECT_EQ(duration_literal(caf::timespan{90s}), "90s");
-  EXPECT_EQ(duration_literal(caf::timespan{2min}), "2min");
-  EXPECT_EQ(duration_literal(caf::timespan{0}), "0s");
-  EXPECT_EQ(duration_literal(-caf::timespan{1s}), "-1s");
-  EXPECT_EQ(duration_literal(caf::timespan::min()), "-9223372036854775808ns");
-  EXPECT_EQ(bytes_literal(uint64_t{1} << 30), "1GiB");
-  EXPECT_EQ(bytes_literal(1536), "1536");
-  EXPECT_EQ(bytes_literal(3072), "3KiB");
-  EXPECT_EQ(bytes_literal(0), "0");
+  using troupe::config::bytes_literal;
+  using troupe::config::duration_literal;
+  EXPECT_EQ(troupe::config::duration_literal(troupe::max_job_timeout), "8760h");
+  EXPECT_EQ(troupe::config::duration_literal(caf::timespan{1500ms}), "1500ms");
+  EXPECT_EQ(troupe::config::duration_literal(caf::timespan{90s}), "90s");
+  EXPECT_EQ(troupe::config::duration_literal(caf::timespan{2min}), "2min");
+  EXPECT_EQ(troupe::config::duration_literal(caf::timespan{0}), "0s");
+  EXPECT_EQ(troupe::config::duration_literal(-caf::timespan{1s}), "-1s");
+  EXPECT_EQ(troupe::config::duration_literal(caf::timespan::min()),
+            "-9223372036854775808ns");
+  EXPECT_EQ(troupe::config::bytes_literal(uint64_t{1} << 30), "1GiB");
+  EXPECT_EQ(troupe::config::bytes_literal(1536), "1536");
+  EXPECT_EQ(troupe::config::bytes_literal(3072), "3KiB");
+  EXPECT_EQ(troupe::config::bytes_literal(0), "0");
 }
 
 // -- validate -----------------------------------------------------------------
 
 // Expects validation to fail with invalid_config naming `option`.
-void expect_rejected(const node_config& cfg, const std::string& option) {
-  auto x = validate(cfg);
+void expect_rejected(const troupe::config::node_config& cfg,
+                     const std::string& option) {
+  auto x = troupe::config::validate(cfg);
   ASSERT_FALSE(x) << "expected " << option << " to be rejected";
   EXPECT_TRUE(is_invalid_config(x.error())) << troupe::describe(x.error());
   auto text = troupe::message_of(x.error());
@@ -158,20 +166,20 @@ void expect_rejected(const node_config& cfg, const std::string& option) {
 }
 
 TEST(NodeConfig, DefaultsAreValid) {
-  auto x = validate(node_config{});
+  auto x = troupe::config::validate(troupe::config::node_config{});
   ASSERT_TRUE(x) << troupe::describe(x.error());
-  EXPECT_EQ(x->port, node_config{}.port);
-  EXPECT_EQ(x->workers, node_config{}.workers);
+  EXPECT_EQ(x->port, troupe::config::node_config{}.port);
+  EXPECT_EQ(x->workers, troupe::config::node_config{}.workers);
 }
 
 TEST(NodeConfig, ValidateKeepsTheValues) {
-  node_config cfg;
+  troupe::config::node_config cfg;
   cfg.workers = 8;
   cfg.threads = 2;
   cfg.scheduler = "stealing";
   cfg.log_level = "debug";
   cfg.metrics_port = 9464;
-  auto x = validate(cfg);
+  auto x = troupe::config::validate(cfg);
   ASSERT_TRUE(x) << troupe::describe(x.error());
   EXPECT_EQ(x->workers, 8u);
   EXPECT_EQ(x->threads, 2u);
@@ -181,50 +189,50 @@ TEST(NodeConfig, ValidateKeepsTheValues) {
 }
 
 TEST(NodeConfig, ValidateRejectsBadLogLevel) {
-  node_config cfg;
+  troupe::config::node_config cfg;
   cfg.log_level = "loud";
   expect_rejected(cfg, "--log-level");
 }
 
 TEST(NodeConfig, ValidateRejectsZeroWorkers) {
-  node_config cfg;
+  troupe::config::node_config cfg;
   cfg.workers = 0;
   expect_rejected(cfg, "--workers");
 }
 
 TEST(NodeConfig, ValidateRejectsZeroThreads) {
-  node_config cfg;
+  troupe::config::node_config cfg;
   cfg.threads = 0;
   expect_rejected(cfg, "--threads");
 }
 
 TEST(NodeConfig, ValidateRejectsUnknownScheduler) {
-  node_config cfg;
+  troupe::config::node_config cfg;
   cfg.scheduler = "foo";
   expect_rejected(cfg, "--scheduler");
 }
 
 TEST(NodeConfig, ValidateRejectsZeroMaxJobBytes) {
-  node_config cfg;
+  troupe::config::node_config cfg;
   cfg.max_job_bytes = 0;
   expect_rejected(cfg, "--max-job-bytes");
 }
 
 TEST(NodeConfig, ValidateRejectsMetricsPortEqualToPort) {
-  node_config cfg;
+  troupe::config::node_config cfg;
   cfg.port = 5000;
   cfg.metrics_port = 5000;
   expect_rejected(cfg, "--metrics-port");
 }
 
 TEST(NodeConfig, ValidateRejectsOtherOutOfRangeValues) {
-  node_config cfg;
+  troupe::config::node_config cfg;
   cfg.host = "";
   expect_rejected(cfg, "--host");
-  cfg = node_config{};
+  cfg = troupe::config::node_config{};
   cfg.queue_capacity = 0;
   expect_rejected(cfg, "--queue-capacity");
-  cfg = node_config{};
+  cfg = troupe::config::node_config{};
   cfg.default_timeout = caf::timespan{0};
   expect_rejected(cfg, "--default-timeout");
 }
@@ -232,29 +240,29 @@ TEST(NodeConfig, ValidateRejectsOtherOutOfRangeValues) {
 // The command line has the ranges of the config file: a value the file
 // refuses is refused on the command line too, never clamped later.
 TEST(NodeConfig, ValidateAppliesTheFilesRanges) {
-  node_config cfg;
+  troupe::config::node_config cfg;
   cfg.default_timeout = std::chrono::hours(100'000);
-  auto x = validate(cfg);
+  auto x = troupe::config::validate(cfg);
   ASSERT_FALSE(x);
   EXPECT_EQ(troupe::message_of(x.error()),
             "--default-timeout: expected a duration in 1ms..8760h, got "
             "100000h");
-  cfg = node_config{};
+  cfg = troupe::config::node_config{};
   cfg.drain_timeout = std::chrono::hours(25);
   expect_rejected(cfg, "--drain-timeout");
-  cfg = node_config{};
+  cfg = troupe::config::node_config{};
   cfg.queue_capacity = 1'000'000'000'000;
   expect_rejected(cfg, "--queue-capacity");
-  cfg = node_config{};
+  cfg = troupe::config::node_config{};
   cfg.max_job_bytes = uint64_t{2} << 30;
-  x = validate(cfg);
+  x = troupe::config::validate(cfg);
   ASSERT_FALSE(x);
   EXPECT_EQ(troupe::message_of(x.error()),
             "--max-job-bytes: expected a size in 1..1GiB, got 2GiB");
-  cfg = node_config{};
+  cfg = troupe::config::node_config{};
   cfg.default_timeout = troupe::max_job_timeout;
   cfg.drain_timeout = std::chrono::hours(24);
-  EXPECT_TRUE(validate(cfg));
+  EXPECT_TRUE(troupe::config::validate(cfg));
 }
 
 } // namespace

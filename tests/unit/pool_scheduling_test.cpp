@@ -22,9 +22,9 @@ using namespace std::chrono_literals;
 using troupe::job;
 using troupe::job_status;
 using troupe::skill_info;
-using troupe::skill_output;
 using troupe::worker_pool_actor;
-using troupe::worker_pool_config;
+using troupe::pool::worker_pool_config;
+using troupe::skills::skill_output;
 using troupe::test::make_job;
 using troupe::test::make_skill;
 using troupe::test::result_recorder;
@@ -41,16 +41,16 @@ class PoolScheduling : public troupe::test::actor_test {
   }
 
   // A skill that records the inputs it ran, in order.
-  std::shared_ptr<const troupe::skill_definition> recording_skill() {
+  std::shared_ptr<const troupe::skills::skill_definition> recording_skill() {
     auto seen = order;
     return make_skill("rec", [seen](const std::string& in) {
       seen->push_back(in);
-      return skill_output::success(in);
+      return troupe::skills::skill_output::success(in);
     });
   }
 
   worker_pool_actor spawn_pool() {
-    auto pool = sys().spawn(troupe::worker_pool, recording_skill(), cfg);
+    auto pool = sys().spawn(troupe::pool::worker_pool, recording_skill(), cfg);
     stop_at_end(pool);
     return pool;
   }
@@ -72,7 +72,7 @@ class PoolScheduling : public troupe::test::actor_test {
     run_only({resumable_of(pool), resumable_of(rec.handle())});
   }
 
-  worker_pool_config cfg;
+  troupe::pool::worker_pool_config cfg;
   result_recorder rec;
   std::shared_ptr<std::vector<std::string>> order;
   uint64_t next_id = 1;
@@ -214,7 +214,7 @@ TEST_F(PoolScheduling, CancellingAnswersQueuedAndRunningJobsOfThatSinkOnly) {
 }
 
 TEST_F(PoolScheduling, TheNodeWideBoundCountsTheJobsOfAllPools) {
-  cfg.node_limit = std::make_shared<troupe::in_flight_limit>(2);
+  cfg.node_limit = std::make_shared<troupe::pool::in_flight_limit>(2);
   auto a = spawn_pool();
   auto b = spawn_pool();
   submit(a, "a1", 0, 1);

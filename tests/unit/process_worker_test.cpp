@@ -23,12 +23,12 @@ namespace {
 using namespace std::chrono_literals;
 using troupe::job_result;
 using troupe::job_status;
-using troupe::process_worker;
-using troupe::restart_reason;
+using troupe::pool::process_worker;
+using troupe::pool::restart_reason;
 
 struct loss {
   uint64_t ticket;
-  restart_reason why;
+  troupe::pool::restart_reason why;
   std::string reason;
 };
 
@@ -40,8 +40,8 @@ struct reports {
   std::vector<std::pair<uint64_t, job_result>> done;
   std::vector<loss> lost;
 
-  process_worker::callbacks callbacks() {
-    process_worker::callbacks cb;
+  troupe::pool::process_worker::callbacks callbacks() {
+    troupe::pool::process_worker::callbacks cb;
     cb.ready = [this] {
       update([&] {
         ready = true;
@@ -52,7 +52,8 @@ struct reports {
         done.emplace_back(ticket, std::move(r));
       });
     };
-    cb.lost = [this](uint64_t ticket, restart_reason why, std::string text) {
+    cb.lost = [this](uint64_t ticket, troupe::pool::restart_reason why,
+                     std::string text) {
       update([&] {
         lost.push_back(loss{ticket, why, std::move(text)});
       });
@@ -74,12 +75,12 @@ struct reports {
   }
 };
 
-std::shared_ptr<troupe::skill_definition>
+std::shared_ptr<troupe::skills::skill_definition>
 worker_skill(std::vector<std::string> args = {}) {
-  auto def = std::make_shared<troupe::skill_definition>();
+  auto def = std::make_shared<troupe::skills::skill_definition>();
   def->name = "work";
   def->version = "4";
-  def->kind = troupe::skill_kind::process;
+  def->kind = troupe::skills::skill_kind::process;
   def->process.command = TROUPE_TEST_WORKER;
   def->process.args = std::move(args);
   def->process.kill_grace = 200ms;
@@ -94,7 +95,7 @@ TEST(ProcessWorker, StartsAnswersJobsAndStopsWhenDropped) {
   auto def = worker_skill();
   def->process.kill_grace = 60s;
   {
-    process_worker w{def, rep.callbacks()};
+    troupe::pool::process_worker w{def, rep.callbacks()};
     ASSERT_TRUE(rep.wait([&] {
       return rep.ready;
     }));
@@ -112,7 +113,7 @@ TEST(ProcessWorker, StartsAnswersJobsAndStopsWhenDropped) {
   EXPECT_EQ(rep.done[0].second.output, "hello");
   EXPECT_EQ(rep.done[1].second.output, "4");
   // Dropped: EOF on its stdin, it exits by itself and is reaped.
-  EXPECT_EQ(process_worker::wait_all(20s), 0u);
+  EXPECT_EQ(troupe::pool::process_worker::wait_all(20s), 0u);
 }
 
 // The owner of a worker may go away with whatever its callbacks refer to:
@@ -128,7 +129,7 @@ TEST(ProcessWorker, NoCallbackRunsAfterTheWorkerIsDestroyed) {
     }
   };
   auto g = std::make_shared<guard>();
-  process_worker::callbacks cb;
+  troupe::pool::process_worker::callbacks cb;
   std::atomic<bool> ready{false};
   cb.ready = [g, &ready] {
     g->call();
@@ -137,11 +138,11 @@ TEST(ProcessWorker, NoCallbackRunsAfterTheWorkerIsDestroyed) {
   cb.done = [g](uint64_t, job_result&&) {
     g->call();
   };
-  cb.lost = [g](uint64_t, restart_reason, std::string) {
+  cb.lost = [g](uint64_t, troupe::pool::restart_reason, std::string) {
     g->call();
   };
   {
-    process_worker w{worker_skill(), std::move(cb)};
+    troupe::pool::process_worker w{worker_skill(), std::move(cb)};
     for (int i = 0; i < 1500 && !ready; ++i)
       std::this_thread::sleep_for(10ms);
     ASSERT_TRUE(ready);
@@ -149,13 +150,13 @@ TEST(ProcessWorker, NoCallbackRunsAfterTheWorkerIsDestroyed) {
     w.run(1, "sleep:50", 1s, 1);
   }
   g->dropped = true;
-  EXPECT_EQ(process_worker::wait_all(15s), 0u);
+  EXPECT_EQ(troupe::pool::process_worker::wait_all(15s), 0u);
   EXPECT_EQ(g->late_calls, 0);
 }
 
 TEST(ProcessWorker, SkillErrorsAndBadInputComeBackAsResults) {
   reports rep;
-  process_worker w{worker_skill(), rep.callbacks()};
+  troupe::pool::process_worker w{worker_skill(), rep.callbacks()};
   ASSERT_TRUE(rep.wait([&] {
     return rep.ready;
   }));
@@ -175,7 +176,7 @@ TEST(ProcessWorker, SkillErrorsAndBadInputComeBackAsResults) {
 
 TEST(ProcessWorker, KillEscalatesToSigkillForAChildIgnoringSigterm) {
   reports rep;
-  process_worker w{worker_skill(), rep.callbacks()};
+  troupe::pool::process_worker w{worker_skill(), rep.callbacks()};
   ASSERT_TRUE(rep.wait([&] {
     return rep.ready;
   }));
@@ -189,12 +190,12 @@ TEST(ProcessWorker, KillEscalatesToSigkillForAChildIgnoringSigterm) {
   EXPECT_EQ(rep.lost[0].ticket, 5u);
   EXPECT_NE(rep.lost[0].reason.find("killed by signal"), std::string::npos)
     << rep.lost[0].reason;
-  EXPECT_EQ(process_worker::wait_all(5s), 0u);
+  EXPECT_EQ(troupe::pool::process_worker::wait_all(5s), 0u);
 }
 
 TEST(ProcessWorker, AChildThatExitsMidJobIsReportedWithItsExitCode) {
   reports rep;
-  process_worker w{worker_skill(), rep.callbacks()};
+  troupe::pool::process_worker w{worker_skill(), rep.callbacks()};
   ASSERT_TRUE(rep.wait([&] {
     return rep.ready;
   }));
@@ -203,7 +204,7 @@ TEST(ProcessWorker, AChildThatExitsMidJobIsReportedWithItsExitCode) {
     return !rep.lost.empty();
   }));
   EXPECT_EQ(rep.lost[0].ticket, 8u);
-  EXPECT_EQ(rep.lost[0].why, restart_reason::crashed);
+  EXPECT_EQ(rep.lost[0].why, troupe::pool::restart_reason::crashed);
   EXPECT_NE(rep.lost[0].reason.find("exited with code 7"), std::string::npos)
     << rep.lost[0].reason;
   EXPECT_TRUE(rep.done.empty());
@@ -211,7 +212,7 @@ TEST(ProcessWorker, AChildThatExitsMidJobIsReportedWithItsExitCode) {
 
 TEST(ProcessWorker, ABrokenFrameMakesTheWorkerUnhealthy) {
   reports rep;
-  process_worker w{worker_skill(), rep.callbacks()};
+  troupe::pool::process_worker w{worker_skill(), rep.callbacks()};
   ASSERT_TRUE(rep.wait([&] {
     return rep.ready;
   }));
@@ -220,7 +221,7 @@ TEST(ProcessWorker, ABrokenFrameMakesTheWorkerUnhealthy) {
     return !rep.lost.empty();
   }));
   EXPECT_EQ(rep.lost[0].ticket, 3u);
-  EXPECT_EQ(rep.lost[0].why, restart_reason::unhealthy);
+  EXPECT_EQ(rep.lost[0].why, troupe::pool::restart_reason::unhealthy);
   EXPECT_NE(rep.lost[0].reason.find("broke the worker protocol"),
             std::string::npos)
     << rep.lost[0].reason;
@@ -230,12 +231,12 @@ TEST(ProcessWorker, ACommandThatCannotStartIsReportedAsStartFailed) {
   reports rep;
   auto def = worker_skill();
   def->process.command = "/nonexistent/worker";
-  process_worker w{def, rep.callbacks()};
+  troupe::pool::process_worker w{def, rep.callbacks()};
   ASSERT_TRUE(rep.wait([&] {
     return !rep.lost.empty();
   }));
   EXPECT_FALSE(rep.ready);
-  EXPECT_EQ(rep.lost[0].why, restart_reason::start_failed);
+  EXPECT_EQ(rep.lost[0].why, troupe::pool::restart_reason::start_failed);
   EXPECT_NE(rep.lost[0].reason.find("cannot start '/nonexistent/worker'"),
             std::string::npos)
     << rep.lost[0].reason;
@@ -245,26 +246,27 @@ TEST(ProcessWorker, AChildThatNeverAnswersItsFirstPingFailsToStart) {
   reports rep;
   auto def = worker_skill({"--no-pong"});
   def->process.start_timeout = 100ms;
-  process_worker w{def, rep.callbacks()};
+  troupe::pool::process_worker w{def, rep.callbacks()};
   ASSERT_TRUE(rep.wait([&] {
     return !rep.lost.empty();
   }));
-  EXPECT_EQ(rep.lost[0].why, restart_reason::start_failed);
+  EXPECT_EQ(rep.lost[0].why, troupe::pool::restart_reason::start_failed);
   EXPECT_NE(rep.lost[0].reason.find("did not answer its first ping"),
             std::string::npos)
     << rep.lost[0].reason;
 }
 
 TEST(ChildProcess, ExitStatusesInWords) {
-  EXPECT_EQ(troupe::describe_exit(3 << 8), "exited with code 3");
-  EXPECT_EQ(troupe::describe_exit(SIGKILL), "was killed by signal 9 (SIGKILL)");
+  EXPECT_EQ(troupe::pool::describe_exit(3 << 8), "exited with code 3");
+  EXPECT_EQ(troupe::pool::describe_exit(SIGKILL),
+            "was killed by signal 9 (SIGKILL)");
 }
 
 TEST(ChildProcess, AFailedExecIsReportedByTheParent) {
-  troupe::process_spec spec;
+  troupe::pool::process_spec spec;
   spec.command = TROUPE_TEST_WORKER;
   spec.workdir = "/nonexistent-dir";
-  auto child = troupe::start_child(spec);
+  auto child = troupe::pool::start_child(spec);
   ASSERT_FALSE(child);
   EXPECT_NE(troupe::message_of(child.error()).find("working directory"),
             std::string::npos)

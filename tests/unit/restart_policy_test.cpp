@@ -13,39 +13,50 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::backoff_policy;
-using troupe::backoff_schedule;
-using troupe::child_view;
-using troupe::plan_restart;
-using troupe::restart_intensity;
-using troupe::restart_strategy;
-using troupe::restart_type;
-using troupe::restart_window;
-using time_point = restart_window::time_point;
+using troupe::supervision::backoff_policy;
+using troupe::supervision::backoff_schedule;
+using troupe::supervision::child_view;
+using troupe::supervision::plan_restart;
+using troupe::supervision::restart_intensity;
+using troupe::supervision::restart_strategy;
+using troupe::supervision::restart_type;
+using troupe::supervision::restart_window;
+using time_point = troupe::supervision::restart_window::time_point;
 
-std::vector<child_view> all_running(size_t n) {
-  return std::vector<child_view>(n, child_view{true, restart_type::permanent});
+std::vector<troupe::supervision::child_view> all_running(size_t n) {
+  return std::vector<troupe::supervision::child_view>(
+    n, troupe::supervision::child_view{
+         true, troupe::supervision::restart_type::permanent});
 }
 
 TEST(RestartPolicy, RestartTypesFollowErlang) {
   auto crash = caf::make_error(caf::sec::runtime_error);
   caf::error normal;
   caf::error shutdown = caf::exit_reason::user_shutdown;
-  using troupe::should_restart;
-  EXPECT_TRUE(should_restart(restart_type::permanent, crash));
-  EXPECT_TRUE(should_restart(restart_type::permanent, normal));
-  EXPECT_TRUE(should_restart(restart_type::permanent, shutdown));
-  EXPECT_TRUE(should_restart(restart_type::transient, crash));
-  EXPECT_FALSE(should_restart(restart_type::transient, normal));
-  EXPECT_FALSE(should_restart(restart_type::transient, shutdown));
-  EXPECT_FALSE(should_restart(restart_type::temporary, crash));
-  EXPECT_FALSE(should_restart(restart_type::temporary, normal));
+  using troupe::supervision::should_restart;
+  EXPECT_TRUE(troupe::supervision::should_restart(
+    troupe::supervision::restart_type::permanent, crash));
+  EXPECT_TRUE(troupe::supervision::should_restart(
+    troupe::supervision::restart_type::permanent, normal));
+  EXPECT_TRUE(troupe::supervision::should_restart(
+    troupe::supervision::restart_type::permanent, shutdown));
+  EXPECT_TRUE(troupe::supervision::should_restart(
+    troupe::supervision::restart_type::transient, crash));
+  EXPECT_FALSE(troupe::supervision::should_restart(
+    troupe::supervision::restart_type::transient, normal));
+  EXPECT_FALSE(troupe::supervision::should_restart(
+    troupe::supervision::restart_type::transient, shutdown));
+  EXPECT_FALSE(troupe::supervision::should_restart(
+    troupe::supervision::restart_type::temporary, crash));
+  EXPECT_FALSE(troupe::supervision::should_restart(
+    troupe::supervision::restart_type::temporary, normal));
 }
 
 TEST(RestartPolicy, OneForOneTouchesOnlyTheFailedChild) {
   auto children = all_running(3);
   children[1].running = false;
-  auto plan = plan_restart(restart_strategy::one_for_one, 1, children);
+  auto plan = troupe::supervision::plan_restart(
+    troupe::supervision::restart_strategy::one_for_one, 1, children);
   EXPECT_TRUE(plan.stop.empty());
   EXPECT_EQ(plan.start, (std::vector<size_t>{1}));
 }
@@ -53,7 +64,8 @@ TEST(RestartPolicy, OneForOneTouchesOnlyTheFailedChild) {
 TEST(RestartPolicy, OneForAllStopsOthersInReverseAndStartsAllInOrder) {
   auto children = all_running(4);
   children[1].running = false;
-  auto plan = plan_restart(restart_strategy::one_for_all, 1, children);
+  auto plan = troupe::supervision::plan_restart(
+    troupe::supervision::restart_strategy::one_for_all, 1, children);
   EXPECT_EQ(plan.stop, (std::vector<size_t>{3, 2, 0}));
   EXPECT_EQ(plan.start, (std::vector<size_t>{0, 1, 2, 3}));
 }
@@ -61,33 +73,41 @@ TEST(RestartPolicy, OneForAllStopsOthersInReverseAndStartsAllInOrder) {
 TEST(RestartPolicy, RestForOneTakesTheYoungerSiblings) {
   auto children = all_running(4);
   children[1].running = false;
-  auto plan = plan_restart(restart_strategy::rest_for_one, 1, children);
+  auto plan = troupe::supervision::plan_restart(
+    troupe::supervision::restart_strategy::rest_for_one, 1, children);
   EXPECT_EQ(plan.stop, (std::vector<size_t>{3, 2}));
   EXPECT_EQ(plan.start, (std::vector<size_t>{1, 2, 3}));
-  auto last = plan_restart(restart_strategy::rest_for_one, 3, children);
+  auto last = troupe::supervision::plan_restart(
+    troupe::supervision::restart_strategy::rest_for_one, 3, children);
   EXPECT_TRUE(last.stop.empty());
   EXPECT_EQ(last.start, (std::vector<size_t>{3}));
 }
 
 TEST(RestartPolicy, TemporaryAndStoppedSiblingsAreNotStartedAgain) {
   auto children = all_running(4);
-  children[0].running = false;                // the failed one
-  children[2].type = restart_type::temporary; // stopped, then forgotten
-  children[3].running = false;                // ended earlier, stays down
-  auto plan = plan_restart(restart_strategy::one_for_all, 0, children);
+  children[0].running = false; // the failed one
+  children[2].type
+    = troupe::supervision::restart_type::temporary; // stopped, then forgotten
+  children[3].running = false;                      // ended earlier, stays down
+  auto plan = troupe::supervision::plan_restart(
+    troupe::supervision::restart_strategy::one_for_all, 0, children);
   EXPECT_EQ(plan.stop, (std::vector<size_t>{2, 1}));
   EXPECT_EQ(plan.start, (std::vector<size_t>{0, 1}));
 }
 
 TEST(RestartPolicy, StrategyNamesRoundTrip) {
-  for (auto s : {restart_strategy::one_for_one, restart_strategy::one_for_all,
-                 restart_strategy::rest_for_one})
-    EXPECT_EQ(troupe::parse_restart_strategy(troupe::to_string(s)), s);
-  EXPECT_FALSE(troupe::parse_restart_strategy("one_for_some"));
+  for (auto s : {troupe::supervision::restart_strategy::one_for_one,
+                 troupe::supervision::restart_strategy::one_for_all,
+                 troupe::supervision::restart_strategy::rest_for_one})
+    EXPECT_EQ(troupe::supervision::parse_restart_strategy(
+                troupe::supervision::to_string(s)),
+              s);
+  EXPECT_FALSE(troupe::supervision::parse_restart_strategy("one_for_some"));
 }
 
 TEST(RestartWindow, AllowsMaxRestartsWithinThePeriod) {
-  restart_window w{restart_intensity{3, 10s}};
+  troupe::supervision::restart_window w{
+    troupe::supervision::restart_intensity{3, 10s}};
   time_point t0{};
   EXPECT_TRUE(w.record(t0));
   EXPECT_TRUE(w.record(t0 + 1s));
@@ -97,7 +117,8 @@ TEST(RestartWindow, AllowsMaxRestartsWithinThePeriod) {
 }
 
 TEST(RestartWindow, OldRestartsExpire) {
-  restart_window w{restart_intensity{2, 10s}};
+  troupe::supervision::restart_window w{
+    troupe::supervision::restart_intensity{2, 10s}};
   time_point t0{};
   EXPECT_TRUE(w.record(t0));
   EXPECT_TRUE(w.record(t0 + 5s));
@@ -108,24 +129,26 @@ TEST(RestartWindow, OldRestartsExpire) {
 }
 
 TEST(RestartWindow, ZeroRestartsMeansGiveUpAtTheFirstFailure) {
-  restart_window w{restart_intensity{0, 10s}};
+  troupe::supervision::restart_window w{
+    troupe::supervision::restart_intensity{0, 10s}};
   EXPECT_FALSE(w.record(time_point{}));
 }
 
 TEST(Backoff, DisabledMeansRestartAtOnce) {
-  backoff_schedule b{backoff_policy{}};
+  troupe::supervision::backoff_schedule b{
+    troupe::supervision::backoff_policy{}};
   time_point t0{};
   EXPECT_EQ(b.next(t0, t0, 0.9), caf::timespan{0});
 }
 
 TEST(Backoff, GrowsExponentiallyUpToTheMaximum) {
-  backoff_policy p;
+  troupe::supervision::backoff_policy p;
   p.initial = 100ms;
   p.max = 1s;
   p.multiplier = 2.0;
   p.jitter = 0.0;
   p.reset_after = 1h;
-  backoff_schedule b{p};
+  troupe::supervision::backoff_schedule b{p};
   time_point t0{};
   std::vector<caf::timespan> delays;
   for (int i = 0; i < 6; ++i)
@@ -136,14 +159,14 @@ TEST(Backoff, GrowsExponentiallyUpToTheMaximum) {
 }
 
 TEST(Backoff, JitterSpreadsTheDelay) {
-  backoff_policy p;
+  troupe::supervision::backoff_policy p;
   p.initial = 100ms;
   p.jitter = 0.2;
   p.reset_after = 1h;
   time_point t0{};
-  backoff_schedule low{p};
-  backoff_schedule mid{p};
-  backoff_schedule high{p};
+  troupe::supervision::backoff_schedule low{p};
+  troupe::supervision::backoff_schedule mid{p};
+  troupe::supervision::backoff_schedule high{p};
   EXPECT_EQ(low.next(t0, t0, 0.0), caf::timespan{80ms});
   EXPECT_EQ(mid.next(t0, t0, 0.5), caf::timespan{100ms});
   auto top = high.next(t0, t0, 0.999999);
@@ -152,11 +175,11 @@ TEST(Backoff, JitterSpreadsTheDelay) {
 }
 
 TEST(Backoff, ALongRunResetsTheSeries) {
-  backoff_policy p;
+  troupe::supervision::backoff_policy p;
   p.initial = 100ms;
   p.jitter = 0.0;
   p.reset_after = 10s;
-  backoff_schedule b{p};
+  troupe::supervision::backoff_schedule b{p};
   time_point t0{};
   EXPECT_EQ(b.next(t0, t0 + 1s, 0.5), caf::timespan{100ms});
   EXPECT_EQ(b.next(t0 + 1s, t0 + 2s, 0.5), caf::timespan{200ms});

@@ -12,38 +12,39 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::cache_digest;
 using troupe::cache_key;
 using troupe::job_status;
-using troupe::result_store;
-using outcome = result_store::insert_outcome;
+using troupe::cache::cache_digest;
+using troupe::cache::result_store;
+using outcome = troupe::cache::result_store::insert_outcome;
 
 cache_key key(int i) {
-  return cache_digest("test", "1", std::to_string(i));
+  return troupe::cache::cache_digest("test", "1", std::to_string(i));
 }
 
 // A store whose clock only moves when the test says so.
 class ResultStore : public ::testing::Test {
  public:
-  result_store::time_point now{std::chrono::hours(1000)};
+  troupe::cache::result_store::time_point now{std::chrono::hours(1000)};
 
   /// A budget that holds exactly `n` entries of `value_size` bytes.
   static uint64_t room_for(uint64_t n, uint64_t value_size = 10) {
-    return n * result_store::charge(value_size);
+    return n * troupe::cache::result_store::charge(value_size);
   }
 
-  outcome put(result_store& s, int i, std::string value = "0123456789",
+  outcome put(troupe::cache::result_store& s, int i,
+              std::string value = "0123456789",
               std::chrono::seconds ttl = 60s) {
     return s.insert(key(i), job_status::ok, value, now + ttl, now);
   }
 
-  bool has(result_store& s, int i) {
+  bool has(troupe::cache::result_store& s, int i) {
     return s.find(key(i), now).has_value();
   }
 };
 
 TEST_F(ResultStore, StoresAndFindsResults) {
-  result_store s{{room_for(10), true}};
+  troupe::cache::result_store s{{room_for(10), true}};
   EXPECT_FALSE(has(s, 1));
   EXPECT_EQ(put(s, 1, "one"), outcome::stored);
   auto f = s.find(key(1), now);
@@ -54,11 +55,11 @@ TEST_F(ResultStore, StoresAndFindsResults) {
   EXPECT_EQ(s.counters().hits, 1u);
   EXPECT_EQ(s.counters().misses, 1u);
   EXPECT_EQ(s.counters().entries, 1u);
-  EXPECT_EQ(s.counters().bytes, result_store::charge(3));
+  EXPECT_EQ(s.counters().bytes, troupe::cache::result_store::charge(3));
 }
 
 TEST_F(ResultStore, KeepsFailuresWithTheirStatusAndEmptyValues) {
-  result_store s{{room_for(10), true}};
+  troupe::cache::result_store s{{room_for(10), true}};
   s.insert(key(1), job_status::skill_error, "it broke", now + 1s, now);
   s.insert(key(2), job_status::ok, "", now + 1s, now);
   auto f = s.find(key(1), now);
@@ -71,7 +72,7 @@ TEST_F(ResultStore, KeepsFailuresWithTheirStatusAndEmptyValues) {
 }
 
 TEST_F(ResultStore, EvictsInLeastRecentlyUsedOrder) {
-  result_store s{{room_for(3), false}};
+  troupe::cache::result_store s{{room_for(3), false}};
   put(s, 1);
   put(s, 2);
   put(s, 3);
@@ -89,7 +90,7 @@ TEST_F(ResultStore, EvictsInLeastRecentlyUsedOrder) {
 }
 
 TEST_F(ResultStore, ExpiresEntriesAtTheirTtl) {
-  result_store s{{room_for(10), true}};
+  troupe::cache::result_store s{{room_for(10), true}};
   put(s, 1, "x", 10s);
   put(s, 2, "y", 30s);
   now += 9s;
@@ -99,11 +100,11 @@ TEST_F(ResultStore, ExpiresEntriesAtTheirTtl) {
   EXPECT_TRUE(has(s, 2));
   EXPECT_EQ(s.counters().evicted_ttl, 1u);
   EXPECT_EQ(s.counters().entries, 1u);
-  EXPECT_EQ(s.counters().bytes, result_store::charge(1));
+  EXPECT_EQ(s.counters().bytes, troupe::cache::result_store::charge(1));
 }
 
 TEST_F(ResultStore, SweepRemovesExpiredEntriesWithoutLookups) {
-  result_store s{{room_for(100), true}};
+  troupe::cache::result_store s{{room_for(100), true}};
   for (int i = 0; i < 50; ++i)
     put(s, i, "v", i < 20 ? 5s : 50s);
   now += 6s;
@@ -114,12 +115,12 @@ TEST_F(ResultStore, SweepRemovesExpiredEntriesWithoutLookups) {
   EXPECT_EQ(removed, 20u);
   EXPECT_EQ(s.counters().entries, 30u);
   EXPECT_EQ(s.counters().evicted_ttl, 20u);
-  EXPECT_EQ(s.counters().bytes, 30 * result_store::charge(1));
+  EXPECT_EQ(s.counters().bytes, 30 * troupe::cache::result_store::charge(1));
   EXPECT_EQ(s.sweep(now, 1000), 0u);
 }
 
 TEST_F(ResultStore, ExpiredEntriesMakeRoomFirstEvenWhenHot) {
-  result_store s{{room_for(2), true}};
+  troupe::cache::result_store s{{room_for(2), true}};
   put(s, 1, "0123456789", 5s);
   for (int i = 0; i < 10; ++i)
     has(s, 1);
@@ -135,7 +136,7 @@ TEST_F(ResultStore, ExpiredEntriesMakeRoomFirstEvenWhenHot) {
 
 TEST_F(ResultStore, ByteBudgetIsNeverExceeded) {
   auto budget = uint64_t{20'000};
-  result_store s{{budget, true}};
+  troupe::cache::result_store s{{budget, true}};
   std::mt19937_64 rng{7};
   std::uniform_int_distribution<int> keys{0, 499};
   std::uniform_int_distribution<size_t> sizes{0, 2000};
@@ -154,9 +155,9 @@ TEST_F(ResultStore, ByteBudgetIsNeverExceeded) {
 }
 
 TEST_F(ResultStore, RejectsAnEntryLargerThanTheBudget) {
-  result_store s{{room_for(2, 100), true}};
+  troupe::cache::result_store s{{room_for(2, 100), true}};
   put(s, 1);
-  auto big = std::string(2 * result_store::charge(100), 'x');
+  auto big = std::string(2 * troupe::cache::result_store::charge(100), 'x');
   EXPECT_EQ(put(s, 2, big), outcome::too_large);
   EXPECT_TRUE(has(s, 1));
   EXPECT_FALSE(has(s, 2));
@@ -164,7 +165,7 @@ TEST_F(ResultStore, RejectsAnEntryLargerThanTheBudget) {
 }
 
 TEST_F(ResultStore, AdmissionRejectsAOneOffKeyThatWouldEvictAHotOne) {
-  result_store s{{room_for(2), true}};
+  troupe::cache::result_store s{{room_for(2), true}};
   // Two hot keys, read often.
   put(s, 1);
   put(s, 2);
@@ -183,7 +184,7 @@ TEST_F(ResultStore, AdmissionRejectsAOneOffKeyThatWouldEvictAHotOne) {
 }
 
 TEST_F(ResultStore, AdmissionLetsAKeyInOnceItIsHotterThanTheVictim) {
-  result_store s{{room_for(2), true}};
+  troupe::cache::result_store s{{room_for(2), true}};
   put(s, 1);
   put(s, 2);
   has(s, 1);
@@ -197,7 +198,7 @@ TEST_F(ResultStore, AdmissionLetsAKeyInOnceItIsHotterThanTheVictim) {
 }
 
 TEST_F(ResultStore, PlainLruAdmitsEverything) {
-  result_store s{{room_for(2), false}};
+  troupe::cache::result_store s{{room_for(2), false}};
   put(s, 1);
   put(s, 2);
   for (int i = 0; i < 5; ++i) {
@@ -209,7 +210,7 @@ TEST_F(ResultStore, PlainLruAdmitsEverything) {
 }
 
 TEST_F(ResultStore, ReplacingKeepsTheEntryAndUpdatesBytes) {
-  result_store s{{room_for(3, 10), true}};
+  troupe::cache::result_store s{{room_for(3, 10), true}};
   put(s, 1, "short", 10s);
   now += 5s;
   EXPECT_EQ(s.insert(key(1), job_status::ok, "a longer value", now + 10s, now),
@@ -219,12 +220,12 @@ TEST_F(ResultStore, ReplacingKeepsTheEntryAndUpdatesBytes) {
   EXPECT_EQ(f->value, "a longer value");
   EXPECT_EQ(f->expires, now + 10s);
   EXPECT_EQ(s.counters().entries, 1u);
-  EXPECT_EQ(s.counters().bytes, result_store::charge(14));
+  EXPECT_EQ(s.counters().bytes, troupe::cache::result_store::charge(14));
   EXPECT_EQ(s.counters().replaced, 1u);
 }
 
 TEST_F(ResultStore, ReplacingWithALargerValueEvictsOthersNotItself) {
-  result_store s{{room_for(3, 10), true}};
+  troupe::cache::result_store s{{room_for(3, 10), true}};
   put(s, 1);
   put(s, 2);
   put(s, 3);
@@ -232,7 +233,7 @@ TEST_F(ResultStore, ReplacingWithALargerValueEvictsOthersNotItself) {
     has(s, 2);
   // Key 1 is least recently used; replacing it with a value needing the
   // room of two entries pushes out the next victims instead.
-  auto value = std::string(10 + result_store::charge(10), 'x');
+  auto value = std::string(10 + troupe::cache::result_store::charge(10), 'x');
   EXPECT_EQ(s.insert(key(1), job_status::ok, value, now + 60s, now),
             outcome::replaced);
   EXPECT_TRUE(has(s, 1));
@@ -241,7 +242,7 @@ TEST_F(ResultStore, ReplacingWithALargerValueEvictsOthersNotItself) {
 }
 
 TEST_F(ResultStore, EraseRemovesAnEntry) {
-  result_store s{{room_for(3), true}};
+  troupe::cache::result_store s{{room_for(3), true}};
   put(s, 1);
   EXPECT_TRUE(s.erase(key(1)));
   EXPECT_FALSE(s.erase(key(1)));
@@ -251,7 +252,7 @@ TEST_F(ResultStore, EraseRemovesAnEntry) {
 }
 
 TEST_F(ResultStore, ManyEntriesSurviveIndexGrowthAndSlotReuse) {
-  result_store s{{room_for(5000), false}};
+  troupe::cache::result_store s{{room_for(5000), false}};
   for (int i = 0; i < 20'000; ++i)
     put(s, i);
   EXPECT_EQ(s.counters().entries, 5000u);

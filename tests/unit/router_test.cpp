@@ -29,10 +29,10 @@ using namespace std::chrono_literals;
 using troupe::job_status;
 using troupe::node_status;
 using troupe::router_actor;
-using troupe::router_config;
 using troupe::skill_list;
 using troupe::worker_pool_actor;
-using troupe::worker_pool_config;
+using troupe::ingress::router_config;
+using troupe::pool::worker_pool_config;
 using troupe::test::echo_skill;
 using troupe::test::make_job;
 using troupe::test::result_recorder;
@@ -43,13 +43,13 @@ class Router : public troupe::test::actor_test {
   Router() : rec(sys()) {}
 
   worker_pool_actor spawn_pool(const std::string& skill, uint32_t workers = 1) {
-    worker_pool_config cfg;
+    troupe::pool::worker_pool_config cfg;
     cfg.metrics = metrics;
     cfg.node_name = "router-node";
     cfg.min_workers = cfg.max_workers = workers;
     cfg.queue_capacity = 100;
     cfg.default_timeout = 60s;
-    auto pool = sys().spawn(troupe::worker_pool, echo_skill(skill), cfg);
+    auto pool = sys().spawn(troupe::pool::worker_pool, echo_skill(skill), cfg);
     stop_at_end(pool);
     return pool;
   }
@@ -61,12 +61,12 @@ class Router : public troupe::test::actor_test {
     for (auto& s : skills)
       by_skill.emplace(s, spawn_pool(s));
     pools = by_skill;
-    router_config cfg;
+    troupe::ingress::router_config cfg;
     cfg.node_name = "router-node";
     cfg.address = "127.0.0.1:4710";
     cfg.max_job_bytes = max_job_bytes;
     cfg.metrics = metrics;
-    auto r = sys().spawn(troupe::router, cfg, std::move(by_skill));
+    auto r = sys().spawn(troupe::ingress::router, cfg, std::move(by_skill));
     stop_at_end(r);
     return r;
   }
@@ -77,7 +77,7 @@ class Router : public troupe::test::actor_test {
 
   result_recorder rec;
   /// Set before spawning to give the router and its pools metrics.
-  troupe::job_metrics_ptr metrics;
+  troupe::metrics::job_metrics_ptr metrics;
   /// The pools of the last router spawned, by skill.
   std::unordered_map<std::string, worker_pool_actor> pools;
 };
@@ -265,7 +265,7 @@ uint64_t count_of(const std::vector<troupe::job_count>& counts,
 
 TEST_F(Router, StatusCountsResultsPerSkillAndStatus) {
   prometheus::Registry registry;
-  metrics = std::make_shared<troupe::job_metrics>(registry);
+  metrics = std::make_shared<troupe::metrics::job_metrics>(registry);
   auto r = spawn_router({"echo"}, 8);
   submit(r, make_job(1, "echo", "ok"));
   submit(r, make_job(2, "echo", "ok again"));
@@ -285,7 +285,7 @@ TEST_F(Router, StatusCountsResultsPerSkillAndStatus) {
 // without bound. Unknown skills should be counted under one label.
 TEST_F(Router, UnknownSkillNamesDoNotBecomeMetricLabels) {
   prometheus::Registry registry;
-  metrics = std::make_shared<troupe::job_metrics>(registry);
+  metrics = std::make_shared<troupe::metrics::job_metrics>(registry);
   auto r = spawn_router({"echo"});
   for (uint64_t id = 1; id <= 20; ++id)
     submit(r, make_job(id, "random-" + std::to_string(id), "x"));
@@ -311,16 +311,16 @@ class RouterCache : public Router {
     for (auto& s : skills)
       by_skill.emplace(s, spawn_pool(s));
     pools = by_skill;
-    troupe::cache_shard_config sc;
+    troupe::cache::cache_shard_config sc;
     sc.node_name = "router-node";
-    troupe::cache_policy policy;
+    troupe::skills::cache_policy policy;
     policy.enabled = true;
-    router_config cfg;
+    troupe::ingress::router_config cfg;
     for (auto& s : cached) {
       sc.policies.emplace(s, policy);
       cfg.cached_skills.emplace(s, "3");
     }
-    shard = sys().spawn(troupe::cache_shard, sc);
+    shard = sys().spawn(troupe::cache::cache_shard, sc);
     stop_at_end(shard);
     cfg.node_name = "router-node";
     cfg.address = "127.0.0.1:4710";
@@ -331,14 +331,14 @@ class RouterCache : public Router {
     cfg.cache_shards = {shard};
     if (extra_cfg)
       extra_cfg(cfg);
-    auto r = sys().spawn(troupe::router, cfg, std::move(by_skill));
+    auto r = sys().spawn(troupe::ingress::router, cfg, std::move(by_skill));
     stop_at_end(r);
     return r;
   }
 
   troupe::cache_shard_actor shard;
   /// Applied to the router's config before spawning.
-  std::function<void(router_config&)> extra_cfg;
+  std::function<void(troupe::ingress::router_config&)> extra_cfg;
 };
 
 troupe::job with_mode(troupe::job j, troupe::cache_mode mode) {
@@ -368,7 +368,7 @@ TEST_F(RouterCache, RepeatedJobsOfACachedSkillAreHits) {
 
 TEST_F(RouterCache, JobsWaitForAShardTheTreeHasNotNamedYet) {
   // The node is starting: the router does not know its shard yet.
-  extra_cfg = [](router_config& cfg) {
+  extra_cfg = [](troupe::ingress::router_config& cfg) {
     cfg.cache_shards = {troupe::cache_shard_actor{}};
   };
   auto r = spawn_cached_router({"echo"}, {"echo"});
@@ -430,12 +430,12 @@ TEST_F(RouterCache, StatusSumsTheShards) {
 
 TEST_F(RouterCache, WithoutAShardLookupNothingIsCached) {
   // A config naming cached skills but no ring must not crash the router.
-  router_config cfg;
+  troupe::ingress::router_config cfg;
   cfg.node_name = "router-node";
   cfg.cached_skills.emplace("echo", "1");
   std::unordered_map<std::string, worker_pool_actor> by_skill;
   by_skill.emplace("echo", spawn_pool("echo"));
-  auto r = sys().spawn(troupe::router, cfg, std::move(by_skill));
+  auto r = sys().spawn(troupe::ingress::router, cfg, std::move(by_skill));
   stop_at_end(r);
   submit(r, make_job(1, "echo", "x"));
   run();
@@ -447,9 +447,9 @@ TEST_F(RouterCache, WithoutAShardLookupNothingIsCached) {
 
 namespace {
 
-using troupe::cache_ring;
 using troupe::member;
 using troupe::member_status;
+using troupe::cluster::cache_ring;
 
 /// What a dispatcher was asked to run.
 struct dispatched {
@@ -485,7 +485,7 @@ class RouterClusterCache : public RouterCache {
           };
         });
     stop_at_end(dispatcher);
-    extra_cfg = [this](router_config& cfg) {
+    extra_cfg = [this](troupe::ingress::router_config& cfg) {
       cfg.dispatcher = dispatcher;
     };
     auto r = spawn_cached_router({"echo"}, {"echo"});
@@ -531,8 +531,9 @@ TEST_F(RouterClusterCache, JobsGoToTheMemberOwningTheirKey) {
   std::map<uint64_t, std::string> owner_of;
   for (uint64_t id = 1; id <= 64; ++id) {
     auto input = "in-" + std::to_string(id);
-    auto key = troupe::cache_digest("echo", "3", input);
-    owner_of[id] = cache_ring::owner(members, "echo", key)->name;
+    auto key = troupe::cache::cache_digest("echo", "3", input);
+    owner_of[id]
+      = troupe::cluster::cache_ring::owner(members, "echo", key)->name;
     submit(r, make_job(id, "echo", input));
   }
   run();
@@ -642,11 +643,13 @@ class RouterBreaker : public RouterCache {
   /// Puts a breaker in front of the pool of `skill` (spawned by
   /// spawn_router or spawn_cached_router, whose config it joins).
   troupe::breaker_actor breaker_for(const std::string& skill) {
-    auto def = std::make_shared<troupe::skill_definition>(*echo_skill(skill));
+    auto def
+      = std::make_shared<troupe::skills::skill_definition>(*echo_skill(skill));
     def->breaker.enabled = true;
-    troupe::breaker_config bc;
+    troupe::breaker::breaker_config bc;
     bc.node_name = "router-node";
-    auto b = sys().spawn(troupe::breaker, std::move(def), pools.at(skill), bc);
+    auto b = sys().spawn(troupe::breaker::breaker, std::move(def),
+                         pools.at(skill), bc);
     stop_at_end(b);
     return b;
   }
@@ -666,7 +669,7 @@ class RouterBreaker : public RouterCache {
       pools = by_skill;
     }
     breaker = breaker_for(guarded);
-    router_config cfg;
+    troupe::ingress::router_config cfg;
     cfg.node_name = "router-node";
     cfg.breakers.emplace(guarded, breaker);
     if (cached) {
@@ -676,7 +679,7 @@ class RouterBreaker : public RouterCache {
       };
       cfg.cache_shards = {shard};
     }
-    auto r = sys().spawn(troupe::router, cfg, pools);
+    auto r = sys().spawn(troupe::ingress::router, cfg, pools);
     stop_at_end(r);
     run();
     return r;
@@ -737,11 +740,11 @@ TEST_F(RouterBreaker, CommandsWaitForABreakerThatIsStarting) {
   std::unordered_map<std::string, worker_pool_actor> by_skill;
   by_skill.emplace("echo", spawn_pool("echo"));
   pools = by_skill;
-  router_config cfg;
+  troupe::ingress::router_config cfg;
   cfg.node_name = "router-node";
   // The tree has not named the breaker yet.
   cfg.breakers.emplace("echo", troupe::breaker_actor{});
-  auto r = sys().spawn(troupe::router, cfg, pools);
+  auto r = sys().spawn(troupe::ingress::router, cfg, pools);
   stop_at_end(r);
   auto out = start_request<troupe::breaker_status>(
     r, troupe::atom::breaker::value, std::string{"echo"},

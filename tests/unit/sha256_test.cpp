@@ -9,7 +9,7 @@
 
 namespace {
 
-using troupe::sha256;
+using troupe::base::sha256;
 
 std::string to_hex(const std::array<uint8_t, 32>& digest) {
   static constexpr char hex[] = "0123456789abcdef";
@@ -35,31 +35,31 @@ std::string pseudo_random_bytes(size_t n) {
 }
 
 TEST(Sha256, EmptyInput) {
-  EXPECT_EQ(sha256::hex_digest(""),
+  EXPECT_EQ(troupe::base::sha256::hex_digest(""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST(Sha256, Abc) {
-  EXPECT_EQ(sha256::hex_digest("abc"),
+  EXPECT_EQ(troupe::base::sha256::hex_digest("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(Sha256, TwoBlockMessage448Bits) {
-  EXPECT_EQ(sha256::hex_digest(
+  EXPECT_EQ(troupe::base::sha256::hex_digest(
               "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
 TEST(Sha256, Message896Bits) {
-  EXPECT_EQ(
-    sha256::hex_digest("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklm"
-                       "nhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopq"
-                       "rstu"),
-    "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+  EXPECT_EQ(troupe::base::sha256::hex_digest(
+              "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklm"
+              "nhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopq"
+              "rstu"),
+            "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
 }
 
 TEST(Sha256, OneMillionA) {
-  EXPECT_EQ(sha256::hex_digest(std::string(1'000'000, 'a')),
+  EXPECT_EQ(troupe::base::sha256::hex_digest(std::string(1'000'000, 'a')),
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
@@ -80,21 +80,22 @@ TEST(Sha256, PaddingBoundaries) {
     {120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"},
   };
   for (auto& v : vectors)
-    EXPECT_EQ(sha256::hex_digest(std::string(v.len, 'a')), v.digest)
+    EXPECT_EQ(troupe::base::sha256::hex_digest(std::string(v.len, 'a')),
+              v.digest)
       << "length " << v.len;
 }
 
 TEST(Sha256, FinishMatchesHexDigest) {
-  sha256 h;
+  troupe::base::sha256 h;
   h.update("abc");
-  EXPECT_EQ(to_hex(h.finish()), sha256::hex_digest("abc"));
+  EXPECT_EQ(to_hex(h.finish()), troupe::base::sha256::hex_digest("abc"));
 }
 
 TEST(Sha256, IncrementalOddChunksEqualOneShot) {
   auto data = pseudo_random_bytes(5000);
-  auto expected = sha256::hex_digest(data);
+  auto expected = troupe::base::sha256::hex_digest(data);
   for (size_t chunk : {1u, 3u, 7u, 13u, 55u, 63u, 64u, 65u, 127u, 1000u}) {
-    sha256 h;
+    troupe::base::sha256 h;
     for (size_t pos = 0; pos < data.size(); pos += chunk)
       h.update(std::string_view{data}.substr(pos, chunk));
     EXPECT_EQ(to_hex(h.finish()), expected) << "chunk size " << chunk;
@@ -103,7 +104,7 @@ TEST(Sha256, IncrementalOddChunksEqualOneShot) {
 
 TEST(Sha256, IncrementalVaryingChunksEqualOneShot) {
   auto data = pseudo_random_bytes(3001);
-  sha256 h;
+  troupe::base::sha256 h;
   size_t pos = 0;
   size_t step = 1;
   while (pos < data.size()) {
@@ -111,27 +112,28 @@ TEST(Sha256, IncrementalVaryingChunksEqualOneShot) {
     pos += step;
     step = step % 97 + 2; // 1, 3, 5, ... mixed sizes crossing block borders
   }
-  EXPECT_EQ(to_hex(h.finish()), sha256::hex_digest(data));
+  EXPECT_EQ(to_hex(h.finish()), troupe::base::sha256::hex_digest(data));
 }
 
 TEST(Sha256, EmptyUpdatesChangeNothing) {
-  sha256 h;
+  troupe::base::sha256 h;
   h.update("");
   h.update("a");
   h.update("");
   h.update("bc");
   h.update("");
-  EXPECT_EQ(to_hex(h.finish()), sha256::hex_digest("abc"));
+  EXPECT_EQ(to_hex(h.finish()), troupe::base::sha256::hex_digest("abc"));
 }
 
 TEST(Sha256, BinaryInputWithNulBytes) {
   std::string data("a\0b\0\xff", 5);
   // NUL bytes are hashed, not treated as terminators.
-  EXPECT_NE(sha256::hex_digest(data), sha256::hex_digest("a"));
-  sha256 h;
+  EXPECT_NE(troupe::base::sha256::hex_digest(data),
+            troupe::base::sha256::hex_digest("a"));
+  troupe::base::sha256 h;
   h.update(std::string_view{data}.substr(0, 2));
   h.update(std::string_view{data}.substr(2));
-  EXPECT_EQ(to_hex(h.finish()), sha256::hex_digest(data));
+  EXPECT_EQ(to_hex(h.finish()), troupe::base::sha256::hex_digest(data));
 }
 
 } // namespace

@@ -10,26 +10,27 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::stderr_throttle;
+using troupe::pool::stderr_throttle;
 
 struct logged {
   std::vector<std::string> lines;
   std::vector<uint64_t> drops;
 
-  stderr_throttle make(uint32_t lines_per_second, size_t max_line_bytes,
-                       stderr_throttle::time_point now) {
-    return stderr_throttle{{lines_per_second, max_line_bytes},
-                           [this](std::string_view line) {
-                             lines.emplace_back(line);
-                           },
-                           [this](uint64_t n) {
-                             drops.push_back(n);
-                           },
-                           now};
+  troupe::pool::stderr_throttle
+  make(uint32_t lines_per_second, size_t max_line_bytes,
+       troupe::pool::stderr_throttle::time_point now) {
+    return troupe::pool::stderr_throttle{{lines_per_second, max_line_bytes},
+                                         [this](std::string_view line) {
+                                           lines.emplace_back(line);
+                                         },
+                                         [this](uint64_t n) {
+                                           drops.push_back(n);
+                                         },
+                                         now};
   }
 };
 
-const auto t0 = stderr_throttle::time_point{} + 1h;
+const auto t0 = troupe::pool::stderr_throttle::time_point{} + 1h;
 
 TEST(StderrThrottle, SplitsLinesAcrossReadsAndKeepsThemOnOneLine) {
   logged out;
@@ -78,7 +79,7 @@ TEST(StderrThrottle, DropsLinesOverTheBudgetAndReportsThemOnce) {
   EXPECT_TRUE(out.drops.empty());
   th.tick(t0 + 1s);
   EXPECT_EQ(out.drops, (std::vector<uint64_t>{91}));
-  EXPECT_EQ(th.report_due(), stderr_throttle::time_point::max());
+  EXPECT_EQ(th.report_due(), troupe::pool::stderr_throttle::time_point::max());
   // Nothing more to report at the end.
   th.finish(t0 + 2s);
   EXPECT_EQ(out.drops.size(), 1u);

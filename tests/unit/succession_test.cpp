@@ -20,7 +20,7 @@ namespace {
 using troupe::job;
 using troupe::job_status;
 using troupe::result_sink_actor;
-using troupe::succession;
+using troupe::supervision::succession;
 using troupe::test::make_job;
 
 /// A job runner that records what it runs; "die" makes it fail.
@@ -58,7 +58,8 @@ bool jobs_and_requests(const caf::mailbox_element& x) {
 
 class Succession : public troupe::test::actor_test {
  public:
-  using impl = troupe::supervised_actor<runner_actor, runner_state>;
+  using impl
+    = troupe::supervision::supervised_actor<runner_actor, runner_state>;
 
   Succession() : rec(sys()) {
     // nop
@@ -83,8 +84,8 @@ class Succession : public troupe::test::actor_test {
   }
 
   log_ptr log = std::make_shared<std::vector<std::string>>();
-  std::shared_ptr<succession> heirs
-    = std::make_shared<succession>("the test runner", 3);
+  std::shared_ptr<troupe::supervision::succession> heirs
+    = std::make_shared<troupe::supervision::succession>("the test runner", 3);
   troupe::test::result_recorder rec;
 };
 

@@ -20,14 +20,14 @@
 namespace {
 
 using namespace std::chrono_literals;
-using troupe::child_context;
 using troupe::child_event;
-using troupe::child_spec;
-using troupe::restart_strategy;
-using troupe::restart_type;
 using troupe::supervisor_actor;
-using troupe::supervisor_config;
 using troupe::supervisor_report;
+using troupe::supervision::child_context;
+using troupe::supervision::child_spec;
+using troupe::supervision::restart_strategy;
+using troupe::supervision::restart_type;
+using troupe::supervision::supervisor_config;
 namespace atom = troupe::atom;
 
 using event_log = std::shared_ptr<std::vector<std::string>>;
@@ -36,15 +36,18 @@ class Supervisor : public troupe::test::actor_test {
  public:
   /// A child that logs its start and end; "crash" makes it fail, "exit"
   /// makes it end normally. A stubborn child ignores polite shutdowns.
-  child_spec child(std::string name,
-                   restart_type type = restart_type::permanent,
-                   bool stubborn = false) {
-    child_spec spec;
+  troupe::supervision::child_spec
+  child(std::string name,
+        troupe::supervision::restart_type type
+        = troupe::supervision::restart_type::permanent,
+        bool stubborn = false) {
+    troupe::supervision::child_spec spec;
     spec.name = name;
     spec.restart = type;
     spec.shutdown_timeout = 1s;
     auto log = events;
-    spec.start = [log, name, stubborn](const child_context& ctx) {
+    spec.start = [log, name,
+                  stubborn](const troupe::supervision::child_context& ctx) {
       log->push_back("start " + name);
       auto h = ctx.sys.spawn([stubborn](caf::event_based_actor* self) {
         if (stubborn)
@@ -69,9 +72,10 @@ class Supervisor : public troupe::test::actor_test {
     return spec;
   }
 
-  supervisor_config config(restart_strategy strategy,
-                           std::vector<child_spec> children) {
-    supervisor_config cfg;
+  troupe::supervision::supervisor_config
+  config(troupe::supervision::restart_strategy strategy,
+         std::vector<troupe::supervision::child_spec> children) {
+    troupe::supervision::supervisor_config cfg;
     cfg.path = "sup";
     cfg.strategy = strategy;
     cfg.intensity = {5, 10s};
@@ -80,8 +84,8 @@ class Supervisor : public troupe::test::actor_test {
     return cfg;
   }
 
-  supervisor_actor spawn_sup(supervisor_config cfg) {
-    auto sup = sys().spawn(troupe::supervisor, std::move(cfg));
+  supervisor_actor spawn_sup(troupe::supervision::supervisor_config cfg) {
+    auto sup = sys().spawn(troupe::supervision::supervisor, std::move(cfg));
     run();
     return sup;
   }
@@ -122,8 +126,9 @@ class Supervisor : public troupe::test::actor_test {
 using strings = std::vector<std::string>;
 
 TEST_F(Supervisor, StartsChildrenInOrderAndStopsThemInReverse) {
-  auto sup = spawn_sup(config(restart_strategy::one_for_one,
-                              {child("a"), child("b"), child("c")}));
+  auto sup
+    = spawn_sup(config(troupe::supervision::restart_strategy::one_for_one,
+                       {child("a"), child("b"), child("c")}));
   EXPECT_EQ(take_events(), (strings{"start a", "start b", "start c"}));
   auto reason = std::make_shared<caf::error>();
   on_exit_of(sup, reason);
@@ -134,8 +139,9 @@ TEST_F(Supervisor, StartsChildrenInOrderAndStopsThemInReverse) {
 }
 
 TEST_F(Supervisor, OneForOneRestartsOnlyTheFailedChild) {
-  auto sup = spawn_sup(config(restart_strategy::one_for_one,
-                              {child("a"), child("b"), child("c")}));
+  auto sup
+    = spawn_sup(config(troupe::supervision::restart_strategy::one_for_one,
+                       {child("a"), child("b"), child("c")}));
   auto a = child_of(sup, "a");
   auto b = child_of(sup, "b");
   auto c = child_of(sup, "c");
@@ -158,8 +164,9 @@ TEST_F(Supervisor, OneForOneRestartsOnlyTheFailedChild) {
 }
 
 TEST_F(Supervisor, OneForAllRestartsEveryChildInOrder) {
-  auto sup = spawn_sup(config(restart_strategy::one_for_all,
-                              {child("a"), child("b"), child("c")}));
+  auto sup
+    = spawn_sup(config(troupe::supervision::restart_strategy::one_for_all,
+                       {child("a"), child("b"), child("c")}));
   auto a = child_of(sup, "a");
   take_events();
   tell(child_of(sup, "b"), "crash");
@@ -176,8 +183,9 @@ TEST_F(Supervisor, OneForAllRestartsEveryChildInOrder) {
 }
 
 TEST_F(Supervisor, RestForOneRestartsTheFailedChildAndYoungerSiblings) {
-  auto sup = spawn_sup(config(restart_strategy::rest_for_one,
-                              {child("a"), child("b"), child("c")}));
+  auto sup
+    = spawn_sup(config(troupe::supervision::restart_strategy::rest_for_one,
+                       {child("a"), child("b"), child("c")}));
   auto a = child_of(sup, "a");
   take_events();
   tell(child_of(sup, "b"), "crash");
@@ -187,8 +195,9 @@ TEST_F(Supervisor, RestForOneRestartsTheFailedChildAndYoungerSiblings) {
 }
 
 TEST_F(Supervisor, TransientChildIsRestartedOnlyAfterACrash) {
-  auto sup = spawn_sup(config(restart_strategy::one_for_one,
-                              {child("t", restart_type::transient)}));
+  auto sup = spawn_sup(
+    config(troupe::supervision::restart_strategy::one_for_one,
+           {child("t", troupe::supervision::restart_type::transient)}));
   take_events();
   tell(child_of(sup, "t"), "crash");
   EXPECT_EQ(take_events(), (strings{"stop t", "start t"}));
@@ -202,9 +211,9 @@ TEST_F(Supervisor, TransientChildIsRestartedOnlyAfterACrash) {
 }
 
 TEST_F(Supervisor, TemporaryChildIsNeverRestarted) {
-  auto sup
-    = spawn_sup(config(restart_strategy::one_for_one,
-                       {child("p"), child("tmp", restart_type::temporary)}));
+  auto sup = spawn_sup(config(
+    troupe::supervision::restart_strategy::one_for_one,
+    {child("p"), child("tmp", troupe::supervision::restart_type::temporary)}));
   take_events();
   tell(child_of(sup, "tmp"), "crash");
   EXPECT_EQ(take_events(), (strings{"stop tmp"}));
@@ -218,9 +227,9 @@ TEST_F(Supervisor, TemporaryChildIsNeverRestarted) {
 }
 
 TEST_F(Supervisor, TemporarySiblingStoppedByOneForAllStaysDown) {
-  auto sup
-    = spawn_sup(config(restart_strategy::one_for_all,
-                       {child("a"), child("tmp", restart_type::temporary)}));
+  auto sup = spawn_sup(config(
+    troupe::supervision::restart_strategy::one_for_all,
+    {child("a"), child("tmp", troupe::supervision::restart_type::temporary)}));
   take_events();
   tell(child_of(sup, "a"), "crash");
   EXPECT_EQ(take_events(), (strings{"stop a", "stop tmp", "start a"}));
@@ -229,7 +238,7 @@ TEST_F(Supervisor, TemporarySiblingStoppedByOneForAllStaysDown) {
 }
 
 TEST_F(Supervisor, TooManyRestartsStopEverythingAndEscalate) {
-  auto cfg = config(restart_strategy::one_for_one,
+  auto cfg = config(troupe::supervision::restart_strategy::one_for_one,
                     {child("a"), child("b"), child("c")});
   cfg.intensity = {2, 10s};
   auto sup = spawn_sup(cfg);
@@ -252,7 +261,8 @@ TEST_F(Supervisor, TooManyRestartsStopEverythingAndEscalate) {
 }
 
 TEST_F(Supervisor, RestartsOutsideTheWindowDoNotCount) {
-  auto cfg = config(restart_strategy::one_for_one, {child("a")});
+  auto cfg = config(troupe::supervision::restart_strategy::one_for_one,
+                    {child("a")});
   cfg.intensity = {1, 10s};
   auto sup = spawn_sup(cfg);
   tell(child_of(sup, "a"), "crash");
@@ -265,18 +275,20 @@ TEST_F(Supervisor, RestartsOutsideTheWindowDoNotCount) {
 }
 
 TEST_F(Supervisor, ParentRestartsAChildSupervisorThatGaveUp) {
-  auto inner_cfg = config(restart_strategy::one_for_one, {child("x")});
+  auto inner_cfg = config(troupe::supervision::restart_strategy::one_for_one,
+                          {child("x")});
   inner_cfg.path = "outer/inner";
   inner_cfg.intensity = {0, 10s};
-  child_spec inner;
+  troupe::supervision::child_spec inner;
   inner.name = "inner";
   inner.supervisor = true;
   inner.shutdown_timeout = 5s;
-  inner.start = [inner_cfg](const child_context& ctx) {
+  inner.start = [inner_cfg](const troupe::supervision::child_context& ctx) {
     return caf::actor_cast<caf::actor>(
-      ctx.sys.spawn(troupe::supervisor, inner_cfg));
+      ctx.sys.spawn(troupe::supervision::supervisor, inner_cfg));
   };
-  auto cfg = config(restart_strategy::one_for_one, {child("y"), inner});
+  auto cfg = config(troupe::supervision::restart_strategy::one_for_one,
+                    {child("y"), inner});
   cfg.path = "outer";
   auto outer = spawn_sup(cfg);
   auto inner_sup = caf::actor_cast<supervisor_actor>(child_of(outer, "inner"));
@@ -300,10 +312,11 @@ TEST_F(Supervisor, ParentRestartsAChildSupervisorThatGaveUp) {
 }
 
 TEST_F(Supervisor, ShutdownTimeoutKillsAChildThatDoesNotStop) {
-  auto sup = spawn_sup(
-    config(restart_strategy::one_for_one,
-           {child("a"), child("stubborn", restart_type::permanent, true),
-            child("c")}));
+  auto sup = spawn_sup(config(
+    troupe::supervision::restart_strategy::one_for_one,
+    {child("a"),
+     child("stubborn", troupe::supervision::restart_type::permanent, true),
+     child("c")}));
   take_events();
   caf::anon_send(sup, atom::stop::value);
   run();
@@ -318,7 +331,8 @@ TEST_F(Supervisor, ShutdownTimeoutKillsAChildThatDoesNotStop) {
 }
 
 TEST_F(Supervisor, BackoffDelaysRepeatedRestarts) {
-  auto cfg = config(restart_strategy::one_for_one, {child("a")});
+  auto cfg = config(troupe::supervision::restart_strategy::one_for_one,
+                    {child("a")});
   cfg.backoff.initial = 100ms;
   cfg.backoff.max = 1s;
   cfg.backoff.jitter = 0.0;
@@ -342,7 +356,8 @@ TEST_F(Supervisor, BackoffDelaysRepeatedRestarts) {
 }
 
 TEST_F(Supervisor, FailuresDuringAnOperationAreHandledInTurn) {
-  auto cfg = config(restart_strategy::one_for_one, {child("a"), child("b")});
+  auto cfg = config(troupe::supervision::restart_strategy::one_for_one,
+                    {child("a"), child("b")});
   cfg.backoff.initial = 100ms;
   cfg.backoff.jitter = 0.0;
   auto sup = spawn_sup(cfg);
@@ -367,8 +382,9 @@ TEST_F(Supervisor, WatchersLearnEveryIncarnation) {
       },
     };
   });
-  auto sup = spawn_sup(
-    config(restart_strategy::one_for_one, {child("a"), child("b")}));
+  auto sup
+    = spawn_sup(config(troupe::supervision::restart_strategy::one_for_one,
+                       {child("a"), child("b")}));
   caf::anon_send(sup, atom::watch::value, watcher);
   run();
   ASSERT_EQ(seen->size(), 2u);
@@ -387,7 +403,8 @@ TEST_F(Supervisor, WatchersLearnEveryIncarnation) {
 }
 
 TEST_F(Supervisor, CrashHookIsOffUnlessEnabled) {
-  auto sup = spawn_sup(config(restart_strategy::one_for_one, {child("a")}));
+  auto sup = spawn_sup(
+    config(troupe::supervision::restart_strategy::one_for_one, {child("a")}));
   auto res = start_request<std::string>(sup, atom::crash::value,
                                         std::string{"a"});
   run();
@@ -398,17 +415,19 @@ TEST_F(Supervisor, CrashHookIsOffUnlessEnabled) {
 }
 
 TEST_F(Supervisor, CrashHookCrashesTheActorAtAPath) {
-  auto inner_cfg = config(restart_strategy::one_for_one, {child("x")});
+  auto inner_cfg = config(troupe::supervision::restart_strategy::one_for_one,
+                          {child("x")});
   inner_cfg.path = "sup/inner";
   inner_cfg.crash_hook = true;
-  child_spec inner;
+  troupe::supervision::child_spec inner;
   inner.name = "inner";
   inner.supervisor = true;
-  inner.start = [inner_cfg](const child_context& ctx) {
+  inner.start = [inner_cfg](const troupe::supervision::child_context& ctx) {
     return caf::actor_cast<caf::actor>(
-      ctx.sys.spawn(troupe::supervisor, inner_cfg));
+      ctx.sys.spawn(troupe::supervision::supervisor, inner_cfg));
   };
-  auto cfg = config(restart_strategy::one_for_one, {child("a"), inner});
+  auto cfg = config(troupe::supervision::restart_strategy::one_for_one,
+                    {child("a"), inner});
   cfg.crash_hook = true;
   auto sup = spawn_sup(cfg);
   take_events();
@@ -427,16 +446,18 @@ TEST_F(Supervisor, CrashHookCrashesTheActorAtAPath) {
 }
 
 TEST_F(Supervisor, OneWatchOnTheRootFollowsTheWholeTree) {
-  auto inner_cfg = config(restart_strategy::one_for_one, {child("x")});
+  auto inner_cfg = config(troupe::supervision::restart_strategy::one_for_one,
+                          {child("x")});
   inner_cfg.path = "outer/inner";
-  child_spec inner;
+  troupe::supervision::child_spec inner;
   inner.name = "inner";
   inner.supervisor = true;
-  inner.start = [inner_cfg](const child_context& ctx) {
+  inner.start = [inner_cfg](const troupe::supervision::child_context& ctx) {
     return caf::actor_cast<caf::actor>(
-      ctx.sys.spawn(troupe::supervisor, inner_cfg));
+      ctx.sys.spawn(troupe::supervision::supervisor, inner_cfg));
   };
-  auto cfg = config(restart_strategy::one_for_one, {child("y"), inner});
+  auto cfg = config(troupe::supervision::restart_strategy::one_for_one,
+                    {child("y"), inner});
   cfg.path = "outer";
   auto hooked = std::make_shared<std::vector<std::string>>();
   cfg.on_event = [hooked](const child_event& ev) {
@@ -487,7 +508,8 @@ TEST_F(Supervisor, ShutdownHooksRunOnceWithTheReason) {
   a.on_shutdown = [reasons](const caf::error& reason) {
     reasons->push_back(reason);
   };
-  auto sup = spawn_sup(config(restart_strategy::one_for_one, {a, child("b")}));
+  auto sup = spawn_sup(config(
+    troupe::supervision::restart_strategy::one_for_one, {a, child("b")}));
   // Restarts do not run it: the child comes back.
   tell(child_of(sup, "a"), "crash");
   EXPECT_TRUE(reasons->empty());
@@ -498,8 +520,9 @@ TEST_F(Supervisor, ShutdownHooksRunOnceWithTheReason) {
 }
 
 TEST_F(Supervisor, KilledSupervisorTakesItsChildrenAlong) {
-  auto sup = spawn_sup(
-    config(restart_strategy::one_for_one, {child("a"), child("b")}));
+  auto sup
+    = spawn_sup(config(troupe::supervision::restart_strategy::one_for_one,
+                       {child("a"), child("b")}));
   take_events();
   caf::anon_send_exit(sup, caf::exit_reason::kill);
   run();

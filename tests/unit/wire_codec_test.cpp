@@ -20,7 +20,7 @@ using troupe::job_result;
 using troupe::job_status;
 using troupe::job_status_count;
 using troupe::test::expect_equal;
-namespace wc = troupe::wire_codec;
+namespace wc = troupe::wire::client_codec;
 namespace wire = troupe::wire;
 
 ::testing::AssertionResult has_code(const caf::error& err, error_code code) {

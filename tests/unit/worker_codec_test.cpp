@@ -10,7 +10,7 @@
 namespace {
 
 using namespace std::chrono_literals;
-namespace wc = troupe::worker_codec;
+namespace wc = troupe::wire::worker_codec;
 
 // Feeds `bytes` to the reader in chunks of `chunk`.
 void feed(wc::frame_reader& r, const std::string& bytes, size_t chunk) {

@@ -19,9 +19,9 @@ using namespace std::chrono_literals;
 using troupe::job;
 using troupe::job_status;
 using troupe::skill_info;
-using troupe::skill_output;
 using troupe::worker_pool_actor;
-using troupe::worker_pool_config;
+using troupe::pool::worker_pool_config;
+using troupe::skills::skill_output;
 using troupe::test::echo_skill;
 using troupe::test::make_job;
 using troupe::test::make_skill;
@@ -33,14 +33,14 @@ class WorkerPool : public troupe::test::actor_test {
   WorkerPool() : rec(sys()) {}
 
   worker_pool_actor
-  spawn_pool(std::shared_ptr<const troupe::skill_definition> skill,
+  spawn_pool(std::shared_ptr<const troupe::skills::skill_definition> skill,
              uint32_t workers = 1, uint64_t queue_capacity = 100) {
-    worker_pool_config cfg;
+    troupe::pool::worker_pool_config cfg;
     cfg.node_name = "test-node";
     cfg.min_workers = cfg.max_workers = workers;
     cfg.queue_capacity = queue_capacity;
     cfg.default_timeout = 60s;
-    auto pool = sys().spawn(troupe::worker_pool, std::move(skill), cfg);
+    auto pool = sys().spawn(troupe::pool::worker_pool, std::move(skill), cfg);
     stop_at_end(pool);
     return pool;
   }
@@ -83,8 +83,9 @@ TEST_F(WorkerPool, SkillErrorsAndExceptionsBecomeSkillError) {
     if (in == "throw")
       throw std::runtime_error("bad day");
     if (in == "fail")
-      return skill_output::failure(job_status::skill_error, "no thanks");
-    return skill_output::success("fine");
+      return troupe::skills::skill_output::failure(job_status::skill_error,
+                                                   "no thanks");
+    return troupe::skills::skill_output::success("fine");
   });
   auto pool = spawn_pool(skill);
   submit(pool, make_job(1, "picky", "fail"));
@@ -109,7 +110,7 @@ TEST_F(WorkerPool, RunsJobsInArrivalOrderWithOneWorker) {
   auto order = std::make_shared<std::vector<std::string>>();
   auto skill = make_skill("record", [order](const std::string& in) {
     order->push_back(in);
-    return skill_output::success(in);
+    return troupe::skills::skill_output::success(in);
   });
   auto pool = spawn_pool(skill, 1);
   for (uint64_t id = 1; id <= 5; ++id)
@@ -219,7 +220,7 @@ TEST_F(WorkerPool, JobThatRunsPastItsDeadlineTimesOutAndItsWorkerIsReplaced) {
   auto calls = std::make_shared<int>(0);
   auto skill = make_skill("counted", [calls](const std::string& in) {
     ++*calls;
-    return skill_output::success(in);
+    return troupe::skills::skill_output::success(in);
   });
   auto pool = spawn_pool(skill, 1);
   auto j = make_job(1, "counted", "late");
@@ -273,8 +274,8 @@ TEST_F(WorkerPool, CrashOfNonIdempotentSkillFailsTheJobAndReplacesTheWorker) {
     "fragile",
     [](const std::string& in) -> skill_output {
       if (in == "crash")
-        throw troupe::worker_crash{};
-      return skill_output::success(in);
+        throw troupe::skills::worker_crash{};
+      return troupe::skills::skill_output::success(in);
     },
     /*idempotent=*/false, /*max_attempts=*/3);
   auto pool = spawn_pool(skill, 2);
@@ -310,8 +311,8 @@ TEST_F(WorkerPool, CrashedIdempotentJobIsRetried) {
     "once-crashy",
     [calls](const std::string& in) -> skill_output {
       if (++*calls == 1)
-        throw troupe::worker_crash{};
-      return skill_output::success(in);
+        throw troupe::skills::worker_crash{};
+      return troupe::skills::skill_output::success(in);
     },
     /*idempotent=*/true, /*max_attempts=*/2);
   auto pool = spawn_pool(skill, 1);
@@ -334,7 +335,7 @@ TEST_F(WorkerPool, IdempotentJobThatKeepsCrashingStopsAtMaxAttempts) {
     "always-crashy",
     [calls](const std::string&) -> skill_output {
       ++*calls;
-      throw troupe::worker_crash{};
+      throw troupe::skills::worker_crash{};
     },
     /*idempotent=*/true, /*max_attempts=*/3);
   auto pool = spawn_pool(skill, 1);
@@ -355,7 +356,7 @@ TEST_F(WorkerPool, JobCanAskForFewerAttemptsThanTheSkill) {
     "crashy",
     [calls](const std::string&) -> skill_output {
       ++*calls;
-      throw troupe::worker_crash{};
+      throw troupe::skills::worker_crash{};
     },
     /*idempotent=*/true, /*max_attempts=*/5);
   auto pool = spawn_pool(skill, 1);
@@ -397,21 +398,22 @@ TEST_F(WorkerPool, SubmittersIdsMayRepeatAcrossSubmitters) {
 
 namespace {
 
-std::shared_ptr<const troupe::skill_definition>
-in_pool_skill(std::string name, troupe::skill_function fn,
+std::shared_ptr<const troupe::skills::skill_definition>
+in_pool_skill(std::string name, troupe::skills::skill_function fn,
               bool idempotent = true, uint32_t max_attempts = 2) {
-  auto def = std::make_shared<troupe::skill_definition>(
+  auto def = std::make_shared<troupe::skills::skill_definition>(
     *make_skill(std::move(name), std::move(fn), idempotent, max_attempts));
-  def->mode = troupe::skill_mode::in_pool;
+  def->mode = troupe::skills::skill_mode::in_pool;
   return def;
 }
 
 TEST_F(WorkerPool, InPoolSkillRunsWithoutWorkerActors) {
-  auto pool = spawn_pool(in_pool_skill("inl",
-                                       [](const std::string& in) {
-                                         return skill_output::success(in + "!");
-                                       }),
-                         4);
+  auto pool = spawn_pool(
+    in_pool_skill("inl",
+                  [](const std::string& in) {
+                    return troupe::skills::skill_output::success(in + "!");
+                  }),
+    4);
   for (uint64_t id = 1; id <= 5; ++id)
     submit(pool, make_job(id, "inl", std::to_string(id)));
   // Only the pool and the recorder run: no worker is involved.
@@ -434,8 +436,8 @@ TEST_F(WorkerPool, InPoolCrashIsRetriedWhenIdempotent) {
   auto calls = std::make_shared<int>(0);
   auto pool = spawn_pool(in_pool_skill("once", [calls](const std::string& in) {
     if ((*calls)++ == 0)
-      throw troupe::worker_crash{};
-    return skill_output::success(in);
+      throw troupe::skills::worker_crash{};
+    return troupe::skills::skill_output::success(in);
   }));
   submit(pool, make_job(7, "once", "x"));
   run();
@@ -449,10 +451,10 @@ TEST_F(WorkerPool, InPoolCrashIsRetriedWhenIdempotent) {
 TEST_F(WorkerPool, InPoolCrashOfNonIdempotentSkillFailsOnlyThatJob) {
   auto pool = spawn_pool(in_pool_skill(
     "boom",
-    [](const std::string& in) -> troupe::skill_output {
+    [](const std::string& in) -> troupe::skills::skill_output {
       if (in == "crash")
-        throw troupe::worker_crash{};
-      return skill_output::success(in);
+        throw troupe::skills::worker_crash{};
+      return troupe::skills::skill_output::success(in);
     },
     false));
   submit(pool, make_job(1, "boom", "crash"));

@@ -41,7 +41,7 @@
 #include <string_view>
 #include <thread>
 
-namespace wc = troupe::worker_codec;
+namespace wc = troupe::wire::worker_codec;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "actors/base/logging.hpp"
+#include "actors/log/logging.hpp"
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 
