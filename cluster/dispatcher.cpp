@@ -198,6 +198,7 @@ void connect(self_ptr self, const member& m) {
       bc.limits = st.cfg.limits;
       bc.default_timeout = st.cfg.default_timeout;
       bc.metrics = st.cfg.metrics;
+      bc.load = st.cfg.load;
       bc.failover = caf::actor_cast<failover_actor>(self);
       l.batcher = spawn_link(self, std::move(gw), bc);
       // From now on the router sends to this link directly.

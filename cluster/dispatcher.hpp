@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/base/load_board.hpp"
 #include "actors/link/batch_metrics.hpp"
 #include "actors/link/batch_policy.hpp"
 #include "actors/link/batcher.hpp"
@@ -41,6 +42,9 @@ struct dispatcher_config {
   uint32_t reconnect_attempts = 5;
   /// Null disables batch metrics.
   link::batch_metrics_ptr metrics;
+  /// Where the links count the jobs they hold, by member and skill, for
+  /// placement; null = not counted.
+  base::load_board_ptr load;
   /// The node's supervisor tree, followed for the current router and
   /// membership; null when the router given here never changes.
   supervisor_actor tree;

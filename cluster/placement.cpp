@@ -12,9 +12,10 @@ const skill_load* placement::find_skill(const member& m,
   return nullptr;
 }
 
-double placement::load(const skill_load& s, uint64_t extra) {
-  auto work = static_cast<double>(s.busy) + static_cast<double>(s.queued)
-              + static_cast<double>(extra);
+double placement::load(const skill_load& s, std::optional<int64_t> in_flight) {
+  auto work = in_flight
+                ? static_cast<double>(std::max<int64_t>(*in_flight, 0))
+                : static_cast<double>(s.busy) + static_cast<double>(s.queued);
   return work / static_cast<double>(std::max<uint32_t>(s.workers, 1));
 }
 
@@ -22,7 +23,7 @@ std::optional<std::string>
 placement::choose(const std::vector<member>& members, const std::string& self,
                   const std::string& skill,
                   const std::set<std::string>& exclude,
-                  const recent_sends& recent) {
+                  const in_flight_fn& in_flight) {
   std::optional<double> local_load;
   std::optional<std::string> best;
   double best_load = 0;
@@ -32,8 +33,7 @@ placement::choose(const std::vector<member>& members, const std::string& self,
     auto* s = find_skill(m, skill);
     if (s == nullptr)
       continue;
-    auto i = recent.find(m.name);
-    auto l = load(*s, i != recent.end() ? i->second : 0);
+    auto l = load(*s, in_flight ? in_flight(m.name) : std::nullopt);
     if (m.name == self) {
       local_load = l;
       continue;

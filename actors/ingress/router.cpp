@@ -257,6 +257,56 @@ void send_to_member(router_ptr self, const std::string& target, job& j,
              std::move(sink));
 }
 
+// The count placement reads for `skill` on `member`, created on first use;
+// null without a load board.
+router_state::skill_count* skill_count_of(router_ptr self,
+                                          const std::string& member,
+                                          const std::string& skill) {
+  auto& st = self->state;
+  auto local = member == st.cfg.node_name;
+  auto& board = local ? st.cfg.pool_load : st.cfg.link_load;
+  if (!board)
+    return nullptr;
+  auto& counts = local ? st.pool_counts : st.link_counts[member];
+  auto i = counts.find(skill);
+  if (i == counts.end()) {
+    auto key = local ? skill : base::load_board::member_key(member, skill);
+    i = counts
+          .emplace(skill, router_state::skill_count{board->counter_for(key)})
+          .first;
+  }
+  return &i->second;
+}
+
+// The jobs of `skill` in flight on `member` as this node knows them now:
+// its own pools' exactly, or what it sent the member and has not had
+// answered plus what other nodes gave it (see `skill_count`).
+std::optional<int64_t> in_flight_on(router_ptr self, const std::string& member,
+                                    const std::string& skill) {
+  auto* c = skill_count_of(self, member, skill);
+  if (c == nullptr)
+    return std::nullopt;
+  return c->count->load(std::memory_order_relaxed) + c->others;
+}
+
+// A new view: each member's heartbeat figures less this node's part in
+// them are the jobs other nodes gave it.
+void learn_others_load(router_ptr self) {
+  auto& st = self->state;
+  for (auto& m : st.members) {
+    if (m.name == st.cfg.node_name)
+      continue;
+    for (auto& s : m.skills) {
+      auto* c = skill_count_of(self, m.name, s.name);
+      if (c == nullptr)
+        return;
+      auto beat = static_cast<int64_t>(s.busy) + static_cast<int64_t>(s.queued);
+      c->others = std::max<int64_t>(
+        0, beat - c->count->load(std::memory_order_relaxed));
+    }
+  }
+}
+
 // Sends the job to another member when placement says so; false when it
 // runs here (or nowhere: then the caller reports the unknown skill).
 bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
@@ -267,11 +317,12 @@ bool place_elsewhere(router_ptr self, job& j, result_sink_actor& sink) {
   }
   if (!st.cfg.dispatcher || st.members.size() < 2)
     return false;
-  auto target = cluster::placement::choose(st.members, st.cfg.node_name,
-                                           j.skill, {}, st.recent);
+  auto target = cluster::placement::choose(
+    st.members, st.cfg.node_name, j.skill, {}, [&](const std::string& m) {
+      return in_flight_on(self, m, j.skill);
+    });
   if (!target || *target == st.cfg.node_name)
     return false;
-  ++st.recent[*target];
   count_remote(self, *target, "out");
   send_to_member(self, *target, j, sink);
   return true;
@@ -635,8 +686,7 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
     [self](cluster_view& v) {
       auto& st = self->state;
       st.members = std::move(v.members);
-      // The heartbeats now include what was sent before them.
-      st.recent.clear();
+      learn_others_load(self);
       // Links to members that went away or restarted are stale.
       for (auto i = st.links.begin(); i != st.links.end();) {
         auto m = std::find_if(st.members.begin(), st.members.end(),

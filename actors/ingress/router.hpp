@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/base/last_will.hpp"
+#include "actors/base/load_board.hpp"
 #include "actors/cache/cache_metrics.hpp"
 #include "actors/metrics/job_metrics.hpp"
 #include "cluster/cluster_metrics.hpp"
@@ -32,6 +33,12 @@ struct router_config {
   dispatcher_actor dispatcher;
   /// Counts jobs exchanged with peers; null disables.
   cluster::cluster_metrics_ptr cluster_metrics;
+  /// Jobs in flight as placement sees them, fresh: the node's pools' by
+  /// skill, and its links' by member and skill (what this node sent to
+  /// each member and has not had answered). Null: placement uses the
+  /// members' heartbeats alone.
+  base::load_board_ptr pool_load;
+  base::load_board_ptr link_load;
   // -- result cache -----------------------------------------------------------
   /// Skills whose results are cached, with the version that goes into their
   /// cache keys. Empty: no cache, every job goes straight to its pool.
@@ -73,7 +80,19 @@ struct router_state {
   /// restarted router knows no members until the membership tells it).
   bool has_view = false;
   std::vector<std::pair<job, result_sink_actor>> held_for_view;
-  cluster::placement::recent_sends recent;
+  /// What placement knows of a skill's jobs in flight on one member: the
+  /// load board's fresh count (this node's pools', or what its link to the
+  /// member holds) and, for other members, the jobs other nodes gave them
+  /// as of the last heartbeat (its busy + queued less this node's part).
+  struct skill_count {
+    base::load_board::counter_ptr count;
+    int64_t others = 0;
+  };
+  /// By skill, looked up with the strings at hand (placing a job allocates
+  /// nothing once a skill was seen).
+  using counts_by_skill = std::unordered_map<std::string, skill_count>;
+  counts_by_skill pool_counts;
+  std::unordered_map<std::string, counts_by_skill> link_counts;
   /// Ready links to members (from the dispatcher): name -> incarnation and
   /// the batcher that carries jobs there.
   std::unordered_map<std::string, std::pair<uint64_t, batcher_actor>> links;

@@ -34,6 +34,8 @@ void answer(batcher_ptr self, uint64_t id, job_result r) {
   self->send(i->second.sink, std::move(r));
   if (i->second.sent != batcher_state::time_point{})
     st.policy.on_answered(1);
+  if (i->second.load != nullptr)
+    i->second.load->remove();
   st.jobs.erase(i);
 }
 
@@ -201,6 +203,17 @@ void on_job(batcher_ptr self, job& j, result_sink_actor& sink) {
                .first->second;
   if (st.cfg.failover)
     pj.held = j;
+  if (st.cfg.load) {
+    auto k = st.load.find(j.skill);
+    if (k == st.load.end())
+      k = st.load
+            .emplace(j.skill, base::load_share{st.cfg.load->counter_for(
+                                base::load_board::member_key(
+                                  st.cfg.destination_name, j.skill))})
+            .first;
+    pj.load = &k->second;
+    pj.load->add();
+  }
   st.deadlines.push(deadline, id);
   compact_deadlines(self);
   schedule_tick(self, deadline);
@@ -315,6 +328,8 @@ void on_destination_down(batcher_ptr self, std::string reason,
     auto& pj = i->second;
     pj.held.id = pj.client_id;
     auto sent = pj.sent != batcher_state::time_point{};
+    if (pj.load != nullptr)
+      pj.load->remove();
     give_up(self, std::move(pj.held), std::move(pj.sink), sent);
     st.jobs.erase(i);
   }

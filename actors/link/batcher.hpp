@@ -2,6 +2,7 @@
 
 #include "actors/base/deadline_queue.hpp"
 #include "actors/base/last_will.hpp"
+#include "actors/base/load_board.hpp"
 #include "actors/link/batch_metrics.hpp"
 #include "actors/link/batch_policy.hpp"
 #include "messages/interfaces.hpp"
@@ -36,6 +37,9 @@ struct batcher_config {
   /// instead of ending NODE_LOST; the batcher then keeps each job's content
   /// until it is answered.
   failover_actor failover;
+  /// The node's board of jobs in flight by member and skill, which this
+  /// link keeps current for the router's placement; null = not counted.
+  base::load_board_ptr load;
 };
 
 /// State of a batcher: the jobs it holds, by batcher-local id, and the buffer
@@ -58,6 +62,8 @@ struct batcher_state {
     job held;
     /// The batch it went out in, for a refusal naming that batch.
     uint64_t batch = 0;
+    /// The count of the job's skill on the load board; null = not counted.
+    base::load_share* load = nullptr;
   };
 
   batcher_config cfg;
@@ -69,6 +75,8 @@ struct batcher_state {
 
   uint64_t next_id = 1;
   uint64_t next_batch = 1;
+  /// This link's counts on the node's load board, by skill.
+  std::unordered_map<std::string, base::load_share> load;
   std::unordered_map<uint64_t, pending_job> jobs;
   /// Jobs not sent yet, in arrival order (ids already rewritten).
   std::vector<job> buffer;

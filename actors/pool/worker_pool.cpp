@@ -85,6 +85,7 @@ void finish(pool_ptr self, uint64_t ticket, job_result r) {
     st.series.ran(r.queue_time, r.run_time);
   if (st.cfg.node_limit)
     st.cfg.node_limit->release();
+  st.load.remove();
   self->send(pj.sink, std::move(r));
   st.jobs.erase(i);
 }
@@ -699,6 +700,7 @@ void on_job(pool_ptr self, job& j, result_sink_actor& sink) {
              + " jobs in flight (max-in-flight); retry later");
     return;
   }
+  st.load.add();
   auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
                                                       : st.cfg.default_timeout;
   timeout = std::min(timeout, max_job_timeout);
@@ -760,6 +762,7 @@ void bequeath(pool_ptr self) {
     // The successor counts it again when it takes it over.
     if (st.cfg.node_limit)
       st.cfg.node_limit->release();
+    st.load.remove();
   };
   // Queued jobs in the order they would have run.
   auto is_queued = [&](uint64_t ticket) {
@@ -837,6 +840,7 @@ void adopt(pool_ptr self) {
     }
     if (st.cfg.node_limit)
       st.cfg.node_limit->force_acquire();
+    st.load.add();
     auto ticket = st.next_ticket++;
     auto place = st.queue.make_entry(ticket, x.j.options.priority, x.arrived);
     st.deadlines.push(x.deadline, ticket);
@@ -925,6 +929,8 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
   auto& st = self->state;
   st.skill = std::move(skill);
   st.cfg = std::move(cfg);
+  if (st.cfg.load)
+    st.load = base::load_share{st.cfg.load->counter_for(st.skill->name)};
   st.cfg.max_workers = std::max(st.cfg.max_workers, 1u);
   st.cfg.min_workers = std::min(st.cfg.min_workers, st.cfg.max_workers);
   st.queue = job_queue{st.cfg.priority_aging};

@@ -2,6 +2,7 @@
 
 #include "actors/base/deadline_queue.hpp"
 #include "actors/base/last_will.hpp"
+#include "actors/base/load_board.hpp"
 #include "actors/metrics/job_metrics.hpp"
 #include "actors/pool/in_flight_limit.hpp"
 #include "actors/pool/job_estate.hpp"
@@ -42,6 +43,9 @@ struct worker_pool_config {
   caf::timespan priority_aging = std::chrono::seconds(1);
   /// The node's bound on jobs held by all its pools; null = none.
   in_flight_limit_ptr node_limit;
+  /// The node's jobs in flight by skill, which this pool keeps current for
+  /// the router's placement; null = not counted.
+  base::load_board_ptr load;
   /// Null disables metrics (tests).
   metrics::job_metrics_ptr metrics;
   pool_metrics_ptr pool_metrics;
@@ -145,6 +149,9 @@ struct worker_pool_state {
 
   /// When the next tick is due; max() = none scheduled.
   time_point tick_due = time_point::max();
+
+  /// This pool's count on the node's load board (every job it holds).
+  base::load_share load;
 
   /// Hands every job still held (or in the mailbox) to the estate when the
   /// pool ends for any reason. Keep last: it runs first at destruction.

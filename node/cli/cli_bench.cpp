@@ -1,5 +1,6 @@
 #include "config/node_config.hpp"
 #include "messages/errors.hpp"
+#include "messages/wire/json.hpp"
 #include "node/cli/cli.hpp"
 #include "node/client/latency_summary.hpp"
 #include "node/spawn/system_config.hpp"
@@ -48,12 +49,16 @@ int run_bench(bench_options& opts) {
     return exit;
   std::vector<job> jobs(opts.jobs, proto);
   std::map<job_status, uint64_t> counts;
+  // Where the jobs ran: shows whether a cluster spread them.
+  std::map<std::string, uint64_t> ran_on;
   client::latency_summary lat;
   std::string first_error;
   auto start = std::chrono::steady_clock::now();
   c->run(std::move(jobs), opts.concurrency,
          [&](job_result&& r, caf::timespan latency) {
            ++counts[r.status];
+           if (!r.node.empty())
+             ++ran_on[r.node];
            lat.add(latency);
            if (r.status != job_status::ok && first_error.empty())
              first_error = std::string{to_string(r.status)} + ": " + r.error;
@@ -67,15 +72,21 @@ int run_bench(bench_options& opts) {
     if (st != job_status::ok)
       failed += n;
   if (opts.json) {
+    std::string nodes;
+    for (auto& [name, n] : ran_on) {
+      nodes += nodes.empty() ? "" : ",";
+      wire::append_json_string(nodes, name);
+      nodes += ":" + std::to_string(n);
+    }
     std::printf("{\"skill\":\"%s\",\"jobs\":%llu,\"concurrency\":%llu,"
                 "\"seconds\":%.6f,\"jobs_per_second\":%.1f,\"p50_us\":%.1f,"
                 "\"p90_us\":%.1f,\"p99_us\":%.1f,\"max_us\":%.1f,"
-                "\"failed\":%llu}\n",
+                "\"failed\":%llu,\"ran_on\":{%s}}\n",
                 opts.skill.c_str(), static_cast<unsigned long long>(opts.jobs),
                 static_cast<unsigned long long>(opts.concurrency), elapsed,
                 rate, micros(lat.percentile(50)), micros(lat.percentile(90)),
                 micros(lat.percentile(99)), micros(lat.percentile(100)),
-                static_cast<unsigned long long>(failed));
+                static_cast<unsigned long long>(failed), nodes.c_str());
   } else {
     std::printf("skill %s: %llu jobs, concurrency %llu\n", opts.skill.c_str(),
                 static_cast<unsigned long long>(opts.jobs),
@@ -90,6 +101,13 @@ int run_bench(bench_options& opts) {
       std::printf(" %s=%llu", std::string{to_string(st)}.c_str(),
                   static_cast<unsigned long long>(n));
     std::printf("\n");
+    if (ran_on.size() > 1) {
+      std::printf("  ran on:");
+      for (auto& [name, n] : ran_on)
+        std::printf(" %s=%llu", name.c_str(),
+                    static_cast<unsigned long long>(n));
+      std::printf("\n");
+    }
     if (!first_error.empty())
       std::printf("  first error: %s\n", first_error.c_str());
   }

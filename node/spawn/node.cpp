@@ -166,6 +166,10 @@ struct tree_context {
   std::shared_ptr<gateway_port> port;
   /// The bound on jobs held by all pools (max-in-flight).
   pool::in_flight_limit_ptr node_limit;
+  /// Jobs in flight for placement: the pools' by skill, the links' by
+  /// member and skill.
+  base::load_board_ptr pool_load;
+  base::load_board_ptr link_load;
 
   template <class Handle>
   Handle current(std::string_view path) const {
@@ -266,6 +270,7 @@ pool_child(const tree_context& tc,
   auto pc = pool::make_pool_config(*skill, cfg);
   pc.node_name = tc.name;
   pc.node_limit = tc.node_limit;
+  pc.load = tc.pool_load;
   if (tc.metrics != nullptr) {
     pc.pool_metrics = tc.metrics->pools();
     if (pool_counts_results(*skill))
@@ -361,7 +366,9 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
                             .count()),
     node.directory,
     std::make_shared<gateway_port>(),
-    std::make_shared<pool::in_flight_limit>(cfg.max_in_flight)};
+    std::make_shared<pool::in_flight_limit>(cfg.max_in_flight),
+    std::make_shared<base::load_board>(),
+    std::make_shared<base::load_board>()};
   auto jobs = all != nullptr ? all->jobs() : nullptr;
   auto root = supervisor_for(tc, std::string{tree_path::root});
   auto directory = node.directory;
@@ -425,6 +432,7 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
     dc.limits.max_linger = cfg.cluster.link_max_linger;
     if (all != nullptr)
       dc.metrics = all->batches();
+    dc.load = tc.link_load;
     root.children.push_back(
       supervised_child<dispatcher_actor, cluster::dispatcher_state>(
         tc, "dispatcher", "the dispatcher", any_message,
@@ -444,6 +452,8 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   rc.metrics = jobs;
   if (all != nullptr)
     rc.cluster_metrics = all->cluster();
+  rc.pool_load = tc.pool_load;
+  rc.link_load = tc.link_load;
   std::vector<std::string> skill_names;
   for (auto& skill : catalog.all())
     skill_names.push_back(skill->name);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+#include <string>
+
 namespace {
 
 using troupe::member;
@@ -48,19 +52,47 @@ TEST(Placement, SkipsMembersThatAreNotUpOrExcluded) {
   EXPECT_FALSE(troupe::cluster::placement::choose(ms, "a", "gpu", {"d"}));
 }
 
-TEST(Placement, RecentSendsSpreadABurst) {
-  std::vector<member> ms{node("a", {}), node("b", {{"gpu", 2, 0, 0}}),
+TEST(Placement, FreshCountsSpreadABurstOverEveryMember) {
+  // The heartbeats say everyone is idle; the fresh counts say otherwise as
+  // soon as jobs go out, the local node's included.
+  std::vector<member> ms{node("a", {{"gpu", 2, 0, 0}}),
+                         node("b", {{"gpu", 2, 0, 0}}),
                          node("c", {{"gpu", 2, 0, 0}})};
-  troupe::cluster::placement::recent_sends recent;
-  std::map<std::string, int> chosen;
-  for (int i = 0; i < 10; ++i) {
-    auto m = troupe::cluster::placement::choose(ms, "a", "gpu", {}, recent);
+  std::map<std::string, int64_t> in_flight;
+  auto fresh = [&](const std::string& m) -> std::optional<int64_t> {
+    return in_flight[m];
+  };
+  for (int i = 0; i < 12; ++i) {
+    auto m = placement::choose(ms, "a", "gpu", {}, fresh);
     ASSERT_TRUE(m);
-    ++recent[*m];
-    ++chosen[*m];
+    ++in_flight[*m];
   }
-  EXPECT_EQ(chosen["b"], 5);
-  EXPECT_EQ(chosen["c"], 5);
+  EXPECT_EQ(in_flight["a"], 4);
+  EXPECT_EQ(in_flight["b"], 4);
+  EXPECT_EQ(in_flight["c"], 4);
+  // Answers come back from b: b takes the next jobs.
+  in_flight["b"] = 1;
+  EXPECT_EQ(placement::choose(ms, "a", "gpu", {}, fresh), "b");
+}
+
+TEST(Placement, TheCallersCountsReplaceStaleHeartbeats) {
+  // a's last heartbeat was taken during a burst that has since ended, and
+  // b is busy with other nodes' jobs its heartbeat does not show yet.
+  std::vector<member> ms{node("a", {{"gpu", 2, 2, 8}}),
+                         node("b", {{"gpu", 2, 0, 0}})};
+  EXPECT_EQ(placement::choose(ms, "a", "gpu"), "b");
+  std::map<std::string, int64_t> in_flight{{"a", 1}, {"b", 3}};
+  auto known = [&](const std::string& m) -> std::optional<int64_t> {
+    return in_flight[m];
+  };
+  EXPECT_EQ(placement::choose(ms, "a", "gpu", {}, known), "a");
+  // Without figures for a member, its heartbeat counts.
+  auto only_b = [](const std::string& m) -> std::optional<int64_t> {
+    if (m == "b")
+      return 0;
+    return std::nullopt;
+  };
+  EXPECT_EQ(placement::choose(ms, "a", "gpu", {}, only_b), "b");
 }
 
 TEST(Placement, NamesWhereSkillsLive) {

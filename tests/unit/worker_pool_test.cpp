@@ -1,3 +1,4 @@
+#include "actors/base/load_board.hpp"
 #include "actors/pool/worker_pool.hpp"
 #include "messages/atoms.hpp"
 #include "messages/type_ids.hpp"
@@ -34,8 +35,10 @@ class WorkerPool : public troupe::test::actor_test {
 
   worker_pool_actor
   spawn_pool(std::shared_ptr<const troupe::skills::skill_definition> skill,
-             uint32_t workers = 1, uint64_t queue_capacity = 100) {
+             uint32_t workers = 1, uint64_t queue_capacity = 100,
+             troupe::base::load_board_ptr load = nullptr) {
     troupe::pool::worker_pool_config cfg;
+    cfg.load = std::move(load);
     cfg.node_name = "test-node";
     cfg.min_workers = cfg.max_workers = workers;
     cfg.queue_capacity = queue_capacity;
@@ -171,6 +174,28 @@ TEST_F(WorkerPool, StatusReportsLoad) {
   EXPECT_EQ(idle.busy, 0u);
   EXPECT_EQ(idle.queued, 0u);
   EXPECT_EQ(idle.in_flight, 0u);
+}
+
+TEST_F(WorkerPool, KeepsItsCountOnTheLoadBoardCurrent) {
+  // Placement reads this count instead of a heartbeat's.
+  auto board = std::make_shared<troupe::base::load_board>();
+  auto count = board->counter_for("loaded");
+  auto pool = spawn_pool(echo_skill("loaded"), 1, 10, board);
+  for (uint64_t id = 1; id <= 3; ++id)
+    submit(pool, make_job(id, "loaded"));
+  run_pool_only(pool);
+  EXPECT_EQ(count->load(), 3);
+  run();
+  EXPECT_EQ(rec.results().size(), 3u);
+  EXPECT_EQ(count->load(), 0);
+  // A pool that ends holding jobs takes its count back with it.
+  for (uint64_t id = 4; id <= 5; ++id)
+    submit(pool, make_job(id, "loaded"));
+  run_pool_only(pool);
+  EXPECT_EQ(count->load(), 2);
+  caf::anon_send_exit(pool, caf::exit_reason::kill);
+  run();
+  EXPECT_EQ(count->load(), 0);
 }
 
 TEST_F(WorkerPool, StatusDescribesTheSkill) {
