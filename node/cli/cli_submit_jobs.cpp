@@ -129,9 +129,18 @@ int run_bulk_submit(const bulk_submit_options& opts) {
   // The node answers every job it accepted within its deadline plus the
   // gateway's grace; this timer only matters if the node hangs.
   bc.grace = client_result_grace;
-  auto link = sys.spawn(link::batcher, c->gateway(), bc);
   caf::scoped_actor self{sys};
   auto sink = caf::actor_cast<result_sink_actor>(self.ptr());
+  // The link hands back the jobs it could not finish when the gateway ends.
+  bc.failover = caf::actor_cast<failover_actor>(self.ptr());
+  auto link = sys.spawn(link::batcher, c->gateway(), bc);
+  // For each link that ended: whether its jobs went on to a restarted
+  // gateway (true) or the node is gone (false).
+  std::map<caf::actor_addr, bool> relinked;
+  // Links whose gateway ended; they linger until told to go.
+  std::vector<batcher_actor> ended_links;
+  const auto unreachable
+    = describe(caf::make_error(caf::exit_reason::remote_link_unreachable));
   progress_line progress{stderr};
   if (auto n = count_jobs(opts.file))
     progress.total(*n);
@@ -185,6 +194,40 @@ int run_bulk_submit(const bulk_submit_options& opts) {
         auto line = r.id;
         finish_line(line, r);
       },
+      [&](atom::leave, const std::string& node, const std::string& why,
+          bool sent, job& j, result_sink_actor&) {
+        // The gateway ended. A restarted one (the node stays up) gets the
+        // jobs the old one never read: it answered the rest before it
+        // ended. A broken connection means the node is gone or cut off.
+        auto from = self->current_sender() ? self->current_sender()->address()
+                                           : caf::actor_addr{};
+        auto decided = relinked.find(from);
+        if (decided == relinked.end()) {
+          auto ok = why != unreachable && c->reconnect();
+          if (ok) {
+            ended_links.push_back(link);
+            link = sys.spawn(link::batcher, c->gateway(), bc);
+          }
+          decided = relinked.emplace(from, ok).first;
+        }
+        if (decided->second) {
+          self->send(link, std::move(j), sink);
+          return;
+        }
+        auto i = in_flight.find(j.id);
+        if (i == in_flight.end())
+          return;
+        in_flight.erase(i);
+        job_result r;
+        r.id = j.id;
+        r.status = job_status::node_lost;
+        r.node = node;
+        r.error = "lost the connection to node " + node + " (" + why + ")"
+                  + (sent ? "; the job was sent and may have run: resubmit "
+                            "it if running it twice is safe"
+                          : " before the job was sent");
+        finish_line(r.id, r);
+      },
       caf::after(std::chrono::milliseconds(100)) >> [] {});
     progress.update(t.done);
   }
@@ -197,6 +240,8 @@ int run_bulk_submit(const bulk_submit_options& opts) {
   // stderr so that scripts can parse stdout as JSONL.
   print_summary(opts.json ? stderr : stdout, t, seconds, source);
   caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
+  for (auto& l : ended_links)
+    caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
   return t.failed.empty() ? exit_ok : exit_job_failed;
 }
 

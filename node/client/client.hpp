@@ -103,6 +103,11 @@ class client {
     return gateway_;
   }
 
+  /// Connects to the node's gateway again after it ended while the node
+  /// stays up (a restart): true once a new gateway answers, false when none
+  /// does within a few seconds. `gateway()` is the new one afterwards.
+  bool reconnect();
+
  private:
   /// The `run` in progress, for `interrupt`.
   struct interrupt_state;
@@ -112,10 +117,6 @@ class client {
 
   caf::expected<std::string> query(const std::string& request,
                                    caf::timespan timeout);
-
-  /// Connects to the node's gateway again after it ended; false when no new
-  /// gateway answers within a few seconds.
-  bool reconnect();
 
   caf::actor_system* sys_;
   gateway_actor gateway_;
