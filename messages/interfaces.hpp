@@ -23,6 +23,14 @@
 // The typed actor handles every folder uses. In-process handles carry plain
 // structs; the two remote handles (gateway, client sink) carry protobuf bytes
 // from messages/wire/troupe.proto so that any client speaking the schema works.
+// Enums of higher layers that messages carry, declared here as CAF's
+// fwd.hpp does, so that signatures keep their types without this folder
+// depending on those layers.
+namespace troupe::pool {
+/// Why a pool replaced a worker (actors/pool/restart_reason.hpp).
+enum class restart_reason : uint8_t;
+} // namespace troupe::pool
+
 namespace troupe {
 
 /// Receives terminal job results (in-process).
@@ -52,9 +60,10 @@ using worker_pool_actor = caf::typed_actor<
   caf::reacts_to<job, result_sink_actor>,
   // Worker (id) finished the job with this ticket.
   caf::reacts_to<atom::done, uint64_t, uint64_t, job_result>,
-  // Worker (id) is gone, with the job it ran (ticket, 0 = none), why (a
-  // `restart_reason` as a number) and what happened, for a person.
-  caf::reacts_to<atom::lost, uint64_t, uint64_t, uint8_t, std::string>,
+  // Worker (id) is gone, with the job it ran (ticket, 0 = none), why and
+  // what happened, for a person.
+  caf::reacts_to<atom::lost, uint64_t, uint64_t, pool::restart_reason,
+                 std::string>,
   // Process worker (id) is up and answered its first ping.
   caf::reacts_to<atom::ready, uint64_t>,
   // Cancel these jobs (ids as their submitter, the sink, gave them).

@@ -11,7 +11,9 @@ comment). The check fails when
   * a file includes a header of a higher layer, or of another folder of its
     own layer (peers stay independent, so no folder cycle can form);
   * a quoted include does not name a file from the repository root (or a
-    file generated into the build tree, such as `*.pb.h`).
+    file generated into the build tree, such as `*.pb.h`);
+  * an installed header (every .hpp but the CLI's) includes CAF's private
+    <caf/detail/...> headers, which applications should not build on.
 
 Usage: check_layers.py [REPO_ROOT]   (exit status 1 and one line per fault)
 """
@@ -20,6 +22,9 @@ import re
 import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+PRIVATE_CAF = re.compile(r'^\s*#\s*include\s+<(caf/detail/[^>]+)>', re.M)
+# Folders whose headers are not installed.
+NOT_INSTALLED = ('node/cli',)
 LAYERS_BLOCK = re.compile(r'^```layers\n(.*?)^```', re.M | re.S)
 SOURCE_SUFFIXES = ('.hpp', '.cpp')
 # Trees that may include any layer: they are not part of the library.
@@ -75,6 +80,12 @@ def check(root):
             path = folder + '/' + name
             with open(os.path.join(root, path)) as f:
                 text = f.read()
+            if name.endswith('.hpp') and folder not in NOT_INSTALLED:
+                for m in PRIVATE_CAF.finditer(text):
+                    line = text.count('\n', 0, m.start(1)) + 1
+                    faults.append('%s:%d: an installed header includes <%s>; '
+                                  'keep CAF internals in .cpp files'
+                                  % (path, line, m.group(1)))
             for m in INCLUDE.finditer(text):
                 inc = m.group(1)
                 line = text.count('\n', 0, m.start(1)) + 1

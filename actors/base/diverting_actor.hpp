@@ -4,7 +4,6 @@
 
 #include <caf/actor_addr.hpp>
 #include <caf/actor_config.hpp>
-#include <caf/detail/sync_request_bouncer.hpp>
 #include <caf/execution_unit.hpp>
 #include <caf/mailbox_element.hpp>
 #include <caf/sec.hpp>
@@ -86,7 +85,7 @@ class diverting_actor
         return true;
       // Not taken: answer a request from the copy, since `x` gave its
       // content away.
-      caf::detail::sync_request_bouncer{caf::sec::request_receiver_down}(*copy);
+      bounce_request(*copy, caf::sec::request_receiver_down);
       return true;
     });
     return super::cleanup(std::move(reason), host);
@@ -98,7 +97,7 @@ class diverting_actor
   void divert(caf::mailbox_element_ptr x) {
     if (divert_ && divert_(x, this->address()))
       return;
-    caf::detail::sync_request_bouncer{caf::sec::request_receiver_down}(*x);
+    bounce_request(*x, caf::sec::request_receiver_down);
   }
 
   init_fn init_;

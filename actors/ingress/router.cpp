@@ -14,7 +14,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace troupe::ingress {
@@ -23,48 +25,68 @@ namespace {
 
 using router_ptr = router_actor::stateful_pointer<router_state>;
 
-// Collects one skill_info per pool, then calls `done` with all of them.
-template <class Done>
-void gather_skills(router_ptr self, Done done) {
-  auto& pools = self->state.pools;
+// Asks each of `targets` (pairs of a name and a handle, which is null while
+// the tree has not named it yet) for its status, folds every answer into
+// `acc` with `fold(acc, name, reply)` (reply null when the target is not
+// known or does not answer in time) and calls `done(acc)` once all are in.
+template <class Reply, class Targets, class Acc, class Fold, class Done>
+void fan_in(router_ptr self, const Targets& targets, Acc acc, Fold fold,
+            Done done) {
   struct gather {
-    std::vector<skill_info> infos;
+    Acc acc;
     size_t pending;
+    Fold fold;
     Done done;
   };
-  auto g = std::make_shared<gather>(gather{{}, pools.size(), std::move(done)});
-  if (pools.empty()) {
-    g->done(std::move(g->infos));
+  auto g = std::make_shared<gather>(
+    gather{std::move(acc), targets.size(), std::move(fold), std::move(done)});
+  if (targets.empty()) {
+    g->done(std::move(g->acc));
     return;
   }
-  auto add = [g, self](skill_info info) {
-    info.cached = self->state.cfg.cached_skills.count(info.name) > 0;
-    g->infos.push_back(std::move(info));
-    if (--g->pending == 0) {
-      std::sort(g->infos.begin(), g->infos.end(), [](auto& a, auto& b) {
-        return a.name < b.name;
-      });
-      g->done(std::move(g->infos));
-    }
+  auto add = [g](const std::string& name, Reply* x) {
+    g->fold(g->acc, name, x);
+    if (--g->pending == 0)
+      g->done(std::move(g->acc));
   };
-  for (auto& [name, pool] : pools) {
-    if (!pool) { // not known yet
-      skill_info info;
-      info.name = name;
-      add(std::move(info));
+  for (auto& [name, handle] : targets) {
+    if (!handle) {
+      add(name, nullptr);
       continue;
     }
-    self->request(pool, self->state.cfg.status_timeout, atom::status::value)
+    self->request(handle, self->state.cfg.status_timeout, atom::status::value)
       .then(
-        [add](skill_info& info) {
-          add(std::move(info));
+        [add, name = name](Reply& x) {
+          add(name, &x);
         },
         [add, name = name](caf::error&) {
-          skill_info info;
-          info.name = name;
-          add(std::move(info));
+          add(name, nullptr);
         });
   }
+}
+
+// Collects one skill_info per pool (a pool that does not answer gets one
+// with its name only), then calls `done` with them sorted by skill.
+template <class Done>
+void gather_skills(router_ptr self, Done done) {
+  fan_in<skill_info>(
+    self, self->state.pools, std::vector<skill_info>{},
+    [self](std::vector<skill_info>& infos, const std::string& name,
+           skill_info* x) {
+      skill_info info;
+      if (x != nullptr)
+        info = std::move(*x);
+      else
+        info.name = name;
+      info.cached = self->state.cfg.cached_skills.count(info.name) > 0;
+      infos.push_back(std::move(info));
+    },
+    [done = std::move(done)](std::vector<skill_info> infos) mutable {
+      std::sort(infos.begin(), infos.end(), [](auto& a, auto& b) {
+        return a.name < b.name;
+      });
+      done(std::move(infos));
+    });
 }
 
 // Collects the figures of every cache shard, then calls `done` with their
@@ -72,37 +94,19 @@ void gather_skills(router_ptr self, Done done) {
 template <class Done>
 void gather_cache(router_ptr self, Done done) {
   auto& shards = self->state.cfg.cache_shards;
-  struct gather {
-    cache_status sum;
-    size_t pending;
-    Done done;
-  };
-  auto g = std::make_shared<gather>(gather{{}, shards.size(), std::move(done)});
-  g->sum.bypassed = self->state.cache_bypassed;
-  if (shards.empty()) {
-    g->done(std::move(g->sum));
-    return;
-  }
-  auto add = [g](const cache_status* x) {
-    if (x != nullptr)
-      merge_into(g->sum, *x);
-    if (--g->pending == 0)
-      g->done(std::move(g->sum));
-  };
-  for (auto& shard : shards) {
-    if (!shard) { // not known yet
-      add(nullptr);
-      continue;
-    }
-    self->request(shard, self->state.cfg.status_timeout, atom::status::value)
-      .then(
-        [add](cache_status& x) {
-          add(&x);
-        },
-        [add](caf::error&) {
-          add(nullptr);
-        });
-  }
+  std::vector<std::pair<std::string, cache_shard_actor>> targets;
+  targets.reserve(shards.size());
+  for (size_t i = 0; i < shards.size(); ++i)
+    targets.emplace_back(std::to_string(i), shards[i]);
+  cache_status sum;
+  sum.bypassed = self->state.cache_bypassed;
+  fan_in<cache_status>(
+    self, targets, std::move(sum),
+    [](cache_status& acc, const std::string&, cache_status* x) {
+      if (x != nullptr)
+        merge_into(acc, *x);
+    },
+    std::move(done));
 }
 
 // To the shard owning `key`. A shard not known yet (the node is starting)
@@ -131,42 +135,19 @@ void send_to_shard(router_ptr self, const cache_key& key, job& j,
 // by skill. A breaker that does not answer in time is left out.
 template <class Done>
 void gather_breakers(router_ptr self, Done done) {
-  auto& breakers = self->state.cfg.breakers;
-  struct gather {
-    std::vector<breaker_status> all;
-    size_t pending;
-    Done done;
-  };
-  auto g
-    = std::make_shared<gather>(gather{{}, breakers.size(), std::move(done)});
-  auto add = [g](breaker_status* x) {
-    if (x != nullptr)
-      g->all.push_back(std::move(*x));
-    if (--g->pending > 0)
-      return;
-    std::sort(g->all.begin(), g->all.end(), [](auto& a, auto& b) {
-      return a.skill < b.skill;
+  fan_in<breaker_status>(
+    self, self->state.cfg.breakers, std::vector<breaker_status>{},
+    [](std::vector<breaker_status>& all, const std::string&,
+       breaker_status* x) {
+      if (x != nullptr)
+        all.push_back(std::move(*x));
+    },
+    [done = std::move(done)](std::vector<breaker_status> all) mutable {
+      std::sort(all.begin(), all.end(), [](auto& a, auto& b) {
+        return a.skill < b.skill;
+      });
+      done(std::move(all));
     });
-    g->done(std::move(g->all));
-  };
-  if (breakers.empty()) {
-    g->done(std::move(g->all));
-    return;
-  }
-  for (auto& [name, b] : breakers) {
-    if (!b) { // not known yet
-      add(nullptr);
-      continue;
-    }
-    self->request(b, self->state.cfg.status_timeout, atom::status::value)
-      .then(
-        [add](breaker_status& x) {
-          add(&x);
-        },
-        [add](caf::error&) {
-          add(nullptr);
-        });
-  }
 }
 
 // An operator's command for a skill's breaker.

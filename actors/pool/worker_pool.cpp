@@ -135,8 +135,8 @@ native_worker::callbacks thread_callbacks(pool_ptr self, uint64_t id) {
     tell(pool, atom::done::value, id, ticket, std::move(r));
   };
   cb.crashed = [pool, id](uint64_t ticket, std::string reason) {
-    tell(pool, atom::lost::value, id, ticket,
-         static_cast<uint8_t>(restart_reason::crashed), std::move(reason));
+    tell(pool, atom::lost::value, id, ticket, restart_reason::crashed,
+         std::move(reason));
   };
   return cb;
 }
@@ -152,8 +152,7 @@ process_worker::callbacks process_callbacks(pool_ptr self, uint64_t id) {
   };
   cb.lost = [pool, id](uint64_t ticket, restart_reason why,
                        std::string reason) {
-    tell(pool, atom::lost::value, id, ticket, static_cast<uint8_t>(why),
-         std::move(reason));
+    tell(pool, atom::lost::value, id, ticket, why, std::move(reason));
   };
   return cb;
 }
@@ -306,8 +305,7 @@ void start_async(pool_ptr self, uint64_t id, worker_slot& w,
   } catch (...) {
     // The equivalent of a worker dying mid-job: reported first, so that the
     // dropped reply that follows finds no job.
-    tell(pool, atom::lost::value, id, ticket,
-         static_cast<uint8_t>(restart_reason::crashed),
+    tell(pool, atom::lost::value, id, ticket, restart_reason::crashed,
          std::string{"the skill's code threw something that is not a "
                      "std::exception"});
   }
@@ -972,14 +970,13 @@ worker_pool(worker_pool_actor::stateful_pointer<worker_pool_state> self,
     [self](atom::done, uint64_t id, uint64_t ticket, job_result& r) {
       on_done(self, id, ticket, r);
     },
-    [self](atom::lost, uint64_t id, uint64_t ticket, uint8_t why,
+    [self](atom::lost, uint64_t id, uint64_t ticket, restart_reason why,
            const std::string& reason) {
       // Reports of workers the pool let go already are stale; a worker
       // still in the pool is gone whatever job it names.
       auto i = self->state.workers.find(id);
-      if (i != self->state.workers.end() && why < restart_reason_count)
-        on_worker_lost(self, id, static_cast<restart_reason>(why), reason,
-                       ticket);
+      if (i != self->state.workers.end())
+        on_worker_lost(self, id, why, reason, ticket);
     },
     [self](atom::ready, uint64_t id) {
       on_ready(self, id);

@@ -85,6 +85,13 @@ class CheckLayers(unittest.TestCase):
         self.assertEqual(len(faults), 1)
         self.assertIn('not a path from the repository root', faults[0])
 
+    def test_caf_internals_in_an_installed_header_fail(self):
+        self.tree.write('mid/a/a.hpp', '#include <caf/detail/x.hpp>\n')
+        self.tree.write('mid/a/a.cpp', '#include <caf/detail/x.hpp>\n')
+        faults = self.tree.faults()
+        self.assertEqual(len(faults), 1)
+        self.assertIn('mid/a/a.hpp:1', faults[0])
+
     def test_a_page_without_layers_is_an_error(self):
         self.tree.write('docs/architecture.md', '# nothing here\n')
         with self.assertRaises(ValueError):

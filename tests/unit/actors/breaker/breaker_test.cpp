@@ -105,7 +105,8 @@ worker_pool_actor::behavior_type scripted_pool(worker_pool_actor::pointer self,
         self->send(sink, std::move(r));
     },
     [](troupe::atom::done, uint64_t, uint64_t, job_result&) {},
-    [](troupe::atom::lost, uint64_t, uint64_t, uint8_t, const std::string&) {},
+    [](troupe::atom::lost, uint64_t, uint64_t, troupe::pool::restart_reason,
+       const std::string&) {},
     [](troupe::atom::ready, uint64_t) {},
     [log](troupe::atom::cancel, const std::vector<uint64_t>& ids,
           const troupe::result_sink_actor&) {
@@ -132,7 +133,8 @@ fallback_pool(worker_pool_actor::pointer self) {
       self->send(sink, std::move(r));
     },
     [](troupe::atom::done, uint64_t, uint64_t, job_result&) {},
-    [](troupe::atom::lost, uint64_t, uint64_t, uint8_t, const std::string&) {},
+    [](troupe::atom::lost, uint64_t, uint64_t, troupe::pool::restart_reason,
+       const std::string&) {},
     [](troupe::atom::ready, uint64_t) {},
     [](troupe::atom::cancel, const std::vector<uint64_t>&,
        const troupe::result_sink_actor&) {},
