@@ -158,39 +158,14 @@ void gossip_with(self_ptr self, const std::string& name,
       });
 }
 
+// The node's own figures for the next heartbeat: its load is read from the
+// counters its pools keep (no message to anyone); its health score is asked
+// of the health monitor, whose answer comes with a later beat.
 void sample_load(self_ptr self) {
   auto& st = self->state;
-  if (!st.cfg.router)
-    return;
-  self
-    ->request(st.cfg.router, st.cfg.cluster.heartbeat_interval,
-              atom::status::value)
-    .then(
-      [self](node_status& ns) {
-        auto& st = self->state;
-        std::vector<skill_load> skills;
-        skills.reserve(ns.skills.size());
-        for (auto& s : ns.skills)
-          skills.push_back(skill_load{s.name, s.workers, s.busy, s.queued,
-                                      s.idempotent, s.cached, s.version});
-        uint64_t total = 0;
-        for (auto& c : ns.counts)
-          total += c.count;
-        auto now = clock_type::now();
-        double rate = 0;
-        if (st.last_load_sample != clock_type::time_point{}) {
-          auto secs
-            = std::chrono::duration<double>(now - st.last_load_sample).count();
-          if (secs > 0 && total >= st.last_jobs_total)
-            rate = static_cast<double>(total - st.last_jobs_total) / secs;
-        }
-        st.last_jobs_total = total;
-        st.last_load_sample = now;
-        st.view->update_self(std::move(skills), rate, st.health_score);
-      },
-      [](caf::error&) {
-        // The router was busy; the next heartbeat samples again.
-      });
+  auto skills = st.cfg.load.sample(clock_type::now());
+  st.view->update_self(std::move(skills), st.cfg.load.jobs_per_second(),
+                       st.health_score);
   if (st.cfg.health)
     self
       ->request(st.cfg.health, st.cfg.cluster.heartbeat_interval,
@@ -575,9 +550,7 @@ membership(membership_actor::stateful_pointer<membership_state> self,
       auto sender = self->current_sender();
       if (!sender || sender->node() != self->node() || !ev.handle)
         return;
-      if (ev.path == tree_path::router)
-        self->state.cfg.router = caf::actor_cast<router_actor>(ev.handle);
-      else if (ev.path == tree_path::health)
+      if (ev.path == tree_path::health)
         self->state.cfg.health
           = caf::actor_cast<health_monitor_actor>(ev.handle);
     },

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cluster/cluster_metrics.hpp"
+#include "cluster/local_load.hpp"
 #include "cluster/membership_view.hpp"
 #include "config/cluster_config.hpp"
 #include "messages/interfaces.hpp"
@@ -23,12 +24,13 @@ struct membership_config {
   /// start time.
   member self;
   config::cluster_config cluster;
-  /// Where the node's load comes from (null: no load figures).
-  router_actor router;
+  /// The node's own load, published with every heartbeat (default: no
+  /// skills, no load).
+  local_load load;
   /// Member counts and heartbeat round trips; null disables.
   cluster_metrics_ptr metrics;
-  /// The node's supervisor tree, followed for the current router and
-  /// health monitor; null when the router given here never changes.
+  /// The node's supervisor tree, followed for the current health monitor;
+  /// null when the one given here never changes.
   supervisor_actor tree;
   /// Where the node's health score comes from (null: always 100).
   health_monitor_actor health;
@@ -75,11 +77,6 @@ struct membership_state {
   std::vector<caf::typed_response_promise<bool>> join_waiters;
   clock::time_point join_deadline;
   std::string last_join_error;
-
-  // -- load ------------------------------------------------------------------
-
-  uint64_t last_jobs_total = 0;
-  clock::time_point last_load_sample;
 };
 
 /// A node's cluster membership: joins through seed nodes, exchanges views

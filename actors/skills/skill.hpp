@@ -298,6 +298,13 @@ inline bool is_async(const skill_definition& skill) noexcept {
   return skill.kind == skill_kind::native && static_cast<bool>(skill.async_fn);
 }
 
+/// Whether `skill` is a native skill run inside its pool actor (one job at
+/// a time, no worker).
+inline bool runs_in_pool(const skill_definition& skill) noexcept {
+  return skill.kind == skill_kind::native && !is_async(skill)
+         && skill.mode == skill_mode::in_pool;
+}
+
 /// Runs `skill` on `input` in the calling thread and times it. A
 /// `std::exception` becomes SKILL_ERROR; a `worker_crash` propagates so the
 /// caller can treat it as the death of the worker.

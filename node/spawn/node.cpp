@@ -345,6 +345,26 @@ supervision::child_spec gateway_child(const tree_context& tc) {
   return spec;
 }
 
+// The skills the node offers its peers, with each one's capacity: the
+// pool's largest size (an in-pool skill runs one job at a time).
+std::vector<skill_load> offered_skills(const config::node_config& cfg,
+                                       const skills::skill_catalog& catalog,
+                                       const ingress::router_config& rc) {
+  std::vector<skill_load> out;
+  for (auto& skill : catalog.all()) {
+    skill_load s;
+    s.name = skill->name;
+    s.version = skill->version;
+    s.idempotent = skill->idempotent;
+    s.cached = rc.cached_skills.count(skill->name) > 0;
+    s.workers = skills::runs_in_pool(*skill)
+                  ? 1
+                  : pool::make_pool_config(*skill, cfg).max_workers;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 // Spawns the node's tree for one port: its name and address (which the
 // cluster sees) depend on it.
 node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
@@ -491,6 +511,8 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
     mc.cluster = cfg.cluster;
     if (all != nullptr)
       mc.metrics = all->cluster();
+    mc.load = cluster::local_load{offered_skills(cfg, catalog, rc),
+                                  tc.pool_load, jobs};
     auto started = std::make_shared<bool>(false);
     root.children.push_back(
       supervised_child<membership_actor, cluster::membership_state>(
@@ -499,7 +521,6 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
           membership_actor::stateful_pointer<cluster::membership_state> self,
           const supervisor_actor& tree) {
           auto x = mc;
-          x.router = tc.current<router_actor>(tree_path::router);
           x.tree = tree;
           // A restarted membership joins again through the seeds (the
           // first one joins when the node says so).
