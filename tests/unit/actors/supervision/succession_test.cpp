@@ -1,7 +1,9 @@
 // Supervised actors and their succession, message by message: what reaches
 // an ended incarnation goes on to the next one (or waits for it), nothing
 // falls between a closed mailbox and the successor, and a closed succession
-// answers what it holds.
+// answers what it holds; a registered name reaches whichever incarnation is
+// current.
+#include "actors/supervision/registered_name.hpp"
 #include "actors/supervision/succession.hpp"
 #include "actors/supervision/supervised_actor.hpp"
 #include "messages/errors.hpp"
@@ -176,6 +178,55 @@ TEST_F(Succession, ClosedItAnswersWhatItHoldsAndEverythingLater) {
   ASSERT_TRUE(answer->done);
   EXPECT_TRUE(answer->error);
   EXPECT_EQ(rec.results().size(), 2u);
+}
+
+// -- registered names ---------------------------------------------------------
+
+TEST_F(Succession, ANameTakesMessagesBeforeTheFirstIncarnationRuns) {
+  auto name = troupe::supervision::make_registered_name<runner_actor>(sys(),
+                                                                      heirs);
+  send_job(name, 1);
+  run();
+  EXPECT_EQ(heirs->buffered(), 1u);
+  auto first = spawn_runner("first");
+  send_job(name, 2);
+  run();
+  EXPECT_EQ(*log, (strings{"first ran 1", "first ran 2"}));
+  EXPECT_TRUE(rec.results().empty());
+  stop_at_end(first);
+}
+
+TEST_F(Succession, ANameReachesTheCurrentIncarnationWithEveryMessage) {
+  auto name = troupe::supervision::make_registered_name<runner_actor>(sys(),
+                                                                      heirs);
+  auto first = spawn_runner("first");
+  // A command through the name goes to whoever is current: it is not a
+  // message for an ended incarnation.
+  caf::anon_send(name, std::string{"die"});
+  run();
+  send_job(name, 1);
+  run();
+  auto second = spawn_runner("second");
+  send_job(name, 2);
+  auto answer = ask<int32_t>(name, int32_t{7});
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(*answer, 7);
+  EXPECT_EQ(*log, (strings{"second ran 1", "second ran 2"}));
+  stop_at_end(second);
+}
+
+TEST_F(Succession, ANameOfAClosedSuccessionAnswersAtOnce) {
+  auto name = troupe::supervision::make_registered_name<runner_actor>(sys(),
+                                                                      heirs);
+  heirs->close("the node stopped");
+  send_job(name, 1);
+  run();
+  ASSERT_TRUE(rec.find(1));
+  EXPECT_EQ(rec.find(1)->status, job_status::cancelled);
+  auto answer = start_request<int32_t>(name, int32_t{1});
+  run();
+  ASSERT_TRUE(answer->done);
+  EXPECT_TRUE(answer->error);
 }
 
 } // namespace
