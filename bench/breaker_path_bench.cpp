@@ -10,6 +10,7 @@
 #include "actors/log/logging.hpp"
 #include "actors/skills/skill.hpp"
 #include "bench/job_client.hpp"
+#include "bench/path_node.hpp"
 #include "messages/errors.hpp"
 #include "node/spawn/node.hpp"
 #include "node/spawn/node_metrics.hpp"
@@ -64,14 +65,9 @@ int main(int argc, char** argv) {
       || catalog.add(noop("noop-open", true, false)))
     return 1;
   node::node_metrics metrics;
-  config::node_config ncfg;
-  ncfg.queue_capacity = 1'000'000;
-  auto node = node::spawn_node(sys, ncfg, catalog, &metrics, false);
-  if (!node) {
-    std::fprintf(stderr, "cannot start the node: %s\n",
-                 sys.render(node.error()).c_str());
+  auto node = bench::spawn_path_node(sys, catalog, metrics);
+  if (!node)
     return 1;
-  }
   {
     caf::scoped_actor self{sys};
     bool forced = false;

@@ -10,6 +10,7 @@
 
 #include "actors/log/logging.hpp"
 #include "actors/skills/skill.hpp"
+#include "bench/job_client.hpp"
 #include "cluster/placement.hpp"
 #include "node/client/latency_summary.hpp"
 #include "node/spawn/node.hpp"
@@ -29,56 +30,8 @@
 namespace {
 
 using namespace troupe;
-using clock_type = std::chrono::steady_clock;
-using report_atom = caf::atom_constant<caf::atom("b_report")>;
-
-struct pipeline_state {
-  router_actor router;
-  caf::actor report_to;
-  job proto;
-  uint64_t total = 0;
-  uint64_t sent = 0;
-  uint64_t done = 0;
-  uint64_t failed = 0;
-  clock_type::time_point start;
-};
-
-void issue(result_sink_actor::stateful_pointer<pipeline_state> self) {
-  auto& st = self->state;
-  auto j = st.proto;
-  j.id = st.sent++;
-  self->send(st.router, std::move(j), caf::actor_cast<result_sink_actor>(self));
-}
-
-result_sink_actor::behavior_type
-pipeline(result_sink_actor::stateful_pointer<pipeline_state> self,
-         router_actor router, caf::actor report_to, job proto, uint64_t total,
-         uint64_t inflight) {
-  auto& st = self->state;
-  st.router = std::move(router);
-  st.report_to = std::move(report_to);
-  st.proto = std::move(proto);
-  st.total = total;
-  st.start = clock_type::now();
-  for (uint64_t i = 0; i < std::min(total, inflight); ++i)
-    issue(self);
-  return {
-    [self](job_result& r) {
-      auto& st = self->state;
-      if (r.status != job_status::ok)
-        ++st.failed;
-      if (++st.done == st.total) {
-        auto ns = (clock_type::now() - st.start).count();
-        caf::anon_send(st.report_to, report_atom::value, st.done - st.failed,
-                       static_cast<int64_t>(ns));
-        self->quit();
-        return;
-      }
-      if (st.sent < st.total)
-        issue(self);
-    },
-  };
-}
+using bench::clock_type;
+using bench::report_atom;
 
 } // namespace
 
@@ -167,8 +120,11 @@ int main(int argc, char** argv) {
     if (i >= 100)
       lat.add(clock_type::now() - t0);
   }
-  sys.spawn(pipeline, node->router, caf::actor{self}, proto, count * 20,
-            inflight);
+  bench::job_client_options opts;
+  opts.skill = skill;
+  opts.input = input;
+  sys.spawn(bench::job_client, node->router, caf::actor{self}, count * 20,
+            inflight, opts);
   double rate = 0;
   self->receive(
     [&](report_atom, uint64_t jobs, int64_t ns) {

@@ -369,23 +369,16 @@ void forget_broken_link(self_ptr self, const std::string& member) {
     self->send(self, atom::run::value, member, std::move(j), std::move(sink));
 }
 
-void on_child_event(self_ptr self, child_event& ev) {
-  auto sender = self->current_sender();
-  if (!sender || sender->node() != self->node() || !ev.handle)
-    return;
+// A router that (re)started knows no links: it asks, and hears of the
+// ready ones.
+void tell_router_links(self_ptr self) {
   auto& st = self->state;
-  if (ev.path == tree_path::router) {
-    st.cfg.router = caf::actor_cast<router_actor>(ev.handle);
-    // A restarted router knows no links: tell it the ready ones.
-    for (auto& [name, l] : st.links)
-      if (l.batcher)
-        self->send(st.cfg.router, atom::join::value, name, l.incarnation,
-                   l.batcher);
-  } else if (ev.path == tree_path::membership) {
-    self->send(caf::actor_cast<membership_actor>(ev.handle),
-               atom::subscribe::value,
-               caf::actor_cast<view_listener_actor>(self));
-  }
+  if (!st.cfg.router)
+    return;
+  for (auto& [name, l] : st.links)
+    if (l.batcher)
+      self->send(st.cfg.router, atom::join::value, name, l.incarnation,
+                 l.batcher);
 }
 
 } // namespace
@@ -418,9 +411,6 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
            dispatcher_config cfg) {
   self->state.cfg = std::move(cfg);
   self->set_default_handler(caf::drop);
-  if (self->state.cfg.tree)
-    self->send(self->state.cfg.tree, atom::watch::value,
-               caf::actor_cast<caf::actor>(self));
   return {
     [self](atom::run, std::string& target, job& j, result_sink_actor& sink) {
       if (j.options.max_attempts == 0)
@@ -432,8 +422,8 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
     [self](cluster_view& v) {
       on_view(self, v);
     },
-    [self](router_actor& r) {
-      self->state.cfg.router = std::move(r);
+    [self](atom::join) {
+      tell_router_links(self);
     },
     [self](atom::leave, std::string& member, std::string& why, bool sent,
            job& j, result_sink_actor& sink) {
@@ -456,9 +446,6 @@ dispatcher(dispatcher_actor::stateful_pointer<dispatcher_state> self,
     },
     [self](atom::restart, const std::string& member) {
       retry_link(self, member);
-    },
-    [self](child_event& ev) {
-      on_child_event(self, ev);
     },
     [self](atom::health) {
       uint64_t waiting = 0;

@@ -18,8 +18,8 @@ namespace troupe::cluster {
 struct dispatcher_config {
   /// This node's member name (jobs placed back here go to `router`).
   std::string self;
-  /// The local router, for jobs that fail over to this node (usually sent
-  /// in a message after spawning, since the router needs the dispatcher).
+  /// The local router (its registered name in a node), for jobs that fail
+  /// over to this node.
   router_actor router;
   /// Batching of each link to a peer.
   link::batch_limits limits;
@@ -45,9 +45,6 @@ struct dispatcher_config {
   /// Where the links count the jobs they hold, by member and skill, for
   /// placement; null = not counted.
   base::load_board_ptr load;
-  /// The node's supervisor tree, followed for the current router and
-  /// membership; null when the router given here never changes.
-  supervisor_actor tree;
 };
 
 /// State of a dispatcher: a link (connection + batcher) per peer. It keeps

@@ -471,10 +471,10 @@ membership(membership_actor::stateful_pointer<membership_state> self,
     on_peer_down(self, dm);
   });
   self->set_default_handler(caf::drop);
+  // The node's own listeners are named in the config: a restarted
+  // membership tells them its view without their asking.
+  st.listeners = st.cfg.listeners;
   self->send(self, atom::tick::value);
-  if (st.cfg.tree)
-    self->send(st.cfg.tree, atom::watch::value,
-               caf::actor_cast<caf::actor>(self));
   return {
     [self](atom::cluster, const std::string& bytes) {
       return on_cluster_message(self, bytes);
@@ -545,14 +545,6 @@ membership(membership_actor::stateful_pointer<membership_state> self,
     },
     [self](atom::tick) {
       on_tick(self);
-    },
-    [self](child_event& ev) {
-      auto sender = self->current_sender();
-      if (!sender || sender->node() != self->node() || !ev.handle)
-        return;
-      if (ev.path == tree_path::health)
-        self->state.cfg.health
-          = caf::actor_cast<health_monitor_actor>(ev.handle);
     },
   };
 }

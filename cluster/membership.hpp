@@ -29,10 +29,11 @@ struct membership_config {
   local_load load;
   /// Member counts and heartbeat round trips; null disables.
   cluster_metrics_ptr metrics;
-  /// The node's supervisor tree, followed for the current health monitor;
-  /// null when the one given here never changes.
-  supervisor_actor tree;
-  /// Where the node's health score comes from (null: always 100).
+  /// Get the view now and on every change, from the start (the node's
+  /// router and dispatcher, by their registered names); others subscribe.
+  std::vector<view_listener_actor> listeners;
+  /// Where the node's health score comes from (null: always 100); the
+  /// health monitor's registered name in a node.
   health_monitor_actor health;
   /// Shared by every incarnation of the membership actor: the node's
   /// current incarnation, which a restarted membership rejoins with (its

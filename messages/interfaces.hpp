@@ -142,9 +142,6 @@ using router_actor = caf::typed_actor<
   // An operator's command for the breaker of a skill -> its status after.
   caf::replies_to<atom::breaker, std::string,
                   breaker_command>::with<breaker_status>,
-  // A pool, a breaker, a shard, the dispatcher or a supervisor of them
-  // (re)started.
-  caf::reacts_to<child_event>,
   // The cluster view did not come in time (the router sends this to
   // itself): jobs held for it are routed without it.
   caf::reacts_to<atom::tick>,
@@ -170,9 +167,7 @@ using breaker_actor = caf::typed_actor<
   caf::replies_to<atom::breaker, breaker_command>::with<breaker_status>,
   // Cancel the jobs with these ids that this sink submitted: each ends
   // CANCELLED, whether it runs or waits for its next attempt.
-  caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_sink_actor>,
-  // Its pool (re)started (from this node's supervisors).
-  caf::reacts_to<child_event>>;
+  caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_sink_actor>>;
 
 /// Remote clients receive serialized `troupe.wire.ResultBatch` messages.
 /// A stopping node may also send a client a request `(ping)` after its last
@@ -200,8 +195,6 @@ using gateway_actor = caf::typed_actor<
   caf::reacts_to<atom::flush>,
   // Checks the deadlines of waiting jobs (the gateway's own timer).
   caf::reacts_to<atom::tick>,
-  // The router or the health monitor (re)started (local senders only).
-  caf::reacts_to<child_event>,
   // Load figures for the health monitor.
   caf::replies_to<atom::health>::with<health_report>,
   // Stop accepting jobs (draining); answers how many are still in flight.
@@ -230,9 +223,7 @@ using membership_actor = caf::typed_actor<
   // Send the view to this listener now and on every change.
   caf::reacts_to<atom::subscribe, view_listener_actor>,
   // Heartbeat.
-  caf::reacts_to<atom::tick>,
-  // The router (re)started (from this node's supervisors).
-  caf::reacts_to<child_event>>;
+  caf::reacts_to<atom::tick>>;
 
 /// Runs jobs on other members of the cluster and fails them over when a
 /// member is lost.
@@ -241,9 +232,6 @@ using dispatcher_actor = caf::typed_actor<
   caf::reacts_to<atom::run, std::string, job, result_sink_actor>,
   // The cluster view (from the membership).
   caf::reacts_to<cluster_view>,
-  // The local router, for jobs placed back on this node (sent once at start:
-  // the router and the dispatcher know each other).
-  caf::reacts_to<router_actor>,
   // A job whose member was lost (from a batcher), and whether it had left
   // for the member: place it again.
   caf::reacts_to<atom::leave, std::string, std::string, bool, job,
@@ -254,9 +242,8 @@ using dispatcher_actor = caf::typed_actor<
   // The cluster view did not come in time (the dispatcher sends this to
   // itself): jobs held for it are placed without it.
   caf::reacts_to<atom::tick>,
-  // The router or the membership (re)started (from this node's
-  // supervisors).
-  caf::reacts_to<child_event>,
+  // A router (re)started: send it the ready links.
+  caf::reacts_to<atom::join>,
   // Load figures for the health monitor.
   caf::replies_to<atom::health>::with<health_report>>;
 

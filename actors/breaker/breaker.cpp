@@ -314,7 +314,7 @@ void answer_all(breaker_ptr self) {
     auto& c = i->second;
     // The attempt in flight may have run: it counts.
     auto used = c.attempts + (c.waiting ? 0 : 1);
-    if (!stopping && st.cfg.tree && !c.fallback && st.may_retry
+    if (!stopping && st.cfg.supervised && !c.fallback && st.may_retry
         && !c.copy.skill.empty() && used < c.max_attempts && c.deadline > now) {
       auto j = std::move(c.copy);
       j.id = c.client_id;
@@ -427,10 +427,8 @@ breaker(breaker_actor::stateful_pointer<breaker_state> self,
     st.metrics = st.cfg.breaker_metrics->for_skill(st.skill->name,
                                                    st.skill->breaker.enabled);
   start_circuit(self);
-  if (st.cfg.tree) {
-    self->send(st.cfg.tree, atom::watch::value,
-               caf::actor_cast<caf::actor>(self));
-  } else {
+  st.router = st.cfg.router;
+  if (!st.cfg.supervised) {
     self->monitor(st.pool);
     self->set_down_handler([self](const caf::down_msg& dm) {
       on_pool_down(self, dm);
@@ -462,13 +460,6 @@ breaker(breaker_actor::stateful_pointer<breaker_state> self,
     [self](atom::cancel, const std::vector<uint64_t>& ids,
            const result_sink_actor& sink) {
       on_cancel(self, ids, sink);
-    },
-    [self](child_event& ev) {
-      auto& st = self->state;
-      auto sender = self->current_sender();
-      if (sender && sender->node() == self->node() && ev.handle
-          && ev.path == std::string{tree_path::skills} + "/" + st.skill->name)
-        st.pool = caf::actor_cast<job_runner_actor>(ev.handle);
     },
   };
 }

@@ -32,12 +32,16 @@ struct breaker_config {
   breaker_metrics_ptr breaker_metrics;
   /// Seeds the backoff jitter; 0 = random.
   uint64_t seed = 0;
-  /// The node's supervisor tree, followed for the pool's current handle.
-  /// With a tree the breaker trusts its pool to answer every job (a node's
-  /// pools do, also when they crash: through their last will or their
-  /// successor); without one it watches the pool and answers for it when
-  /// it stops.
-  supervisor_actor tree;
+  /// Whether the breaker runs in a node's tree: then its pool handle is a
+  /// registered name, which reaches the pool's current incarnation, and the
+  /// breaker trusts its pool to answer every job (a node's pools do, also
+  /// when they crash: through their last will or their successor); jobs it
+  /// holds when it ends go on to its successor. Without one it watches the
+  /// pool and answers for it when it stops.
+  bool supervised = false;
+  /// The node's router (its registered name), which runs fallback jobs;
+  /// null until the router sends itself (a breaker outside a node).
+  router_actor router;
 };
 
 /// Whether `skill` needs a breaker actor in front of its pool: its breaker

@@ -383,21 +383,6 @@ caf::result<uint64_t> confirm_delivery(gateway_ptr self, uint64_t n) {
   return rp;
 }
 
-// Follows the router, membership and health monitor through restarts. A
-// stopped one changes nothing: messages to its last incarnation go on to
-// the next (actors/supervision/supervised_actor.hpp).
-void on_child_event(gateway_ptr self, child_event& ev) {
-  auto& st = self->state;
-  if (!from_this_node(self) || !ev.handle)
-    return;
-  if (ev.path == tree_path::health)
-    st.health = caf::actor_cast<health_monitor_actor>(ev.handle);
-  else if (ev.path == tree_path::router)
-    st.router = caf::actor_cast<router_actor>(ev.handle);
-  else if (ev.path == tree_path::membership && st.cfg.membership)
-    st.cfg.membership = caf::actor_cast<membership_actor>(ev.handle);
-}
-
 // Router status and health status, merged into one `NodeStatus`.
 void status_query(gateway_ptr self,
                   caf::typed_response_promise<std::string> rp) {
@@ -545,9 +530,7 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.router = std::move(router);
-  if (st.cfg.tree)
-    self->send(st.cfg.tree, atom::watch::value,
-               caf::actor_cast<caf::actor>(self));
+  st.health = st.cfg.health;
   // Remote peers may send anything; never print or crash on it.
   self->set_default_handler(caf::drop);
   st.will = [self] {
@@ -629,9 +612,6 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
             },
             on_error);
       return rp;
-    },
-    [self](child_event& ev) {
-      on_child_event(self, ev);
     },
     [self](atom::health) {
       return health_report{self->mailbox().size(), self->state.waiting.size()};

@@ -32,11 +32,13 @@ struct gateway_config {
   /// to confirm that it received its last results.
   caf::timespan delivery_timeout = std::chrono::seconds(2);
   metrics::job_metrics_ptr metrics;
-  /// Answers peers' cluster messages; null when the node is not clustered.
+  /// Answers peers' cluster messages (its registered name in a node); null
+  /// when the node is not clustered.
   membership_actor membership;
-  /// The node's supervisor tree, followed for the current router,
-  /// membership and health monitor; null when the router given at spawn
-  /// never changes.
+  /// Where status requests get the node's health (its registered name in a
+  /// node); null: no health section.
+  health_monitor_actor health;
+  /// The node's supervisor tree, which `CrashActor` requests go to.
   supervisor_actor tree;
   /// Accept `CrashActor` requests (test hook, `--test-skills` only).
   bool crash_hook = false;

@@ -25,10 +25,10 @@ namespace {
 
 using router_ptr = router_actor::stateful_pointer<router_state>;
 
-// Asks each of `targets` (pairs of a name and a handle, which is null while
-// the tree has not named it yet) for its status, folds every answer into
-// `acc` with `fold(acc, name, reply)` (reply null when the target is not
-// known or does not answer in time) and calls `done(acc)` once all are in.
+// Asks each of `targets` (pairs of a name and a handle) for its status,
+// folds every answer into `acc` with `fold(acc, name, reply)` (reply null
+// when the target is gone or does not answer in time) and calls `done(acc)`
+// once all are in.
 template <class Reply, class Targets, class Acc, class Fold, class Done>
 void fan_in(router_ptr self, const Targets& targets, Acc acc, Fold fold,
             Done done) {
@@ -109,26 +109,13 @@ void gather_cache(router_ptr self, Done done) {
     std::move(done));
 }
 
-// To the shard owning `key`. A shard not known yet (the node is starting)
-// gets the job once the tree names it, so that the first jobs are cached
-// and coalesced like the others; beyond the bound on held jobs, a job runs
-// uncached rather than wait.
+// To the shard owning `key` (in a node, its registered name: a shard that
+// is starting or restarting takes the job when it runs).
 void send_to_shard(router_ptr self, const cache_key& key, job& j,
                    const job_runner_actor& runner, result_sink_actor& sink) {
   auto& st = self->state;
-  auto index = st.cfg.cache_owner(key);
-  auto& shard = st.cfg.cache_shards[index];
-  if (shard) {
-    self->send(shard, std::move(j), key, runner, std::move(sink));
-    return;
-  }
-  if (st.held_count >= st.cfg.max_held_jobs) {
-    self->send(runner, std::move(j), std::move(sink));
-    return;
-  }
-  ++st.held_count;
-  st.held_for_shard[index].push_back(
-    router_state::held_lookup{std::move(j), key, runner, std::move(sink)});
+  auto& shard = st.cfg.cache_shards[st.cfg.cache_owner(key)];
+  self->send(shard, std::move(j), key, runner, std::move(sink));
 }
 
 // Collects the status of every breaker, then calls `done` with them sorted
@@ -156,12 +143,6 @@ caf::result<breaker_status> command_breaker(router_ptr self,
                                             breaker_command cmd) {
   auto& st = self->state;
   auto i = st.cfg.breakers.find(skill);
-  if (i != st.cfg.breakers.end() && !i->second) {
-    // Starting: the command goes to it once the tree names it.
-    auto rp = self->make_response_promise<breaker_status>();
-    st.held_commands[skill].emplace_back(cmd, rp);
-    return rp;
-  }
   if (i != st.cfg.breakers.end())
     return self->delegate(i->second, atom::breaker::value, cmd);
   if (st.pools.count(skill) > 0)
@@ -365,31 +346,16 @@ void reject_unknown(router_ptr self, const job& j,
   self->send(sink, reject(self, j, job_status::unknown_skill, why));
 }
 
-// Keeps a job until its skill's first runner is known (see
-// on_child_event).
-void hold(router_ptr self, job& j, result_sink_actor& sink) {
-  auto& st = self->state;
-  if (st.held_count >= st.cfg.max_held_jobs) {
-    self->send(sink, reject(self, j, job_status::overloaded,
-                            "skill '" + j.skill + "' is starting and "
-                              + std::to_string(st.held_count)
-                              + " jobs already wait for it; retry later"));
-    return;
-  }
-  ++st.held_count;
-  st.held[j.skill].emplace_back(std::move(j), std::move(sink));
-}
-
 // A job for a skill this node does not offer, before the router learned
 // where skills live: it waits for the view rather than end UNKNOWN_SKILL.
 bool hold_for_view(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   if (st.has_view || !st.cfg.dispatcher || j.options.placed
-      || st.targets.count(j.skill) > 0 || st.held_count >= st.cfg.max_held_jobs)
+      || st.targets.count(j.skill) > 0
+      || st.held_for_view.size() >= st.cfg.max_held_jobs)
     return false;
   if (st.held_for_view.empty())
     self->delayed_send(self, st.cfg.view_timeout, atom::tick::value);
-  ++st.held_count;
   st.held_for_view.emplace_back(std::move(j), std::move(sink));
   return true;
 }
@@ -402,7 +368,6 @@ void release_held_for_view(router_ptr self) {
   st.has_view = true;
   auto jobs = std::move(st.held_for_view);
   st.held_for_view.clear();
-  st.held_count -= jobs.size();
   for (auto& [j, sink] : jobs)
     on_job(self, j, sink);
 }
@@ -424,10 +389,6 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
     reject_unknown(self, j, sink);
     return;
   }
-  if (!i->second) {
-    hold(self, j, sink);
-    return;
-  }
   if (!st.cfg.cached_skills.empty()) {
     auto c = st.cfg.cached_skills.find(j.skill);
     if (c != st.cfg.cached_skills.end()) {
@@ -439,88 +400,6 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
 }
 
 // -- supervision --------------------------------------------------------------
-
-// Where a skill's jobs go from now on; jobs that waited for its first
-// runner go there too.
-void set_target(router_ptr self, const std::string& skill,
-                job_runner_actor runner) {
-  auto& st = self->state;
-  st.targets[skill] = std::move(runner);
-  auto h = st.held.find(skill);
-  if (h == st.held.end())
-    return;
-  auto jobs = std::move(h->second);
-  st.held.erase(h);
-  st.held_count -= jobs.size();
-  for (auto& [j, sink] : jobs)
-    on_job(self, j, sink);
-}
-
-// Takes the current handle of a sibling from its supervisor's child event.
-// Events of a stopped sibling change nothing: messages to its last
-// incarnation go on to the next one (actors/supervision/supervised_actor.hpp).
-void on_child_event(router_ptr self, child_event& ev) {
-  auto& st = self->state;
-  // Only this node's supervisors may say where the actors are.
-  auto sender = self->current_sender();
-  if (!sender || sender->node() != self->node() || !ev.handle)
-    return;
-  std::string_view path = ev.path;
-  auto skills = std::string{tree_path::skills} + "/";
-  if (path.substr(0, skills.size()) == skills) {
-    auto skill = ev.path.substr(skills.size());
-    auto i = st.pools.find(skill);
-    if (i == st.pools.end())
-      return;
-    i->second = caf::actor_cast<worker_pool_actor>(ev.handle);
-    if (st.cfg.breakers.count(skill) == 0)
-      set_target(self, skill, caf::actor_cast<job_runner_actor>(ev.handle));
-    return;
-  }
-  auto breakers = std::string{tree_path::breakers} + "/";
-  if (path.substr(0, breakers.size()) == breakers) {
-    auto skill = ev.path.substr(breakers.size());
-    auto i = st.cfg.breakers.find(skill);
-    if (i == st.cfg.breakers.end())
-      return;
-    i->second = caf::actor_cast<breaker_actor>(ev.handle);
-    // Fallback jobs run through the router like any job.
-    self->send(i->second, caf::actor_cast<router_actor>(self));
-    set_target(self, skill, caf::actor_cast<job_runner_actor>(ev.handle));
-    if (auto h = st.held_commands.find(skill); h != st.held_commands.end()) {
-      auto commands = std::move(h->second);
-      st.held_commands.erase(h);
-      for (auto& [cmd, rp] : commands)
-        rp.delegate(i->second, atom::breaker::value, cmd);
-    }
-    return;
-  }
-  auto& shard_prefix = tree_path::shard_prefix;
-  if (path.substr(0, shard_prefix.size()) == shard_prefix) {
-    auto index = std::strtoul(ev.path.c_str() + shard_prefix.size(), nullptr,
-                              10);
-    if (index >= st.cfg.cache_shards.size())
-      return;
-    auto shard = caf::actor_cast<cache_shard_actor>(ev.handle);
-    st.cfg.cache_shards[index] = shard;
-    if (auto h = st.held_for_shard.find(index); h != st.held_for_shard.end()) {
-      auto jobs = std::move(h->second);
-      st.held_for_shard.erase(h);
-      st.held_count -= jobs.size();
-      for (auto& x : jobs)
-        self->send(shard, std::move(x.j), x.key, x.runner, std::move(x.sink));
-    }
-    return;
-  }
-  if (path == tree_path::dispatcher) {
-    st.cfg.dispatcher = caf::actor_cast<dispatcher_actor>(ev.handle);
-    return;
-  }
-  if (path == tree_path::membership)
-    self->send(caf::actor_cast<membership_actor>(ev.handle),
-               atom::subscribe::value,
-               caf::actor_cast<view_listener_actor>(self));
-}
 
 // The router's last will: jobs submitted by request lose their way back
 // (their results would come to this router), so their requesters get an
@@ -540,36 +419,24 @@ void answer_requests(router_ptr self) {
   st.requests.clear();
 }
 
-// Jobs the router held for an actor it did not know yet: in a node they go
-// to its successor, which routes them again (sent to this incarnation, they
-// reach the next); a router on its own answers them. Jobs of its own typed
+// Jobs the router held for the first cluster view: in a node they go to its
+// successor, which routes them again (sent to this incarnation, they reach
+// the next); a router on its own answers them. Jobs of its own typed
 // requests were answered above.
 void hand_on_held(router_ptr self) {
   auto& st = self->state;
   auto me = self->address();
-  auto pass = [&](job& j, result_sink_actor& sink) {
+  for (auto& [j, sink] : st.held_for_view) {
     if (sink.address() == me)
-      return;
-    if (st.cfg.tree) {
+      continue;
+    if (st.cfg.supervised)
       self->send(self, std::move(j), std::move(sink));
-      return;
-    }
-    self->send(sink, reject(self, j, job_status::internal,
-                            "the router of node " + st.cfg.node_name
-                              + " ended before the job started"));
-  };
-  for (auto& [skill, jobs] : st.held)
-    for (auto& [j, sink] : jobs)
-      pass(j, sink);
-  for (auto& [index, jobs] : st.held_for_shard)
-    for (auto& x : jobs)
-      pass(x.j, x.sink);
-  for (auto& [j, sink] : st.held_for_view)
-    pass(j, sink);
+    else
+      self->send(sink, reject(self, j, job_status::internal,
+                              "the router of node " + st.cfg.node_name
+                                + " ended before the job started"));
+  }
   st.held_for_view.clear();
-  st.held.clear();
-  st.held_for_shard.clear();
-  st.held_count = 0;
 }
 
 } // namespace
@@ -592,8 +459,9 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       continue;
     }
     st.targets.emplace(name, b->second);
-    // Fallback jobs run through the router like any job.
-    if (b->second)
+    // Fallback jobs run through the router like any job (in a node, the
+    // breaker knows the router's registered name from the start).
+    if (!st.cfg.supervised)
       self->send(b->second, caf::actor_cast<router_actor>(self));
   }
   std::sort(names.begin(), names.end());
@@ -608,9 +476,10 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
         return;
       }
   });
-  if (st.cfg.tree)
-    self->send(st.cfg.tree, atom::watch::value,
-               caf::actor_cast<caf::actor>(self));
+  // A restarted router knows no links to other members: the dispatcher
+  // tells it the ready ones.
+  if (st.cfg.dispatcher)
+    self->send(st.cfg.dispatcher, atom::join::value);
   st.will = [self] {
     answer_requests(self);
     hand_on_held(self);
@@ -645,14 +514,11 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       // in the pool under their own ids, so they cancel those; links ask
       // the member the job went to).
       for (auto& kv : self->state.pools)
-        if (kv.second)
-          self->send(kv.second, atom::cancel::value, ids, sink);
+        self->send(kv.second, atom::cancel::value, ids, sink);
       for (auto& kv : self->state.cfg.breakers)
-        if (kv.second)
-          self->send(kv.second, atom::cancel::value, ids, sink);
+        self->send(kv.second, atom::cancel::value, ids, sink);
       for (auto& shard : self->state.cfg.cache_shards)
-        if (shard)
-          self->send(shard, atom::cancel::value, ids, sink);
+        self->send(shard, atom::cancel::value, ids, sink);
       // Jobs placed on other members went through their links.
       for (auto& kv : self->state.links)
         self->send(kv.second.second, atom::cancel::value, ids, sink);
@@ -689,9 +555,6 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       // reach it meanwhile go back to the dispatcher, not into the void).
       self->monitor(link);
       self->state.links[name] = std::make_pair(incarnation, std::move(link));
-    },
-    [self](child_event& ev) {
-      on_child_event(self, ev);
     },
     [self](atom::health) {
       return health_report{self->mailbox().size(), self->state.requests.size()};

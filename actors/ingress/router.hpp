@@ -50,14 +50,13 @@ struct router_config {
   std::vector<cache_shard_actor> cache_shards;
   cache::cache_metrics_ptr cache_metrics;
   // -- supervision ------------------------------------------------------------
-  /// The node's supervisor tree, followed for the current handles of the
-  /// pools, shards, dispatcher and membership (see messages/supervision.hpp
-  /// for their paths); null when the actors given at spawn never change.
-  supervisor_actor tree;
-  /// Jobs held while a pool's first handle is not known yet (a node's
-  /// router may start before the supervisor of the pools has reported
-  /// them), or, with a dispatcher, jobs of skills this node does not offer
-  /// while the first cluster view has not come; beyond, OVERLOADED.
+  /// Whether the router runs in a node's tree: then the handles above are
+  /// registered names (actors/supervision/registered_name.hpp), which reach
+  /// the current incarnation of each actor, and jobs the router holds when
+  /// it ends go on to its successor. Otherwise it answers them.
+  bool supervised = false;
+  /// Jobs of skills this node does not offer held, with a dispatcher, while
+  /// the first cluster view has not come; beyond, they are routed at once.
   size_t max_held_jobs = 100'000;
   /// How long jobs wait for the first cluster view before they are routed
   /// without it.
@@ -99,27 +98,8 @@ struct router_state {
   /// Counters of jobs exchanged with each peer, by direction.
   std::unordered_map<std::string, prometheus::Counter*> jobs_in;
   std::unordered_map<std::string, prometheus::Counter*> jobs_out;
-  /// Skill -> its pool; null until the tree names it (with `cfg.tree`).
+  /// Skill -> its pool.
   std::unordered_map<std::string, worker_pool_actor> pools;
-  /// Jobs waiting for their pool's first handle, in arrival order.
-  std::unordered_map<std::string,
-                     std::vector<std::pair<job, result_sink_actor>>>
-    held;
-  /// Jobs of cached skills waiting for their shard's first handle.
-  struct held_lookup {
-    job j;
-    cache_key key;
-    job_runner_actor runner;
-    result_sink_actor sink;
-  };
-  std::unordered_map<size_t, std::vector<held_lookup>> held_for_shard;
-  size_t held_count = 0;
-  /// Operators' breaker commands waiting for their breaker's first handle.
-  std::unordered_map<
-    std::string,
-    std::vector<
-      std::pair<breaker_command, caf::typed_response_promise<breaker_status>>>>
-    held_commands;
   /// Where each skill's jobs go: its breaker, or its pool without one.
   std::unordered_map<std::string, job_runner_actor> targets;
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
@@ -149,9 +129,9 @@ struct router_state {
 /// dispatcher, and answers skill and status queries by asking every pool
 /// and shard. A job may also come as a typed request (`request(router,
 /// timeout, job)`), answered with its result. Cancellations go to every
-/// pool, which end the sink's named jobs they hold. With `cfg.tree` it
-/// follows restarts of the pools, shards, dispatcher and membership through
-/// the supervisors' child events.
+/// pool, which end the sink's named jobs they hold. In a node, the handles
+/// it is given are registered names, so restarts of the actors behind them
+/// change nothing here.
 router_actor::behavior_type
 router(router_actor::stateful_pointer<router_state> self, router_config cfg,
        std::unordered_map<std::string, worker_pool_actor> pools);

@@ -18,6 +18,7 @@
 #include "messages/errors.hpp"
 #include "node/spawn/breaker_setup.hpp"
 #include "node/spawn/cache_setup.hpp"
+#include "node/spawn/name_table.hpp"
 
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
@@ -62,13 +63,6 @@ bool node_directory::wait_for(const std::string& path,
     auto i = actors_.find(path);
     return i != actors_.end() && i->second;
   });
-}
-
-router_actor node_handle::current_router() const {
-  if (directory)
-    if (auto x = directory->get(std::string{tree_path::router}))
-      return caf::actor_cast<router_actor>(x);
-  return router;
 }
 
 gateway_actor node_handle::current_gateway() const {
@@ -162,6 +156,8 @@ struct tree_context {
   std::string address;
   uint64_t incarnation;
   std::shared_ptr<node_directory> directory;
+  /// The registered names of the supervised children.
+  std::shared_ptr<name_table> names;
   /// Where the gateway listens, for its successors.
   std::shared_ptr<gateway_port> port;
   /// The bound on jobs held by all pools (max-in-flight).
@@ -174,6 +170,12 @@ struct tree_context {
   template <class Handle>
   Handle current(std::string_view path) const {
     return caf::actor_cast<Handle>(directory->get(std::string{path}));
+  }
+
+  /// The stable handle of the supervised child at `path`.
+  template <class Handle>
+  Handle name_of(std::string_view path) const {
+    return names->name<Handle>(path);
   }
 
   caf::timespan shutdown_timeout() const {
@@ -196,19 +198,20 @@ void close_on_shutdown(supervision::child_spec& spec,
   };
 }
 
-// A child that runs as a supervised actor: messages to an ended incarnation
-// go on to the next (those `filter` accepts). `init` gets the actor and its
+// The child at `path` that runs as a supervised actor: messages to an ended
+// incarnation go on to the next (those `filter` accepts), and its
+// registered name reaches whichever runs. `init` gets the actor and its
 // supervisor.
 template <class Handle, class State, class Init>
 supervision::child_spec
-supervised_child(const tree_context& tc, std::string name, std::string what,
-                 supervision::forward_filter filter, Init init) {
+supervised_child(const tree_context& tc, std::string_view path,
+                 std::string what, supervision::forward_filter filter,
+                 Init init) {
   using impl = supervision::supervised_actor<Handle, State>;
   using pointer = typename Handle::template stateful_pointer<State>;
-  auto heirs = std::make_shared<supervision::succession>(std::move(what),
-                                                         tc.cfg.queue_capacity);
+  auto heirs = tc.names->heirs(path, std::move(what));
   supervision::child_spec spec;
-  spec.name = std::move(name);
+  spec.name = std::string{path.substr(path.rfind('/') + 1)};
   spec.shutdown_timeout = tc.shutdown_timeout();
   spec.start = [heirs, filter, init](const supervision::child_context& ctx) {
     auto parent = ctx.supervisor;
@@ -252,11 +255,7 @@ supervision::child_spec subtree(const tree_context& tc, std::string name,
   // Long enough for every child of the subtree to use its own timeout.
   spec.shutdown_timeout = tc.shutdown_timeout()
                           * static_cast<int>(sc.children.size() + 1);
-  auto directory = tc.directory;
-  spec.start = [sc, directory](const supervision::child_context& ctx) {
-    // Its children may look for the root (the supervisor starting this one).
-    directory->set(std::string{tree_path::root},
-                   caf::actor_cast<caf::actor>(ctx.supervisor));
+  spec.start = [sc](const supervision::child_context& ctx) {
     return caf::actor_cast<caf::actor>(
       ctx.sys.spawn(supervision::supervisor, sc));
   };
@@ -285,7 +284,8 @@ pool_child(const tree_context& tc,
                                                    pc.metrics);
   pc.estate = estate;
   auto spec = supervised_child<worker_pool_actor, pool::worker_pool_state>(
-    tc, skill->name, "the pool of skill " + skill->name, jobs_and_status,
+    tc, std::string{tree_path::skills} + "/" + skill->name,
+    "the pool of skill " + skill->name, jobs_and_status,
     [skill,
      pc](worker_pool_actor::stateful_pointer<pool::worker_pool_state> self,
          const supervisor_actor&) {
@@ -317,11 +317,12 @@ supervision::child_spec gateway_child(const tree_context& tc) {
         faults->Increment();
       };
     }
-    gc.membership = tc.current<membership_actor>(tree_path::membership);
+    gc.membership = tc.name_of<membership_actor>(tree_path::membership);
+    gc.health = tc.name_of<health_monitor_actor>(tree_path::health);
     gc.tree = ctx.supervisor;
     gc.crash_hook = cfg.test_skills;
     auto gw = ctx.sys.spawn(ingress::gateway, std::move(gc),
-                            tc.current<router_actor>(tree_path::router));
+                            tc.name_of<router_actor>(tree_path::router));
     std::lock_guard<std::mutex> guard{tc.port->mtx};
     auto port = tc.port->port;
     if (port == 0)
@@ -385,6 +386,7 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
                             std::chrono::system_clock::now().time_since_epoch())
                             .count()),
     node.directory,
+    std::make_shared<name_table>(sys, cfg.queue_capacity),
     std::make_shared<gateway_port>(),
     std::make_shared<pool::in_flight_limit>(cfg.max_in_flight),
     std::make_shared<base::load_board>(),
@@ -407,21 +409,21 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
     auto bc = plan_breaker(cfg, *skill, all, node.name);
     if (!bc)
       continue;
-    rc.breakers.emplace(skill->name, breaker_actor{});
+    auto path = std::string{tree_path::breakers} + "/" + skill->name;
     auto pool_path = std::string{tree_path::skills} + "/" + skill->name;
     breakers.children.push_back(
       supervised_child<breaker_actor, breaker::breaker_state>(
-        tc, skill->name, "the breaker of skill " + skill->name,
-        breaker_messages,
+        tc, path, "the breaker of skill " + skill->name, breaker_messages,
         [skill, bc = *bc, tc, pool_path](
           breaker_actor::stateful_pointer<breaker::breaker_state> self,
           const supervisor_actor&) {
           auto x = bc;
-          x.tree = caf::actor_cast<supervisor_actor>(
-            tc.directory->get(std::string{tree_path::root}));
+          x.supervised = true;
+          x.router = tc.name_of<router_actor>(tree_path::router);
           return breaker::breaker(
-            self, skill, tc.current<job_runner_actor>(pool_path), std::move(x));
+            self, skill, tc.name_of<job_runner_actor>(pool_path), std::move(x));
         }));
+    rc.breakers.emplace(skill->name, tc.name_of<breaker_actor>(path));
   }
   if (!breakers.children.empty())
     root.children.push_back(subtree(tc, "breakers", breakers));
@@ -432,8 +434,8 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
       auto shard_cfg = *base;
       cache.children.push_back(
         supervised_child<cache_shard_actor, cache::cache_shard_state>(
-          tc, "shard-" + std::to_string(i), "cache shard " + std::to_string(i),
-          jobs_and_status,
+          tc, std::string{tree_path::shard_prefix} + std::to_string(i),
+          "cache shard " + std::to_string(i), jobs_and_status,
           [shard_cfg](
             cache_shard_actor::stateful_pointer<cache::cache_shard_state> self,
             const supervisor_actor&) {
@@ -455,13 +457,12 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
     dc.load = tc.link_load;
     root.children.push_back(
       supervised_child<dispatcher_actor, cluster::dispatcher_state>(
-        tc, "dispatcher", "the dispatcher", any_message,
+        tc, tree_path::dispatcher, "the dispatcher", any_message,
         [dc,
          tc](dispatcher_actor::stateful_pointer<cluster::dispatcher_state> self,
-             const supervisor_actor& tree) {
+             const supervisor_actor&) {
           auto x = dc;
-          x.router = tc.current<router_actor>(tree_path::router);
-          x.tree = tree;
+          x.router = tc.name_of<router_actor>(tree_path::router);
           return cluster::dispatcher(self, std::move(x));
         }));
   }
@@ -478,23 +479,19 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   for (auto& skill : catalog.all())
     skill_names.push_back(skill->name);
   root.children.push_back(supervised_child<router_actor, ingress::router_state>(
-    tc, "router", "the router", router_messages,
+    tc, tree_path::router, "the router", router_messages,
     [rc, tc,
      skill_names](router_actor::stateful_pointer<ingress::router_state> self,
-                  const supervisor_actor& tree) {
+                  const supervisor_actor&) {
       auto x = rc;
-      x.tree = tree;
-      x.dispatcher = tc.current<dispatcher_actor>(tree_path::dispatcher);
+      x.supervised = true;
+      x.dispatcher = tc.name_of<dispatcher_actor>(tree_path::dispatcher);
       for (size_t i = 0; i < x.cache_shards.size(); ++i)
-        x.cache_shards[i] = tc.current<cache_shard_actor>(
+        x.cache_shards[i] = tc.name_of<cache_shard_actor>(
           std::string{tree_path::shard_prefix} + std::to_string(i));
-      // Started before the router: it knows them from its first message on.
-      for (auto& [name, b] : x.breakers)
-        b = tc.current<breaker_actor>(std::string{tree_path::breakers} + "/"
-                                      + name);
       std::unordered_map<std::string, worker_pool_actor> pools;
       for (auto& name : skill_names)
-        pools.emplace(name, tc.current<worker_pool_actor>(
+        pools.emplace(name, tc.name_of<worker_pool_actor>(
                               std::string{tree_path::skills} + "/" + name));
       return ingress::router(self, std::move(x), std::move(pools));
     }));
@@ -516,12 +513,15 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
     auto started = std::make_shared<bool>(false);
     root.children.push_back(
       supervised_child<membership_actor, cluster::membership_state>(
-        tc, "membership", "the membership", any_message,
+        tc, tree_path::membership, "the membership", any_message,
         [mc, tc, started](
           membership_actor::stateful_pointer<cluster::membership_state> self,
-          const supervisor_actor& tree) {
+          const supervisor_actor&) {
           auto x = mc;
-          x.tree = tree;
+          x.health = tc.name_of<health_monitor_actor>(tree_path::health);
+          x.listeners
+            = {tc.name_of<view_listener_actor>(tree_path::router),
+               tc.name_of<view_listener_actor>(tree_path::dispatcher)};
           // A restarted membership joins again through the seeds (the
           // first one joins when the node says so).
           if (std::exchange(*started, true) && !x.cluster.seeds.empty())
@@ -539,7 +539,7 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
       hc.metrics = all->health();
     root.children.push_back(
       supervised_child<health_monitor_actor, health::health_monitor_state>(
-        tc, "health", "the health monitor", any_message,
+        tc, tree_path::health, "the health monitor", any_message,
         [hc](
           health_monitor_actor::stateful_pointer<health::health_monitor_state>
             self,
@@ -557,8 +557,8 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   // The root starts its children when it first runs; the node is ready
   // once the last one (the gateway) runs.
   directory->wait_for(std::string{tree_path::gateway});
-  node.router = tc.current<router_actor>(tree_path::router);
-  node.membership = tc.current<membership_actor>(tree_path::membership);
+  node.router = tc.name_of<router_actor>(tree_path::router);
+  node.membership = tc.name_of<membership_actor>(tree_path::membership);
   node.gateway = tc.current<gateway_actor>(tree_path::gateway);
   node.published_port = tc.port;
   return node;

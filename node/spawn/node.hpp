@@ -45,17 +45,18 @@ class node_directory {
   std::map<std::string, caf::actor> actors_;
 };
 
-/// Handles to a running node's actors. The handles are those of the first
-/// incarnations; messages to an actor that was restarted since reach its
-/// current incarnation (actors/supervision/supervised_actor.hpp), and
-/// `current_router` and the directory name the current ones.
+/// Handles to a running node's actors. The router and the membership are
+/// their registered names, which reach the current incarnation however
+/// often it restarted (actors/supervision/registered_name.hpp); the gateway
+/// is the first incarnation, and `current_gateway` names the one that runs.
 struct node_handle {
   /// Root of the node's supervisor tree; `stop_node` stops everything
   /// through it, in reverse start order.
   supervisor_actor supervisor;
-  /// Entry point for in-process clients.
+  /// Entry point for in-process clients (a registered name).
   router_actor router;
-  /// The node's cluster membership (a cluster of one without seeds).
+  /// The node's cluster membership (a cluster of one without seeds; a
+  /// registered name).
   membership_actor membership;
   /// Entry point for remote clients (published when `port` != 0).
   gateway_actor gateway;
@@ -65,10 +66,6 @@ struct node_handle {
   std::shared_ptr<node_directory> directory;
   /// The port restarted gateways take over (set once published).
   std::shared_ptr<gateway_port> published_port;
-
-  /// The router's current incarnation (the first one if the directory does
-  /// not know it yet).
-  router_actor current_router() const;
 
   /// The gateway's current incarnation.
   gateway_actor current_gateway() const;

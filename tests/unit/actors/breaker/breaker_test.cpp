@@ -788,28 +788,6 @@ TEST_F(Breaker, ALostPoolFailsWhatItHeldAndWhatComesNext) {
 
 // -- crashes ------------------------------------------------------------------
 
-// A stand-in for the node's supervisor tree: takes the breaker's watch and
-// says nothing (the pool's handle never changes here).
-troupe::supervisor_actor::behavior_type
-silent_tree(troupe::supervisor_actor::pointer) {
-  return {
-    [](troupe::atom::watch, const caf::actor&) {},
-    [](troupe::child_event&) {},
-    [](troupe::atom::get, const std::string&) {
-      return caf::actor{};
-    },
-    [](troupe::atom::status) {
-      return troupe::supervisor_report{};
-    },
-    [](troupe::atom::stop) {},
-    [](troupe::atom::crash, const std::string&) {
-      return std::string{};
-    },
-    [](troupe::atom::restart, uint64_t) {},
-    [](troupe::atom::expire, uint64_t) {},
-  };
-}
-
 // Breakers as a node runs them: incarnations sharing a succession.
 class SupervisedBreaker : public Breaker {
  public:
@@ -821,14 +799,12 @@ class SupervisedBreaker : public Breaker {
     if (!pool) {
       pool = sys().spawn(scripted_pool, log);
       stop_at_end(pool);
-      tree = sys().spawn(silent_tree);
-      stop_at_end(tree);
     }
     troupe::breaker::breaker_config cfg;
     cfg.node_name = "test-node";
     cfg.default_timeout = 60s;
     cfg.seed = 42;
-    cfg.tree = tree;
+    cfg.supervised = true;
     auto skill = std::make_shared<const troupe::skills::skill_definition>(def);
     auto runner = troupe::job_runner_actor{pool};
     impl::init_fn init = [skill, runner, cfg](impl::pointer self) {
@@ -842,7 +818,6 @@ class SupervisedBreaker : public Breaker {
     return b;
   }
 
-  troupe::supervisor_actor tree;
   troupe::supervision::succession_ptr heirs
     = std::make_shared<troupe::supervision::succession>(
       "the breaker of skill flaky", 100);

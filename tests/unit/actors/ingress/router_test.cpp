@@ -4,6 +4,8 @@
 #include "actors/ingress/router.hpp"
 #include "actors/metrics/job_metrics.hpp"
 #include "actors/pool/worker_pool.hpp"
+#include "actors/supervision/registered_name.hpp"
+#include "actors/supervision/supervised_actor.hpp"
 #include "cluster/cache_ring.hpp"
 #include "messages/atoms.hpp"
 #include "messages/node_status.hpp"
@@ -366,20 +368,35 @@ TEST_F(RouterCache, RepeatedJobsOfACachedSkillAreHits) {
   EXPECT_EQ(rec.find(4)->output, "y");
 }
 
-TEST_F(RouterCache, JobsWaitForAShardTheTreeHasNotNamedYet) {
-  // The node is starting: the router does not know its shard yet.
-  extra_cfg = [](troupe::ingress::router_config& cfg) {
-    cfg.cache_shards = {troupe::cache_shard_actor{}};
+TEST_F(RouterCache, JobsWaitForAShardThatHasNotStartedYet) {
+  // The node is starting: the router has the shard's registered name, and
+  // the shard runs later.
+  auto heirs
+    = std::make_shared<troupe::supervision::succession>("cache shard 0", 10);
+  auto name
+    = troupe::supervision::make_registered_name<troupe::cache_shard_actor>(
+      sys(), heirs);
+  extra_cfg = [name](troupe::ingress::router_config& cfg) {
+    cfg.cache_shards = {name};
   };
   auto r = spawn_cached_router({"echo"}, {"echo"});
   submit(r, make_job(1, "echo", "x"));
   run();
   EXPECT_EQ(rec.count(1), 0u);
-  troupe::child_event ev{std::string{troupe::tree_path::shard_prefix} + "0",
-                         caf::actor_cast<caf::actor>(shard), false};
-  sys().spawn([r, ev](caf::event_based_actor* self) {
-    self->send(r, ev);
-  });
+  EXPECT_EQ(heirs->buffered(), 1u);
+  using impl
+    = troupe::supervision::supervised_actor<troupe::cache_shard_actor,
+                                            troupe::cache::cache_shard_state>;
+  troupe::cache::cache_shard_config sc;
+  sc.node_name = "router-node";
+  troupe::skills::cache_policy policy;
+  policy.enabled = true;
+  sc.policies.emplace("echo", policy);
+  impl::init_fn init = [sc](impl::pointer self) {
+    return troupe::cache::cache_shard(self, sc);
+  };
+  auto late = sys().spawn<impl>(std::move(init), heirs, nullptr);
+  stop_at_end(late);
   run();
   ASSERT_EQ(rec.count(1), 1u);
   EXPECT_EQ(rec.find(1)->status, job_status::ok);
@@ -473,12 +490,11 @@ class RouterClusterCache : public RouterCache {
               sent->push_back({std::move(target), std::move(j)});
             },
             [](troupe::cluster_view&) {},
-            [](router_actor&) {},
             [](troupe::atom::leave, std::string&, std::string&, bool,
                troupe::job&, troupe::result_sink_actor&) {},
             [](troupe::atom::restart, const std::string&) {},
             [](troupe::atom::tick) {},
-            [](troupe::child_event&) {},
+            [](troupe::atom::join) {},
             [](troupe::atom::health) {
               return troupe::health_report{};
             },
@@ -742,8 +758,13 @@ TEST_F(RouterBreaker, CommandsWaitForABreakerThatIsStarting) {
   pools = by_skill;
   troupe::ingress::router_config cfg;
   cfg.node_name = "router-node";
-  // The tree has not named the breaker yet.
-  cfg.breakers.emplace("echo", troupe::breaker_actor{});
+  cfg.supervised = true;
+  // The router has the breaker's registered name; the breaker runs later.
+  auto heirs = std::make_shared<troupe::supervision::succession>(
+    "the breaker of skill echo", 10);
+  cfg.breakers.emplace(
+    "echo", troupe::supervision::make_registered_name<troupe::breaker_actor>(
+              sys(), heirs));
   auto r = sys().spawn(troupe::ingress::router, cfg, pools);
   stop_at_end(r);
   auto out = start_request<troupe::breaker_status>(
@@ -751,13 +772,22 @@ TEST_F(RouterBreaker, CommandsWaitForABreakerThatIsStarting) {
     troupe::breaker_command::force_open);
   run();
   EXPECT_FALSE(out->done);
-  // The breaker's supervisor reports it (from an actor of this node).
-  auto b = breaker_for("echo");
-  troupe::child_event ev{std::string{troupe::tree_path::breakers} + "/echo",
-                         caf::actor_cast<caf::actor>(b), false};
-  sys().spawn([r, ev](caf::event_based_actor* self) {
-    self->send(r, ev);
-  });
+  using impl
+    = troupe::supervision::supervised_actor<troupe::breaker_actor,
+                                            troupe::breaker::breaker_state>;
+  auto def
+    = std::make_shared<troupe::skills::skill_definition>(*echo_skill("echo"));
+  def->breaker.enabled = true;
+  troupe::breaker::breaker_config bc;
+  bc.node_name = "router-node";
+  bc.supervised = true;
+  bc.router = r;
+  auto pool = troupe::job_runner_actor{pools.at("echo")};
+  impl::init_fn init = [def, pool, bc](impl::pointer self) {
+    return troupe::breaker::breaker(self, def, pool, bc);
+  };
+  auto b = sys().spawn<impl>(std::move(init), heirs, nullptr);
+  stop_at_end(b);
   run();
   ASSERT_TRUE(out->done);
   ASSERT_FALSE(out->error) << sys().render(out->error);

@@ -94,7 +94,6 @@ fake_gateway(gateway_actor::pointer self,
     [](job_result&) {},
     [](atom::flush) {},
     [](atom::tick) {},
-    [](troupe::child_event&) {},
     [](atom::health) {
       return troupe::health_report{};
     },
