@@ -31,6 +31,10 @@ void read_node_section(config_reader& sec, node_config& cfg) {
     sec.fail("log-level", "expected trace, debug, info, warn, error, "
                           "critical or off, got \""
                             + cfg.log_level + "\"");
+  if (sec.read("log-format", cfg.log_format)
+      && !log::parse_format(cfg.log_format))
+    sec.fail("log-format",
+             "expected \"text\" or \"json\", got \"" + cfg.log_format + "\"");
   sec.read("metrics-port", cfg.metrics_port);
   sec.read("test-skills", cfg.test_skills);
   sec.read_bytes("max-job-bytes", cfg.max_job_bytes, 1,
@@ -59,6 +63,9 @@ caf::expected<node_config> validate(node_config cfg) {
     return invalid("log-level", "expected trace, debug, info, warn, error, "
                                 "critical or off, got '"
                                   + cfg.log_level + "'");
+  if (!log::parse_format(cfg.log_format))
+    return invalid("log-format",
+                   "expected text or json, got '" + cfg.log_format + "'");
   if (cfg.metrics_port != 0 && cfg.metrics_port == cfg.port)
     return invalid("metrics-port", "must differ from --port");
   if (cfg.max_job_bytes == 0 || cfg.max_job_bytes > max_job_bytes)

@@ -35,6 +35,8 @@ struct node_config {
   /// Empty = "<host>:<port>".
   std::string name;
   std::string log_level = "info";
+  /// "text" or "json" (one JSON object per line; actors/log/logging.hpp).
+  std::string log_format = "text";
   /// 0 = no metrics endpoint.
   uint16_t metrics_port = 0;
   bool test_skills = false;

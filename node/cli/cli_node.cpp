@@ -253,6 +253,7 @@ int run_node(node_options& opts) {
   auto cfg = resolve_config(opts, skill_cfgs, origin);
   if (!cfg)
     return fail(exit_usage, message_of(cfg.error()));
+  log::set_format(*log::parse_format(cfg->log_format));
   log::set_level(*log::parse_level(cfg->log_level));
   auto catalog = node::make_node_catalog(*cfg, skill_cfgs, origin);
   if (!catalog)
@@ -342,6 +343,13 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
                     "trace, debug, info, warn, error, critical or off"),
     +[](cfg& dst, const cfg& src) {
       dst.log_level = src.log_level;
+    })
+    ->capture_default_str();
+  add(
+    sub->add_option("--log-format", c.log_format,
+                    "text, or json for one JSON object per line"),
+    +[](cfg& dst, const cfg& src) {
+      dst.log_format = src.log_format;
     })
     ->capture_default_str();
   add(

@@ -3,47 +3,20 @@
 #include "actors/skills/skill.hpp"
 #include "config/node_config.hpp"
 #include "messages/interfaces.hpp"
+#include "node/spawn/node_directory.hpp"
 #include "node/spawn/node_metrics.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
 namespace troupe::node {
 
 struct gateway_port;
-
-/// The current incarnation of every actor of a node's tree, by path
-/// (`node/router`, `node/skills/echo`, ...; see messages/supervision.hpp),
-/// kept up to date by the root supervisor. Thread-safe.
-class node_directory {
- public:
-  /// The running actor at `path`; null while it restarts or if there is
-  /// none.
-  caf::actor get(const std::string& path) const;
-
-  /// Records an actor's start or stop (called by the root supervisor).
-  void set(const std::string& path, caf::actor handle);
-
-  /// Blocks until an actor runs at `path` or `timeout` passed; never call
-  /// from an actor.
-  bool wait_for(const std::string& path,
-                caf::timespan timeout = std::chrono::seconds(30)) const;
-
- private:
-  mutable std::mutex mtx_;
-  mutable std::condition_variable cv_;
-  std::map<std::string, caf::actor> actors_;
-};
 
 /// Handles to a running node's actors. The router and the membership are
 /// their registered names, which reach the current incarnation however

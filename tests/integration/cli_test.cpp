@@ -220,6 +220,11 @@ TEST(Cli, MalformedArgumentsExitTwoWithUsage) {
   auto bad_level = run_troupe({"node", "--port", "0", "--log-level", "loud"});
   EXPECT_EQ(bad_level.exit_code, 2);
   EXPECT_TRUE(contains(bad_level.err, "--log-level")) << bad_level.err;
+  auto bad_format = run_troupe({"node", "--port", "0", "--log-format", "xml"});
+  EXPECT_EQ(bad_format.exit_code, 2);
+  EXPECT_TRUE(
+    contains(bad_format.err, "--log-format: expected text or json, got 'xml'"))
+    << bad_format.err;
   EXPECT_EQ(run_troupe({"node", "--workers", "0"}).exit_code, 2);
   EXPECT_EQ(run_troupe({"node", "--max-job-bytes", "lots"}).exit_code, 2);
   EXPECT_EQ(run_troupe({"bench", "--skill", "echo", "--jobs", "0"}).exit_code,

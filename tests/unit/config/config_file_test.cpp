@@ -56,6 +56,7 @@ host = "0.0.0.0"
 port = 5000
 name = "alpha"
 log-level = "debug"
+log-format = "json"
 metrics-port = 9464
 test-skills = true
 max-job-bytes = "1MiB"
@@ -71,6 +72,7 @@ scheduler = "stealing"
   EXPECT_EQ(n.port, 5000);
   EXPECT_EQ(n.name, "alpha");
   EXPECT_EQ(n.log_level, "debug");
+  EXPECT_EQ(n.log_format, "json");
   EXPECT_EQ(n.metrics_port, 9464);
   EXPECT_TRUE(n.test_skills);
   EXPECT_EQ(n.max_job_bytes, 1024u * 1024);
@@ -201,6 +203,9 @@ TEST(ConfigFile, SizesTakeNumbersOrUnits) {
 TEST(ConfigFile, BadEnumeratedValuesAreRefused) {
   EXPECT_TRUE(
     mentions(problems("[node]\nlog-level = \"loud\"\n"), "node.log-level"));
+  EXPECT_TRUE(mentions(problems("[node]\nlog-format = \"xml\"\n"),
+                       "node.log-format: expected \"text\" or \"json\", "
+                       "got \"xml\""));
   EXPECT_TRUE(
     mentions(problems("[node]\nscheduler = \"fifo\"\n"), "node.scheduler"));
   EXPECT_TRUE(mentions(problems("[node]\ntest-skills = \"yes\"\n"),
@@ -259,6 +264,7 @@ TEST(ConfigFile, ShippedExampleLoadsAndShowsTheDefaults) {
   EXPECT_EQ(cfg->node.default_timeout, defaults.default_timeout);
   EXPECT_EQ(cfg->node.threads, defaults.threads);
   EXPECT_EQ(cfg->node.scheduler, defaults.scheduler);
+  EXPECT_EQ(cfg->node.log_format, defaults.log_format);
   EXPECT_EQ(cfg->node.cache.shards, defaults.cache.shards);
   EXPECT_EQ(cfg->node.cache.budget, defaults.cache.budget);
   EXPECT_EQ(cfg->node.cache.admission, defaults.cache.admission);

@@ -178,6 +178,7 @@ TEST(NodeConfig, ValidateKeepsTheValues) {
   cfg.threads = 2;
   cfg.scheduler = "stealing";
   cfg.log_level = "debug";
+  cfg.log_format = "json";
   cfg.metrics_port = 9464;
   auto x = troupe::config::validate(cfg);
   ASSERT_TRUE(x) << troupe::describe(x.error());
@@ -185,6 +186,7 @@ TEST(NodeConfig, ValidateKeepsTheValues) {
   EXPECT_EQ(x->threads, 2u);
   EXPECT_EQ(x->scheduler, "stealing");
   EXPECT_EQ(x->log_level, "debug");
+  EXPECT_EQ(x->log_format, "json");
   EXPECT_EQ(x->metrics_port, 9464);
 }
 
@@ -192,6 +194,12 @@ TEST(NodeConfig, ValidateRejectsBadLogLevel) {
   troupe::config::node_config cfg;
   cfg.log_level = "loud";
   expect_rejected(cfg, "--log-level");
+}
+
+TEST(NodeConfig, ValidateRejectsBadLogFormat) {
+  troupe::config::node_config cfg;
+  cfg.log_format = "xml";
+  expect_rejected(cfg, "--log-format: expected text or json, got 'xml'");
 }
 
 TEST(NodeConfig, ValidateRejectsZeroWorkers) {
