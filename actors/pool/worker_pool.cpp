@@ -282,33 +282,27 @@ caf::timespan remaining(pool_ptr self, const pending_job& pj) {
 }
 
 // Starts the job `ticket` of an asynchronous skill on slot `id`: the skill
-// returns at once and its reply comes back as `done`, like a worker
-// thread's result. What the skill throws comes back the same way.
+// returns at once and its reply comes back as `done` (a crash as `lost`),
+// like a worker thread's result. What the skill throws comes back the same
+// way.
 void start_async(pool_ptr self, uint64_t id, worker_slot& w,
                  const pending_job& pj, uint64_t ticket, caf::timespan left) {
   auto& st = self->state;
   auto pool = self->address();
-  skills::skill_reply reply{st.skill->name, [pool, id, ticket](job_result&& r) {
-                              tell(pool, atom::done::value, id, ticket,
-                                   std::move(r));
-                            }};
+  skills::skill_reply reply{
+    st.skill->name, [pool, id, ticket](skills::skill_run&& run) {
+      if (run.crashed)
+        tell(pool, atom::lost::value, id, ticket, restart_reason::crashed,
+             std::move(run.result.error));
+      else
+        tell(pool, atom::done::value, id, ticket, std::move(run.result));
+    }};
   auto deadline
     = std::chrono::steady_clock::now()
       + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
-  try {
-    st.skill->async_fn(pj.j.input,
-                       skills::skill_context{w.token, ticket, deadline}, reply);
-  } catch (const std::exception& e) {
-    reply(skills::skill_output::failure(job_status::skill_error,
-                                        "skill '" + st.skill->name
-                                          + "' threw: " + e.what()));
-  } catch (...) {
-    // The equivalent of a worker dying mid-job: reported first, so that the
-    // dropped reply that follows finds no job.
-    tell(pool, atom::lost::value, id, ticket, restart_reason::crashed,
-         std::string{"the skill's code threw something that is not a "
-                     "std::exception"});
-  }
+  skills::start_async_skill(*st.skill, pj.j.input,
+                            skills::skill_context{w.token, ticket, deadline},
+                            reply);
 }
 
 void start(pool_ptr self, uint64_t id, uint64_t ticket) {
@@ -367,26 +361,18 @@ void run_inline(pool_ptr self, job& j, result_sink_actor& sink) {
   uint32_t attempts = 0;
   for (;;) {
     ++attempts;
-    try {
-      r = skills::run_skill(*st.skill, j.input);
+    auto run = skills::run_skill(*st.skill, j.input);
+    r = std::move(run.result);
+    if (!run.crashed)
       break;
-    } catch (const skills::worker_crash&) {
-      count_restart(self, restart_reason::crashed);
-      if (!st.skill->idempotent || attempts >= max_attempts) {
-        r = job_result{};
-        r.status = job_status::skill_error;
-        r.error = crash_error(*st.skill, "worker crashed", attempts);
-        break;
-      }
-    } catch (...) {
-      // Skill code must never take the pool (and every queued job) down.
-      count_restart(self, restart_reason::crashed);
+    // Skill code must never take the pool (and every queued job) down: a
+    // crash here is the death of a worker that does not exist.
+    count_restart(self, restart_reason::crashed);
+    if (!st.skill->idempotent || attempts >= max_attempts) {
+      auto reason = std::move(r.error);
       r = job_result{};
       r.status = job_status::skill_error;
-      r.error = crash_error(*st.skill,
-                            "skill threw something that is not a "
-                            "std::exception",
-                            attempts);
+      r.error = crash_error(*st.skill, reason, attempts);
       break;
     }
   }
