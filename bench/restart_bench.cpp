@@ -69,7 +69,7 @@ skills::skill_definition native_crasher(skills::skill_mode mode) {
   def.fn = [](const std::string& in) -> skills::skill_output {
     if (in == "crash") {
       crashed_at.store(now_ns());
-      throw skills::worker_crash{};
+      return skills::skill_output::crash();
     }
     served_at.store(now_ns());
     return skills::skill_output::success(in);

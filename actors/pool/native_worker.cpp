@@ -1,7 +1,6 @@
 #include "actors/pool/native_worker.hpp"
 
 #include <condition_variable>
-#include <exception>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -31,28 +30,19 @@ bool run_one(const skills::skill_definition& skill, skills::cancellation& token,
              const native_worker::callbacks& cb, uint64_t ticket,
              const std::string& input,
              skills::skill_context::time_point deadline) {
-  job_result r;
   if (token.cancelled(ticket)) {
+    job_result r;
     r.status = job_status::cancelled;
     cb.done(ticket, std::move(r));
     return true;
   }
-  std::string crash;
-  try {
-    r = skills::run_skill(skill, input,
-                          skills::skill_context{&token, ticket, deadline});
-  } catch (const skills::worker_crash&) {
-    crash = "worker crashed";
-  } catch (...) {
-    // run_skill turns every std::exception into SKILL_ERROR; anything else
-    // is as fatal as a crash.
-    crash = "worker crashed: unknown exception";
-  }
-  if (!crash.empty()) {
-    cb.crashed(ticket, std::move(crash));
+  auto run = skills::run_skill(skill, input,
+                               skills::skill_context{&token, ticket, deadline});
+  if (run.crashed) {
+    cb.crashed(ticket, std::move(run.result.error));
     return false;
   }
-  cb.done(ticket, std::move(r));
+  cb.done(ticket, std::move(run.result));
   return true;
 }
 

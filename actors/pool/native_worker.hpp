@@ -17,9 +17,10 @@ namespace troupe::pool {
 ///
 /// The thread reports through the callbacks, from its own thread: `done`
 /// after every job it was handed (also after a cancelled one, so that the
-/// pool knows the thread is free again), `crashed` when the skill threw a
-/// `worker_crash` or something that is not a `std::exception` (the thread
-/// then ends). Methods are called by the owning pool only.
+/// pool knows the thread is free again), `crashed` when the skill crashed its
+/// worker (`skill_output::crash`, or a throw of something that is not a
+/// `std::exception`; the thread then ends). Methods are called by the owning
+/// pool only.
 class native_worker {
  public:
   struct callbacks {

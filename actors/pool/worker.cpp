@@ -13,15 +13,12 @@ worker(worker_actor::stateful_pointer<worker_state> self,
   self->state.pool = std::move(pool);
   self->state.skill = std::move(skill);
   self->state.id = id;
-  // A crashing skill ends this worker with a readable reason instead of
-  // CAF's stderr print; the pool turns the down message into a job result.
+  // Skill code cannot throw past run_skill; this keeps a fault of the
+  // worker's own readable instead of CAF's stderr print.
   self->set_exception_handler([](caf::scheduled_actor*,
                                  std::exception_ptr& ptr) -> caf::error {
     try {
       std::rethrow_exception(ptr);
-    } catch (const skills::worker_crash&) {
-      return caf::make_error(caf::sec::runtime_error,
-                             std::string{"worker crashed"});
     } catch (const std::exception& e) {
       return caf::make_error(caf::sec::runtime_error,
                              std::string{"worker crashed: "} + e.what());
@@ -37,11 +34,17 @@ worker(worker_actor::stateful_pointer<worker_state> self,
         = std::chrono::steady_clock::now()
           + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             timeout);
-      auto result
+      auto run
         = skills::run_skill(*self->state.skill, input,
                             skills::skill_context{nullptr, ticket, deadline});
+      if (run.crashed) {
+        // The pool turns the down message into the job's result.
+        self->quit(caf::make_error(caf::sec::runtime_error,
+                                   std::move(run.result.error)));
+        return;
+      }
       self->send(self->state.pool, atom::done::value, self->state.id, ticket,
-                 std::move(result));
+                 std::move(run.result));
     },
     [](atom::cancel, uint64_t) {
       // Scheduled skills are short by contract and run to completion; the

@@ -21,9 +21,9 @@ struct worker_state {
 
 /// A native worker actor for `scheduled` skills: short, non-blocking code
 /// that should spread over the scheduler's threads. (Blocking skills run on
-/// `native_worker` threads instead.) A `worker_crash` thrown by the skill
-/// kills the worker; any `std::exception` just fails the job with
-/// SKILL_ERROR.
+/// `native_worker` threads instead.) A crash the skill returns
+/// (`skill_output::crash`) ends the worker; any `std::exception` just fails
+/// the job with SKILL_ERROR.
 worker_actor::behavior_type
 worker(worker_actor::stateful_pointer<worker_state> self,
        worker_pool_actor pool,

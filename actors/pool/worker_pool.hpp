@@ -1,15 +1,13 @@
 #pragma once
 
-#include "actors/base/deadline_queue.hpp"
 #include "actors/base/last_will.hpp"
 #include "actors/base/load_board.hpp"
 #include "actors/metrics/job_metrics.hpp"
 #include "actors/pool/in_flight_limit.hpp"
 #include "actors/pool/job_estate.hpp"
-#include "actors/pool/job_queue.hpp"
-#include "actors/pool/native_worker.hpp"
 #include "actors/pool/pool_metrics.hpp"
-#include "actors/pool/process_worker.hpp"
+#include "actors/pool/pool_schedule.hpp"
+#include "actors/pool/worker_backend.hpp"
 #include "actors/skills/skill.hpp"
 #include "config/node_config.hpp"
 #include "messages/interfaces.hpp"
@@ -21,8 +19,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <unordered_map>
-#include <vector>
 
 namespace troupe::pool {
 
@@ -66,53 +62,13 @@ worker_pool_config make_pool_config(const skills::skill_definition& skill,
 /// result: from a worker, or OVERLOADED (queue or node full), TIMEOUT
 /// (deadline hit while queued or running), CANCELLED (its client cancelled
 /// it) or SKILL_ERROR (worker crashed and no attempt left). Jobs are tracked
-/// by a pool-local ticket, so submitters' ids never collide here.
+/// by a pool-local ticket, so submitters' ids never collide here. What runs
+/// where and when is decided by `schedule`; `backend` carries it out.
 struct worker_pool_state {
   static constexpr const char* name = "worker_pool";
 
   using clock = caf::actor_clock;
   using time_point = clock::time_point;
-
-  // -- jobs -------------------------------------------------------------------
-
-  struct pending_job {
-    job j;
-    result_sink_actor sink;
-    time_point arrived;
-    time_point deadline;
-    /// When the current (or last) attempt started.
-    time_point started;
-    /// Its place in the queue, kept so that a retried job goes back there.
-    job_queue::entry place;
-    uint32_t attempts = 0;
-    /// The worker running it; 0 while queued.
-    uint64_t worker = 0;
-  };
-
-  // -- workers ----------------------------------------------------------------
-
-  /// One worker, whatever runs it: a worker actor (scheduled skills), a
-  /// thread (blocking skills), a child process with its I/O thread (process
-  /// skills) or nothing but a place for a job awaiting its reply
-  /// (asynchronous skills).
-  struct worker_slot {
-    worker_actor actor;
-    std::unique_ptr<native_worker> thread;
-    std::unique_ptr<process_worker> process;
-    /// Asynchronous skills: the slot is a place for one job awaiting its
-    /// reply, and this cancels that job's work when it is answered without
-    /// it.
-    std::shared_ptr<skills::cancellation> token;
-    /// The job it runs; 0 = none.
-    uint64_t ticket = 0;
-    /// False while a process worker starts (before its first answer).
-    bool ready = true;
-    /// Its job was answered already (timeout, cancellation): the result
-    /// it still delivers is dropped.
-    bool answered = false;
-    time_point idle_since;
-    uint64_t jobs_done = 0;
-  };
 
   std::shared_ptr<const skills::skill_definition> skill;
   worker_pool_config cfg;
@@ -121,31 +77,11 @@ struct worker_pool_state {
   pool_metrics::skill_series series;
   bool has_series = false;
 
-  uint64_t next_ticket = 1;
-  std::unordered_map<uint64_t, pending_job> jobs;
-  job_queue queue{std::chrono::seconds(1)};
-  /// Jobs waiting in `queue` (which may also hold stale entries).
-  uint64_t queued = 0;
-  base::deadline_queue deadlines;
-
-  uint64_t next_worker = 1;
-  std::unordered_map<uint64_t, worker_slot> workers;
-  /// Worker actors by address, for their down messages.
-  std::unordered_map<caf::actor_addr, uint64_t> worker_ids;
-  /// Idle workers, most recently used last: the ones at the front idle
-  /// longest and retire first.
-  std::vector<uint64_t> idle;
-  uint32_t busy = 0;
-  uint32_t starting = 0;
+  pool_schedule schedule;
+  /// The pool's workers; null for an in-pool skill, whose jobs the pool
+  /// runs itself as they come, without queue or workers.
+  std::unique_ptr<worker_backend> backend;
   uint32_t restarts = 0;
-
-  /// Process skills: consecutive worker processes that failed to start
-  /// (or were lost before they answered a job), the reason of the last
-  /// failure and when the next start may happen (starts back off
-  /// exponentially while they fail).
-  uint32_t start_failures = 0;
-  std::string start_error;
-  time_point next_start;
 
   /// When the next tick is due; max() = none scheduled.
   time_point tick_due = time_point::max();

@@ -218,8 +218,8 @@ caf::error add_test_skills(skill_catalog& catalog) {
   crash.description = "its worker dies abruptly mid-job";
   crash.idempotent = false;
   crash.max_attempts = 1;
-  crash.fn = [](const std::string&) -> skill_output {
-    throw worker_crash{};
+  crash.fn = [](const std::string&) {
+    return skill_output::crash();
   };
   if (auto err = catalog.add(std::move(crash)))
     return err;

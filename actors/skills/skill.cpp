@@ -68,12 +68,21 @@ bool skill_context::sleep_for(std::chrono::nanoseconds d) const {
 
 namespace {
 
-void fill(job_result& r, skill_output&& out) {
-  r.status = out.status;
+skill_run to_run(skill_output&& out) {
+  skill_run run;
+  run.crashed = out.crashed;
+  run.result.status = out.status;
   if (out.status == job_status::ok)
-    r.output = std::move(out.data);
+    run.result.output = std::move(out.data);
   else
-    r.error = std::move(out.data);
+    run.result.error = std::move(out.data);
+  return run;
+}
+
+// Real code may throw anything; only std::exception has a message.
+skill_output foreign_throw_crash() {
+  return skill_output::crash("the skill threw something that is not a "
+                             "std::exception");
 }
 
 } // namespace
@@ -87,10 +96,9 @@ struct skill_reply::state {
   bool answer(skill_output&& out) {
     if (done.exchange(true, std::memory_order_acq_rel))
       return false;
-    job_result r;
-    fill(r, std::move(out));
-    r.run_time = std::chrono::steady_clock::now() - started;
-    deliver(std::move(r));
+    auto run = to_run(std::move(out));
+    run.result.run_time = std::chrono::steady_clock::now() - started;
+    deliver(std::move(run));
     return true;
   }
 
@@ -117,18 +125,33 @@ bool skill_reply::answered() const noexcept {
   return state_ == nullptr || state_->done.load(std::memory_order_acquire);
 }
 
-job_result run_skill(const skill_definition& skill, const std::string& input,
-                     const skill_context& ctx) {
-  job_result r;
+skill_run run_skill(const skill_definition& skill, const std::string& input,
+                    const skill_context& ctx) {
+  skill_run run;
   auto start = std::chrono::steady_clock::now();
   try {
-    fill(r, skill.fn(input, ctx));
+    run = to_run(skill.fn(input, ctx));
   } catch (const std::exception& e) {
-    r.status = job_status::skill_error;
-    r.error = "skill '" + skill.name + "' threw: " + e.what();
+    run.result.status = job_status::skill_error;
+    run.result.error = "skill '" + skill.name + "' threw: " + e.what();
+  } catch (...) {
+    run = to_run(foreign_throw_crash());
   }
-  r.run_time = std::chrono::steady_clock::now() - start;
-  return r;
+  run.result.run_time = std::chrono::steady_clock::now() - start;
+  return run;
+}
+
+void start_async_skill(const skill_definition& skill, const std::string& input,
+                       const skill_context& ctx, const skill_reply& reply) {
+  try {
+    skill.async_fn(input, ctx, reply);
+  } catch (const std::exception& e) {
+    reply(
+      skill_output::failure(job_status::skill_error,
+                            "skill '" + skill.name + "' threw: " + e.what()));
+  } catch (...) {
+    reply(foreign_throw_crash());
+  }
 }
 
 std::string kind_name(const skill_definition& skill) {

@@ -24,19 +24,35 @@
 
 namespace troupe::skills {
 
-/// What a skill function returns: `ok` with its output, or an error status
-/// with a message for a person.
+/// What a skill function returns: `ok` with its output, an error status
+/// with a message for a person, or a crash.
 struct skill_output {
   job_status status = job_status::ok;
   std::string data;
+  /// The worker that ran the skill dies with this run (`data` says why), as
+  /// if the skill's code had crashed it: the pool replaces the worker and
+  /// retries the job (idempotent skills with attempts left) or fails it with
+  /// SKILL_ERROR. A value, so that no exception has to carry it.
+  bool crashed = false;
 
   static skill_output success(std::string out) {
-    return {job_status::ok, std::move(out)};
+    return {job_status::ok, std::move(out), false};
   }
 
   static skill_output failure(job_status st, std::string message) {
-    return {st, std::move(message)};
+    return {st, std::move(message), false};
   }
+
+  static skill_output crash(std::string reason = "worker crashed") {
+    return {job_status::skill_error, std::move(reason), true};
+  }
+};
+
+/// One run of a skill as its worker sees it: the job's result, or the
+/// worker's death (`crashed`, with `result.error` saying why).
+struct skill_run {
+  job_result result;
+  bool crashed = false;
 };
 
 /// Cancels the jobs one native worker runs, from another thread: the pool
@@ -109,7 +125,7 @@ class skill_context {
 /// cancellation and the deadline, `skill_output f(const std::string& input,
 /// const skill_context& ctx)`; both convert to this type. It may throw a
 /// `std::exception`, which fails the job with SKILL_ERROR and leaves the
-/// worker alive.
+/// worker alive; to take its worker down it returns `skill_output::crash`.
 class skill_function {
  public:
   using signature = skill_output(const std::string&, const skill_context&);
@@ -165,8 +181,8 @@ class skill_function {
 class skill_reply {
  public:
   /// Receives the job's result (its run time measured from the reply's
-  /// creation) exactly once.
-  using deliver_fn = std::function<void(job_result&&)>;
+  /// creation), or the crash it was answered with, exactly once.
+  using deliver_fn = std::function<void(skill_run&&)>;
 
   skill_reply() = default;
 
@@ -189,14 +205,10 @@ class skill_reply {
 /// message to an application actor, handing it to an I/O library, ...) and
 /// returns at once; whoever finishes the work calls `reply`. It runs inside
 /// its pool actor, so it must not block. A `std::exception` it throws fails
-/// the job with SKILL_ERROR.
+/// the job with SKILL_ERROR; a reply of `skill_output::crash`, or a throw of
+/// anything else, counts as its worker's death.
 using async_skill_function
   = std::function<void(const std::string&, const skill_context&, skill_reply)>;
-
-/// Thrown (it is deliberately not a `std::exception`) to make the worker
-/// running the skill die abruptly, as a crash in real skill code would. The
-/// pool answers the job and replaces the worker.
-struct worker_crash {};
 
 /// Where a native skill's code runs.
 enum class skill_mode : uint8_t {
@@ -306,10 +318,17 @@ inline bool runs_in_pool(const skill_definition& skill) noexcept {
 }
 
 /// Runs `skill` on `input` in the calling thread and times it. A
-/// `std::exception` becomes SKILL_ERROR; a `worker_crash` propagates so the
-/// caller can treat it as the death of the worker.
-job_result run_skill(const skill_definition& skill, const std::string& input,
-                     const skill_context& ctx = {});
+/// `std::exception` becomes SKILL_ERROR; a `skill_output::crash`, or a throw
+/// of anything else (real code may throw anything), is the death of the
+/// worker. Nothing propagates.
+skill_run run_skill(const skill_definition& skill, const std::string& input,
+                    const skill_context& ctx = {});
+
+/// Starts the asynchronous `skill` on `input` in the calling thread. What it
+/// throws answers `reply` (unless it answered already): a `std::exception`
+/// SKILL_ERROR, anything else a crash.
+void start_async_skill(const skill_definition& skill, const std::string& input,
+                       const skill_context& ctx, const skill_reply& reply);
 
 /// How users name a skill's way of running: "in_pool", "scheduled",
 /// "blocking", "async" (native) or "process".

@@ -708,7 +708,7 @@ TEST_F(Breaker, CrashRetriesInThePoolCountAsAttempts) {
   auto crashes = std::make_shared<int>(1);
   def.fn = [crashes](const std::string&) -> troupe::skills::skill_output {
     if ((*crashes)-- > 0)
-      throw troupe::skills::worker_crash{};
+      return troupe::skills::skill_output::crash();
     return troupe::skills::skill_output::failure(job_status::skill_error, "no");
   };
   auto skill = std::make_shared<const troupe::skills::skill_definition>(def);

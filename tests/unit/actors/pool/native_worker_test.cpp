@@ -113,7 +113,7 @@ TEST(NativeWorker, CancellingAnotherTicketLeavesTheJobAlone) {
 TEST(NativeWorker, ACrashIsReportedAndEndsTheThread) {
   reports rep;
   troupe::pool::native_worker w{skill([](const std::string&) -> skill_output {
-                                  throw troupe::skills::worker_crash{};
+                                  return troupe::skills::skill_output::crash();
                                 }),
                                 rep.callbacks()};
   w.run(4, "", far_deadline());

@@ -1,6 +1,7 @@
 // The worker pool's scheduling, message by message on the deterministic
 // coordinator: priorities and aging, elastic growth and retirement,
 // cancellation of queued and running jobs, the node-wide in-flight bound.
+// The same decisions without an actor: pool_schedule_test.cpp.
 #include "actors/pool/in_flight_limit.hpp"
 #include "actors/pool/worker_pool.hpp"
 #include "messages/atoms.hpp"

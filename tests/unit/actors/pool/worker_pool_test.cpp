@@ -299,7 +299,7 @@ TEST_F(WorkerPool, CrashOfNonIdempotentSkillFailsTheJobAndReplacesTheWorker) {
     "fragile",
     [](const std::string& in) -> skill_output {
       if (in == "crash")
-        throw troupe::skills::worker_crash{};
+        return troupe::skills::skill_output::crash();
       return troupe::skills::skill_output::success(in);
     },
     /*idempotent=*/false, /*max_attempts=*/3);
@@ -336,7 +336,7 @@ TEST_F(WorkerPool, CrashedIdempotentJobIsRetried) {
     "once-crashy",
     [calls](const std::string& in) -> skill_output {
       if (++*calls == 1)
-        throw troupe::skills::worker_crash{};
+        return troupe::skills::skill_output::crash();
       return troupe::skills::skill_output::success(in);
     },
     /*idempotent=*/true, /*max_attempts=*/2);
@@ -360,7 +360,7 @@ TEST_F(WorkerPool, IdempotentJobThatKeepsCrashingStopsAtMaxAttempts) {
     "always-crashy",
     [calls](const std::string&) -> skill_output {
       ++*calls;
-      throw troupe::skills::worker_crash{};
+      return troupe::skills::skill_output::crash();
     },
     /*idempotent=*/true, /*max_attempts=*/3);
   auto pool = spawn_pool(skill, 1);
@@ -375,13 +375,37 @@ TEST_F(WorkerPool, IdempotentJobThatKeepsCrashingStopsAtMaxAttempts) {
   EXPECT_EQ(status(pool).worker_restarts, 3u);
 }
 
+TEST_F(WorkerPool, AThrowOfSomethingElseThanAnExceptionIsACrash) {
+  // Real code may throw anything; only std::exception leaves the worker
+  // alive.
+  auto skill = make_skill(
+    "wild",
+    [](const std::string& in) -> skill_output {
+      if (in == "int")
+        throw 7;
+      return troupe::skills::skill_output::success(in);
+    },
+    /*idempotent=*/false);
+  auto pool = spawn_pool(skill, 1);
+  submit(pool, make_job(1, "wild", "int"));
+  submit(pool, make_job(2, "wild", "fine"));
+  run();
+  ASSERT_EQ(rec.count(1), 1u);
+  EXPECT_EQ(rec.find(1)->status, job_status::skill_error);
+  EXPECT_NE(rec.find(1)->error.find("not a std::exception"), std::string::npos)
+    << rec.find(1)->error;
+  ASSERT_EQ(rec.count(2), 1u);
+  EXPECT_EQ(rec.find(2)->status, job_status::ok);
+  EXPECT_EQ(status(pool).worker_restarts, 1u);
+}
+
 TEST_F(WorkerPool, JobCanAskForFewerAttemptsThanTheSkill) {
   auto calls = std::make_shared<int>(0);
   auto skill = make_skill(
     "crashy",
     [calls](const std::string&) -> skill_output {
       ++*calls;
-      throw troupe::skills::worker_crash{};
+      return troupe::skills::skill_output::crash();
     },
     /*idempotent=*/true, /*max_attempts=*/5);
   auto pool = spawn_pool(skill, 1);
@@ -461,7 +485,7 @@ TEST_F(WorkerPool, InPoolCrashIsRetriedWhenIdempotent) {
   auto calls = std::make_shared<int>(0);
   auto pool = spawn_pool(in_pool_skill("once", [calls](const std::string& in) {
     if ((*calls)++ == 0)
-      throw troupe::skills::worker_crash{};
+      return troupe::skills::skill_output::crash();
     return troupe::skills::skill_output::success(in);
   }));
   submit(pool, make_job(7, "once", "x"));
@@ -478,7 +502,7 @@ TEST_F(WorkerPool, InPoolCrashOfNonIdempotentSkillFailsOnlyThatJob) {
     "boom",
     [](const std::string& in) -> troupe::skills::skill_output {
       if (in == "crash")
-        throw troupe::skills::worker_crash{};
+        return troupe::skills::skill_output::crash();
       return troupe::skills::skill_output::success(in);
     },
     false));

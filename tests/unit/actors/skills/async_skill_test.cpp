@@ -54,6 +54,12 @@ class AsyncSkill : public troupe::test::actor_test {
         throw std::runtime_error("no backend");
       if (in == "drop")
         return; // the reply goes away unanswered
+      if (in == "crash") {
+        reply(troupe::skills::skill_output::crash("backend died"));
+        return;
+      }
+      if (in == "throw-int")
+        throw 42;
       if (in == "now") {
         reply(troupe::skills::skill_output::success("at once"));
         return;
@@ -196,6 +202,27 @@ TEST_F(AsyncSkill, ExceptionFailsTheJobAndThePoolCarriesOn) {
     << rec.find(1)->error;
   ASSERT_EQ(rec.count(2), 1u);
   EXPECT_EQ(rec.find(2)->status, job_status::ok);
+}
+
+TEST_F(AsyncSkill, ACrashReplyIsTheDeathOfItsSlot) {
+  auto pool = spawn_pool(1);
+  submit(pool, 1, "crash");
+  submit(pool, 2, "throw-int");
+  submit(pool, 3, "now");
+  run();
+  ASSERT_EQ(rec.count(1), 1u);
+  EXPECT_EQ(rec.find(1)->status, job_status::skill_error);
+  EXPECT_NE(rec.find(1)->error.find("backend died"), std::string::npos)
+    << rec.find(1)->error;
+  ASSERT_EQ(rec.count(2), 1u);
+  EXPECT_EQ(rec.find(2)->status, job_status::skill_error);
+  EXPECT_NE(rec.find(2)->error.find("not a std::exception"), std::string::npos)
+    << rec.find(2)->error;
+  ASSERT_EQ(rec.count(3), 1u);
+  EXPECT_EQ(rec.find(3)->status, job_status::ok);
+  auto info = status(pool);
+  EXPECT_EQ(info.worker_restarts, 2u);
+  EXPECT_EQ(info.workers, 1u);
 }
 
 TEST_F(AsyncSkill, ReplyAfterThePoolIsGoneIsHarmless) {

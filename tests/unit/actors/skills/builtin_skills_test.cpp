@@ -200,10 +200,12 @@ TEST_F(BuiltinSkills, FlakyRejectsProbabilitiesOutsideZeroToOne) {
   EXPECT_EQ(run("flaky", "nan").status, job_status::bad_input);
 }
 
-TEST_F(BuiltinSkills, CrashThrowsWorkerCrash) {
+TEST_F(BuiltinSkills, CrashReturnsACrash) {
   auto def = catalog.find("crash");
   ASSERT_NE(def, nullptr);
-  EXPECT_THROW(def->fn("anything"), troupe::skills::worker_crash);
+  auto out = def->fn("anything");
+  EXPECT_TRUE(out.crashed);
+  EXPECT_EQ(out.status, job_status::skill_error);
 }
 
 // -- record, record-idem ------------------------------------------------------
