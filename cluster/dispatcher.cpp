@@ -71,8 +71,9 @@ void place_unsent(self_ptr self, const std::string& from,
                   const std::string& why, job j, result_sink_actor sink) {
   auto& st = self->state;
   if (auto next = placement::choose(st.members, st.cfg.self, j.skill, {from})) {
-    log::cluster().debug("dispatcher: a job of skill {} for {} goes to {}",
-                         j.skill, from, *next);
+    log::about_job(log::cluster(), spdlog::level::debug, j.options.trace,
+                   "dispatcher: a job of skill {} for {} goes to {}", j.skill,
+                   from, *next);
     send_to(self, *next, std::move(j), std::move(sink));
     return;
   }
@@ -122,8 +123,9 @@ void fail_over(self_ptr self, const std::string& from, const std::string& why,
          first + " and no other member offers skill '" + j.skill + "'");
     return;
   }
-  log::cluster().debug("dispatcher: a job of skill {} moves from {} to {}",
-                       j.skill, from, *next);
+  log::about_job(log::cluster(), spdlog::level::debug, j.options.trace,
+                 "dispatcher: a job of skill {} moves from {} to {}", j.skill,
+                 from, *next);
   ++st.failed_over;
   j.options.max_attempts = left;
   send_to(self, *next, std::move(j), std::move(sink));

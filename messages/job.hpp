@@ -45,12 +45,17 @@ struct job_options {
   /// With `placed`: the receiving node owns the job's cache key (see
   /// cluster/cache_ring.hpp) and looks it up in its own cache first.
   bool cache_lookup = false;
+  /// The job's correlation id: chosen by the client or, when 0, by the
+  /// router of the node that takes the job in; kept unchanged by every
+  /// layer and member the job passes (whatever ids they give it), and
+  /// written on every log line about the job.
+  uint64_t trace = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_options& x) {
   return f(caf::meta::type_name("job_options"), x.timeout, x.cache, x.priority,
-           x.max_attempts, x.placed, x.origin, x.cache_lookup);
+           x.max_attempts, x.placed, x.origin, x.cache_lookup, x.trace);
 }
 
 /// A unit of work: run `skill` on `input`. The id is chosen by whoever

@@ -203,7 +203,8 @@ void on_result(breaker_ptr self, job_result& r) {
     finish(self, i, std::move(r), now);
     return;
   }
-  log::actors().debug(
+  log::about_job(
+    log::actors(), spdlog::level::debug, c.copy.options.trace,
     "breaker {}: attempt {} ended {}, retrying in {} us", st.skill->name,
     c.attempts, to_string(r.status),
     std::chrono::duration_cast<std::chrono::microseconds>(d.delay).count());

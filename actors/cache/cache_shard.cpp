@@ -123,8 +123,8 @@ void maybe_refresh_ahead(shard_ptr self, job& j, const cache_key& key,
   ++st.refresh_aheads;
   if (st.cfg.metrics)
     count(st.cfg.metrics->refresh_aheads);
-  log::actors().debug("cache_shard: refreshing {} ahead of its expiry",
-                      j.skill);
+  log::about_job(log::actors(), spdlog::level::debug, j.options.trace,
+                 "cache_shard: refreshing {} ahead of its expiry", j.skill);
   start_flight(self, std::move(j), key, pool, {}, true);
 }
 

@@ -1,5 +1,6 @@
 #include "actors/ingress/router.hpp"
 
+#include "actors/base/hash_mix.hpp"
 #include "actors/cache/cache_digest.hpp"
 #include "actors/log/logging.hpp"
 #include "cluster/cache_ring.hpp"
@@ -374,6 +375,17 @@ void release_held_for_view(router_ptr self) {
 
 void on_job(router_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
+  // The job's correlation id, if its client chose none: from here on every
+  // layer and member logs the job under it.
+  if (j.options.trace == 0)
+    j.options.trace = st.next_trace++;
+  if (j.options.placed)
+    log::about_job(log::actors(), spdlog::level::trace, j.options.trace,
+                   "router: job {} of skill {} placed here by {}", j.id,
+                   j.skill, j.options.origin);
+  else
+    log::about_job(log::actors(), spdlog::level::trace, j.options.trace,
+                   "router: job {} of skill {}", j.id, j.skill);
   if (j.input.size() > st.cfg.max_job_bytes) {
     self->send(sink, reject(self, j, job_status::bad_input,
                             "input of " + std::to_string(j.input.size())
@@ -448,6 +460,14 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
   st.cfg = std::move(cfg);
   st.pools = std::move(pools);
   st.started = std::chrono::steady_clock::now();
+  // Correlation ids of different nodes and runs start far apart, below
+  // 2^52 so that JSON tools (which read numbers as doubles) keep them exact
+  // however many jobs follow.
+  st.next_trace = (base::mix64(base::fnv1a64(st.cfg.node_name)
+                               ^ static_cast<uint64_t>(
+                                 st.started.time_since_epoch().count()))
+                   & ((uint64_t{1} << 52) - 1))
+                  | 1;
   if (!st.cfg.cache_owner || st.cfg.cache_shards.empty())
     st.cfg.cached_skills.clear();
   std::vector<std::string> names;

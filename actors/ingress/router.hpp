@@ -105,6 +105,8 @@ struct router_state {
   /// Comma-separated skill names, for UNKNOWN_SKILL messages.
   std::string skill_names;
   std::chrono::steady_clock::time_point started;
+  /// The correlation id of the next job that comes without one (never 0).
+  uint64_t next_trace = 1;
   /// Jobs of cached skills that bypassed the cache.
   uint64_t cache_bypassed = 0;
   /// Jobs submitted by typed request, under ids of the router's own: the

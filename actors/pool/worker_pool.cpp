@@ -269,9 +269,15 @@ void on_worker_lost(pool_ptr self, uint64_t id, restart_reason why,
   auto w = st.schedule.remove_worker(id);
   st.backend->drop(id);
   count_restart(self, why);
+  // The line is about the job the worker ran, if it ran one.
+  auto* running = w.ticket != 0 ? st.schedule.find(w.ticket) : nullptr;
+  std::optional<log::job_scope> about;
+  if (running != nullptr)
+    about.emplace(running->j.options.trace);
   log::actors().warn("worker_pool {}: worker {} is gone ({}: {}), replacing "
                      "it",
                      st.skill->name, id, to_string(why), reason);
+  about.reset();
   if (w.ticket != 0 && !w.answered
       && st.schedule.lost_attempt(w.ticket, taken == w.ticket)
            == pool_schedule::lost_outcome::failed)

@@ -274,6 +274,7 @@ std::string encode_submit(const job* first, const job* last,
     po->set_placed(j.options.placed);
     po->set_origin(j.options.origin);
     po->set_cache_lookup(j.options.cache_lookup);
+    po->set_trace(j.options.trace);
   }
   // The batch id goes first, ahead of what protobuf writes (fields may come
   // in any order on the wire), so that `peek_batch_id` finds it at once.
@@ -343,6 +344,7 @@ caf::expected<submit_batch> decode_submit(const std::string& bytes) {
     j.options.placed = po.placed();
     j.options.origin = po.origin();
     j.options.cache_lookup = po.cache_lookup();
+    j.options.trace = po.trace();
     out.jobs.push_back(std::move(j));
   }
   return out;

@@ -1,13 +1,16 @@
 // `troupe node --log-format json`: what a log collector reads from a real
 // node's stderr.
 #include "messages/wire/json_reader.hpp"
+#include "tests/support/cluster_status.hpp"
 #include "tests/support/node_process.hpp"
+#include "tests/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
 
 #include <csignal>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -53,6 +56,52 @@ TEST(NodeLog, JsonFormatWritesOneObjectPerLine) {
   }
   EXPECT_GE(objects, 3u) << node.log();
   EXPECT_TRUE(saw_stop) << node.log();
+}
+
+// The `job` field of the first line of `log` whose message contains
+// `needle`, if any line has both.
+std::optional<double> job_of_line(const std::string& log,
+                                  const std::string& needle) {
+  std::istringstream in{log};
+  for (std::string line; std::getline(in, line);) {
+    auto value = troupe::wire::parse_json(line);
+    if (!value || value->get_if<troupe::wire::json_value::object>() == nullptr)
+      continue;
+    auto* msg = value->find("msg");
+    auto* job = value->find("job");
+    if (msg == nullptr || job == nullptr
+        || msg->get_if<std::string>() == nullptr
+        || msg->get_if<std::string>()->find(needle) == std::string::npos)
+      continue;
+    if (auto* id = job->get_if<double>())
+      return *id;
+  }
+  return std::nullopt;
+}
+
+TEST(NodeLog, AJobCarriesOneIdOnEveryMember) {
+  temp_file conf{"log-cluster.conf", fast_cluster_conf};
+  auto with_log = [](std::vector<std::string> args) {
+    for (auto x : {"--log-format", "json", "--log-level", "trace"})
+      args.emplace_back(x);
+    return args;
+  };
+  node_process a{with_log(member_args("alpha", nullptr, conf.path()))};
+  ASSERT_TRUE(a.ready()) << a.log();
+  // Only gamma offers the test skill `slow`: a job sent to alpha runs there.
+  node_process c{with_log(member_args("gamma", &a, conf.path(), true))};
+  ASSERT_TRUE(c.ready()) << c.log();
+  ASSERT_TRUE(knows_skill(a, "gamma", "slow"));
+  auto r = a.cli({"submit", "--skill", "slow", "--input", "1", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"node\":\"gamma\""), std::string::npos) << r.out;
+  ASSERT_NE(a.stop(SIGTERM), -1);
+  ASSERT_NE(c.stop(SIGTERM), -1);
+  auto taken_in = job_of_line(a.log(), "of skill slow");
+  auto placed = job_of_line(c.log(), "of skill slow placed here by alpha");
+  ASSERT_TRUE(taken_in) << a.log();
+  ASSERT_TRUE(placed) << c.log();
+  EXPECT_EQ(*taken_in, *placed);
 }
 
 } // namespace

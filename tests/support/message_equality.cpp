@@ -11,6 +11,7 @@ void expect_equal(const job_options& a, const job_options& b) {
   EXPECT_EQ(a.max_attempts, b.max_attempts);
   EXPECT_EQ(a.placed, b.placed);
   EXPECT_EQ(a.origin, b.origin);
+  EXPECT_EQ(a.trace, b.trace);
   EXPECT_EQ(a.cache_lookup, b.cache_lookup);
 }
 

@@ -610,6 +610,26 @@ TEST_F(RouterClusterCache, ASkillCachedOnlyElsewhereGoesToItsOwner) {
   EXPECT_TRUE(sent->front().j.options.cache_lookup);
 }
 
+TEST_F(RouterClusterCache, AJobKeepsOneCorrelationIdAcrossMembers) {
+  auto r = spawn_in_cluster({"echo", "sha256"});
+  // A job without one gets one here; a client's own is kept.
+  submit(r, make_job(1, "sha256", "abc"));
+  auto chosen = make_job(2, "sha256", "def");
+  chosen.options.trace = 0x5eed;
+  submit(r, chosen);
+  auto another = make_job(3, "sha256", "ghi");
+  submit(r, another);
+  run();
+  ASSERT_EQ(sent->size(), 3u);
+  std::map<uint64_t, uint64_t> trace_of;
+  for (auto& d : *sent)
+    trace_of[d.j.id] = d.j.options.trace;
+  EXPECT_NE(trace_of[1], 0u);
+  EXPECT_EQ(trace_of[2], 0x5eedu);
+  EXPECT_NE(trace_of[3], 0u);
+  EXPECT_NE(trace_of[1], trace_of[3]);
+}
+
 TEST_F(RouterClusterCache, ALookupSentHereIsAnsweredFromThisNodesCache) {
   auto r = spawn_in_cluster({"echo"});
   for (uint64_t id = 1; id <= 2; ++id) {

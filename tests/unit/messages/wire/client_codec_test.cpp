@@ -74,6 +74,7 @@ TEST(WireCodec, SubmitBatchRoundTrip) {
   jobs[1].options.priority = 42;
   jobs[1].options.placed = true;
   jobs[1].options.origin = "node-a";
+  jobs[1].options.trace = 0xfeedbeef12345678;
   jobs[1].options.cache_lookup = true;
   jobs[2].id = 7;
   jobs[2].skill = "wordcount";
@@ -94,6 +95,7 @@ TEST(WireCodec, SubmitBatchRoundTrip) {
     EXPECT_EQ(b.options.max_attempts, a.options.max_attempts);
     EXPECT_EQ(b.options.placed, a.options.placed);
     EXPECT_EQ(b.options.origin, a.options.origin);
+    EXPECT_EQ(b.options.trace, a.options.trace);
     EXPECT_EQ(b.options.cache_lookup, a.options.cache_lookup);
   }
   EXPECT_EQ(decoded->jobs[0].input.size(), 9u);
