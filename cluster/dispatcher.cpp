@@ -316,6 +316,8 @@ bool hold_for_view(self_ptr self, dispatcher_state::early_job x) {
     return false;
   if (st.early.empty())
     self->delayed_send(self, st.cfg.view_timeout, atom::tick::value);
+  // The wait counts against the job's time.
+  set_deadline(x.j, self->clock().now(), st.cfg.default_timeout);
   st.early.push_back(std::move(x));
   return true;
 }

@@ -131,9 +131,11 @@ using router_actor = caf::typed_actor<
   // Results of jobs submitted by request.
   caf::reacts_to<job_result>, caf::replies_to<atom::skills>::with<skill_list>,
   caf::replies_to<atom::status>::with<node_status>,
-  // Cancel the jobs with these ids that this sink submitted and that still
-  // wait or run in this node's pools; each ends CANCELLED.
-  caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_sink_actor>,
+  // Cancel the jobs of this skill with these ids that this sink submitted,
+  // wherever they wait or run; each ends CANCELLED. The skill tells the
+  // router where they can be, so nothing else is asked.
+  caf::reacts_to<atom::cancel, std::string, std::vector<uint64_t>,
+                 result_sink_actor>,
   // The cluster view, for placing jobs on other members.
   caf::reacts_to<cluster_view>,
   // A link to a member is ready (name, incarnation, its

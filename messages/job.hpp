@@ -2,9 +2,11 @@
 
 #include "messages/job_status.hpp"
 
+#include <caf/actor_clock.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/timespan.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -32,6 +34,13 @@ inline constexpr caf::timespan client_result_grace = 2 * gateway_result_grace;
 struct job_options {
   /// Deadline for the job, measured from its arrival at the node.
   caf::timespan timeout{0};
+  /// When the job is due on this node's clock: set once where the job comes
+  /// into the node (its router, from `timeout` or the skill's default) and
+  /// read by every layer after it, none of which derives a deadline of its
+  /// own. The epoch means "not set yet". Never sent to another member: a
+  /// link sends the time left as `timeout`, and the receiving node sets its
+  /// own deadline from that.
+  caf::actor_clock::time_point deadline{};
   cache_mode cache = cache_mode::normal;
   /// Higher runs first.
   int32_t priority = 0;
@@ -71,6 +80,30 @@ struct job {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job& x) {
   return f(caf::meta::type_name("job"), x.id, x.skill, x.input, x.options);
+}
+
+/// When `j`, arriving `now`, is due: the deadline set where it came into
+/// the node, or, for a job that came in another way (an embedding
+/// application's actor sending to a pool directly), `now` plus its timeout,
+/// or `fallback` when it names none.
+inline caf::actor_clock::time_point
+deadline_of(const job& j, caf::actor_clock::time_point now,
+            caf::timespan fallback) {
+  if (j.options.deadline != caf::actor_clock::time_point{})
+    return j.options.deadline;
+  auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
+                                                      : fallback;
+  return now + std::min(timeout, max_job_timeout);
+}
+
+/// Sets `j`'s deadline where it comes into a node; see `deadline_of`. A job
+/// that named no timeout gets `fallback` as its timeout too, so that layers
+/// can say how long it was allowed.
+inline void set_deadline(job& j, caf::actor_clock::time_point now,
+                         caf::timespan fallback) {
+  j.options.deadline = deadline_of(j, now, fallback);
+  if (j.options.timeout <= caf::timespan{0})
+    j.options.timeout = std::min(fallback, max_job_timeout);
 }
 
 /// The one terminal answer to a job.

@@ -66,10 +66,12 @@ void finish(breaker_ptr self, call_iter i, job_result&& r, time_point now) {
 // and the attempts left for the pool's own retries after a crash.
 void prepare_attempt(breaker_ptr self, const call& c, job& j, time_point now) {
   auto& policy = self->state.skill->retry;
-  auto left = c.deadline - now;
-  if (policy.attempt_timeout > caf::timespan{0})
-    left = std::min(left, policy.attempt_timeout);
-  j.options.timeout = std::max(left, caf::timespan{1});
+  j.options.deadline = c.deadline;
+  if (policy.attempt_timeout > caf::timespan{0}
+      && now + policy.attempt_timeout < c.deadline) {
+    j.options.deadline = now + policy.attempt_timeout;
+    j.options.timeout = policy.attempt_timeout;
+  }
   j.options.max_attempts = c.max_attempts
                            - std::min(c.attempts, c.max_attempts - 1);
 }
@@ -87,7 +89,7 @@ void reject(breaker_ptr self, call_iter i, job&& j, time_point now,
   if (!fallback.empty() && st.router) {
     c.fallback = true;
     j.skill = fallback;
-    j.options.timeout = std::max(c.deadline - now, caf::timespan{1});
+    j.options.deadline = c.deadline;
     j.options.max_attempts = 0;
     // A job of another skill: its cache key lives elsewhere.
     j.options.cache_lookup = false;
@@ -136,9 +138,8 @@ void on_job(breaker_ptr self, job& j, result_sink_actor& sink) {
   c.client_id = j.id;
   c.sink = std::move(sink);
   c.arrived = now;
-  auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
-                                                      : st.cfg.default_timeout;
-  c.deadline = now + std::min(timeout, max_job_timeout);
+  set_deadline(j, now, st.cfg.default_timeout);
+  c.deadline = j.options.deadline;
   c.max_attempts = j.options.max_attempts > 0
                      ? std::min(j.options.max_attempts, st.skill->max_attempts)
                      : st.skill->max_attempts;
@@ -320,7 +321,7 @@ void answer_all(breaker_ptr self) {
       auto j = std::move(c.copy);
       j.id = c.client_id;
       j.options.max_attempts = c.max_attempts - used;
-      j.options.timeout = c.deadline - now;
+      j.options.deadline = c.deadline;
       // Sent to this incarnation, it reaches the next (the supervised
       // actor's succession).
       self->send(self, std::move(j), std::move(c.sink));

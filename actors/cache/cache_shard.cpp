@@ -75,17 +75,13 @@ bool take_refresh_token(shard_ptr self, time_point now) {
   return true;
 }
 
-// When a job that arrives `now` is due: its own timeout, or its skill's.
-time_point deadline_of(shard_ptr self, const job& j, time_point now) {
+// When a job that arrives `now` is due: as its router set it, or, for a
+// job sent to the shard directly, from its own timeout or its skill's.
+time_point due_time(shard_ptr self, const job& j, time_point now) {
   auto& st = self->state;
-  auto timeout = j.options.timeout;
-  if (timeout <= caf::timespan{0}) {
-    auto i = st.cfg.timeouts.find(j.skill);
-    timeout = i != st.cfg.timeouts.end()
-                ? i->second
-                : caf::timespan{std::chrono::seconds(60)};
-  }
-  return now + std::min(timeout, max_job_timeout);
+  auto i = st.cfg.timeouts.find(j.skill);
+  return deadline_of(
+    j, now, i != st.cfg.timeouts.end() ? i->second : st.cfg.default_timeout);
 }
 
 // Runs `j` once on `pool` for everyone waiting on `key`.
@@ -95,10 +91,11 @@ void start_flight(shard_ptr self, job&& j, const cache_key& key,
   auto& st = self->state;
   auto id = st.next_flight++;
   st.flight_of[key] = id;
-  auto deadline = deadline_of(self, j, self->clock().now());
+  auto deadline = due_time(self, j, self->clock().now());
   st.flights.emplace(id, flight{key, j.skill, pool, deadline, j,
                                 std::move(waiters), background});
   j.id = id;
+  j.options.deadline = deadline;
   j.options.cache = cache_mode::normal;
   if (background) {
     // Behind every user job once pools order by priority.
@@ -283,7 +280,7 @@ void on_job(shard_ptr self, job& j, const cache_key& key,
       count(m->refresh);
     // An execution already running is as fresh as a new one would be.
     waiter w{j.id, std::move(sink), now};
-    if (!join_flight(self, key, std::move(w), deadline_of(self, j, now)))
+    if (!join_flight(self, key, std::move(w), due_time(self, j, now)))
       start_flight(self, std::move(j), key, pool, {std::move(w)}, false);
     return;
   }
@@ -296,7 +293,7 @@ void on_job(shard_ptr self, job& j, const cache_key& key,
   }
   publish(self);
   waiter w{j.id, std::move(sink), now};
-  if (join_flight(self, key, std::move(w), deadline_of(self, j, now))) {
+  if (join_flight(self, key, std::move(w), due_time(self, j, now))) {
     ++st.coalesced;
     if (m)
       count(m->coalesced);

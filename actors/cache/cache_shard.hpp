@@ -33,9 +33,11 @@ struct cache_shard_config {
   /// Cached skills whose jobs must not run twice: a shard that ends while
   /// running one answers its waiters instead of running it again.
   std::unordered_set<std::string> not_idempotent;
-  /// Deadline of a job that sets none, per cached skill (the skill's
-  /// timeout or the node's default); a skill missing here uses 60 s.
+  /// Timeout of a job sent to a shard directly, without a deadline set by a
+  /// router, that names none: per cached skill (the skill's timeout or the
+  /// node's default), else `default_timeout`.
   std::unordered_map<std::string, caf::timespan> timeouts;
+  caf::timespan default_timeout = std::chrono::seconds(60);
   /// Refresh-aheads this shard may start per second (0 = none).
   double refresh_rate = 5;
   /// A hit in the last `1 - refresh_after` of its entry's TTL refreshes it.

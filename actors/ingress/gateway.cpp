@@ -186,10 +186,11 @@ void on_submit(gateway_ptr self, const std::string& bytes,
              true);
       continue;
     }
-    auto timeout = j.options.timeout > caf::timespan{0}
-                     ? j.options.timeout
-                     : st.cfg.default_timeout;
-    auto deadline = now + std::min(timeout, max_job_timeout) + st.cfg.grace;
+    auto t = st.cfg.skill_timeouts.find(j.skill);
+    set_deadline(j, now,
+                 t != st.cfg.skill_timeouts.end() ? t->second
+                                                  : st.cfg.default_timeout);
+    auto deadline = j.options.deadline + st.cfg.grace;
     st.waiting.emplace(id,
                        gateway_state::waiter{client, j.id, deadline, j.skill});
     st.deadlines.push(deadline, id);
@@ -253,12 +254,22 @@ std::vector<uint64_t> jobs_of(gateway_ptr self, const caf::actor_addr& client,
   return out;
 }
 
-void cancel(gateway_ptr self, std::vector<uint64_t> ids) {
+// Cancels waiting jobs, by skill: the router sends a skill's cancellation
+// only where that skill's jobs go.
+void cancel(gateway_ptr self, const std::vector<uint64_t>& ids) {
   if (ids.empty())
     return;
   log::actors().debug("gateway: cancelling {} jobs", ids.size());
-  self->send(self->state.router, atom::cancel::value, std::move(ids),
-             caf::actor_cast<result_sink_actor>(self));
+  auto& st = self->state;
+  std::unordered_map<std::string, std::vector<uint64_t>> by_skill;
+  for (auto id : ids) {
+    auto i = st.waiting.find(id);
+    if (i != st.waiting.end())
+      by_skill[i->second.skill].push_back(id);
+  }
+  for (auto& [skill, of_skill] : by_skill)
+    self->send(st.router, atom::cancel::value, skill, std::move(of_skill),
+               caf::actor_cast<result_sink_actor>(self));
 }
 
 // A client asked to cancel some of its jobs: they end CANCELLED, and the
@@ -289,11 +300,13 @@ void on_client_down(gateway_ptr self, const caf::down_msg& dm) {
   if (outstanding == 0)
     return;
   auto ids = jobs_of(self, dm.source, nullptr);
-  for (auto id : ids)
-    st.waiting.erase(id);
   log::actors().debug("gateway: a client went away with {} jobs left",
                       ids.size());
-  cancel(self, std::move(ids));
+  // Cancelled while still known (their skills say where they are), then
+  // forgotten: their CANCELLED results have nobody to go to.
+  cancel(self, ids);
+  for (auto id : ids)
+    st.waiting.erase(id);
 }
 
 void flush(gateway_ptr self) {

@@ -21,7 +21,12 @@ struct gateway_config {
   /// Largest serialized submit batch accepted; larger ones are refused whole.
   uint64_t max_message_bytes = 64 * 1024 * 1024;
   caf::timespan query_timeout = std::chrono::seconds(5);
-  /// Deadline of jobs that set none (the node's default-timeout).
+  /// The time a job may take when it names none: its skill's timeout for
+  /// the skills this node offers, else the node's `default-timeout`. The
+  /// gateway, where remote clients' jobs come in, sets each job's one
+  /// deadline from its timeout or these (`set_deadline` in
+  /// messages/job.hpp); every layer after reads it.
+  std::unordered_map<std::string, caf::timespan> skill_timeouts;
   caf::timespan default_timeout = std::chrono::seconds(60);
   /// How long past a job's deadline the gateway waits for its result from
   /// inside the node before it answers TIMEOUT itself, as an internal fault.
@@ -61,7 +66,8 @@ struct gateway_state {
     uint64_t client_id;
     /// The job's deadline plus the grace period.
     time_point deadline;
-    /// For the log when the job is answered as an internal fault.
+    /// Where the router looks when the job is cancelled, and for the log
+    /// when the job is answered as an internal fault.
     std::string skill;
   };
 

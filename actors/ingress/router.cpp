@@ -357,6 +357,11 @@ bool hold_for_view(router_ptr self, job& j, result_sink_actor& sink) {
     return false;
   if (st.held_for_view.empty())
     self->delayed_send(self, st.cfg.view_timeout, atom::tick::value);
+  // The wait counts against the job's time: its deadline is set here.
+  auto t = st.cfg.skill_timeouts.find(j.skill);
+  set_deadline(j, self->clock().now(),
+               t != st.cfg.skill_timeouts.end() ? t->second
+                                                : st.cfg.default_timeout);
   st.held_for_view.emplace_back(std::move(j), std::move(sink));
   return true;
 }
@@ -409,6 +414,48 @@ void on_job(router_ptr self, job& j, result_sink_actor& sink) {
     }
   }
   self->send(i->second, std::move(j), std::move(sink));
+}
+
+// -- cancellation -------------------------------------------------------------
+
+// A client cancelled some of its jobs of `skill`. They can only be where a
+// job of that skill goes from here, so the cancellation goes there and
+// nowhere else: held here for the first view, at the skill's breaker or
+// pool (a breaker cancels what it runs in its pool), at the cache shards
+// when the skill is cached (a key needs the input, which a cancellation
+// does not carry), and on the links to members offering the skill.
+void on_cancel(router_ptr self, const std::string& skill,
+               const std::vector<uint64_t>& ids,
+               const result_sink_actor& sink) {
+  auto& st = self->state;
+  auto addr = sink.address();
+  auto& held = st.held_for_view;
+  for (auto i = held.begin(); i != held.end();) {
+    if (i->second.address() == addr
+        && std::find(ids.begin(), ids.end(), i->first.id) != ids.end()) {
+      self->send(sink, reject(self, i->first, job_status::cancelled,
+                              "cancelled by its client while it waited for "
+                              "the cluster view"));
+      i = held.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  if (auto b = st.cfg.breakers.find(skill); b != st.cfg.breakers.end())
+    self->send(b->second, atom::cancel::value, ids, sink);
+  else if (auto p = st.pools.find(skill); p != st.pools.end())
+    self->send(p->second, atom::cancel::value, ids, sink);
+  if (st.cfg.cached_skills.count(skill) > 0)
+    for (auto& shard : st.cfg.cache_shards)
+      self->send(shard, atom::cancel::value, ids, sink);
+  for (auto& [name, link] : st.links) {
+    auto m = std::find_if(st.members.begin(), st.members.end(),
+                          [&](const member& x) {
+                            return x.name == name;
+                          });
+    if (m == st.members.end() || m->offers(skill))
+      self->send(link.second, atom::cancel::value, ids, sink);
+  }
 }
 
 // -- supervision --------------------------------------------------------------
@@ -528,20 +575,9 @@ router(router_actor::stateful_pointer<router_state> self, router_config cfg,
       r.id = rq.id;
       rq.promise.deliver(std::move(r));
     },
-    [self](atom::cancel, std::vector<uint64_t>& ids, result_sink_actor& sink) {
-      // Rare (a client went away or asked): every pool, breaker, cache
-      // shard and link looks for the jobs (breakers and shards run theirs
-      // in the pool under their own ids, so they cancel those; links ask
-      // the member the job went to).
-      for (auto& kv : self->state.pools)
-        self->send(kv.second, atom::cancel::value, ids, sink);
-      for (auto& kv : self->state.cfg.breakers)
-        self->send(kv.second, atom::cancel::value, ids, sink);
-      for (auto& shard : self->state.cfg.cache_shards)
-        self->send(shard, atom::cancel::value, ids, sink);
-      // Jobs placed on other members went through their links.
-      for (auto& kv : self->state.links)
-        self->send(kv.second.second, atom::cancel::value, ids, sink);
+    [self](atom::cancel, const std::string& skill,
+           const std::vector<uint64_t>& ids, const result_sink_actor& sink) {
+      on_cancel(self, skill, ids, sink);
     },
     [self](atom::tick) {
       if (!self->state.has_view && !self->state.held_for_view.empty())

@@ -25,6 +25,13 @@ struct router_config {
   std::string node_name;
   std::string address;
   uint64_t max_job_bytes = 16 * 1024 * 1024;
+  /// The time a job may take when it names none: its skill's timeout for
+  /// the skills this node offers, else `default_timeout`. The router sets
+  /// the deadline of a job it holds for the cluster view from its timeout
+  /// or these (`set_deadline` in messages/job.hpp), so that the wait counts;
+  /// other jobs get theirs from the first layer that holds them.
+  std::unordered_map<std::string, caf::timespan> skill_timeouts;
+  caf::timespan default_timeout = std::chrono::seconds(60);
   /// How long the router waits for a pool's status before reporting it
   /// without load figures.
   caf::timespan status_timeout = std::chrono::seconds(2);

@@ -103,6 +103,11 @@ void send_batch(batcher_ptr self, flush_reason reason) {
       break;
     i->second.sent = now;
     i->second.batch = batch_id;
+    // Clocks differ between members: the job travels with the time it has
+    // left, from which the member sets a deadline of its own.
+    j.options.timeout = std::max(i->second.deadline - st.cfg.grace - now,
+                                 caf::timespan{1});
+    j.options.deadline = {};
     bytes += size;
     batch.push_back(std::move(j));
   }
@@ -191,11 +196,8 @@ void on_job(batcher_ptr self, job& j, result_sink_actor& sink) {
     return;
   }
   auto now = self->clock().now();
-  auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
-                                                      : st.cfg.default_timeout;
-  timeout = std::min(timeout, max_job_timeout);
   auto id = st.next_id++;
-  auto deadline = now + timeout + st.cfg.grace;
+  auto deadline = deadline_of(j, now, st.cfg.default_timeout) + st.cfg.grace;
   auto& pj = st.jobs
                .emplace(id,
                         batcher_state::pending_job{

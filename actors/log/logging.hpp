@@ -27,22 +27,29 @@
 namespace troupe::log {
 
 /// The logger of a subsystem: "actors", "node", "cluster", "config", "cli".
+/// A logger, once made, lives as long as the process.
 spdlog::logger& get(std::string_view subsystem);
 
+// The accessors below look their logger up once: the job path asks for it
+// per job (to check the level), which must not take a lock.
 inline spdlog::logger& actors() {
-  return get("actors");
+  static spdlog::logger& lg = get("actors");
+  return lg;
 }
 
 inline spdlog::logger& node() {
-  return get("node");
+  static spdlog::logger& lg = get("node");
+  return lg;
 }
 
 inline spdlog::logger& cluster() {
-  return get("cluster");
+  static spdlog::logger& lg = get("cluster");
+  return lg;
 }
 
 inline spdlog::logger& cli() {
-  return get("cli");
+  static spdlog::logger& lg = get("cli");
+  return lg;
 }
 
 /// Parses trace, debug, info, warn, error, critical or off.

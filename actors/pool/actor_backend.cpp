@@ -26,9 +26,9 @@ class actor_backend final : public worker_backend {
     actors_.emplace(id, std::move(w));
   }
 
-  void run(uint64_t id, uint64_t ticket, const std::string& input,
-           caf::timespan left, uint32_t) override {
-    send(actors_[id], atom::run::value, ticket, input, left);
+  void run(uint64_t id, uint64_t ticket, const job& j, caf::timespan left,
+           uint32_t) override {
+    send(actors_[id], atom::run::value, ticket, j.input, left);
   }
 
   abandoned abandon(uint64_t id, uint64_t ticket) override {

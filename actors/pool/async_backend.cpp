@@ -22,8 +22,8 @@ class async_backend final
     workers_.emplace(id, std::make_shared<skills::cancellation>());
   }
 
-  void run(uint64_t id, uint64_t ticket, const std::string& input,
-           caf::timespan left, uint32_t) override {
+  void run(uint64_t id, uint64_t ticket, const job& j, caf::timespan left,
+           uint32_t) override {
     skills::skill_reply reply{
       skill_->name, [pool = pool_, id, ticket](skills::skill_run&& run) {
         if (run.crashed)
@@ -36,7 +36,7 @@ class async_backend final
       = std::chrono::steady_clock::now()
         + std::chrono::duration_cast<std::chrono::steady_clock::duration>(left);
     skills::start_async_skill(
-      *skill_, input, skills::skill_context{workers_[id], ticket, deadline},
+      *skill_, j.input, skills::skill_context{workers_[id], ticket, deadline},
       reply);
   }
 

@@ -25,9 +25,7 @@ pool_schedule::pool_schedule(schedule_limits limits)
 
 pool_schedule::time_point
 pool_schedule::deadline_for(const job& j, time_point now) const noexcept {
-  auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
-                                                      : limits_.default_timeout;
-  return now + std::min(timeout, max_job_timeout);
+  return deadline_of(j, now, limits_.default_timeout);
 }
 
 uint32_t pool_schedule::attempts_allowed(const job& j) const noexcept {

@@ -37,9 +37,9 @@ class process_backend final
                      std::make_unique<process_worker>(skill_, std::move(cb)));
   }
 
-  void run(uint64_t id, uint64_t ticket, const std::string& input,
-           caf::timespan left, uint32_t attempt) override {
-    workers_[id]->run(ticket, input, left, attempt);
+  void run(uint64_t id, uint64_t ticket, const job& j, caf::timespan left,
+           uint32_t attempt) override {
+    workers_[id]->run(ticket, j.input, left, attempt, j.options.trace);
   }
 
   abandoned abandon(uint64_t id, uint64_t) override {

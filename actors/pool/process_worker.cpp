@@ -69,6 +69,7 @@ struct process_worker::shared_state {
     std::string input;
     caf::timespan time_left;
     uint32_t attempt;
+    uint64_t trace;
   };
 
   std::shared_ptr<const skills::skill_definition> skill;
@@ -126,8 +127,14 @@ class session {
         err_(
           stderr_throttle::limits{opts_.stderr_lines_per_second, max_log_line},
           [this](std::string_view line) {
-            log::actors().info("skill {} [pid {}]: {}", skill_.name, child_.pid,
-                               line);
+            // While it runs a job, what the child says is about the job.
+            if (job_ticket_ != 0 && job_trace_ != 0)
+              log::about_job(log::actors(), spdlog::level::info, job_trace_,
+                             "skill {} [pid {}]: {}", skill_.name, child_.pid,
+                             line);
+            else
+              log::actors().info("skill {} [pid {}]: {}", skill_.name,
+                                 child_.pid, line);
           },
           [this](uint64_t lines) {
             log::actors().warn("skill {} [pid {}]: {} lines of stderr "
@@ -177,6 +184,7 @@ class session {
     }
     if (job) {
       job_ticket_ = job->ticket;
+      job_trace_ = job->trace;
       job_started_ = now;
       // A child being stopped or killed never gets the job; `report` hands
       // it back to the pool with the reason.
@@ -571,6 +579,8 @@ class session {
   // The job being run (ids 0 = none).
   uint64_t job_id_ = 0;
   uint64_t job_ticket_ = 0;
+  /// The correlation id of the job running (with `job_ticket_`).
+  uint64_t job_trace_ = 0;
   time_point job_started_;
   // Ending.
   bool eof_ = false;
@@ -655,11 +665,12 @@ process_worker::~process_worker() {
 }
 
 void process_worker::run(uint64_t ticket, std::string input,
-                         caf::timespan time_left, uint32_t attempt) {
+                         caf::timespan time_left, uint32_t attempt,
+                         uint64_t trace) {
   {
     std::lock_guard<std::mutex> guard{state_->mtx};
     state_->next = shared_state::pending{ticket, std::move(input), time_left,
-                                         attempt};
+                                         attempt, trace};
   }
   state_->notify();
 }

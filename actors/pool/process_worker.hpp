@@ -57,9 +57,10 @@ class process_worker {
   process_worker& operator=(const process_worker&) = delete;
 
   /// Sends the child the job `ticket`; only after `ready` and while it runs
-  /// no other job.
+  /// no other job. Lines the child writes to stderr while it runs the job
+  /// are logged under the job's correlation id `trace` (0: none).
   void run(uint64_t ticket, std::string input, caf::timespan time_left,
-           uint32_t attempt);
+           uint32_t attempt, uint64_t trace = 0);
 
   /// Kills the child: SIGTERM to its process group now, SIGKILL after the
   /// grace period. For a job that timed out or was cancelled.

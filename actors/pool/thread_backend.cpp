@@ -33,10 +33,10 @@ class thread_backend final
                      std::make_unique<native_worker>(skill_, std::move(cb)));
   }
 
-  void run(uint64_t id, uint64_t ticket, const std::string& input,
-           caf::timespan left, uint32_t) override {
+  void run(uint64_t id, uint64_t ticket, const job& j, caf::timespan left,
+           uint32_t) override {
     workers_[id]->run(
-      ticket, input,
+      ticket, j.input,
       std::chrono::steady_clock::now()
         + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
           left));

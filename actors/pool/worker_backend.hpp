@@ -63,9 +63,9 @@ class worker_backend {
   /// (no thread to give), the one failure no worker can report itself.
   virtual void start(uint64_t id) = 0;
 
-  /// Hands the job `ticket` to the idle worker `id`, with `left` until its
-  /// deadline; `attempt` counts from 1.
-  virtual void run(uint64_t id, uint64_t ticket, const std::string& input,
+  /// Hands the job `j` (the pool's `ticket`) to the idle worker `id`, with
+  /// `left` until its deadline; `attempt` counts from 1.
+  virtual void run(uint64_t id, uint64_t ticket, const job& j,
                    caf::timespan left, uint32_t attempt)
     = 0;
 

@@ -83,12 +83,20 @@ void fail(pool_ptr self, uint64_t ticket, job_status status,
   finish(self, ticket, std::move(r));
 }
 
+// The time a job was allowed, for messages: its timeout as the node took it
+// in (or as its attempt was given), else what it had left on arrival here.
+std::string allowed(const pending_job& pj) {
+  return millis(pj.j.options.timeout > caf::timespan{0}
+                  ? pj.j.options.timeout
+                  : pj.deadline - pj.arrived);
+}
+
 // Answers a queued job whose deadline passed before a worker took it.
 void fail_waited_too_long(pool_ptr self, uint64_t ticket,
                           const pending_job& pj) {
   fail(self, ticket, job_status::timeout,
        "job waited in the queue of skill '" + self->state.skill->name
-         + "' past its deadline of " + millis(pj.deadline - pj.arrived));
+         + "' past its deadline of " + allowed(pj));
 }
 
 // Answers a job that never entered the pool.
@@ -165,7 +173,7 @@ void dispatch(pool_ptr self) {
       fail_waited_too_long(self, next.ticket, pj);
       continue;
     }
-    st.backend->run(next.worker, next.ticket, pj.j.input,
+    st.backend->run(next.worker, next.ticket, pj.j,
                     pool_schedule::remaining(pj, now), pj.attempts);
   }
   publish_load(self);
@@ -297,12 +305,15 @@ void on_worker_lost(pool_ptr self, uint64_t id, restart_reason why,
 void run_inline(pool_ptr self, job& j, result_sink_actor& sink) {
   auto& st = self->state;
   auto max_attempts = st.schedule.attempts_allowed(j);
-  auto arrived = self->clock().now();
+  // The job's whole time here is the time its attempts ran (it never
+  // waits): measured by `run_skill`, so the pool reads no clock itself.
+  caf::timespan spent{0};
   job_result r;
   uint32_t attempts = 0;
   for (;;) {
     ++attempts;
     auto run = skills::run_skill(*st.skill, j.input);
+    spent += run.result.run_time;
     r = std::move(run.result);
     if (!run.crashed)
       break;
@@ -322,7 +333,7 @@ void run_inline(pool_ptr self, job& j, result_sink_actor& sink) {
   r.node = st.cfg.node_name;
   r.attempts = attempts;
   if (st.has_metrics)
-    st.counters.record(r.status, self->clock().now() - arrived);
+    st.counters.record(r.status, spent);
   if (st.has_series)
     st.series.ran(caf::timespan{0}, r.run_time);
   self->send(sink, std::move(r));
@@ -339,8 +350,7 @@ void expire(pool_ptr self, uint64_t ticket) {
   }
   auto id = pj.worker;
   fail(self, ticket, job_status::timeout,
-       "skill '" + st.skill->name + "' did not finish within "
-         + millis(pj.deadline - pj.arrived));
+       "skill '" + st.skill->name + "' did not finish within " + allowed(pj));
   abandon_run(self, id, restart_reason::timeout);
 }
 

@@ -14,8 +14,8 @@ registered_name::registered_name(caf::actor_config& cfg, succession_ptr heirs)
 }
 
 void registered_name::enqueue(caf::mailbox_element_ptr x,
-                              caf::execution_unit*) {
-  heirs_->forward(std::move(x), address());
+                              caf::execution_unit* eu) {
+  heirs_->deliver(std::move(x), ctrl(), eu);
 }
 
 const char* registered_name::name() const {

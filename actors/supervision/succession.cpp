@@ -8,6 +8,8 @@
 #include <caf/detail/sync_request_bouncer.hpp>
 #include <caf/send.hpp>
 
+#include <array>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -34,9 +36,62 @@ void answer_undeliverable(caf::mailbox_element& x, uint8_t status,
     x);
 }
 
+namespace {
+
+// Numbers for the generations of every succession in the process: never
+// reused, so a sender's memory of one cannot match another that took the
+// same address.
+std::atomic<uint64_t> next_generation{1};
+
+// The incarnation a sending thread last reached through a succession.
+struct reached {
+  const succession* through = nullptr;
+  uint64_t generation = 0;
+  caf::strong_actor_ptr heir;
+};
+
+// A few per thread, one per address bucket: a thread sends through a
+// handful of names (the router: its pools, breakers and shards).
+constexpr size_t reached_slots = 32;
+thread_local std::array<reached, reached_slots> last_reached;
+
+reached& slot_for(const succession* s) {
+  auto h = reinterpret_cast<uintptr_t>(s);
+  return last_reached[((h >> 4) ^ (h >> 10)) % reached_slots];
+}
+
+} // namespace
+
 succession::succession(std::string name, size_t capacity)
-    : name_(std::move(name)), capacity_(capacity) {
+    : name_(std::move(name)), capacity_(capacity),
+      generation_(next_generation.fetch_add(1, std::memory_order_relaxed)) {
   // nop
+}
+
+void succession::deliver(caf::mailbox_element_ptr x,
+                         const caf::actor_control_block* from,
+                         caf::execution_unit* eu) {
+  auto& slot = slot_for(this);
+  if (slot.through == this
+      && slot.generation == generation_.load(std::memory_order_acquire)) {
+    slot.heir->enqueue(std::move(x), eu);
+    return;
+  }
+  caf::strong_actor_ptr before; // released after the lock
+  std::unique_lock<std::mutex> guard{mtx_};
+  auto heir = closed_ ? caf::strong_actor_ptr{}
+                      : caf::actor_cast<caf::strong_actor_ptr>(heir_);
+  if (!heir || heir.get() == from) {
+    guard.unlock();
+    forward(std::move(x), from, eu);
+    return;
+  }
+  before.swap(slot.heir);
+  slot.through = this;
+  slot.generation = generation_.load(std::memory_order_relaxed);
+  slot.heir = heir;
+  guard.unlock();
+  heir->enqueue(std::move(x), eu);
 }
 
 succession::~succession() {
@@ -45,7 +100,8 @@ succession::~succession() {
 }
 
 void succession::forward(caf::mailbox_element_ptr x,
-                         const caf::actor_addr& from) {
+                         const caf::actor_control_block* from,
+                         caf::execution_unit* eu) {
   std::unique_lock<std::mutex> guard{mtx_};
   if (closed_) {
     auto why = why_;
@@ -54,9 +110,9 @@ void succession::forward(caf::mailbox_element_ptr x,
     return;
   }
   auto heir = caf::actor_cast<caf::strong_actor_ptr>(heir_);
-  if (heir && heir->address() != from) {
+  if (heir && heir.get() != from) {
     guard.unlock();
-    heir->enqueue(std::move(x), nullptr);
+    heir->enqueue(std::move(x), eu);
     return;
   }
   if (buffer_.size() >= capacity_) {
@@ -76,6 +132,8 @@ void succession::take_over(const caf::strong_actor_ptr& heir) {
     std::lock_guard<std::mutex> guard{mtx_};
     heir_ = caf::actor_cast<caf::weak_actor_ptr>(heir);
     closed_ = false;
+    generation_.store(next_generation.fetch_add(1, std::memory_order_relaxed),
+                      std::memory_order_release);
     waiting.swap(buffer_);
   }
   if (!waiting.empty())
@@ -86,6 +144,15 @@ void succession::take_over(const caf::strong_actor_ptr& heir) {
     heir->enqueue(std::move(x), nullptr);
 }
 
+void succession::vacate(const caf::actor_control_block* who) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (heir_.get() != who)
+    return;
+  heir_ = nullptr;
+  generation_.store(next_generation.fetch_add(1, std::memory_order_relaxed),
+                    std::memory_order_release);
+}
+
 void succession::close(std::string why) {
   std::deque<caf::mailbox_element_ptr> waiting;
   {
@@ -93,6 +160,8 @@ void succession::close(std::string why) {
     closed_ = true;
     why_ = why;
     heir_ = nullptr;
+    generation_.store(next_generation.fetch_add(1, std::memory_order_relaxed),
+                      std::memory_order_release);
     waiting.swap(buffer_);
   }
   for (auto& x : waiting)

@@ -37,8 +37,17 @@ class supervised_actor final : public base::diverting_actor<Handle, State> {
   supervised_actor(caf::actor_config& cfg, init_fn init, succession_ptr heirs,
                    forward_filter filter)
       : super(cfg, take_over_first(std::move(init), heirs),
-              to_successor(heirs, std::move(filter))) {
+              to_successor(heirs, std::move(filter))),
+        heirs_(std::move(heirs)) {
     // nop
+  }
+
+  // From here on, what is sent to the child's name waits for the next
+  // incarnation, like what is sent to this one (senders' threads may
+  // remember this incarnation as the current one).
+  void retire() override {
+    super::retire();
+    heirs_->vacate(this->ctrl());
   }
 
  private:
@@ -56,10 +65,12 @@ class supervised_actor final : public base::diverting_actor<Handle, State> {
                                                const caf::actor_addr& from) {
       if (!filter || !filter(*x))
         return false;
-      heirs->forward(std::move(x), from);
+      heirs->forward(std::move(x), from.get());
       return true;
     };
   }
+
+  succession_ptr heirs_;
 };
 
 } // namespace troupe::supervision

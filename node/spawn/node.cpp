@@ -92,7 +92,7 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   root.children.push_back(spawn_router(tc, catalog, std::move(rc)));
   root.children.push_back(spawn_membership(tc, std::move(offered)));
   root.children.push_back(spawn_health(tc));
-  root.children.push_back(spawn_gateway(tc));
+  root.children.push_back(spawn_gateway(tc, catalog));
   node.supervisor = sys.spawn(supervision::supervisor, std::move(root));
   directory->set(std::string{tree_path::root},
                  caf::actor_cast<caf::actor>(node.supervisor));

@@ -18,6 +18,7 @@ plan_cache(const tree_context& tc, const skills::skill_catalog& catalog,
            ingress::router_config& rc) {
   auto& cfg = tc.cfg;
   cache::cache_shard_config base;
+  base.default_timeout = cfg.default_timeout;
   for (auto& skill : catalog.all())
     if (skill->cache.enabled) {
       base.policies.emplace(skill->name, skill->cache);

@@ -6,6 +6,8 @@
 #include "node/spawn/tree_context.hpp"
 
 #include <optional>
+#include <string>
+#include <unordered_map>
 
 // One function per component of a node's tree (docs/architecture.md, "One
 // node"), each in its own spawn_<component>.cpp: the child (or subtree) the
@@ -57,6 +59,12 @@ supervision::child_spec spawn_health(const tree_context& tc);
 
 /// The gateway; a restarted one takes over the port the node published the
 /// first one on (`tc.port`).
-supervision::child_spec spawn_gateway(const tree_context& tc);
+supervision::child_spec spawn_gateway(const tree_context& tc,
+                                      const skills::skill_catalog& catalog);
+
+/// The timeouts of the catalog's skills that have their own, by name: the
+/// time a job of such a skill may take when it names none.
+std::unordered_map<std::string, caf::timespan>
+skill_timeouts(const skills::skill_catalog& catalog);
 
 } // namespace troupe::node

@@ -13,11 +13,13 @@
 
 namespace troupe::node {
 
-supervision::child_spec spawn_gateway(const tree_context& tc) {
+supervision::child_spec spawn_gateway(const tree_context& tc,
+                                      const skills::skill_catalog& catalog) {
   supervision::child_spec spec;
   spec.name = "gateway";
   spec.shutdown_timeout = tc.shutdown_timeout();
-  spec.start = [tc](const supervision::child_context& ctx) -> caf::actor {
+  spec.start = [tc, timeouts = skill_timeouts(catalog)](
+                 const supervision::child_context& ctx) -> caf::actor {
     auto& cfg = tc.cfg;
     ingress::gateway_config gc;
     gc.node_name = tc.name;
@@ -25,6 +27,7 @@ supervision::child_spec spawn_gateway(const tree_context& tc) {
                                               cfg.max_job_bytes + (1 << 20));
     gc.metrics = tc.metrics != nullptr ? tc.metrics->jobs() : nullptr;
     gc.default_timeout = cfg.default_timeout;
+    gc.skill_timeouts = timeouts;
     if (tc.metrics != nullptr) {
       auto* faults = &tc.metrics->internal_faults("gateway");
       gc.on_internal_fault = [faults] {

@@ -19,6 +19,8 @@ supervision::child_spec spawn_router(const tree_context& tc,
   }
   rc.pool_load = tc.pool_load;
   rc.link_load = tc.link_load;
+  rc.default_timeout = tc.cfg.default_timeout;
+  rc.skill_timeouts = skill_timeouts(catalog);
   std::vector<std::string> skill_names;
   for (auto& skill : catalog.all())
     skill_names.push_back(skill->name);
@@ -36,6 +38,15 @@ supervision::child_spec spawn_router(const tree_context& tc,
                               std::string{tree_path::skills} + "/" + name));
       return ingress::router(self, std::move(x), std::move(pools));
     });
+}
+
+std::unordered_map<std::string, caf::timespan>
+skill_timeouts(const skills::skill_catalog& catalog) {
+  std::unordered_map<std::string, caf::timespan> out;
+  for (auto& skill : catalog.all())
+    if (skill->timeout > caf::timespan{0})
+      out.emplace(skill->name, skill->timeout);
+  return out;
 }
 
 } // namespace troupe::node

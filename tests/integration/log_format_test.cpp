@@ -3,6 +3,7 @@
 #include "messages/wire/json_reader.hpp"
 #include "tests/support/cluster_status.hpp"
 #include "tests/support/node_process.hpp"
+#include "tests/support/process_probe.hpp"
 #include "tests/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
@@ -102,6 +103,24 @@ TEST(NodeLog, AJobCarriesOneIdOnEveryMember) {
   ASSERT_TRUE(taken_in) << a.log();
   ASSERT_TRUE(placed) << c.log();
   EXPECT_EQ(*taken_in, *placed);
+}
+
+// What a worker process writes to stderr while it runs a job is logged as
+// a line about that job.
+TEST(NodeLog, AWorkerProcessesStderrCarriesTheJobsId) {
+  temp_file conf{"node.conf", work_conf("workers = 1\n")};
+  node_process node{
+    {"--config", conf.path(), "--log-format", "json", "--log-level", "trace"}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  auto r = node.cli(
+    {"submit", "--skill", "work", "--input", "stderr:said while running"});
+  EXPECT_EQ(r.out, "logged") << r.err;
+  ASSERT_NE(node.stop(SIGTERM), -1);
+  auto taken_in = job_of_line(node.log(), "router: job");
+  auto said = job_of_line(node.log(), "said while running");
+  ASSERT_TRUE(taken_in) << node.log();
+  ASSERT_TRUE(said) << node.log();
+  EXPECT_EQ(*taken_in, *said);
 }
 
 } // namespace

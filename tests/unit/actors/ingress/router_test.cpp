@@ -40,6 +40,40 @@ using troupe::test::make_job;
 using troupe::test::result_recorder;
 using troupe::test::resumable_of;
 
+// A pool that keeps every job it gets (without answering) and records
+// what it is asked to cancel, answering those CANCELLED.
+struct kept_jobs {
+  std::vector<troupe::job> jobs;
+  std::vector<uint64_t> cancelled;
+};
+
+worker_pool_actor::behavior_type keeping_pool(worker_pool_actor::pointer self,
+                                              std::shared_ptr<kept_jobs> log) {
+  return {
+    [log](troupe::job& j, troupe::result_sink_actor&) {
+      log->jobs.push_back(j);
+    },
+    [](troupe::atom::done, uint64_t, uint64_t, troupe::job_result&) {},
+    [](troupe::atom::lost, uint64_t, uint64_t, troupe::pool::restart_reason,
+       const std::string&) {},
+    [](troupe::atom::ready, uint64_t) {},
+    [self, log](troupe::atom::cancel, const std::vector<uint64_t>& ids,
+                const troupe::result_sink_actor& sink) {
+      for (auto id : ids) {
+        log->cancelled.push_back(id);
+        troupe::job_result r;
+        r.id = id;
+        r.status = job_status::cancelled;
+        self->send(sink, std::move(r));
+      }
+    },
+    [](troupe::atom::tick) {},
+    [](troupe::atom::status) {
+      return troupe::skill_info{};
+    },
+  };
+}
+
 class Router : public troupe::test::actor_test {
  public:
   Router() : rec(sys()) {}
@@ -75,6 +109,21 @@ class Router : public troupe::test::actor_test {
 
   void submit(const router_actor& r, troupe::job j) {
     caf::anon_send(r, std::move(j), rec.handle());
+  }
+
+  /// A router over pools that keep their jobs, logging into `logs` by skill.
+  router_actor
+  spawn_keeping_router(std::map<std::string, std::shared_ptr<kept_jobs>> logs,
+                       troupe::ingress::router_config cfg = {}) {
+    std::unordered_map<std::string, worker_pool_actor> by_skill;
+    for (auto& [skill, log] : logs) {
+      by_skill.emplace(skill, sys().spawn(keeping_pool, log));
+      stop_at_end(by_skill.at(skill));
+    }
+    cfg.node_name = "router-node";
+    auto r = sys().spawn(troupe::ingress::router, cfg, std::move(by_skill));
+    stop_at_end(r);
+    return r;
   }
 
   result_recorder rec;
@@ -165,6 +214,23 @@ TEST_F(Router, AJobSentAsATypedRequestIsAnsweredWithItsResult) {
   ASSERT_TRUE(big);
   EXPECT_EQ(big->id, 9u);
   EXPECT_EQ(big->status, job_status::bad_input);
+}
+
+TEST_F(Router, CancellationGoesOnlyWhereTheSkillsJobsGo) {
+  auto echo = std::make_shared<kept_jobs>();
+  auto other = std::make_shared<kept_jobs>();
+  auto r = spawn_keeping_router({{"echo", echo}, {"other", other}});
+  submit(r, make_job(1, "echo", "x"));
+  submit(r, make_job(2, "other", "y"));
+  run();
+  caf::anon_send(r, troupe::atom::cancel::value, std::string{"echo"},
+                 std::vector<uint64_t>{1}, rec.handle());
+  run();
+  EXPECT_EQ(echo->cancelled, std::vector<uint64_t>{1});
+  EXPECT_TRUE(other->cancelled.empty());
+  ASSERT_EQ(rec.count(1), 1u);
+  EXPECT_EQ(rec.find(1)->status, job_status::cancelled);
+  EXPECT_EQ(rec.count(2), 0u);
 }
 
 TEST_F(Router, SkillNamesAreCaseSensitive) {
@@ -599,6 +665,46 @@ TEST_F(RouterClusterCache, WithoutAViewInTimeHeldJobsEndUnknownSkill) {
   advance(std::chrono::seconds(6));
   ASSERT_EQ(rec.count(1), 1u);
   EXPECT_EQ(rec.find(1)->status, job_status::unknown_skill);
+}
+
+// Waiting for the view counts against a job's time: its deadline is set
+// when it comes in, from its own timeout or the node's default.
+TEST_F(RouterClusterCache, AJobHeldForTheViewKeepsTheDeadlineItCameWith) {
+  auto r = spawn_in_cluster({"echo", "sha256"}, false);
+  auto t0 = sys().clock().now();
+  auto own = make_job(1, "sha256", "abc");
+  own.options.timeout = 5s;
+  submit(r, own);
+  submit(r, make_job(2, "sha256", "def"));
+  run();
+  advance(2s);
+  caf::anon_send(r, view);
+  run();
+  ASSERT_EQ(sent->size(), 2u);
+  std::map<uint64_t, troupe::job> got;
+  for (auto& d : *sent)
+    got[d.j.id] = d.j;
+  EXPECT_EQ(got[1].options.deadline, t0 + 5s);
+  EXPECT_EQ(got[2].options.deadline, t0 + 60s);
+}
+
+TEST_F(RouterClusterCache, AJobHeldForTheViewIsCancelledThere) {
+  auto r = spawn_in_cluster({"echo", "sha256"}, false);
+  submit(r, make_job(1, "sha256", "abc"));
+  submit(r, make_job(2, "sha256", "def"));
+  run();
+  EXPECT_EQ(rec.count(1), 0u);
+  caf::anon_send(r, troupe::atom::cancel::value, std::string{"sha256"},
+                 std::vector<uint64_t>{1}, rec.handle());
+  run();
+  ASSERT_EQ(rec.count(1), 1u);
+  EXPECT_EQ(rec.find(1)->status, job_status::cancelled);
+  // The view comes: only the job not cancelled goes on.
+  caf::anon_send(r, view);
+  run();
+  ASSERT_EQ(sent->size(), 1u);
+  EXPECT_EQ(sent->front().j.id, 2u);
+  EXPECT_EQ(rec.count(1), 1u);
 }
 
 TEST_F(RouterClusterCache, ASkillCachedOnlyElsewhereGoesToItsOwner) {

@@ -358,6 +358,29 @@ TEST_F(Batcher, JobsWithoutAnswerTimeOut) {
   EXPECT_EQ(rec.count(5), 1u);
 }
 
+// The deadline its node set when the job came in holds on the link: the
+// member gets the time left (clocks differ between members), and the link
+// gives up on that deadline, not on the timeout the client first named.
+TEST_F(Batcher, AJobTravelsWithTheTimeItHasLeft) {
+  auto b = spawn_batcher();
+  log->answer = false;
+  auto j = make_job(5, "echo", "x");
+  j.options.timeout = 10s;
+  j.options.deadline = sys().clock().now() + 3s;
+  submit(b, std::move(j));
+  run();
+  ASSERT_EQ(log->batches.size(), 1u);
+  EXPECT_EQ(log->batches[0][0].options.timeout, 3s);
+  // Deadline 3 s plus 1 s grace, not 10 s.
+  sched().advance_time(3500ms);
+  run();
+  EXPECT_TRUE(rec.results().empty());
+  sched().advance_time(600ms);
+  run();
+  ASSERT_EQ(rec.count(5), 1u);
+  EXPECT_EQ(rec.find(5)->status, job_status::timeout);
+}
+
 TEST_F(Batcher, LostDestinationFailsEveryJobOnce) {
   auto b = spawn_batcher();
   log->answer = false;

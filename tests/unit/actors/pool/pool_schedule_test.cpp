@@ -164,6 +164,22 @@ TEST_F(PoolSchedule, TimeoutsAreTheJobsOwnOrTheDefaultCappedAtTheMaximum) {
             now + troupe::max_job_timeout);
 }
 
+TEST_F(PoolSchedule, ADeadlineSetAtIngressIsKeptNotDerivedAgain) {
+  auto s = make();
+  // The router set the deadline when the job came in; the job then waited
+  // (held for a view, behind a breaker): arriving later does not extend it.
+  auto j = make_job(1, 0, 2s);
+  troupe::set_deadline(j, now, 60s);
+  EXPECT_EQ(j.options.deadline, now + 2s);
+  EXPECT_EQ(s.deadline_for(j, now + 1s), now + 2s);
+  auto k = make_job(2);
+  troupe::set_deadline(k, now, 7s);
+  EXPECT_EQ(s.deadline_for(k, now + 3s), now + 7s);
+  // Set once: setting it again keeps the first.
+  troupe::set_deadline(k, now + 5s, 60s);
+  EXPECT_EQ(k.options.deadline, now + 7s);
+}
+
 TEST_F(PoolSchedule, TheQueueIsFullAtItsCapacityOfWaitingJobs) {
   limits.queue_capacity = 2;
   auto s = make();
