@@ -127,13 +127,17 @@ struct job_result {
   /// With BREAKER_OPEN: how long until the breaker lets trial calls through
   /// (0 when unknown, e.g. forced open).
   caf::timespan retry_after{0};
+  /// The last attempt ended because the worker running it died (a crash, a
+  /// kill), not with the skill's answer: the job's retry owner may run it
+  /// again.
+  bool worker_lost = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_result& x) {
   return f(caf::meta::type_name("job_result"), x.id, x.status, x.output,
            x.error, x.skill, x.node, x.queue_time, x.run_time, x.cache_hit,
-           x.attempts, x.fallback, x.retry_after);
+           x.attempts, x.fallback, x.retry_after, x.worker_lost);
 }
 
 /// Builds a result that failed before running: no output, no timings.

@@ -62,8 +62,8 @@ void finish(breaker_ptr self, call_iter i, job_result&& r, time_point now) {
   st.calls.erase(i);
 }
 
-// The attempt about to start: the time left, within the attempt timeout,
-// and the attempts left for the pool's own retries after a crash.
+// The attempt about to start: its deadline, the job's or, when it ends
+// first, the attempt timeout's.
 void prepare_attempt(breaker_ptr self, const call& c, job& j, time_point now) {
   auto& policy = self->state.skill->retry;
   j.options.deadline = c.deadline;
@@ -72,8 +72,6 @@ void prepare_attempt(breaker_ptr self, const call& c, job& j, time_point now) {
     j.options.deadline = now + policy.attempt_timeout;
     j.options.timeout = policy.attempt_timeout;
   }
-  j.options.max_attempts = c.max_attempts
-                           - std::min(c.attempts, c.max_attempts - 1);
 }
 
 // A call the breaker does not let through: to the fallback skill if there
@@ -116,6 +114,8 @@ void start_attempt(breaker_ptr self, call_iter i, job&& j, time_point now,
     return;
   }
   c.started = now;
+  // The breaker owns the job's re-runs: the pool runs this attempt once.
+  j.options.max_attempts = 1;
   if (c.attempts > 0 || st.skill->retry.attempt_timeout > caf::timespan{0})
     prepare_attempt(self, c, j, now);
   self->send(st.pool, std::move(j), sink_of(self));
@@ -149,7 +149,7 @@ void on_job(breaker_ptr self, job& j, result_sink_actor& sink) {
   }
   j.id = id;
   // Only a job that may run again keeps a copy of its input.
-  if (st.may_retry && c.max_attempts > 1)
+  if (st.may_rerun && c.max_attempts > 1)
     c.copy = j;
   start_attempt(self, i, std::move(j), now, {});
 }
@@ -186,11 +186,30 @@ void on_result(breaker_ptr self, job_result& r) {
   }
   if (st.circuit)
     st.circuit->record(now, c.ticket, r.status, now - c.started);
-  // Retries the pool made after a worker crash count too; an attempt the
-  // pool refused (OVERLOADED) counts as one.
+  // An attempt the pool refused (OVERLOADED) counts as one.
   c.attempts += std::max(r.attempts, 1u);
   r.attempts = c.attempts;
-  if (r.status == job_status::ok || !st.may_retry) {
+  if (r.status == job_status::ok) {
+    finish(self, i, std::move(r), now);
+    return;
+  }
+  // The worker died under the attempt: it runs again at once, on the
+  // worker that replaces it, as long as attempts and time remain.
+  if (r.worker_lost && st.may_rerun && !c.copy.skill.empty()
+      && c.attempts < c.max_attempts && c.deadline > now) {
+    log::about_job(log::actors(), spdlog::level::debug, c.copy.options.trace,
+                   "breaker {}: the worker died under attempt {}; running it "
+                   "again",
+                   st.skill->name, c.attempts);
+    auto j = c.attempts + 1 >= c.max_attempts ? std::move(c.copy) : c.copy;
+    start_attempt(self, i, std::move(j), now,
+                  " (after attempt " + std::to_string(c.attempts)
+                    + " lost its worker: " + r.error + ")");
+    return;
+  }
+  if (r.worker_lost && st.may_rerun)
+    r.error += "; attempts: " + std::to_string(c.attempts);
+  if (!st.may_retry) {
     finish(self, i, std::move(r), now);
     return;
   }
@@ -418,8 +437,8 @@ breaker(breaker_actor::stateful_pointer<breaker_state> self,
   st.skill = std::move(skill);
   st.pool = std::move(pool);
   st.cfg = std::move(cfg);
-  st.may_retry = st.skill->idempotent && st.skill->max_attempts > 1
-                 && !st.skill->retry.retry_on.empty();
+  st.may_rerun = st.skill->idempotent && st.skill->max_attempts > 1;
+  st.may_retry = st.may_rerun && !st.skill->retry.retry_on.empty();
   st.rng.seed(st.cfg.seed != 0 ? st.cfg.seed : std::random_device{}());
   if (st.cfg.metrics) {
     st.jobs = st.cfg.metrics->for_skill(st.skill->name);

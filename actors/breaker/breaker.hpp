@@ -90,6 +90,10 @@ struct breaker_state {
   std::unique_ptr<circuit_breaker> circuit;
   /// The skill may retry at all (idempotent, attempts, statuses).
   bool may_retry = false;
+  /// A job may run again after its worker died under it (idempotent, more
+  /// than one attempt). The breaker owns every re-run of its skill's jobs:
+  /// the pool runs each attempt once.
+  bool may_rerun = false;
   /// Set when the pool stopped: every job is answered INTERNAL with it.
   std::optional<std::string> pool_lost;
 

@@ -299,10 +299,12 @@ class session {
       auto r = ::read(st_->wake, &count, sizeof(count));
       (void)r;
     }
-    if (out != nfds_t(-1) && fds[out].revents != 0)
-      read_stdout(now);
+    // stderr first: what the child wrote there before it answered belongs
+    // to the job it answered, which ends with the answer.
     if (err != nfds_t(-1) && fds[err].revents != 0)
       read_stderr(now);
+    if (out != nfds_t(-1) && fds[out].revents != 0)
+      read_stdout(now);
     if (in != nfds_t(-1) && fds[in].revents != 0)
       flush_stdin();
     if (pid != nfds_t(-1) && fds[pid].revents != 0)

@@ -75,11 +75,12 @@ void finish(pool_ptr self, uint64_t ticket, job_result r) {
   });
 }
 
-void fail(pool_ptr self, uint64_t ticket, job_status status,
-          std::string error) {
+void fail(pool_ptr self, uint64_t ticket, job_status status, std::string error,
+          bool worker_lost = false) {
   job_result r;
   r.status = status;
   r.error = std::move(error);
+  r.worker_lost = worker_lost;
   finish(self, ticket, std::move(r));
 }
 
@@ -110,11 +111,17 @@ void refuse(pool_ptr self, const job& j, const result_sink_actor& sink,
   self->send(sink, std::move(r));
 }
 
-// The error of a job whose worker died under it, with no attempt left.
+// The error of a job whose worker died under it, with no attempt left here.
+// A job allowed one attempt here has its re-runs owned elsewhere (its
+// breaker), which says how many ran.
 std::string crash_error(const skills::skill_definition& skill,
-                        const std::string& reason, uint32_t attempts) {
-  return "the worker running skill '" + skill.name + "' died mid-job (" + reason
-         + "); attempts: " + std::to_string(attempts)
+                        const std::string& reason, uint32_t attempts,
+                        uint32_t allowed) {
+  auto out = "the worker running skill '" + skill.name + "' died mid-job ("
+             + reason + ")";
+  if (skill.idempotent && allowed <= 1)
+    return out;
+  return out + "; attempts: " + std::to_string(attempts)
          + (skill.idempotent ? "" : ", not retried: skill is not idempotent");
 }
 
@@ -290,7 +297,9 @@ void on_worker_lost(pool_ptr self, uint64_t id, restart_reason why,
       && st.schedule.lost_attempt(w.ticket, taken == w.ticket)
            == pool_schedule::lost_outcome::failed)
     fail(self, w.ticket, job_status::skill_error,
-         crash_error(*st.skill, reason, st.schedule.find(w.ticket)->attempts));
+         crash_error(*st.skill, reason, running->attempts,
+                     st.schedule.attempts_allowed(running->j)),
+         true);
   // Last, so that a job put back in the queue above is answered too when no
   // worker can be started.
   if (why == restart_reason::start_failed || st.schedule.lost_start(w))
@@ -324,7 +333,8 @@ void run_inline(pool_ptr self, job& j, result_sink_actor& sink) {
       auto reason = std::move(r.error);
       r = job_result{};
       r.status = job_status::skill_error;
-      r.error = crash_error(*st.skill, reason, attempts);
+      r.error = crash_error(*st.skill, reason, attempts, max_attempts);
+      r.worker_lost = true;
       break;
     }
   }

@@ -52,10 +52,10 @@ struct pool_log {
   std::vector<uint64_t> cancelled;
 };
 
-// The answer to one run of `input`: "ok", "fail", "bad", "overloaded" or
-// "timeout", optionally with ":MS" (answer after MS milliseconds of virtual
-// time); several comma-separated outcomes script successive runs of the same
-// input, the last one repeating.
+// The answer to one run of `input`: "ok", "fail", "bad", "overloaded",
+// "timeout" or "lost" (the worker died), optionally with ":MS" (answer after MS
+// milliseconds of virtual time); several comma-separated outcomes script
+// successive runs of the same input, the last one repeating.
 std::pair<job_result, caf::timespan> scripted(pool_log& log, const job& j) {
   std::vector<std::string> steps;
   size_t start = 0;
@@ -86,6 +86,11 @@ std::pair<job_result, caf::timespan> scripted(pool_log& log, const job& j) {
     r.attempts = 0;
   } else if (step == "timeout") {
     r.status = job_status::timeout;
+  } else if (step == "lost") {
+    // The worker died under the attempt, as the pool reports it.
+    r.status = job_status::skill_error;
+    r.error = "the worker running skill 'flaky' died mid-job (killed)";
+    r.worker_lost = true;
   } else {
     r.status = job_status::skill_error;
     r.error = "boom " + std::to_string(n + 1);
@@ -515,11 +520,12 @@ TEST_F(Breaker, RetriesAfterABackoffUntilAnAttemptSucceeds) {
   auto r = result(1);
   EXPECT_EQ(r.status, job_status::ok);
   EXPECT_EQ(r.attempts, 3u);
-  // Each attempt gets the job's one deadline and the attempts left.
-  EXPECT_EQ(log->jobs[1].options.max_attempts, 3u);
-  EXPECT_EQ(log->jobs[2].options.max_attempts, 2u);
-  for (auto& j : log->jobs)
+  // Each attempt gets the job's one deadline and runs once in the pool:
+  // the breaker owns the job's re-runs.
+  for (auto& j : log->jobs) {
     EXPECT_EQ(j.options.deadline, t0 + 60s);
+    EXPECT_EQ(j.options.max_attempts, 1u);
+  }
   auto st = status(b);
   EXPECT_FALSE(st.enabled);
   EXPECT_EQ(st.retries, 2u);
@@ -845,9 +851,10 @@ TEST_F(SupervisedBreaker, JobThatMayRunAgainGoesToTheNextIncarnation) {
   ASSERT_EQ(rec.count(1), 1u);
   auto r = result(1);
   EXPECT_EQ(r.status, job_status::ok);
-  // It ran again, with the attempts it had left.
+  // It ran again; the new incarnation owns its re-runs, so the pool runs
+  // the attempt once.
   ASSERT_EQ(log->jobs.size(), 2u);
-  EXPECT_EQ(log->jobs[1].options.max_attempts, 2u);
+  EXPECT_EQ(log->jobs[1].options.max_attempts, 1u);
 }
 
 TEST_F(SupervisedBreaker, JobThatMayNotRunAgainIsAnsweredSayingWhy) {
@@ -881,3 +888,45 @@ TEST_F(SupervisedBreaker, StoppingCancelsWhatItHolds) {
 }
 
 } // namespace
+
+// The breaker is the one owner of its skill's re-runs: an attempt whose
+// worker died runs again at once, retry policy or not, while attempts
+// remain; the pool never re-runs it itself.
+TEST_F(Breaker, AnAttemptThatLostItsWorkerRunsAgainAtOnce) {
+  // Only the re-runs here: a tripped breaker would refuse them.
+  def.breaker.enabled = false;
+  def.max_attempts = 3;
+  auto b = spawn_breaker();
+  submit(b, 1, "lost,lost,ok");
+  run();
+  ASSERT_EQ(log->jobs.size(), 3u);
+  for (auto& j : log->jobs)
+    EXPECT_EQ(j.options.max_attempts, 1u);
+  auto r = result(1);
+  EXPECT_EQ(r.status, job_status::ok);
+  EXPECT_EQ(r.attempts, 3u);
+  EXPECT_FALSE(r.worker_lost);
+  // Without attempts left, the job ends saying how many ran.
+  submit(b, 2, "lost");
+  run();
+  EXPECT_EQ(log->jobs.size(), 6u);
+  auto lost = result(2);
+  EXPECT_EQ(lost.status, job_status::skill_error);
+  EXPECT_EQ(lost.attempts, 3u);
+  EXPECT_NE(lost.error.find("died mid-job (killed); attempts: 3"),
+            std::string::npos)
+    << lost.error;
+}
+
+TEST_F(Breaker, ANonIdempotentJobIsNotRunAgainAfterItsWorkerDied) {
+  def.breaker.enabled = false;
+  def.max_attempts = 3;
+  def.idempotent = false;
+  auto b = spawn_breaker();
+  submit(b, 1, "lost,ok");
+  run();
+  EXPECT_EQ(log->jobs.size(), 1u);
+  auto r = result(1);
+  EXPECT_EQ(r.status, job_status::skill_error);
+  EXPECT_EQ(r.attempts, 1u);
+}
