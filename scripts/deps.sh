@@ -10,6 +10,7 @@ packages=(
   build-essential cmake pkg-config
   libcaf-dev
   libprotobuf-dev protobuf-compiler
+  libgrpc++-dev protobuf-compiler-grpc   # the client door (gRPC)
   libspdlog-dev
   prometheus-cpp-dev
   libcli11-dev
@@ -17,7 +18,7 @@ packages=(
   libbenchmark-dev
   libgoogle-perftools-dev
   libssl-dev
-  python3 python3-protobuf
+  python3 python3-protobuf python3-grpcio
   iproute2 iptables   # the chaos test: network namespaces, partitions, loss
 )
 if [ "${1:-}" = "--peers" ]; then
