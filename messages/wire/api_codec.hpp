@@ -4,10 +4,10 @@
 #include "messages/job.hpp"
 #include "messages/node_status.hpp"
 
-#include "troupe/v1/troupe.pb.h"
-
 #include <cstddef>
 #include <string>
+
+#include "troupe/v1/troupe.pb.h"
 
 // Converts between troupe's in-process structs and the client API
 // (messages/wire/troupe/v1/troupe.proto), for the node's gRPC door and for

@@ -2,6 +2,7 @@
 
 #include "messages/errors.hpp"
 #include "messages/wire/member_wire.hpp"
+#include "messages/wire/millis.hpp"
 #include "messages/wire/troupe.pb.h"
 #include "messages/wire/utf8.hpp"
 
@@ -163,28 +164,6 @@ caf::error version_mismatch(uint32_t got) {
                            + std::to_string(protocol_version));
 }
 
-// Rounds up: a positive timeout below 1 ms must not become 0, which means
-// "the node's default" on the wire.
-uint64_t timeout_to_wire(caf::timespan x) {
-  if (x <= caf::timespan{0})
-    return 0;
-  auto ms = duration_cast<milliseconds>(x);
-  if (ms < x)
-    ms += milliseconds{1};
-  return static_cast<uint64_t>(ms.count());
-}
-
-// Clamps instead of overflowing: timespan counts nanoseconds in an int64_t,
-// so huge values would wrap into a short or negative timeout, and deadlines
-// computed as now + timeout must not overflow either.
-caf::timespan timeout_from_wire(uint64_t ms) {
-  constexpr auto max_ms = static_cast<uint64_t>(
-    duration_cast<milliseconds>(max_job_timeout).count());
-  if (ms >= max_ms)
-    return max_job_timeout;
-  return duration_cast<caf::timespan>(milliseconds{static_cast<int64_t>(ms)});
-}
-
 std::string serialize(const google::protobuf::MessageLite& msg) {
   std::string out;
   msg.SerializeToString(&out);
@@ -215,7 +194,7 @@ void to_wire(const breaker_status& x, wire::BreakerStatus& out) {
   out.set_minimum_calls(x.minimum_calls);
   out.set_failure_rate_threshold(x.failure_rate_threshold);
   out.set_slow_call_rate_threshold(x.slow_call_rate_threshold);
-  out.set_until_half_open_ms(timeout_to_wire(x.until_half_open));
+  out.set_until_half_open_ms(to_millis(x.until_half_open));
   out.set_trial_calls(x.trial_calls);
   out.set_half_open_calls(x.half_open_calls);
   out.set_trips(x.trips);
@@ -238,7 +217,7 @@ bool from_wire(const wire::BreakerStatus& x, breaker_status& out) {
   out.minimum_calls = x.minimum_calls();
   out.failure_rate_threshold = x.failure_rate_threshold();
   out.slow_call_rate_threshold = x.slow_call_rate_threshold();
-  out.until_half_open = timeout_from_wire(x.until_half_open_ms());
+  out.until_half_open = from_millis(x.until_half_open_ms());
   out.trial_calls = x.trial_calls();
   out.half_open_calls = x.half_open_calls();
   out.trips = x.trips();
@@ -267,7 +246,7 @@ std::string encode_submit(const job* first, const job* last,
     pj->set_skill(j.skill);
     pj->set_input(j.input);
     auto* po = pj->mutable_options();
-    po->set_timeout_ms(timeout_to_wire(j.options.timeout));
+    po->set_timeout_ms(to_millis(j.options.timeout));
     po->set_cache(to_wire(j.options.cache));
     po->set_priority(j.options.priority);
     po->set_max_attempts(j.options.max_attempts);
@@ -337,7 +316,7 @@ caf::expected<submit_batch> decode_submit(const std::string& bytes) {
     j.id = pj.id();
     j.skill = std::move(*pj.mutable_skill());
     j.input = std::move(*pj.mutable_input());
-    j.options.timeout = timeout_from_wire(po.timeout_ms());
+    j.options.timeout = from_millis(po.timeout_ms());
     j.options.cache = from_wire(po.cache());
     j.options.priority = po.priority();
     j.options.max_attempts = po.max_attempts();
@@ -408,7 +387,7 @@ std::string encode_results(const job_result* first, const job_result* last) {
     pr->set_attempts(r.attempts);
     set_text(pr->mutable_skill(), r.skill);
     set_text(pr->mutable_fallback(), r.fallback);
-    pr->set_retry_after_ms(timeout_to_wire(r.retry_after));
+    pr->set_retry_after_ms(to_millis(r.retry_after));
   }
   return serialize(batch);
 }
@@ -444,7 +423,7 @@ caf::expected<result_batch> decode_results(const std::string& bytes) {
     r.attempts = pr.attempts();
     r.skill = std::move(*pr.mutable_skill());
     r.fallback = std::move(*pr.mutable_fallback());
-    r.retry_after = timeout_from_wire(pr.retry_after_ms());
+    r.retry_after = from_millis(pr.retry_after_ms());
     out.results.push_back(std::move(r));
   }
   for (auto& pr : *batch.mutable_refusals()) {
