@@ -14,6 +14,10 @@ class client_service final : public v1::Troupe::CallbackService {
  public:
   explicit client_service(door_context door);
 
+  const tls_material& tls() const {
+    return door_.tls;
+  }
+
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* ctx,
                                    const v1::Job* in,
                                    v1::JobResult* out) override;

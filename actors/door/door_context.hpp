@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/door/tls_material.hpp"
 #include "messages/interfaces.hpp"
 
 #include <caf/actor_system.hpp>
@@ -59,6 +60,8 @@ struct door_context {
   std::string address;
   std::string cluster_address;
   door_limits limits;
+  /// TLS on the door when enabled (mutual with a client CA).
+  tls_material tls;
   /// Accept `Crash` (test hook, `--test-skills` only).
   bool crash_hook = false;
   /// Starts the node's drain (leave the cluster, finish jobs in flight,

@@ -24,6 +24,18 @@ void enable_standard_services() {
   });
 }
 
+std::shared_ptr<grpc::ServerCredentials> credentials(const tls_material& tls) {
+  if (!tls.enabled())
+    return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions opts{
+    tls.ca.empty()
+      ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+      : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY};
+  opts.pem_root_certs = tls.ca;
+  opts.pem_key_cert_pairs.push_back({tls.key, tls.cert});
+  return grpc::SslServerCredentials(opts);
+}
+
 int millis(std::chrono::milliseconds x) {
   return static_cast<int>(
     std::min<int64_t>(x.count(), std::numeric_limits<int>::max()));
@@ -40,7 +52,7 @@ door_server::start(door_context door, const std::string& host, uint16_t port) {
   grpc::ServerBuilder builder;
   int selected = 0;
   auto where = host + ":" + std::to_string(port);
-  builder.AddListeningPort(where, grpc::InsecureServerCredentials(), &selected);
+  builder.AddListeningPort(where, credentials(out->service_->tls()), &selected);
   builder.RegisterService(out->service_.get());
   // gRPC shares a port with any other process that asks (SO_REUSEPORT):
   // two nodes on one port would split its clients between them.

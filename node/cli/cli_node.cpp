@@ -354,6 +354,38 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
       dst.advertise = src.advertise;
     });
   add(
+    sub->add_option("--tls-cert", c.door.tls_cert,
+                    "PEM certificate of the client port: TLS (with --tls-key)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tls_cert = src.door.tls_cert;
+    });
+  add(
+    sub->add_option("--tls-key", c.door.tls_key,
+                    "PEM private key of --tls-cert"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tls_key = src.door.tls_key;
+    });
+  add(
+    sub->add_option("--tls-ca", c.door.tls_ca,
+                    "PEM CA of client certificates: clients must present one "
+                    "(mutual TLS)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tls_ca = src.door.tls_ca;
+    });
+  add(
+    sub->add_option("--tokens", c.door.tokens,
+                    "tokens file (troupe tokens add): every call needs a "
+                    "bearer token"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tokens = src.door.tokens;
+    });
+  add(
+    sub->add_flag("--insecure", c.door.insecure,
+                  "allow a non-loopback --host without TLS and tokens"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.insecure = src.door.insecure;
+    });
+  add(
     sub->add_option("--name", c.name, "node name (default HOST:PORT)"),
     +[](cfg& dst, const cfg& src) {
       dst.name = src.name;
