@@ -14,11 +14,29 @@ namespace troupe::door {
 namespace {
 
 grpc::ServerUnaryReactor* refuse(grpc::CallbackServerContext* ctx,
-                                 grpc::StatusCode code, std::string why) {
+                                 grpc::Status status) {
   auto* reactor = ctx->DefaultReactor();
-  reactor->Finish(grpc::Status{code, std::move(why)});
+  reactor->Finish(std::move(status));
   return reactor;
 }
+
+grpc::ServerUnaryReactor* refuse(grpc::CallbackServerContext* ctx,
+                                 grpc::StatusCode code, std::string why) {
+  return refuse(ctx, grpc::Status{code, std::move(why)});
+}
+
+/// A streaming call refused before it started.
+template <class Reactor>
+class refused final : public Reactor {
+ public:
+  explicit refused(grpc::Status status) {
+    this->Finish(std::move(status));
+  }
+
+  void OnDone() override {
+    delete this;
+  }
+};
 
 } // namespace
 
@@ -26,20 +44,39 @@ client_service::client_service(door_context door) : door_(std::move(door)) {
   // nop
 }
 
+grpc::Status client_service::allowed(grpc::CallbackServerContext* ctx,
+                                     role needed, const char* call) const {
+  caller who;
+  return door_.access->authorize(*ctx, needed, call, who);
+}
+
 grpc::ServerUnaryReactor*
 client_service::Submit(grpc::CallbackServerContext* ctx, const v1::Job* in,
                        v1::JobResult* out) {
-  return new single_job(ctx, door_, *in, out);
+  caller who;
+  if (auto st = door_.access->authorize(*ctx, role::submit, "Submit", who);
+      !st.ok())
+    return refuse(ctx, std::move(st));
+  if (auto a = door_.access->admit(who, 1); !a.admitted())
+    return refuse(ctx, access::refusal(*ctx, a));
+  return new single_job(ctx, door_, who, *in, out);
 }
 
 grpc::ServerBidiReactor<v1::JobBatch, v1::ResultBatch>*
 client_service::Run(grpc::CallbackServerContext* ctx) {
-  return new job_stream(ctx, door_);
+  caller who;
+  if (auto st = door_.access->authorize(*ctx, role::submit, "Run", who);
+      !st.ok())
+    return new refused<grpc::ServerBidiReactor<v1::JobBatch, v1::ResultBatch>>(
+      std::move(st));
+  return new job_stream(ctx, door_, who);
 }
 
 grpc::ServerUnaryReactor*
 client_service::ListSkills(grpc::CallbackServerContext* ctx,
                            const v1::ListSkillsRequest*, v1::SkillList* out) {
+  if (auto st = allowed(ctx, role::submit, "ListSkills"); !st.ok())
+    return refuse(ctx, std::move(st));
   auto* reactor = ctx->DefaultReactor();
   ask(
     door_, reactor, door_.router,
@@ -54,6 +91,8 @@ client_service::ListSkills(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor*
 client_service::GetStatus(grpc::CallbackServerContext* ctx,
                           const v1::GetStatusRequest*, v1::NodeStatus* out) {
+  if (auto st = allowed(ctx, role::submit, "GetStatus"); !st.ok())
+    return refuse(ctx, std::move(st));
   auto* reactor = ctx->DefaultReactor();
   ask(
     door_, reactor, door_.gateway(),
@@ -68,8 +107,10 @@ client_service::GetStatus(grpc::CallbackServerContext* ctx,
 }
 
 grpc::ServerWriteReactor<v1::NodeStatus>*
-client_service::WatchStatus(grpc::CallbackServerContext*,
+client_service::WatchStatus(grpc::CallbackServerContext* ctx,
                             const v1::WatchStatusRequest* in) {
+  if (auto st = allowed(ctx, role::submit, "WatchStatus"); !st.ok())
+    return new refused<grpc::ServerWriteReactor<v1::NodeStatus>>(std::move(st));
   // Faster than ten times a second would only load the node.
   auto interval = std::chrono::milliseconds{
     in->interval_ms() == 0
@@ -81,6 +122,11 @@ client_service::WatchStatus(grpc::CallbackServerContext*,
 grpc::ServerUnaryReactor*
 client_service::Breaker(grpc::CallbackServerContext* ctx,
                         const v1::BreakerRequest* in, v1::BreakerStatus* out) {
+  // Looking is for everyone who may submit; commands are for operators.
+  auto needed = in->action() == v1::BreakerRequest::SHOW ? role::submit
+                                                         : role::operate;
+  if (auto st = allowed(ctx, needed, "Breaker"); !st.ok())
+    return refuse(ctx, std::move(st));
   if (in->skill().empty())
     return refuse(ctx, grpc::StatusCode::INVALID_ARGUMENT,
                   "the breaker command names no skill");
@@ -98,6 +144,8 @@ client_service::Breaker(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor*
 client_service::Drain(grpc::CallbackServerContext* ctx, const v1::DrainRequest*,
                       v1::DrainReply* out) {
+  if (auto st = allowed(ctx, role::admin, "Drain"); !st.ok())
+    return refuse(ctx, std::move(st));
   if (!door_.drain)
     return refuse(ctx, grpc::StatusCode::FAILED_PRECONDITION,
                   "node " + door_.node_name
@@ -120,6 +168,8 @@ client_service::Drain(grpc::CallbackServerContext* ctx, const v1::DrainRequest*,
 grpc::ServerUnaryReactor*
 client_service::Crash(grpc::CallbackServerContext* ctx,
                       const v1::CrashRequest* in, v1::CrashReply* out) {
+  if (auto st = allowed(ctx, role::admin, "Crash"); !st.ok())
+    return refuse(ctx, std::move(st));
   if (!door_.crash_hook)
     return refuse(ctx, grpc::StatusCode::FAILED_PRECONDITION,
                   "crash injection is disabled on node " + door_.node_name

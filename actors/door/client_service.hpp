@@ -50,6 +50,10 @@ class client_service final : public v1::Troupe::CallbackService {
                                   v1::CrashReply* out) override;
 
  private:
+  /// OK when the caller of `ctx` may make `call`, which needs `needed`.
+  grpc::Status allowed(grpc::CallbackServerContext* ctx, role needed,
+                       const char* call) const;
+
   door_context door_;
 };
 

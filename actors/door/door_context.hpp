@@ -1,5 +1,6 @@
 #pragma once
 
+#include "actors/door/access.hpp"
 #include "actors/door/tls_material.hpp"
 #include "messages/interfaces.hpp"
 
@@ -62,6 +63,9 @@ struct door_context {
   door_limits limits;
   /// TLS on the door when enabled (mutual with a client CA).
   tls_material tls;
+  /// Tokens, roles and per-token limits (never null; open without a
+  /// tokens file).
+  std::shared_ptr<door::access> access;
   /// Accept `Crash` (test hook, `--test-skills` only).
   bool crash_hook = false;
   /// Starts the node's drain (leave the cluster, finish jobs in flight,

@@ -1,6 +1,7 @@
 #include "node/spawn/node.hpp"
 
 #include "actors/door/door_server.hpp"
+#include "actors/door/token_file.hpp"
 #include "actors/ingress/router.hpp"
 #include "actors/log/logging.hpp"
 #include "actors/supervision/supervisor.hpp"
@@ -119,6 +120,16 @@ door_for(caf::actor_system& sys, const config::node_config& cfg,
   if (!tls)
     return tls.error();
   dc.tls = std::move(*tls);
+  std::shared_ptr<const door::token_table> tokens;
+  if (!cfg.door.tokens.empty()) {
+    auto file = door::load_token_file(cfg.door.tokens);
+    if (!file)
+      return file.error();
+    for (auto& warning : file->warnings)
+      log::node().warn("{}", warning);
+    tokens = std::make_shared<door::token_table>(std::move(file->entries));
+  }
+  dc.access = std::make_shared<door::access>(std::move(tokens));
   dc.limits.max_concurrent_streams = static_cast<int>(cfg.door.max_streams);
   dc.limits.handshake_timeout
     = std::chrono::duration_cast<std::chrono::milliseconds>(
