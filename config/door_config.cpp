@@ -37,6 +37,10 @@ void read_door_section(config_reader& sec, door_config& cfg,
   sec.read_duration("idle-timeout", cfg.idle_timeout, caf::timespan{1s},
                     caf::timespan{24h});
   sec.read_bytes("memory", cfg.memory, uint64_t{16} << 20, uint64_t{1} << 40);
+  sec.read_duration("result-retention", cfg.result_retention, caf::timespan{1s},
+                    caf::timespan{24h * 7});
+  sec.read_bytes("result-bytes", cfg.result_bytes, uint64_t{1} << 20,
+                 uint64_t{1} << 40);
 }
 
 bool is_loopback(const std::string& host) {

@@ -37,6 +37,10 @@ struct door_config {
   caf::timespan idle_timeout = std::chrono::minutes(5);
   /// Memory gRPC may use for connections and their buffers.
   uint64_t memory = uint64_t{512} << 20;
+  /// How long the result of a detached (or idempotency-keyed) job is kept
+  /// once it ended, and how many bytes such results may take at most.
+  caf::timespan result_retention = std::chrono::minutes(10);
+  uint64_t result_bytes = uint64_t{256} << 20;
 };
 
 /// Reads the `[tls]` section (cert, key, ca) over `cfg`; relative paths
@@ -45,7 +49,8 @@ void read_tls_section(config_reader& section, door_config& cfg,
                       const std::string& base_dir);
 
 /// Reads the `[door]` section (tokens, insecure, max-connections,
-/// max-streams, handshake-timeout, idle-timeout, memory) over `cfg`.
+/// max-streams, handshake-timeout, idle-timeout, memory, result-retention,
+/// result-bytes) over `cfg`.
 void read_door_section(config_reader& section, door_config& cfg,
                        const std::string& base_dir);
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/door/access.hpp"
+#include "actors/door/result_keeper.hpp"
 #include "actors/door/tls_material.hpp"
 #include "messages/interfaces.hpp"
 
@@ -66,6 +67,8 @@ struct door_context {
   /// Tokens, roles and per-token limits (never null; open without a
   /// tokens file).
   std::shared_ptr<door::access> access;
+  /// Detached jobs and their results (never null).
+  std::shared_ptr<result_keeper> keeper;
   /// Accept `Crash` (test hook, `--test-skills` only).
   bool crash_hook = false;
   /// Starts the node's drain (leave the cluster, finish jobs in flight,

@@ -130,6 +130,12 @@ door_for(caf::actor_system& sys, const config::node_config& cfg,
     tokens = std::make_shared<door::token_table>(std::move(file->entries));
   }
   dc.access = std::make_shared<door::access>(std::move(tokens));
+  door::keeper_limits kl;
+  kl.retention
+    = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      cfg.door.result_retention);
+  kl.max_bytes = cfg.door.result_bytes;
+  dc.keeper = std::make_shared<door::result_keeper>(node.name, kl, dc.access);
   dc.limits.max_concurrent_streams = static_cast<int>(cfg.door.max_streams);
   dc.limits.handshake_timeout
     = std::chrono::duration_cast<std::chrono::milliseconds>(
