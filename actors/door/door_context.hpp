@@ -37,6 +37,11 @@ struct door_limits {
   size_t max_result_batch_bytes = 1 << 20;
   /// Calls (streams) one connection may have open at once.
   int max_concurrent_streams = 100;
+  /// Connections served at once (see connection_gate.hpp).
+  size_t max_connections = 1000;
+  /// File descriptors kept free for the rest of the node: a connection
+  /// that would take one of them is refused.
+  size_t reserved_fds = 128;
   /// A connection that has not completed its handshake by then is closed.
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
   /// A connection without calls for this long is closed.

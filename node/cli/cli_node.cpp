@@ -11,6 +11,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -264,6 +265,14 @@ int run_node(node_options& opts) {
     if (auto err = metrics->expose(cfg->host, cfg->metrics_port))
       return fail(exit_usage, message_of(err));
   auto signals = block_stop_signals();
+  // Every connection takes a descriptor: take all the system allows (the
+  // door keeps a reserve of them free for the rest of the node).
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0
+      && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   node::system_config sys_cfg;
   sys_cfg.scheduler(cfg->scheduler, cfg->threads);
   sys_cfg.node_io();

@@ -137,6 +137,7 @@ door_for(caf::actor_system& sys, const config::node_config& cfg,
   kl.max_bytes = cfg.door.result_bytes;
   dc.keeper = std::make_shared<door::result_keeper>(node.name, kl, dc.access);
   dc.limits.max_concurrent_streams = static_cast<int>(cfg.door.max_streams);
+  dc.limits.max_connections = cfg.door.max_connections;
   dc.limits.handshake_timeout
     = std::chrono::duration_cast<std::chrono::milliseconds>(
       cfg.door.handshake_timeout);
