@@ -321,10 +321,21 @@ struct client::state {
   /// Waits until `deadline` for one event and hands it to `ev`; false when
   /// none came.
   bool poll(clock_type::time_point deadline, run_events& ev) {
+    return dispatch(to_system(deadline), ev);
+  }
+
+  /// Takes one event that is there already.
+  bool poll_now(run_events& ev) {
+    // Not "now": gRPC rounds a deadline up to the next millisecond, which
+    // an empty queue would make every call wait.
+    return dispatch(gpr_inf_past(GPR_CLOCK_MONOTONIC), ev);
+  }
+
+  template <class Deadline>
+  bool dispatch(const Deadline& deadline, run_events& ev) {
     void* t = nullptr;
     bool ok = false;
-    if (cq.AsyncNext(&t, &ok, to_system(deadline))
-        != grpc::CompletionQueue::GOT_EVENT)
+    if (cq.AsyncNext(&t, &ok, deadline) != grpc::CompletionQueue::GOT_EVENT)
       return false;
     auto* tg = static_cast<tag*>(t);
     switch (tg->kind) {
@@ -352,7 +363,7 @@ struct client::state {
     // results) are taken first, so that a stream that ended meanwhile is
     // replaced rather than failing this run's jobs.
     run_events ignore;
-    while (poll(clock_type::now(), ignore)) {
+    while (poll_now(ignore)) {
       // next
     }
     if (stream && !stream->alive()) {
