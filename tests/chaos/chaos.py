@@ -474,7 +474,7 @@ class Node:
             for line in proc.stdout:
                 out.write(b"stdout: " + line)
                 out.flush()
-                if b" listening on " in line:
+                if b" serving clients on " in line:
                     listening.set()
 
     def _kill_locked(self):
