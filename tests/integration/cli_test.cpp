@@ -208,7 +208,7 @@ TEST(Cli, BenchJobsOverMaxJobBytesAllFailAlone) {
                 "--jobs", "200", "--concurrency", "256", "--timeout", "3s"});
   EXPECT_EQ(res.exit_code, 1) << res.err;
   EXPECT_TRUE(contains(res.out, "statuses: BAD_INPUT=200\n")) << res.out;
-  EXPECT_TRUE(contains(res.out, "exceeds max-job-bytes")) << res.out;
+  EXPECT_TRUE(contains(res.out, "max-job-bytes")) << res.out;
 }
 
 TEST(Cli, MalformedArgumentsExitTwoWithUsage) {

@@ -173,16 +173,19 @@ TEST_F(Supervision, CrashedPoolRouterAndGatewayAreReplacedWhileServing) {
     EXPECT_TRUE(status == job_status::ok || status == job_status::node_lost)
       << to_string(status) << " x" << n << ": "
       << (o.errors.empty() ? "" : o.errors.front());
-  // Clients keep working: the same client reaches the new gateway, a new
-  // one connects to it.
-  auto again = run_all(c, make_jobs(100, "sha256"), 10);
-  EXPECT_EQ(again.by_status[job_status::ok], 100u);
-  auto fresh = connect(node);
-  auto more = run_all(fresh, make_jobs(100, "echo"), 10);
-  EXPECT_EQ(more.by_status[job_status::ok], 100u);
+  // Clients keep working once the gateway is back (until then, the node
+  // refuses their jobs OVERLOADED): the same client reaches the new
+  // gateway, a new one connects to it.
   auto status = wait_for_status(node, [](const std::string& s) {
     return contains(s, "\"child\":\"gateway\",\"restarts\":1");
   });
+  auto again = run_all(c, make_jobs(100, "sha256"), 10);
+  EXPECT_EQ(again.by_status[job_status::ok], 100u)
+    << (again.errors.empty() ? "" : again.errors.front());
+  auto fresh = connect(node);
+  auto more = run_all(fresh, make_jobs(100, "echo"), 10);
+  EXPECT_EQ(more.by_status[job_status::ok], 100u)
+    << (more.errors.empty() ? "" : more.errors.front());
   for (auto child : {"\"supervisor\":\"node/skills\",\"child\":\"echo\"",
                      "\"supervisor\":\"node\",\"child\":\"router\"",
                      "\"supervisor\":\"node/cache\",\"child\":\"shard-0\""})
