@@ -86,6 +86,8 @@ caf::expected<node_config> validate(node_config cfg) {
     return invalid("cluster-port", "must differ from --port");
   if (cfg.metrics_port != 0 && cfg.metrics_port == cluster_port_of(cfg))
     return invalid("metrics-port", "must differ from the cluster port");
+  if (auto err = check_door(cfg.door, cfg.host))
+    return err;
   if (!cfg.advertise.empty()) {
     auto where = parse_seeds(cfg.advertise);
     if (!where || where->size() != 1)

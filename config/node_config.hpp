@@ -2,6 +2,7 @@
 
 #include "config/cache_config.hpp"
 #include "config/cluster_config.hpp"
+#include "config/door_config.hpp"
 #include "config/health_config.hpp"
 #include "config/supervision_config.hpp"
 #include "config/units.hpp"
@@ -67,6 +68,8 @@ struct node_config {
   caf::timespan drain_timeout = std::chrono::seconds(30);
   /// Seeds and failure detection.
   cluster_config cluster;
+  /// The client door: TLS, tokens, connection limits.
+  door_config door;
   /// The result cache.
   cache_config cache;
   /// Restart intensity, backoff and shutdown timeouts of the supervisors.

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "actors/door/access.hpp"
+#include "actors/door/result_keeper.hpp"
+#include "actors/door/tls_material.hpp"
 #include "messages/interfaces.hpp"
 
 #include <caf/actor_system.hpp>
@@ -34,6 +37,11 @@ struct door_limits {
   size_t max_result_batch_bytes = 1 << 20;
   /// Calls (streams) one connection may have open at once.
   int max_concurrent_streams = 100;
+  /// Connections served at once (see connection_gate.hpp).
+  size_t max_connections = 1000;
+  /// File descriptors kept free for the rest of the node: a connection
+  /// that would take one of them is refused.
+  size_t reserved_fds = 128;
   /// A connection that has not completed its handshake by then is closed.
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
   /// A connection without calls for this long is closed.
@@ -59,6 +67,13 @@ struct door_context {
   std::string address;
   std::string cluster_address;
   door_limits limits;
+  /// TLS on the door when enabled (mutual with a client CA).
+  tls_material tls;
+  /// Tokens, roles and per-token limits (never null; open without a
+  /// tokens file).
+  std::shared_ptr<door::access> access;
+  /// Detached jobs and their results (never null).
+  std::shared_ptr<result_keeper> keeper;
   /// Accept `Crash` (test hook, `--test-skills` only).
   bool crash_hook = false;
   /// Starts the node's drain (leave the cluster, finish jobs in flight,

@@ -1,6 +1,7 @@
 #include "actors/door/door_server.hpp"
 
 #include "actors/door/client_service.hpp"
+#include "actors/door/connection_gate.hpp"
 #include "actors/log/logging.hpp"
 #include "messages/errors.hpp"
 
@@ -24,6 +25,18 @@ void enable_standard_services() {
   });
 }
 
+std::shared_ptr<grpc::ServerCredentials> credentials(const tls_material& tls) {
+  if (!tls.enabled())
+    return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions opts{
+    tls.ca.empty()
+      ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+      : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY};
+  opts.pem_root_certs = tls.ca;
+  opts.pem_key_cert_pairs.push_back({tls.key, tls.cert});
+  return grpc::SslServerCredentials(opts);
+}
+
 int millis(std::chrono::milliseconds x) {
   return static_cast<int>(
     std::min<int64_t>(x.count(), std::numeric_limits<int>::max()));
@@ -38,13 +51,14 @@ door_server::start(door_context door, const std::string& host, uint16_t port) {
   std::unique_ptr<door_server> out{new door_server};
   out->service_ = std::make_unique<client_service>(std::move(door));
   grpc::ServerBuilder builder;
-  int selected = 0;
-  auto where = host + ":" + std::to_string(port);
-  builder.AddListeningPort(where, grpc::InsecureServerCredentials(), &selected);
+  auto gate = connection_gate::listen(host, port, lim.max_connections,
+                                      lim.reserved_fds);
+  if (!gate)
+    return gate.error();
+  auto acceptor = builder.experimental().AddExternalConnectionAcceptor(
+    grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
+    credentials(out->service_->tls()));
   builder.RegisterService(out->service_.get());
-  // gRPC shares a port with any other process that asks (SO_REUSEPORT):
-  // two nodes on one port would split its clients between them.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<uint64_t>(
     lim.max_message_bytes, std::numeric_limits<int>::max())));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
@@ -63,11 +77,13 @@ door_server::start(door_context door, const std::string& host, uint16_t port) {
   quota.Resize(static_cast<size_t>(lim.resource_quota_bytes));
   builder.SetResourceQuota(quota);
   out->server_ = builder.BuildAndStart();
-  if (!out->server_ || selected == 0)
+  if (!out->server_)
     return caf::make_error(error_code::port_in_use,
-                           "cannot listen on " + where
-                             + ": the port is in use or not available");
-  out->port_ = static_cast<uint16_t>(selected);
+                           "cannot start the gRPC server on " + host + ":"
+                             + std::to_string(port));
+  out->port_ = (*gate)->port();
+  out->gate_ = std::move(*gate);
+  out->gate_->start(std::move(acceptor));
   out->set_serving(true);
   return out;
 }
@@ -83,6 +99,8 @@ void door_server::set_serving(bool serving) {
 }
 
 void door_server::stop(std::chrono::milliseconds grace) {
+  if (gate_)
+    gate_->stop();
   if (!server_)
     return;
   server_->Shutdown(std::chrono::system_clock::now() + grace);

@@ -16,6 +16,7 @@ class Server;
 namespace troupe::door {
 
 class client_service;
+class connection_gate;
 
 /// A node's gRPC door on HOST:PORT: the `troupe.v1.Troupe` service, the
 /// standard health service (`grpc.health.v1`) and server reflection, with
@@ -48,6 +49,7 @@ class door_server {
   door_server() = default;
 
   std::unique_ptr<client_service> service_;
+  std::unique_ptr<connection_gate> gate_;
   std::unique_ptr<grpc::Server> server_;
   uint16_t port_ = 0;
 };

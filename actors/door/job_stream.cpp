@@ -6,6 +6,8 @@
 
 #include <caf/send.hpp>
 
+#include <algorithm>
+
 namespace troupe::door {
 
 /// The stream as the gateway sees it: it outlives the stream, which it
@@ -40,8 +42,8 @@ class job_stream::port final : public result_port {
 };
 
 job_stream::job_stream(grpc::CallbackServerContext* ctx,
-                       const door_context& door)
-    : ctx_(ctx), door_(door), port_(std::make_shared<port>(this)) {
+                       const door_context& door, caller who)
+    : ctx_(ctx), door_(door), who_(who), port_(std::make_shared<port>(this)) {
   StartRead(&in_);
 }
 
@@ -81,7 +83,7 @@ void job_stream::next(actions& todo) {
     writing_ = true;
     todo.write = &out_.front();
   }
-  if (!reading_ && !read_done_
+  if (!reading_ && !read_done_ && held_.empty()
       && in_flight_.size() < door_.limits.max_stream_in_flight
       && out_.size() < door_.limits.max_queued_batches) {
     reading_ = true;
@@ -92,6 +94,58 @@ void job_stream::next(actions& todo) {
     todo.finish = true;
     todo.status = grpc::Status::OK;
   }
+}
+
+std::vector<job> job_stream::admit_held() {
+  std::vector<job> out;
+  if (held_.empty() || finished_)
+    return out;
+  auto a = door_.access->admit(who_, held_.size());
+  if (a.admitted()) {
+    out.swap(held_);
+  } else if (a.outcome == verdict::rate_exceeded && !alarm_armed_) {
+    arm_alarm(a.retry_after);
+  }
+  return out;
+}
+
+void job_stream::arm_alarm(admission_clock::duration after) {
+  alarm_armed_ = true;
+  ++refs_;
+  alarm_.Set(
+    std::chrono::system_clock::now()
+      + std::chrono::duration_cast<std::chrono::system_clock::duration>(after),
+    [this](bool ok) {
+      actions todo;
+      std::vector<job> jobs;
+      {
+        std::lock_guard<std::mutex> guard{mtx_};
+        alarm_armed_ = false;
+        if (ok) {
+          jobs = admit_held();
+          next(todo);
+        }
+      }
+      submit(std::move(jobs));
+      run(todo);
+      unref();
+    });
+}
+
+void job_stream::submit(std::vector<job>&& jobs) {
+  if (jobs.empty())
+    return;
+  if (auto gateway = door_.gateway()) {
+    caf::anon_send(gateway, atom::submit::value, std::move(jobs),
+                   result_port_ptr{port_});
+    return;
+  }
+  // Between two incarnations of the gateway: the jobs never ran.
+  std::vector<job_result> refused;
+  for (auto& j : jobs)
+    refused.push_back(
+      make_failure(j, job_status::overloaded, restarting_message(door_)));
+  on_results(refused);
 }
 
 void job_stream::run(const actions& todo) {
@@ -105,19 +159,25 @@ void job_stream::run(const actions& todo) {
 
 void job_stream::on_results(std::vector<job_result>& results) {
   actions todo;
+  std::vector<job> admitted;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (finished_)
       return;
+    uint64_t ended = 0;
     for (auto& r : results) {
       auto i = in_flight_.find(r.id);
       if (i == in_flight_.end())
         continue;
       add_result(r.id, std::move(i->second), r);
       in_flight_.erase(i);
+      ++ended;
     }
+    door_.access->release(who_, ended);
+    admitted = admit_held();
     next(todo);
   }
+  submit(std::move(admitted));
   run(todo);
 }
 
@@ -161,30 +221,54 @@ void job_stream::OnReadDone(bool ok) {
       in_flight_.emplace(pj.ref(), std::move(*pj.mutable_tag()));
       jobs.push_back(std::move(j));
     }
-    for (auto ref : in_.cancel())
-      if (in_flight_.count(ref) > 0)
-        cancels.push_back(ref);
-    if (!jobs.empty())
-      submitted_ = true;
+    for (auto ref : in_.cancel()) {
+      if (in_flight_.count(ref) == 0)
+        continue;
+      // A job held back by the token's limits is answered here; the
+      // others where they are.
+      auto held = std::find_if(held_.begin(), held_.end(), [ref](const job& j) {
+        return j.id == ref;
+      });
+      if (held != held_.end()) {
+        auto r = make_failure(*held, job_status::cancelled,
+                              "cancelled by the client before it started");
+        r.node = door_.node_name;
+        add_result(ref, std::move(in_flight_[ref]), r);
+        in_flight_.erase(ref);
+        held_.erase(held);
+        continue;
+      }
+      cancels.push_back(ref);
+    }
+    if (!jobs.empty()) {
+      auto a = door_.access->admit(who_, jobs.size());
+      if (a.outcome == verdict::batch_too_large) {
+        // No retry admits it: its jobs fail, the stream goes on.
+        for (auto& j : jobs) {
+          auto r = make_failure(j, job_status::overloaded,
+                                "job refused by node " + door_.node_name + ": "
+                                  + describe(a));
+          r.node = door_.node_name;
+          add_result(j.id, std::move(in_flight_[j.id]), r);
+          in_flight_.erase(j.id);
+        }
+        jobs.clear();
+      } else if (!a.admitted()) {
+        // The stream waits: results free the token's jobs in flight, an
+        // alarm its rate.
+        held_ = std::move(jobs);
+        jobs.clear();
+        if (a.outcome == verdict::rate_exceeded && !alarm_armed_)
+          arm_alarm(a.retry_after);
+      }
+    }
     next(todo);
   }
-  auto gateway = door_.gateway();
-  if (!jobs.empty()) {
-    if (gateway) {
-      caf::anon_send(gateway, atom::submit::value, std::move(jobs),
+  submit(std::move(jobs));
+  if (!cancels.empty())
+    if (auto gateway = door_.gateway())
+      caf::anon_send(gateway, atom::cancel::value, std::move(cancels),
                      result_port_ptr{port_});
-    } else {
-      // Between two incarnations of the gateway: the jobs never ran.
-      std::vector<job_result> refused;
-      for (auto& j : jobs)
-        refused.push_back(
-          make_failure(j, job_status::overloaded, restarting_message(door_)));
-      on_results(refused);
-    }
-  }
-  if (!cancels.empty() && gateway)
-    caf::anon_send(gateway, atom::cancel::value, std::move(cancels),
-                   result_port_ptr{port_});
   run(todo);
 }
 
@@ -227,13 +311,18 @@ void job_stream::OnCancel() {
 
 void job_stream::OnDone() {
   port_->detach();
-  bool submitted;
+  alarm_.Cancel();
+  uint64_t left = 0;
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    submitted = submitted_ && !in_flight_.empty();
+    left = in_flight_.size() - held_.size();
+    held_.clear();
+    finished_ = true;
   }
-  // Jobs still in flight have nobody to go to: the gateway cancels them.
-  if (submitted)
+  // Jobs still in flight have nobody to go to: the gateway cancels them,
+  // and they no longer count against the caller's limits.
+  door_.access->release(who_, left);
+  if (left > 0)
     if (auto gateway = door_.gateway())
       caf::anon_send(gateway, atom::leave::value, result_port_ptr{port_});
   unref();

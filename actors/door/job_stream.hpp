@@ -2,6 +2,7 @@
 
 #include "actors/door/door_context.hpp"
 
+#include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -24,7 +25,9 @@ namespace troupe::door {
 class job_stream final
     : public grpc::ServerBidiReactor<v1::JobBatch, v1::ResultBatch> {
  public:
-  job_stream(grpc::CallbackServerContext* ctx, const door_context& door);
+  /// A stream of `who`, who may submit jobs.
+  job_stream(grpc::CallbackServerContext* ctx, const door_context& door,
+             caller who);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -52,12 +55,21 @@ class job_stream final
   void add_failure(const v1::Job& in, job_status status, std::string why);
   /// Decides the next write, read and finish; call with the lock held.
   void next(actions& todo);
+  /// Jobs the caller's limits admit now: the held batch, if they admit it
+  /// (else, over the rate, an alarm tries again later); call with the lock
+  /// held.
+  std::vector<job> admit_held();
+  /// Sends admitted jobs to the gateway; without the lock.
+  void submit(std::vector<job>&& jobs);
+  void arm_alarm(admission_clock::duration after);
   void run(const actions& todo);
   void unref();
 
   grpc::CallbackServerContext* ctx_;
   const door_context& door_;
+  caller who_;
   std::shared_ptr<port> port_;
+  grpc::Alarm alarm_;
   /// gRPC's reference (until OnDone) plus one per delivery in progress.
   std::atomic<int> refs_{1};
   v1::JobBatch in_;
@@ -72,7 +84,10 @@ class job_stream final
   bool reading_ = true;
   bool read_done_ = false;
   bool finished_ = false;
-  bool submitted_ = false;
+  /// A batch the caller's limits did not admit yet: the stream is not
+  /// read until they do (its jobs count in `in_flight_` already).
+  std::vector<job> held_;
+  bool alarm_armed_ = false;
 };
 
 } // namespace troupe::door

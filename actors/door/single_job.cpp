@@ -42,9 +42,9 @@ class single_job::port final : public result_port {
 };
 
 single_job::single_job(grpc::CallbackServerContext* ctx,
-                       const door_context& door, const v1::Job& in,
+                       const door_context& door, caller who, const v1::Job& in,
                        v1::JobResult* out)
-    : door_(door), out_(out), ref_(in.ref()), tag_(in.tag()),
+    : door_(door), who_(who), out_(out), ref_(in.ref()), tag_(in.tag()),
       port_(std::make_shared<port>(this)) {
   job j;
   auto why = wire::api::from_proto(in, j, door.limits.max_job_bytes);
@@ -75,6 +75,7 @@ void single_job::on_result(job_result& r) {
   if (finished_.exchange(true))
     return;
   answered_ = true;
+  door_.access->release(who_, 1);
   wire::api::to_proto(r, *out_);
   out_->set_ref(ref_);
   if (!tag_.empty())
@@ -95,9 +96,11 @@ void single_job::OnCancel() {
 void single_job::OnDone() {
   port_->detach();
   // Unanswered: the gateway cancels the job and forgets it.
-  if (!answered_)
-    if (auto gateway = door_.gateway())
-      caf::anon_send(gateway, atom::leave::value, result_port_ptr{port_});
+  if (answered_)
+    return unref();
+  door_.access->release(who_, 1);
+  if (auto gateway = door_.gateway())
+    caf::anon_send(gateway, atom::leave::value, result_port_ptr{port_});
   unref();
 }
 

@@ -16,9 +16,10 @@ namespace troupe::door {
 /// (the client went away, its deadline passed) cancels the job.
 class single_job final : public grpc::ServerUnaryReactor {
  public:
-  /// Starts the job; `out` is the call's response.
+  /// Starts the job of `who`, whose limits admitted it; `out` is the
+  /// call's response.
   single_job(grpc::CallbackServerContext* ctx, const door_context& door,
-             const v1::Job& in, v1::JobResult* out);
+             caller who, const v1::Job& in, v1::JobResult* out);
 
   void OnCancel() override;
   void OnDone() override;
@@ -33,6 +34,7 @@ class single_job final : public grpc::ServerUnaryReactor {
   void unref();
 
   const door_context& door_;
+  caller who_;
   v1::JobResult* out_;
   uint64_t ref_;
   std::string tag_;

@@ -11,6 +11,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -264,6 +265,14 @@ int run_node(node_options& opts) {
     if (auto err = metrics->expose(cfg->host, cfg->metrics_port))
       return fail(exit_usage, message_of(err));
   auto signals = block_stop_signals();
+  // Every connection takes a descriptor: take all the system allows (the
+  // door keeps a reserve of them free for the rest of the node).
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0
+      && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   node::system_config sys_cfg;
   sys_cfg.scheduler(cfg->scheduler, cfg->threads);
   sys_cfg.node_io();
@@ -352,6 +361,38 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
                     "(default: --host and the cluster port)"),
     +[](cfg& dst, const cfg& src) {
       dst.advertise = src.advertise;
+    });
+  add(
+    sub->add_option("--tls-cert", c.door.tls_cert,
+                    "PEM certificate of the client port: TLS (with --tls-key)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tls_cert = src.door.tls_cert;
+    });
+  add(
+    sub->add_option("--tls-key", c.door.tls_key,
+                    "PEM private key of --tls-cert"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tls_key = src.door.tls_key;
+    });
+  add(
+    sub->add_option("--tls-ca", c.door.tls_ca,
+                    "PEM CA of client certificates: clients must present one "
+                    "(mutual TLS)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tls_ca = src.door.tls_ca;
+    });
+  add(
+    sub->add_option("--tokens", c.door.tokens,
+                    "tokens file (troupe tokens add): every call needs a "
+                    "bearer token"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tokens = src.door.tokens;
+    });
+  add(
+    sub->add_flag("--insecure", c.door.insecure,
+                  "allow a non-loopback --host without TLS and tokens"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.insecure = src.door.insecure;
     });
   add(
     sub->add_option("--name", c.name, "node name (default HOST:PORT)"),

@@ -1,6 +1,7 @@
 #include "node/spawn/node.hpp"
 
 #include "actors/door/door_server.hpp"
+#include "actors/door/token_file.hpp"
 #include "actors/ingress/router.hpp"
 #include "actors/log/logging.hpp"
 #include "actors/supervision/supervisor.hpp"
@@ -111,10 +112,39 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   return node;
 }
 
-door::door_context
+caf::expected<door::door_context>
 door_for(caf::actor_system& sys, const config::node_config& cfg,
          const node_handle& node, std::function<void()> drain) {
   door::door_context dc;
+  auto tls = door::load_tls(cfg.door);
+  if (!tls)
+    return tls.error();
+  dc.tls = std::move(*tls);
+  std::shared_ptr<const door::token_table> tokens;
+  if (!cfg.door.tokens.empty()) {
+    auto file = door::load_token_file(cfg.door.tokens);
+    if (!file)
+      return file.error();
+    for (auto& warning : file->warnings)
+      log::node().warn("{}", warning);
+    tokens = std::make_shared<door::token_table>(std::move(file->entries));
+  }
+  dc.access = std::make_shared<door::access>(std::move(tokens));
+  door::keeper_limits kl;
+  kl.retention
+    = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      cfg.door.result_retention);
+  kl.max_bytes = cfg.door.result_bytes;
+  dc.keeper = std::make_shared<door::result_keeper>(node.name, kl, dc.access);
+  dc.limits.max_concurrent_streams = static_cast<int>(cfg.door.max_streams);
+  dc.limits.max_connections = cfg.door.max_connections;
+  dc.limits.handshake_timeout
+    = std::chrono::duration_cast<std::chrono::milliseconds>(
+      cfg.door.handshake_timeout);
+  dc.limits.max_connection_idle
+    = std::chrono::duration_cast<std::chrono::milliseconds>(
+      cfg.door.idle_timeout);
+  dc.limits.resource_quota_bytes = static_cast<int64_t>(cfg.door.memory);
   dc.sys = &sys;
   dc.gateway = [directory = node.directory] {
     if (auto x = directory->get(std::string{tree_path::gateway}))
@@ -184,8 +214,13 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
       node.published_port->port = cluster_port;
       node.published_port->published = node.gateway;
     }
-    auto door = door::door_server::start(door_for(sys, cfg, node, drain),
-                                         cfg.host, port);
+    auto dc = door_for(sys, cfg, node, drain);
+    if (!dc) {
+      last_error = std::move(dc.error());
+      stop_node(sys, node);
+      break; // a bad TLS file stays bad
+    }
+    auto door = door::door_server::start(std::move(*dc), cfg.host, port);
     if (!door) {
       last_error = std::move(door.error());
       node.port = 0;
