@@ -435,7 +435,9 @@ class Node:
                     self.run.net.host(self.i), "--port",
                     str(self.run.net.port(self.i)), "--cluster-port",
                     str(self.run.net.cluster_port(self.i)), "--name", self.id,
-                    "--test-skills", "--config", str(self.run.config)]
+                    "--test-skills", "--config", str(self.run.config),
+                    # A private network of namespaces this run made itself.
+                    "--insecure"]
             if join:
                 args += ["--join", ",".join(join)]
             env = dict(os.environ)

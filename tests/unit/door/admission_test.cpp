@@ -24,10 +24,6 @@ token_limits limits(std::optional<uint64_t> in_flight,
   return l;
 }
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 } // namespace
 
 TEST(Admission, NoLimitsAdmitsEverything) {
