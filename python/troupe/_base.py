@@ -1,0 +1,68 @@
+"""What the sync and asyncio clients share besides the stream's
+bookkeeping: their settings, and how failed calls become exceptions or
+results."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ._config import Config, PathOrBytes
+from ._run import REFUSALS, job_failure
+from ._types import Result, make_result
+from .errors import RpcError, rpc_error
+
+
+class ClientBase:
+    """`address` is "HOST:PORT" (default 127.0.0.1:4710). `token` is sent
+    as `authorization: Bearer <token>` with every call (default:
+    $TROUPE_TOKEN). TLS is used when `tls_ca` (the CA certificates to
+    trust, a PEM path or bytes) or `tls_cert`/`tls_key` (a client
+    certificate) is given, or `tls=True` (the system's CAs).
+    `connect_timeout` bounds the wait for the node when (re)connecting;
+    `call_timeout` bounds status and control calls. `default_timeout` is
+    what the client's own timer assumes for jobs that set no timeout (the
+    node applies the skill's timeout); a job whose result has not come 10 s
+    after its timeout ends TIMEOUT (None: wait for the node). `options` are
+    more gRPC channel arguments."""
+
+    def __init__(self, address: Optional[str] = None, *,
+                 token: Optional[str] = None, tls: Optional[bool] = None,
+                 tls_ca: PathOrBytes = None, tls_cert: PathOrBytes = None,
+                 tls_key: PathOrBytes = None, connect_timeout: float = 5.0,
+                 call_timeout: Optional[float] = 30.0,
+                 default_timeout: Optional[float] = 60.0,
+                 options: Optional[list] = None):
+        self._cfg = Config(address, token, tls, tls_ca, tls_cert, tls_key,
+                           connect_timeout, call_timeout, default_timeout,
+                           options)
+        self._ready = False
+        self._closed = False
+        self._setup()
+
+    def _setup(self) -> None:
+        """Whatever the flavour needs besides the settings."""
+
+    @property
+    def address(self) -> str:
+        return self._cfg.address
+
+    def __repr__(self) -> str:
+        return f"{type(self).__module__.replace('._client', '')}." \
+               f"{type(self).__name__}({self.address!r})"
+
+    def _failed(self, e) -> RpcError:
+        """The exception for a failed call (a grpc.RpcError or
+        grpc.aio.AioRpcError); forgets the connection when it broke."""
+        if e.code().name == "UNAVAILABLE":
+            self._ready = False
+        return rpc_error(e.code(), e.details() or "", self.address,
+                         e.trailing_metadata() or ())
+
+    def _job_failed(self, e, skill: str, tag: str) -> Result:
+        """The result of a job whose own call failed; raises for calls the
+        node refused."""
+        if e.code().name in REFUSALS:
+            raise self._failed(e) from None
+        self._failed(e)
+        status, why = job_failure(e.code(), e.details() or "", self.address)
+        return make_result(status, why, skill, self.address, tag)
