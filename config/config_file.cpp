@@ -85,6 +85,10 @@ caf::expected<file_config> read_file_config(const caf::settings& tree,
     read_node_section(*node, out.node);
   if (auto cluster = root.section("cluster"))
     read_cluster_section(*cluster, out.node.cluster);
+  if (auto tls = root.section("tls"))
+    read_tls_section(*tls, out.node.door, base_dir);
+  if (auto door = root.section("door"))
+    read_door_section(*door, out.node.door, base_dir);
   if (auto cache = root.section("cache"))
     read_cache_section(*cache, out.node.cache);
   if (auto sup = root.section("supervision"))

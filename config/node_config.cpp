@@ -23,9 +23,19 @@ std::string out_of_range(uint64_t value, uint64_t min, uint64_t max) {
 
 } // namespace
 
+uint16_t cluster_port_of(const node_config& cfg) {
+  if (cfg.cluster_port != 0)
+    return cfg.cluster_port;
+  if (cfg.port == 0 || cfg.port > 65535 - 1000)
+    return 0;
+  return static_cast<uint16_t>(cfg.port + 1000);
+}
+
 void read_node_section(config_reader& sec, node_config& cfg) {
   sec.read("host", cfg.host);
   sec.read("port", cfg.port);
+  sec.read("cluster-port", cfg.cluster_port);
+  sec.read("advertise", cfg.advertise);
   sec.read("name", cfg.name);
   if (sec.read("log-level", cfg.log_level) && !log::parse_level(cfg.log_level))
     sec.fail("log-level", "expected trace, debug, info, warn, error, "
@@ -68,6 +78,22 @@ caf::expected<node_config> validate(node_config cfg) {
                    "expected text or json, got '" + cfg.log_format + "'");
   if (cfg.metrics_port != 0 && cfg.metrics_port == cfg.port)
     return invalid("metrics-port", "must differ from --port");
+  if (cfg.port > 65535 - 1000 && cfg.cluster_port == 0)
+    return invalid("cluster-port",
+                   "must be given when --port is above 64535 (the default "
+                   "is --port + 1000)");
+  if (cfg.cluster_port != 0 && cfg.cluster_port == cfg.port)
+    return invalid("cluster-port", "must differ from --port");
+  if (cfg.metrics_port != 0 && cfg.metrics_port == cluster_port_of(cfg))
+    return invalid("metrics-port", "must differ from the cluster port");
+  if (auto err = check_door(cfg.door, cfg.host))
+    return err;
+  if (!cfg.advertise.empty()) {
+    auto where = parse_seeds(cfg.advertise);
+    if (!where || where->size() != 1)
+      return invalid("advertise",
+                     "expected one HOST:PORT, got '" + cfg.advertise + "'");
+  }
   if (cfg.max_job_bytes == 0 || cfg.max_job_bytes > max_job_bytes)
     return invalid("max-job-bytes",
                    size_range_problem(cfg.max_job_bytes, 1, max_job_bytes));

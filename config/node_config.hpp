@@ -2,6 +2,7 @@
 
 #include "config/cache_config.hpp"
 #include "config/cluster_config.hpp"
+#include "config/door_config.hpp"
 #include "config/health_config.hpp"
 #include "config/supervision_config.hpp"
 #include "config/units.hpp"
@@ -31,7 +32,14 @@ inline constexpr caf::timespan max_drain_timeout = std::chrono::hours(24);
 /// Everything `troupe node` can be told, with its defaults.
 struct node_config {
   std::string host = "127.0.0.1";
+  /// The client port (gRPC); 0 = any free port.
   uint16_t port = 4710;
+  /// The port other members connect to; 0 = the client port + 1000, or a
+  /// free port when `port` is 0 (see `cluster_port_of`).
+  uint16_t cluster_port = 0;
+  /// HOST:CLUSTER-PORT other members reach this node at (behind a NAT or
+  /// a container's port mapping); empty = "<host>:<cluster port>".
+  std::string advertise;
   /// Empty = "<host>:<port>".
   std::string name;
   std::string log_level = "info";
@@ -60,6 +68,8 @@ struct node_config {
   caf::timespan drain_timeout = std::chrono::seconds(30);
   /// Seeds and failure detection.
   cluster_config cluster;
+  /// The client door: TLS, tokens, connection limits.
+  door_config door;
   /// The result cache.
   cache_config cache;
   /// Restart intensity, backoff and shutdown timeouts of the supervisors.
@@ -73,6 +83,10 @@ class config_reader;
 /// Reads the `[node]` section of a config file over `cfg`; its keys are the
 /// names of `troupe node`'s options. Problems are recorded in the reader.
 void read_node_section(config_reader& section, node_config& cfg);
+
+/// The cluster port `cfg` asks for: `cluster_port`, else the client port +
+/// 1000, else 0 (the client port is chosen freely, so is this one).
+uint16_t cluster_port_of(const node_config& cfg);
 
 /// Checks ranges and names; the error names the option and what it expects.
 [[nodiscard]] caf::expected<node_config> validate(node_config cfg);

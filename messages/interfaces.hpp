@@ -9,6 +9,7 @@
 #include "messages/job.hpp"
 #include "messages/member.hpp"
 #include "messages/node_status.hpp"
+#include "messages/result_port.hpp"
 #include "messages/supervision.hpp"
 
 #include <caf/actor.hpp>
@@ -182,6 +183,20 @@ using client_sink_actor
 using gateway_actor = caf::typed_actor<
   // Serialized `troupe.wire.SubmitBatch`; results go to the sink in batches.
   caf::reacts_to<atom::submit, std::string, client_sink_actor>,
+  // Jobs from a client port of this process (the gRPC door), with the ids
+  // the port gave them; their results go to the port in batches.
+  caf::reacts_to<atom::submit, std::vector<job>, result_port_ptr>,
+  // Cancel these jobs of the port (ids as it gave them): each ends
+  // CANCELLED unless it ended first.
+  caf::reacts_to<atom::cancel, std::vector<uint64_t>, result_port_ptr>,
+  // The port closed: its jobs in flight are cancelled, their results
+  // dropped.
+  caf::reacts_to<atom::leave, result_port_ptr>,
+  // The node's status: the router's figures, the cluster view and health.
+  caf::replies_to<atom::status>::with<node_status>,
+  // Test hook (nodes with `--test-skills` only): makes the actor at this
+  // path below the node's root crash; answers what the node did.
+  caf::replies_to<atom::crash, std::string>::with<std::string>,
   // Serialized `troupe.wire.CancelJobs` from the client with this sink: its
   // jobs with these ids end CANCELLED (a client that goes away has all its
   // jobs cancelled without asking).

@@ -10,6 +10,7 @@
 #include "messages/wire/member_codec.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <map>
@@ -59,11 +60,12 @@ void refuse_batch(gateway_ptr self, const client_sink_actor& client,
              wire::client_codec::encode_refusal(refusal));
 }
 
-void put_in_outbox(gateway_ptr self, client_sink_actor& client,
-                   job_result&& r) {
-  auto& box = self->state.outboxes[client.address()];
-  if (!box.client)
-    box.client = std::move(client);
+using client_ref = gateway_state::client_ref;
+
+void put_in_outbox(gateway_ptr self, const client_ref& client, job_result&& r) {
+  auto& box = self->state.outboxes[client.key];
+  if (box.client.key == nullptr)
+    box.client = client;
   box.results.push_back(std::move(r));
 }
 
@@ -75,8 +77,8 @@ bool stash_result(gateway_ptr self, job_result& r) {
   if (i == st.waiting.end())
     return false;
   r.id = i->second.client_id;
-  auto addr = i->second.client.address();
-  if (auto c = st.clients.find(addr); c != st.clients.end() && c->second > 0)
+  auto key = i->second.client.key;
+  if (auto c = st.clients.find(key); c != st.clients.end() && c->second > 0)
     --c->second;
   put_in_outbox(self, i->second.client, std::move(r));
   st.waiting.erase(i);
@@ -124,51 +126,18 @@ void compact_deadlines(gateway_ptr self) {
                                 });
 }
 
-void on_submit(gateway_ptr self, const std::string& bytes,
-               const client_sink_actor& client) {
+// Takes jobs in from `client` (ids as it gave them): each is forwarded to
+// the router under a gateway id, with its one deadline set, or answered at
+// once while the node drains.
+void accept_jobs(gateway_ptr self, const client_ref& client,
+                 std::vector<job>& jobs) {
   auto& st = self->state;
-  if (!client)
-    return;
-  if (bytes.size() > st.cfg.max_message_bytes) {
-    // Only the batch id is read (senders put it first): a message over the
-    // limit is never parsed.
-    refuse_batch(self, client, wire::client_codec::peek_batch_id(bytes),
-                 "a submit message of " + std::to_string(bytes.size())
-                   + " bytes exceeds the limit of node " + st.cfg.node_name
-                   + " (" + std::to_string(st.cfg.max_message_bytes)
-                   + " bytes per message); an input larger than the node's "
-                     "max-job-bytes is refused anyway, smaller jobs must go "
-                     "in smaller messages");
-    return;
-  }
-  auto batch = wire::client_codec::decode_submit(bytes);
-  if (!batch) {
-    refuse_batch(self, client, wire::client_codec::peek_batch_id(bytes),
-                 message_of(batch.error()));
-    return;
-  }
-  auto& jobs = batch->jobs;
-  // A job with bad text fails alone; the rest of its batch goes on.
-  for (auto& bad : batch->refused) {
-    job_result r;
-    r.id = bad.id;
-    r.status = job_status::bad_input;
-    r.error = "job refused by node " + st.cfg.node_name + ": " + bad.reason;
-    r.node = st.cfg.node_name;
-    if (st.cfg.metrics)
-      st.cfg.metrics->record("-", r.status, caf::timespan{0});
-    auto sink = client;
-    put_in_outbox(self, sink, std::move(r));
-  }
-  if (!batch->refused.empty())
-    schedule_flush(self);
-  if (jobs.empty())
-    return;
   auto sink = caf::actor_cast<result_sink_actor>(self);
-  auto known = st.clients.find(client.address());
+  auto known = st.clients.find(client.key);
   if (known == st.clients.end()) {
-    self->monitor(client);
-    known = st.clients.emplace(client.address(), 0).first;
+    if (client.actor)
+      self->monitor(client.actor);
+    known = st.clients.emplace(client.key, 0).first;
   }
   known->second += jobs.size();
   auto now = self->clock().now();
@@ -199,6 +168,47 @@ void on_submit(gateway_ptr self, const std::string& bytes,
   }
   compact_deadlines(self);
   arm_deadline_tick(self);
+}
+
+void on_submit(gateway_ptr self, const std::string& bytes,
+               const client_sink_actor& client) {
+  auto& st = self->state;
+  if (!client)
+    return;
+  if (bytes.size() > st.cfg.max_message_bytes) {
+    // Only the batch id is read (senders put it first): a message over the
+    // limit is never parsed.
+    refuse_batch(self, client, wire::client_codec::peek_batch_id(bytes),
+                 "a submit message of " + std::to_string(bytes.size())
+                   + " bytes exceeds the limit of node " + st.cfg.node_name
+                   + " (" + std::to_string(st.cfg.max_message_bytes)
+                   + " bytes per message); an input larger than the node's "
+                     "max-job-bytes is refused anyway, smaller jobs must go "
+                     "in smaller messages");
+    return;
+  }
+  auto batch = wire::client_codec::decode_submit(bytes);
+  if (!batch) {
+    refuse_batch(self, client, wire::client_codec::peek_batch_id(bytes),
+                 message_of(batch.error()));
+    return;
+  }
+  auto ref = client_ref::of(client);
+  // A job with bad text fails alone; the rest of its batch goes on.
+  for (auto& bad : batch->refused) {
+    job_result r;
+    r.id = bad.id;
+    r.status = job_status::bad_input;
+    r.error = "job refused by node " + st.cfg.node_name + ": " + bad.reason;
+    r.node = st.cfg.node_name;
+    if (st.cfg.metrics)
+      st.cfg.metrics->record("-", r.status, caf::timespan{0});
+    put_in_outbox(self, ref, std::move(r));
+  }
+  if (!batch->refused.empty())
+    schedule_flush(self);
+  if (!batch->jobs.empty())
+    accept_jobs(self, ref, batch->jobs);
 }
 
 // Answers TIMEOUT for every waiting job whose deadline and grace passed: no
@@ -244,11 +254,11 @@ void on_tick(gateway_ptr self) {
 
 // The gateway ids of `client`'s waiting jobs; with `ids`, only those the
 // client gave these ids.
-std::vector<uint64_t> jobs_of(gateway_ptr self, const caf::actor_addr& client,
+std::vector<uint64_t> jobs_of(gateway_ptr self, const void* client,
                               const std::unordered_set<uint64_t>* ids) {
   std::vector<uint64_t> out;
   for (auto& [id, w] : self->state.waiting)
-    if (w.client.address() == client
+    if (w.client.key == client
         && (ids == nullptr || ids->count(w.client_id) > 0))
       out.push_back(id);
   return out;
@@ -282,24 +292,25 @@ void on_cancel(gateway_ptr self, const std::string& bytes,
     return;
   }
   std::unordered_set<uint64_t> wanted{ids->begin(), ids->end()};
-  cancel(self, jobs_of(self, client.address(), &wanted));
+  cancel(self, jobs_of(self, client.address().get(), &wanted));
 }
 
-// A client went away: nobody wants its jobs' results any more.
-void on_client_down(gateway_ptr self, const caf::down_msg& dm) {
+// A client went away (its actor is down, its port closed): nobody wants
+// its jobs' results any more.
+void forget_client(gateway_ptr self, const void* key) {
   auto& st = self->state;
   // Gone: nothing left to confirm (a request to its dead proxy would only
   // run into its timeout).
-  st.delivered_to.erase(dm.source);
-  auto i = st.clients.find(dm.source);
+  st.delivered_to.erase(key);
+  auto i = st.clients.find(key);
   if (i == st.clients.end())
     return;
   auto outstanding = i->second;
   st.clients.erase(i);
-  st.outboxes.erase(dm.source);
+  st.outboxes.erase(key);
   if (outstanding == 0)
     return;
-  auto ids = jobs_of(self, dm.source, nullptr);
+  auto ids = jobs_of(self, key, nullptr);
   log::actors().debug("gateway: a client went away with {} jobs left",
                       ids.size());
   // Cancelled while still known (their skills say where they are), then
@@ -313,11 +324,17 @@ void flush(gateway_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   auto& lim = st.cfg.result_batch;
-  for (auto& [addr, box] : st.outboxes) {
+  for (auto& [key, box] : st.outboxes) {
     if (box.results.empty())
       continue;
+    if (box.client.port) {
+      // In-process: the port batches for its own transport.
+      box.client.port->deliver(box.results);
+      box.results.clear();
+      continue;
+    }
     if (st.draining)
-      st.delivered_to.emplace(addr, box.client);
+      st.delivered_to.emplace(key, box.client.actor);
     // Bounded messages: a burst of results leaves in several batches.
     auto first = box.results.begin();
     while (first != box.results.end()) {
@@ -332,7 +349,7 @@ void flush(gateway_ptr self) {
         ++last;
       }
       self->send(
-        box.client, atom::results::value,
+        box.client.actor, atom::results::value,
         wire::client_codec::encode_results(&*first, &*first + (last - first)));
       first = last;
     }
@@ -396,9 +413,11 @@ caf::result<uint64_t> confirm_delivery(gateway_ptr self, uint64_t n) {
   return rp;
 }
 
-// Router status and health status, merged into one `NodeStatus`.
-void status_query(gateway_ptr self,
-                  caf::typed_response_promise<std::string> rp) {
+// Router status and health status, merged into one `node_status`, for
+// `done` (called once, with the status or why there is none).
+using status_done = std::function<void(caf::expected<node_status>)>;
+
+void collect_status(gateway_ptr self, status_done on_status) {
   auto& st = self->state;
   struct merge {
     node_status status;
@@ -410,12 +429,13 @@ void status_query(gateway_ptr self,
   };
   auto m = std::make_shared<merge>();
   auto draining = st.draining;
-  auto done = [m, rp, draining]() mutable {
+  auto done = [m, on_status, draining]() mutable {
     if (--m->pending > 0)
       return;
     if (m->router_error) {
-      rp.deliver(wire::client_codec::encode_error_response(
-        "the node could not answer: " + describe(m->router_error)));
+      on_status(
+        caf::make_error(error_code::rejected, "the node could not answer: "
+                                                + describe(m->router_error)));
       return;
     }
     auto& out = m->status;
@@ -431,7 +451,7 @@ void status_query(gateway_ptr self,
         severity::critical, "health-monitor", "node/health",
         "the health monitor did not answer (" + m->health_error + ")", 0});
     }
-    rp.deliver(wire::client_codec::encode_response(out));
+    on_status(std::move(out));
   };
   auto timeout = st.cfg.query_timeout;
   self->request(st.router, timeout, atom::status::value)
@@ -474,31 +494,31 @@ void status_query(gateway_ptr self,
       });
 }
 
-void crash_query(gateway_ptr self, const std::string& target,
-                 caf::typed_response_promise<std::string> rp) {
+// Makes the actor at `target` crash (test hook); `done` gets what the node
+// did, or why it refused.
+using crash_done = std::function<void(caf::expected<std::string>)>;
+
+void crash_actor(gateway_ptr self, const std::string& target, crash_done done) {
   auto& st = self->state;
   if (!st.cfg.crash_hook || !st.cfg.tree) {
-    rp.deliver(wire::client_codec::encode_error_response(
+    done(caf::make_error(
+      error_code::rejected,
       "crash injection is disabled on node " + st.cfg.node_name
-      + " (it is a test hook: start the node with --test-skills)"));
+        + " (it is a test hook: start the node with --test-skills)"));
     return;
   }
   auto mine = target == "gateway";
   if (mine) // it will not be around to answer once it crashed
-    rp.deliver(
-      wire::client_codec::encode_response(wire::client_codec::acknowledgement{
-        "crashing the gateway of node " + st.cfg.node_name}));
+    done(std::string{"crashing the gateway of node " + st.cfg.node_name});
   self->request(st.cfg.tree, st.cfg.query_timeout, atom::crash::value, target)
     .then(
-      [rp, mine](std::string& what) mutable {
+      [done, mine](std::string& what) mutable {
         if (!mine)
-          rp.deliver(wire::client_codec::encode_response(
-            wire::client_codec::acknowledgement{what}));
+          done(std::move(what));
       },
-      [rp, mine](caf::error& err) mutable {
+      [done, mine](caf::error& err) mutable {
         if (!mine)
-          rp.deliver(
-            wire::client_codec::encode_error_response(message_of(err)));
+          done(caf::make_error(error_code::rejected, message_of(err)));
       });
 }
 
@@ -507,8 +527,31 @@ void crash_query(gateway_ptr self, const std::string& target,
 // gateway that no longer exists.
 void answer_remaining(gateway_ptr self) {
   auto& st = self->state;
-  base::salvage_mailbox(self, [self](caf::mailbox_element& x) {
+  auto crashed = !supervision::is_normal_exit(self->fail_state());
+  base::salvage_mailbox(self, [self, crashed](caf::mailbox_element& x) {
     auto& msg = x.content();
+    using port_jobs = std::vector<job>;
+    if (msg.match_elements<atom::submit, port_jobs, result_port_ptr>()) {
+      // Never read, so never run: OVERLOADED (retry) when the gateway
+      // crashed and restarts, CANCELLED when the node stops.
+      auto& name = self->state.cfg.node_name;
+      auto& port = msg.get_as<result_port_ptr>(2);
+      std::vector<job_result> results;
+      for (auto& j : msg.get_as<port_jobs>(1)) {
+        results.push_back(
+          crashed
+            ? make_failure(j, job_status::overloaded,
+                           "the gateway of node " + name
+                             + " crashed before it took the job, which "
+                               "did not run: retry it")
+            : make_failure(j, job_status::cancelled,
+                           "node " + name + " stopped before the job started"));
+        results.back().node = name;
+      }
+      if (port)
+        port->deliver(results);
+      return true;
+    }
     if (!msg.match_elements<job_result>() || !x.sender
         || x.sender->node() != self->node())
       return false;
@@ -550,7 +593,7 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
     answer_remaining(self);
   };
   self->set_down_handler([self](const caf::down_msg& dm) {
-    on_client_down(self, dm);
+    forget_client(self, dm.source.get());
   });
   return {
     [self](atom::submit, const std::string& bytes,
@@ -593,11 +636,21 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
         return wire::client_codec::encode_error_response(message_of(q.error()));
       auto rp = self->make_response_promise<std::string>();
       if (q->kind == wire::client_codec::query_kind::get_status) {
-        status_query(self, rp);
+        collect_status(self, [rp](caf::expected<node_status> x) mutable {
+          rp.deliver(x ? wire::client_codec::encode_response(*x)
+                       : wire::client_codec::encode_error_response(
+                         message_of(x.error())));
+        });
         return rp;
       }
       if (q->kind == wire::client_codec::query_kind::crash_actor) {
-        crash_query(self, q->target, rp);
+        crash_actor(self, q->target,
+                    [rp](caf::expected<std::string> x) mutable {
+                      rp.deliver(x ? wire::client_codec::encode_response(
+                                   wire::client_codec::acknowledgement{*x})
+                                   : wire::client_codec::encode_error_response(
+                                     message_of(x.error())));
+                    });
         return rp;
       }
       auto on_error = [rp](caf::error& err) mutable {
@@ -624,6 +677,38 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
               rp.deliver(wire::client_codec::encode_response(x));
             },
             on_error);
+      return rp;
+    },
+    [self](atom::submit, std::vector<job>& jobs, const result_port_ptr& port) {
+      if (port && !jobs.empty())
+        accept_jobs(self, client_ref::of(port), jobs);
+    },
+    [self](atom::cancel, const std::vector<uint64_t>& ids,
+           const result_port_ptr& port) {
+      std::unordered_set<uint64_t> wanted{ids.begin(), ids.end()};
+      cancel(self, jobs_of(self, port.get(), &wanted));
+    },
+    [self](atom::leave, const result_port_ptr& port) {
+      forget_client(self, port.get());
+    },
+    [self](atom::status) -> caf::result<node_status> {
+      auto rp = self->make_response_promise<node_status>();
+      collect_status(self, [rp](caf::expected<node_status> x) mutable {
+        if (x)
+          rp.deliver(std::move(*x));
+        else
+          rp.deliver(x.error());
+      });
+      return rp;
+    },
+    [self](atom::crash, const std::string& target) -> caf::result<std::string> {
+      auto rp = self->make_response_promise<std::string>();
+      crash_actor(self, target, [rp](caf::expected<std::string> x) mutable {
+        if (x)
+          rp.deliver(std::move(*x));
+        else
+          rp.deliver(x.error());
+      });
       return rp;
     },
     [self](atom::health) {

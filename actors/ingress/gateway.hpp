@@ -61,8 +61,24 @@ struct gateway_state {
 
   using time_point = caf::actor_clock::time_point;
 
+  /// Who gets a job's result: a remote client or peer (results as
+  /// protobuf bytes), or a port of this process (the gRPC door).
+  struct client_ref {
+    client_sink_actor actor;
+    result_port_ptr port;
+    /// Identifies the client: its actor or its port.
+    const void* key = nullptr;
+
+    static client_ref of(const client_sink_actor& x) {
+      return {x, nullptr, x.address().get()};
+    }
+    static client_ref of(const result_port_ptr& x) {
+      return {client_sink_actor{}, x, x.get()};
+    }
+  };
+
   struct waiter {
-    client_sink_actor client;
+    client_ref client;
     uint64_t client_id;
     /// The job's deadline plus the grace period.
     time_point deadline;
@@ -72,7 +88,7 @@ struct gateway_state {
   };
 
   struct outbox {
-    client_sink_actor client;
+    client_ref client;
     std::vector<job_result> results;
   };
 
@@ -84,8 +100,8 @@ struct gateway_state {
   /// Jobs each client (monitored from its first batch until it goes away)
   /// still waits for: a client that goes away with jobs left has them
   /// cancelled.
-  std::unordered_map<caf::actor_addr, uint64_t> clients;
-  std::unordered_map<caf::actor_addr, outbox> outboxes;
+  std::unordered_map<const void*, uint64_t> clients;
+  std::unordered_map<const void*, outbox> outboxes;
   bool flush_scheduled = false;
   /// Deadlines of the waiting jobs, checked by one timer at a time.
   base::deadline_queue deadlines;
@@ -94,7 +110,7 @@ struct gateway_state {
   bool draining = false;
   /// While draining: the clients results went to, which confirm receipt
   /// before the node exits.
-  std::unordered_map<caf::actor_addr, client_sink_actor> delivered_to;
+  std::unordered_map<const void*, client_sink_actor> delivered_to;
   /// Answers every job in flight when the gateway ends (its results would
   /// have nowhere to go). Keep last: it runs first at destruction.
   base::last_will will;

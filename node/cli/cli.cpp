@@ -144,6 +144,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_bench_command(app));
   commands.push_back(add_breaker_command(app));
   commands.push_back(add_crash_command(app));
+  commands.push_back(add_tokens_command(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

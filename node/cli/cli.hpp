@@ -37,6 +37,7 @@ std::pair<CLI::App*, command_runner> add_status_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_bench_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_breaker_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_crash_command(CLI::App& app);
+std::pair<CLI::App*, command_runner> add_tokens_command(CLI::App& app);
 
 /// Parses argv and runs the chosen subcommand.
 int run(int argc, char** argv);

@@ -11,6 +11,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include <pthread.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -230,6 +231,7 @@ int run_until_stopped(caf::actor_system& sys, node::node_handle& node,
       return exit_job_failed; // the node failed: not a clean stop
     }
   log::node().info("received signal {}, draining", sig);
+  node::mark_draining(node);
   leave_cluster(sys, node);
   auto graceful = drain(sys, node, cfg, signals);
   node::stop_node(sys, node);
@@ -263,11 +265,22 @@ int run_node(node_options& opts) {
     if (auto err = metrics->expose(cfg->host, cfg->metrics_port))
       return fail(exit_usage, message_of(err));
   auto signals = block_stop_signals();
+  // Every connection takes a descriptor: take all the system allows (the
+  // door keeps a reserve of them free for the rest of the node).
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0
+      && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   node::system_config sys_cfg;
   sys_cfg.scheduler(cfg->scheduler, cfg->threads);
   sys_cfg.node_io();
   caf::actor_system sys{sys_cfg};
-  auto node = node::spawn_node(sys, *cfg, *catalog, metrics.get());
+  // A client's Drain call stops the node as SIGTERM does.
+  auto node = node::spawn_node(sys, *cfg, *catalog, metrics.get(), true, [] {
+    ::kill(::getpid(), SIGTERM);
+  });
   if (!node) {
     std::cerr << "troupe: " << message_of(node.error()) << std::endl;
     std::fflush(nullptr);
@@ -286,11 +299,12 @@ int run_node(node_options& opts) {
     // Written to a temporary name and renamed, so readers never see a
     // partial file.
     auto tmp = opts.port_file + ".tmp";
-    std::ofstream{tmp} << node->port << "\n";
+    std::ofstream{tmp} << node->port << "\n" << node->cluster_port << "\n";
     std::rename(tmp.c_str(), opts.port_file.c_str());
   }
-  std::cout << "troupe node " << node->name << " listening on " << cfg->host
-            << ":" << node->port << " (" << catalog->size() << " skills"
+  std::cout << "troupe node " << node->name << " serving clients on "
+            << cfg->host << ":" << node->port << ", members on " << cfg->host
+            << ":" << node->cluster_port << " (" << catalog->size() << " skills"
             << (cfg->metrics_port != 0
                   ? ", metrics on :" + std::to_string(cfg->metrics_port)
                   : std::string{})
@@ -328,11 +342,58 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
     })
     ->default_str(c.host);
   add(
-    sub->add_option("--port", c.port, "port to listen on (0 = any free port)"),
+    sub->add_option("--port", c.port,
+                    "client port, gRPC (0 = any free port, for the cluster "
+                    "port too)"),
     +[](cfg& dst, const cfg& src) {
       dst.port = src.port;
     })
     ->capture_default_str();
+  add(
+    sub->add_option("--cluster-port", c.cluster_port,
+                    "port other members connect to (default: --port + 1000)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.cluster_port = src.cluster_port;
+    });
+  add(
+    sub->add_option("--advertise", c.advertise,
+                    "HOST:PORT other members reach the cluster port at "
+                    "(default: --host and the cluster port)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.advertise = src.advertise;
+    });
+  add(
+    sub->add_option("--tls-cert", c.door.tls_cert,
+                    "PEM certificate of the client port: TLS (with --tls-key)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tls_cert = src.door.tls_cert;
+    });
+  add(
+    sub->add_option("--tls-key", c.door.tls_key,
+                    "PEM private key of --tls-cert"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tls_key = src.door.tls_key;
+    });
+  add(
+    sub->add_option("--tls-ca", c.door.tls_ca,
+                    "PEM CA of client certificates: clients must present one "
+                    "(mutual TLS)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tls_ca = src.door.tls_ca;
+    });
+  add(
+    sub->add_option("--tokens", c.door.tokens,
+                    "tokens file (troupe tokens add): every call needs a "
+                    "bearer token"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.tokens = src.door.tokens;
+    });
+  add(
+    sub->add_flag("--insecure", c.door.insecure,
+                  "allow a non-loopback --host without TLS and tokens"),
+    +[](cfg& dst, const cfg& src) {
+      dst.door.insecure = src.door.insecure;
+    });
   add(
     sub->add_option("--name", c.name, "node name (default HOST:PORT)"),
     +[](cfg& dst, const cfg& src) {
@@ -426,10 +487,11 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
                   "read node and skill settings from this file (CAF config "
                   "format; options given here take precedence)");
   sub->add_option("--join", opts->join,
-                  "join a cluster through these seed nodes, "
+                  "join a cluster through these seed nodes' cluster ports, "
                   "HOST:PORT[,HOST:PORT...]");
   sub->add_option("--port-file", opts->port_file,
-                  "write the listening port to this file once ready");
+                  "once ready, write the client port (line 1) and the "
+                  "cluster port (line 2) to this file");
   return {sub, [opts] {
             return run_node(*opts);
           }};

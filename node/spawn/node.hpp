@@ -11,8 +11,13 @@
 #include <caf/expected.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+
+namespace troupe::door {
+class door_server;
+} // namespace troupe::door
 
 namespace troupe::node {
 
@@ -31,10 +36,15 @@ struct node_handle {
   /// The node's cluster membership (a cluster of one without seeds; a
   /// registered name).
   membership_actor membership;
-  /// Entry point for remote clients (published when `port` != 0).
+  /// Entry point for other members (published on `cluster_port`) and, in
+  /// the process, for the gRPC door.
   gateway_actor gateway;
-  /// The port the gateway listens on; 0 when not published.
+  /// The port of the gRPC door (the client API); 0 when not published.
   uint16_t port = 0;
+  /// The port other members connect to; 0 when not published.
+  uint16_t cluster_port = 0;
+  /// The gRPC door; null when not published.
+  std::shared_ptr<door::door_server> door;
   std::string name;
   std::shared_ptr<node_directory> directory;
   /// The port restarted gateways take over (set once published).
@@ -47,15 +57,23 @@ struct node_handle {
 /// Spawns a node's supervisor tree in `sys` (see docs/architecture.md): a
 /// worker pool per skill of `catalog`, cache shards, the dispatcher, the
 /// router, the membership, the health monitor and the gateway. With
-/// `publish`, the gateway is published on cfg.host:cfg.port (port 0 picks a
-/// free port), and every restarted gateway takes the same port; a port in
-/// use gives `error_code::port_in_use`.
+/// `publish`, the gRPC door serves clients on cfg.host:cfg.port and the
+/// gateway takes other members on the cluster port (port 0 picks free
+/// ports for both), and every restarted gateway takes the same port; a port
+/// in use gives `error_code::port_in_use`. `drain`, when given, is what the
+/// door's `Drain` call starts.
 [[nodiscard]] caf::expected<node_handle>
 spawn_node(caf::actor_system& sys, config::node_config cfg,
            const skills::skill_catalog& catalog,
-           node_metrics* metrics = nullptr, bool publish = true);
+           node_metrics* metrics = nullptr, bool publish = true,
+           std::function<void()> drain = {});
 
-/// Stops the node's actors (gateway first) and closes its port.
-void stop_node(caf::actor_system& sys, node_handle& node);
+/// The node drains: its door's health service answers NOT_SERVING.
+void mark_draining(node_handle& node);
+
+/// Stops the node's door (calls in progress get `grace` to finish), then
+/// its actors (gateway first), and closes its ports.
+void stop_node(caf::actor_system& sys, node_handle& node,
+               std::chrono::milliseconds grace = std::chrono::seconds(2));
 
 } // namespace troupe::node

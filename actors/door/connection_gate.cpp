@@ -1,0 +1,165 @@
+#include "actors/door/connection_gate.hpp"
+
+#include "actors/log/logging.hpp"
+#include "messages/errors.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace troupe::door {
+
+namespace {
+
+caf::error cannot_listen(const std::string& where, const std::string& why) {
+  return caf::make_error(error_code::port_in_use,
+                         "cannot listen on " + where + ": " + why);
+}
+
+uint64_t inode_of(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+    return 0;
+  return static_cast<uint64_t>(st.st_ino);
+}
+
+} // namespace
+
+caf::expected<std::unique_ptr<connection_gate>>
+connection_gate::listen(const std::string& host, uint16_t port,
+                        size_t max_connections, size_t reserved_fds) {
+  auto where = host + ":" + std::to_string(port);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  auto service = std::to_string(port);
+  if (::getaddrinfo(host.c_str(), service.c_str(), &hints, &found) != 0
+      || found == nullptr)
+    return cannot_listen(where, "the address does not resolve");
+  std::unique_ptr<connection_gate> out{new connection_gate};
+  int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  auto ok = fd >= 0
+            && ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))
+                 == 0
+            && ::bind(fd, found->ai_addr, found->ai_addrlen) == 0
+            && ::listen(fd, 1024) == 0;
+  auto err = errno;
+  ::freeaddrinfo(found);
+  if (!ok) {
+    if (fd >= 0)
+      ::close(fd);
+    return cannot_listen(where, err == EADDRINUSE
+                                  ? "the port is in use"
+                                  : std::string{std::strerror(err)});
+  }
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  out->port_ = ntohs(addr.ss_family == AF_INET6
+                       ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
+                       : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  out->listen_fd_ = fd;
+  if (::pipe2(out->wake_, O_CLOEXEC) != 0)
+    return cannot_listen(where, "no pipe for the listener");
+  out->max_connections_ = max_connections;
+  rlimit lim{};
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  auto soft = lim.rlim_cur == RLIM_INFINITY ? size_t{1} << 20
+                                            : static_cast<size_t>(lim.rlim_cur);
+  // Descriptors are handed out lowest first, so the number of a new one
+  // tells how many are in use.
+  out->fd_ceiling_ = soft > reserved_fds ? soft - reserved_fds : soft / 2;
+  return out;
+}
+
+connection_gate::~connection_gate() {
+  stop();
+  for (int fd : wake_)
+    if (fd >= 0)
+      ::close(fd);
+}
+
+void connection_gate::start(
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor) {
+  acceptor_ = std::move(acceptor);
+  thread_ = std::thread{[this] {
+    run();
+  }};
+}
+
+void connection_gate::stop() {
+  if (thread_.joinable()) {
+    char x = 0;
+    static_cast<void>(::write(wake_[1], &x, 1));
+    thread_.join();
+  }
+  if (listen_fd_ >= 0) {
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+  }
+}
+
+bool connection_gate::room_for_one() {
+  if (open_.size() < max_connections_)
+    return true;
+  open_.erase(std::remove_if(open_.begin(), open_.end(),
+                             [](const std::pair<int, uint64_t>& c) {
+                               return inode_of(c.first) != c.second;
+                             }),
+              open_.end());
+  return open_.size() < max_connections_;
+}
+
+void connection_gate::run() {
+  pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+  for (;;) {
+    // While descriptors ran out, look again a little later instead of
+    // spinning on a connection that cannot be accepted yet.
+    auto r = ::poll(fds, 2, -1);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (fds[1].revents != 0)
+      return;
+    if ((fds[0].revents & POLLIN) == 0)
+      continue;
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
+          || errno == ENOMEM) {
+        ++refused_;
+        pollfd wake{wake_[0], POLLIN, 0};
+        if (::poll(&wake, 1, 100) > 0)
+          return;
+      }
+      continue;
+    }
+    if (static_cast<size_t>(fd) >= fd_ceiling_ || !room_for_one()) {
+      ::close(fd);
+      if (refused_++ % 1000 == 0)
+        log::node().warn("door: refused a connection: {} open, limit {} "
+                         "(descriptor {} of at most {})",
+                         open_.size(), max_connections_, fd, fd_ceiling_);
+      continue;
+    }
+    open_.emplace_back(fd, inode_of(fd));
+    grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters p;
+    p.listener_fd = listen_fd_;
+    p.fd = fd;
+    acceptor_->HandleNewConnection(&p);
+  }
+}
+
+} // namespace troupe::door

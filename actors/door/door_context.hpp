@@ -1,0 +1,90 @@
+#pragma once
+
+#include "actors/door/access.hpp"
+#include "actors/door/result_keeper.hpp"
+#include "actors/door/tls_material.hpp"
+#include "messages/interfaces.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/timespan.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace troupe::door {
+
+/// Limits of the gRPC door: everything a client can make the node hold is
+/// bounded by one of these.
+struct door_limits {
+  /// Largest job input accepted (the node's max-job-bytes).
+  uint64_t max_job_bytes = 16 * 1024 * 1024;
+  /// Largest message a client may send; larger ones are refused before
+  /// they are buffered (RESOURCE_EXHAUSTED).
+  uint64_t max_message_bytes = 64 * 1024 * 1024;
+  /// Jobs one Run stream may have in flight; at the limit the door stops
+  /// reading the stream until results went out (gRPC flow control then
+  /// holds the client back).
+  size_t max_stream_in_flight = 1'000'000;
+  /// Result batches queued for a stream whose client does not read them
+  /// before the door stops reading its jobs.
+  size_t max_queued_batches = 64;
+  /// At most this many results and bytes go out in one message.
+  size_t max_results_per_batch = 128;
+  size_t max_result_batch_bytes = 1 << 20;
+  /// Calls (streams) one connection may have open at once.
+  int max_concurrent_streams = 100;
+  /// Connections served at once (see connection_gate.hpp).
+  size_t max_connections = 1000;
+  /// File descriptors kept free for the rest of the node: a connection
+  /// that would take one of them is refused.
+  size_t reserved_fds = 128;
+  /// A connection that has not completed its handshake by then is closed.
+  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
+  /// A connection without calls for this long is closed.
+  std::chrono::milliseconds max_connection_idle = std::chrono::minutes(5);
+  /// Memory gRPC may use for connections and buffers; under pressure it
+  /// sheds connections rather than growing.
+  int64_t resource_quota_bytes = int64_t{512} << 20;
+  /// How long a status or control request may wait for the node's actors.
+  caf::timespan query_timeout = std::chrono::seconds(5);
+};
+
+/// What every call of the door shares: the actors it talks to and the
+/// node's identity.
+struct door_context {
+  caf::actor_system* sys = nullptr;
+  /// The gateway's running incarnation, where jobs go in, and status and
+  /// crash requests; null while it restarts.
+  std::function<gateway_actor()> gateway;
+  /// Skills and breaker commands (a registered name).
+  router_actor router;
+  std::string node_name;
+  /// HOST:PORT of the door and of the node's cluster port.
+  std::string address;
+  std::string cluster_address;
+  door_limits limits;
+  /// TLS on the door when enabled (mutual with a client CA).
+  tls_material tls;
+  /// Tokens, roles and per-token limits (never null; open without a
+  /// tokens file).
+  std::shared_ptr<door::access> access;
+  /// Detached jobs and their results (never null).
+  std::shared_ptr<result_keeper> keeper;
+  /// Accept `Crash` (test hook, `--test-skills` only).
+  bool crash_hook = false;
+  /// Starts the node's drain (leave the cluster, finish jobs in flight,
+  /// exit); empty when whoever runs the node offers no drain.
+  std::function<void()> drain;
+};
+
+/// Why a job that came in while the gateway restarted was not taken.
+inline std::string restarting_message(const door_context& door) {
+  return "node " + door.node_name
+         + " is restarting its gateway; the job did not run: retry it";
+}
+
+} // namespace troupe::door
