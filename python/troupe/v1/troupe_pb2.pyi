@@ -141,6 +141,18 @@ class CacheStatus(_message.Message):
     skills: _containers.RepeatedCompositeFieldContainer[SkillHits]
     def __init__(self, shards: _Optional[int] = ..., hits: _Optional[int] = ..., misses: _Optional[int] = ..., coalesced: _Optional[int] = ..., bypassed: _Optional[int] = ..., refreshed: _Optional[int] = ..., entries: _Optional[int] = ..., bytes: _Optional[int] = ..., budget: _Optional[int] = ..., evicted_size: _Optional[int] = ..., evicted_ttl: _Optional[int] = ..., rejected_admission: _Optional[int] = ..., rejected_too_large: _Optional[int] = ..., refresh_aheads: _Optional[int] = ..., in_flight: _Optional[int] = ..., skills: _Optional[_Iterable[_Union[SkillHits, _Mapping]]] = ...) -> None: ...
 
+class CancelReply(_message.Message):
+    __slots__ = ["cancelled"]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    cancelled: int
+    def __init__(self, cancelled: _Optional[int] = ...) -> None: ...
+
+class CancelRequest(_message.Message):
+    __slots__ = ["ids"]
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class CrashReply(_message.Message):
     __slots__ = ["message"]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
@@ -165,13 +177,22 @@ class DrainRequest(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
+class GetResultRequest(_message.Message):
+    __slots__ = ["id", "wait_ms"]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_MS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    wait_ms: int
+    def __init__(self, id: _Optional[str] = ..., wait_ms: _Optional[int] = ...) -> None: ...
+
 class GetStatusRequest(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ["cache", "input", "input_bytes", "max_attempts", "priority", "ref", "skill", "tag", "timeout_ms", "trace"]
+    __slots__ = ["cache", "idempotency_key", "input", "input_bytes", "max_attempts", "priority", "ref", "skill", "tag", "timeout_ms", "trace"]
     CACHE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     INPUT_BYTES_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
     MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
@@ -182,6 +203,7 @@ class Job(_message.Message):
     TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     TRACE_FIELD_NUMBER: _ClassVar[int]
     cache: CacheMode
+    idempotency_key: str
     input: str
     input_bytes: bytes
     max_attempts: int
@@ -191,7 +213,7 @@ class Job(_message.Message):
     tag: str
     timeout_ms: int
     trace: int
-    def __init__(self, skill: _Optional[str] = ..., input: _Optional[str] = ..., input_bytes: _Optional[bytes] = ..., ref: _Optional[int] = ..., tag: _Optional[str] = ..., timeout_ms: _Optional[int] = ..., priority: _Optional[int] = ..., cache: _Optional[_Union[CacheMode, str]] = ..., max_attempts: _Optional[int] = ..., trace: _Optional[int] = ...) -> None: ...
+    def __init__(self, skill: _Optional[str] = ..., input: _Optional[str] = ..., input_bytes: _Optional[bytes] = ..., ref: _Optional[int] = ..., tag: _Optional[str] = ..., timeout_ms: _Optional[int] = ..., priority: _Optional[int] = ..., cache: _Optional[_Union[CacheMode, str]] = ..., max_attempts: _Optional[int] = ..., trace: _Optional[int] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class JobBatch(_message.Message):
     __slots__ = ["cancel", "jobs"]
@@ -212,7 +234,7 @@ class JobCount(_message.Message):
     def __init__(self, skill: _Optional[str] = ..., status: _Optional[_Union[JobStatus, str]] = ..., count: _Optional[int] = ...) -> None: ...
 
 class JobResult(_message.Message):
-    __slots__ = ["attempts", "cache_hit", "error", "fallback", "id", "node", "output", "output_bytes", "queue_us", "ref", "retry_after_ms", "run_us", "skill", "status", "tag", "trace"]
+    __slots__ = ["attempts", "cache_hit", "error", "fallback", "id", "node", "output", "output_bytes", "queue_us", "ref", "retry_after_ms", "run_us", "skill", "status", "tag"]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     CACHE_HIT_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
@@ -228,7 +250,6 @@ class JobResult(_message.Message):
     SKILL_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TAG_FIELD_NUMBER: _ClassVar[int]
-    TRACE_FIELD_NUMBER: _ClassVar[int]
     attempts: int
     cache_hit: bool
     error: str
@@ -244,8 +265,27 @@ class JobResult(_message.Message):
     skill: str
     status: JobStatus
     tag: str
-    trace: int
-    def __init__(self, id: _Optional[str] = ..., ref: _Optional[int] = ..., tag: _Optional[str] = ..., status: _Optional[_Union[JobStatus, str]] = ..., output: _Optional[str] = ..., output_bytes: _Optional[bytes] = ..., error: _Optional[str] = ..., skill: _Optional[str] = ..., node: _Optional[str] = ..., queue_us: _Optional[int] = ..., run_us: _Optional[int] = ..., cache_hit: bool = ..., attempts: _Optional[int] = ..., fallback: _Optional[str] = ..., retry_after_ms: _Optional[int] = ..., trace: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., ref: _Optional[int] = ..., tag: _Optional[str] = ..., status: _Optional[_Union[JobStatus, str]] = ..., output: _Optional[str] = ..., output_bytes: _Optional[bytes] = ..., error: _Optional[str] = ..., skill: _Optional[str] = ..., node: _Optional[str] = ..., queue_us: _Optional[int] = ..., run_us: _Optional[int] = ..., cache_hit: bool = ..., attempts: _Optional[int] = ..., fallback: _Optional[str] = ..., retry_after_ms: _Optional[int] = ...) -> None: ...
+
+class JobState(_message.Message):
+    __slots__ = ["done", "id", "result"]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    done: bool
+    id: str
+    result: JobResult
+    def __init__(self, id: _Optional[str] = ..., done: bool = ..., result: _Optional[_Union[JobResult, _Mapping]] = ...) -> None: ...
+
+class JobTicket(_message.Message):
+    __slots__ = ["existing", "id", "tag"]
+    EXISTING_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TAG_FIELD_NUMBER: _ClassVar[int]
+    existing: bool
+    id: str
+    tag: str
+    def __init__(self, id: _Optional[str] = ..., tag: _Optional[str] = ..., existing: bool = ...) -> None: ...
 
 class ListSkillsRequest(_message.Message):
     __slots__ = []

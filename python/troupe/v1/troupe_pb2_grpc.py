@@ -24,6 +24,21 @@ class TroupeStub(object):
                 request_serializer=troupe_dot_v1_dot_troupe__pb2.JobBatch.SerializeToString,
                 response_deserializer=troupe_dot_v1_dot_troupe__pb2.ResultBatch.FromString,
                 )
+        self.SubmitDetached = channel.unary_unary(
+                '/troupe.v1.Troupe/SubmitDetached',
+                request_serializer=troupe_dot_v1_dot_troupe__pb2.Job.SerializeToString,
+                response_deserializer=troupe_dot_v1_dot_troupe__pb2.JobTicket.FromString,
+                )
+        self.GetResult = channel.unary_unary(
+                '/troupe.v1.Troupe/GetResult',
+                request_serializer=troupe_dot_v1_dot_troupe__pb2.GetResultRequest.SerializeToString,
+                response_deserializer=troupe_dot_v1_dot_troupe__pb2.JobState.FromString,
+                )
+        self.Cancel = channel.unary_unary(
+                '/troupe.v1.Troupe/Cancel',
+                request_serializer=troupe_dot_v1_dot_troupe__pb2.CancelRequest.SerializeToString,
+                response_deserializer=troupe_dot_v1_dot_troupe__pb2.CancelReply.FromString,
+                )
         self.ListSkills = channel.unary_unary(
                 '/troupe.v1.Troupe/ListSkills',
                 request_serializer=troupe_dot_v1_dot_troupe__pb2.ListSkillsRequest.SerializeToString,
@@ -77,6 +92,29 @@ class TroupeServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitDetached(self, request, context):
+        """Starts a job that outlives the call and answers its id at once; the job
+        is not cancelled when the client goes away.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetResult(self, request, context):
+        """A detached job's state, waiting up to `wait_ms` for it to end. An
+        unknown or expired id (or another token's job) is NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Cancel(self, request, context):
+        """Cancels detached jobs by id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListSkills(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -125,6 +163,21 @@ def add_TroupeServicer_to_server(servicer, server):
                     servicer.Run,
                     request_deserializer=troupe_dot_v1_dot_troupe__pb2.JobBatch.FromString,
                     response_serializer=troupe_dot_v1_dot_troupe__pb2.ResultBatch.SerializeToString,
+            ),
+            'SubmitDetached': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitDetached,
+                    request_deserializer=troupe_dot_v1_dot_troupe__pb2.Job.FromString,
+                    response_serializer=troupe_dot_v1_dot_troupe__pb2.JobTicket.SerializeToString,
+            ),
+            'GetResult': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetResult,
+                    request_deserializer=troupe_dot_v1_dot_troupe__pb2.GetResultRequest.FromString,
+                    response_serializer=troupe_dot_v1_dot_troupe__pb2.JobState.SerializeToString,
+            ),
+            'Cancel': grpc.unary_unary_rpc_method_handler(
+                    servicer.Cancel,
+                    request_deserializer=troupe_dot_v1_dot_troupe__pb2.CancelRequest.FromString,
+                    response_serializer=troupe_dot_v1_dot_troupe__pb2.CancelReply.SerializeToString,
             ),
             'ListSkills': grpc.unary_unary_rpc_method_handler(
                     servicer.ListSkills,
@@ -197,6 +250,57 @@ class Troupe(object):
         return grpc.experimental.stream_stream(request_iterator, target, '/troupe.v1.Troupe/Run',
             troupe_dot_v1_dot_troupe__pb2.JobBatch.SerializeToString,
             troupe_dot_v1_dot_troupe__pb2.ResultBatch.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SubmitDetached(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/troupe.v1.Troupe/SubmitDetached',
+            troupe_dot_v1_dot_troupe__pb2.Job.SerializeToString,
+            troupe_dot_v1_dot_troupe__pb2.JobTicket.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def GetResult(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/troupe.v1.Troupe/GetResult',
+            troupe_dot_v1_dot_troupe__pb2.GetResultRequest.SerializeToString,
+            troupe_dot_v1_dot_troupe__pb2.JobState.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def Cancel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/troupe.v1.Troupe/Cancel',
+            troupe_dot_v1_dot_troupe__pb2.CancelRequest.SerializeToString,
+            troupe_dot_v1_dot_troupe__pb2.CancelReply.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 
