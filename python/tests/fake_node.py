@@ -33,6 +33,8 @@ class FakeNode(troupe_pb2_grpc.TroupeServicer):
         self.break_after = None  # abort Run streams after this many jobs
         self.hold = threading.Event()  # set: the skill "hang" answers
         self.streams_open = 0
+        self.detached = {}       # id -> [result or None, cancel Event, done]
+        self.keys = {}           # idempotency key -> id
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=16),
             options=[("grpc.max_receive_message_length", 64 << 20)])
@@ -182,6 +184,46 @@ class FakeNode(troupe_pb2_grpc.TroupeServicer):
                     ev.set()
             with self.lock:
                 self.streams_open -= 1
+
+    def SubmitDetached(self, request, context):
+        self._check(context)
+        with self.lock:
+            if request.idempotency_key in self.keys:
+                return api.JobTicket(id=self.keys[request.idempotency_key],
+                                     tag=request.tag, existing=True)
+            job_id = f"{len(self.detached) + 1}@fake"
+            entry = [None, threading.Event(), threading.Event()]
+            self.detached[job_id] = entry
+            if request.idempotency_key:
+                self.keys[request.idempotency_key] = job_id
+
+        def answer(result):
+            result.id = job_id
+            entry[0] = result
+            entry[2].set()
+        self._run(request, answer, entry[1])
+        return api.JobTicket(id=job_id, tag=request.tag)
+
+    def GetResult(self, request, context):
+        self._check(context)
+        entry = self.detached.get(request.id)
+        if entry is None:
+            context.abort(grpc.StatusCode.NOT_FOUND,
+                          f"no detached job {request.id}")
+        entry[2].wait(request.wait_ms / 1000)
+        if entry[0] is None:
+            return api.JobState(id=request.id, done=False)
+        return api.JobState(id=request.id, done=True, result=entry[0])
+
+    def Cancel(self, request, context):
+        self._check(context)
+        n = 0
+        for job_id in request.ids:
+            entry = self.detached.get(job_id)
+            if entry is not None and entry[0] is None:
+                entry[1].set()
+                n += 1
+        return api.CancelReply(cancelled=n)
 
     def ListSkills(self, request, context):
         self._check(context)

@@ -4,12 +4,18 @@ results."""
 
 from __future__ import annotations
 
-from typing import Optional
+import time
+from typing import Iterable, Optional, Union
 
 from ._config import Config, PathOrBytes
 from ._run import REFUSALS, job_failure
-from ._types import Result, make_result
+from ._proto import api
+from ._types import Job, Result, make_result
 from .errors import RpcError, rpc_error
+
+
+#: Longest wait of one GetResult call.
+_WAIT_CHUNK = 60.0
 
 
 class ClientBase:
@@ -57,6 +63,42 @@ class ClientBase:
             self._ready = False
         return rpc_error(e.code(), e.details() or "", self.address,
                          e.trailing_metadata() or ())
+
+    @staticmethod
+    def _job(skill, input, tag, timeout, priority, cache, max_attempts,
+             trace, idempotency_key) -> "api.Job":
+        msg = Job(skill, input, tag=tag, timeout=timeout, priority=priority,
+                  cache=cache, max_attempts=max_attempts,
+                  trace=trace).to_proto()
+        if idempotency_key:
+            msg.idempotency_key = idempotency_key
+        return msg
+
+    def _result_waits(self, job_id: str, wait: Optional[float]):
+        """GetResult requests, with the timeout of each, that together wait
+        `wait` seconds (None: until the job ends)."""
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            left = _WAIT_CHUNK if deadline is None else \
+                max(0.0, deadline - time.monotonic())
+            chunk = min(left, _WAIT_CHUNK)
+            request = api.GetResultRequest(id=job_id,
+                                           wait_ms=round(chunk * 1000))
+            yield request, chunk + (self._cfg.call_timeout or _WAIT_CHUNK)
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+
+    @staticmethod
+    def _done(state, check: bool) -> Optional[Result]:
+        if not state.done:
+            return None
+        result = Result(state.result)
+        return result.raise_for_status() if check else result
+
+    @staticmethod
+    def _cancel_request(job_ids: Union[str, Iterable[str]]):
+        ids = [job_ids] if isinstance(job_ids, str) else list(job_ids)
+        return api.CancelRequest(ids=ids)
 
     def _job_failed(self, e, skill: str, tag: str) -> Result:
         """The result of a job whose own call failed; raises for calls the

@@ -131,17 +131,18 @@ class Client(ClientBase):
                timeout: Optional[float] = None, priority: int = 0,
                cache: Union[CacheMode, str] = CacheMode.DEFAULT,
                max_attempts: int = 0, trace: int = 0,
-               check: bool = True) -> Result:
+               idempotency_key: str = "", check: bool = True) -> Result:
         """Runs one job and returns its `Result`.
 
         With `check` (the default) a job that did not end OK raises its
         `JobError` subclass (`SkillError`, `JobTimeout`, ...), which holds
         the result; `check=False` returns every result. Interrupting the
-        call (Ctrl-C) cancels the job. See `Job` for the options.
+        call (Ctrl-C) cancels the job. See `Job` for the options. A retry
+        with the same `idempotency_key` (after a lost answer, NODE_LOST)
+        gets the first job's result instead of running it again.
         """
-        msg = Job(skill, input, tag=tag, timeout=timeout, priority=priority,
-                  cache=cache, max_attempts=max_attempts,
-                  trace=trace).to_proto()
+        msg = self._job(skill, input, tag, timeout, priority, cache,
+                        max_attempts, trace, idempotency_key)
         self._connect()
         wait = job_timeout(timeout, self._cfg.default_timeout)
         future = self._stub.Submit.future(
@@ -155,6 +156,40 @@ class Client(ClientBase):
             future.cancel()
             raise
         return result.raise_for_status() if check else result
+
+    def submit_detached(self, skill: str, input: Input = b"", *,
+                        tag: str = "", timeout: Optional[float] = None,
+                        priority: int = 0,
+                        cache: Union[CacheMode, str] = CacheMode.DEFAULT,
+                        max_attempts: int = 0, trace: int = 0,
+                        idempotency_key: str = "") -> "api.JobTicket":
+        """Starts a job that outlives the call (and this client) and
+        returns its ticket at once: `id`, `tag`, and `existing` (the
+        idempotency key named a job submitted before: this is its id).
+        `result(id)` fetches the result, from any client with the same
+        token, within the node's result retention (10 min by default)."""
+        return self._call(self._stub.SubmitDetached, self._job(
+            skill, input, tag, timeout, priority, cache, max_attempts, trace,
+            idempotency_key))
+
+    def result(self, job_id: str, *, wait: Optional[float] = None,
+               check: bool = True) -> Optional[Result]:
+        """A detached job's `Result`, waiting until it ends (`wait` None)
+        or at most `wait` seconds (0: not at all), then None if it has not
+        ended. `check` as in `submit`; an unknown or expired id raises
+        `NotFound`."""
+        for request, timeout in self._result_waits(job_id, wait):
+            result = self._done(self._call(self._stub.GetResult, request,
+                                           timeout), check)
+            if result is not None:
+                return result
+        return None
+
+    def cancel(self, job_ids: Union[str, Iterable[str]]) -> int:
+        """Cancels detached jobs by id; answers how many had not ended
+        (each ends CANCELLED unless it ends first)."""
+        return self._call(self._stub.Cancel,
+                          self._cancel_request(job_ids)).cancelled
 
     def map(self, skill: str, inputs: Iterable[Input], *,
             timeout: Optional[float] = None, priority: int = 0,

@@ -163,6 +163,11 @@ class Result:
         self.index = index
 
     @property
+    def id(self) -> str:
+        """A detached job's id ("<number>@<member>"); empty otherwise."""
+        return self.proto.id
+
+    @property
     def status(self) -> Status:
         return _STATUS.get(self.proto.status) or Status.INTERNAL
 
@@ -239,7 +244,8 @@ class Result:
     def to_dict(self) -> Dict[str, Any]:
         """The result as the CLI's `submit --json` shows it."""
         out = self.output
-        return {"status": self.status.name, "skill": self.skill,
+        return {"id": self.id, "status": self.status.name,
+                "skill": self.skill,
                 "output": out, "error": self.error, "node": self.node,
                 "tag": self.tag, "queue_us": self.queue_us,
                 "run_us": self.run_us, "cache_hit": self.cache_hit,

@@ -27,7 +27,7 @@ from ._base import ClientBase
 from ._config import FAILED, READY, grpc
 from ._proto import api
 from ._run import MAX_BATCH_JOBS, JobsSource, MapSource, RunState
-from ._types import (BreakerAction, CacheMode, Input, Job, Result,
+from ._types import (BreakerAction, CacheMode, Input, Result,
                      breaker_action, job_timeout)
 from .v1 import troupe_pb2_grpc
 
@@ -95,12 +95,13 @@ class Client(ClientBase):
         if not self._ready:
             await self.wait_ready()
 
-    async def _call(self, name: str, request):
+    async def _call(self, name: str, request, timeout="default"):
         await self._connect()
+        if timeout == "default":
+            timeout = self._cfg.call_timeout
         try:
             return await getattr(self._stub, name)(
-                request, timeout=self._cfg.call_timeout,
-                metadata=self._cfg.metadata)
+                request, timeout=timeout, metadata=self._cfg.metadata)
         except grpc.aio.AioRpcError as e:
             raise self._failed(e) from None
 
@@ -110,12 +111,11 @@ class Client(ClientBase):
                      timeout: Optional[float] = None, priority: int = 0,
                      cache: Union[CacheMode, str] = CacheMode.DEFAULT,
                      max_attempts: int = 0, trace: int = 0,
-                     check: bool = True) -> Result:
+                     idempotency_key: str = "", check: bool = True) -> Result:
         """As `troupe.Client.submit`; cancelling the awaiting task cancels
         the job."""
-        msg = Job(skill, input, tag=tag, timeout=timeout, priority=priority,
-                  cache=cache, max_attempts=max_attempts,
-                  trace=trace).to_proto()
+        msg = self._job(skill, input, tag, timeout, priority, cache,
+                        max_attempts, trace, idempotency_key)
         await self._connect()
         wait = job_timeout(timeout, self._cfg.default_timeout)
         try:
@@ -125,6 +125,32 @@ class Client(ClientBase):
         except grpc.aio.AioRpcError as e:
             result = self._job_failed(e, skill, tag)
         return result.raise_for_status() if check else result
+
+    async def submit_detached(self, skill: str, input: Input = b"", *,
+                              tag: str = "", timeout: Optional[float] = None,
+                              priority: int = 0,
+                              cache: Union[CacheMode, str] = CacheMode.DEFAULT,
+                              max_attempts: int = 0, trace: int = 0,
+                              idempotency_key: str = "") -> "api.JobTicket":
+        """As `troupe.Client.submit_detached`."""
+        return await self._call("SubmitDetached", self._job(
+            skill, input, tag, timeout, priority, cache, max_attempts, trace,
+            idempotency_key))
+
+    async def result(self, job_id: str, *, wait: Optional[float] = None,
+                     check: bool = True) -> Optional[Result]:
+        """As `troupe.Client.result`."""
+        for request, timeout in self._result_waits(job_id, wait):
+            result = self._done(await self._call("GetResult", request,
+                                                 timeout), check)
+            if result is not None:
+                return result
+        return None
+
+    async def cancel(self, job_ids: Union[str, Iterable[str]]) -> int:
+        """As `troupe.Client.cancel`."""
+        return (await self._call("Cancel",
+                                 self._cancel_request(job_ids))).cancelled
 
     def map(self, skill: str,
             inputs: Union[Iterable[Input], AsyncIterable[Input]], *,

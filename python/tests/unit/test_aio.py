@@ -89,6 +89,19 @@ def test_cancel_one_job_and_timeouts(fake, monkeypatch):
     run(main())
 
 
+def test_detached_jobs(fake):
+    async def main():
+        async with troupe.aio.Client(fake.address) as client:
+            ticket = await client.submit_detached("hang", "x")
+            assert await client.result(ticket.id, wait=0.1) is None
+            assert await client.cancel([ticket.id]) == 1
+            result = await client.result(ticket.id, check=False)
+            assert result.status is troupe.Status.CANCELLED
+            with pytest.raises(troupe.NotFound):
+                await client.result("nope")
+    run(main())
+
+
 def test_a_broken_stream_ends_every_job_once(fake):
     fake.break_after = 200
 

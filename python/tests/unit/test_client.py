@@ -199,6 +199,27 @@ def test_a_large_input_travels_in_a_call_of_its_own(fake):
     assert sum(fake.batches) == 2
 
 
+def test_detached_jobs(fake):
+    with troupe.Client(fake.address) as client:
+        ticket = client.submit_detached("upper", "later", tag="t")
+        assert ticket.id and ticket.tag == "t" and not ticket.existing
+        result = client.result(ticket.id)
+        assert (result.output, result.id) == ("LATER", ticket.id)
+        slow = client.submit_detached("hang", "x", idempotency_key="k1")
+        again = client.submit_detached("hang", "x", idempotency_key="k1")
+        assert again.existing and again.id == slow.id
+        assert client.result(slow.id, wait=0) is None
+        assert client.result(slow.id, wait=0.2) is None
+        assert client.cancel(slow.id) == 1
+        with pytest.raises(troupe.Cancelled):
+            client.result(slow.id)
+        assert client.result(slow.id, check=False).status is \
+            troupe.Status.CANCELLED
+        assert client.cancel([slow.id, ticket.id]) == 0
+        with pytest.raises(troupe.NotFound):
+            client.result("404@fake")
+
+
 def test_node_calls(fake):
     with troupe.Client(fake.address) as client:
         assert "echo" in [s.name for s in client.skills()]
