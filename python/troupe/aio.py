@@ -18,6 +18,7 @@ that awaits a call or iterates a stream cancels its jobs.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import (AsyncIterable, AsyncIterator, Iterable, List, Optional,
                     Union)
 
@@ -43,7 +44,7 @@ class Client(ClientBase):
     def _setup(self) -> None:
         self._channel = None
         self._stub = None
-        self._streams: set = set()
+        self._streams: "weakref.WeakSet[_Engine]" = weakref.WeakSet()
 
     async def __aenter__(self) -> "Client":
         return self
@@ -225,24 +226,17 @@ def _items(inputs):
 class JobStream:
     """The results of `Client.map` or `Client.as_completed`, an async
     iterator over one Run stream started by the first `__anext__`; as
-    `troupe.JobStream` otherwise (`cancel`, `close`, `async with`)."""
+    `troupe.JobStream` otherwise (`cancel`, `close`, `async with`; dropping
+    it closes it)."""
 
     def __init__(self, client: Client, source, pull, ordered: bool,
                  concurrency: int, batch: int, check: bool):
-        self._client = client
-        self._state = RunState(source, address=client.address,
-                               ordered=ordered, concurrency=concurrency,
-                               batch=batch)
-        self._pull = pull            # async iterator of the inputs, if any
+        state = RunState(source, address=client.address, ordered=ordered,
+                         concurrency=concurrency, batch=batch)
+        self._engine = _Engine(client, state, pull)
         self._check = check
         self._buf: List[Result] = []
         self._pos = 0
-        self._call = None
-        self._tasks: List[asyncio.Task] = []
-        self._results = asyncio.Event()  # the reader took results in
-        self._wake = asyncio.Event()     # the writer may have work
-        self._started = False
-        self._closed = False
 
     def __aiter__(self) -> "JobStream":
         return self
@@ -253,62 +247,89 @@ class JobStream:
             self._pos += 1
         else:
             try:
-                out = await self._fetch()
+                out = await self._engine.fetch()
             except BaseException:
-                self.close()
+                self._engine.close()
                 raise
             if out is None:
-                self.close()
+                self._engine.close()
                 raise StopAsyncIteration
             self._buf, r, self._pos = out, out[0], 1
         if self._check and r.proto.status != 1:
-            self.close()
+            self._engine.close()
             raise r.exception()
         return r
 
     def cancel(self, index: Optional[int] = None) -> None:
         """Cancels the job at `index` of the inputs, or every job."""
-        for task in self._state.cancel(None if index is None else index + 1):
-            task.cancel()
-        self._wake.set()
+        self._engine.cancel(None if index is None else index + 1)
 
     def close(self) -> None:
         """Ends the stream at once; the node cancels its jobs in flight."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._call is not None:
-            self._call.cancel()
-        for task in self._tasks + list(self._state.unary.values()):
-            task.cancel()
-        self._client._streams.discard(self)
-        self._results.set()
+        self._engine.close()
 
     async def aclose(self) -> None:
-        self.close()
+        self._engine.close()
 
     @property
     def sent(self) -> int:
-        return self._state.taken
+        return self._engine.state.taken
 
     @property
     def in_flight(self) -> int:
-        return len(self._state.flights)
+        return len(self._engine.state.flights)
 
     async def __aenter__(self) -> "JobStream":
         return self
 
     async def __aexit__(self, *exc) -> None:
-        self.close()
+        self._engine.close()
 
     def __del__(self):
-        if getattr(self, "_call", None) is not None and not self._closed:
+        engine = getattr(self, "_engine", None)
+        if engine is not None:
             try:
-                self._call.cancel()
-            except Exception:  # the loop is gone
+                engine.close()
+            except RuntimeError:  # the event loop is gone
                 pass
 
-    # -- inside ---------------------------------------------------------
+
+class _Engine:
+    """The tasks of one stream: a writer sends (`_write`), a reader takes
+    results in (`_read`), and the caller takes them out (`fetch`). Holds no
+    reference to the `JobStream`, so that dropping it closes the stream."""
+
+    def __init__(self, client: Client, state: RunState, pull):
+        self._client = client
+        self.state = state
+        self._state = state
+        self._pull = pull            # async iterator of the inputs, if any
+        self._call = None
+        self._tasks: List[asyncio.Task] = []
+        self._results = asyncio.Event()  # the reader took results in
+        self._wake = asyncio.Event()     # the writer may have work
+        self._started = False
+        self._closed = False
+
+    def cancel(self, ref: Optional[int]) -> None:
+        for task in self._state.cancel(ref):
+            task.cancel()
+        self._wake.set()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._client._streams.discard(self)
+        self._results.set()
+        self._wake.set()
+        if self._state.all_answered() and self._state.error is None:
+            return  # the stream finishes by itself
+        if self._call is not None:
+            self._call.cancel()
+        for task in self._tasks + list(self._state.unary.values()):
+            task.cancel()
+
 
     async def _start(self) -> None:
         self._started = True
@@ -320,7 +341,7 @@ class JobStream:
         self._tasks = [loop.create_task(self._write()),
                        loop.create_task(self._read())]
 
-    async def _fetch(self) -> Optional[List[Result]]:
+    async def fetch(self) -> Optional[List[Result]]:
         """The next results (at least one); None at the end."""
         st = self._state
         if self._closed:
@@ -373,7 +394,8 @@ class JobStream:
         st, call = self._state, self._call
         try:
             while True:
-                if self._closed or st.stream_over or st.error is not None:
+                # (close() cancels this task unless every job ended.)
+                if st.stream_over or st.error is not None:
                     return
                 n = st.plan()
                 if not n and not st.cancels:

@@ -1,6 +1,7 @@
 """troupe.aio.Client against a stand-in node (tests/fake_node.py)."""
 
 import asyncio
+import gc
 import socket
 
 import pytest
@@ -142,4 +143,18 @@ def test_errors_of_the_call(fake):
                 if len(seen) == 2:
                     break
             assert seen == [0, 1]
+    run(main())
+
+
+def test_leaving_the_loop_early_closes_the_stream(fake):
+    async def main():
+        async with troupe.aio.Client(fake.address) as client:
+            async for _ in client.map("sleep", ["1"] + ["60000"] * 20):
+                break
+            gc.collect()
+            for _ in range(200):
+                if fake.streams_open == 0:
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError("the stream stayed open")
     run(main())
