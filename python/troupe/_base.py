@@ -18,6 +18,13 @@ from .errors import RpcError, rpc_error
 _WAIT_CHUNK = 60.0
 
 
+def run_call(channel):
+    """The Run call with JobBatches sent as bytes (troupe._wire)."""
+    return channel.stream_stream(
+        "/troupe.v1.Troupe/Run", request_serializer=None,
+        response_deserializer=api.ResultBatch.FromString)
+
+
 class ClientBase:
     """`address` is "HOST:PORT" (default 127.0.0.1:4710). `token` is sent
     as `authorization: Bearer <token>` with every call (default:

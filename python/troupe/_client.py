@@ -11,7 +11,7 @@ from collections import deque
 from typing import Iterable, Iterator, List, Optional, Union
 
 from . import _run
-from ._base import ClientBase
+from ._base import ClientBase, run_call
 from ._config import FAILED, READY, grpc
 from ._proto import api
 from ._run import MAX_BATCH_JOBS, JobsSource, MapSource, RunState
@@ -56,6 +56,7 @@ class Client(ClientBase):
     def _setup(self) -> None:
         self._channel = self._cfg.channel(grpc)
         self._stub = troupe_pb2_grpc.TroupeStub(self._channel)
+        self._run = run_call(self._channel)
         self._unsubscribed = 0.0
         self._streams: "weakref.WeakSet[_Engine]" = weakref.WeakSet()
         _OPEN.add(self)
@@ -388,7 +389,7 @@ class _Engine:
         self.started = True
         self.client._connect()
         self.client._streams.add(self)
-        self.call = self.client._stub.Run(self.requests(),
+        self.call = self.client._run(self.requests(),
                                           metadata=self.client._cfg.metadata)
         threading.Thread(target=self.read, name="troupe-results",
                          daemon=True).start()
@@ -488,11 +489,11 @@ class _Engine:
                     cond.wait()
                     self.sender_waiting = False
                 cancels = st.take_cancels()
-            batch, large, taken = api.JobBatch(), (), None
+            jobs, large, taken = b"", (), None
             if n:
                 try:
                     with self.source_lock:
-                        batch, large, taken = st.build(n)
+                        jobs, large, taken = st.build(n)
                 except BaseException as e:  # the caller's inputs failed
                     with cond:
                         if st.error is None:
@@ -502,15 +503,12 @@ class _Engine:
             with cond:
                 if taken is not None and \
                         not st.commit(taken, time.monotonic()):
-                    batch.ClearField("jobs")
-                    large = ()
+                    jobs, large = b"", ()
                 for ref, msg, info in large:
                     self._submit_alone(ref, msg, info)
                 cond.notify_all()
-            if cancels:
-                batch.cancel.extend(cancels)
-            if batch.jobs or batch.cancel:
-                yield batch
+            if jobs or cancels:
+                yield jobs + cancels  # a JobBatch, encoded
 
     def _submit_alone(self, ref: int, msg, info) -> None:
         """A job too large for the stream's messages, in its own call."""

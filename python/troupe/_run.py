@@ -21,9 +21,8 @@ from collections import deque
 from itertools import count, repeat
 from typing import Callable, Deque, Dict, List, Optional, Tuple
 
-from ._proto import api
-from ._types import (Job, Result, Status, job_timeout, make_result, set_input,
-                     set_options)
+from . import _wire
+from ._types import Job, Result, Status, job_timeout, make_result
 from .errors import rpc_error
 
 #: Seconds past a job's deadline before the client ends it TIMEOUT itself:
@@ -77,19 +76,19 @@ def job_failure(code, details: str, address: str,
 
 
 class Source:
-    """Turns the caller's items into Job messages, pulled on demand."""
+    """Turns the caller's items into jobs, pulled on demand."""
 
     def __init__(self, items):
         self.items = iter(items)
 
-    def fill(self, batch, first: int, max_jobs: int, max_bytes: int,
-             large: List):
-        """Adds up to `max_jobs` jobs (about `max_bytes`) from the items to
-        `batch`, with refs from `first` on; a job larger than `max_bytes`
-        goes to `large` as (ref, Job message, info) instead. Returns how
-        many it took (-1: none, the items are exhausted) and their infos,
-        (skill, tag, client timeout): one for all, or a list of (ref,
-        info)."""
+    def fill(self, out: List[bytes], first: int, max_jobs: int,
+             max_bytes: int, large: List):
+        """Appends up to `max_jobs` jobs (about `max_bytes`) from the items
+        to `out`, encoded as JobBatch.jobs elements, with refs from `first`
+        on; a job larger than `max_bytes` goes to `large` as (ref, Job
+        message, info) instead. Returns how many it took (-1: none, the
+        items are exhausted) and their infos, (skill, tag, client timeout):
+        one for all, or a list of (ref, info)."""
         raise NotImplementedError
 
     def failed(self, ref: int, status: Status, why: str,
@@ -106,36 +105,26 @@ class MapSource(Source):
                  max_attempts, trace, client_timeout):
         super().__init__(items)
         self.skill = skill
-        template = api.Job(skill=skill)
-        set_options(template, timeout, priority, cache, max_attempts, trace)
-        template.ClearField("skill")
-        # Options other than the defaults, merged into each job.
-        self.template = template if template.ByteSize() else None
+        template = Job(skill, "", timeout=timeout, priority=priority,
+                       cache=cache, max_attempts=max_attempts, trace=trace)
+        self.fields = template.wire_fields()  # validates the options
+        self.template = template
         self.info = (skill, "", client_timeout)
-        self.overhead = _JOB_OVERHEAD + len(skill)
 
-    def fill(self, batch, first, max_jobs, max_bytes, large):
-        add, skill, template = batch.jobs.add, self.skill, self.template
+    def fill(self, out, first, max_jobs, max_bytes, large):
+        fields, payload, entry = self.fields, _wire.payload, _wire.job_entry
+        append = out.append
         n = size = 0
         for ref, x in enumerate(self.items, first):
             n += 1
-            if type(x) is not str and type(x) is not bytes:
-                if not isinstance(x, (bytes, bytearray, memoryview)):
-                    raise TypeError(f"a job's input is str or bytes, not "
-                                    f"{type(x).__name__}")
-                x = bytes(x)
-            if len(x) > max_bytes:
-                job = api.Job(skill=skill, ref=ref)
-                set_input(job, x)
-                large.append((ref, job, self.info))
-            elif type(x) is str:
-                job = add(skill=skill, input=x, ref=ref)
-                size += len(x) + self.overhead
+            key, data = payload(x)
+            if len(data) > max_bytes:
+                self.template.input = x
+                large.append((ref, self.template.to_proto(ref), self.info))
             else:
-                job = add(skill=skill, input_bytes=x, ref=ref)
-                size += len(x) + self.overhead
-            if template is not None:
-                job.MergeFrom(template)
+                job = entry(fields, key, data, ref)
+                append(job)
+                size += len(job)
             if n >= max_jobs or size >= max_bytes:
                 break
         return (n or -1), self.info
@@ -163,22 +152,22 @@ class JobsSource(Source):
         super().__init__(items)
         self.default_timeout = default_timeout
 
-    def fill(self, batch, first, max_jobs, max_bytes, large):
+    def fill(self, out, first, max_jobs, max_bytes, large):
         infos = []
         n = size = 0
         for ref, item in enumerate(self.items, first):
             job = _as_job(item)
             n += 1
-            msg = job.to_proto(ref)
             info = (job.skill, job.tag,
                     job_timeout(job.timeout, self.default_timeout))
             infos.append((ref, info))
-            length = msg.ByteSize()
-            if length > max_bytes:
-                large.append((ref, msg, info))
+            key, data = _wire.payload(job.input)
+            if len(data) > max_bytes:
+                large.append((ref, job.to_proto(ref), info))
             else:
-                batch.jobs.append(msg)
-                size += length
+                entry = _wire.job_entry(job.wire_fields(), key, data, ref)
+                out.append(entry)
+                size += len(entry)
             if n >= max_jobs or size >= max_bytes:
                 break
         return (n or -1), infos
@@ -253,19 +242,19 @@ class RunState:
             not self.flights and not self.cancels
 
     def build(self, n: int):
-        """A JobBatch with up to `n` jobs from the source, the jobs too
-        large for it, and what `commit` needs. Pulls the caller's items:
-        call it with nothing else pulling them."""
-        batch = api.JobBatch()
+        """Up to `n` jobs from the source: a JobBatch's jobs, encoded, the
+        jobs too large for it, and what `commit` needs. Pulls the caller's
+        items: call it with nothing else pulling them."""
+        out: List[bytes] = []
         large: List = []
         first = self.taken + 1
-        taken, infos = self.source.fill(batch, first, n, self.batch_bytes,
+        taken, infos = self.source.fill(out, first, n, self.batch_bytes,
                                         large)
         if taken < 0:
             self.source_done = True
             taken = 0
         self.taken += taken
-        return batch, large, (first, taken, infos)
+        return b"".join(out), large, (first, taken, infos)
 
     def commit(self, taken, now: float) -> bool:
         """Records the jobs of a `build` as in flight; False when they must
@@ -297,9 +286,10 @@ class RunState:
     def _add_deadline(self, when: float, refs) -> None:
         heapq.heappush(self.deadlines, (when, next(self.seq), refs))
 
-    def take_cancels(self) -> List[int]:
+    def take_cancels(self) -> bytes:
+        """The refs to cancel, as a JobBatch's cancel field."""
         cancels, self.cancels = self.cancels, []
-        return cancels
+        return _wire.cancels(cancels)
 
     # -- results --------------------------------------------------------
 

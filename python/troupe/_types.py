@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from typing import Any, Dict, Optional, Union
 
+from . import _wire
 from ._proto import api
 from .errors import JobError, job_error_class
 
@@ -96,6 +97,14 @@ class Job:
 
     def __repr__(self) -> str:
         return f"Job({self.skill!r}, {self.input!r}, tag={self.tag!r})"
+
+    def wire_fields(self) -> bytes:
+        """The job's fields besides input and ref, encoded (a stream's)."""
+        return _wire.job_fields(
+            self.skill, self.tag,
+            0 if self.timeout is None else _millis(self.timeout, "timeout"),
+            self.priority, int(_enum(CacheMode, self.cache, "cache")),
+            self.max_attempts, self.trace)
 
     def to_proto(self, ref: int = 0) -> "api.Job":
         """The troupe.v1.Job message (what goes on the wire)."""

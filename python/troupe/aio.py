@@ -24,7 +24,7 @@ from typing import (AsyncIterable, AsyncIterator, Iterable, List, Optional,
 
 from ._client import DEFAULT_CONCURRENCY
 from . import _run
-from ._base import ClientBase
+from ._base import ClientBase, run_call
 from ._config import FAILED, READY, grpc
 from ._proto import api
 from ._run import MAX_BATCH_JOBS, JobsSource, MapSource, RunState
@@ -72,6 +72,7 @@ class Client(ClientBase):
         if self._channel is None:
             self._channel = self._cfg.channel(grpc.aio)
             self._stub = troupe_pb2_grpc.TroupeStub(self._channel)
+            self._run = run_call(self._channel)
         timeout = self._cfg.connect_timeout if timeout is None else timeout
         channel = self._channel
 
@@ -335,8 +336,7 @@ class _Engine:
         self._started = True
         await self._client._connect()
         self._client._streams.add(self)
-        self._call = self._client._stub.Run(
-            metadata=self._client._cfg.metadata)
+        self._call = self._client._run(metadata=self._client._cfg.metadata)
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._write()),
                        loop.create_task(self._read())]
@@ -406,21 +406,18 @@ class _Engine:
                     await self._wake.wait()
                     continue
                 cancels = st.take_cancels()
-                batch, large, taken = api.JobBatch(), (), None
+                jobs, large, taken = b"", (), None
                 if n:
                     await self._prefetch(n)
-                    batch, large, taken = st.build(n)
+                    jobs, large, taken = st.build(n)
                     if not st.commit(taken, st.clock()):
-                        batch.ClearField("jobs")
-                        large = ()
+                        jobs, large = b"", ()
                     for ref, msg, info in large:
                         st.unary[ref] = asyncio.get_running_loop().create_task(
                             self._submit_alone(ref, msg, info[2]))
                     self._results.set()  # the source may be done
-                if cancels:
-                    batch.cancel.extend(cancels)
-                if batch.jobs or batch.cancel:
-                    await call.write(batch)
+                if jobs or cancels:
+                    await call.write(jobs + cancels)  # a JobBatch, encoded
         except asyncio.CancelledError:
             raise
         except grpc.aio.AioRpcError:
