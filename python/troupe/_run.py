@@ -208,9 +208,12 @@ class RunState:
         self.taken = 0              # jobs taken from the source
         self.flights: Dict[int, tuple] = {}  # ref -> (skill, tag, timeout)
         self.unary: Dict[int, object] = {}   # ref -> its Submit call
-        self.ready: Deque[Result] = deque()  # unordered: answered, not taken
-        self.done: Dict[int, Result] = {}    # ordered: ref -> answered
-        self.next_out = 1                    # ordered: the ref due next
+        # Answered, not taken: in the order the caller gets them (for map:
+        # input order), and (map) those that came before a job ahead of
+        # them, by ref.
+        self.ready: Deque[Result] = deque()
+        self.done: Dict[int, Result] = {}
+        self.next_ready = 1                  # map: the ref due next
         self.deadlines: List[tuple] = []     # heap of (when, seq, refs)
         self.seq = count()
         self.cancels: List[int] = []         # refs to cancel on the stream
@@ -296,16 +299,23 @@ class RunState:
     def accept(self, results) -> int:
         """Results from the node (JobResult messages); ignores any for a
         job already answered (e.g. timed out here)."""
-        flights, n = self.flights, 0
+        flights, ready, n = self.flights, self.ready, 0
         if self.ordered:
-            done = self.done
+            done, due = self.done, self.next_ready
             for pb in results:
                 ref = pb.ref
                 if flights.pop(ref, None) is not None:
-                    done[ref] = Result(pb, ref - 1)
                     n += 1
+                    if ref == due:  # mostly: jobs end in the order sent
+                        ready.append(Result(pb, ref - 1))
+                        due += 1
+                        while done and due in done:
+                            ready.append(done.pop(due))
+                            due += 1
+                    else:
+                        done[ref] = Result(pb, ref - 1)
+            self.next_ready = due
         else:
-            ready = self.ready
             for pb in results:
                 ref = pb.ref
                 if flights.pop(ref, None) is not None:
@@ -327,10 +337,16 @@ class RunState:
         self.unary.pop(ref, None)
         r = make_result(status, why, info[0], self.address, info[1], ref,
                         ref - 1)
-        if self.ordered:
+        if self.ordered and ref != self.next_ready:
             self.done[ref] = r
-        else:
-            self.ready.append(r)
+            return
+        self.ready.append(r)
+        if self.ordered:
+            due = ref + 1
+            while due in self.done:
+                self.ready.append(self.done.pop(due))
+                due += 1
+            self.next_ready = due
 
     def fail_unary(self, ref: int, code, details: str) -> None:
         if code is not None and code.name in REFUSALS:
@@ -391,13 +407,6 @@ class RunState:
     def pop_ready(self, limit: int = MAX_BATCH_JOBS) -> List[Result]:
         """Up to `limit` results the caller may take now, in input order
         for `map`."""
-        if self.ordered:
-            out, done, ref = [], self.done, self.next_out
-            while ref in done and len(out) < limit:
-                out.append(done.pop(ref))
-                ref += 1
-            self.next_out = ref
-            return out
         ready = self.ready
         if len(ready) <= limit:
             out = list(ready)
@@ -408,8 +417,7 @@ class RunState:
     def needs_drain(self) -> bool:
         """Jobs not sent (the stream ended or was cancelled) are due."""
         return self.lost is not None and not self.source_done and \
-            not self.flights and not self.ready and \
-            (not self.ordered or not self.done)
+            not self.flights and not self.ready and not self.done
 
     def drain(self, limit: int = MAX_BATCH_JOBS) -> List[Result]:
         """Results for up to `limit` items that are not sent."""
@@ -424,7 +432,7 @@ class RunState:
             self.taken += 1
             out.append(r)
         if self.ordered:
-            self.next_out = self.taken + 1
+            self.next_ready = self.taken + 1
         return out
 
     def finished(self) -> bool:
