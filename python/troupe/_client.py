@@ -56,7 +56,7 @@ class Client(ClientBase):
     def _setup(self) -> None:
         self._channel = self._cfg.channel(grpc)
         self._stub = troupe_pb2_grpc.TroupeStub(self._channel)
-        self._run = run_call(self._channel)
+        self._run_call = run_call(self._channel)
         self._unsubscribed = 0.0
         self._streams: "weakref.WeakSet[_Engine]" = weakref.WeakSet()
         _OPEN.add(self)
@@ -389,8 +389,8 @@ class _Engine:
         self.started = True
         self.client._connect()
         self.client._streams.add(self)
-        self.call = self.client._run(self.requests(),
-                                          metadata=self.client._cfg.metadata)
+        self.call = self.client._run_call(
+            self.requests(), metadata=self.client._cfg.metadata)
         threading.Thread(target=self.read, name="troupe-results",
                          daemon=True).start()
 

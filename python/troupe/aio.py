@@ -72,7 +72,7 @@ class Client(ClientBase):
         if self._channel is None:
             self._channel = self._cfg.channel(grpc.aio)
             self._stub = troupe_pb2_grpc.TroupeStub(self._channel)
-            self._run = run_call(self._channel)
+            self._run_call = run_call(self._channel)
         timeout = self._cfg.connect_timeout if timeout is None else timeout
         channel = self._channel
 
@@ -336,7 +336,8 @@ class _Engine:
         self._started = True
         await self._client._connect()
         self._client._streams.add(self)
-        self._call = self._client._run(metadata=self._client._cfg.metadata)
+        self._call = self._client._run_call(
+            metadata=self._client._cfg.metadata)
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._write()),
                        loop.create_task(self._read())]
