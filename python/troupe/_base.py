@@ -8,7 +8,7 @@ import time
 from typing import Iterable, Optional, Union
 
 from ._config import Config, PathOrBytes
-from ._run import REFUSALS, job_failure
+from ._run import job_failure, refused
 from ._proto import api
 from ._types import Job, Result, make_result
 from .errors import RpcError, rpc_error
@@ -110,7 +110,7 @@ class ClientBase:
     def _job_failed(self, e, skill: str, tag: str) -> Result:
         """The result of a job whose own call failed; raises for calls the
         node refused."""
-        if e.code().name in REFUSALS:
+        if refused(e.code(), e.details()):
             raise self._failed(e) from None
         self._failed(e)
         status, why = job_failure(e.code(), e.details() or "", self.address)

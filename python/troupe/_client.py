@@ -307,7 +307,7 @@ class _Watch:
 
 class JobStream:
     """The results of `Client.map` or `Client.as_completed`: an iterator
-    of `Result`s over one Run stream, started by the first `next()`.
+    of `Result`s over one Run stream, whose jobs start at once.
 
     `cancel(index)` cancels one job (its result, CANCELLED unless it
     finished first, still comes); `cancel()` cancels every job in flight
@@ -324,6 +324,7 @@ class JobStream:
         self._engine = _Engine(client, state)
         self._buf: deque = deque()
         self._check = check
+        self._engine.start()
 
     def __iter__(self) -> "JobStream":
         return self
@@ -381,12 +382,10 @@ class _Engine:
         self.cond = threading.Condition()
         self.source_lock = threading.Lock()
         self.call = None
-        self.started = False
         self.closed = False
         self.sender_waiting = False
 
     def start(self) -> None:
-        self.started = True
         self.client._connect()
         self.client._streams.add(self)
         self.call = self.client._run_call(
@@ -402,8 +401,6 @@ class _Engine:
         try:
             if self.closed:
                 raise StopIteration
-            if not self.started:
-                self.start()
             while True:
                 out = self._wait()
                 if out is not None:

@@ -48,6 +48,15 @@ _JOB_OVERHEAD = 24  # bytes of a Job message besides its skill and input
 REFUSALS = ("UNAUTHENTICATED", "PERMISSION_DENIED", "UNIMPLEMENTED")
 
 
+def refused(code, details: str) -> bool:
+    """Whether a failed call never reached a node that would run its jobs:
+    the node refused it, or gRPC found no connection to make it on (the
+    node went away since; a new call reports Unreachable)."""
+    name = getattr(code, "name", "")
+    return name in REFUSALS or (name == "UNAVAILABLE" and
+                                "failed to connect" in (details or ""))
+
+
 def job_failure(code, details: str, address: str,
                 sent: bool = True) -> Tuple[Status, str]:
     """The status and error of a job whose call (its stream, or its own
@@ -349,7 +358,7 @@ class RunState:
             self.next_ready = due
 
     def fail_unary(self, ref: int, code, details: str) -> None:
-        if code is not None and code.name in REFUSALS:
+        if refused(code, details):
             self.unary.pop(ref, None)
             self.flights.pop(ref, None)
             self.error = rpc_error(code, details, self.address)
@@ -361,7 +370,7 @@ class RunState:
         """The stream ended (`code` None or OK: the node finished it)."""
         self.stream_over = True
         name = getattr(code, "name", "OK")
-        if name in REFUSALS:
+        if refused(code, details):
             if self.error is None:
                 self.error = rpc_error(code, details, self.address, metadata)
             return

@@ -226,9 +226,9 @@ def _items(inputs):
 
 class JobStream:
     """The results of `Client.map` or `Client.as_completed`, an async
-    iterator over one Run stream started by the first `__anext__`; as
-    `troupe.JobStream` otherwise (`cancel`, `close`, `async with`; dropping
-    it closes it)."""
+    iterator over one Run stream; as `troupe.JobStream` otherwise
+    (`cancel`, `close`, `async with`; dropping it closes it). Its jobs start
+    at once when an event loop runs, else on the first `__anext__`."""
 
     def __init__(self, client: Client, source, pull, ordered: bool,
                  concurrency: int, batch: int, check: bool):
@@ -238,6 +238,7 @@ class JobStream:
         self._check = check
         self._buf: List[Result] = []
         self._pos = 0
+        self._engine.start_soon()
 
     def __aiter__(self) -> "JobStream":
         return self
@@ -309,7 +310,7 @@ class _Engine:
         self._tasks: List[asyncio.Task] = []
         self._results = asyncio.Event()  # the reader took results in
         self._wake = asyncio.Event()     # the writer may have work
-        self._started = False
+        self._starting: Optional[asyncio.Task] = None
         self._closed = False
 
     def cancel(self, ref: Optional[int]) -> None:
@@ -326,14 +327,27 @@ class _Engine:
         self._wake.set()
         if self._state.all_answered() and self._state.error is None:
             return  # the stream finishes by itself
+        if self._starting is not None:
+            self._starting.cancel()
         if self._call is not None:
             self._call.cancel()
         for task in self._tasks + list(self._state.unary.values()):
             task.cancel()
 
 
+    def start_soon(self) -> None:
+        """Starts the stream in the running event loop, if there is one."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._starting = loop.create_task(self._start())
+        # A stream dropped before it started must not leave an unread
+        # error behind (fetch raises it otherwise).
+        self._starting.add_done_callback(
+            lambda t: t.cancelled() or t.exception())
+
     async def _start(self) -> None:
-        self._started = True
         await self._client._connect()
         self._client._streams.add(self)
         self._call = self._client._run_call(
@@ -347,8 +361,12 @@ class _Engine:
         st = self._state
         if self._closed:
             return None
-        if not self._started:
-            await self._start()
+        if self._starting is None:
+            self._starting = asyncio.get_running_loop().create_task(
+                self._start())
+        if not self._starting.done():
+            await self._starting
+        self._starting.result()  # raises why it did not start
         while True:
             now = st.clock()
             deadline = st.next_deadline()

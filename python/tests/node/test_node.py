@@ -43,10 +43,14 @@ def test_submit_text_bytes_and_failures(client):
 
 
 def test_map_keeps_the_input_order(client):
+    # Bytes in; out as text when they are UTF-8 (the node decides).
     inputs = [f"job {i}" if i % 2 else f"job {i}".encode()
               for i in range(5000)]
+    inputs[10] = b"\xff job 10"
     out = list(client.map("echo", inputs))
-    assert [r.output for r in out] == inputs
+    assert [r.output for r in out] == [
+        x.decode() if isinstance(x, bytes) and i != 10 else x
+        for i, x in enumerate(inputs)]
     assert [r.index for r in out] == list(range(5000))
 
 
@@ -74,7 +78,8 @@ def test_a_large_input_goes_alone(client):
 
 
 def test_cancel_one_job_and_close(client):
-    stream = client.as_completed([("sleep", "30000"), ("echo", "x")])
+    stream = client.as_completed([("sleep", "30000"), ("echo", "x")],
+                                 check=False)
     assert next(stream).index == 1
     stream.cancel(0)
     r = next(stream)
@@ -257,7 +262,7 @@ def run_example(name, node):
 
 def test_the_client_examples_run(node):
     lines = run_example("client.py", node)
-    assert lines[0].startswith('wordcount: {"be": 2')
+    assert lines[0] == 'wordcount: {"be":2,"not":1,"or":1,"to":2}'
     assert lines[1:3] == ["map: 1000 results in order, the last 'item 999'",
                           "first to end: fast"]
     assert lines[3].startswith("then: slow after ")
