@@ -10,10 +10,8 @@
 //                         [--input 50] [--jobs 4000] [--inflight 64]
 //                         [--kill-after 1000] [--signal kill|stop]
 
+#include "messages/errors.hpp"
 #include "node/client/client.hpp"
-#include "node/spawn/system_config.hpp"
-
-#include <caf/actor_system.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -53,13 +51,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto colon = node.rfind(':');
-  troupe::node::system_config cfg;
-  caf::actor_system sys{cfg};
   auto cl = troupe::client::client::connect(
-    sys, node.substr(0, colon),
+    node.substr(0, colon),
     static_cast<uint16_t>(std::stoul(node.substr(colon + 1))));
   if (!cl) {
-    std::fprintf(stderr, "%s\n", sys.render(cl.error()).c_str());
+    std::fprintf(stderr, "%s\n", troupe::describe(cl.error()).c_str());
     return 1;
   }
   using clock = std::chrono::steady_clock;

@@ -17,3 +17,13 @@ wait_file() {
   echo "bench: $1 never appeared" >&2
   exit 1
 }
+# A node's --port-file has two lines: its client (gRPC) port, then its
+# cluster port (what --join names).
+# wait_ports FILE: polls (at most 15 s) until FILE holds both.
+wait_ports() {
+  for _ in $(seq 150); do [ -n "$(sed -n 2p "$1" 2>/dev/null)" ] && return 0; sleep 0.1; done
+  echo "bench: $1 never listed both ports" >&2
+  exit 1
+}
+client_port() { sed -n 1p "$1"; }
+cluster_port() { sed -n 2p "$1"; }

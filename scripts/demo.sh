@@ -13,9 +13,9 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 start_node alpha
 a=$addr_alpha
-start_node beta --join "$a"
+start_node beta --join "$seed_alpha"
 # Only gamma offers the fault-injection skills (fail, flaky, slow, crash).
-start_node gamma --join "$a" --test-skills
+start_node gamma --join "$seed_alpha" --test-skills
 g=$addr_gamma
 # Wait until alpha sees gamma's skills (they travel with the heartbeats).
 wait_for "$a" '"name":"slow"'

@@ -26,6 +26,19 @@ caf::error cannot_listen(const std::string& where, const std::string& why) {
                          "cannot listen on " + where + ": " + why);
 }
 
+// The highest descriptor a connection may take: descriptors are handed
+// out lowest first, so the number of a new one tells how many are in use.
+// Read at every connection, since the limit may change while the node
+// runs.
+size_t fd_ceiling(size_t reserved) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return 1024 - std::min<size_t>(reserved, 512);
+  auto soft = lim.rlim_cur == RLIM_INFINITY ? size_t{1} << 20
+                                            : static_cast<size_t>(lim.rlim_cur);
+  return soft > 2 * reserved ? soft - reserved : soft / 2;
+}
+
 uint64_t inode_of(int fd) {
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
@@ -75,13 +88,7 @@ connection_gate::listen(const std::string& host, uint16_t port,
   if (::pipe2(out->wake_, O_CLOEXEC) != 0)
     return cannot_listen(where, "no pipe for the listener");
   out->max_connections_ = max_connections;
-  rlimit lim{};
-  ::getrlimit(RLIMIT_NOFILE, &lim);
-  auto soft = lim.rlim_cur == RLIM_INFINITY ? size_t{1} << 20
-                                            : static_cast<size_t>(lim.rlim_cur);
-  // Descriptors are handed out lowest first, so the number of a new one
-  // tells how many are in use.
-  out->fd_ceiling_ = soft > reserved_fds ? soft - reserved_fds : soft / 2;
+  out->reserved_fds_ = reserved_fds;
   return out;
 }
 
@@ -146,12 +153,13 @@ void connection_gate::run() {
       }
       continue;
     }
-    if (static_cast<size_t>(fd) >= fd_ceiling_ || !room_for_one()) {
+    auto ceiling = fd_ceiling(reserved_fds_);
+    if (static_cast<size_t>(fd) >= ceiling || !room_for_one()) {
       ::close(fd);
       if (refused_++ % 1000 == 0)
         log::node().warn("door: refused a connection: {} open, limit {} "
                          "(descriptor {} of at most {})",
-                         open_.size(), max_connections_, fd, fd_ceiling_);
+                         open_.size(), max_connections_, fd, ceiling);
       continue;
     }
     open_.emplace_back(fd, inode_of(fd));

@@ -63,7 +63,7 @@ class connection_gate {
   int wake_[2] = {-1, -1};
   uint16_t port_ = 0;
   size_t max_connections_ = 0;
-  size_t fd_ceiling_ = 0;
+  size_t reserved_fds_ = 0;
   std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
   std::thread thread_;
   /// Connections handed to gRPC: descriptor and the socket's inode, which

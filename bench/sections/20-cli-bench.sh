@@ -5,8 +5,8 @@ source "$(dirname "$0")/../section_lib.sh"
 "$BIN"/troupe node --port 0 --port-file "$dir/port" --log-level warn >/dev/null 2>"$dir/log" &
 pid=$!
 pids+=("$pid")
-wait_file "$dir/port"
-node="127.0.0.1:$(cat "$dir/port")"
+wait_ports "$dir/port"
+node="127.0.0.1:$(client_port "$dir/port")"
 echo "## One node over loopback, driven by \`troupe bench\`"
 echo
 echo "The CLI's client pipelines jobs to a node process (128 jobs and about"

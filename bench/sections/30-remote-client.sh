@@ -8,9 +8,9 @@ pids+=($!)
 "$BIN"/troupe node --port 0 --port-file "$dir/node" --log-level warn >/dev/null 2>&1 &
 pids+=($!)
 wait_file "$dir/raw"
-wait_file "$dir/node"
+wait_ports "$dir/node"
 raw=$(cat "$dir/raw")
-node="127.0.0.1:$(cat "$dir/node")"
+node="127.0.0.1:$(client_port "$dir/node")"
 runs=3
 python3 - "$BIN" "$raw" "$node" "$runs" <<'PY'
 import json, statistics, subprocess, sys

@@ -5,8 +5,8 @@ source "$(dirname "$0")/../section_lib.sh"
 "$BIN"/troupe node --port 0 --port-file "$dir/port" --log-level warn >/dev/null 2>&1 &
 pid=$!
 pids+=("$pid")
-wait_file "$dir/port"
-node="127.0.0.1:$(cat "$dir/port")"
+wait_ports "$dir/port"
+node="127.0.0.1:$(client_port "$dir/port")"
 # Let start-up settle before reading the resident set.
 "$BIN"/troupe status --node "$node" >/dev/null
 sleep 1

@@ -10,17 +10,19 @@ node() { # name, config, extra args...
   "$BIN"/troupe node --port 0 --port-file "$dir/$name.port" --name "$name" \
     --config "$conf" --log-level warn "$@" >/dev/null 2>&1 &
   echo $! >"$dir/$name.pid" # called in $(...): `pids` would not keep it
-  wait_file "$dir/$name.port"
-  echo "127.0.0.1:$(cat "$dir/$name.port")"
+  wait_ports "$dir/$name.port"
+  echo "127.0.0.1:$(client_port "$dir/$name.port")"
 }
+# The address members join a node at.
+seed() { echo "127.0.0.1:$(cluster_port "$dir/$1.port")"; }
 printf '[cluster]\n' >"$dir/on.conf"
 printf '[cluster]\nlink-max-count = 1\n' >"$dir/off.conf"
 # B offers the test skills, A does not: `flaky` with input 0 (an in-pool
 # no-op that answers "ok") submitted to A always runs on B.
 b_on=$(node b_on "$dir/on.conf" --test-skills)
-a_on=$(node a_on "$dir/on.conf" --join "$b_on")
+a_on=$(node a_on "$dir/on.conf" --join "$(seed b_on)")
 b_off=$(node b_off "$dir/off.conf" --test-skills)
-a_off=$(node a_off "$dir/off.conf" --join "$b_off")
+a_off=$(node a_off "$dir/off.conf" --join "$(seed b_off)")
 "$BIN"/troupe-bench-remote-raw server --port-file "$dir/raw" &
 pids+=($!)
 wait_file "$dir/raw"
@@ -30,7 +32,7 @@ for a in "$a_on" "$a_off"; do
     sleep 0.1
   done
 done
-python3 - "$BIN" "$(cat "$dir/raw")" "$a_on" "$a_off" "$b_on" <<'PY'
+python3 - "$BIN" "$(cat "$dir/raw")" "$a_on" "$a_off" "$(seed b_on)" <<'PY'
 import json, statistics, subprocess, sys
 bin_dir, raw_port, a_on, a_off, b_on = sys.argv[1:6]
 runs = 3

@@ -9,12 +9,13 @@ node() { # name, extra args...
   "$BIN"/troupe node --port 0 --port-file "$dir/$name.port" --name "$name" \
     --workers 4 --log-level warn "$@" >/dev/null 2>&1 &
   echo $! >"$dir/$name.pid" # called in $(...): `pids` would not keep it
-  wait_file "$dir/$name.port"
-  echo "127.0.0.1:$(cat "$dir/$name.port")"
+  wait_ports "$dir/$name.port"
+  echo "127.0.0.1:$(client_port "$dir/$name.port")"
 }
 a=$(node a)
-node b --join "$a" >/dev/null
-node c --join "$a" >/dev/null
+seed_a="127.0.0.1:$(cluster_port "$dir/a.port")"
+node b --join "$seed_a" >/dev/null
+node c --join "$seed_a" >/dev/null
 for _ in $(seq 100); do
   n=$("$BIN"/troupe status --node "$a" --json | grep -o '"status":"up"' | wc -l)
   [ "$n" -ge 3 ] && break

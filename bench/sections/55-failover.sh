@@ -12,8 +12,8 @@ node() { # name, extra args...
   last_pid=$!
   pids+=("$last_pid")
   disown "$last_pid" # killed on purpose: no job-control notices
-  wait_file "$dir/$name.port"
-  echo "127.0.0.1:$(cat "$dir/$name.port")" >"$dir/$name.addr"
+  wait_ports "$dir/$name.port"
+  echo "127.0.0.1:$(client_port "$dir/$name.port")" >"$dir/$name.addr"
 }
 runs=5
 results=()
@@ -22,9 +22,10 @@ for run in $(seq $((runs * 2))); do
   [ "$run" -gt "$runs" ] && signal=stop
   node "a$run"
   a=$(cat "$dir/a$run.addr")
-  node "b$run" --join "$a" --test-skills
+  seed_a="127.0.0.1:$(cluster_port "$dir/a$run.port")"
+  node "b$run" --join "$seed_a" --test-skills
   b_pid=$last_pid
-  node "c$run" --join "$a" --test-skills
+  node "c$run" --join "$seed_a" --test-skills
   for _ in $(seq 100); do
     st=$("$BIN"/troupe status --node "$a" --json)
     if grep -q "\"name\":\"b$run\"" <<<"$st" && grep -q "\"name\":\"c$run\"" <<<"$st" \

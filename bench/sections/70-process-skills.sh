@@ -31,8 +31,8 @@ EOF
 "$BIN"/troupe node --port 0 --port-file "$dir/port" --config "$dir/node.conf" \
   --log-level warn >/dev/null 2>"$dir/log" &
 pid=$!
-for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.1; done
-node="127.0.0.1:$(cat "$dir/port")"
+wait_ports "$dir/port"
+node="127.0.0.1:$(client_port "$dir/port")"
 # Wait until every worker process answered its first ping.
 for _ in $(seq 100); do
   "$BIN"/troupe status --node "$node" --json | python3 -c '

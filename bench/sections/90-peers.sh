@@ -11,8 +11,8 @@ free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0));
 # troupe: one node, a client process.
 "$BIN"/troupe node --port 0 --port-file "$dir/node" --log-level warn >/dev/null 2>&1 &
 pids+=($!)
-wait_file "$dir/node"
-node="127.0.0.1:$(cat "$dir/node")"
+wait_ports "$dir/node"
+node="127.0.0.1:$(client_port "$dir/node")"
 tr_pipe=$("$BIN"/troupe bench --node "$node" --skill echo --jobs 200000 --concurrency 256 --json)
 tr_seq=$("$BIN"/troupe bench --node "$node" --skill echo --jobs 5000 --concurrency 1 --json)
 

@@ -20,8 +20,10 @@ stop_all() {
 }
 trap stop_all EXIT
 
-# start_node NAME [OPTIONS...]: starts a node on a free port of 127.0.0.1
-# and waits until it listens; its address is then in $addr_NAME.
+# start_node NAME [OPTIONS...]: starts a node on free ports of 127.0.0.1
+# and waits until it listens; its client address (for --node) is then in
+# $addr_NAME and its cluster address (for --join) in $seed_NAME. Its port
+# file lists the client port, then the cluster port.
 start_node() {
   local name=$1
   shift
@@ -29,14 +31,16 @@ start_node() {
     --log-level warn "$@" >"$workdir/$name.log" 2>&1 &
   pids+=($!)
   local pid=$!
+  local ports=$workdir/$name.port
   for _ in $(seq 100); do
-    [ -s "$workdir/$name.port" ] && break
+    [ -n "$(sed -n 2p "$ports" 2>/dev/null)" ] && break
     kill -0 "$pid" 2>/dev/null || { cat "$workdir/$name.log"; exit 1; }
     sleep 0.1
   done
-  [ -s "$workdir/$name.port" ] || { echo "node $name did not start"; exit 1; }
-  printf -v "addr_$name" '127.0.0.1:%s' "$(cat "$workdir/$name.port")"
-  echo "node $name at 127.0.0.1:$(cat "$workdir/$name.port") (pid $pid)"
+  [ -n "$(sed -n 2p "$ports" 2>/dev/null)" ] || { echo "node $name did not start"; exit 1; }
+  printf -v "addr_$name" '127.0.0.1:%s' "$(sed -n 1p "$ports")"
+  printf -v "seed_$name" '127.0.0.1:%s' "$(sed -n 2p "$ports")"
+  echo "node $name at 127.0.0.1:$(sed -n 1p "$ports") (pid $pid)"
 }
 
 # wait_for ADDRESS PATTERN: polls (at most 10 s) until `troupe status

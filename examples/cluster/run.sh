@@ -9,9 +9,9 @@ troupe=$(realpath "${1:-build/bin/troupe}")
 source "$(dirname "$0")/local_cluster.sh"
 
 start_node alpha
-start_node beta --join "$addr_alpha"
+start_node beta --join "$seed_alpha"
 # Only gamma offers the test skills (fail, flaky, slow, crash).
-start_node gamma --join "$addr_alpha" --test-skills
+start_node gamma --join "$seed_alpha" --test-skills
 wait_for "$addr_alpha" '"name":"slow"'
 wait_for "$addr_beta" '"name":"slow"'
 

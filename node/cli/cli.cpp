@@ -59,10 +59,24 @@ void add_node_option(CLI::App& sub, node_target& target) {
                 "how long to wait for the node to answer when connecting, "
                 "e.g. 2s")
     ->default_str("5s");
+  sub
+    .add_option("--token", target.token,
+                "bearer token for nodes that ask for one (default: "
+                "$TROUPE_TOKEN)")
+    ->envname("TROUPE_TOKEN");
+  sub.add_option("--tls-ca", target.tls_ca,
+                 "connect with TLS, trusting the CA certificates of this PEM "
+                 "file");
+  auto* cert = sub.add_option("--tls-cert", target.tls_cert,
+                              "client certificate (PEM) for nodes that ask "
+                              "for one; implies TLS");
+  auto* key = sub.add_option("--tls-key", target.tls_key,
+                             "the client certificate's private key (PEM)");
+  cert->needs(key);
+  key->needs(cert);
 }
 
-caf::expected<client::client> connect(caf::actor_system& sys,
-                                      const node_target& target, int& exit) {
+caf::expected<client::client> connect(const node_target& target, int& exit) {
   auto ep = parse_endpoint(target.node);
   if (!ep) {
     exit = fail(exit_usage, message_of(ep.error()));
@@ -82,9 +96,19 @@ caf::expected<client::client> connect(caf::actor_system& sys,
     }
     timeout = *t;
   }
-  auto c = client::client::connect(sys, ep->host, ep->port, timeout);
+  client::connect_options opts;
+  opts.timeout = timeout;
+  opts.token = target.token;
+  opts.tls_ca_file = target.tls_ca;
+  opts.tls_cert_file = target.tls_cert;
+  opts.tls_key_file = target.tls_key;
+  auto c = client::client::connect(ep->host, ep->port, opts);
   if (!c) {
-    exit = fail(exit_unreachable, message_of(c.error()));
+    auto bad_files = c.error().category() == caf::atom("troupe")
+                     && static_cast<error_code>(c.error().code())
+                          == error_code::invalid_config;
+    exit = fail(bad_files ? exit_usage : exit_unreachable,
+                message_of(c.error()));
     return c.error();
   }
   exit = exit_ok;
@@ -144,6 +168,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_bench_command(app));
   commands.push_back(add_breaker_command(app));
   commands.push_back(add_crash_command(app));
+  commands.push_back(add_drain_command(app));
   commands.push_back(add_tokens_command(app));
   try {
     app.parse(argc, argv);

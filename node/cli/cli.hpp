@@ -3,7 +3,6 @@
 #include "messages/job.hpp"
 #include "node/client/client.hpp"
 
-#include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
 #include <CLI/CLI.hpp>
@@ -37,6 +36,7 @@ std::pair<CLI::App*, command_runner> add_status_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_bench_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_breaker_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_crash_command(CLI::App& app);
+std::pair<CLI::App*, command_runner> add_drain_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_tokens_command(CLI::App& app);
 
 /// Parses argv and runs the chosen subcommand.
@@ -50,14 +50,20 @@ struct endpoint {
 
 [[nodiscard]] caf::expected<endpoint> parse_endpoint(const std::string& str);
 
-/// The node a client command talks to: `--node H:P` and
-/// `--connect-timeout D`.
+/// The node a client command talks to and how: `--node H:P`,
+/// `--connect-timeout D`, `--token T` and the TLS files.
 struct node_target {
   std::string node;
   std::string connect_timeout;
+  std::string token;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
 };
 
-/// Adds the shared `--node H:P` and `--connect-timeout D` options.
+/// Adds the shared `--node H:P`, `--connect-timeout D`, `--token T`
+/// (default: $TROUPE_TOKEN), `--tls-ca F`, `--tls-cert F` and `--tls-key F`
+/// options.
 void add_node_option(CLI::App& sub, node_target& target);
 
 /// Prints `troupe: <message>` to stderr and returns `code`.
@@ -69,10 +75,25 @@ int fail_command(const caf::error& err);
 
 /// Connects to the node named by `--node`, waiting at most
 /// `--connect-timeout` (default 5 s) for it to answer; on failure prints the
-/// reason and sets `exit` to 2 (a bad address or timeout value) or 3
-/// (unreachable).
-caf::expected<client::client> connect(caf::actor_system& sys,
-                                      const node_target& target, int& exit);
+/// reason and sets `exit` to 2 (a bad address, timeout value or TLS file) or
+/// 3 (unreachable).
+caf::expected<client::client> connect(const node_target& target, int& exit);
+
+/// Connects to the node of `target`, makes one control call (`call(client)`
+/// gives a `caf::expected`) and hands its answer to `show`, which returns
+/// the exit code; a failed connection or call prints why and gives its exit
+/// code (see `connect` and `fail_command`).
+template <class Call, class Show>
+int run_control(const node_target& target, Call&& call, Show&& show) {
+  int exit = exit_ok;
+  auto c = connect(target, exit);
+  if (!c)
+    return exit;
+  auto answer = call(*c);
+  if (!answer)
+    return fail_command(answer.error());
+  return show(*answer);
+}
 
 /// The whole result record as one JSON object.
 std::string to_json(const job_result& r);
@@ -86,7 +107,7 @@ struct bulk_submit_options {
   bool json = false;
 };
 
-/// Runs every job of a JSONL file through a batcher, at most `concurrency`
+/// Runs every job of a JSONL file through a client, at most `concurrency`
 /// in flight; returns the exit code (1 when any line failed).
 int run_bulk_submit(const bulk_submit_options& opts);
 

@@ -3,7 +3,6 @@
 #include "messages/wire/json.hpp"
 #include "node/cli/cli.hpp"
 #include "node/client/latency_summary.hpp"
-#include "node/spawn/system_config.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -41,10 +40,8 @@ int run_bench(bench_options& opts) {
       return fail(exit_usage, "--timeout: expected a positive duration");
     proto.options.timeout = *t;
   }
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
   int exit = exit_ok;
-  auto c = connect(sys, opts.node, exit);
+  auto c = connect(opts.node, exit);
   if (!c)
     return exit;
   std::vector<job> jobs(opts.jobs, proto);

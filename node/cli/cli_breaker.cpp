@@ -1,7 +1,6 @@
 #include "messages/errors.hpp"
 #include "messages/wire/json.hpp"
 #include "node/cli/cli.hpp"
-#include "node/spawn/system_config.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -48,21 +47,18 @@ int run_breaker(const breaker_options& opts) {
     command = breaker_command::force_close;
   else if (opts.reset)
     command = breaker_command::reset;
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
-  int exit = exit_ok;
-  auto c = connect(sys, opts.node, exit);
-  if (!c)
-    return exit;
-  auto b = c->breaker(opts.skill, command, command_timeout);
-  if (!b)
-    return fail_command(b.error());
-  if (opts.json) {
-    std::cout << breaker_json(*b) << std::endl;
-    return exit_ok;
-  }
-  print_breakers({*b});
-  return exit_ok;
+  return run_control(
+    opts.node,
+    [&](client::client& c) {
+      return c.breaker(opts.skill, command, command_timeout);
+    },
+    [&](const breaker_status& b) {
+      if (opts.json)
+        std::cout << breaker_json(b) << std::endl;
+      else
+        print_breakers({b});
+      return exit_ok;
+    });
 }
 
 } // namespace

@@ -3,7 +3,6 @@
 // supervisor restarts it) and says what it did; other nodes refuse.
 #include "messages/errors.hpp"
 #include "node/cli/cli.hpp"
-#include "node/spawn/system_config.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -21,17 +20,15 @@ struct crash_options {
 };
 
 int run_crash(const crash_options& opts) {
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
-  int exit = exit_ok;
-  auto c = connect(sys, opts.node, exit);
-  if (!c)
-    return exit;
-  auto what = c->crash(opts.path, command_timeout);
-  if (!what)
-    return fail_command(what.error());
-  std::cout << *what << std::endl;
-  return exit_ok;
+  return run_control(
+    opts.node,
+    [&](client::client& c) {
+      return c.crash(opts.path, command_timeout);
+    },
+    [](const std::string& what) {
+      std::cout << what << std::endl;
+      return exit_ok;
+    });
 }
 
 } // namespace

@@ -9,8 +9,9 @@ namespace troupe::cli {
 /// its own, so that a command can end cleanly (cancel its jobs on the node,
 /// print what happened) instead of dying mid-way. A second signal, or one
 /// arriving before a handler is set, ends the process at once with exit
-/// code 130. Construct it before the actor system: threads started later
-/// inherit the blocked signals, so only this watcher sees them.
+/// code 130. Construct it before connecting (before gRPC starts its
+/// threads): threads started later inherit the blocked signals, so only
+/// this watcher sees them.
 class interrupt_watch {
  public:
   interrupt_watch();

@@ -1,7 +1,6 @@
 #include "messages/errors.hpp"
 #include "messages/wire/json.hpp"
 #include "node/cli/cli.hpp"
-#include "node/spawn/system_config.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -105,37 +104,31 @@ void print_members(const std::vector<member>& members) {
   }
 }
 
-int query_error(const caf::error& err) {
-  auto code = err.category() == caf::atom("troupe")
-                  && static_cast<error_code>(err.code()) == error_code::timeout
-                ? exit_timeout
-                : exit_unreachable;
-  return fail(code, message_of(err));
-}
-
-int run_skills(query_options& opts) {
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
-  int exit = exit_ok;
-  auto c = connect(sys, opts.node, exit);
-  if (!c)
-    return exit;
-  auto list = c->skills(query_timeout);
-  if (!list)
-    return query_error(list.error());
+int show_skills(const query_options& opts, const skill_list& list) {
   if (opts.json) {
     std::string out = "[";
-    for (size_t i = 0; i < list->skills.size(); ++i)
-      out += (i > 0 ? "," : "") + skill_json(list->skills[i]);
+    for (size_t i = 0; i < list.skills.size(); ++i)
+      out += (i > 0 ? "," : "") + skill_json(list.skills[i]);
     std::cout << out << "]" << std::endl;
     return exit_ok;
   }
   std::printf("%-12s %-8s %-9s %s\n", "SKILL", "WORKERS", "KIND",
               "DESCRIPTION");
-  for (auto& s : list->skills)
+  for (auto& s : list.skills)
     std::printf("%-12s %-8s %-9s %s\n", s.name.c_str(), worker_range(s).c_str(),
                 s.kind.c_str(), s.description.c_str());
   return exit_ok;
+}
+
+int run_skills(const query_options& opts) {
+  return run_control(
+    opts.node,
+    [](client::client& c) {
+      return c.skills(query_timeout);
+    },
+    [&](const skill_list& list) {
+      return show_skills(opts, list);
+    });
 }
 
 // Skills with the most hits shown by `troupe status`.
@@ -201,32 +194,23 @@ void print_cache(const cache_status& c) {
   std::printf("\n");
 }
 
-int run_status(query_options& opts) {
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
-  int exit = exit_ok;
-  auto c = connect(sys, opts.node, exit);
-  if (!c)
-    return exit;
-  auto st = c->status(query_timeout);
-  if (!st)
-    return query_error(st.error());
+int show_status(const query_options& opts, const node_status& st) {
   // status -> total over all skills, for the summary line
   std::map<std::string, uint64_t> totals;
-  for (auto& jc : st->counts)
+  for (auto& jc : st.counts)
     totals[std::string{to_string(jc.status)}] += jc.count;
   if (opts.json) {
     std::string out = "{\"name\":";
-    wire::append_json_string(out, st->name);
+    wire::append_json_string(out, st.name);
     out += ",\"address\":";
-    wire::append_json_string(out, st->address);
+    wire::append_json_string(out, st.address);
     out += ",\"version\":";
-    wire::append_json_string(out, st->version);
-    out += ",\"uptime_ms\":" + std::to_string(st->uptime_ms);
-    out += ",\"in_flight\":" + std::to_string(st->in_flight);
+    wire::append_json_string(out, st.version);
+    out += ",\"uptime_ms\":" + std::to_string(st.uptime_ms);
+    out += ",\"in_flight\":" + std::to_string(st.in_flight);
     out += ",\"skills\":[";
-    for (size_t i = 0; i < st->skills.size(); ++i)
-      out += (i > 0 ? "," : "") + skill_json(st->skills[i]);
+    for (size_t i = 0; i < st.skills.size(); ++i)
+      out += (i > 0 ? "," : "") + skill_json(st.skills[i]);
     out += "],\"jobs\":{";
     bool first = true;
     for (auto& [status, n] : totals) {
@@ -236,42 +220,42 @@ int run_status(query_options& opts) {
       out += ":" + std::to_string(n);
     }
     out += "},\"members\":[";
-    for (size_t i = 0; i < st->members.size(); ++i)
-      out += (i > 0 ? "," : "") + member_json(st->members[i]);
+    for (size_t i = 0; i < st.members.size(); ++i)
+      out += (i > 0 ? "," : "") + member_json(st.members[i]);
     out += "],\"jobs_by_skill\":[";
-    for (size_t i = 0; i < st->counts.size(); ++i) {
-      auto& jc = st->counts[i];
+    for (size_t i = 0; i < st.counts.size(); ++i) {
+      auto& jc = st.counts[i];
       out += i > 0 ? ",{\"skill\":" : "{\"skill\":";
       wire::append_json_string(out, jc.skill);
       out += ",\"status\":";
       wire::append_json_string(out, to_string(jc.status));
       out += ",\"count\":" + std::to_string(jc.count) + "}";
     }
-    out += "],\"cache\":" + cache_json(st->cache) + ",\"breakers\":[";
-    for (size_t i = 0; i < st->breakers.size(); ++i)
-      out += (i > 0 ? "," : "") + breaker_json(st->breakers[i]);
-    std::cout << out << "],\"health\":" << health_json(*st) << "}" << std::endl;
+    out += "],\"cache\":" + cache_json(st.cache) + ",\"breakers\":[";
+    for (size_t i = 0; i < st.breakers.size(); ++i)
+      out += (i > 0 ? "," : "") + breaker_json(st.breakers[i]);
+    std::cout << out << "],\"health\":" << health_json(st) << "}" << std::endl;
     return exit_ok;
   }
   std::printf("node      %s (%s)\nversion   %s\nuptime    %.1f s\n"
               "in flight %llu\n\n",
-              st->name.c_str(), st->address.c_str(), st->version.c_str(),
-              static_cast<double>(st->uptime_ms) / 1000.0,
-              static_cast<unsigned long long>(st->in_flight));
+              st.name.c_str(), st.address.c_str(), st.version.c_str(),
+              static_cast<double>(st.uptime_ms) / 1000.0,
+              static_cast<unsigned long long>(st.in_flight));
   std::printf("%-12s %-9s %8s %6s %6s %8s %10s %9s\n", "SKILL", "KIND",
               "WORKERS", "BUSY", "IDLE", "QUEUED", "CAPACITY", "RESTARTS");
-  for (auto& s : st->skills)
+  for (auto& s : st.skills)
     std::printf("%-12s %-9s %8s %6u %6u %8llu %10llu %9u\n", s.name.c_str(),
                 s.kind.c_str(), workers_of(s).c_str(), s.busy, s.idle,
                 static_cast<unsigned long long>(s.queued),
                 static_cast<unsigned long long>(s.queue_capacity),
                 s.worker_restarts);
-  if (!st->members.empty())
-    print_members(st->members);
-  print_cache(st->cache);
-  if (!st->breakers.empty()) {
+  if (!st.members.empty())
+    print_members(st.members);
+  print_cache(st.cache);
+  if (!st.breakers.empty()) {
     std::printf("\n");
-    print_breakers(st->breakers);
+    print_breakers(st.breakers);
   }
   std::printf("\njobs:");
   if (totals.empty())
@@ -279,8 +263,19 @@ int run_status(query_options& opts) {
   for (auto& [status, n] : totals)
     std::printf(" %s=%llu", status.c_str(), static_cast<unsigned long long>(n));
   std::printf("\n");
-  print_health(*st);
+  print_health(st);
   return exit_ok;
+}
+
+int run_status(const query_options& opts) {
+  return run_control(
+    opts.node,
+    [](client::client& c) {
+      return c.status(query_timeout);
+    },
+    [&](const node_status& st) {
+      return show_status(opts, st);
+    });
 }
 
 } // namespace

@@ -2,7 +2,6 @@
 #include "messages/errors.hpp"
 #include "node/cli/cli.hpp"
 #include "node/cli/cli_interrupt.hpp"
-#include "node/spawn/system_config.hpp"
 
 #include <unistd.h>
 
@@ -75,10 +74,8 @@ int run_submit(submit_options& opts) {
   // Ctrl-C cancels the job on the node (queued or running) and reports it
   // CANCELLED; a second Ctrl-C quits at once.
   interrupt_watch watch;
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
   int exit = exit_ok;
-  auto c = connect(sys, opts.node, exit);
+  auto c = connect(opts.node, exit);
   if (!c)
     return exit;
   watch.on_interrupt([cl = &*c] {

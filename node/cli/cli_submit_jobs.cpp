@@ -1,23 +1,18 @@
 // `troupe submit --jobs FILE.jsonl`: streams the jobs of a JSONL file (or
-// stdin) to a node through a batcher, at most --concurrency in flight, and
-// reports one result per line and a summary.
-#include "actors/link/batcher.hpp"
+// stdin) to a node on the client's job stream, at most --concurrency in
+// flight, and reports one result per line and a summary.
 #include "messages/errors.hpp"
 #include "messages/wire/json.hpp"
 #include "node/cli/cli.hpp"
 #include "node/cli/cli_progress.hpp"
 #include "node/client/job_line.hpp"
 #include "node/client/latency_summary.hpp"
-#include "node/spawn/system_config.hpp"
-
-#include <caf/scoped_actor.hpp>
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <unordered_map>
 #include <vector>
 
 namespace troupe::cli {
@@ -110,127 +105,52 @@ int run_bulk_submit(const bulk_submit_options& opts) {
       return fail(exit_usage, "--jobs: cannot read '" + opts.file + "'");
     in = &file;
   }
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
   int exit = exit_ok;
-  auto c = connect(sys, opts.node, exit);
+  auto c = connect(opts.node, exit);
   if (!c)
     return exit;
-  link::batcher_config bc;
-  bc.destination_name = c->address();
-  bc.node_name = c->address();
-  bc.limits.max_in_flight = opts.concurrency;
-  bc.limits.max_buffered = opts.concurrency;
-  // Messages as the client library sends them: far below any node's
-  // message limit, so that only a single job too large for the node is
-  // ever refused.
-  bc.limits.max_count = client::client::max_batch_jobs;
-  bc.limits.max_bytes = client::client::max_batch_bytes;
-  // The node answers every job it accepted within its deadline plus the
-  // gateway's grace; this timer only matters if the node hangs.
-  bc.grace = client_result_grace;
-  caf::scoped_actor self{sys};
-  auto sink = caf::actor_cast<result_sink_actor>(self.ptr());
-  // The link hands back the jobs it could not finish when the gateway ends.
-  bc.failover = caf::actor_cast<failover_actor>(self.ptr());
-  auto link = sys.spawn(link::batcher, c->gateway(), bc);
-  // For each link that ended: whether its jobs went on to a restarted
-  // gateway (true) or the node is gone (false).
-  std::map<caf::actor_addr, bool> relinked;
-  // Links whose gateway ended; they linger until told to go.
-  std::vector<batcher_actor> ended_links;
-  const auto unreachable
-    = describe(caf::make_error(caf::exit_reason::remote_link_unreachable));
   progress_line progress{stderr};
   if (auto n = count_jobs(opts.file))
     progress.total(*n);
   tally t;
-  // line -> when its job was sent
-  std::unordered_map<uint64_t, clock_type::time_point> in_flight;
   uint64_t line_no = 0;
-  bool eof = false;
   auto start = clock_type::now();
-  auto finish_line = [&](uint64_t line, job_result& r) {
+  auto finish_line = [&](uint64_t line, const job_result& r) {
     if (opts.json)
       print_json_line(line, r);
     t.add(line, r);
+    progress.update(t.done);
   };
-  while (!eof || !in_flight.empty()) {
+  // Lines are read as the client has room for their jobs, so that a file
+  // (or a pipe) of any length streams through; a job's id is its line.
+  auto next_job = [&](job& j) {
     std::string text;
-    while (!eof && in_flight.size() < opts.concurrency) {
-      if (!std::getline(*in, text)) {
-        eof = true;
-        break;
-      }
+    while (std::getline(*in, text)) {
       ++line_no;
       if (blank(text))
         continue;
-      auto j = client::parse_job_line(text);
-      if (!j) {
+      auto parsed = client::parse_job_line(text);
+      if (!parsed) {
         // A malformed line fails alone, as BAD_INPUT, and never reaches
         // the node.
         job_result r;
         r.id = line_no;
         r.status = job_status::bad_input;
-        r.error = "malformed job line: " + message_of(j.error());
+        r.error = "malformed job line: " + message_of(parsed.error());
         finish_line(line_no, r);
         continue;
       }
-      j->id = line_no;
-      in_flight.emplace(line_no, clock_type::now());
-      self->send(link, std::move(*j), sink);
+      j = std::move(*parsed);
+      j.id = line_no;
+      return true;
     }
-    if (in_flight.empty())
-      continue;
-    // The batcher answers every job (its own deadlines included); the
-    // timeout here only keeps the progress line moving.
-    self->receive(
-      [&](job_result& r) {
-        auto i = in_flight.find(r.id);
-        if (i == in_flight.end())
-          return;
-        t.latency.add(clock_type::now() - i->second);
-        in_flight.erase(i);
-        auto line = r.id;
-        finish_line(line, r);
-      },
-      [&](atom::leave, const std::string& node, const std::string& why,
-          bool sent, job& j, result_sink_actor&) {
-        // The gateway ended. A restarted one (the node stays up) gets the
-        // jobs the old one never read: it answered the rest before it
-        // ended. A broken connection means the node is gone or cut off.
-        auto from = self->current_sender() ? self->current_sender()->address()
-                                           : caf::actor_addr{};
-        auto decided = relinked.find(from);
-        if (decided == relinked.end()) {
-          auto ok = why != unreachable && c->reconnect();
-          if (ok) {
-            ended_links.push_back(link);
-            link = sys.spawn(link::batcher, c->gateway(), bc);
-          }
-          decided = relinked.emplace(from, ok).first;
-        }
-        if (decided->second) {
-          self->send(link, std::move(j), sink);
-          return;
-        }
-        auto i = in_flight.find(j.id);
-        if (i == in_flight.end())
-          return;
-        in_flight.erase(i);
-        job_result r;
-        r.id = j.id;
-        r.status = job_status::node_lost;
-        r.node = node;
-        r.error = "lost the connection to node " + node + " (" + why + ")"
-                  + (sent ? "; the job was sent and may have run: resubmit "
-                            "it if running it twice is safe"
-                          : " before the job was sent");
-        finish_line(r.id, r);
-      },
-      caf::after(std::chrono::milliseconds(100)) >> [] {});
-    progress.update(t.done);
-  }
+    return false;
+  };
+  c->run(next_job, opts.concurrency,
+         [&](job_result&& r, caf::timespan latency) {
+           t.latency.add(latency);
+           finish_line(r.id, r);
+         });
   progress.clear();
   std::cout.flush();
   auto seconds
@@ -239,9 +159,6 @@ int run_bulk_submit(const bulk_submit_options& opts) {
   // With --json, stdout carries one record per line; the summary goes to
   // stderr so that scripts can parse stdout as JSONL.
   print_summary(opts.json ? stderr : stdout, t, seconds, source);
-  caf::anon_send_exit(link, caf::exit_reason::user_shutdown);
-  for (auto& l : ended_links)
-    caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
   return t.failed.empty() ? exit_ok : exit_job_failed;
 }
 

@@ -1,421 +1,785 @@
 #include "node/client/client.hpp"
 
-#include "config/node_config.hpp"
 #include "messages/errors.hpp"
-#include "messages/wire/client_codec.hpp"
+#include "messages/wire/api_codec.hpp"
+#include "messages/wire/utf8.hpp"
+#include "node/client/grpc_channel.hpp"
 
-#include <caf/io/middleman.hpp>
-#include <caf/io/middleman_actor.hpp>
-#include <caf/scoped_actor.hpp>
-#include <caf/send.hpp>
+#include <grpcpp/alarm.h>
+#include <grpcpp/completion_queue.h>
+#include <grpcpp/support/async_stream.h>
+#include <grpcpp/support/async_unary_call.h>
 
 #include <algorithm>
 #include <chrono>
-#include <map>
+#include <deque>
 #include <mutex>
-#include <thread>
+#include <optional>
+#include <set>
 #include <unordered_map>
+#include <utility>
 
+#include "troupe/v1/troupe.grpc.pb.h"
+
+// One completion queue per client, polled only by the thread inside `run`
+// (or the destructor): results are handled where they arrive, with no
+// hand-over between threads, which is what a sequential job's latency is
+// made of.
 namespace troupe::client {
 
 namespace {
 
-// What a job adds to a submit message, roughly: payload plus framing.
-size_t wire_size(const job& j) {
-  return j.input.size() + j.skill.size() + 64;
+using clock_type = std::chrono::steady_clock;
+
+/// What a completion of the queue belongs to.
+enum class op : uint8_t {
+  start,
+  read,
+  write,
+  writes_done,
+  finish,
+  unary,
+  alarm,
+};
+
+struct tag {
+  op kind;
+  void* owner;
+};
+
+std::chrono::system_clock::time_point to_system(clock_type::time_point t) {
+  // Far deadlines are cut short: the caller checks its own state and waits
+  // again, and gRPC's clock conversion never sees an overflow.
+  auto left = std::min<clock_type::duration>(t - clock_type::now(),
+                                             std::chrono::seconds(1));
+  return std::chrono::system_clock::now()
+         + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+           std::max<clock_type::duration>(left, clock_type::duration{0}));
 }
 
-// Connects to the gateway at host:port through the middleman actor, so that
-// the wait is bounded: CAF 0.17's `remote_actor` has no timeout and waits
-// forever for a peer that accepts the connection but never completes the
-// handshake.
-caf::expected<gateway_actor>
-connect_gateway(caf::actor_system& sys, const std::string& host, uint16_t port,
-                caf::timespan timeout) {
-  auto address = host + ":" + std::to_string(port);
-  caf::scoped_actor self{sys};
-  caf::expected<gateway_actor> out{gateway_actor{}};
-  self
-    ->request(sys.middleman().actor_handle(), timeout, caf::connect_atom::value,
-              host, port)
-    .receive(
-      [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
-          const std::set<std::string>& ifs) {
-        if (!ptr || !sys.assignable<gateway_actor>(ifs))
-          out = caf::make_error(error_code::protocol_mismatch,
-                                "the service at " + address
-                                  + " is not a compatible troupe node");
-        else
-          out = caf::actor_cast<gateway_actor>(std::move(ptr));
-      },
-      [&](caf::error& err) {
-        if (err == caf::sec::request_timeout)
-          out = caf::make_error(error_code::node_unreachable,
-                                "cannot reach node " + address
-                                  + " (no handshake within "
-                                  + config::duration_text(timeout) + ")");
-        else
-          out = caf::make_error(error_code::node_unreachable,
-                                "cannot reach node " + address + " ("
-                                  + sys.render(err) + ")");
-      });
-  return out;
-}
+/// One job too large for the stream's messages, in a `Submit` call of its
+/// own so that a node refusing its size refuses it alone.
+struct unary_call {
+  tag done{op::unary, this};
+  uint64_t ref = 0;
+  size_t bytes = 0;
+  grpc::ClientContext ctx;
+  v1::JobResult reply;
+  grpc::Status status;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<v1::JobResult>> rpc;
+};
+
+/// What the events of the completion queue mean to whoever polls it.
+class run_events {
+ public:
+  virtual ~run_events() = default;
+
+  virtual void on_results(v1::ResultBatch&) {
+    // Nobody waits for them: their jobs were answered already.
+  }
+
+  /// The stream ended (broke, or finished after a close).
+  virtual void on_stream_end(const grpc::Status&) {
+    // Nothing in flight outside a run.
+  }
+
+  virtual void on_unary_done(unary_call&) {
+    // Outside a run, no call is in flight.
+  }
+
+  virtual void on_interrupt() {
+    // Outside a run: `run` checks the flag when it starts.
+  }
+};
+
+/// The client's `Run` stream: jobs and cancellations out in batches (one
+/// write at a time, the next batch filling meanwhile), result batches in.
+/// Its operations complete on the client's queue and come back through
+/// `complete`; it may be destroyed once `settled`.
+class job_stream {
+ public:
+  job_stream(v1::Troupe::Stub& stub, grpc::CompletionQueue& cq,
+             const std::string& token) {
+    prepare_call(ctx_, token, caf::timespan{0});
+    rw_ = stub.PrepareAsyncRun(&ctx_, &cq);
+    rw_->StartCall(&start_tag_);
+    start_pending_ = true;
+  }
+
+  job_stream(const job_stream&) = delete;
+  job_stream& operator=(const job_stream&) = delete;
+
+  /// False once the stream broke or ended: nothing sent now arrives.
+  bool alive() const {
+    return !broken_;
+  }
+
+  /// True when no operation is outstanding and the stream has ended.
+  bool settled() const {
+    return finished_ && !start_pending_ && !read_pending_ && !write_pending_
+           && !writes_done_pending_;
+  }
+
+  void push_job(v1::Job&& j, size_t bytes) {
+    auto& batch = open_batch(bytes);
+    *batch.first.add_jobs() = std::move(j);
+    batch.second += bytes;
+  }
+
+  void push_cancel(uint64_t ref) {
+    constexpr size_t cancel_bytes = 10;
+    auto& batch = open_batch(cancel_bytes);
+    batch.first.add_cancel(ref);
+    batch.second += cancel_bytes;
+  }
+
+  /// Starts writing the next batch unless a write is under way.
+  void flush() {
+    if (!started_ || broken_ || write_pending_ || writes_done_sent_)
+      return;
+    if (!out_.empty()) {
+      rw_->Write(out_.front().first, &write_tag_);
+      write_pending_ = true;
+    } else if (closing_) {
+      rw_->WritesDone(&writes_done_tag_);
+      writes_done_pending_ = true;
+      writes_done_sent_ = true;
+      finish();
+    }
+  }
+
+  /// Half-closes the stream once its batches are written; the node then
+  /// ends it (having no jobs of it left).
+  void close() {
+    closing_ = true;
+    flush();
+  }
+
+  /// Ends the stream now; the node cancels whatever jobs of it remain.
+  void cancel() {
+    ctx_.TryCancel();
+    broken_ = true;
+    if (!start_pending_)
+      finish();
+  }
+
+  void complete(op kind, bool ok, run_events& ev) {
+    switch (kind) {
+      case op::start:
+        start_pending_ = false;
+        if (!ok || broken_) {
+          fail();
+          return;
+        }
+        started_ = true;
+        read();
+        flush();
+        return;
+      case op::read: {
+        read_pending_ = false;
+        if (!ok) {
+          fail();
+          return;
+        }
+        v1::ResultBatch batch;
+        batch.Swap(&in_);
+        read();
+        ev.on_results(batch);
+        return;
+      }
+      case op::write:
+        write_pending_ = false;
+        out_.pop_front();
+        if (!ok) {
+          fail();
+          return;
+        }
+        flush();
+        return;
+      case op::writes_done:
+        writes_done_pending_ = false;
+        return;
+      case op::finish:
+        finish_pending_ = false;
+        finished_ = true;
+        broken_ = true;
+        ev.on_stream_end(status_);
+        return;
+      default:
+        return;
+    }
+  }
+
+ private:
+  // The batch new items go in: the last one unless it is being written or
+  // full.
+  std::pair<v1::JobBatch, size_t>& open_batch(size_t bytes) {
+    auto usable = out_.size() > (write_pending_ ? 1u : 0u);
+    if (!usable
+        || static_cast<size_t>(out_.back().first.jobs_size()
+                               + out_.back().first.cancel_size())
+             >= client::max_batch_jobs
+        || out_.back().second + bytes > client::max_batch_bytes)
+      out_.emplace_back();
+    return out_.back();
+  }
+
+  void read() {
+    if (broken_)
+      return;
+    rw_->Read(&in_, &read_tag_);
+    read_pending_ = true;
+  }
+
+  void fail() {
+    broken_ = true;
+    finish();
+  }
+
+  // Asks for the call's status, once: the last completion of the stream.
+  void finish() {
+    if (finish_requested_)
+      return;
+    finish_requested_ = true;
+    finish_pending_ = true;
+    rw_->Finish(&status_, &finish_tag_);
+  }
+
+  tag start_tag_{op::start, this};
+  tag read_tag_{op::read, this};
+  tag write_tag_{op::write, this};
+  tag writes_done_tag_{op::writes_done, this};
+  tag finish_tag_{op::finish, this};
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientAsyncReaderWriter<v1::JobBatch, v1::ResultBatch>>
+    rw_;
+  /// Batches to write with their approximate bytes; the front one is being
+  /// written while `write_pending_`.
+  std::deque<std::pair<v1::JobBatch, size_t>> out_;
+  v1::ResultBatch in_;
+  grpc::Status status_;
+  bool start_pending_ = false;
+  bool started_ = false;
+  bool read_pending_ = false;
+  bool write_pending_ = false;
+  bool writes_done_pending_ = false;
+  bool writes_done_sent_ = false;
+  bool finish_requested_ = false;
+  bool finish_pending_ = false;
+  bool finished_ = false;
+  bool broken_ = false;
+  bool closing_ = false;
+};
+
+// How long a closing client waits for the node to end its stream.
+constexpr auto close_grace = std::chrono::seconds(1);
 
 } // namespace
 
-struct client::interrupt_state {
+struct client::state {
+  std::string address;
+  std::string token;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::Troupe::Stub> stub;
+  grpc::CompletionQueue cq;
+  std::unique_ptr<job_stream> stream;
+  /// Refs are unique over the client's life: a late result of a job that a
+  /// past run gave up on can never be taken for one of a later run.
+  uint64_t next_ref = 1;
   std::mutex mtx;
-  /// The blocking actor of the `run` in progress; null when none.
-  caf::actor active;
   bool interrupted = false;
+  /// Wakes the polling thread on `interrupt`; set once.
+  grpc::Alarm alarm;
+  tag alarm_tag{op::alarm, nullptr};
+
+  state() = default;
+  state(const state&) = delete;
+  state& operator=(const state&) = delete;
+
+  ~state() {
+    if (stream) {
+      run_events ignore;
+      stream->close();
+      auto deadline = clock_type::now() + close_grace;
+      while (!stream->settled() && clock_type::now() < deadline)
+        poll(deadline, ignore);
+      if (!stream->settled()) {
+        stream->cancel();
+        settle(ignore);
+      }
+      stream.reset();
+    }
+    alarm.Cancel();
+    cq.Shutdown();
+    void* t = nullptr;
+    bool ok = false;
+    while (cq.Next(&t, &ok)) {
+      // Only the alarm can be left.
+    }
+  }
+
+  /// Waits until `deadline` for one event and hands it to `ev`; false when
+  /// none came.
+  bool poll(clock_type::time_point deadline, run_events& ev) {
+    return dispatch(to_system(deadline), ev);
+  }
+
+  /// Takes one event that is there already.
+  bool poll_now(run_events& ev) {
+    // Not "now": gRPC rounds a deadline up to the next millisecond, which
+    // an empty queue would make every call wait.
+    return dispatch(gpr_inf_past(GPR_CLOCK_MONOTONIC), ev);
+  }
+
+  template <class Deadline>
+  bool dispatch(const Deadline& deadline, run_events& ev) {
+    void* t = nullptr;
+    bool ok = false;
+    if (cq.AsyncNext(&t, &ok, deadline) != grpc::CompletionQueue::GOT_EVENT)
+      return false;
+    auto* tg = static_cast<tag*>(t);
+    switch (tg->kind) {
+      case op::alarm:
+        ev.on_interrupt();
+        break;
+      case op::unary:
+        ev.on_unary_done(*static_cast<unary_call*>(tg->owner));
+        break;
+      default:
+        static_cast<job_stream*>(tg->owner)->complete(tg->kind, ok, ev);
+    }
+    return true;
+  }
+
+  /// Polls until the (cancelled or ended) stream has no operation left.
+  void settle(run_events& ev) {
+    while (!stream->settled())
+      poll(clock_type::now() + std::chrono::seconds(1), ev);
+  }
+
+  /// The stream for a run: the open one, or a new one when it ended.
+  job_stream& open_stream() {
+    // Events that arrived since the last run (the end of the stream, late
+    // results) are taken first, so that a stream that ended meanwhile is
+    // replaced rather than failing this run's jobs.
+    run_events ignore;
+    while (poll_now(ignore)) {
+      // next
+    }
+    if (stream && !stream->alive()) {
+      settle(ignore);
+      stream.reset();
+    }
+    if (!stream)
+      stream = std::make_unique<job_stream>(*stub, cq, token);
+    return *stream;
+  }
 };
-
-client::client(caf::actor_system& sys, gateway_actor gw, std::string host,
-               uint16_t port, std::string address,
-               caf::timespan connect_timeout)
-    : sys_(&sys), gateway_(std::move(gw)), host_(std::move(host)), port_(port),
-      address_(std::move(address)), connect_timeout_(connect_timeout),
-      interrupt_(std::make_shared<interrupt_state>()) {
-  // nop
-}
-
-void client::interrupt() {
-  std::lock_guard<std::mutex> guard{interrupt_->mtx};
-  interrupt_->interrupted = true;
-  if (interrupt_->active)
-    caf::anon_send(interrupt_->active, atom::cancel::value);
-}
-
-caf::expected<client> client::connect(caf::actor_system& sys,
-                                      const std::string& host, uint16_t port,
-                                      caf::timespan timeout) {
-  auto gw = connect_gateway(sys, host, port, timeout);
-  if (!gw)
-    return gw.error();
-  return client{
-    sys,    std::move(*gw), host, port, host + ":" + std::to_string(port),
-    timeout};
-}
-
-caf::expected<std::string> client::query(const std::string& request,
-                                         caf::timespan timeout) {
-  caf::scoped_actor self{*sys_};
-  caf::expected<std::string> out{std::string{}};
-  self->request(gateway_, timeout, atom::query::value, request)
-    .receive(
-      [&](std::string& resp) {
-        out = std::move(resp);
-      },
-      [&](caf::error& err) {
-        if (err == caf::sec::request_timeout)
-          out = caf::make_error(error_code::timeout,
-                                "node " + address_ + " did not answer in time");
-        else
-          out = caf::make_error(error_code::node_unreachable,
-                                "cannot reach node " + address_ + ": "
-                                  + describe(err));
-      });
-  return out;
-}
 
 namespace {
 
-// The response to a query, when it is the kind the caller expects.
-template <class T>
-caf::expected<T> expect_response(caf::expected<std::string> resp) {
-  if (!resp)
-    return resp.error();
-  auto decoded = wire::client_codec::decode_response(*resp);
-  if (!decoded)
-    return decoded.error();
-  if (auto* x = std::get_if<T>(&*decoded))
-    return std::move(*x);
-  return caf::make_error(error_code::malformed_message,
-                         std::string{"node answered with something else"});
+/// One `run`: its jobs in flight, their deadlines, and what each event of
+/// the queue means for them.
+class job_run final : public run_events {
+ public:
+  job_run(client::state& st, const client::job_source& next, size_t concurrency,
+          const client::result_handler& on_result,
+          caf::timespan default_timeout, caf::timespan grace)
+      : st_(st), next_(next), on_result_(on_result),
+        concurrency_(std::max<size_t>(concurrency, 1)),
+        default_timeout_(default_timeout), grace_(grace) {
+    // nop
+  }
+
+  void execute() {
+    stream_ = &st_.open_stream();
+    bool interrupted = false;
+    {
+      std::lock_guard<std::mutex> guard{st_.mtx};
+      interrupted = st_.interrupted;
+    }
+    if (interrupted)
+      on_interrupt();
+    refill();
+    while (!in_flight_.empty() || (!source_done_ && !lost_ && !cancelling_)) {
+      auto until = clock_type::now() + std::chrono::seconds(1);
+      if (!deadlines_.empty())
+        until = std::min(until, deadlines_.begin()->first);
+      until = std::min(until, cancel_deadline_);
+      st_.poll(until, *this);
+      auto now = clock_type::now();
+      if (now >= cancel_deadline_) {
+        give_up_cancelling();
+        break;
+      }
+      expire(now);
+      refill();
+    }
+    if (lost_)
+      drain_source(lost_->first, lost_->second);
+    end_unary_calls();
+  }
+
+  void on_results(v1::ResultBatch& batch) override {
+    for (auto& r : *batch.mutable_results()) {
+      auto ref = r.ref();
+      auto i = in_flight_.find(ref);
+      if (i == in_flight_.end())
+        continue; // a job answered already (timed out here): once only
+      job_result out;
+      wire::api::from_proto(r, out);
+      answer(i, std::move(out));
+    }
+  }
+
+  void on_stream_end(const grpc::Status& status) override {
+    auto [st, why] = job_failure(status, st_.address);
+    if (cancelling_ && st == job_status::cancelled)
+      why = "interrupted; the call to node " + st_.address
+            + " was cancelled before the node confirmed";
+    std::vector<uint64_t> refs;
+    for (auto& [ref, f] : in_flight_)
+      if (f.call == nullptr)
+        refs.push_back(ref);
+    for (auto ref : refs)
+      fail(ref, st, why);
+    // Jobs not sent yet did not reach the node.
+    if (st == job_status::node_lost)
+      why = "lost the connection to node " + st_.address + " ("
+            + status.error_message() + ") before the job was sent";
+    lost_.emplace(st, std::move(why));
+  }
+
+  void on_unary_done(unary_call& call) override {
+    auto owned = std::move(calls_[call.ref]);
+    calls_.erase(call.ref);
+    auto i = in_flight_.find(call.ref);
+    if (i == in_flight_.end())
+      return;
+    if (call.status.ok()) {
+      job_result out;
+      wire::api::from_proto(call.reply, out);
+      answer(i, std::move(out));
+      return;
+    }
+    auto [st, why] = job_failure(call.status, st_.address, call.bytes);
+    fail(call.ref, st, std::move(why));
+  }
+
+  void on_interrupt() override {
+    if (cancelling_)
+      return;
+    cancelling_ = true;
+    cancel_deadline_ = clock_type::now() + client::cancel_grace;
+    for (auto& [ref, f] : in_flight_) {
+      if (f.call != nullptr)
+        f.call->ctx.TryCancel();
+      else if (stream_->alive())
+        stream_->push_cancel(ref);
+    }
+    stream_->flush();
+    drain_source(job_status::cancelled, "interrupted before it was sent");
+  }
+
+ private:
+  struct flight {
+    /// The caller's id for the job.
+    uint64_t id = 0;
+    std::string skill;
+    clock_type::time_point sent;
+    clock_type::time_point deadline;
+    /// The job's own call, when it is too large for the stream.
+    unary_call* call = nullptr;
+  };
+
+  using flight_iter = std::unordered_map<uint64_t, flight>::iterator;
+
+  void refill() {
+    if (cancelling_ || lost_ || source_done_)
+      return;
+    while (in_flight_.size() < concurrency_ && stream_->alive()) {
+      job j;
+      if (!next_(j)) {
+        source_done_ = true;
+        break;
+      }
+      send(std::move(j));
+    }
+    stream_->flush();
+  }
+
+  void send(job&& j) {
+    // A `string` field that is not UTF-8 would make the node refuse the
+    // whole message, sinking the jobs sharing it.
+    if (auto bad = utf8::first_invalid(j.skill); bad != j.skill.size()) {
+      auto why = "skill name is not valid UTF-8 (at byte " + std::to_string(bad)
+                 + ")";
+      on_result_(make_failure(j, job_status::bad_input, std::move(why)),
+                 caf::timespan{0});
+      return;
+    }
+    auto now = clock_type::now();
+    auto timeout = j.options.timeout > caf::timespan{0}
+                     ? std::min(j.options.timeout, max_job_timeout)
+                     : default_timeout_;
+    auto ref = st_.next_ref++;
+    flight f;
+    f.id = j.id;
+    f.skill = j.skill;
+    f.sent = now;
+    f.deadline = now + timeout + grace_;
+    j.id = ref;
+    v1::Job msg;
+    wire::api::to_proto(j, msg);
+    auto bytes = msg.ByteSizeLong();
+    if (bytes > client::max_batch_bytes) {
+      auto call = std::make_unique<unary_call>();
+      call->ref = ref;
+      call->bytes = bytes;
+      prepare_call(call->ctx, st_.token, timeout + grace_);
+      call->rpc = st_.stub->PrepareAsyncSubmit(&call->ctx, msg, &st_.cq);
+      call->rpc->StartCall();
+      call->rpc->Finish(&call->reply, &call->status, &call->done);
+      f.call = call.get();
+      calls_.emplace(ref, std::move(call));
+    } else {
+      stream_->push_job(std::move(msg), bytes);
+    }
+    deadlines_.emplace(f.deadline, ref);
+    in_flight_.emplace(ref, std::move(f));
+  }
+
+  void answer(flight_iter i, job_result&& r) {
+    auto& f = i->second;
+    auto latency
+      = std::chrono::duration_cast<caf::timespan>(clock_type::now() - f.sent);
+    r.id = f.id;
+    if (r.skill.empty())
+      r.skill = f.skill;
+    deadlines_.erase({f.deadline, i->first});
+    in_flight_.erase(i);
+    on_result_(std::move(r), latency);
+  }
+
+  void fail(uint64_t ref, job_status st, std::string why) {
+    auto i = in_flight_.find(ref);
+    if (i == in_flight_.end())
+      return;
+    job_result r;
+    r.status = st;
+    r.error = std::move(why);
+    // Made here, not by a node: it names the node it was sent to.
+    r.node = st_.address;
+    answer(i, std::move(r));
+  }
+
+  // Jobs past their deadline plus grace: the node should have answered
+  // them; they end TIMEOUT here and are cancelled there.
+  void expire(clock_type::time_point now) {
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+      auto ref = deadlines_.begin()->second;
+      if (auto i = in_flight_.find(ref); i != in_flight_.end()) {
+        if (i->second.call != nullptr)
+          i->second.call->ctx.TryCancel();
+        else if (stream_->alive())
+          stream_->push_cancel(ref);
+      }
+      fail(ref, job_status::timeout,
+           "no answer from node " + st_.address + " before the deadline");
+    }
+    stream_->flush();
+  }
+
+  // The node did not confirm an interrupt in time: the call goes, taking
+  // whatever jobs of it remain on the node.
+  void give_up_cancelling() {
+    std::vector<uint64_t> refs;
+    for (auto& kv : in_flight_)
+      refs.push_back(kv.first);
+    for (auto ref : refs)
+      fail(ref, job_status::cancelled,
+           "interrupted; node " + st_.address
+             + " did not confirm the cancellation in time");
+    stream_->cancel();
+  }
+
+  void drain_source(job_status st, const std::string& why) {
+    while (!source_done_) {
+      job j;
+      if (!next_(j)) {
+        source_done_ = true;
+        break;
+      }
+      auto r = make_failure(j, st, why);
+      r.node = st_.address;
+      on_result_(std::move(r), caf::timespan{0});
+    }
+  }
+
+  // Calls of jobs answered otherwise (timed out here) are cancelled and
+  // waited for: their completions refer to them.
+  void end_unary_calls() {
+    for (auto& kv : calls_)
+      kv.second->ctx.TryCancel();
+    while (!calls_.empty())
+      st_.poll(clock_type::now() + std::chrono::seconds(1), *this);
+  }
+
+  client::state& st_;
+  job_stream* stream_ = nullptr;
+  const client::job_source& next_;
+  const client::result_handler& on_result_;
+  size_t concurrency_;
+  caf::timespan default_timeout_;
+  caf::timespan grace_;
+  std::unordered_map<uint64_t, flight> in_flight_;
+  std::set<std::pair<clock_type::time_point, uint64_t>> deadlines_;
+  std::unordered_map<uint64_t, std::unique_ptr<unary_call>> calls_;
+  bool source_done_ = false;
+  bool cancelling_ = false;
+  clock_type::time_point cancel_deadline_ = clock_type::time_point::max();
+  /// Set when the stream ended: what jobs not sent yet end with.
+  std::optional<std::pair<job_status, std::string>> lost_;
+};
+
+// A control call to `method` with the token and `timeout` as its deadline;
+// `convert` makes the caller's type of the reply.
+template <class Request, class Reply, class Convert>
+auto control_call(client::state& st, caf::timespan timeout,
+                  grpc::Status (v1::Troupe::Stub::*method)(grpc::ClientContext*,
+                                                           const Request&,
+                                                           Reply*),
+                  const Request& request, Convert convert)
+  -> caf::expected<decltype(convert(std::declval<Reply&>()))> {
+  grpc::ClientContext ctx;
+  prepare_call(ctx, st.token, timeout);
+  Reply reply;
+  auto status = ((*st.stub).*method)(&ctx, request, &reply);
+  if (!status.ok())
+    return call_error(status, st.address);
+  return convert(reply);
 }
 
 } // namespace
 
+client::client(std::unique_ptr<state> st) : state_(std::move(st)) {
+  // nop
+}
+
+client::client(client&&) noexcept = default;
+
+client& client::operator=(client&&) noexcept = default;
+
+client::~client() = default;
+
+caf::expected<client> client::connect(const std::string& host, uint16_t port,
+                                      const connect_options& opts) {
+  auto channel = open_channel(host, port, opts);
+  if (!channel)
+    return channel.error();
+  auto st = std::make_unique<state>();
+  st->address = host + ":" + std::to_string(port);
+  st->token = opts.token;
+  st->channel = std::move(*channel);
+  st->stub = v1::Troupe::NewStub(st->channel);
+  return client{std::move(st)};
+}
+
+const std::string& client::address() const {
+  return state_->address;
+}
+
 caf::expected<skill_list> client::skills(caf::timespan timeout) {
-  return expect_response<skill_list>(
-    query(wire::client_codec::encode_query(
-            wire::client_codec::query_kind::list_skills),
-          timeout));
+  return control_call(*state_, timeout, &v1::Troupe::Stub::ListSkills,
+                      v1::ListSkillsRequest{}, [](v1::SkillList& reply) {
+                        return wire::api::from_proto(reply);
+                      });
 }
 
 caf::expected<node_status> client::status(caf::timespan timeout) {
-  return expect_response<node_status>(
-    query(wire::client_codec::encode_query(
-            wire::client_codec::query_kind::get_status),
-          timeout));
+  return control_call(*state_, timeout, &v1::Troupe::Stub::GetStatus,
+                      v1::GetStatusRequest{}, [](v1::NodeStatus& reply) {
+                        return wire::api::from_proto(reply);
+                      });
 }
 
 caf::expected<breaker_status> client::breaker(const std::string& skill,
                                               breaker_command command,
                                               caf::timespan timeout) {
-  return expect_response<breaker_status>(
-    query(wire::client_codec::encode_breaker_query(skill, command), timeout));
+  v1::BreakerRequest request;
+  request.set_skill(skill);
+  request.set_action(wire::api::to_proto(command));
+  return control_call(*state_, timeout, &v1::Troupe::Stub::Breaker, request,
+                      [](v1::BreakerStatus& reply) {
+                        return wire::api::from_proto(reply);
+                      });
 }
 
 caf::expected<std::string> client::crash(const std::string& path,
                                          caf::timespan timeout) {
-  auto resp = query(wire::client_codec::encode_crash_query(path), timeout);
-  if (!resp)
-    return resp.error();
-  auto decoded = wire::client_codec::decode_response(*resp);
-  if (!decoded)
-    return decoded.error();
-  if (auto* x = std::get_if<wire::client_codec::acknowledgement>(&*decoded))
-    return std::move(x->message);
-  return caf::make_error(error_code::malformed_message,
-                         std::string{"node answered with something else"});
+  v1::CrashRequest request;
+  request.set_target(path);
+  return control_call(*state_, timeout, &v1::Troupe::Stub::Crash, request,
+                      [](v1::CrashReply& reply) {
+                        return std::move(*reply.mutable_message());
+                      });
 }
 
-// How long a client waits for a restarted gateway before it gives the node
-// up, and how often it tries meanwhile.
-constexpr auto reconnect_window = std::chrono::seconds(5);
-constexpr auto reconnect_pause = std::chrono::milliseconds(50);
+caf::expected<drain_reply> client::drain(caf::timespan timeout) {
+  return control_call(*state_, timeout, &v1::Troupe::Stub::Drain,
+                      v1::DrainRequest{}, [](v1::DrainReply& reply) {
+                        return drain_reply{reply.in_flight(),
+                                           std::move(*reply.mutable_message())};
+                      });
+}
 
-bool client::reconnect() {
-  using clock = std::chrono::steady_clock;
-  auto deadline = clock::now() + reconnect_window;
-  auto old = gateway_.address();
-  for (auto now = clock::now(); now < deadline; now = clock::now()) {
-    // Each attempt is bounded too: a node that stopped answering must not
-    // hold the client past the window.
-    auto left = std::chrono::duration_cast<caf::timespan>(deadline - now);
-    auto gw = connect_gateway(*sys_, host_, port_,
-                              std::min(left, connect_timeout_));
-    if (gw && gw->address() != old) {
-      gateway_ = std::move(*gw);
-      return true;
-    }
-    std::this_thread::sleep_for(reconnect_pause);
-  }
-  return false;
+void client::interrupt() {
+  std::lock_guard<std::mutex> guard{state_->mtx};
+  if (state_->interrupted)
+    return;
+  state_->interrupted = true;
+  state_->alarm.Set(&state_->cq, gpr_now(GPR_CLOCK_REALTIME),
+                    &state_->alarm_tag);
+}
+
+void client::run(const job_source& next, size_t concurrency,
+                 const result_handler& on_result, caf::timespan default_timeout,
+                 caf::timespan grace) {
+  job_run{*state_, next, concurrency, on_result, default_timeout, grace}
+    .execute();
 }
 
 void client::run(std::vector<job> jobs, size_t concurrency,
                  const result_handler& on_result, caf::timespan default_timeout,
                  caf::timespan grace) {
-  using clock = std::chrono::steady_clock;
-  concurrency = std::max<size_t>(concurrency, 1);
-  caf::scoped_actor self{*sys_};
-  self->monitor(gateway_);
-  auto sink = caf::actor_cast<client_sink_actor>(self.ptr());
-  struct flight {
-    clock::time_point deadline;
-    clock::time_point sent;
-    /// The submit message that carried the job, for a refusal naming it.
-    uint64_t batch = 0;
-  };
-  // index -> every job in flight
-  std::unordered_map<uint64_t, flight> in_flight;
-  std::multimap<clock::time_point, uint64_t> by_deadline;
-  size_t next = 0;
-  auto answer = [&](uint64_t index, job_result r) {
-    auto i = in_flight.find(index);
-    if (i == in_flight.end())
-      return; // duplicate or unknown: each job is answered once
-    auto range = by_deadline.equal_range(i->second.deadline);
-    for (auto k = range.first; k != range.second; ++k)
-      if (k->second == index) {
-        by_deadline.erase(k);
-        break;
-      }
-    auto latency = std::chrono::duration_cast<caf::timespan>(clock::now()
-                                                             - i->second.sent);
-    in_flight.erase(i);
-    r.id = index;
-    on_result(std::move(r), latency);
-  };
-  auto fail_job = [&](uint64_t index, job_status st, std::string why) {
-    job_result r;
-    r.status = st;
-    r.error = std::move(why);
-    r.skill = jobs[index].skill;
-    answer(index, std::move(r));
-  };
-  auto fail_in_flight = [&](job_status st, const std::string& why) {
-    std::vector<uint64_t> all;
-    for (auto& kv : in_flight)
-      all.push_back(kv.first);
-    for (auto index : all)
-      fail_job(index, st, why);
-  };
-  auto fail_unsent = [&](job_status st, const std::string& why) {
-    while (next < jobs.size()) {
-      in_flight.emplace(next, flight{clock::now(), clock::now()});
-      fail_job(next, st, why);
-      ++next;
-    }
-  };
-  // Sends jobs[first, last) in messages bounded by count and bytes; each
-  // message gets its own id, which a refusal names.
-  uint64_t next_batch = 1;
-  auto send_range = [&](size_t first, size_t last) {
-    auto i = first;
-    while (i < last) {
-      auto end = i;
-      size_t bytes = 0;
-      while (end < last && end - i < max_batch_jobs
-             && (end == i || bytes + wire_size(jobs[end]) <= max_batch_bytes))
-        bytes += wire_size(jobs[end++]);
-      auto batch = next_batch++;
-      for (auto k = i; k < end; ++k)
-        if (auto f = in_flight.find(k); f != in_flight.end())
-          f->second.batch = batch;
-      self->send(gateway_, atom::submit::value,
-                 wire::client_codec::encode_submit(jobs.data() + i,
-                                                   jobs.data() + end, batch),
-                 sink);
-      i = end;
-    }
-  };
-  // The node refused a whole message: exactly the jobs it carried fail.
-  auto on_refusal = [&](const wire::client_codec::batch_refusal& x) {
-    std::vector<uint64_t> refused;
-    for (auto& [index, f] : in_flight)
-      if (f.batch == x.batch_id)
-        refused.push_back(index);
-    auto why = refused.size() == 1
-                 ? "node " + address_ + " refused the job: " + x.error
-                 : "node " + address_
-                     + " refused the message carrying the "
-                       "job: "
-                     + x.error;
-    for (auto index : refused)
-      fail_job(index, x.status, why);
-  };
-  auto refill = [&] {
-    auto now = clock::now();
-    auto first = next;
-    while (next < jobs.size() && in_flight.size() < concurrency) {
-      auto& j = jobs[next];
-      j.id = next;
-      auto timeout = j.options.timeout > caf::timespan{0} ? j.options.timeout
-                                                          : default_timeout;
-      auto deadline
-        = now + std::chrono::duration_cast<clock::duration>(timeout + grace);
-      in_flight.emplace(next, flight{deadline, now});
-      by_deadline.emplace(deadline, next);
-      ++next;
-    }
-    send_range(first, next);
-  };
-  // The gateway ended: a restarted one gets the jobs the old one never read
-  // (it answered the rest before it ended); with no gateway to reach, every
-  // job ends NODE_LOST.
-  auto on_gateway_down = [&](const caf::error& reason) {
-    // A broken connection means the node is gone (or cut off): its jobs
-    // may have run, and a node at the same address later is another node.
-    // Only a gateway that ended while its node stays reachable (a restart)
-    // is worth reconnecting to.
-    if (reason != caf::exit_reason::remote_link_unreachable && reconnect()) {
-      self->monitor(gateway_);
-      std::vector<uint64_t> unread;
-      for (auto& kv : in_flight)
-        unread.push_back(kv.first);
-      std::sort(unread.begin(), unread.end());
-      for (auto index : unread)
-        send_range(index, index + 1);
+  size_t index = 0;
+  run(
+    [&](job& j) {
+      if (index == jobs.size())
+        return false;
+      j = std::move(jobs[index]);
+      j.id = index++;
       return true;
-    }
-    auto lost = "lost the connection to node " + address_ + " ("
-                + describe(reason) + ")";
-    fail_in_flight(job_status::node_lost,
-                   lost
-                     + "; the job was sent and may have run: resubmit it "
-                       "if running it twice is safe");
-    fail_unsent(job_status::node_lost, lost + " before the job was sent");
-    return false;
-  };
-  // After an interrupt: no more jobs go out, the node cancels those in
-  // flight, and the run ends by this time at the latest.
-  bool cancelling = false;
-  auto cancel_deadline = clock::time_point::max();
-  auto on_interrupt = [&] {
-    if (cancelling)
-      return;
-    cancelling = true;
-    cancel_deadline = clock::now() + cancel_grace;
-    std::vector<uint64_t> ids;
-    for (auto& kv : in_flight)
-      ids.push_back(kv.first);
-    if (!ids.empty())
-      self->send(gateway_, atom::cancel::value,
-                 wire::client_codec::encode_cancel(ids), sink);
-    fail_unsent(job_status::cancelled, "interrupted before it was sent");
-  };
-  {
-    std::lock_guard<std::mutex> guard{interrupt_->mtx};
-    interrupt_->active = caf::actor_cast<caf::actor>(self.ptr());
-    if (interrupt_->interrupted)
-      self->send(self, atom::cancel::value);
-  }
-  refill();
-  while (!in_flight.empty()) {
-    auto until = std::min(by_deadline.begin()->first, cancel_deadline);
-    auto wait = std::chrono::duration_cast<caf::timespan>(until - clock::now());
-    if (wait < caf::timespan{0})
-      wait = caf::timespan{0};
-    bool lost = false;
-    self->receive(
-      [&](atom::results, const std::string& bytes) {
-        auto batch = wire::client_codec::decode_results(bytes);
-        if (!batch)
-          return;
-        for (auto& r : batch->results)
-          answer(r.id, std::move(r));
-        for (auto& x : batch->refusals)
-          on_refusal(x);
-      },
-      [](atom::ping) {
-        // A stopping node checks that its last results arrived.
-        return atom::ping::value;
-      },
-      [&](caf::down_msg& dm) {
-        if (dm.source == gateway_.address())
-          lost = !on_gateway_down(dm.reason);
-      },
-      [&](atom::cancel) {
-        on_interrupt();
-      },
-      caf::after(wait) >>
-        [] {
-          // deadline check below
-        });
-    if (lost)
-      break;
-    auto now = clock::now();
-    if (now >= cancel_deadline) {
-      fail_in_flight(job_status::cancelled,
-                     "interrupted; node " + address_
-                       + " did not confirm the cancellation in time");
-      break;
-    }
-    while (!by_deadline.empty() && by_deadline.begin()->first <= now)
-      fail_job(by_deadline.begin()->second, job_status::timeout,
-               "no answer from node " + address_ + " before the deadline");
-    if (!cancelling)
-      refill();
-  }
-  std::lock_guard<std::mutex> guard{interrupt_->mtx};
-  interrupt_->active = nullptr;
+    },
+    concurrency, on_result, default_timeout, grace);
 }
 
 job_result client::submit(job j, caf::timespan default_timeout) {
   job_result out;
-  std::vector<job> jobs;
-  jobs.push_back(std::move(j));
+  bool taken = false;
   run(
-    std::move(jobs), 1,
+    [&](job& next) {
+      if (taken)
+        return false;
+      taken = true;
+      next = std::move(j);
+      return true;
+    },
+    1,
     [&](job_result&& r, caf::timespan) {
       out = std::move(r);
     },
     default_timeout);
-  out.id = 0;
   return out;
 }
 

@@ -1,11 +1,14 @@
 #pragma once
 
-#include "messages/interfaces.hpp"
+#include "messages/breaker_status.hpp"
+#include "messages/job.hpp"
+#include "messages/node_status.hpp"
 
-#include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
+#include <caf/timespan.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -14,24 +17,66 @@
 
 namespace troupe::client {
 
-/// A connection to a node's gateway from another process, speaking the
-/// protobuf schema over CAF's middleman. Used by the `troupe` CLI, by tests
-/// and by any C++ program that wants to submit jobs remotely. Not
-/// thread-safe: use one client per thread.
+/// How `client::connect` reaches a node: how long it waits, and the
+/// credentials every call carries. Without TLS files the connection is
+/// plaintext.
+struct connect_options {
+  /// How long to wait for the node to complete the connection (TCP, TLS
+  /// and HTTP/2 handshakes).
+  caf::timespan timeout = std::chrono::seconds(5);
+  /// Sent as `authorization: Bearer <token>` with every call when not
+  /// empty.
+  std::string token;
+  /// PEM file of the roots that sign the node's certificate. Setting it, or
+  /// a client certificate, makes the connection TLS (with the system's
+  /// roots when this is empty).
+  std::string tls_ca_file;
+  /// PEM files of a client certificate and its key, for nodes that ask for
+  /// one (mutual TLS); both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+};
+
+/// What a node answered when told to drain.
+struct drain_reply {
+  /// Jobs it still had in flight when it began to drain.
+  uint64_t in_flight = 0;
+  std::string message;
+};
+
+/// A connection to a node's client API (troupe.v1 over gRPC) from another
+/// process: used by the `troupe` CLI, by tests and by any C++ program that
+/// wants to run jobs remotely. Jobs travel on one `Run` stream per client,
+/// opened when first needed and kept for later calls; gRPC reconnects the
+/// channel by itself. Not thread-safe (one client per thread), except for
+/// `interrupt`.
 class client {
  public:
   /// How long `connect` waits by default for a node to complete the
   /// handshake.
   static constexpr auto default_connect_timeout = std::chrono::seconds(5);
 
-  /// Connects to the gateway at host:port. An absent node, or one that does
-  /// not complete CAF's handshake within `timeout` (a peer that accepts TCP
-  /// but never answers), gives `error_code::node_unreachable` ("cannot reach
-  /// node HOST:PORT (...)"); reconnects use the same timeout.
+  /// Connects to the node at host:port. An absent node, or one that does
+  /// not complete the handshake within `opts.timeout` (a peer that accepts
+  /// TCP but never answers, or speaks another protocol), gives
+  /// `error_code::node_unreachable` ("cannot reach node HOST:PORT (...)");
+  /// unreadable TLS files give `error_code::invalid_config`.
   [[nodiscard]] static caf::expected<client>
-  connect(caf::actor_system& sys, const std::string& host, uint16_t port,
-          caf::timespan timeout = default_connect_timeout);
+  connect(const std::string& host, uint16_t port,
+          const connect_options& opts = {});
 
+  client(client&&) noexcept;
+  client& operator=(client&&) noexcept;
+
+  /// Closes the job stream (bounded: the node has no jobs of it left by
+  /// then, or they are cancelled).
+  ~client();
+
+  /// Failed calls give `error_code::node_unreachable` (the node is gone),
+  /// `error_code::timeout` (no answer within `timeout`),
+  /// `error_code::rejected` (the node refused and said why: a bad token, an
+  /// unknown skill, a disabled hook) or `error_code::protocol_mismatch`
+  /// (the peer does not serve troupe.v1).
   [[nodiscard]] caf::expected<skill_list> skills(caf::timespan timeout);
 
   [[nodiscard]] caf::expected<node_status> status(caf::timespan timeout);
@@ -49,82 +94,76 @@ class client {
   [[nodiscard]] caf::expected<std::string> crash(const std::string& path,
                                                  caf::timespan timeout);
 
+  /// Tells the node to drain: it leaves its cluster, refuses new jobs,
+  /// lets those in flight finish within its drain timeout and exits.
+  [[nodiscard]] caf::expected<drain_reply> drain(caf::timespan timeout);
+
   /// Called once per job with its terminal result and the time from
   /// sending the job to receiving its result.
   using result_handler = std::function<void(job_result&&, caf::timespan)>;
 
-  /// Submits `jobs` keeping at most `concurrency` in flight and calls
-  /// `on_result` exactly once per job. Jobs leave in messages of at most
-  /// `max_batch_jobs` jobs and about `max_batch_bytes` bytes (a larger job
-  /// alone), well below any node's message limit, so that a node refuses a
-  /// message only for a single job too large for it, which then fails alone
-  /// (BAD_INPUT). A job whose result has not arrived `grace` after its own
-  /// timeout (or the node default) ends TIMEOUT; the node itself answers
-  /// every job it accepted by then, so this only happens when it hangs.
-  /// If the connection to the node breaks, the remaining jobs end NODE_LOST
-  /// at once. Job ids are replaced by their index in `jobs`. If only the
-  /// node's gateway restarted (the node stays reachable), the client
-  /// connects to the new one and sends again the jobs the old one never
-  /// read (those it had accepted it answered before it ended).
+  /// Gives `run` its next job: false when there are none left. Called on
+  /// the thread of `run`, only while fewer than `concurrency` jobs are in
+  /// flight.
+  using job_source = std::function<bool(job&)>;
+
+  /// Runs the jobs of `next` keeping at most `concurrency` in flight and
+  /// calls `on_result` exactly once per job, on this thread, with the job's
+  /// own id. Jobs leave in messages of at most `max_batch_jobs` jobs and
+  /// about `max_batch_bytes` bytes on the client's one stream; a job larger
+  /// than that goes in a call of its own, so that a node refusing a message
+  /// too large for it fails that job alone (BAD_INPUT). A job whose result
+  /// has not arrived `grace` after its own timeout (or `default_timeout`)
+  /// ends TIMEOUT (and is cancelled on the node); the node itself answers
+  /// every job it accepted by then, so this only happens when it hangs. If
+  /// the stream breaks, the jobs in flight end NODE_LOST at once and the
+  /// jobs `next` still has end NODE_LOST without being sent: a node at the
+  /// same address later may be another node.
+  void run(const job_source& next, size_t concurrency,
+           const result_handler& on_result,
+           caf::timespan default_timeout = std::chrono::seconds(60),
+           caf::timespan grace = client_result_grace);
+
+  /// Runs `jobs` as above; ids are replaced by their index in `jobs`.
   void run(std::vector<job> jobs, size_t concurrency,
            const result_handler& on_result,
            caf::timespan default_timeout = std::chrono::seconds(60),
            caf::timespan grace = client_result_grace);
 
-  /// Most jobs per submit message.
+  /// Most jobs per message.
   static constexpr size_t max_batch_jobs = 128;
 
-  /// Bytes per submit message (roughly; a single larger job goes alone): a
-  /// quarter of the smallest message limit a node can have (1 MiB plus its
-  /// max-job-bytes).
+  /// Bytes per message (roughly): far below the smallest message limit a
+  /// node can have (1 MiB plus its max-job-bytes). A larger job travels
+  /// alone.
   static constexpr size_t max_batch_bytes = 256 * 1024;
 
   /// Runs one job and returns its result.
   job_result submit(job j,
                     caf::timespan default_timeout = std::chrono::seconds(60));
 
-  /// Stops a `run` in progress (called from another thread, e.g. one that
-  /// waits for Ctrl-C): the node cancels its jobs in flight, which end
-  /// CANCELLED unless they finished first; jobs not sent yet end CANCELLED
-  /// without being sent; `run` returns once every job is answered, or after
-  /// `cancel_grace` at most. Also stops the next `run` at once if none is in
-  /// progress. Thread-safe.
+  /// Stops a `run` (or `submit`) in progress; thread-safe, e.g. called from
+  /// a thread that waits for Ctrl-C. The node cancels the jobs in flight,
+  /// which end CANCELLED unless they finished first (the node says which);
+  /// jobs not sent yet end CANCELLED without being sent; `run` returns once
+  /// every job is answered, or after `cancel_grace` at most, when the call
+  /// itself is cancelled. Also stops every later `run` at once.
   void interrupt();
 
   /// How long an interrupted `run` waits for the node to confirm.
   static constexpr auto cancel_grace = std::chrono::seconds(3);
 
-  const std::string& address() const {
-    return address_;
-  }
+  /// "HOST:PORT" of the node.
+  const std::string& address() const;
 
-  /// The node's gateway, for actors that talk to it directly (a batcher).
-  const gateway_actor& gateway() const {
-    return gateway_;
-  }
-
-  /// Connects to the node's gateway again after it ended while the node
-  /// stays up (a restart): true once a new gateway answers, false when none
-  /// does within a few seconds. `gateway()` is the new one afterwards.
-  bool reconnect();
+  /// Opaque: the channel, the job stream and what `interrupt` shares with
+  /// `run`.
+  struct state;
 
  private:
-  /// The `run` in progress, for `interrupt`.
-  struct interrupt_state;
+  explicit client(std::unique_ptr<state> st);
 
-  client(caf::actor_system& sys, gateway_actor gw, std::string host,
-         uint16_t port, std::string address, caf::timespan connect_timeout);
-
-  caf::expected<std::string> query(const std::string& request,
-                                   caf::timespan timeout);
-
-  caf::actor_system* sys_;
-  gateway_actor gateway_;
-  std::string host_;
-  uint16_t port_;
-  std::string address_;
-  caf::timespan connect_timeout_;
-  std::shared_ptr<interrupt_state> interrupt_;
+  std::unique_ptr<state> state_;
 };
 
 } // namespace troupe::client

@@ -86,7 +86,8 @@ CRASH_PATHS = [("gateway", 3), ("router", 3), ("dispatcher", 3),
                ("skills/proc-record", 1), ("skills/proc-echo", 1)]
 
 JOB_TIMEOUT = "8s"
-PORT = 4710                 # every node's port in netns mode
+PORT = 4710                 # every node's client port in netns mode
+CLUSTER_PORT = 5710         # every node's cluster port in netns mode
 WARMUP = 3.0                # seconds of load before the first fault
 COOLDOWN = 4.0              # seconds without new faults before the end
 CLIENT_SILENCE_LIMIT = 60.0  # a client silent this long is hung
@@ -235,6 +236,7 @@ class Network:
         self.created_ns: List[str] = []
         self.bridge_created = False
         self.ports: Dict[int, int] = {}
+        self.cluster_ports: Dict[int, int] = {}
         if use_netns:
             self.reason = self._try_setup()
             self.netns = not self.reason
@@ -244,6 +246,7 @@ class Network:
             self.teardown()
             for i in range(1, nodes + 1):
                 self.ports[i] = free_port()
+                self.cluster_ports[i] = free_port()
 
     def host(self, i: int) -> str:
         return f"{self.subnet}.{i}" if self.netns else "127.0.0.1"
@@ -253,6 +256,13 @@ class Network:
 
     def address(self, i: int) -> str:
         return f"{self.host(i)}:{self.port(i)}"
+
+    def cluster_port(self, i: int) -> int:
+        return CLUSTER_PORT if self.netns else self.cluster_ports[i]
+
+    def cluster_address(self, i: int) -> str:
+        """Where members reach node i (what --join names)."""
+        return f"{self.host(i)}:{self.cluster_port(i)}"
 
     def wrap(self, i: int, args: List[str]) -> List[str]:
         """`args` run inside node i's namespace."""
@@ -410,6 +420,10 @@ class Node:
     def address(self) -> str:
         return self.run.net.address(self.i)
 
+    @property
+    def cluster_address(self) -> str:
+        return self.run.net.cluster_address(self.i)
+
     def start(self, join: List[str]) -> bool:
         """Starts a new incarnation; true once it listens (joined)."""
         with self.lock:
@@ -419,7 +433,8 @@ class Node:
             journal = self.run.dir / "journals" / f"{self.id}-{inc}.jsonl"
             args = [str(self.run.troupe), "node", "--host",
                     self.run.net.host(self.i), "--port",
-                    str(self.run.net.port(self.i)), "--name", self.id,
+                    str(self.run.net.port(self.i)), "--cluster-port",
+                    str(self.run.net.cluster_port(self.i)), "--name", self.id,
                     "--test-skills", "--config", str(self.run.config)]
             if join:
                 args += ["--join", ",".join(join)]
@@ -459,7 +474,7 @@ class Node:
             for line in proc.stdout:
                 out.write(b"stdout: " + line)
                 out.flush()
-                if b" listening on " in line:
+                if b" serving clients on " in line:
                     listening.set()
 
     def _kill_locked(self):
@@ -709,7 +724,7 @@ timeout = 8s
         if not self.nodes[1].start([]):
             log(f"chaos: n1 did not start; see {self.nodes[1].log_path}")
             return False
-        seed_addr = [self.nodes[1].address]
+        seed_addr = [self.nodes[1].cluster_address]
         for i in range(2, self.opts.nodes + 1):
             if not self.nodes[i].start(seed_addr):
                 log(f"chaos: n{i} did not start; see {self.nodes[i].log_path}")
@@ -878,7 +893,7 @@ timeout = 8s
     # -- faults ---------------------------------------------------------------
 
     def join_list(self, exclude: int) -> List[str]:
-        return [n.address for n in self.up_nodes() if n.i != exclude]
+        return [n.cluster_address for n in self.up_nodes() if n.i != exclude]
 
     def restart(self, node: Node, tries: int = 5) -> bool:
         """Starts a killed node again under its name; a start that fails
@@ -1180,6 +1195,7 @@ timeout = 8s
         for n in self.nodes.values():
             aliases[n.id] = n.id
             aliases[n.address] = n.id
+            aliases[n.cluster_address] = n.id
         return cc.Run(kinds=KINDS, jobs=self.jobs, chunks=self.chunks,
                       results=self.results, executions=self.read_journals(),
                       faults=self.faults, windows=self.windows,

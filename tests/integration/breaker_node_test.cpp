@@ -5,12 +5,9 @@
 // retries run failed attempts again; status and metrics show all of it.
 #include "messages/job.hpp"
 #include "node/client/client.hpp"
-#include "node/spawn/system_config.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_file.hpp"
-
-#include <caf/actor_system.hpp>
 
 #include <gtest/gtest.h>
 
@@ -32,8 +29,6 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 class BreakerNode : public ::testing::Test {
  public:
-  BreakerNode() : sys(cfg) {}
-
   /// Runs `n` jobs of `skill` on `input` (at most `in_flight` at once) and
   /// returns their results.
   std::vector<job_result>
@@ -93,11 +88,8 @@ class BreakerNode : public ::testing::Test {
   }
 
   caf::expected<troupe::client::client> connect(const node_process& node) {
-    return troupe::client::client::connect(sys, "127.0.0.1", node.port());
+    return troupe::client::client::connect("127.0.0.1", node.port());
   }
-
-  troupe::node::system_config cfg;
-  caf::actor_system sys;
 };
 
 } // namespace

@@ -4,13 +4,10 @@
 // different nodes run once in the whole cluster, and losing an owner loses
 // its entries but never a job.
 #include "node/client/client.hpp"
-#include "node/spawn/system_config.hpp"
 #include "tests/support/cluster_status.hpp"
 #include "tests/support/job_tally.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_file.hpp"
-
-#include <caf/actor_system.hpp>
 
 #include <gtest/gtest.h>
 
@@ -111,8 +108,6 @@ TEST_F(ClusterCache, IdenticalJobsOnThreeNodesRunOnce) {
   node_process c{args("gamma", &a)};
   ASSERT_TRUE(c.ready()) << c.log();
   ASSERT_TRUE(converged({&a, &b, &c}, {"alpha", "beta", "gamma"}, "sleep"));
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
   // 200 identical jobs, all in flight at once, spread over the three nodes.
   std::vector<const node_process*> nodes{&a, &b, &c};
   std::vector<std::map<job_status, size_t>> counts(3);
@@ -120,7 +115,7 @@ TEST_F(ClusterCache, IdenticalJobsOnThreeNodesRunOnce) {
   std::vector<std::thread> submitters;
   for (size_t k = 0; k < 3; ++k)
     submitters.emplace_back([&, k] {
-      auto cl = client::client::connect(sys, "127.0.0.1", nodes[k]->port());
+      auto cl = client::client::connect("127.0.0.1", nodes[k]->port());
       if (!cl)
         return;
       size_t n = k < 2 ? 67 : 66;
@@ -162,9 +157,7 @@ TEST_F(ClusterCache, LosingAKeyOwnerLosesNoJob) {
   node_process c{args("gamma", &a)};
   ASSERT_TRUE(c.ready()) << c.log();
   ASSERT_TRUE(converged({&a}, {"beta", "gamma"}, "sha256"));
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
-  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
+  auto cl = client::client::connect("127.0.0.1", a.port());
   ASSERT_TRUE(cl);
   // sha256 caches by default: 10,000 different inputs spread their keys
   // over the three members; beta, owner of about a third, is killed once a

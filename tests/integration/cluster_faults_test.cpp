@@ -2,13 +2,10 @@
 // jobs or members: a member killed right after it joined, a peer whose
 // gateway restarts while the peer stays up, a member that stalls.
 #include "node/client/client.hpp"
-#include "node/spawn/system_config.hpp"
 #include "tests/support/cluster_status.hpp"
 #include "tests/support/job_tally.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_file.hpp"
-
-#include <caf/actor_system.hpp>
 
 #include <gtest/gtest.h>
 
@@ -80,9 +77,7 @@ TEST_F(ClusterFaults, AMemberKilledRightAfterJoiningLosesNoJob) {
   node_process c{args("gamma", &a, slow)};
   ASSERT_TRUE(c.ready()) << c.log();
   ASSERT_TRUE(knows_skill(a, "gamma", "sha256"));
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
-  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
+  auto cl = client::client::connect("127.0.0.1", a.port());
   ASSERT_TRUE(cl);
   // sha256 caches: a member that joins owns a share of the keys at once,
   // so jobs go to it as soon as alpha's view has it.
@@ -118,11 +113,9 @@ TEST_F(ClusterFaults, APeersGatewayRestartLosesNoJob) {
   node_process b{args("beta", &a, slow, true)};
   ASSERT_TRUE(b.ready()) << b.log();
   ASSERT_TRUE(knows_skill(a, "beta", "slow"));
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
-  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
+  auto cl = client::client::connect("127.0.0.1", a.port());
   ASSERT_TRUE(cl);
-  auto at_b = client::client::connect(sys, "127.0.0.1", b.port());
+  auto at_b = client::client::connect("127.0.0.1", b.port());
   ASSERT_TRUE(at_b);
   // `slow` lives on beta only; its gateway crashes (and restarts on the
   // same port) while alpha sends it jobs: beta stays up, with the same
@@ -163,9 +156,7 @@ TEST_F(ClusterFaults, AStalledMemberDoesNotTakeHealthyOnesDown) {
   ASSERT_TRUE(c.ready()) << c.log();
   ASSERT_TRUE(knows_skill(a, "beta", "slow"));
   ASSERT_TRUE(knows_skill(c, "beta", "slow"));
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
-  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
+  auto cl = client::client::connect("127.0.0.1", a.port());
   ASSERT_TRUE(cl);
   // Jobs that must not run twice (one attempt each) run on beta while
   // gamma stands still for three times its peers' failure window, and

@@ -51,11 +51,11 @@ TEST_F(ClusterMembership, TakenNameIsRefused) {
   node_process b{args("beta", &a)};
   ASSERT_TRUE(b.ready()) << b.log();
   auto twin = run_troupe({"node", "--port", "0", "--name", "beta", "--config",
-                          conf.path(), "--join", a.address()});
+                          conf.path(), "--join", a.cluster_address()});
   EXPECT_EQ(twin.exit_code, 2);
-  EXPECT_NE(
-    twin.err.find("a node named 'beta' is already live at " + b.address()),
-    std::string::npos)
+  EXPECT_NE(twin.err.find("a node named 'beta' is already live at "
+                          + b.cluster_address()),
+            std::string::npos)
     << twin.err;
   EXPECT_TRUE(sees(a, "beta", "up"));
 }
@@ -66,13 +66,12 @@ TEST_F(ClusterMembership, KilledNodeIsDeclaredDownAndRejoinsAfterRestart) {
   auto b = std::make_unique<node_process>(args("beta", &a));
   ASSERT_TRUE(b->ready()) << b->log();
   ASSERT_TRUE(sees(a, "beta", "up"));
-  auto port = std::to_string(b->port());
+  auto ports = b->same_ports();
   ASSERT_NE(b->stop(SIGKILL), -1);
   EXPECT_TRUE(sees(a, "beta", "down")) << a.log();
-  // The restarted node takes its port back and rejoins.
+  // The restarted node takes its ports back and rejoins.
   auto again = args("beta", &a);
-  again.push_back("--port");
-  again.push_back(port);
+  again.insert(again.end(), ports.begin(), ports.end());
   b = std::make_unique<node_process>(again);
   ASSERT_TRUE(b->ready()) << b->log();
   EXPECT_TRUE(sees(a, "beta", "up")) << a.log();

@@ -1,7 +1,6 @@
 // Jobs across a cluster of real node processes on 127.0.0.1: a job runs
 // where its skill lives, and killing a node under load loses no job.
 #include "node/client/client.hpp"
-#include "node/spawn/system_config.hpp"
 #include "tests/support/cluster_status.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/job_tally.hpp"
@@ -9,8 +8,6 @@
 #include "tests/support/pool_status.hpp"
 #include "tests/support/process_probe.hpp"
 #include "tests/support/temp_file.hpp"
-
-#include <caf/actor_system.hpp>
 
 #include <gtest/gtest.h>
 
@@ -124,10 +121,8 @@ TEST_F(ClusterRouting, KillingANodeUnderLoadLosesNoJob) {
   ASSERT_TRUE(c.ready()) << c.log();
   ASSERT_TRUE(knows_skill(a, "beta", "slow"));
   ASSERT_TRUE(knows_skill(a, "gamma", "slow"));
-  auto b_port = std::to_string(b->port());
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
-  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
+  auto b_ports = b->same_ports();
+  auto cl = client::client::connect("127.0.0.1", a.port());
   ASSERT_TRUE(cl);
   // 10,000 jobs of a skill only beta and gamma offer, 256 in flight; beta
   // is killed once a fifth of them are done.
@@ -145,10 +140,9 @@ TEST_F(ClusterRouting, KillingANodeUnderLoadLosesNoJob) {
   EXPECT_EQ(t.counts[job_status::ok], n) << summary;
   EXPECT_TRUE(sees(a, "beta", "down")) << a.log();
   b->stop(SIGKILL);
-  // Restarted on its port, beta rejoins and takes work again.
+  // Restarted on its ports, beta rejoins and takes work again.
   auto again = args("beta", &a, true);
-  again.push_back("--port");
-  again.push_back(b_port);
+  again.insert(again.end(), b_ports.begin(), b_ports.end());
   b = std::make_unique<node_process>(again);
   ASSERT_TRUE(b->ready()) << b->log();
   ASSERT_TRUE(sees(a, "beta", "up")) << a.log();
@@ -169,9 +163,7 @@ TEST_F(ClusterRouting, NonIdempotentJobsOnALostNodeEndNodeLost) {
   auto b = std::make_unique<node_process>(args("beta", &a, true));
   ASSERT_TRUE(b->ready()) << b->log();
   ASSERT_TRUE(knows_skill(a, "beta", "crash"));
-  node::system_config cfg;
-  caf::actor_system sys{cfg};
-  auto cl = client::client::connect(sys, "127.0.0.1", a.port());
+  auto cl = client::client::connect("127.0.0.1", a.port());
   ASSERT_TRUE(cl);
   // `slow` is idempotent, but a job may ask for a single attempt: then it
   // is never run again anywhere.

@@ -35,7 +35,7 @@ TEST(NodeLog, JsonFormatWritesOneObjectPerLine) {
   // The node's stdout shares the file: its own lines are command output,
   // not log lines.
   std::regex stdout_line{
-    R"(troupe node .* listening on .*|troupe: draining .*)"};
+    R"(troupe node .* serving clients on .*|troupe: draining .*)"};
   std::istringstream in{node.log()};
   size_t objects = 0;
   bool saw_stop = false;

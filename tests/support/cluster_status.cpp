@@ -63,7 +63,7 @@ member_args(const std::string& name, const node_process* seed,
   std::vector<std::string> out{"--name", name, "--config", config};
   if (seed != nullptr) {
     out.push_back("--join");
-    out.push_back(seed->address());
+    out.push_back(seed->cluster_address());
   }
   if (test_skills)
     out.push_back("--test-skills");

@@ -165,13 +165,16 @@ node_process::node_process(std::vector<std::string> extra_args)
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
-  // Bounded wait for the port file (the node writes it once listening).
+  // Bounded wait for the port file (the node writes it once listening):
+  // the client port, then the cluster port, one a line.
   auto deadline = clock::now() + std::chrono::seconds(20);
   while (clock::now() < deadline) {
     std::ifstream in{port_file};
     unsigned port = 0;
-    if (in >> port && port > 0) {
+    unsigned cluster_port = 0;
+    if (in >> port >> cluster_port && port > 0 && cluster_port > 0) {
       port_ = static_cast<uint16_t>(port);
+      cluster_port_ = static_cast<uint16_t>(cluster_port);
       return;
     }
     int status = 0;
@@ -198,6 +201,15 @@ node_process::~node_process() {
 
 std::string node_process::address() const {
   return "127.0.0.1:" + std::to_string(port_);
+}
+
+std::string node_process::cluster_address() const {
+  return "127.0.0.1:" + std::to_string(cluster_port_);
+}
+
+std::vector<std::string> node_process::same_ports() const {
+  return {"--port", std::to_string(port_), "--cluster-port",
+          std::to_string(cluster_port_)};
 }
 
 command_result node_process::cli(std::vector<std::string> args,

@@ -22,9 +22,10 @@ command_result
 run_troupe(const std::vector<std::string>& args, const std::string& input = {},
            std::chrono::seconds limit = std::chrono::seconds(60));
 
-/// A real `troupe node` process on 127.0.0.1 with an OS-chosen port. The
-/// constructor waits (bounded) until the node listens; the destructor stops
-/// it by PID: SIGTERM, then SIGKILL if it has not exited after 5 s.
+/// A real `troupe node` process on 127.0.0.1 with OS-chosen ports (its
+/// client port and its cluster port). The constructor waits (bounded) until
+/// the node listens on both; the destructor stops it by PID: SIGTERM, then
+/// SIGKILL if it has not exited after 5 s.
 class node_process {
  public:
   explicit node_process(std::vector<std::string> extra_args = {});
@@ -38,8 +39,14 @@ class node_process {
     return port_ != 0;
   }
 
+  /// The client (gRPC) port.
   uint16_t port() const {
     return port_;
+  }
+
+  /// The port other members reach it on, for `--join` and `--advertise`.
+  uint16_t cluster_port() const {
+    return cluster_port_;
   }
 
   pid_t pid() const {
@@ -48,6 +55,13 @@ class node_process {
 
   /// "127.0.0.1:<port>", for --node.
   std::string address() const;
+
+  /// "127.0.0.1:<cluster port>", for --join.
+  std::string cluster_address() const;
+
+  /// `--port P --cluster-port C` with this node's ports, for a node taking
+  /// its place (a restart).
+  std::vector<std::string> same_ports() const;
 
   /// Runs `troupe <args...> --node <address>`.
   command_result cli(std::vector<std::string> args,
@@ -67,6 +81,7 @@ class node_process {
  private:
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  uint16_t cluster_port_ = 0;
   std::string dir_;
 };
 
