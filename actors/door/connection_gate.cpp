@@ -142,7 +142,10 @@ void connection_gate::run() {
       return;
     if ((fds[0].revents & POLLIN) == 0)
       continue;
-    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    // Non-blocking, as gRPC's own listener makes them: its endpoints expect
+    // EAGAIN, and a blocking socket stalls the connection's I/O thread.
+    int fd = ::accept4(listen_fd_, nullptr, nullptr,
+                       SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
           || errno == ENOMEM) {
