@@ -160,21 +160,43 @@ class JobsSource(Source):
     def __init__(self, items, default_timeout):
         super().__init__(items)
         self.default_timeout = default_timeout
+        # (skill) -> (encoded fields, info) of a job with no tag or options:
+        # most jobs of a stream name one of a few skills.
+        self.plain = {}
+
+    def fields(self, job: Job):
+        if job.tag or job.timeout is not None or job.priority or \
+                job.cache or job.max_attempts or job.trace:
+            return job.wire_fields(), (
+                job.skill, job.tag,
+                job_timeout(job.timeout, self.default_timeout))
+        return self.plain_fields(job.skill)
+
+    def plain_fields(self, skill: str):
+        known = self.plain.get(skill)
+        if known is None:
+            known = self.plain[skill] = (_wire.job_fields(skill), (
+                skill, "", self.default_timeout))
+        return known
 
     def fill(self, out, first, max_jobs, max_bytes, large):
         infos = []
         n = size = 0
         for ref, item in enumerate(self.items, first):
-            job = _as_job(item)
             n += 1
-            info = (job.skill, job.tag,
-                    job_timeout(job.timeout, self.default_timeout))
-            infos.append((ref, info))
-            key, data = _wire.payload(job.input)
-            if len(data) > max_bytes:
-                large.append((ref, job.to_proto(ref), info))
+            if type(item) is tuple and len(item) == 2:
+                skill, x = item
+                fields, info = self.plain_fields(skill)
             else:
-                entry = _wire.job_entry(job.wire_fields(), key, data, ref)
+                job = _as_job(item)
+                x = job.input
+                fields, info = self.fields(job)
+            infos.append((ref, info))
+            key, data = _wire.payload(x)
+            if len(data) > max_bytes:
+                large.append((ref, _as_job(item).to_proto(ref), info))
+            else:
+                entry = _wire.job_entry(fields, key, data, ref)
                 out.append(entry)
                 size += len(entry)
             if n >= max_jobs or size >= max_bytes:
