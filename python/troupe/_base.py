@@ -33,10 +33,11 @@ class ClientBase:
     certificate) is given, or `tls=True` (the system's CAs).
     `connect_timeout` bounds the wait for the node when (re)connecting;
     `call_timeout` bounds status and control calls. `default_timeout` is
-    what the client's own timer assumes for jobs that set no timeout (the
-    node applies the skill's timeout); a job whose result has not come 10 s
-    after its timeout ends TIMEOUT (None: wait for the node). `options` are
-    more gRPC channel arguments."""
+    what the client assumes for jobs that set no timeout (the node applies
+    the skill's): a job whose result has not come 10 s after its timeout
+    ends TIMEOUT, and `submit`'s call deadline (which bounds the job on the
+    node too) is that long; None waits for the node. `options` are more
+    gRPC channel arguments."""
 
     def __init__(self, address: Optional[str] = None, *,
                  token: Optional[str] = None, tls: Optional[bool] = None,
