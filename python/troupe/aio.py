@@ -304,7 +304,6 @@ class _Engine:
     def __init__(self, client: Client, state: RunState, pull):
         self._client = client
         self.state = state
-        self._state = state
         self._pull = pull            # async iterator of the inputs, if any
         self._call = None
         self._tasks: List[asyncio.Task] = []
@@ -314,7 +313,7 @@ class _Engine:
         self._closed = False
 
     def cancel(self, ref: Optional[int]) -> None:
-        for task in self._state.cancel(ref):
+        for task in self.state.cancel(ref):
             task.cancel()
         self._wake.set()
 
@@ -325,15 +324,14 @@ class _Engine:
         self._client._streams.discard(self)
         self._results.set()
         self._wake.set()
-        if self._state.all_answered() and self._state.error is None:
+        if self.state.all_answered() and self.state.error is None:
             return  # the stream finishes by itself
         if self._starting is not None:
             self._starting.cancel()
         if self._call is not None:
             self._call.cancel()
-        for task in self._tasks + list(self._state.unary.values()):
+        for task in self._tasks + list(self.state.unary.values()):
             task.cancel()
-
 
     def start_soon(self) -> None:
         """Starts the stream in the running event loop, if there is one."""
@@ -358,7 +356,7 @@ class _Engine:
 
     async def fetch(self) -> Optional[List[Result]]:
         """The next results (at least one); None at the end."""
-        st = self._state
+        st = self.state
         if self._closed:
             return None
         if self._starting is None:
@@ -407,10 +405,10 @@ class _Engine:
                 chunk.append(await self._pull.__anext__())
         except StopAsyncIteration:
             pass
-        self._state.source.items = iter(chunk)
+        self.state.source.items = iter(chunk)
 
     async def _write(self) -> None:
-        st, call = self._state, self._call
+        st, call = self.state, self._call
         try:
             while True:
                 # (close() cancels this task unless every job ended.)
@@ -447,7 +445,7 @@ class _Engine:
             self._results.set()
 
     async def _submit_alone(self, ref: int, msg, timeout) -> None:
-        st = self._state
+        st = self.state
         try:
             reply = await self._client._stub.Submit(
                 msg, timeout=_run.result_deadline(timeout),
@@ -461,7 +459,7 @@ class _Engine:
         self._wake.set()
 
     async def _read(self) -> None:
-        st = self._state
+        st = self.state
         code, details, metadata = None, "", ()
         try:
             async for batch in self._call:
