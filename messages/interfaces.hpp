@@ -201,8 +201,6 @@ using gateway_actor = caf::typed_actor<
   // jobs with these ids end CANCELLED (a client that goes away has all its
   // jobs cancelled without asking).
   caf::reacts_to<atom::cancel, std::string, client_sink_actor>,
-  // Serialized `troupe.wire.ClientRequest` -> `troupe.wire.ClientResponse`.
-  caf::replies_to<atom::query, std::string>::with<std::string>,
   // Serialized `troupe.wire.ClusterMessage` from a peer's membership ->
   // `troupe.wire.ClusterReply` (handled by this node's membership).
   caf::replies_to<atom::cluster, std::string>::with<std::string>,

@@ -103,14 +103,8 @@ std::string client_service::start_detached(const caller& who, const v1::Job& in,
   j.id = t.number;
   if (call_deadline)
     apply_call_deadline(j, time_left(*ctx));
-  if (auto gateway = door_.gateway()) {
-    caf::anon_send(gateway, atom::submit::value, std::vector<job>{std::move(j)},
-                   door_.keeper->port());
-  } else {
-    std::vector<job_result> refused{
-      make_failure(j, job_status::overloaded, restarting_message(door_))};
-    door_.keeper->port()->deliver(refused);
-  }
+  caf::anon_send(door_.gateway, atom::submit::value,
+                 std::vector<job>{std::move(j)}, door_.keeper->port());
   return {};
 }
 
@@ -161,9 +155,8 @@ client_service::Cancel(grpc::CallbackServerContext* ctx,
   auto numbers = door_.keeper->pending(owner_of(who), ids);
   out->set_cancelled(static_cast<uint32_t>(numbers.size()));
   if (!numbers.empty())
-    if (auto gateway = door_.gateway())
-      caf::anon_send(gateway, atom::cancel::value, std::move(numbers),
-                     door_.keeper->port());
+    caf::anon_send(door_.gateway, atom::cancel::value, std::move(numbers),
+                   door_.keeper->port());
   return answer_now(ctx, grpc::Status::OK);
 }
 
@@ -200,7 +193,7 @@ client_service::GetStatus(grpc::CallbackServerContext* ctx,
     return answer_now(ctx, std::move(st));
   auto* reactor = ctx->DefaultReactor();
   ask(
-    door_, reactor, door_.gateway(),
+    door_, reactor, door_.gateway,
     [this, reactor, out](node_status& x) {
       wire::api::to_proto(x, *out);
       out->set_address(door_.address);
@@ -257,7 +250,7 @@ client_service::Drain(grpc::CallbackServerContext* ctx, const v1::DrainRequest*,
                         + " runs inside an application that offers no drain");
   auto* reactor = ctx->DefaultReactor();
   ask(
-    door_, reactor, door_.gateway(),
+    door_, reactor, door_.gateway,
     [this, reactor, out](node_status& x) {
       out->set_in_flight(x.in_flight);
       out->set_message("node " + door_.node_name
@@ -282,7 +275,7 @@ client_service::Crash(grpc::CallbackServerContext* ctx,
                           "--test-skills)");
   auto* reactor = ctx->DefaultReactor();
   ask(
-    door_, reactor, door_.gateway(),
+    door_, reactor, door_.gateway,
     [reactor, out](std::string& what) {
       out->set_message(std::move(what));
       reactor->Finish(grpc::Status::OK);

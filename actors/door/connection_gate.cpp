@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -142,8 +143,6 @@ void connection_gate::run() {
       return;
     if ((fds[0].revents & POLLIN) == 0)
       continue;
-    // Non-blocking, as gRPC's own listener makes them: its endpoints expect
-    // EAGAIN, and a blocking socket stalls the connection's I/O thread.
     int fd = ::accept4(listen_fd_, nullptr, nullptr,
                        SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) {
@@ -165,6 +164,10 @@ void connection_gate::run() {
                          open_.size(), max_connections_, fd, ceiling);
       continue;
     }
+    // What gRPC's own listener sets on a connection: no Nagle delay (a
+    // small reply would wait for the peer's delayed ACK, ~40 ms).
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     open_.emplace_back(fd, inode_of(fd));
     grpc::experimental::ExternalConnectionAcceptor::NewConnectionParameters p;
     p.listener_fd = listen_fd_;

@@ -57,9 +57,10 @@ struct door_limits {
 /// node's identity.
 struct door_context {
   caf::actor_system* sys = nullptr;
-  /// The gateway's running incarnation, where jobs go in, and status and
-  /// crash requests; null while it restarts.
-  std::function<gateway_actor()> gateway;
+  /// The gateway's registered name (whichever incarnation runs; messages
+  /// wait while it restarts): where jobs go in, and status and crash
+  /// requests.
+  gateway_actor gateway;
   /// Skills and breaker commands (a registered name).
   router_actor router;
   std::string node_name;
@@ -80,11 +81,5 @@ struct door_context {
   /// exit); empty when whoever runs the node offers no drain.
   std::function<void()> drain;
 };
-
-/// Why a job that came in while the gateway restarted was not taken.
-inline std::string restarting_message(const door_context& door) {
-  return "node " + door.node_name
-         + " is restarting its gateway; the job did not run: retry it";
-}
 
 } // namespace troupe::door

@@ -133,19 +133,9 @@ void job_stream::arm_alarm(admission_clock::duration after) {
 }
 
 void job_stream::submit(std::vector<job>&& jobs) {
-  if (jobs.empty())
-    return;
-  if (auto gateway = door_.gateway()) {
-    caf::anon_send(gateway, atom::submit::value, std::move(jobs),
+  if (!jobs.empty())
+    caf::anon_send(door_.gateway, atom::submit::value, std::move(jobs),
                    result_port_ptr{port_});
-    return;
-  }
-  // Between two incarnations of the gateway: the jobs never ran.
-  std::vector<job_result> refused;
-  for (auto& j : jobs)
-    refused.push_back(
-      make_failure(j, job_status::overloaded, restarting_message(door_)));
-  on_results(refused);
 }
 
 void job_stream::run(const actions& todo) {
@@ -266,9 +256,8 @@ void job_stream::OnReadDone(bool ok) {
   }
   submit(std::move(jobs));
   if (!cancels.empty())
-    if (auto gateway = door_.gateway())
-      caf::anon_send(gateway, atom::cancel::value, std::move(cancels),
-                     result_port_ptr{port_});
+    caf::anon_send(door_.gateway, atom::cancel::value, std::move(cancels),
+                   result_port_ptr{port_});
   run(todo);
 }
 
@@ -323,8 +312,7 @@ void job_stream::OnDone() {
   // and they no longer count against the caller's limits.
   door_.access->release(who_, left);
   if (left > 0)
-    if (auto gateway = door_.gateway())
-      caf::anon_send(gateway, atom::leave::value, result_port_ptr{port_});
+    caf::anon_send(door_.gateway, atom::leave::value, result_port_ptr{port_});
   unref();
 }
 

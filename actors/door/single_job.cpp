@@ -59,15 +59,8 @@ single_job::single_job(grpc::CallbackServerContext* ctx,
   }
   j.id = 1;
   apply_call_deadline(j, time_left(*ctx));
-  auto gateway = door.gateway();
-  if (!gateway) {
-    // Between two incarnations of the gateway: the job never ran.
-    auto r = make_failure(j, job_status::overloaded, restarting_message(door));
-    on_result(r);
-    return;
-  }
-  caf::anon_send(gateway, atom::submit::value, std::vector<job>{std::move(j)},
-                 result_port_ptr{port_});
+  caf::anon_send(door.gateway, atom::submit::value,
+                 std::vector<job>{std::move(j)}, result_port_ptr{port_});
 }
 
 void single_job::on_result(job_result& r) {
@@ -99,8 +92,7 @@ void single_job::OnDone() {
   if (answered_)
     return unref();
   door_.access->release(who_, 1);
-  if (auto gateway = door_.gateway())
-    caf::anon_send(gateway, atom::leave::value, result_port_ptr{port_});
+  caf::anon_send(door_.gateway, atom::leave::value, result_port_ptr{port_});
   unref();
 }
 

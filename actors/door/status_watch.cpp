@@ -19,7 +19,7 @@ void status_watch::poll() {
   ++refs_;
   auto timeout = door_.limits.query_timeout;
   door_.sys->spawn([this, timeout](caf::event_based_actor* self) {
-    self->request(door_.gateway(), timeout, atom::status::value)
+    self->request(door_.gateway, timeout, atom::status::value)
       .then(
         [this](node_status& st) {
           on_status(st);

@@ -6,7 +6,7 @@
 #include "actors/supervision/restart_policy.hpp"
 #include "config/node_config.hpp"
 #include "messages/errors.hpp"
-#include "messages/wire/client_codec.hpp"
+#include "messages/wire/batch_codec.hpp"
 #include "messages/wire/member_codec.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -52,12 +52,12 @@ void refuse_batch(gateway_ptr self, const client_sink_actor& client,
   if (self->state.cfg.metrics)
     self->state.cfg.metrics->record("-", job_status::bad_input,
                                     caf::timespan{0});
-  wire::client_codec::batch_refusal refusal;
+  wire::batch_codec::batch_refusal refusal;
   refusal.batch_id = batch_id;
   refusal.status = job_status::bad_input;
   refusal.error = why;
   self->send(client, atom::results::value,
-             wire::client_codec::encode_refusal(refusal));
+             wire::batch_codec::encode_refusal(refusal));
 }
 
 using client_ref = gateway_state::client_ref;
@@ -178,7 +178,7 @@ void on_submit(gateway_ptr self, const std::string& bytes,
   if (bytes.size() > st.cfg.max_message_bytes) {
     // Only the batch id is read (senders put it first): a message over the
     // limit is never parsed.
-    refuse_batch(self, client, wire::client_codec::peek_batch_id(bytes),
+    refuse_batch(self, client, wire::batch_codec::peek_batch_id(bytes),
                  "a submit message of " + std::to_string(bytes.size())
                    + " bytes exceeds the limit of node " + st.cfg.node_name
                    + " (" + std::to_string(st.cfg.max_message_bytes)
@@ -187,9 +187,9 @@ void on_submit(gateway_ptr self, const std::string& bytes,
                      "in smaller messages");
     return;
   }
-  auto batch = wire::client_codec::decode_submit(bytes);
+  auto batch = wire::batch_codec::decode_submit(bytes);
   if (!batch) {
-    refuse_batch(self, client, wire::client_codec::peek_batch_id(bytes),
+    refuse_batch(self, client, wire::batch_codec::peek_batch_id(bytes),
                  message_of(batch.error()));
     return;
   }
@@ -286,7 +286,7 @@ void cancel(gateway_ptr self, const std::vector<uint64_t>& ids) {
 // client gets those results as usual.
 void on_cancel(gateway_ptr self, const std::string& bytes,
                const client_sink_actor& client) {
-  auto ids = wire::client_codec::decode_cancel(bytes);
+  auto ids = wire::batch_codec::decode_cancel(bytes);
   if (!ids || !client) {
     log::actors().debug("gateway: dropped a malformed cancel request");
     return;
@@ -350,7 +350,7 @@ void flush(gateway_ptr self) {
       }
       self->send(
         box.client.actor, atom::results::value,
-        wire::client_codec::encode_results(&*first, &*first + (last - first)));
+        wire::batch_codec::encode_results(&*first, &*first + (last - first)));
       first = last;
     }
     box.results.clear();
@@ -532,20 +532,18 @@ void answer_remaining(gateway_ptr self) {
     auto& msg = x.content();
     using port_jobs = std::vector<job>;
     if (msg.match_elements<atom::submit, port_jobs, result_port_ptr>()) {
-      // Never read, so never run: OVERLOADED (retry) when the gateway
-      // crashed and restarts, CANCELLED when the node stops.
+      // Never read, so never run: a crashed gateway leaves them to its
+      // successor (its supervised actor forwards what it does not take); a
+      // node that stops ends them CANCELLED.
+      if (crashed)
+        return false;
       auto& name = self->state.cfg.node_name;
       auto& port = msg.get_as<result_port_ptr>(2);
       std::vector<job_result> results;
       for (auto& j : msg.get_as<port_jobs>(1)) {
         results.push_back(
-          crashed
-            ? make_failure(j, job_status::overloaded,
-                           "the gateway of node " + name
-                             + " crashed before it took the job, which "
-                               "did not run: retry it")
-            : make_failure(j, job_status::cancelled,
-                           "node " + name + " stopped before the job started"));
+          make_failure(j, job_status::cancelled,
+                       "node " + name + " stopped before the job started"));
         results.back().node = name;
       }
       if (port)
@@ -629,55 +627,6 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
       }
       return self->delegate(self->state.cfg.membership, atom::cluster::value,
                             bytes);
-    },
-    [self](atom::query, const std::string& bytes) -> caf::result<std::string> {
-      auto q = wire::client_codec::decode_query(bytes);
-      if (!q)
-        return wire::client_codec::encode_error_response(message_of(q.error()));
-      auto rp = self->make_response_promise<std::string>();
-      if (q->kind == wire::client_codec::query_kind::get_status) {
-        collect_status(self, [rp](caf::expected<node_status> x) mutable {
-          rp.deliver(x ? wire::client_codec::encode_response(*x)
-                       : wire::client_codec::encode_error_response(
-                         message_of(x.error())));
-        });
-        return rp;
-      }
-      if (q->kind == wire::client_codec::query_kind::crash_actor) {
-        crash_actor(self, q->target,
-                    [rp](caf::expected<std::string> x) mutable {
-                      rp.deliver(x ? wire::client_codec::encode_response(
-                                   wire::client_codec::acknowledgement{*x})
-                                   : wire::client_codec::encode_error_response(
-                                     message_of(x.error())));
-                    });
-        return rp;
-      }
-      auto on_error = [rp](caf::error& err) mutable {
-        rp.deliver(wire::client_codec::encode_error_response(
-          "the node could not answer: " + describe(err)));
-      };
-      auto timeout = self->state.cfg.query_timeout;
-      if (q->kind == wire::client_codec::query_kind::breaker)
-        self
-          ->request(self->state.router, timeout, atom::breaker::value, q->skill,
-                    q->command)
-          .then(
-            [rp](breaker_status& x) mutable {
-              rp.deliver(wire::client_codec::encode_response(x));
-            },
-            [rp](caf::error& err) mutable {
-              rp.deliver(
-                wire::client_codec::encode_error_response(message_of(err)));
-            });
-      else
-        self->request(self->state.router, timeout, atom::skills::value)
-          .then(
-            [rp](skill_list& x) mutable {
-              rp.deliver(wire::client_codec::encode_response(x));
-            },
-            on_error);
-      return rp;
     },
     [self](atom::submit, std::vector<job>& jobs, const result_port_ptr& port) {
       if (port && !jobs.empty())

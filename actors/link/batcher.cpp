@@ -4,7 +4,7 @@
 #include "actors/log/logging.hpp"
 #include "actors/supervision/restart_policy.hpp"
 #include "messages/errors.hpp"
-#include "messages/wire/client_codec.hpp"
+#include "messages/wire/batch_codec.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -137,7 +137,7 @@ void send_batch(batcher_ptr self, flush_reason reason) {
   log::actors().trace("batcher {}: {} jobs ({})", st.cfg.destination_name,
                       batch.size(), to_string(reason));
   self->send(st.destination, atom::submit::value,
-             wire::client_codec::encode_submit(batch, batch_id),
+             wire::batch_codec::encode_submit(batch, batch_id),
              caf::actor_cast<client_sink_actor>(self));
 }
 
@@ -252,13 +252,13 @@ void on_cancel(batcher_ptr self, const std::vector<uint64_t>& ids,
                      + st.cfg.destination_name));
   if (!sent.empty() && !st.destination_down)
     self->send(st.destination, atom::cancel::value,
-               wire::client_codec::encode_cancel(sent),
+               wire::batch_codec::encode_cancel(sent),
                caf::actor_cast<client_sink_actor>(self));
 }
 
 void on_results(batcher_ptr self, const std::string& bytes) {
   auto& st = self->state;
-  auto results = wire::client_codec::decode_results(bytes);
+  auto results = wire::batch_codec::decode_results(bytes);
   if (!results) {
     log::actors().warn("batcher {}: dropped a malformed result batch: {}",
                        st.cfg.destination_name, describe(results.error()));

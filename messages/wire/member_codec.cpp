@@ -1,7 +1,7 @@
 #include "messages/wire/member_codec.hpp"
 
 #include "messages/errors.hpp"
-#include "messages/wire/client_codec.hpp"
+#include "messages/wire/batch_codec.hpp"
 #include "messages/wire/member_wire.hpp"
 #include "messages/wire/troupe.pb.h"
 
@@ -74,7 +74,7 @@ caf::error malformed(const char* what) {
 
 std::string encode(const cluster_message& x) {
   wire::ClusterMessage msg;
-  msg.set_protocol_version(client_codec::protocol_version);
+  msg.set_protocol_version(batch_codec::protocol_version);
   msg.set_from(x.from);
   msg.set_from_incarnation(x.from_incarnation);
   switch (x.kind) {
@@ -96,12 +96,12 @@ caf::expected<cluster_message> decode_message(const std::string& bytes) {
   wire::ClusterMessage msg;
   if (!msg.ParseFromString(bytes))
     return malformed("not a valid troupe.wire.ClusterMessage");
-  if (msg.protocol_version() != client_codec::protocol_version)
+  if (msg.protocol_version() != batch_codec::protocol_version)
     return caf::make_error(error_code::protocol_mismatch,
                            "peer speaks protocol version "
                              + std::to_string(msg.protocol_version())
                              + ", this node speaks "
-                             + std::to_string(client_codec::protocol_version));
+                             + std::to_string(batch_codec::protocol_version));
   if (msg.from().empty())
     return malformed("cluster message without a sender");
   cluster_message out;

@@ -37,6 +37,7 @@ std::pair<CLI::App*, command_runner> add_bench_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_breaker_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_crash_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_drain_command(CLI::App& app);
+std::pair<CLI::App*, command_runner> add_result_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_tokens_command(CLI::App& app);
 
 /// Parses argv and runs the chosen subcommand.
@@ -94,6 +95,11 @@ int run_control(const node_target& target, Call&& call, Show&& show) {
     return fail_command(answer.error());
   return show(*answer);
 }
+
+/// Prints a job's result as `troupe submit` does (the output on stdout,
+/// an error on stderr, or with `json` the whole record) and returns the
+/// exit code for its status.
+int show_result(const job_result& r, bool json);
 
 /// The whole result record as one JSON object.
 std::string to_json(const job_result& r);

@@ -25,6 +25,8 @@ struct submit_options {
   bool no_cache = false;
   bool refresh = false;
   bool json = false;
+  /// Start the job detached and print its id.
+  bool detach = false;
   /// Bulk mode: a JSONL file of jobs.
   std::string jobs_file;
   uint64_t concurrency = 64;
@@ -71,6 +73,17 @@ int run_submit(submit_options& opts) {
     j.options.cache = cache_mode::refresh;
   if (opts.no_cache)
     j.options.cache = cache_mode::bypass;
+  if (opts.detach) {
+    int exit = exit_ok;
+    auto c = connect(opts.node, exit);
+    if (!c)
+      return exit;
+    auto id = c->submit_detached(j, std::chrono::seconds(10));
+    if (!id)
+      return fail_command(id.error());
+    std::cout << *id << std::endl;
+    return exit_ok;
+  }
   // Ctrl-C cancels the job on the node (queued or running) and reports it
   // CANCELLED; a second Ctrl-C quits at once.
   interrupt_watch watch;
@@ -83,7 +96,13 @@ int run_submit(submit_options& opts) {
   });
   auto r = c->submit(std::move(j));
   watch.on_interrupt(nullptr);
-  if (opts.json) {
+  return show_result(r, opts.json);
+}
+
+} // namespace
+
+int show_result(const job_result& r, bool json) {
+  if (json) {
     std::cout << to_json(r) << std::endl;
   } else if (r.status == job_status::ok) {
     std::cout.write(r.output.data(),
@@ -92,17 +111,15 @@ int run_submit(submit_options& opts) {
       std::cout << '\n';
     std::cout.flush();
   }
-  if (r.status != job_status::ok && !opts.json)
+  if (r.status != job_status::ok && !json)
     std::cerr << "troupe: " << to_string(r.status) << ": " << r.error
               << std::endl;
-  else if (!r.fallback.empty() && !opts.json)
+  else if (!r.fallback.empty() && !json)
     std::cerr << "troupe: answered by fallback skill '" << r.fallback
               << "': the breaker of skill '" << r.skill << "' is open"
               << std::endl;
   return exit_code_for(r.status);
 }
-
-} // namespace
 
 std::pair<CLI::App*, command_runner> add_submit_command(CLI::App& app) {
   auto opts = std::make_shared<submit_options>();
@@ -138,6 +155,11 @@ std::pair<CLI::App*, command_runner> add_submit_command(CLI::App& app) {
                "recompute the result and replace the cached one")
     ->excludes(no_cache);
   sub->add_flag("--json", opts->json, "print the whole result record as JSON");
+  sub
+    ->add_flag("--detach", opts->detach,
+               "start the job and print its id at once; the job goes on "
+               "when this command ends (troupe result ID fetches it)")
+    ->excludes(jobs);
   return {sub, [opts] {
             return run_submit(*opts);
           }};

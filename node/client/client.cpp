@@ -2,6 +2,7 @@
 
 #include "messages/errors.hpp"
 #include "messages/wire/api_codec.hpp"
+#include "messages/wire/millis.hpp"
 #include "messages/wire/utf8.hpp"
 #include "node/client/grpc_channel.hpp"
 
@@ -730,6 +731,34 @@ caf::expected<drain_reply> client::drain(caf::timespan timeout) {
                       v1::DrainRequest{}, [](v1::DrainReply& reply) {
                         return drain_reply{reply.in_flight(),
                                            std::move(*reply.mutable_message())};
+                      });
+}
+
+caf::expected<std::string> client::submit_detached(const job& j,
+                                                   caf::timespan timeout) {
+  v1::Job request;
+  wire::api::to_proto(j, request);
+  return control_call(*state_, timeout, &v1::Troupe::Stub::SubmitDetached,
+                      request, [](v1::JobTicket& reply) {
+                        return std::move(*reply.mutable_id());
+                      });
+}
+
+caf::expected<std::optional<job_result>> client::result(const std::string& id,
+                                                        caf::timespan wait) {
+  v1::GetResultRequest request;
+  request.set_id(id);
+  request.set_wait_ms(wire::to_millis(wait));
+  // The call outlives the wait by the time an answer takes to come back.
+  return control_call(*state_, wait + std::chrono::seconds(10),
+                      &v1::Troupe::Stub::GetResult, request,
+                      [](v1::JobState& reply) {
+                        std::optional<job_result> out;
+                        if (reply.done()) {
+                          out.emplace();
+                          wire::api::from_proto(reply.result(), *out);
+                        }
+                        return out;
                       });
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,17 @@ class client {
   /// Runs one job and returns its result.
   job_result submit(job j,
                     caf::timespan default_timeout = std::chrono::seconds(60));
+
+  /// Starts `j` as a detached job, which goes on when this client goes
+  /// away; answers its id ("<number>@<member>").
+  [[nodiscard]] caf::expected<std::string>
+  submit_detached(const job& j, caf::timespan timeout);
+
+  /// A detached job's result once it ended, or none when it has not ended
+  /// within `wait`; an unknown or expired id (or another token's job) is
+  /// `error_code::rejected` saying so.
+  [[nodiscard]] caf::expected<std::optional<job_result>>
+  result(const std::string& id, caf::timespan wait);
 
   /// Stops a `run` (or `submit`) in progress; thread-safe, e.g. called from
   /// a thread that waits for Ctrl-C. The node cancels the jobs in flight,

@@ -108,6 +108,7 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   node.router = tc.name_of<router_actor>(tree_path::router);
   node.membership = tc.name_of<membership_actor>(tree_path::membership);
   node.gateway = tc.current<gateway_actor>(tree_path::gateway);
+  node.gateway_name = tc.name_of<gateway_actor>(tree_path::gateway);
   node.published_port = tc.port;
   return node;
 }
@@ -146,11 +147,7 @@ door_for(caf::actor_system& sys, const config::node_config& cfg,
       cfg.door.idle_timeout);
   dc.limits.resource_quota_bytes = static_cast<int64_t>(cfg.door.memory);
   dc.sys = &sys;
-  dc.gateway = [directory = node.directory] {
-    if (auto x = directory->get(std::string{tree_path::gateway}))
-      return caf::actor_cast<gateway_actor>(x);
-    return gateway_actor{};
-  };
+  dc.gateway = node.gateway_name;
   dc.router = node.router;
   dc.node_name = node.name;
   dc.address = cfg.host + ":" + std::to_string(node.port);

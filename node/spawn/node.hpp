@@ -36,9 +36,12 @@ struct node_handle {
   /// The node's cluster membership (a cluster of one without seeds; a
   /// registered name).
   membership_actor membership;
-  /// Entry point for other members (published on `cluster_port`) and, in
-  /// the process, for the gRPC door.
+  /// Entry point for other members (published on `cluster_port`; its first
+  /// incarnation).
   gateway_actor gateway;
+  /// The gateway's registered name, which reaches whichever incarnation
+  /// runs: where the gRPC door sends jobs.
+  gateway_actor gateway_name;
   /// The port of the gRPC door (the client API); 0 when not published.
   uint16_t port = 0;
   /// The port other members connect to; 0 when not published.

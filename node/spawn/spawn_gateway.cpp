@@ -3,6 +3,7 @@
 #include "messages/errors.hpp"
 #include "messages/supervision.hpp"
 #include "node/spawn/spawn_components.hpp"
+#include "node/spawn/successor_filters.hpp"
 
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
@@ -15,49 +16,55 @@ namespace troupe::node {
 
 supervision::child_spec spawn_gateway(const tree_context& tc,
                                       const skills::skill_catalog& catalog) {
-  supervision::child_spec spec;
-  spec.name = "gateway";
-  spec.shutdown_timeout = tc.shutdown_timeout();
-  spec.start = [tc, timeouts = skill_timeouts(catalog)](
-                 const supervision::child_context& ctx) -> caf::actor {
-    auto& cfg = tc.cfg;
-    ingress::gateway_config gc;
-    gc.node_name = tc.name;
-    gc.max_message_bytes = std::max<uint64_t>(cfg.max_job_bytes * 4,
-                                              cfg.max_job_bytes + (1 << 20));
-    gc.metrics = tc.metrics != nullptr ? tc.metrics->jobs() : nullptr;
-    gc.default_timeout = cfg.default_timeout;
-    gc.skill_timeouts = timeouts;
-    if (tc.metrics != nullptr) {
-      auto* faults = &tc.metrics->internal_faults("gateway");
-      gc.on_internal_fault = [faults] {
-        faults->Increment();
-      };
-    }
-    gc.membership = tc.name_of<membership_actor>(tree_path::membership);
-    gc.health = tc.name_of<health_monitor_actor>(tree_path::health);
-    gc.tree = ctx.supervisor;
-    gc.crash_hook = cfg.test_skills;
-    auto gw = ctx.sys.spawn(ingress::gateway, std::move(gc),
-                            tc.name_of<router_actor>(tree_path::router));
+  auto& cfg = tc.cfg;
+  ingress::gateway_config gc;
+  gc.node_name = tc.name;
+  gc.max_message_bytes = std::max<uint64_t>(cfg.max_job_bytes * 4,
+                                            cfg.max_job_bytes + (1 << 20));
+  gc.metrics = tc.metrics != nullptr ? tc.metrics->jobs() : nullptr;
+  gc.default_timeout = cfg.default_timeout;
+  gc.skill_timeouts = skill_timeouts(catalog);
+  if (tc.metrics != nullptr) {
+    auto* faults = &tc.metrics->internal_faults("gateway");
+    gc.on_internal_fault = [faults] {
+      faults->Increment();
+    };
+  }
+  gc.membership = tc.name_of<membership_actor>(tree_path::membership);
+  gc.health = tc.name_of<health_monitor_actor>(tree_path::health);
+  gc.crash_hook = cfg.test_skills;
+  // Supervised: jobs the door sends the gateway's name while it restarts,
+  // or that a crashed incarnation never read, go on to the next one.
+  auto spec = supervised_child<gateway_actor, ingress::gateway_state>(
+    tc, tree_path::gateway, "the gateway", any_but_results,
+    [gc, router = tc.name_of<router_actor>(tree_path::router)](
+      gateway_actor::stateful_pointer<ingress::gateway_state> self,
+      const supervisor_actor& tree) {
+      auto x = gc;
+      x.tree = tree;
+      return ingress::gateway(self, std::move(x), router);
+    });
+  spec.start = [start = std::move(spec.start),
+                tc](const supervision::child_context& ctx) -> caf::actor {
+    auto gw = caf::actor_cast<gateway_actor>(start(ctx));
     std::lock_guard<std::mutex> guard{tc.port->mtx};
     auto port = tc.port->port;
-    if (port == 0)
+    if (port == 0 || !gw)
       return caf::actor_cast<caf::actor>(gw); // published by spawn_node
-    // A restarted gateway takes over the node's port: clients connecting
-    // again reach it.
+    // A restarted gateway takes over the node's cluster port: members
+    // connecting again reach it.
     auto& mm = ctx.sys.middleman();
     if (tc.port->published)
       static_cast<void>(mm.unpublish(tc.port->published, port));
     tc.port->published = gw;
-    auto res = mm.publish(gw, port, cfg.host.c_str(), true);
+    auto res = mm.publish(gw, port, tc.cfg.host.c_str(), true);
     if (!res) {
-      log::node().error("gateway: cannot listen on {}:{} again: {}", cfg.host,
-                        port, describe(res.error()));
+      log::node().error("gateway: cannot listen on {}:{} again: {}",
+                        tc.cfg.host, port, describe(res.error()));
       caf::anon_send_exit(gw, caf::exit_reason::kill);
       return {};
     }
-    log::node().info("gateway: listening on {}:{} again", cfg.host, port);
+    log::node().info("gateway: listening on {}:{} again", tc.cfg.host, port);
     return caf::actor_cast<caf::actor>(gw);
   };
   return spec;

@@ -6,6 +6,7 @@
 #include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/silent_listener.hpp"
+#include "tests/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,6 +21,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -401,4 +404,45 @@ TEST(ClientConnect, ClientAndClusterPortsSpeakOnlyTheirOwnProtocol) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(joined) << node.log();
+}
+
+// A node with a tokens file: every call needs a token, which the client
+// sends with each call: --token, TROUPE_TOKEN, or the library's option.
+TEST(ClientConnect, TokensGoWithEveryCall) {
+  temp_file marker{"marker", ""};
+  auto tokens = marker.path() + ".tokens";
+  auto added = run_troupe(
+    {"tokens", "add", "ci", "--role", "operate", "--file", tokens});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  auto token = added.out.substr(0, added.out.find('\n'));
+  node_process node{{"--tokens", tokens}};
+  ASSERT_TRUE(node.ready()) << node.log();
+  // Refused without one: a usage error for a control call, a failed job
+  // for a submit (the node never took it).
+  auto anonymous = node.cli({"status"});
+  EXPECT_EQ(anonymous.exit_code, 2) << anonymous.err;
+  auto refused = node.cli({"submit", "--skill", "echo", "--input", "x"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("UNAUTHENTICATED"), std::string::npos)
+    << refused.err;
+  auto with
+    = node.cli({"submit", "--skill", "echo", "--input", "x", "--token", token});
+  EXPECT_EQ(with.exit_code, 0) << with.err;
+  EXPECT_EQ(with.out, "x");
+  ::setenv("TROUPE_TOKEN", token.c_str(), 1);
+  auto from_env = node.cli({"skills"});
+  ::unsetenv("TROUPE_TOKEN");
+  EXPECT_EQ(from_env.exit_code, 0) << from_env.err;
+  client::connect_options opts;
+  opts.token = token;
+  auto c = client::client::connect("127.0.0.1", node.port(), opts);
+  ASSERT_TRUE(c) << message_of(c.error());
+  std::vector<job> jobs(50, job{0, "echo", "in", {}});
+  size_t ok = 0;
+  c->run(jobs, 8, [&](job_result&& r, caf::timespan) {
+    ok += r.status == job_status::ok ? 1 : 0;
+  });
+  EXPECT_EQ(ok, 50u);
+  EXPECT_TRUE(c->status(std::chrono::seconds(5)));
+  std::remove(tokens.c_str());
 }

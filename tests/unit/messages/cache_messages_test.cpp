@@ -4,7 +4,7 @@
 #include "messages/cache_status.hpp"
 #include "messages/errors.hpp"
 #include "messages/node_status.hpp"
-#include "messages/wire/client_codec.hpp"
+#include "messages/wire/api_codec.hpp"
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
@@ -89,21 +89,19 @@ TEST(CacheMessages, StatusTravelsInNodeStatusOverTheWire) {
   troupe::node_status st;
   st.name = "n";
   st.cache = sample();
-  namespace wc = troupe::wire::client_codec;
-  auto decoded = wc::decode_response(wc::encode_response(st));
-  ASSERT_TRUE(decoded) << troupe::describe(decoded.error());
-  auto* out = std::get_if<troupe::node_status>(&*decoded);
-  ASSERT_NE(out, nullptr);
-  expect_same(out->cache, st.cache);
+  troupe::v1::NodeStatus wire;
+  troupe::wire::api::to_proto(st, wire);
+  auto out = troupe::wire::api::from_proto(wire);
+  expect_same(out.cache, st.cache);
 }
 
 TEST(CacheMessages, NodeWithoutCacheSendsNone) {
   troupe::node_status st;
   st.name = "n";
-  namespace wc = troupe::wire::client_codec;
-  auto decoded = wc::decode_response(wc::encode_response(st));
-  ASSERT_TRUE(decoded);
-  EXPECT_EQ(std::get<troupe::node_status>(*decoded).cache.shards, 0u);
+  troupe::v1::NodeStatus wire;
+  troupe::wire::api::to_proto(st, wire);
+  EXPECT_FALSE(wire.has_cache());
+  EXPECT_EQ(troupe::wire::api::from_proto(wire).cache.shards, 0u);
 }
 
 TEST(CacheMessages, MergeAddsFiguresAndRanksSkillsByHits) {

@@ -3,7 +3,7 @@
 #include "actors/pool/worker_pool.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
-#include "messages/wire/client_codec.hpp"
+#include "messages/wire/batch_codec.hpp"
 #include "messages/wire/troupe.pb.h"
 #include "tests/support/deterministic_system.hpp"
 #include "tests/unit/actor_test_helpers.hpp"
@@ -29,7 +29,7 @@ using troupe::job_status;
 using troupe::worker_pool_actor;
 using troupe::test::make_job;
 using troupe::test::resumable_of;
-namespace wc = troupe::wire::client_codec;
+namespace wc = troupe::wire::batch_codec;
 
 /// A client's result sink: decodes every ResultBatch it receives.
 class client {
@@ -139,15 +139,6 @@ class Gateway : public troupe::test::actor_test {
   void submit(const gateway_actor& gw, const std::string& bytes,
               const client& c) {
     caf::anon_send(gw, troupe::atom::submit::value, bytes, c.handle());
-  }
-
-  /// Sends a query and returns the decoded response.
-  caf::expected<wc::response> query(const gateway_actor& gw,
-                                    const std::string& bytes) {
-    auto resp = ask<std::string>(gw, troupe::atom::query::value, bytes);
-    if (!resp)
-      return caf::make_error(caf::sec::runtime_error, "no response");
-    return wc::decode_response(*resp);
   }
 
   worker_pool_actor pool;
@@ -302,67 +293,25 @@ TEST_F(Gateway, EmptySubmitBatchProducesNoResults) {
   EXPECT_TRUE(alice.batches().empty());
 }
 
-TEST_F(Gateway, GarbageQueryGetsAnErrorResponse) {
+TEST_F(Gateway, StatusMergesTheRoutersFiguresAndSaysWhetherItDrains) {
   auto gw = spawn_gateway();
-  auto resp = query(gw, "garbage");
-  ASSERT_FALSE(resp);
-  EXPECT_EQ(resp.error().category(), caf::atom("troupe"));
-  EXPECT_EQ(resp.error().code(),
-            static_cast<uint8_t>(troupe::error_code::rejected));
-  EXPECT_NE(troupe::message_of(resp.error()).find("ClientRequest"),
-            std::string::npos)
-    << troupe::message_of(resp.error());
-}
-
-TEST_F(Gateway, QueryWithWrongVersionGetsAnErrorResponse) {
-  auto gw = spawn_gateway();
-  troupe::wire::ClientRequest req;
-  req.set_protocol_version(wc::protocol_version + 1);
-  req.mutable_get_status();
-  auto resp = query(gw, req.SerializeAsString());
-  ASSERT_FALSE(resp);
-  EXPECT_NE(troupe::message_of(resp.error()).find("protocol version"),
-            std::string::npos)
-    << troupe::message_of(resp.error());
-}
-
-TEST_F(Gateway, ListSkillsQuery) {
-  auto gw = spawn_gateway();
-  auto resp = query(gw, wc::encode_query(wc::query_kind::list_skills));
-  ASSERT_TRUE(resp) << troupe::describe(resp.error());
-  auto* list = std::get_if<troupe::skill_list>(&*resp);
-  ASSERT_NE(list, nullptr);
-  ASSERT_EQ(list->skills.size(), 1u);
-  EXPECT_EQ(list->skills[0].name, "echo");
-  EXPECT_EQ(list->skills[0].workers, 1u);
-}
-
-TEST_F(Gateway, StatusQuery) {
-  auto gw = spawn_gateway();
-  auto resp = query(gw, wc::encode_query(wc::query_kind::get_status));
-  ASSERT_TRUE(resp) << troupe::describe(resp.error());
-  auto* st = std::get_if<troupe::node_status>(&*resp);
-  ASSERT_NE(st, nullptr);
+  auto st = ask<troupe::node_status>(gw, troupe::atom::status::value);
+  ASSERT_TRUE(st);
   EXPECT_EQ(st->name, "gw-node");
   EXPECT_EQ(st->address, "127.0.0.1:4710");
   ASSERT_EQ(st->skills.size(), 1u);
   EXPECT_EQ(st->skills[0].name, "echo");
+  EXPECT_FALSE(st->draining);
 }
 
-TEST_F(Gateway, BreakerQueryForASkillWithoutBreakerIsAnErrorResponse) {
+TEST_F(Gateway, CrashRequestsNeedTheTestHook) {
   auto gw = spawn_gateway();
-  auto resp = query(
-    gw, wc::encode_breaker_query("echo", troupe::breaker_command::force_open));
-  ASSERT_FALSE(resp);
-  EXPECT_NE(troupe::message_of(resp.error()).find("has no breaker"),
+  auto what = ask<std::string>(gw, troupe::atom::crash::value,
+                               std::string{"router"});
+  ASSERT_FALSE(what);
+  EXPECT_NE(troupe::message_of(what.error()).find("--test-skills"),
             std::string::npos)
-    << troupe::message_of(resp.error());
-  resp = query(gw,
-               wc::encode_breaker_query("nope", troupe::breaker_command::show));
-  ASSERT_FALSE(resp);
-  EXPECT_NE(troupe::message_of(resp.error()).find("no skill 'nope'"),
-            std::string::npos)
-    << troupe::message_of(resp.error());
+    << troupe::message_of(what.error());
 }
 
 TEST_F(Gateway, ResultForAnUnknownIdIsIgnored) {

@@ -3,7 +3,7 @@
 #include "actors/link/batcher.hpp"
 #include "cluster/dispatcher.hpp"
 #include "messages/type_ids.hpp"
-#include "messages/wire/client_codec.hpp"
+#include "messages/wire/batch_codec.hpp"
 #include "tests/support/deterministic_system.hpp"
 #include "tests/unit/actor_test_helpers.hpp"
 
@@ -30,7 +30,7 @@ using troupe::link::batcher_config;
 using troupe::test::make_job;
 using troupe::test::result_recorder;
 namespace atom = troupe::atom;
-namespace wc = troupe::wire::client_codec;
+namespace wc = troupe::wire::batch_codec;
 
 // What the fake destination saw, and whether it answers.
 struct destination_log {
@@ -85,8 +85,15 @@ fake_gateway(gateway_actor::pointer self,
       }
       self->send(client, atom::results::value, wc::encode_results(results));
     },
-    [](atom::query, const std::string&) {
-      return wc::encode_error_response("not here");
+    [](atom::submit, std::vector<job>&, const troupe::result_port_ptr&) {},
+    [](atom::cancel, const std::vector<uint64_t>&,
+       const troupe::result_port_ptr&) {},
+    [](atom::leave, const troupe::result_port_ptr&) {},
+    [](atom::status) {
+      return troupe::node_status{};
+    },
+    [](atom::crash, const std::string&) {
+      return std::string{};
     },
     [](atom::cluster, const std::string&) {
       return std::string{};

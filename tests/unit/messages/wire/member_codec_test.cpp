@@ -1,5 +1,5 @@
 #include "messages/errors.hpp"
-#include "messages/wire/client_codec.hpp"
+#include "messages/wire/batch_codec.hpp"
 #include "messages/wire/member_codec.hpp"
 #include "messages/wire/troupe.pb.h"
 #include "tests/support/message_equality.hpp"
@@ -69,7 +69,7 @@ TEST(ClusterCodec, RefusesWhatIsMalformed) {
   EXPECT_FALSE(cc::decode_message("garbage bytes"));
   EXPECT_FALSE(cc::decode_reply("garbage bytes"));
   troupe::wire::ClusterMessage msg;
-  msg.set_protocol_version(troupe::wire::client_codec::protocol_version);
+  msg.set_protocol_version(troupe::wire::batch_codec::protocol_version);
   msg.set_from("a");
   EXPECT_FALSE(cc::decode_message(msg.SerializeAsString())) << "no kind";
   msg.mutable_gossip()->add_members()->set_name("b"); // no status
@@ -90,7 +90,7 @@ TEST(ClusterCodec, RefusesWhatIsMalformed) {
 
 TEST(ClusterCodec, HealthIsCappedAtOneHundred) {
   troupe::wire::ClusterMessage msg;
-  msg.set_protocol_version(troupe::wire::client_codec::protocol_version);
+  msg.set_protocol_version(troupe::wire::batch_codec::protocol_version);
   msg.set_from("a");
   auto* m = msg.mutable_join();
   m->set_name("a");
