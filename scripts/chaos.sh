@@ -10,5 +10,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh >/dev/null
-bash scripts/build.sh troupe_cli troupe-test-worker troupe_python >/dev/null
+bash scripts/build.sh troupe_cli troupe-test-worker >/dev/null
 exec /usr/bin/python3 tests/chaos/chaos.py "$@"

@@ -19,6 +19,7 @@ packages=(
   libgoogle-perftools-dev
   libssl-dev openssl   # openssl: test certificates
   python3 python3-protobuf python3-grpcio
+  python3-pytest python3-venv python3-setuptools python3-wheel  # python/
   iproute2 iptables   # the chaos test: network namespaces, partitions, loss
 )
 if [ "${1:-}" = "--peers" ]; then

@@ -25,10 +25,9 @@ kind = "process"
 command = "/usr/bin/python3"
 args = ["-u", "text_worker.py"]
 workdir = "$root/examples/skills"
+env = { PYTHONPATH = "$root/python" }
 workers = 4
 EOF
-# The Python example finds the generated troupe_pb2.py here.
-export TROUPE_PYTHON_PATH="$root/build/python"
 "$BIN"/troupe node --port 0 --port-file "$dir/port" --config "$dir/node.conf" \
   --log-level warn >/dev/null 2>"$dir/log" &
 pid=$!

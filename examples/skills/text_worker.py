@@ -1,7 +1,10 @@
 """Two text skills in one Python worker: `upper` and `textstats`.
 
 skills.conf registers both, each with its own pool of worker processes; the
-request names the skill, so one program can serve several.
+request names the skill, so one program can serve several. It uses the
+worker SDK of the troupe package (troupe.worker); skills.conf points
+PYTHONPATH at this checkout's python/ folder, which an installed package
+(pip or cmake --install) makes unnecessary.
 
   upper       the input in upper case (UTF-8)
   textstats   {"chars": N, "words": N, "lines": N, "top": [[word, count], ...]}
@@ -11,7 +14,7 @@ import collections
 import json
 import sys
 
-import troupe_worker
+from troupe import worker
 
 
 def upper(text: str) -> str:
@@ -26,22 +29,8 @@ def textstats(text: str) -> str:
                        "top": top}, sort_keys=True)
 
 
-SKILLS = {"upper": upper, "textstats": textstats}
-
-
-def run(data: bytes, job: troupe_worker.Job) -> bytes:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise troupe_worker.BadInput(f"input is not UTF-8 text ({e.reason} "
-                                     f"at byte {e.start})")
-    skill = SKILLS.get(job.skill)
-    if skill is None:
-        raise ValueError(f"this worker does not know skill '{job.skill}'")
-    return skill(text).encode()
-
-
 if __name__ == "__main__":
     print(f"text_worker ready (python {sys.version.split()[0]})",
           file=sys.stderr)
-    troupe_worker.serve(run)
+    # text=True: inputs that are not UTF-8 end BAD_INPUT before a skill runs.
+    worker.serve({"upper": upper, "textstats": textstats}, text=True)

@@ -23,8 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "skills"))
-import troupe_worker  # noqa: E402
+# The troupe package of this checkout (python/).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
+from troupe import worker  # noqa: E402
 
 JOURNAL_ENV = "TROUPE_TEST_JOURNAL"
 _STARTED_US = time.time_ns() // 1000
@@ -42,7 +43,7 @@ def _text(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def record(data: bytes, job: troupe_worker.Job) -> str:
+def record(data: bytes, job: worker.JobInfo) -> str:
     path = os.environ.get(JOURNAL_ENV, "")
     if not path:
         raise RuntimeError(f"{job.skill} needs the environment variable "
@@ -66,4 +67,4 @@ def record(data: bytes, job: troupe_worker.Job) -> str:
 
 
 if __name__ == "__main__":
-    troupe_worker.serve(record)
+    worker.serve(record)

@@ -81,9 +81,8 @@ int records_with(const std::string& out, const std::string& status,
 } // namespace
 
 TEST(ProcessSkill, PythonExampleRoundTrip) {
-  // The example finds the generated troupe_pb2.py through this variable
-  // wherever the build directory is.
-  ::setenv("TROUPE_PYTHON_PATH", TROUPE_PYTHON_DIR, 1);
+  // The example's skills.conf points PYTHONPATH at the checkout's python/
+  // (the troupe package, with its generated modules).
   node_process node{{"--config", std::string{TROUPE_SOURCE_DIR}
                                    + "/examples/skills/skills.conf"}};
   ASSERT_TRUE(node.ready()) << node.log();
