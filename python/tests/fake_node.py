@@ -240,7 +240,11 @@ class FakeNode(troupe_pb2_grpc.TroupeServicer):
         self._check(context)
         for i in range(3):
             yield api.NodeStatus(name="fake", uptime_ms=i)
-        threading.Event().wait(60)
+        # Nothing changes any more: wait until the call ends (a thread left
+        # waiting would hold up the interpreter's exit).
+        ended = threading.Event()
+        context.add_callback(ended.set)
+        ended.wait(60)
 
     def Breaker(self, request, context):
         self._check(context)
