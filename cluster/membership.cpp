@@ -531,6 +531,18 @@ membership(membership_actor::stateful_pointer<membership_state> self,
     [self](atom::members) {
       return current_view(self->state);
     },
+    [self](atom::get, const std::string& name)
+      -> caf::result<uint8_t, uint64_t, gateway_actor> {
+      auto& st = self->state;
+      const member* m = st.view ? st.view->find(name) : nullptr;
+      if (m == nullptr)
+        return caf::make_error(error_code::rejected,
+                               "no member " + name + " in the cluster");
+      gateway_actor gw;
+      if (auto i = st.peers.find(name); i != st.peers.end())
+        gw = i->second.gateway;
+      return {static_cast<uint8_t>(m->status), m->incarnation, std::move(gw)};
+    },
     [self](atom::subscribe, view_listener_actor& l) {
       auto& st = self->state;
       // Monitored: a listener that restarts subscribes again, and its last

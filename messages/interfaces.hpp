@@ -217,7 +217,33 @@ using gateway_actor = caf::typed_actor<
   // Ends every job in flight CANCELLED with this reason and answers how
   // many, once every remote client that got results since the drain began
   // confirmed receipt (or did not within a short timeout).
-  caf::replies_to<atom::cancel, std::string>::with<uint64_t>>;
+  caf::replies_to<atom::cancel, std::string>::with<uint64_t>,
+  // Detached job `id` of `owner` (messages/detached.hpp), held by this
+  // member or another one (the gateway asks it on the caller's behalf; for
+  // another member's gateway it answers only for jobs held here): waits up
+  // to the timespan for the job to end, then answers its detached_state
+  // and, when done, its serialized `troupe.v1.JobResult` (when lost, why).
+  caf::replies_to<atom::get, std::string, std::string,
+                  caf::timespan>::with<int32_t, std::string>,
+  // Cancels `owner`'s detached jobs among these ids, wherever they are
+  // held; answers how many had not ended.
+  caf::replies_to<atom::cancel, std::string,
+                  std::vector<std::string>>::with<uint32_t>>;
+
+/// The detached jobs a node's gRPC door holds, for its gateway (which asks
+/// on behalf of any member's clients).
+using keeper_actor = caf::typed_actor<
+  // As the gateway's: job `id` of `owner`, waiting up to the timespan.
+  caf::replies_to<atom::get, std::string, std::string,
+                  caf::timespan>::with<int32_t, std::string>,
+  // As the gateway's, for jobs held here.
+  caf::replies_to<atom::cancel, std::string,
+                  std::vector<std::string>>::with<uint32_t>,
+  // The job of wait N ended, with its detached_state and result (from
+  // the keeper's callback).
+  caf::reacts_to<atom::done, uint64_t, int32_t, std::string>,
+  // Wait N is over (the actor's own timer).
+  caf::reacts_to<atom::expire, uint64_t>>;
 
 /// Receives the cluster view whenever it changes (routing).
 using view_listener_actor = caf::typed_actor<caf::reacts_to<cluster_view>>;
@@ -235,6 +261,11 @@ using membership_actor = caf::typed_actor<
   caf::replies_to<atom::leave>::with<bool>,
   // The current view.
   caf::replies_to<atom::members>::with<cluster_view>,
+  // The member of this name: its member_status, its incarnation and its
+  // gateway (null while not connected); an error when it is not in the
+  // view.
+  caf::replies_to<atom::get, std::string>::with<uint8_t, uint64_t,
+                                                gateway_actor>,
   // Send the view to this listener now and on every change.
   caf::reacts_to<atom::subscribe, view_listener_actor>,
   // Heartbeat.

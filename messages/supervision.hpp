@@ -23,6 +23,9 @@ inline constexpr std::string_view router = "node/router";
 inline constexpr std::string_view membership = "node/membership";
 inline constexpr std::string_view health = "node/health";
 inline constexpr std::string_view gateway = "node/gateway";
+/// The detached jobs of the node's gRPC door: not a child of the tree but
+/// reached by name like one (set while the door serves).
+inline constexpr std::string_view keeper = "node/keeper";
 /// Cache shards are `node/cache/shard-<index>`.
 inline constexpr std::string_view shard_prefix = "node/cache/shard-";
 } // namespace tree_path

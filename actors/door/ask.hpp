@@ -25,18 +25,27 @@ inline grpc::Status status_of(const caf::error& err) {
 }
 
 /// Sends a request to one of the node's actors from a gRPC thread, which
-/// must not block: a short-lived actor waits for the answer, gives it to
-/// `on_answer` (on the actor's thread) or fails `reactor` with the error.
+/// must not block: a short-lived actor waits up to `timeout` for the
+/// answer, gives it to `on_answer` (on the actor's thread) or fails
+/// `reactor` with the error.
 template <class Handle, class OnAnswer, class... Ts>
-void ask(const door_context& door, grpc::ServerUnaryReactor* reactor,
-         const Handle& to, OnAnswer on_answer, Ts... xs) {
-  auto timeout = door.limits.query_timeout;
+void ask_within(const door_context& door, grpc::ServerUnaryReactor* reactor,
+                caf::timespan timeout, const Handle& to, OnAnswer on_answer,
+                Ts... xs) {
   door.sys->spawn([=](caf::event_based_actor* self) {
     self->request(to, timeout, xs...)
       .then(on_answer, [reactor](caf::error& err) {
         reactor->Finish(status_of(err));
       });
   });
+}
+
+/// `ask_within` the door's query timeout.
+template <class Handle, class OnAnswer, class... Ts>
+void ask(const door_context& door, grpc::ServerUnaryReactor* reactor,
+         const Handle& to, OnAnswer on_answer, Ts... xs) {
+  ask_within(door, reactor, door.limits.query_timeout, to, std::move(on_answer),
+             std::move(xs)...);
 }
 
 } // namespace troupe::door

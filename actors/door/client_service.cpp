@@ -6,6 +6,7 @@
 #include "actors/door/result_wait.hpp"
 #include "actors/door/single_job.hpp"
 #include "actors/door/status_watch.hpp"
+#include "messages/detached.hpp"
 #include "messages/wire/api_codec.hpp"
 
 #include <caf/send.hpp>
@@ -38,6 +39,35 @@ grpc::Status keeper_full() {
 /// Whose detached jobs a caller sees: its token's.
 std::string owner_of(const caller& who) {
   return who.token != nullptr ? who.token->name : std::string{};
+}
+
+/// The answer to `GetResult` for a job another member holds.
+grpc::Status answer_detached(const std::string& id, detached_state state,
+                             std::string& result, v1::JobState& out) {
+  out.set_id(id);
+  switch (state) {
+    case detached_state::pending:
+      out.set_done(false);
+      return grpc::Status::OK;
+    case detached_state::done:
+      if (!out.mutable_result()->ParseFromString(result))
+        return {grpc::StatusCode::INTERNAL,
+                "the member holding job " + id + " sent an unreadable result"};
+      out.set_done(true);
+      return grpc::Status::OK;
+    case detached_state::lost: {
+      out.set_done(true);
+      auto* r = out.mutable_result();
+      r->set_id(id);
+      r->set_status(v1::NODE_LOST);
+      r->set_error(std::move(result));
+      return grpc::Status::OK;
+    }
+    default:
+      return result.empty() ? no_such_job(id)
+                            : grpc::Status{grpc::StatusCode::NOT_FOUND,
+                                           "no job " + id + ": " + result};
+  }
 }
 
 /// A streaming call refused before it started.
@@ -140,8 +170,20 @@ client_service::GetResult(grpc::CallbackServerContext* ctx,
     std::chrono::duration_cast<caf::timespan>(std::chrono::milliseconds{
       std::min<uint64_t>(in->wait_ms(), uint64_t{1} << 40)}),
     time_left(*ctx));
-  return new result_wait(door_.keeper, owner_of(who), in->id(), wait, out,
-                         nullptr);
+  if (door_.keeper->holds(in->id()))
+    return new result_wait(door_.keeper, owner_of(who), in->id(), wait, out,
+                           nullptr);
+  // Another member's job (or one of an earlier run of this node): the
+  // gateway asks whoever holds it.
+  auto* reactor = ctx->DefaultReactor();
+  ask_within(
+    door_, reactor, wait + door_.limits.query_timeout, door_.gateway,
+    [reactor, out, id = in->id()](int32_t state, std::string& result) {
+      reactor->Finish(
+        answer_detached(id, static_cast<detached_state>(state), result, *out));
+    },
+    atom::get::value, owner_of(who), in->id(), wait);
+  return reactor;
 }
 
 grpc::ServerUnaryReactor*
@@ -151,13 +193,29 @@ client_service::Cancel(grpc::CallbackServerContext* ctx,
   if (auto st = door_.access->authorize(*ctx, role::submit, "Cancel", who);
       !st.ok())
     return answer_now(ctx, std::move(st));
-  std::vector<std::string> ids{in->ids().begin(), in->ids().end()};
+  std::vector<std::string> ids;
+  std::vector<std::string> elsewhere;
+  for (auto& id : in->ids())
+    (door_.keeper->holds(id) ? ids : elsewhere).push_back(id);
   auto numbers = door_.keeper->pending(owner_of(who), ids);
-  out->set_cancelled(static_cast<uint32_t>(numbers.size()));
+  auto here = static_cast<uint32_t>(numbers.size());
   if (!numbers.empty())
     caf::anon_send(door_.gateway, atom::cancel::value, std::move(numbers),
                    door_.keeper->port());
-  return answer_now(ctx, grpc::Status::OK);
+  if (elsewhere.empty()) {
+    out->set_cancelled(here);
+    return answer_now(ctx, grpc::Status::OK);
+  }
+  // Jobs of other members: their gateways cancel them.
+  auto* reactor = ctx->DefaultReactor();
+  ask(
+    door_, reactor, door_.gateway,
+    [reactor, out, here](uint32_t there) {
+      out->set_cancelled(here + there);
+      reactor->Finish(grpc::Status::OK);
+    },
+    atom::cancel::value, owner_of(who), std::move(elsewhere));
+  return reactor;
 }
 
 grpc::ServerBidiReactor<v1::JobBatch, v1::ResultBatch>*

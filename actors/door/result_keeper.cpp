@@ -1,8 +1,7 @@
 #include "actors/door/result_keeper.hpp"
 
+#include "messages/detached.hpp"
 #include "messages/wire/api_codec.hpp"
-
-#include <charconv>
 
 namespace troupe::door {
 
@@ -37,27 +36,29 @@ class result_keeper::port_impl final : public result_port {
   result_keeper* keeper_;
 };
 
-result_keeper::result_keeper(std::string node_name, keeper_limits limits,
+result_keeper::result_keeper(std::string node_name, uint64_t incarnation,
+                             keeper_limits limits,
                              std::shared_ptr<door::access> access)
-    : node_name_(std::move(node_name)), limits_(limits),
-      access_(std::move(access)), port_(std::make_shared<port_impl>(this)) {
+    : node_name_(std::move(node_name)), incarnation_(incarnation),
+      limits_(limits), access_(std::move(access)),
+      port_(std::make_shared<port_impl>(this)) {
   // nop
 }
 
 std::string result_keeper::id_of(uint64_t number) const {
-  return std::to_string(number) + "@" + node_name_;
+  return detached_id{number, incarnation_, node_name_}.to_string();
 }
 
 uint64_t result_keeper::number_of(const std::string& id) const {
-  auto at = id.find('@');
-  if (at == std::string::npos || at == 0
-      || id.compare(at + 1, std::string::npos, node_name_) != 0)
+  auto x = detached_id::parse(id);
+  if (!x || x->holder != node_name_ || x->incarnation != incarnation_)
     return 0;
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(id.data(), id.data() + at, n);
-  if (ec != std::errc{} || end != id.data() + at)
-    return 0;
-  return n;
+  return x->number;
+}
+
+bool result_keeper::of_earlier_run(const std::string& id) const {
+  auto x = detached_id::parse(id);
+  return x && x->holder == node_name_ && x->incarnation != incarnation_;
 }
 
 result_keeper::ticket

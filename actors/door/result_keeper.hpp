@@ -40,8 +40,10 @@ class result_keeper {
   /// null when the wait is cut short (the keeper forgot the job).
   using on_end = std::function<void(const v1::JobResult*)>;
 
-  result_keeper(std::string node_name, keeper_limits limits,
-                std::shared_ptr<door::access> access);
+  /// `incarnation` distinguishes this run of the node in job ids (its
+  /// start time).
+  result_keeper(std::string node_name, uint64_t incarnation,
+                keeper_limits limits, std::shared_ptr<door::access> access);
 
   /// A detached job entered: its number (the id the gateway knows it by)
   /// and its id for clients, or the job that used `key` before.
@@ -84,8 +86,16 @@ class result_keeper {
   std::vector<uint64_t> pending(const std::string& owner,
                                 const std::vector<std::string>& ids);
 
-  /// The id clients know job `number` by.
+  /// The id clients know job `number` by (messages/detached.hpp).
   std::string id_of(uint64_t number) const;
+
+  /// Whether `id` names a job of this run of this node (known or not).
+  bool holds(const std::string& id) const {
+    return number_of(id) != 0;
+  }
+
+  /// Whether `id` names a job of an earlier run of this node, lost with it.
+  bool of_earlier_run(const std::string& id) const;
 
  private:
   class port_impl;
@@ -111,6 +121,7 @@ class result_keeper {
   uint64_t number_of(const std::string& id) const;
 
   std::string node_name_;
+  uint64_t incarnation_;
   keeper_limits limits_;
   std::shared_ptr<door::access> access_;
   result_port_ptr port_;

@@ -4,6 +4,13 @@
 
 namespace troupe::door {
 
+grpc::Status no_such_job(const std::string& id) {
+  return {grpc::StatusCode::NOT_FOUND,
+          "no job " + id
+            + ": the id is unknown, belongs to another token, or its result "
+              "expired (results are kept for the node's result-retention)"};
+}
+
 result_wait::result_wait(std::shared_ptr<result_keeper> keeper,
                          const std::string& owner, std::string id,
                          caf::timespan wait, v1::JobState* state,
@@ -17,11 +24,7 @@ result_wait::result_wait(std::shared_ptr<result_keeper> keeper,
   });
   if (waiter_ == 0) {
     unref();
-    finish(grpc::Status{grpc::StatusCode::NOT_FOUND,
-                        "no job " + id_
-                          + " here: the id is unknown, belongs to another "
-                            "token, or its result expired (results are kept "
-                            "for the node's result-retention)"});
+    finish(no_such_job(id_));
     return;
   }
   if (finished_)

@@ -13,6 +13,9 @@
 
 namespace troupe::door {
 
+/// The status for an id this node knows no job of, for its owner.
+grpc::Status no_such_job(const std::string& id);
+
 /// A call that waits for a detached job to end: `GetResult` (its answer is
 /// a `JobState`, not done when the wait ends first) or a `Submit` with an
 /// idempotency key (its answer is the `JobResult`; DEADLINE_EXCEEDED when

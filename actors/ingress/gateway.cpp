@@ -2,6 +2,7 @@
 
 #include "actors/base/mailbox_salvage.hpp"
 #include "actors/base/self_tick.hpp"
+#include "actors/ingress/detached_lookup.hpp"
 #include "actors/log/logging.hpp"
 #include "actors/supervision/restart_policy.hpp"
 #include "config/node_config.hpp"
@@ -639,6 +640,14 @@ gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
     },
     [self](atom::leave, const result_port_ptr& port) {
       forget_client(self, port.get());
+    },
+    [self](atom::get, std::string& owner, std::string& id,
+           caf::timespan wait) -> caf::result<int32_t, std::string> {
+      return get_detached(self, std::move(owner), std::move(id), wait);
+    },
+    [self](atom::cancel, std::string& owner,
+           std::vector<std::string>& ids) -> caf::result<uint32_t> {
+      return cancel_detached(self, std::move(owner), std::move(ids));
     },
     [self](atom::status) -> caf::result<node_status> {
       auto rp = self->make_response_promise<node_status>();

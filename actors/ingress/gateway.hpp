@@ -45,6 +45,9 @@ struct gateway_config {
   health_monitor_actor health;
   /// The node's supervisor tree, which `CrashActor` requests go to.
   supervisor_actor tree;
+  /// The detached jobs of the node's gRPC door (its registered name); null
+  /// when the node has no door.
+  keeper_actor keeper;
   /// Accept `CrashActor` requests (test hook, `--test-skills` only).
   bool crash_hook = false;
   /// At most this many results and bytes go back in one message.

@@ -1,6 +1,7 @@
 #include "node/spawn/node.hpp"
 
 #include "actors/door/door_server.hpp"
+#include "actors/door/keeper_actor.hpp"
 #include "actors/door/token_file.hpp"
 #include "actors/ingress/router.hpp"
 #include "actors/log/logging.hpp"
@@ -79,6 +80,9 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   node.name = cfg.name.empty() ? cfg.host + ":" + std::to_string(port)
                                : cfg.name;
   auto tc = make_tree_context(sys, cfg, all, node.name, address);
+  node.incarnation = tc.incarnation;
+  node.keeper_heirs = tc.names->heirs(tree_path::keeper,
+                                      "the detached jobs of node " + node.name);
   node.directory = tc.directory;
   auto root = supervisor_for(tc, std::string{tree_path::root});
   auto directory = node.directory;
@@ -136,7 +140,8 @@ door_for(caf::actor_system& sys, const config::node_config& cfg,
     = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       cfg.door.result_retention);
   kl.max_bytes = cfg.door.result_bytes;
-  dc.keeper = std::make_shared<door::result_keeper>(node.name, kl, dc.access);
+  dc.keeper = std::make_shared<door::result_keeper>(node.name, node.incarnation,
+                                                    kl, dc.access);
   dc.limits.max_concurrent_streams = static_cast<int>(cfg.door.max_streams);
   dc.limits.max_connections = cfg.door.max_connections;
   dc.limits.handshake_timeout
@@ -180,6 +185,9 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
                            config::cluster_port_of(cfg));
     node.port = 0;
     node.cluster_port = 0;
+    node.keeper_heirs->close("node " + node.name
+                             + " serves no gRPC door, so it holds no "
+                               "detached jobs");
     run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
     return node;
   }
@@ -217,6 +225,10 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
       stop_node(sys, node);
       break; // a bad TLS file stays bad
     }
+    node.keeper = sys.spawn(door::keeper_service, dc->keeper,
+                            node.gateway_name);
+    node.keeper_heirs->take_over(
+      caf::actor_cast<caf::strong_actor_ptr>(node.keeper));
     auto door = door::door_server::start(std::move(*dc), cfg.host, port);
     if (!door) {
       last_error = std::move(door.error());
@@ -252,6 +264,11 @@ void stop_node(caf::actor_system& sys, node_handle& node,
     // Gateways restarted from now on stay unpublished.
     node.published_port->port = 0;
   }
+  if (node.keeper_heirs)
+    node.keeper_heirs->close("node " + node.name + " stops");
+  if (node.keeper)
+    caf::anon_send_exit(node.keeper, caf::exit_reason::user_shutdown);
+  node.keeper = nullptr;
   if (node.supervisor)
     caf::anon_send(node.supervisor, atom::stop::value);
   node.supervisor = nullptr;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/skills/skill.hpp"
+#include "actors/supervision/succession.hpp"
 #include "config/node_config.hpp"
 #include "messages/interfaces.hpp"
 #include "node/spawn/node_directory.hpp"
@@ -49,6 +50,12 @@ struct node_handle {
   /// The gRPC door; null when not published.
   std::shared_ptr<door::door_server> door;
   std::string name;
+  /// This run of the node (its start time), part of detached jobs' ids.
+  uint64_t incarnation = 0;
+  /// The door's detached jobs, which the gateway reaches by name through
+  /// `keeper_heirs`; null when not published.
+  keeper_actor keeper;
+  supervision::succession_ptr keeper_heirs;
   std::shared_ptr<node_directory> directory;
   /// The port restarted gateways take over (set once published).
   std::shared_ptr<gateway_port> published_port;

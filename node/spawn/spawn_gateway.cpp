@@ -33,6 +33,7 @@ supervision::child_spec spawn_gateway(const tree_context& tc,
   gc.membership = tc.name_of<membership_actor>(tree_path::membership);
   gc.health = tc.name_of<health_monitor_actor>(tree_path::health);
   gc.crash_hook = cfg.test_skills;
+  gc.keeper = tc.name_of<keeper_actor>(tree_path::keeper);
   // Supervised: jobs the door sends the gateway's name while it restarts,
   // or that a crashed incarnation never read, go on to the next one.
   auto spec = supervised_child<gateway_actor, ingress::gateway_state>(

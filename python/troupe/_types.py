@@ -173,7 +173,7 @@ class Result:
 
     @property
     def id(self) -> str:
-        """A detached job's id ("<number>@<member>"); empty otherwise."""
+        """A detached job's id ("<number>-<run>@<member>"); empty otherwise."""
         return self.proto.id
 
     @property

@@ -2,6 +2,7 @@
 // against real nodes: health and reflection, tokens and roles, limits,
 // detached jobs, idempotency keys, cancellation, TLS, and hostile bytes.
 #include "tests/support/node_process.hpp"
+#include "tests/support/process_probe.hpp"
 #include "tests/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
@@ -28,6 +29,7 @@
 
 using namespace troupe;
 using namespace std::chrono_literals;
+using troupe::test::eventually;
 
 namespace {
 
@@ -69,18 +71,6 @@ uint64_t count_of(v1::Troupe::Stub& stub, const std::string& skill,
     if (c.skill() == skill && c.status() == status)
       return c.count();
   return 0;
-}
-
-// Polls (bounded) until `pred` holds.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::seconds limit = 10s) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred())
-      return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
 }
 
 std::string add_token(const std::string& file, const std::string& name,

@@ -110,6 +110,13 @@ fake_gateway(gateway_actor::pointer self,
     [](atom::cancel, const std::string&) {
       return uint64_t{0};
     },
+    [](atom::get, const std::string&, const std::string&,
+       caf::timespan) -> caf::result<int32_t, std::string> {
+      return {int32_t{0}, std::string{}};
+    },
+    [](atom::cancel, const std::string&, const std::vector<std::string>&) {
+      return uint32_t{0};
+    },
     [self, log](atom::cancel, const std::string& bytes,
                 const troupe::client_sink_actor& client) {
       auto ids = wc::decode_cancel(bytes);
