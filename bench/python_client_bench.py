@@ -14,6 +14,7 @@ per API for docs/benchmarks.md.
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import signal
@@ -112,6 +113,8 @@ def main() -> int:
     ap.add_argument("--input-bytes", type=int, default=8)
     ap.add_argument("--api", default="map,as_completed,aio",
                     help="comma-separated: map, as_completed, aio")
+    ap.add_argument("--json", action="store_true",
+                    help="print one JSON object: each API's median jobs/s")
     args = ap.parse_args()
     apis = [a for a in args.api.split(",") if a]
     inputs = [f"{i:0{args.input_bytes}d}"[-args.input_bytes:]
@@ -140,6 +143,9 @@ def main() -> int:
                     node.wait(30)
                 except subprocess.TimeoutExpired:
                     node.kill()
+    if args.json:
+        print(json.dumps({api: statistics.median(rates[api]) for api in apis}))
+        return 0
     for api in apis:
         r = rates[api]
         label = {"map": "Client.map", "as_completed": "Client.as_completed",

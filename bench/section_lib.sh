@@ -27,3 +27,17 @@ wait_ports() {
 }
 client_port() { sed -n 1p "$1"; }
 cluster_port() { sed -n 2p "$1"; }
+# free_port: a port free on 127.0.0.1 right now.
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# start_celery PEERS_DIR: Redis (broker and backend) and 2 prefork Celery
+# workers of bench/peers/celery_noop.py; sets celery_url.
+start_celery() {
+  local redis_port
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --save "" --appendonly no --bind 127.0.0.1 >/dev/null 2>&1 &
+  pids+=($!)
+  celery_url="redis://127.0.0.1:$redis_port/0"
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  (cd "$1" && exec /usr/bin/python3 celery_noop.py worker "$celery_url") >/dev/null 2>&1 &
+  pids+=($!)
+}

@@ -55,7 +55,13 @@ void status_watch::on_status(const node_status& st) {
   next.set_uptime_ms(uptime);
   for (int i = 0; i < next.alerts_size(); ++i)
     next.mutable_alerts(i)->set_age_ms(ages[static_cast<size_t>(i)]);
-  msg_ = std::move(next);
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (finished_ || ending_)
+      return;
+    writing_ = true;
+    msg_ = std::move(next);
+  }
   StartWrite(&msg_);
 }
 
@@ -69,6 +75,19 @@ void status_watch::wait() {
 }
 
 void status_watch::OnWriteDone(bool ok) {
+  std::optional<grpc::Status> end;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    writing_ = false;
+    if (ending_) {
+      end = std::move(ending_);
+      finished_ = true;
+    }
+  }
+  if (end) {
+    Finish(*end);
+    return;
+  }
   if (!ok) {
     finish(
       grpc::Status{grpc::StatusCode::CANCELLED, "the client stopped reading"});
@@ -83,8 +102,17 @@ void status_watch::OnCancel() {
 }
 
 void status_watch::finish(const grpc::Status& status) {
-  if (!finished_.exchange(true))
-    Finish(status);
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (finished_ || ending_)
+      return;
+    if (writing_) {
+      ending_ = status; // OnWriteDone finishes
+      return;
+    }
+    finished_ = true;
+  }
+  Finish(status);
 }
 
 void status_watch::OnDone() {

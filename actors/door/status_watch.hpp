@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "troupe/v1/troupe.grpc.pb.h"
@@ -41,6 +42,12 @@ class status_watch final : public grpc::ServerWriteReactor<v1::NodeStatus> {
   std::string last_;
   /// gRPC's reference, plus one per request or alarm in progress.
   std::atomic<int> refs_{1};
+  /// Guards the three below: a write and `Finish` never overlap (a watch
+  /// cancelled while its status is being written ends once the write did).
+  std::mutex mtx_;
+  bool writing_ = false;
+  std::optional<grpc::Status> ending_;
+  /// Set once `Finish` was called (read without the lock as a shortcut).
   std::atomic<bool> finished_{false};
 };
 

@@ -6,7 +6,6 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 bash "$here/../scripts/deps.sh" --peers >/dev/null
 py=/usr/bin/python3 # Debian's interpreter, where the peers' packages live
 source "$(dirname "$0")/../section_lib.sh"
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # troupe: one node, a client process.
 "$BIN"/troupe node --port 0 --port-file "$dir/node" --log-level warn >/dev/null 2>&1 &
@@ -20,13 +19,8 @@ tr_seq=$("$BIN"/troupe bench --node "$node" --skill echo --jobs 5000 --concurren
 dask=$(cd "$dir" && $py "$here/peers/dask_noop.py" 10000 2>/dev/null | tail -1)
 
 # Celery: Redis broker and backend, 2 prefork workers.
-redis_port=$(free_port)
-redis-server --port "$redis_port" --save "" --appendonly no --bind 127.0.0.1 >/dev/null 2>&1 &
-pids+=($!)
-url="redis://127.0.0.1:$redis_port/0"
-for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-(cd "$here/peers" && exec $py celery_noop.py worker "$url") >/dev/null 2>&1 &
-pids+=($!)
+start_celery "$here/peers"
+url=$celery_url
 celery=$(cd "$here/peers" && timeout 300 $py celery_noop.py run "$url" 5000 | tail -1)
 
 # Erlang/OTP: two distributed nodes on loopback.
