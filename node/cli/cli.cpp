@@ -170,6 +170,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_crash_command(app));
   commands.push_back(add_drain_command(app));
   commands.push_back(add_result_command(app));
+  commands.push_back(add_cancel_command(app));
   commands.push_back(add_tokens_command(app));
   try {
     app.parse(argc, argv);

@@ -744,6 +744,17 @@ caf::expected<std::string> client::submit_detached(const job& j,
                       });
 }
 
+caf::expected<uint32_t> client::cancel(const std::vector<std::string>& ids,
+                                       caf::timespan timeout) {
+  v1::CancelRequest request;
+  for (auto& id : ids)
+    request.add_ids(id);
+  return control_call(*state_, timeout, &v1::Troupe::Stub::Cancel, request,
+                      [](v1::CancelReply& reply) {
+                        return reply.cancelled();
+                      });
+}
+
 caf::expected<std::optional<job_result>> client::result(const std::string& id,
                                                         caf::timespan wait) {
   v1::GetResultRequest request;

@@ -144,7 +144,7 @@ class client {
                     caf::timespan default_timeout = std::chrono::seconds(60));
 
   /// Starts `j` as a detached job, which goes on when this client goes
-  /// away; answers its id ("<number>@<member>").
+  /// away; answers its id ("<number>-<run>@<member>").
   [[nodiscard]] caf::expected<std::string>
   submit_detached(const job& j, caf::timespan timeout);
 
@@ -153,6 +153,11 @@ class client {
   /// `error_code::rejected` saying so.
   [[nodiscard]] caf::expected<std::optional<job_result>>
   result(const std::string& id, caf::timespan wait);
+
+  /// Cancels detached jobs by id, at whichever member holds them; answers
+  /// how many had not ended (unknown ids and ended jobs count none).
+  [[nodiscard]] caf::expected<uint32_t>
+  cancel(const std::vector<std::string>& ids, caf::timespan timeout);
 
   /// Stops a `run` (or `submit`) in progress; thread-safe, e.g. called from
   /// a thread that waits for Ctrl-C. The node cancels the jobs in flight,

@@ -244,10 +244,15 @@ TEST(Cli, MalformedArgumentsExitTwoWithUsage) {
   EXPECT_EQ(run_troupe({"node", "--max-job-bytes", "lots"}).exit_code, 2);
   EXPECT_EQ(run_troupe({"bench", "--skill", "echo", "--jobs", "0"}).exit_code,
             2);
+  auto no_ids = run_troupe({"cancel"});
+  EXPECT_EQ(no_ids.exit_code, 2);
+  EXPECT_TRUE(contains(no_ids.err, "ID")) << no_ids.err;
+  EXPECT_EQ(run_troupe({"result"}).exit_code, 2);
 }
 
 TEST(Cli, HelpOnEverySubcommand) {
-  for (auto cmd : {"node", "submit", "skills", "status", "bench"}) {
+  for (auto cmd : {"node", "submit", "skills", "status", "bench", "result",
+                   "cancel", "drain", "breaker", "tokens"}) {
     auto res = run_troupe({cmd, "--help"});
     EXPECT_EQ(res.exit_code, 0) << cmd;
     EXPECT_TRUE(contains(res.out, "Usage")) << cmd << ": " << res.out;

@@ -1,7 +1,7 @@
 // Detached jobs across members, through real node processes: a job started
-// at one member is fetched and cancelled through another, a job whose
-// member was killed is NODE_LOST there, and one of an earlier run of a
-// restarted member is NODE_LOST at that member itself.
+// at one member is fetched and cancelled (`troupe result`, `troupe cancel`)
+// through another, a job whose member was killed is NODE_LOST there, and one
+// of an earlier run of a restarted member is NODE_LOST at that member itself.
 #include "tests/support/cluster_status.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/process_probe.hpp"
@@ -86,17 +86,11 @@ TEST_F(ClusterDetached, AJobIsFetchedAndCancelledThroughAnotherMember) {
   v1::JobState state;
   ASSERT_TRUE(get_result(b, slow, 0, state).ok());
   EXPECT_FALSE(state.done());
-  {
-    auto stub = stub_for(b);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + 10s);
-    v1::CancelRequest req;
-    req.add_ids(slow);
-    req.add_ids("1-1@nowhere");
-    v1::CancelReply reply;
-    ASSERT_TRUE(stub->Cancel(&ctx, req, &reply).ok());
-    EXPECT_EQ(reply.cancelled(), 1u);
-  }
+  // Through the CLI, with an id naming no member beside it.
+  res = b.cli({"cancel", slow, "1-1@nowhere"});
+  EXPECT_EQ(res.exit_code, 0) << res.err;
+  EXPECT_NE(res.out.find("cancelled 1 of 2 jobs"), std::string::npos)
+    << res.out;
   ASSERT_TRUE(get_result(b, slow, 20'000, state).ok());
   EXPECT_TRUE(state.done());
   EXPECT_EQ(state.result().status(), v1::CANCELLED) << state.result().error();
