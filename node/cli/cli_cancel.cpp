@@ -18,19 +18,19 @@ struct cancel_options {
 };
 
 int run_cancel(const cancel_options& opts) {
-  int exit = exit_ok;
-  auto c = connect(opts.node, exit);
-  if (!c)
-    return exit;
-  auto n = c->cancel(opts.ids, std::chrono::seconds(10));
-  if (!n)
-    return fail_command(n.error());
-  std::cout << "cancelled " << *n << " of " << opts.ids.size() << " job"
-            << (opts.ids.size() == 1 ? "" : "s");
-  if (*n < opts.ids.size())
-    std::cout << " (the others had ended, or are unknown to this token)";
-  std::cout << std::endl;
-  return exit_ok;
+  return run_control(
+    opts.node,
+    [&](client::client& c) {
+      return c.cancel(opts.ids, std::chrono::seconds(10));
+    },
+    [&](uint32_t n) {
+      std::cout << "cancelled " << n << " of " << opts.ids.size() << " job"
+                << (opts.ids.size() == 1 ? "" : "s");
+      if (n < opts.ids.size())
+        std::cout << " (the others had ended, or are unknown to this token)";
+      std::cout << std::endl;
+      return exit_ok;
+    });
 }
 
 } // namespace
