@@ -58,9 +58,10 @@ struct node_config {
   /// skills; more are answered OVERLOADED. A guard on memory, above the
   /// per-skill queue capacities.
   uint64_t max_in_flight = 1'000'000;
-  /// CAF scheduler threads and policy ("sharing" or "stealing"). On two
-  /// cores one sharing thread measured fastest for troupe's message paths;
-  /// blocking skills run on their own threads regardless.
+  /// CAF scheduler threads and policy ("sharing", helped by the door's
+  /// gRPC threads, or "stealing"). On two cores one sharing thread measured
+  /// fastest for troupe's message paths; blocking skills run on their own
+  /// threads regardless.
   uint32_t threads = 1;
   std::string scheduler = "sharing";
   /// On SIGTERM or SIGINT the node stops taking jobs and gives those it

@@ -1,5 +1,6 @@
 #include "actors/door/job_stream.hpp"
 
+#include "actors/base/helping_scheduler.hpp"
 #include "actors/door/call_deadline.hpp"
 #include "messages/result_port.hpp"
 #include "messages/wire/api_codec.hpp"
@@ -7,6 +8,7 @@
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace troupe::door {
 
@@ -188,9 +190,11 @@ void job_stream::OnReadDone(bool ok) {
   std::vector<job> jobs;
   jobs.reserve(static_cast<size_t>(in_.jobs_size()));
   std::vector<uint64_t> cancels;
+  bool quiet = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     reading_ = false;
+    quiet = in_flight_.empty();
     for (auto& pj : *in_.mutable_jobs()) {
       if (in_flight_.count(pj.ref()) > 0) {
         add_failure(pj, job_status::bad_input,
@@ -254,7 +258,16 @@ void job_stream::OnReadDone(bool ok) {
     }
     next(todo);
   }
-  submit(std::move(jobs));
+  {
+    // Nothing of this stream was under way: this thread runs the actors its
+    // jobs make ready, and a quick result goes out from here, as a plain
+    // gRPC server would answer. Under load the scheduler threads take the
+    // jobs, and this thread goes back to reading.
+    std::optional<base::help_scope> help;
+    if (quiet)
+      help.emplace(*door_.sys);
+    submit(std::move(jobs));
+  }
   if (!cancels.empty())
     caf::anon_send(door_.gateway, atom::cancel::value, std::move(cancels),
                    result_port_ptr{port_});

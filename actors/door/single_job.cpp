@@ -1,5 +1,6 @@
 #include "actors/door/single_job.hpp"
 
+#include "actors/base/helping_scheduler.hpp"
 #include "actors/door/call_deadline.hpp"
 #include "messages/result_port.hpp"
 #include "messages/wire/api_codec.hpp"
@@ -59,6 +60,8 @@ single_job::single_job(grpc::CallbackServerContext* ctx,
   }
   j.id = 1;
   apply_call_deadline(j, time_left(*ctx));
+  // The job's actors run on this gRPC thread (see job_stream::OnReadDone).
+  base::help_scope help{*door.sys};
   caf::anon_send(door.gateway, atom::submit::value,
                  std::vector<job>{std::move(j)}, result_port_ptr{port_});
 }

@@ -1,5 +1,6 @@
 #include "node/spawn/system_config.hpp"
 
+#include "actors/base/helping_scheduler.hpp"
 #include "messages/errors.hpp"
 #include "messages/type_ids.hpp"
 
@@ -26,7 +27,8 @@ system_config::system_config() {
   load<caf::io::middleman>();
   set("logger.console", caf::atom("none"));
   set("logger.verbosity", caf::atom("quiet"));
-  scheduler("sharing", 1);
+  set("scheduler.policy", caf::atom("sharing"));
+  set("scheduler.max-threads", size_t{1});
   // A client mostly waits for replies: deserializing on the I/O thread
   // saves a thread hand-off per message (sequential remote jobs: p50 189 ->
   // 148 us measured on 2 cores). Nodes opt back into the worker hub.
@@ -43,6 +45,12 @@ void system_config::scheduler(const std::string& policy, uint32_t threads) {
   set("scheduler.policy",
       policy == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
   set("scheduler.max-threads", static_cast<size_t>(threads));
+  // Work sharing with help from gRPC threads: a client's quick job is
+  // answered on the thread that read it (see helping_scheduler.hpp).
+  if (policy != "stealing" && !helping_) {
+    base::use_helping_scheduler(*this);
+    helping_ = true;
+  }
 }
 
 } // namespace troupe::node

@@ -16,12 +16,17 @@ class system_config : public caf::actor_system_config {
   system_config();
 
   /// Sets the scheduler policy ("sharing" or "stealing") and thread count.
+  /// "sharing" is CAF's work sharing with help from the node's gRPC threads
+  /// (`base::helping_sharing`); "stealing" is CAF's own work stealing.
   void scheduler(const std::string& policy, uint32_t threads);
 
   /// Tunes the middleman for a node rather than a client (the default):
   /// incoming messages are deserialized on worker threads, which raises a
   /// busy node's throughput at the cost of one hand-off per message.
   void node_io();
+
+ private:
+  bool helping_ = false;
 };
 
 /// Adds troupe's message types and error category to an application's own
