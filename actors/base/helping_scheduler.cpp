@@ -77,7 +77,7 @@ caf::resumable* helping_sharing::coordinator_data::take_for_helper() {
   return job;
 }
 
-size_t helping_sharing::coordinator_data::help(size_t budget) {
+void helping_sharing::coordinator_data::help(size_t budget) {
   auto* outer = helping;
   helping = this;
   enter_actor();
@@ -111,7 +111,6 @@ size_t helping_sharing::coordinator_data::help(size_t budget) {
     else
       cv_.notify_one();
   }
-  return done;
 }
 
 void use_helping_scheduler(caf::actor_system_config& cfg) {

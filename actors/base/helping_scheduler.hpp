@@ -37,8 +37,8 @@ class helping_sharing : public caf::policy::unprofiled {
     /// A job for a scheduler thread; waits for one.
     caf::resumable* take();
 
-    /// Runs up to `budget` jobs on the calling thread; returns how many.
-    size_t help(size_t budget);
+    /// Runs up to `budget` jobs on the calling thread.
+    void help(size_t budget);
 
     /// Hands every queued job to `f` (at shutdown).
     template <class F>

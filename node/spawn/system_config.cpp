@@ -8,6 +8,8 @@
 #include <caf/defaults.hpp>
 #include <caf/io/middleman.hpp>
 
+#include <cstddef>
+
 namespace troupe::node {
 
 void add_troupe_types(caf::actor_system_config& cfg) {
@@ -47,9 +49,14 @@ void system_config::scheduler(const std::string& policy, uint32_t threads) {
   set("scheduler.max-threads", static_cast<size_t>(threads));
   // Work sharing with help from gRPC threads: a client's quick job is
   // answered on the thread that read it (see helping_scheduler.hpp).
-  if (policy != "stealing" && !helping_) {
+  auto helping = policy != "stealing";
+  if (helping && !helping_factory_) {
+    helping_factory_ = module_factories.size();
     base::use_helping_scheduler(*this);
-    helping_ = true;
+  } else if (!helping && helping_factory_) {
+    module_factories.erase(module_factories.begin()
+                           + static_cast<std::ptrdiff_t>(*helping_factory_));
+    helping_factory_.reset();
   }
 }
 

@@ -2,7 +2,9 @@
 
 #include <caf/actor_system_config.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace troupe::node {
@@ -26,7 +28,8 @@ class system_config : public caf::actor_system_config {
   void node_io();
 
  private:
-  bool helping_ = false;
+  /// Where the helping scheduler's factory is in `module_factories`.
+  std::optional<size_t> helping_factory_;
 };
 
 /// Adds troupe's message types and error category to an application's own

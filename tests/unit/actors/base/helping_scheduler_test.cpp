@@ -125,6 +125,12 @@ TEST(HelpingScheduler, IsWhatANodeWithWorkSharingRuns) {
   troupe::node::system_config plain;
   caf::actor_system c{plain};
   EXPECT_EQ(dynamic_cast<helping_coordinator*>(&c.scheduler()), nullptr);
+  // The last choice counts.
+  troupe::node::system_config changed;
+  changed.scheduler("sharing", 1);
+  changed.scheduler("stealing", 1);
+  caf::actor_system d{changed};
+  EXPECT_EQ(dynamic_cast<helping_coordinator*>(&d.scheduler()), nullptr);
 }
 
 TEST(HelpScope, RunsWhatItsSendsMadeReadyOnTheCallingThread) {
