@@ -1,6 +1,8 @@
 #pragma once
 
 #include "actors/door/door_context.hpp"
+#include "actors/door/single_job.hpp"
+#include "actors/door/unary_call.hpp"
 
 #include <grpcpp/grpcpp.h>
 
@@ -8,9 +10,10 @@
 
 namespace troupe::door {
 
-/// The `troupe.v1.Troupe` service of a node: each call becomes messages to
-/// the node's gateway or router; no call blocks a gRPC thread.
-class client_service final : public v1::Troupe::CallbackService {
+/// The `troupe.v1.Troupe` service of a node, on the door's completion
+/// queue: each call becomes messages to the node's gateway or router; no
+/// call blocks the door's thread.
+class client_service {
  public:
   explicit client_service(door_context door);
 
@@ -18,63 +21,49 @@ class client_service final : public v1::Troupe::CallbackService {
     return door_.tls;
   }
 
-  grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* ctx,
-                                   const v1::Job* in,
-                                   v1::JobResult* out) override;
+  /// What the server builder registers.
+  grpc::Service* service() {
+    return &service_;
+  }
 
-  grpc::ServerBidiReactor<v1::JobBatch, v1::ResultBatch>*
-  Run(grpc::CallbackServerContext* ctx) override;
-
-  grpc::ServerUnaryReactor* SubmitDetached(grpc::CallbackServerContext* ctx,
-                                           const v1::Job* in,
-                                           v1::JobTicket* out) override;
-
-  grpc::ServerUnaryReactor* GetResult(grpc::CallbackServerContext* ctx,
-                                      const v1::GetResultRequest* in,
-                                      v1::JobState* out) override;
-
-  grpc::ServerUnaryReactor* Cancel(grpc::CallbackServerContext* ctx,
-                                   const v1::CancelRequest* in,
-                                   v1::CancelReply* out) override;
-
-  grpc::ServerUnaryReactor* ListSkills(grpc::CallbackServerContext* ctx,
-                                       const v1::ListSkillsRequest* in,
-                                       v1::SkillList* out) override;
-
-  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* ctx,
-                                      const v1::GetStatusRequest* in,
-                                      v1::NodeStatus* out) override;
-
-  grpc::ServerWriteReactor<v1::NodeStatus>*
-  WatchStatus(grpc::CallbackServerContext* ctx,
-              const v1::WatchStatusRequest* in) override;
-
-  grpc::ServerUnaryReactor* Breaker(grpc::CallbackServerContext* ctx,
-                                    const v1::BreakerRequest* in,
-                                    v1::BreakerStatus* out) override;
-
-  grpc::ServerUnaryReactor* Drain(grpc::CallbackServerContext* ctx,
-                                  const v1::DrainRequest* in,
-                                  v1::DrainReply* out) override;
-
-  grpc::ServerUnaryReactor* Crash(grpc::CallbackServerContext* ctx,
-                                  const v1::CrashRequest* in,
-                                  v1::CrashReply* out) override;
+  /// Serves every call on `queue` while the server runs.
+  void listen(door_queue& queue);
 
  private:
+  using detached_call = unary_call<v1::Job, v1::JobTicket>;
+  using get_result_call = unary_call<v1::GetResultRequest, v1::JobState>;
+  using cancel_call = unary_call<v1::CancelRequest, v1::CancelReply>;
+  using skills_call = unary_call<v1::ListSkillsRequest, v1::SkillList>;
+  using status_call = unary_call<v1::GetStatusRequest, v1::NodeStatus>;
+  using breaker_call = unary_call<v1::BreakerRequest, v1::BreakerStatus>;
+  using drain_call = unary_call<v1::DrainRequest, v1::DrainReply>;
+  using crash_call = unary_call<v1::CrashRequest, v1::CrashReply>;
+
+  void submit(const submit_call::ptr& call);
+  void submit_detached(const detached_call::ptr& call);
+  void get_result(const get_result_call::ptr& call);
+  void cancel(const cancel_call::ptr& call);
+  void list_skills(const skills_call::ptr& call);
+  void get_status(const status_call::ptr& call);
+  void breaker(const breaker_call::ptr& call);
+  void drain(const drain_call::ptr& call);
+  void crash(const crash_call::ptr& call);
+
   /// Starts job `in` of `who` as a detached job; `ticket` says which (an
   /// existing one for a known idempotency key, or none when the keeper is
   /// full). An empty string, else why the job cannot run.
   std::string start_detached(const caller& who, const v1::Job& in,
                              bool call_deadline,
-                             grpc::CallbackServerContext* ctx,
+                             const grpc::ServerContextBase& ctx,
                              result_keeper::ticket& ticket);
 
   /// OK when the caller of `ctx` may make `call`, which needs `needed`.
-  grpc::Status allowed(grpc::CallbackServerContext* ctx, role needed,
+  grpc::Status allowed(const grpc::ServerContextBase& ctx, role needed,
                        const char* call) const;
 
   door_context door_;
+  v1::Troupe::AsyncService service_;
+  door_queue* queue_ = nullptr;
 };
 
 } // namespace troupe::door

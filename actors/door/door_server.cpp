@@ -2,28 +2,18 @@
 
 #include "actors/door/client_service.hpp"
 #include "actors/door/connection_gate.hpp"
+#include "actors/door/door_queue.hpp"
+#include "actors/door/health_service.hpp"
+#include "actors/door/reflection_service.hpp"
 #include "actors/log/logging.hpp"
 #include "messages/errors.hpp"
 
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
-
-#include <mutex>
 
 namespace troupe::door {
 
 namespace {
-
-// Process-wide gRPC switches, set once before the first server is built.
-void enable_standard_services() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    grpc::EnableDefaultHealthCheckService(true);
-    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  });
-}
 
 std::shared_ptr<grpc::ServerCredentials> credentials(const tls_material& tls) {
   if (!tls.enabled())
@@ -46,10 +36,13 @@ int millis(std::chrono::milliseconds x) {
 
 caf::expected<std::unique_ptr<door_server>>
 door_server::start(door_context door, const std::string& host, uint16_t port) {
-  enable_standard_services();
   auto lim = door.limits;
   std::unique_ptr<door_server> out{new door_server};
   out->service_ = std::make_unique<client_service>(std::move(door));
+  out->health_ = std::make_unique<health_service>();
+  out->reflection_ = std::make_unique<reflection_service>(
+    std::vector<std::string>{"troupe.v1.Troupe", "grpc.health.v1.Health",
+                             "grpc.reflection.v1alpha.ServerReflection"});
   grpc::ServerBuilder builder;
   auto gate = connection_gate::listen(host, port, lim.max_connections,
                                       lim.reserved_fds);
@@ -58,7 +51,11 @@ door_server::start(door_context door, const std::string& host, uint16_t port) {
   auto acceptor = builder.experimental().AddExternalConnectionAcceptor(
     grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
     credentials(out->service_->tls()));
-  builder.RegisterService(out->service_.get());
+  // Every service is on the door's queue: with no callback or sync
+  // service, gRPC starts no threads of its own to poll the connections.
+  builder.RegisterService(out->service_->service());
+  builder.RegisterService(out->health_->service());
+  builder.RegisterService(out->reflection_->service());
   builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<uint64_t>(
     lim.max_message_bytes, std::numeric_limits<int>::max())));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
@@ -76,11 +73,17 @@ door_server::start(door_context door, const std::string& host, uint16_t port) {
   grpc::ResourceQuota quota{"troupe-door"};
   quota.Resize(static_cast<size_t>(lim.resource_quota_bytes));
   builder.SetResourceQuota(quota);
+  auto cq = builder.AddCompletionQueue();
   out->server_ = builder.BuildAndStart();
   if (!out->server_)
     return caf::make_error(error_code::port_in_use,
                            "cannot start the gRPC server on " + host + ":"
                              + std::to_string(port));
+  out->queue_ = std::make_unique<door_queue>(std::move(cq));
+  out->service_->listen(*out->queue_);
+  out->health_->listen(*out->queue_);
+  out->reflection_->listen(*out->queue_);
+  out->queue_->start();
   out->port_ = (*gate)->port();
   out->gate_ = std::move(*gate);
   out->gate_->start(std::move(acceptor));
@@ -93,9 +96,7 @@ door_server::~door_server() {
 }
 
 void door_server::set_serving(bool serving) {
-  if (server_)
-    if (auto* health = server_->GetHealthCheckService())
-      health->SetServingStatus(serving);
+  health_->set_serving(serving);
 }
 
 void door_server::stop(std::chrono::milliseconds grace) {
@@ -104,6 +105,8 @@ void door_server::stop(std::chrono::milliseconds grace) {
   if (!server_)
     return;
   server_->Shutdown(std::chrono::system_clock::now() + grace);
+  // The calls ended; their last events drain from the queue.
+  queue_.reset();
   server_->Wait();
   server_.reset();
 }

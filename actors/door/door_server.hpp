@@ -17,10 +17,14 @@ namespace troupe::door {
 
 class client_service;
 class connection_gate;
+class door_queue;
+class health_service;
+class reflection_service;
 
 /// A node's gRPC door on HOST:PORT: the `troupe.v1.Troupe` service, the
 /// standard health service (`grpc.health.v1`) and server reflection, with
-/// the limits of `door_limits` set on every connection.
+/// the limits of `door_limits` set on every connection, all served by one
+/// completion queue and its thread (`door_queue`).
 class door_server {
  public:
   /// Listens on host:port (0: a free port); a port in use or an address
@@ -49,8 +53,11 @@ class door_server {
   door_server() = default;
 
   std::unique_ptr<client_service> service_;
+  std::unique_ptr<health_service> health_;
+  std::unique_ptr<reflection_service> reflection_;
   std::unique_ptr<connection_gate> gate_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<door_queue> queue_;
   uint16_t port_ = 0;
 };
 

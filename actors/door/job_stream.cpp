@@ -13,40 +13,49 @@
 namespace troupe::door {
 
 /// The stream as the gateway sees it: it outlives the stream, which it
-/// stops reaching once the stream is done.
+/// stops reaching once the stream is freed.
 class job_stream::port final : public result_port {
  public:
-  explicit port(job_stream* stream) : stream_(stream) {
+  explicit port(std::weak_ptr<job_stream> stream) : stream_(std::move(stream)) {
     // nop
   }
 
   void deliver(std::vector<job_result>& results) override {
-    job_stream* stream = nullptr;
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      stream = stream_;
-      if (stream == nullptr)
-        return;
-      ++stream->refs_;
-    }
-    stream->on_results(results);
-    stream->unref();
-  }
-
-  void detach() {
-    std::lock_guard<std::mutex> guard{mtx_};
-    stream_ = nullptr;
+    if (auto stream = stream_.lock())
+      stream->on_results(results);
   }
 
  private:
-  std::mutex mtx_;
-  job_stream* stream_;
+  std::weak_ptr<job_stream> stream_;
 };
 
-job_stream::job_stream(grpc::CallbackServerContext* ctx,
-                       const door_context& door, caller who)
-    : ctx_(ctx), door_(door), who_(who), port_(std::make_shared<port>(this)) {
-  StartRead(&in_);
+job_stream::job_stream(v1::Troupe::AsyncService& service,
+                       const door_context& door)
+    : service_(service), door_(door) {
+  // nop
+}
+
+void job_stream::listen(v1::Troupe::AsyncService& service, door_queue& queue,
+                        const door_context& door) {
+  auto* raw = make(queue, service, door);
+  service.RequestRun(&raw->ctx_, &raw->rw_, queue.get(), queue.get(),
+                     &raw->accepted_);
+}
+
+void job_stream::on_accepted(bool ok) {
+  if (!accepted(ok))
+    return;
+  listen(service_, queue(), door_);
+  caller who;
+  auto st = door_.access->authorize(ctx_, role::submit, "Run", who);
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (!st.ok())
+    return finish(st);
+  who_ = who;
+  port_ = std::make_shared<port>(held());
+  reading_ = true;
+  op_started();
+  rw_.Read(&in_, &read_);
 }
 
 void job_stream::add_result(uint64_t ref, std::string&& tag,
@@ -78,24 +87,31 @@ void job_stream::add_failure(const v1::Job& in, job_status status,
   add_result(in.ref(), std::string{in.tag()}, r);
 }
 
-void job_stream::next(actions& todo) {
-  if (finished_)
+void job_stream::next() {
+  if (finished_ || done())
     return;
   if (!writing_ && !out_.empty()) {
     writing_ = true;
-    todo.write = &out_.front();
+    op_started();
+    rw_.Write(out_.front(), &written_);
   }
   if (!reading_ && !read_done_ && held_.empty()
       && in_flight_.size() < door_.limits.max_stream_in_flight
       && out_.size() < door_.limits.max_queued_batches) {
     reading_ = true;
-    todo.read = true;
+    op_started();
+    rw_.Read(&in_, &read_);
   }
-  if (read_done_ && in_flight_.empty() && out_.empty() && !writing_) {
-    finished_ = true;
-    todo.finish = true;
-    todo.status = grpc::Status::OK;
-  }
+  if (read_done_ && in_flight_.empty() && out_.empty() && !writing_)
+    finish(grpc::Status::OK);
+}
+
+void job_stream::finish(const grpc::Status& status) {
+  if (finished_ || done())
+    return;
+  finished_ = true;
+  op_started();
+  rw_.Finish(status, counted());
 }
 
 std::vector<job> job_stream::admit_held() {
@@ -112,26 +128,30 @@ std::vector<job> job_stream::admit_held() {
 }
 
 void job_stream::arm_alarm(admission_clock::duration after) {
+  if (done())
+    return;
   alarm_armed_ = true;
-  ++refs_;
+  op_started();
   alarm_.Set(
+    queue().get(),
     std::chrono::system_clock::now()
       + std::chrono::duration_cast<std::chrono::system_clock::duration>(after),
-    [this](bool ok) {
-      actions todo;
-      std::vector<job> jobs;
-      {
-        std::lock_guard<std::mutex> guard{mtx_};
-        alarm_armed_ = false;
-        if (ok) {
-          jobs = admit_held();
-          next(todo);
-        }
-      }
-      submit(std::move(jobs));
-      run(todo);
-      unref();
-    });
+    &alarmed_);
+}
+
+void job_stream::on_alarm(bool ok) {
+  std::vector<job> jobs;
+  {
+    std::shared_ptr<job_stream> last;
+    std::lock_guard<std::mutex> guard{mtx_};
+    last = op_ended();
+    alarm_armed_ = false;
+    if (!ok || last != nullptr)
+      return;
+    jobs = admit_held();
+    next();
+  }
+  submit(std::move(jobs));
 }
 
 void job_stream::submit(std::vector<job>&& jobs) {
@@ -140,17 +160,7 @@ void job_stream::submit(std::vector<job>&& jobs) {
                    result_port_ptr{port_});
 }
 
-void job_stream::run(const actions& todo) {
-  if (todo.write != nullptr)
-    StartWrite(todo.write);
-  if (todo.read)
-    StartRead(&in_);
-  if (todo.finish)
-    Finish(todo.status);
-}
-
 void job_stream::on_results(std::vector<job_result>& results) {
-  actions todo;
   std::vector<job> admitted;
   {
     std::lock_guard<std::mutex> guard{mtx_};
@@ -167,33 +177,33 @@ void job_stream::on_results(std::vector<job_result>& results) {
     }
     door_.access->release(who_, ended);
     admitted = admit_held();
-    next(todo);
+    next();
   }
   submit(std::move(admitted));
-  run(todo);
 }
 
-void job_stream::OnReadDone(bool ok) {
-  actions todo;
+void job_stream::on_read(bool ok) {
+  std::shared_ptr<job_stream> last;
   if (!ok) {
-    // The client closed its side: finish once every result went out.
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      reading_ = false;
-      read_done_ = true;
-      next(todo);
-    }
-    run(todo);
-    return;
+    // The client closed its side (or the call is over): finish once every
+    // result went out.
+    std::lock_guard<std::mutex> guard{mtx_};
+    last = op_ended();
+    reading_ = false;
+    read_done_ = true;
+    return next();
   }
-  auto left = time_left(*ctx_);
+  auto left = time_left(ctx_);
   std::vector<job> jobs;
   jobs.reserve(static_cast<size_t>(in_.jobs_size()));
   std::vector<uint64_t> cancels;
   bool quiet = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
+    last = op_ended();
     reading_ = false;
+    if (finished_)
+      return; // the call ends: nothing more starts
     quiet = in_flight_.empty();
     for (auto& pj : *in_.mutable_jobs()) {
       if (in_flight_.count(pj.ref()) > 0) {
@@ -256,7 +266,9 @@ void job_stream::OnReadDone(bool ok) {
           arm_alarm(a.retry_after);
       }
     }
-    next(todo);
+    // The next read starts before these jobs do: its completion comes to
+    // this thread after them.
+    next();
   }
   {
     // Nothing of this stream was under way: this thread runs the actors its
@@ -271,67 +283,38 @@ void job_stream::OnReadDone(bool ok) {
   if (!cancels.empty())
     caf::anon_send(door_.gateway, atom::cancel::value, std::move(cancels),
                    result_port_ptr{port_});
-  run(todo);
 }
 
-void job_stream::OnWriteDone(bool ok) {
-  actions todo;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    writing_ = false;
-    if (!out_.empty())
-      out_.pop_front();
-    if (!ok) {
-      // The client is gone; OnCancel or OnDone follows.
-      if (!finished_) {
-        finished_ = true;
-        todo.finish = true;
-        todo.status = grpc::Status{grpc::StatusCode::CANCELLED,
-                                   "the client stopped reading results"};
-      }
-    } else {
-      next(todo);
-    }
-  }
-  run(todo);
+void job_stream::on_written(bool ok) {
+  std::shared_ptr<job_stream> last;
+  std::lock_guard<std::mutex> guard{mtx_};
+  last = op_ended();
+  writing_ = false;
+  if (!out_.empty())
+    out_.pop_front();
+  if (ok)
+    return next();
+  finish(grpc::Status{grpc::StatusCode::CANCELLED,
+                      "the client stopped reading results"});
 }
 
-void job_stream::OnCancel() {
-  actions todo;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    if (!finished_) {
-      finished_ = true;
-      todo.finish = true;
-      todo.status = grpc::Status{grpc::StatusCode::CANCELLED,
-                                 "the call was cancelled; its jobs in flight "
-                                 "are cancelled"};
-    }
-  }
-  run(todo);
-}
-
-void job_stream::OnDone() {
-  port_->detach();
+void job_stream::call_over(bool) {
   alarm_.Cancel();
   uint64_t left = 0;
   {
     std::lock_guard<std::mutex> guard{mtx_};
+    finished_ = true;
     left = in_flight_.size() - held_.size();
     held_.clear();
-    finished_ = true;
+    in_flight_.clear();
   }
+  if (port_ == nullptr)
+    return; // refused before it started
   // Jobs still in flight have nobody to go to: the gateway cancels them,
   // and they no longer count against the caller's limits.
   door_.access->release(who_, left);
   if (left > 0)
     caf::anon_send(door_.gateway, atom::leave::value, result_port_ptr{port_});
-  unref();
-}
-
-void job_stream::unref() {
-  if (--refs_ == 0)
-    delete this;
 }
 
 } // namespace troupe::door

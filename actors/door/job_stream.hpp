@@ -1,14 +1,13 @@
 #pragma once
 
 #include "actors/door/door_context.hpp"
+#include "actors/door/queued_call.hpp"
 
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
 
-#include <atomic>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 
 #include "troupe/v1/troupe.grpc.pb.h"
@@ -22,58 +21,64 @@ namespace troupe::door {
 /// results wait for a client that does not read them, so gRPC's flow
 /// control holds a fast client back. Closing or cancelling the stream
 /// cancels its jobs in flight (the gateway forgets the port).
-class job_stream final
-    : public grpc::ServerBidiReactor<v1::JobBatch, v1::ResultBatch> {
+///
+/// The stream lives on the door's completion queue: its reads and writes
+/// complete on the door's thread, which also runs the actors a batch of
+/// jobs makes ready when the stream was quiet (`base::help_scope`). A
+/// sequential client's job then goes in and its result out on one thread,
+/// with no hand-off between threads.
+class job_stream final : public queued_call<job_stream> {
  public:
-  /// A stream of `who`, who may submit jobs.
-  job_stream(grpc::CallbackServerContext* ctx, const door_context& door,
-             caller who);
+  /// Serves every `Run` call on `queue` while the server runs.
+  static void listen(v1::Troupe::AsyncService& service, door_queue& queue,
+                     const door_context& door);
 
-  void OnReadDone(bool ok) override;
-  void OnWriteDone(bool ok) override;
-  void OnCancel() override;
-  void OnDone() override;
+  /// From `queued_call`: the call is over; jobs still in flight are
+  /// cancelled.
+  void call_over(bool cancelled);
 
  private:
+  friend class queued_call<job_stream>;
+
   class port;
 
-  /// What to do once the state lock is released: gRPC's reactor calls are
-  /// never made under it.
-  struct actions {
-    const v1::ResultBatch* write = nullptr;
-    bool read = false;
-    bool finish = false;
-    grpc::Status status;
-  };
+  job_stream(v1::Troupe::AsyncService& service, const door_context& door);
 
-  ~job_stream() override = default;
+  void on_accepted(bool ok);
+  void on_read(bool ok);
+  void on_written(bool ok);
+  void on_alarm(bool ok);
 
   /// Results from the gateway (through the port).
   void on_results(std::vector<job_result>& results);
   /// Queues a result for the job with this ref.
   void add_result(uint64_t ref, std::string&& tag, const job_result& r);
   void add_failure(const v1::Job& in, job_status status, std::string why);
-  /// Decides the next write, read and finish; call with the lock held.
-  void next(actions& todo);
+  /// Starts the next write, read or finish that is due; lock held. (The
+  /// queue's operations never call back on the calling thread, so they
+  /// start under the lock: none can start once the call is over.)
+  void next();
+  /// Finishes the call with `status` unless it finished; lock held.
+  void finish(const grpc::Status& status);
   /// Jobs the caller's limits admit now: the held batch, if they admit it
-  /// (else, over the rate, an alarm tries again later); call with the lock
-  /// held.
+  /// (else, over the rate, an alarm tries again later); lock held.
   std::vector<job> admit_held();
   /// Sends admitted jobs to the gateway; without the lock.
   void submit(std::vector<job>&& jobs);
+  /// Lock held.
   void arm_alarm(admission_clock::duration after);
-  void run(const actions& todo);
-  void unref();
 
-  grpc::CallbackServerContext* ctx_;
+  v1::Troupe::AsyncService& service_;
   const door_context& door_;
+  grpc::ServerAsyncReaderWriter<v1::ResultBatch, v1::JobBatch> rw_{&ctx_};
+  member_event<job_stream, &job_stream::on_accepted> accepted_{this};
+  member_event<job_stream, &job_stream::on_read> read_{this};
+  member_event<job_stream, &job_stream::on_written> written_{this};
+  member_event<job_stream, &job_stream::on_alarm> alarmed_{this};
   caller who_;
   std::shared_ptr<port> port_;
   grpc::Alarm alarm_;
-  /// gRPC's reference (until OnDone) plus one per delivery in progress.
-  std::atomic<int> refs_{1};
   v1::JobBatch in_;
-  std::mutex mtx_;
   /// The stream's jobs in flight: ref -> tag.
   std::unordered_map<uint64_t, std::string> in_flight_;
   /// Results waiting to go out; the front is being written when
@@ -81,8 +86,10 @@ class job_stream final
   std::deque<v1::ResultBatch> out_;
   size_t back_bytes_ = 0;
   bool writing_ = false;
-  bool reading_ = true;
+  bool reading_ = false;
   bool read_done_ = false;
+  /// Finish started, or the call is over: nothing more goes out, results
+  /// are dropped.
   bool finished_ = false;
   /// A batch the caller's limits did not admit yet: the stream is not
   /// read until they do (its jobs count in `in_flight_` already).

@@ -12,86 +12,56 @@ grpc::Status no_such_job(const std::string& id) {
 }
 
 result_wait::result_wait(std::shared_ptr<result_keeper> keeper,
-                         const std::string& owner, std::string id,
-                         caf::timespan wait, v1::JobState* state,
-                         v1::JobResult* result)
-    : keeper_(std::move(keeper)), id_(std::move(id)), state_(state),
-      result_(result) {
-  ++refs_;
-  waiter_ = keeper_->wait(owner, id_, [this](const v1::JobResult* r) {
-    answer(r);
-    unref();
+                         on_answer answer)
+    : keeper_(std::move(keeper)), answer_(std::move(answer)) {
+  // nop
+}
+
+std::shared_ptr<result_wait>
+result_wait::start(std::shared_ptr<result_keeper> keeper,
+                   const std::string& owner, const std::string& id,
+                   caf::timespan wait, grpc::CompletionQueue* cq,
+                   on_answer answer) {
+  std::shared_ptr<result_wait> w{
+    new result_wait(std::move(keeper), std::move(answer))};
+  // The keeper holds the wait until it calls back or the wait is dropped.
+  w->waiter_ = w->keeper_->wait(owner, id, [w](const v1::JobResult* r) {
+    w->give(r);
   });
-  if (waiter_ == 0) {
-    unref();
-    finish(no_such_job(id_));
-    return;
-  }
-  if (finished_)
-    return;
+  if (w->waiter_ == 0)
+    return nullptr;
+  if (w->answered_)
+    return w;
   if (wait <= caf::timespan{0}) {
-    if (keeper_->unwait(waiter_)) {
-      unref();
-      answer(nullptr);
-    }
-    return;
+    if (w->keeper_->unwait(w->waiter_))
+      w->give(nullptr);
+    return w;
   }
-  ++refs_;
-  alarm_.Set(
+  w->alarm_holds_ = w;
+  w->alarm_.Set(
+    cq,
     std::chrono::system_clock::now()
       + std::chrono::duration_cast<std::chrono::system_clock::duration>(wait),
-    [this](bool ok) {
-      if (ok && keeper_->unwait(waiter_)) {
-        unref();
-        answer(nullptr);
-      }
-      unref();
-    });
+    &w->alarm_event_);
+  return w;
 }
 
-void result_wait::answer(const v1::JobResult* r) {
-  if (finished_.exchange(true))
-    return;
-  if (state_ != nullptr) {
-    state_->set_id(id_);
-    state_->set_done(r != nullptr);
-    if (r != nullptr)
-      *state_->mutable_result() = *r;
-    Finish(grpc::Status::OK);
-    return;
-  }
-  if (r == nullptr) {
-    Finish(grpc::Status{grpc::StatusCode::DEADLINE_EXCEEDED,
-                        "job " + id_
-                          + " did not end before the call's deadline; it "
-                            "goes on: fetch its result with GetResult"});
-    return;
-  }
-  *result_ = *r;
-  Finish(grpc::Status::OK);
+void result_wait::give(const v1::JobResult* r) {
+  if (!answered_.exchange(true))
+    answer_(r);
 }
 
-void result_wait::finish(const grpc::Status& status) {
-  if (!finished_.exchange(true))
-    Finish(status);
+void result_wait::on_alarm(bool ok) {
+  // Both the alarm and `stop` run on the door's thread.
+  auto last = std::move(alarm_holds_);
+  if (ok && keeper_->unwait(waiter_))
+    give(nullptr);
 }
 
-void result_wait::OnCancel() {
+void result_wait::stop() {
+  answered_ = true;
   alarm_.Cancel();
-  if (waiter_ != 0 && keeper_->unwait(waiter_))
-    unref();
-  finish(grpc::Status{grpc::StatusCode::CANCELLED,
-                      "the call was cancelled; the job goes on"});
-}
-
-void result_wait::OnDone() {
-  alarm_.Cancel();
-  unref();
-}
-
-void result_wait::unref() {
-  if (--refs_ == 0)
-    delete this;
+  keeper_->unwait(waiter_);
 }
 
 } // namespace troupe::door

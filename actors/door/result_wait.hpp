@@ -1,11 +1,13 @@
 #pragma once
 
+#include "actors/door/door_queue.hpp"
 #include "actors/door/result_keeper.hpp"
 
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,37 +18,38 @@ namespace troupe::door {
 /// The status for an id this node knows no job of, for its owner.
 grpc::Status no_such_job(const std::string& id);
 
-/// A call that waits for a detached job to end: `GetResult` (its answer is
-/// a `JobState`, not done when the wait ends first) or a `Submit` with an
-/// idempotency key (its answer is the `JobResult`; DEADLINE_EXCEEDED when
-/// the call's deadline comes first). An unknown id is NOT_FOUND.
-class result_wait final : public grpc::ServerUnaryReactor {
+/// A wait for a detached job to end, for a `GetResult` call or a `Submit`
+/// with an idempotency key: gives the job's result once it ended, or null
+/// when the wait ended first.
+class result_wait {
  public:
-  /// Exactly one of `state` and `result` is the response.
-  result_wait(std::shared_ptr<result_keeper> keeper, const std::string& owner,
-              std::string id, caf::timespan wait, v1::JobState* state,
-              v1::JobResult* result);
+  /// Called once: with the result, or null when the wait ended first.
+  using on_answer = std::function<void(const v1::JobResult* r)>;
 
-  void OnCancel() override;
-  void OnDone() override;
+  /// Waits at most `wait` for job `id` of `owner`, timed on `cq`; null
+  /// when the keeper knows no such job (`answer` is never called).
+  static std::shared_ptr<result_wait>
+  start(std::shared_ptr<result_keeper> keeper, const std::string& owner,
+        const std::string& id, caf::timespan wait, grpc::CompletionQueue* cq,
+        on_answer answer);
+
+  /// Nobody waits any more (the call is over): nothing will be called.
+  void stop();
 
  private:
-  ~result_wait() override = default;
+  result_wait(std::shared_ptr<result_keeper> keeper, on_answer answer);
 
-  /// The job ended (`r`) or the wait did (null).
-  void answer(const v1::JobResult* r);
-  void finish(const grpc::Status& status);
-  void unref();
+  void give(const v1::JobResult* r);
+  void on_alarm(bool ok);
 
   std::shared_ptr<result_keeper> keeper_;
-  std::string id_;
-  v1::JobState* state_;
-  v1::JobResult* result_;
-  grpc::Alarm alarm_;
+  on_answer answer_;
   uint64_t waiter_ = 0;
-  /// gRPC's reference, the keeper's callback's and the alarm's.
-  std::atomic<int> refs_{1};
-  std::atomic<bool> finished_{false};
+  grpc::Alarm alarm_;
+  member_event<result_wait, &result_wait::on_alarm> alarm_event_{this};
+  /// Held while the alarm is set: its event must find the wait.
+  std::shared_ptr<result_wait> alarm_holds_;
+  std::atomic<bool> answered_{false};
 };
 
 } // namespace troupe::door

@@ -5,36 +5,60 @@
 
 #include <caf/event_based_actor.hpp>
 
+#include <algorithm>
+
 namespace troupe::door {
 
-status_watch::status_watch(const door_context& door,
-                           std::chrono::milliseconds interval)
-    : door_(door), interval_(interval) {
+status_watch::status_watch(v1::Troupe::AsyncService& service,
+                           const door_context& door)
+    : service_(service), door_(door) {
+  // nop
+}
+
+void status_watch::listen(v1::Troupe::AsyncService& service, door_queue& queue,
+                          const door_context& door) {
+  auto* raw = make(queue, service, door);
+  service.RequestWatchStatus(&raw->ctx_, &raw->request_, &raw->writer_,
+                             queue.get(), queue.get(), &raw->accepted_);
+}
+
+void status_watch::on_accepted(bool ok) {
+  if (!accepted(ok))
+    return;
+  listen(service_, queue(), door_);
+  caller who;
+  auto st = door_.access->authorize(ctx_, role::submit, "WatchStatus", who);
+  if (!st.ok()) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return finish(st);
+  }
+  // Faster than ten times a second would only load the node.
+  interval_ = std::chrono::milliseconds{
+    request_.interval_ms() == 0
+      ? 1000
+      : std::clamp<uint64_t>(request_.interval_ms(), 100, 3'600'000)};
   poll();
 }
 
 void status_watch::poll() {
-  if (finished_)
+  auto self = held();
+  if (self == nullptr)
     return;
-  ++refs_;
   auto timeout = door_.limits.query_timeout;
-  door_.sys->spawn([this, timeout](caf::event_based_actor* self) {
-    self->request(door_.gateway, timeout, atom::status::value)
+  door_.sys->spawn([self, timeout](caf::event_based_actor* actor) {
+    actor->request(self->door_.gateway, timeout, atom::status::value)
       .then(
-        [this](node_status& st) {
-          on_status(st);
-          unref();
+        [self](node_status& st) {
+          self->on_status(st);
         },
-        [this](caf::error& err) {
-          finish(status_of(err));
-          unref();
+        [self](caf::error& err) {
+          std::lock_guard<std::mutex> guard{self->mtx_};
+          self->finish(status_of(err));
         });
   });
 }
 
 void status_watch::on_status(const node_status& st) {
-  if (finished_)
-    return;
   v1::NodeStatus next;
   wire::api::to_proto(st, next);
   next.set_address(door_.address);
@@ -47,82 +71,72 @@ void status_watch::on_status(const node_status& st) {
     a.set_age_ms(0);
   }
   auto key = next.SerializeAsString();
-  if (key == last_) {
-    wait();
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (done() || ending_)
     return;
-  }
+  if (key == last_)
+    return wait();
   last_ = std::move(key);
   next.set_uptime_ms(uptime);
   for (int i = 0; i < next.alerts_size(); ++i)
     next.mutable_alerts(i)->set_age_ms(ages[static_cast<size_t>(i)]);
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    if (finished_ || ending_)
-      return;
-    writing_ = true;
-    msg_ = std::move(next);
-  }
-  StartWrite(&msg_);
+  msg_ = std::move(next);
+  writing_ = true;
+  op_started();
+  writer_.Write(msg_, &written_);
 }
 
 void status_watch::wait() {
-  ++refs_;
-  alarm_.Set(std::chrono::system_clock::now() + interval_, [this](bool ok) {
-    if (ok)
-      poll();
-    unref();
-  });
+  if (done() || ending_)
+    return;
+  op_started();
+  alarm_.Set(queue().get(), std::chrono::system_clock::now() + interval_,
+             &alarmed_);
 }
 
-void status_watch::OnWriteDone(bool ok) {
-  std::optional<grpc::Status> end;
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    writing_ = false;
-    if (ending_) {
-      end = std::move(ending_);
-      finished_ = true;
-    }
+void status_watch::on_written(bool ok) {
+  std::shared_ptr<status_watch> last;
+  std::lock_guard<std::mutex> guard{mtx_};
+  last = op_ended();
+  writing_ = false;
+  if (end_after_write_) {
+    auto status = std::move(*end_after_write_);
+    end_after_write_.reset();
+    ending_ = false;
+    return finish(status);
   }
-  if (end) {
-    Finish(*end);
-    return;
-  }
-  if (!ok) {
-    finish(
+  if (!ok)
+    return finish(
       grpc::Status{grpc::StatusCode::CANCELLED, "the client stopped reading"});
-    return;
-  }
   wait();
 }
 
-void status_watch::OnCancel() {
-  alarm_.Cancel();
-  finish(grpc::Status{grpc::StatusCode::CANCELLED, "the watch was cancelled"});
+void status_watch::on_alarm(bool ok) {
+  bool again = false;
+  {
+    std::shared_ptr<status_watch> last;
+    std::lock_guard<std::mutex> guard{mtx_};
+    last = op_ended();
+    again = ok && !done() && !ending_;
+  }
+  if (again)
+    poll();
 }
 
 void status_watch::finish(const grpc::Status& status) {
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    if (finished_ || ending_)
-      return;
-    if (writing_) {
-      ending_ = status; // OnWriteDone finishes
-      return;
-    }
-    finished_ = true;
+  if (done() || ending_)
+    return;
+  ending_ = true;
+  if (writing_) {
+    end_after_write_ = status; // on_written finishes
+    return;
   }
-  Finish(status);
+  op_started();
+  writer_.Finish(status, counted());
 }
 
-void status_watch::OnDone() {
+void status_watch::call_over(bool) {
   alarm_.Cancel();
-  unref();
-}
-
-void status_watch::unref() {
-  if (--refs_ == 0)
-    delete this;
 }
 
 } // namespace troupe::door

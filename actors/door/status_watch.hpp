@@ -1,12 +1,12 @@
 #pragma once
 
 #include "actors/door/door_context.hpp"
+#include "actors/door/queued_call.hpp"
 
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
 
-#include <atomic>
-#include <mutex>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -17,38 +17,48 @@ namespace troupe::door {
 /// One `WatchStatus` call: asks the node for its status every interval and
 /// sends it only when it changed (the uptime and alert ages, which always
 /// move, do not count as a change), so an idle node sends nothing.
-class status_watch final : public grpc::ServerWriteReactor<v1::NodeStatus> {
+class status_watch final : public queued_call<status_watch> {
  public:
-  status_watch(const door_context& door, std::chrono::milliseconds interval);
+  /// Serves every `WatchStatus` call on `queue` while the server runs.
+  static void listen(v1::Troupe::AsyncService& service, door_queue& queue,
+                     const door_context& door);
 
-  void OnWriteDone(bool ok) override;
-  void OnCancel() override;
-  void OnDone() override;
+  /// From `queued_call`.
+  void call_over(bool cancelled);
 
  private:
-  ~status_watch() override = default;
+  friend class queued_call<status_watch>;
+
+  status_watch(v1::Troupe::AsyncService& service, const door_context& door);
+
+  void on_accepted(bool ok);
+  void on_written(bool ok);
+  void on_alarm(bool ok);
 
   void poll();
   void on_status(const node_status& st);
+  /// Polls again after the interval; lock held.
   void wait();
+  /// Ends the call with `status` once no write is in progress; lock held.
   void finish(const grpc::Status& status);
-  void unref();
 
+  v1::Troupe::AsyncService& service_;
   const door_context& door_;
-  std::chrono::milliseconds interval_;
+  v1::WatchStatusRequest request_;
+  grpc::ServerAsyncWriter<v1::NodeStatus> writer_{&ctx_};
+  member_event<status_watch, &status_watch::on_accepted> accepted_{this};
+  member_event<status_watch, &status_watch::on_written> written_{this};
+  member_event<status_watch, &status_watch::on_alarm> alarmed_{this};
+  std::chrono::milliseconds interval_{1000};
   grpc::Alarm alarm_;
   v1::NodeStatus msg_;
   /// The last status sent, without the parts that always move.
   std::string last_;
-  /// gRPC's reference, plus one per request or alarm in progress.
-  std::atomic<int> refs_{1};
-  /// Guards the three below: a write and `Finish` never overlap (a watch
-  /// cancelled while its status is being written ends once the write did).
-  std::mutex mtx_;
   bool writing_ = false;
-  std::optional<grpc::Status> ending_;
-  /// Set once `Finish` was called (read without the lock as a shortcut).
-  std::atomic<bool> finished_{false};
+  /// `finish` was called: nothing more goes out.
+  bool ending_ = false;
+  /// The status to finish with once the write in progress is done.
+  std::optional<grpc::Status> end_after_write_;
 };
 
 } // namespace troupe::door
