@@ -266,9 +266,11 @@ void job_stream::on_read(bool ok) {
           arm_alarm(a.retry_after);
       }
     }
-    // The next read starts before these jobs do: its completion comes to
-    // this thread after them.
-    next();
+    // A quiet stream's next read starts once its jobs ran: the result's
+    // write goes out first, and gRPC sends it with the read's window update
+    // in one packet rather than two.
+    if (!quiet)
+      next();
   }
   {
     // Nothing of this stream was under way: this thread runs the actors its
@@ -279,6 +281,10 @@ void job_stream::on_read(bool ok) {
     if (quiet)
       help.emplace(*door_.sys);
     submit(std::move(jobs));
+  }
+  if (quiet) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    next();
   }
   if (!cancels.empty())
     caf::anon_send(door_.gateway, atom::cancel::value, std::move(cancels),

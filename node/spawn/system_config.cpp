@@ -47,7 +47,7 @@ void system_config::scheduler(const std::string& policy, uint32_t threads) {
   set("scheduler.policy",
       policy == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
   set("scheduler.max-threads", static_cast<size_t>(threads));
-  // Work sharing with help from gRPC threads: a client's quick job is
+  // Work sharing with help from the door's thread: a client's quick job is
   // answered on the thread that read it (see helping_scheduler.hpp).
   auto helping = policy != "stealing";
   if (helping && !helping_factory_) {

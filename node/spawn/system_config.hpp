@@ -18,7 +18,7 @@ class system_config : public caf::actor_system_config {
   system_config();
 
   /// Sets the scheduler policy ("sharing" or "stealing") and thread count.
-  /// "sharing" is CAF's work sharing with help from the node's gRPC threads
+  /// "sharing" is CAF's work sharing with help from the node's door thread
   /// (`base::helping_sharing`); "stealing" is CAF's own work stealing.
   void scheduler(const std::string& policy, uint32_t threads);
 
