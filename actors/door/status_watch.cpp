@@ -44,21 +44,27 @@ void status_watch::poll() {
   auto self = held();
   if (self == nullptr)
     return;
+  // The actor may run after the door is gone: it takes what it needs.
   auto timeout = door_.limits.query_timeout;
-  door_.sys->spawn([self, timeout](caf::event_based_actor* actor) {
-    actor->request(self->door_.gateway, timeout, atom::status::value)
-      .then(
-        [self](node_status& st) {
-          self->on_status(st);
-        },
-        [self](caf::error& err) {
-          std::lock_guard<std::mutex> guard{self->mtx_};
-          self->finish(status_of(err));
-        });
-  });
+  door_.sys->spawn(
+    [self, timeout, gateway = door_.gateway](caf::event_based_actor* actor) {
+      actor->request(gateway, timeout, atom::status::value)
+        .then(
+          [self](node_status& st) {
+            self->on_status(st);
+          },
+          [self](caf::error& err) {
+            std::lock_guard<std::mutex> guard{self->mtx_};
+            self->finish(status_of(err));
+          });
+    });
 }
 
 void status_watch::on_status(const node_status& st) {
+  // Under the lock: the call is not over, so the door (`door_`) is there.
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (done() || ending_)
+    return;
   v1::NodeStatus next;
   wire::api::to_proto(st, next);
   next.set_address(door_.address);
@@ -71,9 +77,6 @@ void status_watch::on_status(const node_status& st) {
     a.set_age_ms(0);
   }
   auto key = next.SerializeAsString();
-  std::lock_guard<std::mutex> guard{mtx_};
-  if (done() || ending_)
-    return;
   if (key == last_)
     return wait();
   last_ = std::move(key);
