@@ -189,6 +189,32 @@ TEST(Door, ServesHealthAndReflection) {
   }
 }
 
+TEST(Door, WatchStatusSendsChangesUntilTheCallEnds) {
+  test::node_process node;
+  ASSERT_TRUE(node.ready());
+  auto stub = stub_for(node);
+  auto ctx = context({}, 60s);
+  v1::WatchStatusRequest req;
+  req.set_interval_ms(100);
+  auto watch = stub->WatchStatus(ctx.get(), req);
+  v1::NodeStatus st;
+  ASSERT_TRUE(watch->Read(&st));
+  EXPECT_EQ(st.address(), node.address());
+  // A job changes the node's counts: a status that shows it follows.
+  ASSERT_TRUE(echo_works(node));
+  bool counted = false;
+  for (int i = 0; i < 50 && !counted && watch->Read(&st); ++i)
+    for (auto& c : st.counts())
+      counted = counted
+                || (c.skill() == "echo" && c.status() == v1::OK
+                    && c.count() >= 1);
+  EXPECT_TRUE(counted);
+  // The client ends the watch; the node goes on serving.
+  ctx->TryCancel();
+  EXPECT_EQ(watch->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  EXPECT_TRUE(echo_works(node));
+}
+
 TEST(Door, TokensRolesAndLimits) {
   test::temp_file tokens{"tokens", ""};
   ::unlink(tokens.path().c_str());
