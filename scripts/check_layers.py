@@ -29,6 +29,12 @@ LAYERS_BLOCK = re.compile(r'^```layers\n(.*?)^```', re.M | re.S)
 SOURCE_SUFFIXES = ('.hpp', '.cpp')
 # Trees that may include any layer: they are not part of the library.
 OUTSIDE = ('tests', 'bench', 'examples', 'build', 'python', 'scripts', 'docs')
+
+
+def outside(top):
+    """Whether a top-level folder holds no engine sources: the ones above,
+    hidden ones, and build trees (build/, build-fuzz/, ...)."""
+    return top in OUTSIDE or top.startswith(('.', 'build'))
 GENERATED = ('.pb.h',)
 
 
@@ -54,10 +60,9 @@ def source_folders(root):
         rel = os.path.relpath(dirpath, root)
         top = rel.split(os.sep)[0]
         if rel == '.':
-            dirnames[:] = [d for d in dirnames
-                           if d not in OUTSIDE and not d.startswith('.')]
+            dirnames[:] = [d for d in dirnames if not outside(d)]
             continue
-        if top in OUTSIDE or top.startswith('.'):
+        if outside(top):
             continue
         if any(f.endswith(SOURCE_SUFFIXES) for f in filenames):
             out.add(rel.replace(os.sep, '/'))

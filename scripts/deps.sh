@@ -4,6 +4,7 @@
 #   bash scripts/deps.sh           # build and test dependencies
 #   bash scripts/deps.sh --peers   # also the systems the peer benchmark runs
 #                                  # side by side (Erlang/OTP, Dask, Celery)
+#   bash scripts/deps.sh --fuzz    # also clang and libFuzzer (scripts/fuzz.sh)
 set -euo pipefail
 
 packages=(
@@ -22,10 +23,14 @@ packages=(
   python3-pytest python3-venv python3-setuptools python3-wheel  # python/
   iproute2 iptables   # the chaos test: network namespaces, partitions, loss
 )
-if [ "${1:-}" = "--peers" ]; then
-  packages+=(erlang-base python3-distributed python3-dask python3-celery
-             python3-redis redis-server)
-fi
+case "${1:-}" in
+  --peers)
+    packages+=(erlang-base python3-distributed python3-dask python3-celery
+               python3-redis redis-server) ;;
+  --fuzz)
+    # libFuzzer is in libclang-rt-14-dev, only a Recommends of clang.
+    packages+=(clang libclang-rt-14-dev) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -448,13 +448,15 @@ void on_cancel(router_ptr self, const std::string& skill,
   if (st.cfg.cached_skills.count(skill) > 0)
     for (auto& shard : st.cfg.cache_shards)
       self->send(shard, atom::cancel::value, ids, sink);
-  for (auto& [name, link] : st.links) {
+  for (auto& entry : st.links) {
+    // Not a structured binding: clang (the fuzz build) cannot capture one.
+    const auto& name = entry.first;
     auto m = std::find_if(st.members.begin(), st.members.end(),
                           [&](const member& x) {
                             return x.name == name;
                           });
     if (m == st.members.end() || m->offers(skill))
-      self->send(link.second, atom::cancel::value, ids, sink);
+      self->send(entry.second.second, atom::cancel::value, ids, sink);
   }
 }
 

@@ -2,23 +2,21 @@
 // file parser, the checked reader over its tree, and the duration and size
 // parsers of the command line. Beyond crashes and sanitizer findings it
 // checks that what parses is within troupe's limits and reads back the same.
-// Built only with -DTROUPE_ENABLE_FUZZ=ON (clang); run_config_fuzzer.sh.
+// scripts/fuzz.sh runs it; the normal build replays its corpus.
 #include "config/config_file.hpp"
 #include "config/config_parser.hpp"
 #include "config/units.hpp"
+#include "tests/fuzz/fuzz_check.hpp"
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace {
 
-[[noreturn]] void broken(const char* what) {
-  std::fprintf(stderr, "config fuzzer: %s\n", what);
-  std::abort();
+void broken(const char* what) {
+  troupe::fuzz::broken("config", what);
 }
 
 // Levels of nesting of `x`, walked without recursion so that a parser
