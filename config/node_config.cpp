@@ -46,6 +46,8 @@ void read_node_section(config_reader& sec, node_config& cfg) {
     sec.fail("log-format",
              "expected \"text\" or \"json\", got \"" + cfg.log_format + "\"");
   sec.read("metrics-port", cfg.metrics_port);
+  if (sec.read("metrics-host", cfg.metrics_host) && cfg.metrics_host.empty())
+    sec.fail("metrics-host", "expected an address to listen on, got \"\"");
   sec.read("test-skills", cfg.test_skills);
   sec.read_bytes("max-job-bytes", cfg.max_job_bytes, 1,
                  node_limits::max_job_bytes);

@@ -47,6 +47,10 @@ struct node_config {
   std::string log_format = "text";
   /// 0 = no metrics endpoint.
   uint16_t metrics_port = 0;
+  /// Where the metrics endpoint listens. Loopback unless set: by
+  /// Prometheus' convention it has no authentication, so reaching it from
+  /// elsewhere is an operator's choice, not a side effect of `host`.
+  std::string metrics_host = "127.0.0.1";
   bool test_skills = false;
   uint64_t max_job_bytes = 16 * 1024 * 1024;
   /// Workers per skill unless the skill sets its own.

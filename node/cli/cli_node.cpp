@@ -262,7 +262,7 @@ int run_node(node_options& opts) {
     return fail(exit_usage, message_of(catalog.error()));
   auto metrics = std::make_unique<node::node_metrics>();
   if (cfg->metrics_port != 0)
-    if (auto err = metrics->expose(cfg->host, cfg->metrics_port))
+    if (auto err = metrics->expose(cfg->metrics_host, cfg->metrics_port))
       return fail(exit_usage, message_of(err));
   auto signals = block_stop_signals();
   // Every connection takes a descriptor: take all the system allows (the
@@ -306,7 +306,8 @@ int run_node(node_options& opts) {
             << cfg->host << ":" << node->port << ", members on " << cfg->host
             << ":" << node->cluster_port << " (" << catalog->size() << " skills"
             << (cfg->metrics_port != 0
-                  ? ", metrics on :" + std::to_string(cfg->metrics_port)
+                  ? ", metrics on " + cfg->metrics_host + ":"
+                      + std::to_string(cfg->metrics_port)
                   : std::string{})
             << ")" << std::endl;
   auto code = run_until_stopped(sys, *node, *cfg, signals);
@@ -418,6 +419,14 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
                     "serve Prometheus metrics on this port (0 = off)"),
     +[](cfg& dst, const cfg& src) {
       dst.metrics_port = src.metrics_port;
+    })
+    ->capture_default_str();
+  add(
+    sub->add_option("--metrics-host", c.metrics_host,
+                    "address the metrics endpoint listens on (it has no "
+                    "authentication: loopback unless you choose otherwise)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.metrics_host = src.metrics_host;
     })
     ->capture_default_str();
   add(

@@ -1,6 +1,7 @@
 // `troupe node --config FILE` with real node processes: settings reach the
 // running node, the command line wins over the file, and a bad file stops
 // the node before it starts with a message naming the file and the key.
+#include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/temp_file.hpp"
 
@@ -179,4 +180,27 @@ TEST(ConfigFileNode, CommandLineDurationsAndSizesAreCheckedLikeTheFile) {
     {"submit", "--skill", "echo", "--input", "x", "--timeout", "307445735min"});
   EXPECT_EQ(res.exit_code, 2) << res.err;
   EXPECT_TRUE(contains(res.err, "--timeout")) << res.err;
+}
+
+// The metrics endpoint has no authentication: it listens on loopback even
+// when the node's ports listen everywhere, unless --metrics-host (or the
+// file's metrics-host) says where.
+TEST(ConfigFileNode, MetricsListenOnLoopbackUnlessToldWhere) {
+  auto port = unused_port();
+  node_process open_node{{"--host", "0.0.0.0", "--insecure", "--metrics-port",
+                          std::to_string(port)}};
+  ASSERT_TRUE(open_node.ready()) << open_node.log();
+  EXPECT_TRUE(
+    contains(http_get("127.0.0.1", port, "/metrics"), "troupe_jobs_total"));
+  // Bound to 127.0.0.1 alone: another local address finds nothing there.
+  EXPECT_EQ(http_get("127.0.0.2", port, "/metrics"), "");
+  auto port2 = unused_port();
+  temp_file conf{"troupe.conf",
+                 "[node]\nmetrics-host = \"127.0.0.2\"\nmetrics-port = "
+                   + std::to_string(port2) + "\n"};
+  node_process chosen{{"--config", conf.path()}};
+  ASSERT_TRUE(chosen.ready()) << chosen.log();
+  EXPECT_TRUE(
+    contains(http_get("127.0.0.2", port2, "/metrics"), "troupe_jobs_total"));
+  EXPECT_EQ(http_get("127.0.0.1", port2, "/metrics"), "");
 }

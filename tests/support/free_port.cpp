@@ -25,16 +25,21 @@ uint16_t unused_port() {
 }
 
 std::string http_get(uint16_t port, const std::string& path) {
+  return http_get("127.0.0.1", port, path);
+}
+
+std::string http_get(const std::string& ipv4, uint16_t port,
+                     const std::string& path) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   timeval tv{5, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr);
   addr.sin_port = htons(port);
   std::string out;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    auto req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    auto req = "GET " + path + " HTTP/1.0\r\nHost: " + ipv4 + "\r\n\r\n";
     if (::write(fd, req.data(), req.size())
         == static_cast<ssize_t>(req.size())) {
       char buf[8192];

@@ -144,12 +144,19 @@ node_process::node_process(std::vector<std::string> extra_args)
     : dir_(make_temp_dir()) {
   auto port_file = dir_ + "/port";
   auto log_file = dir_ + "/node.log";
-  std::vector<std::string> args{troupe_binary(), "node",        "--host",
-                                "127.0.0.1",     "--port-file", port_file};
-  // An OS-chosen port unless the test picks one (a restart on the same
-  // port, say).
-  if (std::find(extra_args.begin(), extra_args.end(), "--port")
-      == extra_args.end()) {
+  std::vector<std::string> args{troupe_binary(), "node", "--port-file",
+                                port_file};
+  auto given = [&](const char* opt) {
+    return std::find(extra_args.begin(), extra_args.end(), opt)
+           != extra_args.end();
+  };
+  // Loopback and an OS-chosen port unless the test picks them (a restart
+  // on the same port, say).
+  if (!given("--host")) {
+    args.push_back("--host");
+    args.push_back("127.0.0.1");
+  }
+  if (!given("--port")) {
     args.push_back("--port");
     args.push_back("0");
   }

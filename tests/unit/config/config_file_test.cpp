@@ -58,6 +58,7 @@ name = "alpha"
 log-level = "debug"
 log-format = "json"
 metrics-port = 9464
+metrics-host = "0.0.0.0"
 test-skills = true
 max-job-bytes = "1MiB"
 workers = 8
@@ -73,6 +74,7 @@ scheduler = "stealing"
   EXPECT_EQ(n.name, "alpha");
   EXPECT_EQ(n.log_level, "debug");
   EXPECT_EQ(n.log_format, "json");
+  EXPECT_EQ(n.metrics_host, "0.0.0.0");
   EXPECT_EQ(n.metrics_port, 9464);
   EXPECT_TRUE(n.test_skills);
   EXPECT_EQ(n.max_job_bytes, 1024u * 1024);
@@ -210,6 +212,8 @@ TEST(ConfigFile, BadEnumeratedValuesAreRefused) {
     mentions(problems("[node]\nscheduler = \"fifo\"\n"), "node.scheduler"));
   EXPECT_TRUE(mentions(problems("[node]\ntest-skills = \"yes\"\n"),
                        "expected true or false"));
+  EXPECT_TRUE(mentions(problems("[node]\nmetrics-host = \"\"\n"),
+                       "node.metrics-host: expected an address"));
 }
 
 TEST(ConfigFile, UnknownKeysAndSectionsAreRefused) {
