@@ -172,6 +172,7 @@ int run(int argc, char** argv) {
   commands.push_back(add_result_command(app));
   commands.push_back(add_cancel_command(app));
   commands.push_back(add_tokens_command(app));
+  commands.push_back(add_certs_command(app));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -40,6 +40,7 @@ std::pair<CLI::App*, command_runner> add_drain_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_result_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_cancel_command(CLI::App& app);
 std::pair<CLI::App*, command_runner> add_tokens_command(CLI::App& app);
+std::pair<CLI::App*, command_runner> add_certs_command(CLI::App& app);
 
 /// Parses argv and runs the chosen subcommand.
 int run(int argc, char** argv);
