@@ -43,9 +43,15 @@ inline uint64_t to_micros(caf::timespan x) {
              std::chrono::duration_cast<std::chrono::microseconds>(x).count());
 }
 
+/// Clamps instead of overflowing, as `from_millis` does: a peer may send
+/// any number (the fuzzer found a wrapped, negative queue time).
 inline caf::timespan from_micros(uint64_t us) {
-  return std::chrono::duration_cast<caf::timespan>(
-    std::chrono::microseconds{static_cast<int64_t>(us)});
+  constexpr auto max_us = static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::microseconds>(
+      caf::timespan::max())
+      .count());
+  return std::chrono::duration_cast<caf::timespan>(std::chrono::microseconds{
+    static_cast<int64_t>(us < max_us ? us : max_us)});
 }
 
 } // namespace troupe::wire

@@ -224,3 +224,19 @@ TEST(ApiCodec, BreakerCommandsRoundTrip) {
 }
 
 } // namespace
+
+// A node may send any number of microseconds: huge ones clamp to the
+// longest duration rather than wrapping negative (found by the api fuzzer,
+// tests/fuzz/crashes/api/).
+TEST(ApiCodec, HugeTimesFromALyingNodeClampInsteadOfWrapping) {
+  v1::JobResult in;
+  in.set_status(v1::OK);
+  in.set_queue_us(UINT64_MAX);
+  in.set_run_us(uint64_t{290499906672591364});
+  in.set_retry_after_ms(UINT64_MAX);
+  job_result out;
+  api::from_proto(in, out);
+  EXPECT_GT(out.queue_time, std::chrono::hours{24 * 365});
+  EXPECT_GT(out.run_time, std::chrono::hours{24 * 365});
+  EXPECT_GT(out.retry_after, std::chrono::hours{24});
+}
