@@ -52,7 +52,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   log::set_level(spdlog::level::warn);
   node::system_config cfg;
-  cfg.node_io();
   caf::actor_system sys{cfg};
   config::node_config ncfg;
   ncfg.port = 0;

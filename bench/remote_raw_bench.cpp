@@ -220,10 +220,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   troupe::node::system_config cfg;
   cfg.scheduler(scheduler, threads);
-  // The same roles as troupe's processes: the server is tuned like a node,
-  // the clients like troupe's client.
-  if (server->parsed())
-    cfg.node_io();
+  // Raw CAF between processes: BASP over CAF's middleman, deserializing
+  // on worker threads on the server (CAF's default) and on the I/O thread
+  // in the clients, which mostly wait for replies.
+  cfg.load<caf::io::middleman>();
+  cfg.set("middleman.workers",
+          server->parsed() ? caf::defaults::middleman::workers : size_t{0});
   caf::actor_system sys{cfg};
   std::string payload(payload_bytes, 'x');
   if (server->parsed())

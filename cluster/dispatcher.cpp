@@ -175,7 +175,7 @@ void connect(self_ptr self, const member& m) {
   auto name = m.name;
   auto incarnation = m.incarnation;
   connect_gateway(
-    self, m.address, st.cfg.connect_timeout,
+    self, st.cfg.links, m.address, m.name, st.cfg.connect_timeout,
     [self, name, incarnation](gateway_actor gw) {
       auto& st = self->state;
       auto i = st.links.find(name);

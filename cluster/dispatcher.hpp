@@ -4,6 +4,7 @@
 #include "actors/link/batch_metrics.hpp"
 #include "actors/link/batch_policy.hpp"
 #include "actors/link/batcher.hpp"
+#include "cluster/member_links.hpp"
 #include "messages/interfaces.hpp"
 
 #include <chrono>
@@ -45,6 +46,8 @@ struct dispatcher_config {
   /// Where the links count the jobs they hold, by member and skill, for
   /// placement; null = not counted.
   base::load_board_ptr load;
+  /// The node's member links, through which it reaches its peers.
+  links_actor links;
 };
 
 /// State of a dispatcher: a link (connection + batcher) per peer. It keeps

@@ -1,11 +1,11 @@
 #pragma once
 
+#include "cluster/member_links.hpp"
+#include "messages/errors.hpp"
 #include "messages/interfaces.hpp"
 
-#include <caf/io/middleman.hpp>
-#include <caf/node_id.hpp>
+#include <caf/event_based_actor.hpp>
 
-#include <set>
 #include <string>
 
 namespace troupe::cluster {
@@ -14,12 +14,13 @@ namespace troupe::cluster {
 bool split_address(const std::string& address, std::string& host,
                    uint16_t& port);
 
-/// Connects `self` to the troupe gateway at `address` without blocking it
-/// (through the middleman actor; CAF's `remote_actor` would block the
-/// actor's thread). Calls `ok(gateway_actor)` on success, or `fail(why)`
-/// with a sentence for logs and messages.
+/// Reaches the gateway of the member at `address` (named `name`, or
+/// whoever is there when `name` is empty) through the node's member links
+/// without blocking `self`. Calls `ok(gateway_actor)` with the link that
+/// stands for it, or `fail(why)` with a sentence for logs and messages.
 template <class Self, class Ok, class Fail>
-void connect_gateway(Self* self, const std::string& address,
+void connect_gateway(Self* self, const links_actor& links,
+                     const std::string& address, const std::string& name,
                      caf::timespan timeout, Ok ok, Fail fail) {
   std::string host;
   uint16_t port = 0;
@@ -27,20 +28,17 @@ void connect_gateway(Self* self, const std::string& address,
     fail("'" + address + "' is not HOST:PORT");
     return;
   }
-  auto mm = self->system().middleman().actor_handle();
-  self->request(mm, timeout, caf::connect_atom::value, host, port)
+  if (!links) {
+    fail("this node has no member links");
+    return;
+  }
+  self->request(links, timeout, atom::link::value, address, name)
     .then(
-      [self, address, ok, fail](const caf::node_id&, caf::strong_actor_ptr& ptr,
-                                const std::set<std::string>& ifs) mutable {
-        if (!ptr || !self->system().template assignable<gateway_actor>(ifs)) {
-          fail(address + " is not a compatible troupe node");
-          return;
-        }
-        ok(caf::actor_cast<gateway_actor>(std::move(ptr)));
+      [ok](gateway_actor& gw) mutable {
+        ok(std::move(gw));
       },
-      [self, address, fail](caf::error& err) mutable {
-        fail("cannot reach " + address + " (" + self->system().render(err)
-             + ")");
+      [address, fail](caf::error& err) mutable {
+        fail(message_of(err));
       });
 }
 

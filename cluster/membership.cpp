@@ -7,7 +7,6 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
-#include <caf/io/middleman.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <algorithm>
@@ -115,7 +114,7 @@ void connect(self_ptr self, const member& m) {
   auto name = m.name;
   auto incarnation = m.incarnation;
   connect_gateway(
-    self, m.address, request_timeout(st),
+    self, st.cfg.links, m.address, m.name, request_timeout(st),
     [self, name, incarnation](gateway_actor gw) {
       auto& p = self->state.peers[name];
       p.connecting = false;
@@ -366,7 +365,7 @@ void try_seeds(self_ptr self) {
   auto pending = std::make_shared<size_t>(seeds.size());
   for (auto& seed : seeds)
     connect_gateway(
-      self, seed, request_timeout(st),
+      self, st.cfg.links, seed, std::string{}, request_timeout(st),
       [self, seed, pending](gateway_actor gw) {
         if (self->state.joining)
           join_through(self, seed, gw, pending);

@@ -2,6 +2,7 @@
 
 #include "cluster/cluster_metrics.hpp"
 #include "cluster/local_load.hpp"
+#include "cluster/member_links.hpp"
 #include "cluster/membership_view.hpp"
 #include "config/cluster_config.hpp"
 #include "messages/interfaces.hpp"
@@ -39,6 +40,8 @@ struct membership_config {
   /// current incarnation, which a restarted membership rejoins with (its
   /// peers know the node by it); null: `self.incarnation` only.
   std::shared_ptr<std::atomic<uint64_t>> incarnation;
+  /// The node's member links, through which it reaches its peers.
+  links_actor links;
 };
 
 /// State of a node's membership actor.

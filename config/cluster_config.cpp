@@ -1,8 +1,10 @@
 #include "config/cluster_config.hpp"
 
 #include "config/config_reader.hpp"
+#include "config/door_config.hpp"
 #include "messages/errors.hpp"
 
+#include <cctype>
 #include <charconv>
 
 namespace troupe::config {
@@ -22,7 +24,22 @@ bool valid_endpoint(const std::string& str) {
 
 } // namespace
 
-void read_cluster_section(config_reader& sec, cluster_config& cfg) {
+void read_cluster_section(config_reader& sec, cluster_config& cfg,
+                          const std::string& base_dir) {
+  read_path(sec, "tls-cert", cfg.tls_cert, base_dir);
+  read_path(sec, "tls-key", cfg.tls_key, base_dir);
+  read_path(sec, "tls-ca", cfg.tls_ca, base_dir);
+  std::vector<std::string> denied;
+  if (sec.read("deny-serials", denied)) {
+    for (auto& s : denied) {
+      if (normalized_serial(s).empty()) {
+        sec.fail("deny-serials", "expected hex serials, got \"" + s + "\"");
+        denied.clear();
+        break;
+      }
+    }
+    cfg.deny_serials = std::move(denied);
+  }
   std::vector<std::string> seeds;
   if (sec.read("seeds", seeds)) {
     for (auto& s : seeds)
@@ -50,6 +67,48 @@ void read_cluster_section(config_reader& sec, cluster_config& cfg) {
                     caf::timespan{1s});
   if (cfg.down_after < 2 * cfg.heartbeat_interval)
     sec.fail("down-after", "must be at least twice heartbeat-interval");
+}
+
+std::string normalized_serial(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == ':')
+      continue; // openssl's colon-separated form
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      return {};
+    if (out.empty() && c == '0')
+      continue;
+    out.push_back(
+      static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  if (out.empty() && !text.empty()
+      && text.find_first_not_of("0:") == std::string::npos)
+    return "0";
+  return out;
+}
+
+caf::error check_cluster(const cluster_config& cfg, const std::string& host,
+                         bool insecure) {
+  auto invalid = [](std::string what) {
+    return caf::make_error(error_code::invalid_config, std::move(what));
+  };
+  auto given = int{!cfg.tls_cert.empty()} + int{!cfg.tls_key.empty()}
+               + int{!cfg.tls_ca.empty()};
+  if (given != 0 && given != 3)
+    return invalid("[cluster]: tls-cert, tls-key and tls-ca go together "
+                   "(--cluster-cert, --cluster-key, --cluster-ca)");
+  for (auto& s : cfg.deny_serials)
+    if (normalized_serial(s).empty())
+      return invalid("[cluster] deny-serials: '" + s + "' is not a hex serial");
+  if (given == 3 || is_loopback(host) || insecure)
+    return {};
+  return invalid(
+    "refusing to take members on " + host
+    + " without TLS: anyone who reaches the cluster port could join the "
+      "cluster and run or answer its jobs. Give --cluster-cert, "
+      "--cluster-key and --cluster-ca (troupe certs, see docs/security.md), "
+      "listen on 127.0.0.1, or start with --insecure on a network you "
+      "trust");
 }
 
 caf::expected<std::vector<std::string>> parse_seeds(const std::string& str) {

@@ -29,12 +29,34 @@ struct cluster_config {
   uint64_t link_max_count = 128;
   uint64_t link_max_bytes = 1 << 20;
   caf::timespan link_max_linger = std::chrono::milliseconds(2);
+  /// Mutual TLS between members: this node's member certificate (`troupe
+  /// certs issue DIR NAME`), its key and the cluster CA. None: plaintext,
+  /// allowed on loopback or with `--insecure` only.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+  /// Serials of member certificates refused although valid (hex, as
+  /// `openssl x509 -serial` prints them): members shut out before their
+  /// certificates expire.
+  std::vector<std::string> deny_serials;
 };
 
 /// Reads the `[cluster]` section (seeds, heartbeat-interval, down-after,
 /// forget-after, join-timeout, link-max-count, link-max-bytes,
-/// link-max-linger) over `cfg`; problems go to the reader.
-void read_cluster_section(config_reader& section, cluster_config& cfg);
+/// link-max-linger, tls-cert, tls-key, tls-ca, deny-serials) over `cfg`;
+/// relative paths are relative to `base_dir`; problems go to the reader.
+void read_cluster_section(config_reader& section, cluster_config& cfg,
+                          const std::string& base_dir);
+
+/// Checks that member TLS names certificate, key and CA together, that
+/// denied serials are hex, and that a node on a non-loopback `host` uses
+/// TLS between members unless `insecure`; the error says why.
+[[nodiscard]] caf::error check_cluster(const cluster_config& cfg,
+                                       const std::string& host, bool insecure);
+
+/// A certificate serial as troupe compares them: upper-case hex without
+/// leading zeros; empty when `text` is not hex.
+std::string normalized_serial(const std::string& text);
 
 /// Splits a comma-separated `--join` value into HOST:PORT seeds; an entry
 /// that is not HOST:PORT with a port in 1..65535 is an error.

@@ -84,7 +84,7 @@ caf::expected<file_config> read_file_config(const caf::settings& tree,
   if (auto node = root.section("node"))
     read_node_section(*node, out.node);
   if (auto cluster = root.section("cluster"))
-    read_cluster_section(*cluster, out.node.cluster);
+    read_cluster_section(*cluster, out.node.cluster, base_dir);
   if (auto tls = root.section("tls"))
     read_tls_section(*tls, out.node.door, base_dir);
   if (auto door = root.section("door"))

@@ -7,16 +7,12 @@
 
 namespace troupe::config {
 
-namespace {
-
 void read_path(config_reader& sec, std::string_view key, std::string& out,
                const std::string& base_dir) {
   if (sec.read(key, out) && !out.empty()
       && !std::filesystem::path{out}.is_absolute())
     out = (std::filesystem::path{base_dir} / out).string();
 }
-
-} // namespace
 
 void read_tls_section(config_reader& sec, door_config& cfg,
                       const std::string& base_dir) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace troupe::config {
 
@@ -42,6 +43,10 @@ struct door_config {
   caf::timespan result_retention = std::chrono::minutes(10);
   uint64_t result_bytes = uint64_t{256} << 20;
 };
+
+/// Reads a file name at `key`; a relative one is relative to `base_dir`.
+void read_path(config_reader& section, std::string_view key, std::string& out,
+               const std::string& base_dir);
 
 /// Reads the `[tls]` section (cert, key, ca) over `cfg`; relative paths
 /// are relative to `base_dir`, the config file's folder.

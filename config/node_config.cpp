@@ -90,6 +90,8 @@ caf::expected<node_config> validate(node_config cfg) {
     return invalid("metrics-port", "must differ from the cluster port");
   if (auto err = check_door(cfg.door, cfg.host))
     return err;
+  if (auto err = check_cluster(cfg.cluster, cfg.host, cfg.door.insecure))
+    return err;
   if (!cfg.advertise.empty()) {
     auto where = parse_seeds(cfg.advertise);
     if (!where || where->size() != 1)

@@ -36,4 +36,7 @@ using subscribe = caf::atom_constant<caf::atom("t_subscr")>;
 
 using breaker = caf::atom_constant<caf::atom("t_breaker")>;
 
+// Member links.
+using link = caf::atom_constant<caf::atom("t_link")>;
+
 } // namespace troupe::atom

@@ -60,8 +60,8 @@ grpc::Status answer_detached(const std::string& id, detached_state state,
 
 /// Hands every call of one method of `service` on `queue` to `handle`.
 template <class Request, class Reply, class Method, class Handle>
-void serve(v1::Troupe::AsyncService& service, door_queue& queue, Method method,
-           Handle handle) {
+void serve(v1::Troupe::AsyncService& service, rpc::call_queue& queue,
+           Method method, Handle handle) {
   unary_call<Request, Reply>::listen(
     queue,
     [&service, method](grpc::ServerContext* ctx, Request* in,
@@ -78,7 +78,7 @@ client_service::client_service(door_context door) : door_(std::move(door)) {
   // nop
 }
 
-void client_service::listen(door_queue& queue) {
+void client_service::listen(rpc::call_queue& queue) {
   using svc = v1::Troupe::AsyncService;
   queue_ = &queue;
   auto& q = queue;

@@ -17,7 +17,7 @@ class client_service {
  public:
   explicit client_service(door_context door);
 
-  const tls_material& tls() const {
+  const rpc::tls_material& tls() const {
     return door_.tls;
   }
 
@@ -27,7 +27,7 @@ class client_service {
   }
 
   /// Serves every call on `queue` while the server runs.
-  void listen(door_queue& queue);
+  void listen(rpc::call_queue& queue);
 
  private:
   using detached_call = unary_call<v1::Job, v1::JobTicket>;
@@ -63,7 +63,7 @@ class client_service {
 
   door_context door_;
   v1::Troupe::AsyncService service_;
-  door_queue* queue_ = nullptr;
+  rpc::call_queue* queue_ = nullptr;
 };
 
 } // namespace troupe::door

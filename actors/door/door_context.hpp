@@ -2,7 +2,8 @@
 
 #include "actors/door/access.hpp"
 #include "actors/door/result_keeper.hpp"
-#include "actors/door/tls_material.hpp"
+#include "actors/rpc/server_limits.hpp"
+#include "actors/rpc/tls_material.hpp"
 #include "messages/interfaces.hpp"
 
 #include <caf/actor_system.hpp>
@@ -19,12 +20,9 @@ namespace troupe::door {
 
 /// Limits of the gRPC door: everything a client can make the node hold is
 /// bounded by one of these.
-struct door_limits {
+struct door_limits : rpc::server_limits {
   /// Largest job input accepted (the node's max-job-bytes).
   uint64_t max_job_bytes = 16 * 1024 * 1024;
-  /// Largest message a client may send; larger ones are refused before
-  /// they are buffered (RESOURCE_EXHAUSTED).
-  uint64_t max_message_bytes = 64 * 1024 * 1024;
   /// Jobs one Run stream may have in flight; at the limit the door stops
   /// reading the stream until results went out (gRPC flow control then
   /// holds the client back).
@@ -35,20 +33,6 @@ struct door_limits {
   /// At most this many results and bytes go out in one message.
   size_t max_results_per_batch = 128;
   size_t max_result_batch_bytes = 1 << 20;
-  /// Calls (streams) one connection may have open at once.
-  int max_concurrent_streams = 100;
-  /// Connections served at once (see connection_gate.hpp).
-  size_t max_connections = 1000;
-  /// File descriptors kept free for the rest of the node: a connection
-  /// that would take one of them is refused.
-  size_t reserved_fds = 128;
-  /// A connection that has not completed its handshake by then is closed.
-  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
-  /// A connection without calls for this long is closed.
-  std::chrono::milliseconds max_connection_idle = std::chrono::minutes(5);
-  /// Memory gRPC may use for connections and buffers; under pressure it
-  /// sheds connections rather than growing.
-  int64_t resource_quota_bytes = int64_t{512} << 20;
   /// How long a status or control request may wait for the node's actors.
   caf::timespan query_timeout = std::chrono::seconds(5);
 };
@@ -69,7 +53,7 @@ struct door_context {
   std::string cluster_address;
   door_limits limits;
   /// TLS on the door when enabled (mutual with a client CA).
-  tls_material tls;
+  rpc::tls_material tls;
   /// Tokens, roles and per-token limits (never null; open without a
   /// tokens file).
   std::shared_ptr<door::access> access;

@@ -13,18 +13,21 @@ namespace grpc {
 class Server;
 } // namespace grpc
 
+namespace troupe::rpc {
+class call_queue;
+class connection_gate;
+} // namespace troupe::rpc
+
 namespace troupe::door {
 
 class client_service;
-class connection_gate;
-class door_queue;
 class health_service;
 class reflection_service;
 
 /// A node's gRPC door on HOST:PORT: the `troupe.v1.Troupe` service, the
 /// standard health service (`grpc.health.v1`) and server reflection, with
 /// the limits of `door_limits` set on every connection, all served by one
-/// completion queue and its thread (`door_queue`).
+/// completion queue and its thread (`rpc::call_queue`).
 class door_server {
  public:
   /// Listens on host:port (0: a free port); a port in use or an address
@@ -55,9 +58,9 @@ class door_server {
   std::unique_ptr<client_service> service_;
   std::unique_ptr<health_service> health_;
   std::unique_ptr<reflection_service> reflection_;
-  std::unique_ptr<connection_gate> gate_;
+  std::unique_ptr<rpc::connection_gate> gate_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<door_queue> queue_;
+  std::unique_ptr<rpc::call_queue> queue_;
   uint16_t port_ = 0;
 };
 

@@ -10,7 +10,7 @@ namespace hv1 = grpc::health::v1;
 
 /// One `Watch` call: the latest status goes out whenever it differs from
 /// the last one sent, one write at a time.
-class health_service::watch final : public queued_call<watch> {
+class health_service::watch final : public rpc::queued_call<watch> {
  public:
   explicit watch(health_service& health) : health_(health) {
     // nop
@@ -79,8 +79,8 @@ class health_service::watch final : public queued_call<watch> {
   hv1::HealthCheckRequest request_;
   hv1::HealthCheckResponse msg_;
   grpc::ServerAsyncWriter<hv1::HealthCheckResponse> writer_{&ctx_};
-  member_event<watch, &watch::on_accepted> accepted_{this};
-  member_event<watch, &watch::on_written> written_{this};
+  rpc::member_event<watch, &watch::on_accepted> accepted_{this};
+  rpc::member_event<watch, &watch::on_written> written_{this};
   serving_status latest_ = hv1::HealthCheckResponse::UNKNOWN;
   serving_status sent_ = hv1::HealthCheckResponse::UNKNOWN;
   bool sent_any_ = false;
@@ -97,7 +97,7 @@ health_service::status_of(const std::string& name) const {
                   : hv1::HealthCheckResponse::NOT_SERVING;
 }
 
-void health_service::listen(door_queue& queue) {
+void health_service::listen(rpc::call_queue& queue) {
   queue_ = &queue;
   using check_call
     = unary_call<hv1::HealthCheckRequest, hv1::HealthCheckResponse>;

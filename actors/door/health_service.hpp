@@ -1,6 +1,6 @@
 #pragma once
 
-#include "actors/door/queued_call.hpp"
+#include "actors/rpc/queued_call.hpp"
 
 #include <grpcpp/grpcpp.h>
 
@@ -30,7 +30,7 @@ class health_service {
   }
 
   /// Serves every call on `queue` while the server runs.
-  void listen(door_queue& queue);
+  void listen(rpc::call_queue& queue);
 
   /// Changes what the service answers; watches hear of it.
   void set_serving(bool serving);
@@ -42,7 +42,7 @@ class health_service {
   serving_status status_of(const std::string& name) const;
 
   grpc::health::v1::Health::AsyncService service_;
-  door_queue* queue_ = nullptr;
+  rpc::call_queue* queue_ = nullptr;
   std::mutex mtx_;
   bool serving_ = true;
   std::vector<std::weak_ptr<watch>> watches_;

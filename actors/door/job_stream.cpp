@@ -35,8 +35,8 @@ job_stream::job_stream(v1::Troupe::AsyncService& service,
   // nop
 }
 
-void job_stream::listen(v1::Troupe::AsyncService& service, door_queue& queue,
-                        const door_context& door) {
+void job_stream::listen(v1::Troupe::AsyncService& service,
+                        rpc::call_queue& queue, const door_context& door) {
   auto* raw = make(queue, service, door);
   service.RequestRun(&raw->ctx_, &raw->rw_, queue.get(), queue.get(),
                      &raw->accepted_);

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "actors/door/door_context.hpp"
-#include "actors/door/queued_call.hpp"
+#include "actors/rpc/queued_call.hpp"
 
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
@@ -27,10 +27,10 @@ namespace troupe::door {
 /// jobs makes ready when the stream was quiet (`base::help_scope`). A
 /// sequential client's job then goes in and its result out on one thread,
 /// with no hand-off between threads.
-class job_stream final : public queued_call<job_stream> {
+class job_stream final : public rpc::queued_call<job_stream> {
  public:
   /// Serves every `Run` call on `queue` while the server runs.
-  static void listen(v1::Troupe::AsyncService& service, door_queue& queue,
+  static void listen(v1::Troupe::AsyncService& service, rpc::call_queue& queue,
                      const door_context& door);
 
   /// From `queued_call`: the call is over; jobs still in flight are
@@ -38,7 +38,7 @@ class job_stream final : public queued_call<job_stream> {
   void call_over(bool cancelled);
 
  private:
-  friend class queued_call<job_stream>;
+  friend class rpc::queued_call<job_stream>;
 
   class port;
 
@@ -71,10 +71,10 @@ class job_stream final : public queued_call<job_stream> {
   v1::Troupe::AsyncService& service_;
   const door_context& door_;
   grpc::ServerAsyncReaderWriter<v1::ResultBatch, v1::JobBatch> rw_{&ctx_};
-  member_event<job_stream, &job_stream::on_accepted> accepted_{this};
-  member_event<job_stream, &job_stream::on_read> read_{this};
-  member_event<job_stream, &job_stream::on_written> written_{this};
-  member_event<job_stream, &job_stream::on_alarm> alarmed_{this};
+  rpc::member_event<job_stream, &job_stream::on_accepted> accepted_{this};
+  rpc::member_event<job_stream, &job_stream::on_read> read_{this};
+  rpc::member_event<job_stream, &job_stream::on_written> written_{this};
+  rpc::member_event<job_stream, &job_stream::on_alarm> alarmed_{this};
   caller who_;
   std::shared_ptr<port> port_;
   grpc::Alarm alarm_;

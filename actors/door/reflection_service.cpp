@@ -1,6 +1,6 @@
 #include "actors/door/reflection_service.hpp"
 
-#include "actors/door/queued_call.hpp"
+#include "actors/rpc/queued_call.hpp"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
@@ -96,7 +96,7 @@ void answer_reflection(const refl::ServerReflectionRequest& in,
 
 /// One `ServerReflectionInfo` call: read a request, write its answer,
 /// until the client closes its side.
-class reflection_service::session final : public queued_call<session> {
+class reflection_service::session final : public rpc::queued_call<session> {
  public:
   explicit session(reflection_service& owner) : owner_(owner) {
     // nop
@@ -157,9 +157,9 @@ class reflection_service::session final : public queued_call<session> {
     rw_{&ctx_};
   refl::ServerReflectionRequest in_;
   refl::ServerReflectionResponse out_;
-  member_event<session, &session::on_accepted> accepted_{this};
-  member_event<session, &session::on_read> read_{this};
-  member_event<session, &session::on_written> written_{this};
+  rpc::member_event<session, &session::on_accepted> accepted_{this};
+  rpc::member_event<session, &session::on_read> read_{this};
+  rpc::member_event<session, &session::on_written> written_{this};
 };
 
 reflection_service::reflection_service(std::vector<std::string> services)
@@ -167,7 +167,7 @@ reflection_service::reflection_service(std::vector<std::string> services)
   // nop
 }
 
-void reflection_service::listen(door_queue& queue) {
+void reflection_service::listen(rpc::call_queue& queue) {
   queue_ = &queue;
   session::listen(*this);
 }

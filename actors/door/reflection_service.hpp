@@ -1,6 +1,6 @@
 #pragma once
 
-#include "actors/door/door_queue.hpp"
+#include "actors/rpc/call_queue.hpp"
 
 #include <grpcpp/grpcpp.h>
 
@@ -33,14 +33,14 @@ class reflection_service {
   }
 
   /// Serves every call on `queue` while the server runs.
-  void listen(door_queue& queue);
+  void listen(rpc::call_queue& queue);
 
  private:
   class session;
 
   refl::ServerReflection::AsyncService service_;
   std::vector<std::string> services_;
-  door_queue* queue_ = nullptr;
+  rpc::call_queue* queue_ = nullptr;
 };
 
 } // namespace troupe::door

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "actors/door/door_queue.hpp"
 #include "actors/door/result_keeper.hpp"
+#include "actors/rpc/call_queue.hpp"
 
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
@@ -46,7 +46,7 @@ class result_wait {
   on_answer answer_;
   uint64_t waiter_ = 0;
   grpc::Alarm alarm_;
-  member_event<result_wait, &result_wait::on_alarm> alarm_event_{this};
+  rpc::member_event<result_wait, &result_wait::on_alarm> alarm_event_{this};
   /// Held while the alarm is set: its event must find the wait.
   std::shared_ptr<result_wait> alarm_holds_;
   std::atomic<bool> answered_{false};

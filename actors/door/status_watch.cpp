@@ -15,8 +15,8 @@ status_watch::status_watch(v1::Troupe::AsyncService& service,
   // nop
 }
 
-void status_watch::listen(v1::Troupe::AsyncService& service, door_queue& queue,
-                          const door_context& door) {
+void status_watch::listen(v1::Troupe::AsyncService& service,
+                          rpc::call_queue& queue, const door_context& door) {
   auto* raw = make(queue, service, door);
   service.RequestWatchStatus(&raw->ctx_, &raw->request_, &raw->writer_,
                              queue.get(), queue.get(), &raw->accepted_);

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "actors/door/door_context.hpp"
-#include "actors/door/queued_call.hpp"
+#include "actors/rpc/queued_call.hpp"
 
 #include <grpcpp/alarm.h>
 #include <grpcpp/grpcpp.h>
@@ -17,17 +17,17 @@ namespace troupe::door {
 /// One `WatchStatus` call: asks the node for its status every interval and
 /// sends it only when it changed (the uptime and alert ages, which always
 /// move, do not count as a change), so an idle node sends nothing.
-class status_watch final : public queued_call<status_watch> {
+class status_watch final : public rpc::queued_call<status_watch> {
  public:
   /// Serves every `WatchStatus` call on `queue` while the server runs.
-  static void listen(v1::Troupe::AsyncService& service, door_queue& queue,
+  static void listen(v1::Troupe::AsyncService& service, rpc::call_queue& queue,
                      const door_context& door);
 
   /// From `queued_call`.
   void call_over(bool cancelled);
 
  private:
-  friend class queued_call<status_watch>;
+  friend class rpc::queued_call<status_watch>;
 
   status_watch(v1::Troupe::AsyncService& service, const door_context& door);
 
@@ -46,9 +46,9 @@ class status_watch final : public queued_call<status_watch> {
   const door_context& door_;
   v1::WatchStatusRequest request_;
   grpc::ServerAsyncWriter<v1::NodeStatus> writer_{&ctx_};
-  member_event<status_watch, &status_watch::on_accepted> accepted_{this};
-  member_event<status_watch, &status_watch::on_written> written_{this};
-  member_event<status_watch, &status_watch::on_alarm> alarmed_{this};
+  rpc::member_event<status_watch, &status_watch::on_accepted> accepted_{this};
+  rpc::member_event<status_watch, &status_watch::on_written> written_{this};
+  rpc::member_event<status_watch, &status_watch::on_alarm> alarmed_{this};
   std::chrono::milliseconds interval_{1000};
   grpc::Alarm alarm_;
   v1::NodeStatus msg_;

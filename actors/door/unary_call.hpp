@@ -1,6 +1,6 @@
 #pragma once
 
-#include "actors/door/queued_call.hpp"
+#include "actors/rpc/queued_call.hpp"
 
 #include <functional>
 #include <memory>
@@ -12,7 +12,7 @@ namespace troupe::door {
 /// answer given once, from any thread. Handlers hold the `ptr` while they
 /// work on an answer.
 template <class Request, class Reply>
-class unary_call final : public queued_call<unary_call<Request, Reply>> {
+class unary_call final : public rpc::queued_call<unary_call<Request, Reply>> {
  public:
   using ptr = std::shared_ptr<unary_call>;
   using responder = grpc::ServerAsyncResponseWriter<Reply>;
@@ -24,7 +24,8 @@ class unary_call final : public queued_call<unary_call<Request, Reply>> {
 
   /// Hands every call of the method to `handle`, on the queue's thread,
   /// for as long as the server runs.
-  static void listen(door_queue& queue, request_fn request, handler handle) {
+  static void listen(rpc::call_queue& queue, request_fn request,
+                     handler handle) {
     next(std::make_shared<const binding>(
       binding{&queue, std::move(request), std::move(handle)}));
   }
@@ -67,10 +68,10 @@ class unary_call final : public queued_call<unary_call<Request, Reply>> {
   }
 
  private:
-  friend class queued_call<unary_call>;
+  friend class rpc::queued_call<unary_call>;
 
   struct binding {
-    door_queue* queue;
+    rpc::call_queue* queue;
     request_fn request;
     handler handle;
   };
@@ -97,7 +98,7 @@ class unary_call final : public queued_call<unary_call<Request, Reply>> {
   Request request_;
   Reply reply_;
   responder responder_{&this->ctx_};
-  member_event<unary_call, &unary_call::on_accepted> accepted_{this};
+  rpc::member_event<unary_call, &unary_call::on_accepted> accepted_{this};
   std::function<void(bool)> on_over_;
   bool answered_ = false;
 };

@@ -381,17 +381,18 @@ size_t answer_all(gateway_ptr self, job_status status, const std::string& why) {
   return ids.size();
 }
 
-// Answers `n` once every remote client that got results while the node
-// drained has confirmed receipt: a request after the results, over the same
-// connection (which keeps its order), is answered only after they arrived;
-// any answer will do, an error included. Without this, a node exiting
-// right after its last flush could take unsent results with it. Bounded by
-// `delivery_timeout`: a client that does not answer is not waited for.
+// Answers `n` once every client actor that got results while the node
+// drained has confirmed receipt: a member link's relay answers a ping only
+// after the member answered one sent after the results, over the same
+// stream (which keeps its order); any answer will do, an error included.
+// Without this, a node exiting right after its last flush could take unsent
+// results with it. Bounded by `delivery_timeout`: a client that does not answer
+// is not waited for.
 caf::result<uint64_t> confirm_delivery(gateway_ptr self, uint64_t n) {
   auto& st = self->state;
   std::vector<caf::actor> remote;
   for (auto& [addr, client] : st.delivered_to)
-    if (client && client.node() != self->node())
+    if (client)
       remote.push_back(caf::actor_cast<caf::actor>(client));
   st.delivered_to.clear();
   if (remote.empty())

@@ -186,7 +186,10 @@ job_result reject(router_ptr self, const job& j, job_status st,
   return r;
 }
 
-// Counts one job exchanged with `peer` ("in" or "out").
+// Counts one job exchanged with `peer` ("in" or "out"). Label values come
+// from the membership table only: the origin a job from another member
+// names is a message field, and a name the view does not hold counts as
+// "-", so no peer can grow the metrics without bound.
 void count_remote(router_ptr self, const std::string& peer,
                   const char* direction) {
   auto& st = self->state;
@@ -194,10 +197,19 @@ void count_remote(router_ptr self, const std::string& peer,
     return;
   auto& table = direction[0] == 'i' ? st.jobs_in : st.jobs_out;
   auto i = table.find(peer);
-  if (i == table.end())
-    i = table
-          .emplace(peer, &st.cfg.cluster_metrics->remote_jobs(peer, direction))
-          .first;
+  if (i == table.end()) {
+    auto member = std::any_of(st.members.begin(), st.members.end(),
+                              [&](const troupe::member& m) {
+                                return m.name == peer;
+                              });
+    auto label = member ? peer : std::string{"-"};
+    i = table.find(label);
+    if (i == table.end())
+      i = table
+            .emplace(label,
+                     &st.cfg.cluster_metrics->remote_jobs(label, direction))
+            .first;
+  }
   i->second->Increment();
 }
 

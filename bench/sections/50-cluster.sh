@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Jobs submitted to node A and run on node B over loopback, against raw CAF
-# remote request/response between two processes; and node links with
+# remote request/response between two processes and against jobs run on B
+# itself; member links with mutual TLS vs plaintext; and node links with
 # batching on vs off.
 set -euo pipefail
 source "$(dirname "$0")/../section_lib.sh"
@@ -15,6 +16,14 @@ node() { # name, config, extra args...
 }
 # The address members join a node at.
 seed() { echo "127.0.0.1:$(cluster_port "$dir/$1.port")"; }
+tls() { # the member TLS options of member NAME
+  echo --cluster-cert "$dir/pki/$1.pem" --cluster-key "$dir/pki/$1.key" \
+    --cluster-ca "$dir/pki/ca.pem"
+}
+"$BIN"/troupe certs init "$dir/pki" >/dev/null
+for n in a_tls b_tls; do
+  "$BIN"/troupe certs issue "$dir/pki" "$n" --host 127.0.0.1 >/dev/null
+done
 printf '[cluster]\n' >"$dir/on.conf"
 printf '[cluster]\nlink-max-count = 1\n' >"$dir/off.conf"
 # B offers the test skills, A does not: `flaky` with input 0 (an in-pool
@@ -23,18 +32,22 @@ b_on=$(node b_on "$dir/on.conf" --test-skills)
 a_on=$(node a_on "$dir/on.conf" --join "$(seed b_on)")
 b_off=$(node b_off "$dir/off.conf" --test-skills)
 a_off=$(node a_off "$dir/off.conf" --join "$(seed b_off)")
+# shellcheck disable=SC2046 # paths from mktemp hold no spaces
+b_tls=$(node b_tls "$dir/on.conf" --test-skills $(tls b_tls))
+# shellcheck disable=SC2046
+a_tls=$(node a_tls "$dir/on.conf" --join "$(seed b_tls)" $(tls a_tls))
 "$BIN"/troupe-bench-remote-raw server --port-file "$dir/raw" &
 pids+=($!)
 wait_file "$dir/raw"
-for a in "$a_on" "$a_off"; do
+for a in "$a_on" "$a_off" "$a_tls"; do
   for _ in $(seq 100); do
     "$BIN"/troupe status --node "$a" --json | grep -q '"name":"flaky"' && break
     sleep 0.1
   done
 done
-python3 - "$BIN" "$(cat "$dir/raw")" "$a_on" "$a_off" "$(seed b_on)" <<'PY'
+python3 - "$BIN" "$(cat "$dir/raw")" "$a_on" "$a_off" "$(seed b_on)" "$b_on" "$a_tls" <<'PY'
 import json, statistics, subprocess, sys
-bin_dir, raw_port, a_on, a_off, b_on = sys.argv[1:6]
+bin_dir, raw_port, a_on, a_off, b_on, b_client, a_tls = sys.argv[1:8]
 runs = 3
 def run(args):
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
@@ -44,7 +57,8 @@ def tr(node, conc, jobs):
              "--jobs", str(jobs), "--concurrency", str(conc), "--json"])
     assert r["failed"] == 0, r
     return r
-res = {k: [] for k in ["raw_seq", "raw_pipe", "emb", "on1", "off1", "on16", "off16", "on256", "off256"]}
+res = {k: [] for k in ["raw_seq", "raw_pipe", "emb", "on1", "off1", "on16", "off16", "on256", "off256",
+                       "local1", "tls1", "tls256"]}
 for _ in range(runs):  # interleaved so that noise hits every side alike
     res["raw_seq"].append(run([f"{bin_dir}/troupe-bench-remote-raw", "sequential", "--port", raw_port, "--count", "3000"]))
     res["raw_pipe"].append(run([f"{bin_dir}/troupe-bench-remote-raw", "pipelined", "--port", raw_port, "--count", "100000", "--inflight", "256"]))
@@ -52,6 +66,9 @@ for _ in range(runs):  # interleaved so that noise hits every side alike
     for conc, jobs in [(1, 3000), (16, 30000), (256, 100000)]:
         res[f"on{conc}"].append(tr(a_on, conc, jobs))
         res[f"off{conc}"].append(tr(a_off, conc, jobs))
+    res["local1"].append(tr(b_client, 1, 3000))
+    res["tls1"].append(tr(a_tls, 1, 3000))
+    res["tls256"].append(tr(a_tls, 256, 100000))
 med = lambda k, f: statistics.median(x[f] for x in res[k])
 print("## Two nodes: jobs submitted to A, run on B")
 print()
@@ -82,6 +99,24 @@ print(f"| sequential p50 (µs) | {r50:.0f} | {e50:.0f} | {e50 / r50:.2f} | ≤ 1
 print(f"| sequential p99 (µs) | {r99:.0f} | {e99:.0f} | {e99 / r99:.2f} | |")
 ep = med("emb", "jobs_per_second")
 print(f"| 256 in flight, per second | {rp:.0f} | {ep:.0f} | {ep / rp:.2f} | ≥ 3 (batching) |")
+print()
+print("### The member hop, and mutual TLS between members")
+print()
+print("Members talk over one gRPC stream per pair (`troupe.members.v1`). The same")
+print("jobs submitted to B itself (client → B, run where they arrive) against")
+print("client → A → B; and the same two-node cluster with mutual TLS between the")
+print("members (`--cluster-cert/--cluster-key/--cluster-ca` from `troupe certs`).")
+print()
+print("| figure | reference | troupe | ratio | target |")
+print("| --- | ---: | ---: | ---: | --- |")
+l50 = med("local1", "p50_us")
+print(f"| sequential p50 µs, A → B (reference: run on B itself) | {l50:.0f} | {t50:.0f} | {t50 / l50:.2f} | ≤ 2 |")
+l99 = med("local1", "p99_us")
+print(f"| sequential p99 µs, A → B (reference: run on B itself) | {l99:.0f} | {t99:.0f} | {t99 / l99:.2f} | |")
+sp = med("tls256", "jobs_per_second")
+print(f"| 256 in flight per second, mutual TLS (reference: plaintext) | {tp:.0f} | {sp:.0f} | {sp / tp:.2f} | ≥ 0.8 |")
+s50 = med("tls1", "p50_us")
+print(f"| sequential p50 µs, mutual TLS (reference: plaintext) | {t50:.0f} | {s50:.0f} | {s50 / t50:.2f} | |")
 print()
 print("### Node links with batching on vs off")
 print()

@@ -4,6 +4,8 @@
 
 workdir=$(mktemp -d /tmp/troupe-cluster-XXXXXX)
 pids=()
+# Options every client command of the cluster needs (e.g. --tls-ca).
+client_opts=()
 
 stop_all() {
   for pid in "${pids[@]}"; do
@@ -48,7 +50,7 @@ start_node() {
 # travel with the heartbeats).
 wait_for() {
   for _ in $(seq 100); do
-    "$troupe" status --node "$1" --json | grep -q "$2" && return 0
+    "$troupe" status --node "$1" --json "${client_opts[@]}" | grep -q "$2" && return 0
     sleep 0.1
   done
   echo "timed out waiting for $2 at $1"

@@ -5,14 +5,12 @@
 #include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 
 #include <iostream>
 
 int main() {
   caf::actor_system_config cfg;
   troupe::node::add_troupe_types(cfg);
-  cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   troupe::skills::skill_catalog catalog;
   troupe::skills::skill_definition greet;

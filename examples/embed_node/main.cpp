@@ -11,7 +11,6 @@
 #include "node/spawn/system_config.hpp"
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -141,7 +140,6 @@ int main(int argc, char** argv) {
   // troupe's message types join the application's own configuration.
   caf::actor_system_config cfg;
   troupe::node::add_troupe_types(cfg);
-  cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
   troupe::skills::skill_catalog catalog;
   if (auto err = troupe::skills::add_builtin_skills(catalog)) {

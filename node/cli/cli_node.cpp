@@ -275,7 +275,6 @@ int run_node(node_options& opts) {
   }
   node::system_config sys_cfg;
   sys_cfg.scheduler(cfg->scheduler, cfg->threads);
-  sys_cfg.node_io();
   caf::actor_system sys{sys_cfg};
   // A client's Drain call stops the node as SIGTERM does.
   auto node = node::spawn_node(sys, *cfg, *catalog, metrics.get(), true, [] {
@@ -390,8 +389,36 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
       dst.door.tokens = src.door.tokens;
     });
   add(
-    sub->add_flag("--insecure", c.door.insecure,
-                  "allow a non-loopback --host without TLS and tokens"),
+    sub->add_option("--cluster-cert", c.cluster.tls_cert,
+                    "PEM member certificate of this node (troupe certs issue): "
+                    "mutual TLS between members"),
+    +[](cfg& dst, const cfg& src) {
+      dst.cluster.tls_cert = src.cluster.tls_cert;
+    });
+  add(
+    sub->add_option("--cluster-key", c.cluster.tls_key,
+                    "PEM private key of --cluster-cert"),
+    +[](cfg& dst, const cfg& src) {
+      dst.cluster.tls_key = src.cluster.tls_key;
+    });
+  add(
+    sub->add_option("--cluster-ca", c.cluster.tls_ca,
+                    "PEM certificate of the cluster CA (troupe certs init)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.cluster.tls_ca = src.cluster.tls_ca;
+    });
+  add(
+    sub->add_option("--deny-serial", c.cluster.deny_serials,
+                    "refuse the member certificate with this serial (hex; "
+                    "repeatable)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.cluster.deny_serials = src.cluster.deny_serials;
+    });
+  add(
+    sub->add_flag(
+      "--insecure", c.door.insecure,
+      "allow a non-loopback --host without TLS and tokens (clients) or "
+      "member TLS"),
     +[](cfg& dst, const cfg& src) {
       dst.door.insecure = src.door.insecure;
     });

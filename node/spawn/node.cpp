@@ -5,14 +5,15 @@
 #include "actors/door/token_file.hpp"
 #include "actors/ingress/router.hpp"
 #include "actors/log/logging.hpp"
+#include "actors/rpc/tls_material.hpp"
 #include "actors/supervision/supervisor.hpp"
+#include "cluster/member_port.hpp"
 #include "messages/errors.hpp"
 #include "messages/supervision.hpp"
 #include "node/spawn/cache_preload.hpp"
 #include "node/spawn/spawn_components.hpp"
 #include "node/spawn/tree_context.hpp"
 
-#include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 
 #include <arpa/inet.h>
@@ -55,22 +56,14 @@ uint16_t pick_free_port(const std::string& host) {
   return port;
 }
 
-caf::error publish_error(const config::node_config& cfg, uint16_t port,
-                         const caf::error& err) {
-  auto where = cfg.host + ":" + std::to_string(port);
-  if (err == caf::sec::cannot_open_port)
-    return caf::make_error(error_code::port_in_use,
-                           "cannot listen on " + where
-                             + ": the port is in use or not available");
-  return caf::make_error(error_code::port_in_use,
-                         "cannot listen on " + where + ": " + describe(err));
-}
-
 // Spawns the node's tree for its ports: its name (from the client port)
 // and its address in the cluster depend on them.
 node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
                        const skills::skill_catalog& catalog, node_metrics* all,
-                       uint16_t port, uint16_t cluster_port) {
+                       uint16_t port,
+                       std::shared_ptr<cluster::member_port> members) {
+  auto cluster_port = members->port() != 0 ? members->port()
+                                           : config::cluster_port_of(cfg);
   node_handle node;
   node.port = port;
   node.cluster_port = cluster_port;
@@ -81,6 +74,14 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
                                : cfg.name;
   auto tc = make_tree_context(sys, cfg, all, node.name, address);
   node.incarnation = tc.incarnation;
+  cluster::member_links_config lc;
+  lc.name = node.name;
+  lc.address = address;
+  lc.gateway = tc.name_of<gateway_actor>(tree_path::gateway);
+  for (auto& serial : cfg.cluster.deny_serials)
+    lc.trust.denied_serials.insert(config::normalized_serial(serial));
+  tc.links = members->open(sys, std::move(lc));
+  node.members = std::move(members);
   node.keeper_heirs = tc.names->heirs(tree_path::keeper,
                                       "the detached jobs of node " + node.name);
   node.directory = tc.directory;
@@ -113,7 +114,6 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   node.membership = tc.name_of<membership_actor>(tree_path::membership);
   node.gateway = tc.current<gateway_actor>(tree_path::gateway);
   node.gateway_name = tc.name_of<gateway_actor>(tree_path::gateway);
-  node.published_port = tc.port;
   return node;
 }
 
@@ -121,7 +121,8 @@ caf::expected<door::door_context>
 door_for(caf::actor_system& sys, const config::node_config& cfg,
          const node_handle& node, std::function<void()> drain) {
   door::door_context dc;
-  auto tls = door::load_tls(cfg.door);
+  auto tls
+    = rpc::load_tls({cfg.door.tls_cert, cfg.door.tls_key, cfg.door.tls_ca});
   if (!tls)
     return tls.error();
   dc.tls = std::move(*tls);
@@ -180,9 +181,20 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
   for (auto& skill : catalog.all())
     preload_wait = std::max(preload_wait, skill->timeout);
   preload_wait += std::chrono::seconds(5);
+  auto member_tls = rpc::load_tls({cfg.cluster.tls_cert, cfg.cluster.tls_key,
+                                   cfg.cluster.tls_ca, "--cluster-cert",
+                                   "--cluster-key", "--cluster-ca"});
+  if (!member_tls)
+    return member_tls.error();
   if (!publish) {
+    cluster::member_port_config mc;
+    mc.listen = false;
+    mc.tls = *member_tls;
+    auto members = cluster::member_port::start(mc);
+    if (!members)
+      return members.error();
     auto node = spawn_tree(sys, cfg, catalog, metrics, cfg.port,
-                           config::cluster_port_of(cfg));
+                           std::move(*members));
     node.port = 0;
     node.cluster_port = 0;
     node.keeper_heirs->close("node " + node.name
@@ -191,34 +203,30 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
     run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
     return node;
   }
-  // With port 0 a free port is picked first (the node's name and address
-  // depend on it); another process may take it before the gateway is
-  // published, so a few attempts are made.
+  // With port 0 a free port is picked first (the node's name depends on
+  // it); another process may take it before the door listens, so a few
+  // attempts are made.
   auto free_ports = cfg.port == 0;
   int attempts = free_ports ? 5 : 1;
   caf::error last_error;
   for (int i = 0; i < attempts; ++i) {
     auto port = !free_ports ? cfg.port : pick_free_port(cfg.host);
-    auto cluster_port = config::cluster_port_of(cfg);
-    if (cluster_port == 0)
-      cluster_port = pick_free_port(cfg.host);
-    auto node = spawn_tree(sys, cfg, catalog, metrics, port, cluster_port);
-    run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
-    // Address reuse lets a restarted node take its port back while the old
-    // connections linger in TIME_WAIT; a port another process listens on is
-    // still refused.
-    auto res = sys.middleman().publish(node.gateway, cluster_port,
-                                       cfg.host.c_str(), true);
-    if (!res) {
-      last_error = publish_error(cfg, cluster_port, res.error());
-      caf::anon_send(node.supervisor, atom::stop::value);
+    // The cluster port listens before the tree starts: its address is
+    // the node's in the cluster (port 0: the listener picks a free one).
+    cluster::member_port_config mc;
+    mc.host = cfg.host;
+    mc.port = config::cluster_port_of(cfg);
+    mc.tls = *member_tls;
+    mc.limits.max_message_bytes = std::max<uint64_t>(
+      cfg.max_job_bytes * 4, cfg.max_job_bytes + (1 << 20));
+    auto members = cluster::member_port::start(mc);
+    if (!members) {
+      last_error = std::move(members.error());
       continue;
     }
-    {
-      std::lock_guard<std::mutex> guard{node.published_port->mtx};
-      node.published_port->port = cluster_port;
-      node.published_port->published = node.gateway;
-    }
+    auto node = spawn_tree(sys, cfg, catalog, metrics, port,
+                           std::move(*members));
+    run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
     auto dc = door_for(sys, cfg, node, drain);
     if (!dc) {
       last_error = std::move(dc.error());
@@ -251,18 +259,11 @@ void mark_draining(node_handle& node) {
     node.door->set_serving(false);
 }
 
-void stop_node(caf::actor_system& sys, node_handle& node,
+void stop_node(caf::actor_system&, node_handle& node,
                std::chrono::milliseconds grace) {
   if (node.door) {
     node.door->stop(grace);
     node.door.reset();
-  }
-  if (node.cluster_port != 0 && node.published_port) {
-    std::lock_guard<std::mutex> guard{node.published_port->mtx};
-    static_cast<void>(sys.middleman().unpublish(node.published_port->published,
-                                                node.cluster_port));
-    // Gateways restarted from now on stay unpublished.
-    node.published_port->port = 0;
   }
   if (node.keeper_heirs)
     node.keeper_heirs->close("node " + node.name + " stops");
@@ -272,6 +273,10 @@ void stop_node(caf::actor_system& sys, node_handle& node,
   if (node.supervisor)
     caf::anon_send(node.supervisor, atom::stop::value);
   node.supervisor = nullptr;
+  // Links to other members end now: what they carried fails over there.
+  if (node.members)
+    node.members->stop(grace);
+  node.members.reset();
 }
 
 } // namespace troupe::node

@@ -20,9 +20,11 @@ namespace troupe::door {
 class door_server;
 } // namespace troupe::door
 
-namespace troupe::node {
+namespace troupe::cluster {
+class member_port;
+} // namespace troupe::cluster
 
-struct gateway_port;
+namespace troupe::node {
 
 /// Handles to a running node's actors. The router and the membership are
 /// their registered names, which reach the current incarnation however
@@ -37,8 +39,8 @@ struct node_handle {
   /// The node's cluster membership (a cluster of one without seeds; a
   /// registered name).
   membership_actor membership;
-  /// Entry point for other members (published on `cluster_port`; its first
-  /// incarnation).
+  /// The gateway's first incarnation (other members and the door reach it
+  /// by `gateway_name`).
   gateway_actor gateway;
   /// The gateway's registered name, which reaches whichever incarnation
   /// runs: where the gRPC door sends jobs.
@@ -57,8 +59,9 @@ struct node_handle {
   keeper_actor keeper;
   supervision::succession_ptr keeper_heirs;
   std::shared_ptr<node_directory> directory;
-  /// The port restarted gateways take over (set once published).
-  std::shared_ptr<gateway_port> published_port;
+  /// The cluster port (listening when published) with the node's links
+  /// to other members.
+  std::shared_ptr<cluster::member_port> members;
 
   /// The gateway's current incarnation.
   gateway_actor current_gateway() const;
@@ -68,10 +71,10 @@ struct node_handle {
 /// worker pool per skill of `catalog`, cache shards, the dispatcher, the
 /// router, the membership, the health monitor and the gateway. With
 /// `publish`, the gRPC door serves clients on cfg.host:cfg.port and the
-/// gateway takes other members on the cluster port (port 0 picks free
-/// ports for both), and every restarted gateway takes the same port; a port
-/// in use gives `error_code::port_in_use`. `drain`, when given, is what the
-/// door's `Drain` call starts.
+/// member protocol takes other members on the cluster port (port 0 picks
+/// free ports for both); a port in use gives `error_code::port_in_use`.
+/// Without, the node serves no port but may still dial members. `drain`, when
+/// given, is what the door's `Drain` call starts.
 [[nodiscard]] caf::expected<node_handle>
 spawn_node(caf::actor_system& sys, config::node_config cfg,
            const skills::skill_catalog& catalog,

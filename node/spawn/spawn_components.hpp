@@ -57,8 +57,8 @@ supervision::child_spec spawn_membership(const tree_context& tc,
 /// The health monitor of the whole tree.
 supervision::child_spec spawn_health(const tree_context& tc);
 
-/// The gateway; a restarted one takes over the port the node published the
-/// first one on (`tc.port`).
+/// The gateway: the door and the member links reach it by its registered
+/// name, so a restarted one takes their jobs.
 supervision::child_spec spawn_gateway(const tree_context& tc,
                                       const skills::skill_catalog& catalog);
 

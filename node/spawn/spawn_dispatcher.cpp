@@ -8,6 +8,7 @@ namespace troupe::node {
 supervision::child_spec spawn_dispatcher(const tree_context& tc) {
   auto& cfg = tc.cfg;
   cluster::dispatcher_config dc;
+  dc.links = tc.links;
   dc.self = tc.name;
   dc.default_timeout = cfg.default_timeout;
   dc.limits.max_count = cfg.cluster.link_max_count;

@@ -5,7 +5,6 @@
 #include "node/spawn/spawn_components.hpp"
 #include "node/spawn/successor_filters.hpp"
 
-#include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 
 #include <prometheus/counter.h>
@@ -36,7 +35,7 @@ supervision::child_spec spawn_gateway(const tree_context& tc,
   gc.keeper = tc.name_of<keeper_actor>(tree_path::keeper);
   // Supervised: jobs the door sends the gateway's name while it restarts,
   // or that a crashed incarnation never read, go on to the next one.
-  auto spec = supervised_child<gateway_actor, ingress::gateway_state>(
+  return supervised_child<gateway_actor, ingress::gateway_state>(
     tc, tree_path::gateway, "the gateway", any_but_results,
     [gc, router = tc.name_of<router_actor>(tree_path::router)](
       gateway_actor::stateful_pointer<ingress::gateway_state> self,
@@ -45,30 +44,6 @@ supervision::child_spec spawn_gateway(const tree_context& tc,
       x.tree = tree;
       return ingress::gateway(self, std::move(x), router);
     });
-  spec.start = [start = std::move(spec.start),
-                tc](const supervision::child_context& ctx) -> caf::actor {
-    auto gw = caf::actor_cast<gateway_actor>(start(ctx));
-    std::lock_guard<std::mutex> guard{tc.port->mtx};
-    auto port = tc.port->port;
-    if (port == 0 || !gw)
-      return caf::actor_cast<caf::actor>(gw); // published by spawn_node
-    // A restarted gateway takes over the node's cluster port: members
-    // connecting again reach it.
-    auto& mm = ctx.sys.middleman();
-    if (tc.port->published)
-      static_cast<void>(mm.unpublish(tc.port->published, port));
-    tc.port->published = gw;
-    auto res = mm.publish(gw, port, tc.cfg.host.c_str(), true);
-    if (!res) {
-      log::node().error("gateway: cannot listen on {}:{} again: {}",
-                        tc.cfg.host, port, describe(res.error()));
-      caf::anon_send_exit(gw, caf::exit_reason::kill);
-      return {};
-    }
-    log::node().info("gateway: listening on {}:{} again", tc.cfg.host, port);
-    return caf::actor_cast<caf::actor>(gw);
-  };
-  return spec;
 }
 
 } // namespace troupe::node

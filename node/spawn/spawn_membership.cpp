@@ -42,6 +42,7 @@ supervision::child_spec spawn_membership(const tree_context& tc,
   // not as the node's first run, which they would refuse.
   mc.incarnation = std::make_shared<std::atomic<uint64_t>>(tc.incarnation);
   mc.cluster = tc.cfg.cluster;
+  mc.links = tc.links;
   if (tc.metrics != nullptr)
     mc.metrics = tc.metrics->cluster();
   mc.load = cluster::local_load{std::move(offered), tc.pool_load,

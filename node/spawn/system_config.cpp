@@ -5,8 +5,6 @@
 #include "messages/type_ids.hpp"
 
 #include <caf/atom.hpp>
-#include <caf/defaults.hpp>
-#include <caf/io/middleman.hpp>
 
 #include <cstddef>
 
@@ -26,21 +24,10 @@ void add_troupe_types(caf::actor_system_config& cfg) {
 
 system_config::system_config() {
   add_troupe_types(*this);
-  load<caf::io::middleman>();
   set("logger.console", caf::atom("none"));
   set("logger.verbosity", caf::atom("quiet"));
   set("scheduler.policy", caf::atom("sharing"));
   set("scheduler.max-threads", size_t{1});
-  // A client mostly waits for replies: deserializing on the I/O thread
-  // saves a thread hand-off per message (sequential remote jobs: p50 189 ->
-  // 148 us measured on 2 cores). Nodes opt back into the worker hub.
-  set("middleman.workers", size_t{0});
-}
-
-void system_config::node_io() {
-  // CAF's own default: deserialization on worker threads spreads a busy
-  // node's load over the cores (up to 40 % more jobs/s measured).
-  set("middleman.workers", caf::defaults::middleman::workers);
 }
 
 void system_config::scheduler(const std::string& policy, uint32_t threads) {

@@ -9,10 +9,12 @@
 
 namespace troupe::node {
 
-/// An actor_system_config for any process that talks to troupe: registers
-/// troupe's message types and error category, loads the middleman, and keeps
-/// CAF's own console output off. It never parses the command line (troupe's
-/// CLI does that), so nothing in argv can silently reconfigure CAF.
+/// An actor_system_config for any process that runs troupe: registers
+/// troupe's message types and error category and keeps CAF's own console
+/// output off. It loads no CAF network module: between processes troupe
+/// speaks gRPC, and CAF's wire protocol never leaves the process. It never
+/// parses the command line (troupe's CLI does that), so nothing in argv can
+/// silently reconfigure CAF.
 class system_config : public caf::actor_system_config {
  public:
   system_config();
@@ -21,11 +23,6 @@ class system_config : public caf::actor_system_config {
   /// "sharing" is CAF's work sharing with help from the node's door thread
   /// (`base::helping_sharing`); "stealing" is CAF's own work stealing.
   void scheduler(const std::string& policy, uint32_t threads);
-
-  /// Tunes the middleman for a node rather than a client (the default):
-  /// incoming messages are deserialized on worker threads, which raises a
-  /// busy node's throughput at the cost of one hand-off per message.
-  void node_io();
 
  private:
   /// Where the helping scheduler's factory is in `module_factories`.

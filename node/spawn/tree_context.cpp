@@ -23,7 +23,7 @@ tree_context make_tree_context(caf::actor_system& sys,
                             .count()),
     std::make_shared<node_directory>(),
     std::make_shared<name_table>(sys, cfg.queue_capacity),
-    std::make_shared<gateway_port>(),
+    cluster::links_actor{},
     std::make_shared<pool::in_flight_limit>(cfg.max_in_flight),
     std::make_shared<base::load_board>(),
     std::make_shared<base::load_board>()};

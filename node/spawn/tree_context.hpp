@@ -5,6 +5,7 @@
 #include "actors/supervision/succession.hpp"
 #include "actors/supervision/supervised_actor.hpp"
 #include "actors/supervision/supervisor.hpp"
+#include "cluster/member_links.hpp"
 #include "config/node_config.hpp"
 #include "messages/interfaces.hpp"
 #include "node/spawn/name_table.hpp"
@@ -26,14 +27,6 @@
 // turn an actor into a supervised child.
 namespace troupe::node {
 
-/// The port a node's gateway listens on (0 until first published) and the
-/// gateway published there, which a restarted gateway replaces.
-struct gateway_port {
-  std::mutex mtx;
-  uint16_t port = 0;
-  gateway_actor published;
-};
-
 /// Everything a node's tree needs to build and rebuild its actors. Start
 /// functions keep a copy: a child started again later finds the same
 /// shared parts.
@@ -47,8 +40,9 @@ struct tree_context {
   std::shared_ptr<node_directory> directory;
   /// The registered names of the supervised children.
   std::shared_ptr<name_table> names;
-  /// Where the gateway listens, for its successors.
-  std::shared_ptr<gateway_port> port;
+  /// The node's links to other members (null until the cluster port
+  /// opened).
+  cluster::links_actor links;
   /// The bound on jobs held by all pools (max-in-flight).
   pool::in_flight_limit_ptr node_limit;
   /// Jobs in flight for placement: the pools' by skill, the links' by

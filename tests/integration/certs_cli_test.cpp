@@ -2,6 +2,7 @@
 // they write (checked with the openssl command), what they refuse, and a
 // node serving mutual TLS with what they issued.
 #include "tests/support/node_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,34 +21,10 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-/// Output (stdout and stderr) of a shell command.
-std::string shell(const std::string& cmd) {
-  std::string out;
-  if (FILE* p = ::popen((cmd + " 2>&1").c_str(), "r")) {
-    char buf[4096];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0)
-      out.append(buf, n);
-    ::pclose(p);
-  }
-  return out;
-}
-
 unsigned mode_of(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 0777) : 0;
 }
-
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/troupe-certs-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() {
-    shell("rm -rf '" + path + "'");
-  }
-};
 
 } // namespace
 

@@ -381,18 +381,33 @@ TEST(ClientConnect, ClientAndClusterPortsSpeakOnlyTheirOwnProtocol) {
   EXPECT_TRUE(peer_closes_after(node.port(), basp_handshake_header()));
   client::connect_options opts;
   opts.timeout = std::chrono::seconds(2);
+  // The cluster port speaks gRPC too, but only the member protocol: a
+  // client's first call there is refused, saying so.
   auto wrong = client::client::connect("127.0.0.1", node.cluster_port(), opts);
-  ASSERT_FALSE(wrong);
-  EXPECT_EQ(wrong.error().category(), caf::atom("troupe"));
-  EXPECT_EQ(static_cast<error_code>(wrong.error().code()),
-            error_code::node_unreachable)
-    << message_of(wrong.error());
+  ASSERT_TRUE(wrong) << message_of(wrong.error());
+  auto skills = wrong->skills(std::chrono::seconds(2));
+  ASSERT_FALSE(skills);
+  EXPECT_EQ(skills.error().category(), caf::atom("troupe"));
+  EXPECT_EQ(static_cast<error_code>(skills.error().code()),
+            error_code::protocol_mismatch)
+    << message_of(skills.error());
+  EXPECT_NE(message_of(skills.error()).find("does not offer this call"),
+            std::string::npos)
+    << message_of(skills.error());
   auto c = client::client::connect("127.0.0.1", node.port(), opts);
   ASSERT_TRUE(c) << message_of(c.error()) << node.log();
   auto r = c->submit(job{0, "echo", "still serving", {}});
   EXPECT_EQ(r.status, job_status::ok) << r.error;
   EXPECT_EQ(r.output, "still serving");
-  // The cluster port still takes members.
+  // A member cannot join through the client port, and the cluster port
+  // still takes members.
+  temp_file quick{"quick.conf", "[cluster]\njoin-timeout = 1s\n"};
+  auto astray = run_troupe({"node", "--port", "0", "--config", quick.path(),
+                            "--join", node.address()});
+  EXPECT_EQ(astray.exit_code, 3) << astray.err;
+  EXPECT_NE(astray.err.find("does not speak troupe's member protocol"),
+            std::string::npos)
+    << astray.err;
   node_process member{{"--join", node.cluster_address()}};
   ASSERT_TRUE(member.ready()) << member.log();
   auto joined = false;

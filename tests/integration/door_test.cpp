@@ -3,6 +3,7 @@
 // detached jobs, idempotency keys, cancellation, TLS, and hostile bytes.
 #include "tests/support/node_process.hpp"
 #include "tests/support/process_probe.hpp"
+#include "tests/support/tcp_sockets.hpp"
 #include "tests/support/temp_file.hpp"
 
 #include <gtest/gtest.h>
@@ -557,15 +558,8 @@ TEST(Door, IdleConnectionsBeyondTheDescriptorLimitLeaveTheNodeServing) {
     ASSERT_TRUE(connected->Submit(ctx.get(), job_of("echo", "a"), &r).ok());
   }
   // The node may hold 1024 descriptors; twice as many connections come.
-  auto cmd = "prlimit --pid " + std::to_string(node.pid())
-             + " --nofile=1024:1024";
-  ASSERT_EQ(std::system(cmd.c_str()), 0);
-  rlimit own{};
-  ::getrlimit(RLIMIT_NOFILE, &own);
-  if (own.rlim_cur < 4096 && own.rlim_max >= 4096) {
-    own.rlim_cur = 4096;
-    ::setrlimit(RLIMIT_NOFILE, &own);
-  }
+  ASSERT_TRUE(test::limit_descriptors(node.pid(), 1024));
+  test::allow_own_descriptors(4096);
   std::vector<int> idle;
   for (int i = 0; i < 2048; ++i)
     if (auto fd = open_idle(node.port()); fd >= 0)

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -95,9 +96,20 @@ join-timeout = 5s
 link-max-count = 1
 link-max-bytes = "64KiB"
 link-max-linger = 0ms
+tls-cert = "pki/alpha.pem"
+tls-key = "/etc/troupe/alpha.key"
+tls-ca = "pki/ca.pem"
+deny-serials = ["1A2B", "ff:00"]
 )");
   ASSERT_TRUE(cfg) << message_of(cfg.error());
   auto& c = cfg->node.cluster;
+  // Relative paths are relative to the file's folder ("t.conf": the
+  // working directory).
+  auto here = std::filesystem::absolute(".").parent_path();
+  EXPECT_EQ(c.tls_cert, (here / "pki/alpha.pem").string());
+  EXPECT_EQ(c.tls_key, "/etc/troupe/alpha.key");
+  EXPECT_EQ(c.tls_ca, (here / "pki/ca.pem").string());
+  EXPECT_EQ(c.deny_serials, (std::vector<std::string>{"1A2B", "ff:00"}));
   EXPECT_EQ(c.seeds,
             (std::vector<std::string>{"10.0.0.1:4710", "host-b:4711"}));
   EXPECT_EQ(c.heartbeat_interval, caf::timespan{100ms});
@@ -123,6 +135,8 @@ TEST(ConfigFile, BadClusterValuesAreRefused) {
                        "cluster.link-max-count"));
   EXPECT_TRUE(
     mentions(problems("[cluster]\nseed = []\n"), "cluster.seed: unknown key"));
+  EXPECT_TRUE(mentions(problems("[cluster]\ndeny-serials = [\"xyz\"]\n"),
+                       "cluster.deny-serials: expected hex serials"));
 }
 
 TEST(ConfigFile, ParsesJoinSeeds) {

@@ -274,3 +274,50 @@ TEST(NodeConfig, ValidateAppliesTheFilesRanges) {
 }
 
 } // namespace
+
+// -- member TLS ---------------------------------------------------------------
+
+TEST(NodeConfig, MembersOffLoopbackNeedTlsUnlessInsecure) {
+  node_config cfg;
+  cfg.host = "0.0.0.0";
+  // The door's own rule is met, so only the members' one speaks.
+  cfg.door.tls_cert = "door.pem";
+  cfg.door.tls_key = "door.key";
+  cfg.door.tokens = "tokens";
+  auto res = validate(cfg);
+  ASSERT_FALSE(res);
+  EXPECT_TRUE(is_invalid_config(res.error()));
+  EXPECT_NE(troupe::message_of(res.error()).find("without TLS"),
+            std::string::npos)
+    << troupe::message_of(res.error());
+  cfg.cluster.tls_cert = "alpha.pem";
+  cfg.cluster.tls_key = "alpha.key";
+  cfg.cluster.tls_ca = "ca.pem";
+  EXPECT_TRUE(validate(cfg));
+  cfg.cluster = {};
+  cfg.door.insecure = true;
+  EXPECT_TRUE(validate(cfg));
+}
+
+TEST(NodeConfig, MemberTlsNamesCertificateKeyAndCaTogether) {
+  node_config cfg;
+  cfg.cluster.tls_cert = "alpha.pem";
+  cfg.cluster.tls_key = "alpha.key";
+  auto res = validate(cfg);
+  ASSERT_FALSE(res);
+  EXPECT_NE(troupe::message_of(res.error()).find("go together"),
+            std::string::npos);
+}
+
+TEST(NodeConfig, DeniedSerialsAreHex) {
+  using troupe::config::normalized_serial;
+  EXPECT_EQ(normalized_serial("0a:1B:ff"), "A1BFF");
+  EXPECT_EQ(normalized_serial("00"), "0");
+  EXPECT_EQ(normalized_serial(""), "");
+  EXPECT_EQ(normalized_serial("xyz"), "");
+  node_config cfg;
+  cfg.cluster.deny_serials = {"12AB", "not-hex"};
+  auto res = validate(cfg);
+  ASSERT_FALSE(res);
+  EXPECT_NE(troupe::message_of(res.error()).find("not-hex"), std::string::npos);
+}

@@ -1,8 +1,8 @@
 // The door's own health and reflection services on its completion queue,
 // in one process: what generic gRPC tools and probes see.
-#include "actors/door/door_queue.hpp"
 #include "actors/door/health_service.hpp"
 #include "actors/door/reflection_service.hpp"
+#include "actors/rpc/call_queue.hpp"
 
 #include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
@@ -15,17 +15,18 @@
 
 using namespace std::chrono_literals;
 using namespace troupe::door;
+namespace rpc = troupe::rpc;
 namespace hv1 = grpc::health::v1;
 
 namespace {
 
-/// A server with the two services on a `door_queue`, on a free port.
+/// A server with the two services on a `rpc::call_queue`, on a free port.
 struct standard_server {
   health_service health;
   reflection_service reflection{{"troupe.v1.Troupe", "grpc.health.v1.Health",
                                  "grpc.reflection.v1alpha.ServerReflection"}};
   std::unique_ptr<grpc::Server> server;
-  std::unique_ptr<door_queue> queue;
+  std::unique_ptr<rpc::call_queue> queue;
   int port = 0;
 
   standard_server() {
@@ -34,7 +35,8 @@ struct standard_server {
                              &port);
     builder.RegisterService(health.service());
     builder.RegisterService(reflection.service());
-    queue = std::make_unique<door_queue>(builder.AddCompletionQueue());
+    queue = std::make_unique<rpc::call_queue>(builder.AddCompletionQueue(),
+                                              "troupe.test");
     server = builder.BuildAndStart();
     health.listen(*queue);
     reflection.listen(*queue);

@@ -7,6 +7,7 @@
 #include "actors/supervision/registered_name.hpp"
 #include "actors/supervision/supervised_actor.hpp"
 #include "cluster/cache_ring.hpp"
+#include "cluster/cluster_metrics.hpp"
 #include "messages/atoms.hpp"
 #include "messages/node_status.hpp"
 #include "tests/support/deterministic_system.hpp"
@@ -21,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -569,6 +571,7 @@ class RouterClusterCache : public RouterCache {
     stop_at_end(dispatcher);
     extra_cfg = [this](troupe::ingress::router_config& cfg) {
       cfg.dispatcher = dispatcher;
+      cfg.cluster_metrics = cluster_metrics;
     };
     auto r = spawn_cached_router({"echo"}, {"echo"});
     troupe::cluster_view v;
@@ -600,6 +603,8 @@ class RouterClusterCache : public RouterCache {
   }
 
   troupe::dispatcher_actor dispatcher;
+  /// Set before spawning to give the router cluster metrics.
+  troupe::cluster::cluster_metrics_ptr cluster_metrics;
   troupe::cluster_view view;
   std::shared_ptr<std::vector<dispatched>> sent
     = std::make_shared<std::vector<dispatched>>();
@@ -607,6 +612,30 @@ class RouterClusterCache : public RouterCache {
 };
 
 } // namespace
+
+TEST_F(RouterClusterCache, AnOriginOutsideTheViewIsNoMetricLabel) {
+  prometheus::Registry registry;
+  cluster_metrics
+    = std::make_shared<troupe::cluster::cluster_metrics>(registry);
+  auto r = spawn_in_cluster({"echo"});
+  // Jobs another member placed here name their origin; a lying member
+  // names anything.
+  for (uint64_t id = 1; id <= 20; ++id) {
+    auto j = with_mode(make_job(id, "echo", "x"), troupe::cache_mode::bypass);
+    j.options.placed = true;
+    j.options.origin = id % 2 == 0 ? "peer" : "ghost-" + std::to_string(id);
+    submit(r, std::move(j));
+  }
+  run();
+  std::set<std::string> peers;
+  for (auto& family : registry.Collect())
+    if (family.name == "troupe_remote_jobs_total")
+      for (auto& m : family.metric)
+        for (auto& label : m.label)
+          if (label.name == "peer")
+            peers.insert(label.value);
+  EXPECT_EQ(peers, (std::set<std::string>{"-", "peer"}));
+}
 
 TEST_F(RouterClusterCache, JobsGoToTheMemberOwningTheirKey) {
   auto r = spawn_in_cluster({"echo"});

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "actors/door/door_queue.hpp"
+#include "actors/rpc/call_queue.hpp"
 
 #include <grpcpp/grpcpp.h>
 
@@ -8,9 +8,9 @@
 #include <mutex>
 #include <utility>
 
-namespace troupe::door {
+namespace troupe::rpc {
 
-/// What every call on the door's queue shares: its context and when it may
+/// What every server call on a `call_queue` shares: its context and when it may
 /// be freed. A call holds itself (`self_`) for as long as gRPC may report
 /// to it: until the done notification came and no operation it started is
 /// pending. Whoever else holds it (an actor with its answer, a job's port)
@@ -29,7 +29,7 @@ class queued_call {
   /// A new call, built from `xs` and held, to be requested from gRPC on
   /// `queue` (the caller passes it to the service's `RequestX`).
   template <class... Ts>
-  static Derived* make(door_queue& queue, Ts&&... xs) {
+  static Derived* make(call_queue& queue, Ts&&... xs) {
     std::shared_ptr<Derived> call{new Derived(std::forward<Ts>(xs)...)};
     auto* raw = call.get();
     raw->hold(std::move(call), queue);
@@ -38,7 +38,7 @@ class queued_call {
 
   /// Holds `self` and asks for the done notification; before the call is
   /// requested from gRPC on `queue`.
-  void hold(std::shared_ptr<Derived> self, door_queue& queue) {
+  void hold(std::shared_ptr<Derived> self, call_queue& queue) {
     queue_ = &queue;
     queue.call_began();
     self_ = std::move(self);
@@ -66,7 +66,7 @@ class queued_call {
     // nop
   }
 
-  door_queue& queue() const {
+  call_queue& queue() const {
     return *queue_;
   }
 
@@ -124,9 +124,9 @@ class queued_call {
   member_event<queued_call, &queued_call::on_done> done_event_{this};
   member_event<queued_call, &queued_call::on_counted> counted_event_{this};
   std::shared_ptr<Derived> self_;
-  door_queue* queue_ = nullptr;
+  call_queue* queue_ = nullptr;
   int pending_ = 0;
   bool done_ = false;
 };
 
-} // namespace troupe::door
+} // namespace troupe::rpc

@@ -1,4 +1,4 @@
-#include "actors/door/connection_gate.hpp"
+#include "actors/rpc/connection_gate.hpp"
 
 #include "actors/log/logging.hpp"
 #include "messages/errors.hpp"
@@ -18,7 +18,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace troupe::door {
+namespace troupe::rpc {
 
 namespace {
 
@@ -51,7 +51,8 @@ uint64_t inode_of(int fd) {
 
 caf::expected<std::unique_ptr<connection_gate>>
 connection_gate::listen(const std::string& host, uint16_t port,
-                        size_t max_connections, size_t reserved_fds) {
+                        size_t max_connections, size_t reserved_fds,
+                        std::string what) {
   auto where = host + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -90,6 +91,7 @@ connection_gate::listen(const std::string& host, uint16_t port,
     return cannot_listen(where, "no pipe for the listener");
   out->max_connections_ = max_connections;
   out->reserved_fds_ = reserved_fds;
+  out->what_ = std::move(what);
   return out;
 }
 
@@ -159,9 +161,10 @@ void connection_gate::run() {
     if (static_cast<size_t>(fd) >= ceiling || !room_for_one()) {
       ::close(fd);
       if (refused_++ % 1000 == 0)
-        log::node().warn("door: refused a connection: {} open, limit {} "
+        log::node().warn("{}: refused a connection: {} open, limit {} "
                          "(descriptor {} of at most {})",
-                         open_.size(), max_connections_, fd, ceiling);
+                         what_, open_.size(), max_connections_, fd,
+                         ceiling);
       continue;
     }
     // What gRPC's own listener sets on a connection: no Nagle delay (a
@@ -176,4 +179,4 @@ void connection_gate::run() {
   }
 }
 
-} // namespace troupe::door
+} // namespace troupe::rpc

@@ -1,4 +1,4 @@
-#include "actors/door/tls_material.hpp"
+#include "actors/rpc/tls_material.hpp"
 
 #include "messages/errors.hpp"
 
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace troupe::door {
+namespace troupe::rpc {
 
 namespace {
 
@@ -50,31 +50,31 @@ bool holds_key(const std::string& pem) {
 
 } // namespace
 
-caf::expected<tls_material> load_tls(const config::door_config& cfg) {
+caf::expected<tls_material> load_tls(const tls_files& files) {
   tls_material out;
-  if (cfg.tls_cert.empty())
+  if (files.cert.empty())
     return out;
-  auto cert = read_file("--tls-cert", cfg.tls_cert);
+  auto cert = read_file(files.cert_option, files.cert);
   if (!cert)
     return cert.error();
   if (!holds_certificate(*cert))
-    return bad("--tls-cert", cfg.tls_cert, "holds no PEM certificate");
-  auto key = read_file("--tls-key", cfg.tls_key);
+    return bad(files.cert_option, files.cert, "holds no PEM certificate");
+  auto key = read_file(files.key_option, files.key);
   if (!key)
     return key.error();
   if (!holds_key(*key))
-    return bad("--tls-key", cfg.tls_key, "holds no PEM private key");
+    return bad(files.key_option, files.key, "holds no PEM private key");
   out.cert = std::move(*cert);
   out.key = std::move(*key);
-  if (!cfg.tls_ca.empty()) {
-    auto ca = read_file("--tls-ca", cfg.tls_ca);
+  if (!files.ca.empty()) {
+    auto ca = read_file(files.ca_option, files.ca);
     if (!ca)
       return ca.error();
     if (!holds_certificate(*ca))
-      return bad("--tls-ca", cfg.tls_ca, "holds no PEM certificate");
+      return bad(files.ca_option, files.ca, "holds no PEM certificate");
     out.ca = std::move(*ca);
   }
   return out;
 }
 
-} // namespace troupe::door
+} // namespace troupe::rpc

@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-namespace troupe::door {
+namespace troupe::rpc {
 
-/// The door's own listening socket: it accepts connections and hands them
+/// A gRPC server's own listening socket (the door's, a member's): it accepts connections and hands them
 /// to gRPC, counting them, because gRPC 1.51 has no connection limit and
 /// its own listener stops for good once the process runs out of file
 /// descriptors. A connection beyond `max_connections`, or one that would
@@ -25,10 +25,11 @@ namespace troupe::door {
 /// when some are free again.
 class connection_gate {
  public:
-  /// Binds and listens on host:port (0: a free port).
+  /// Binds and listens on host:port (0: a free port); `what` names the
+  /// port in log lines ("door", "cluster port").
   [[nodiscard]] static caf::expected<std::unique_ptr<connection_gate>>
   listen(const std::string& host, uint16_t port, size_t max_connections,
-         size_t reserved_fds);
+         size_t reserved_fds, std::string what);
 
   ~connection_gate();
 
@@ -64,6 +65,7 @@ class connection_gate {
   uint16_t port_ = 0;
   size_t max_connections_ = 0;
   size_t reserved_fds_ = 0;
+  std::string what_;
   std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor_;
   std::thread thread_;
   /// Connections handed to gRPC: descriptor and the socket's inode, which
@@ -72,4 +74,4 @@ class connection_gate {
   std::atomic<uint64_t> refused_{0};
 };
 
-} // namespace troupe::door
+} // namespace troupe::rpc

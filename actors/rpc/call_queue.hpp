@@ -2,15 +2,17 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
-namespace troupe::door {
+namespace troupe::rpc {
 
-/// What an operation on the door's completion queue reports to when it
+/// What an operation on a `call_queue` reports to when it
 /// completes: `ok` is gRPC's verdict on the operation.
 class queue_event {
  public:
@@ -36,24 +38,25 @@ class member_event final : public queue_event {
   T* self_;
 };
 
-/// The door's completion queue and the one thread that serves it
-/// ("troupe.door"). Every call of the door lives on gRPC's
-/// completion-queue API: this thread reads requests, starts jobs (and runs
-/// the actors a quiet client's jobs make ready, see `base::help_scope`)
-/// and writes answers. No gRPC callback or sync service runs beside it, so
-/// no other gRPC thread polls the door's connections and takes its reads
-/// away: a sequential client's job goes in and its result out on one
-/// thread. Handlers running here never block.
-class door_queue {
+/// A server's completion queue and the one thread that serves it (named
+/// "troupe.door" for the clients' door, "troupe.links" for member links).
+/// Every call of the server, and the calls it makes itself (a member
+/// dialling another), lives on gRPC's completion-queue API: this thread
+/// reads requests, starts jobs and writes answers. No gRPC callback or sync
+/// service runs in a node, so no other gRPC thread polls its connections
+/// and takes their reads away: a sequential client's job goes in and its
+/// result out on one thread. Handlers running here never block.
+class call_queue {
  public:
-  explicit door_queue(std::unique_ptr<grpc::ServerCompletionQueue> cq);
+  /// `name` names the thread (at most 15 characters).
+  call_queue(std::unique_ptr<grpc::ServerCompletionQueue> cq, std::string name);
 
   /// Shuts the queue down and waits until every event came back; call
   /// after the server's `Shutdown`, which ends the calls.
-  ~door_queue();
+  ~call_queue();
 
-  door_queue(const door_queue&) = delete;
-  door_queue& operator=(const door_queue&) = delete;
+  call_queue(const call_queue&) = delete;
+  call_queue& operator=(const call_queue&) = delete;
 
   grpc::ServerCompletionQueue* get() const {
     return cq_.get();
@@ -75,10 +78,17 @@ class door_queue {
   void serve();
 
   std::unique_ptr<grpc::ServerCompletionQueue> cq_;
+  std::string name_;
   std::thread thread_;
   std::mutex mtx_;
   std::condition_variable all_ended_;
   size_t calls_ = 0;
 };
 
-} // namespace troupe::door
+/// Shuts `server` down, giving its calls `grace` to end, then its queue
+/// (once their last events drained); both are reset.
+void shut_down(std::unique_ptr<grpc::Server>& server,
+               std::unique_ptr<call_queue>& queue,
+               std::chrono::milliseconds grace);
+
+} // namespace troupe::rpc

@@ -1,0 +1,368 @@
+#include "actors/link/member_stream.hpp"
+
+#include "messages/atoms.hpp"
+
+#include <caf/send.hpp>
+
+#include <algorithm>
+
+namespace troupe::link {
+
+/// Drops a stream's hold on itself once gRPC is done with it, after the
+/// stream's lock is released: the queue learns that the call ended, then
+/// the stream may be freed.
+struct member_stream::release {
+  member_stream_ptr ptr;
+
+  ~release() {
+    if (ptr)
+      ptr->queue_.call_ended();
+  }
+};
+
+member_stream::member_stream(rpc::call_queue& queue, handlers h, bool dialed,
+                             stream_limits limits)
+    : queue_(queue), handlers_(std::move(h)), dialed_(dialed), limits_(limits) {
+  // nop
+}
+
+member_stream::~member_stream() = default;
+
+void stream_set::add(const member_stream_ptr& s) {
+  bool closed = false;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed = closed_;
+    if (!closed) {
+      all_.erase(std::remove_if(all_.begin(), all_.end(),
+                                [](const std::weak_ptr<member_stream>& x) {
+                                  return x.expired();
+                                }),
+                 all_.end());
+      all_.push_back(s);
+    }
+  }
+  if (closed)
+    s->close(grpc::StatusCode::UNAVAILABLE, "the node stops");
+}
+
+void stream_set::close_all(const std::string& why) {
+  std::vector<std::weak_ptr<member_stream>> all;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    closed_ = true;
+    all.swap(all_);
+  }
+  for (auto& w : all)
+    if (auto s = w.lock())
+      s->close(grpc::StatusCode::UNAVAILABLE, why);
+}
+
+void member_stream::accept(mv1::Member::AsyncService& service,
+                           rpc::call_queue& queue,
+                           std::function<handlers()> make, stream_limits limits,
+                           stream_set_ptr all) {
+  member_stream_ptr s{new member_stream(queue, handlers{}, false, limits)};
+  auto* raw = s.get();
+  raw->service_ = &service;
+  raw->make_ = std::move(make);
+  raw->all_ = std::move(all);
+  queue.call_began();
+  raw->self_ = std::move(s);
+  raw->server_ctx_.AsyncNotifyWhenDone(&raw->done_event_);
+  service.RequestLink(&raw->server_ctx_, &raw->server_rw_, queue.get(),
+                      queue.get(), &raw->started_event_);
+}
+
+member_stream_ptr member_stream::dial(mv1::Member::Stub& stub,
+                                      rpc::call_queue& queue, mv1::Frame hello,
+                                      handlers h, stream_limits limits,
+                                      stream_set_ptr all) {
+  member_stream_ptr s{new member_stream(queue, std::move(h), true, limits)};
+  queue.call_began();
+  if (all)
+    all->add(s);
+  s->self_ = s;
+  s->out_bytes_ = hello.ByteSizeLong();
+  s->out_.push_back(std::move(hello));
+  std::lock_guard<std::mutex> guard{s->mtx_};
+  s->client_rw_ = stub.PrepareAsyncLink(&s->client_ctx_, queue.get());
+  ++s->pending_;
+  s->client_rw_->StartCall(&s->started_event_);
+  return s;
+}
+
+grpc::StatusCode member_stream::status_code() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return status_.error_code();
+}
+
+std::string member_stream::peer_address() const {
+  return dialed_ ? client_ctx_.peer() : server_ctx_.peer();
+}
+
+member_stream_ptr member_stream::op_ended() {
+  --pending_;
+  return over_ && pending_ == 0 ? std::move(self_) : nullptr;
+}
+
+void member_stream::on_started(bool ok) {
+  release last;
+  if (!dialed_) {
+    if (!ok) {
+      // Not accepted (the server stops): no done notification comes.
+      last.ptr = std::move(self_);
+      return;
+    }
+    accept(*service_, queue_, make_, limits_, all_);
+    handlers_ = make_();
+    if (all_)
+      all_->add(shared_from_this());
+    peer_ = rpc::identity_of(server_ctx_.auth_context());
+  }
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (dialed_) {
+    last.ptr = op_ended();
+    if (!ok) {
+      reads_failed_ = true;
+      return reads_over();
+    }
+    peer_ = rpc::identity_of(client_ctx_.auth_context());
+  }
+  started_ = true;
+  ++pending_;
+  alarm_.Set(queue_.get(),
+             std::chrono::system_clock::now() + limits_.hello_timeout,
+             &alarm_event_);
+  next_write();
+  start_read();
+}
+
+void member_stream::start_read() {
+  if (reading_ || reads_failed_ || over_ || finishing_)
+    return;
+  reading_ = true;
+  ++pending_;
+  if (dialed_)
+    client_rw_->Read(&in_, &read_event_);
+  else
+    server_rw_.Read(&in_, &read_event_);
+}
+
+void member_stream::next_write() {
+  if (writing_ || out_.empty() || !started_ || over_ || finishing_)
+    return;
+  writing_ = true;
+  ++pending_;
+  if (dialed_)
+    client_rw_->Write(out_.front(), &written_event_);
+  else
+    server_rw_.Write(out_.front(), &written_event_);
+}
+
+void member_stream::reads_over() {
+  if (dialed_) {
+    if (finishing_)
+      return;
+    finishing_ = true;
+    ++pending_;
+    client_rw_->Finish(&status_, &finished_event_);
+  } else {
+    // The peer closed its side or went away: end the call; the done
+    // notification follows.
+    server_ctx_.TryCancel();
+  }
+}
+
+void member_stream::on_read(bool ok) {
+  release last;
+  std::unique_lock<std::mutex> guard{mtx_};
+  last.ptr = op_ended();
+  reading_ = false;
+  if (!ok) {
+    reads_failed_ = true;
+    reads_over();
+    guard.unlock();
+    // A dialled stream learns why from its status (`on_finished`).
+    if (!dialed_)
+      ended(why_.empty() ? "the peer closed the link" : why_);
+    return;
+  }
+  if (!first_read_) {
+    first_read_ = true;
+    alarm_.Cancel();
+    auto first = std::move(in_);
+    in_.Clear();
+    auto on_first = handlers_.on_first;
+    auto self = self_;
+    guard.unlock();
+    // Reading pauses until the stream is attached to its link.
+    if (on_first && self)
+      on_first(std::move(self), std::move(first));
+    return;
+  }
+  auto frame = std::make_shared<mv1::Frame>(std::move(in_));
+  in_.Clear();
+  auto link = link_;
+  start_read();
+  guard.unlock();
+  caf::anon_send(link, std::move(frame));
+}
+
+void member_stream::on_written(bool ok) {
+  release last;
+  std::lock_guard<std::mutex> guard{mtx_};
+  last.ptr = op_ended();
+  writing_ = false;
+  if (!out_.empty()) {
+    out_bytes_ -= std::min(out_bytes_, out_.front().ByteSizeLong());
+    out_.pop_front();
+  }
+  if (!ok) {
+    // The stream broke; the pending read fails too and tells why.
+    out_.clear();
+    out_bytes_ = 0;
+    return;
+  }
+  next_write();
+}
+
+std::string member_stream::status_text(const grpc::Status& st) {
+  switch (st.error_code()) {
+    case grpc::StatusCode::OK:
+      return "the peer ended the link";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "it does not speak troupe's member protocol (a client port, or "
+             "not a troupe node?)";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "no connection ("
+             + (st.error_message().empty() ? std::string{"unavailable"}
+                                           : st.error_message())
+             + ")";
+    default:
+      return st.error_message().empty()
+               ? "the link ended (gRPC status "
+                   + std::to_string(static_cast<int>(st.error_code())) + ")"
+               : st.error_message();
+  }
+}
+
+void member_stream::on_finished(bool) {
+  release last;
+  std::string why;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (dialed_) {
+      over_ = true;
+      why = !why_.empty() ? why_ : status_text(status_);
+    }
+    last.ptr = op_ended();
+  }
+  if (dialed_)
+    ended(std::move(why));
+}
+
+void member_stream::on_done(bool) {
+  release last;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    over_ = true;
+    out_.clear();
+    out_bytes_ = 0;
+    if (pending_ == 0)
+      last.ptr = std::move(self_);
+  }
+  ended(why_.empty() ? "the link ended" : why_);
+}
+
+void member_stream::on_alarm(bool ok) {
+  release last;
+  std::lock_guard<std::mutex> guard{mtx_};
+  last.ptr = op_ended();
+  if (ok && !first_read_ && !over_) {
+    why_ = "no hello within " + std::to_string(limits_.hello_timeout.count())
+           + " ms";
+    if (dialed_)
+      client_ctx_.TryCancel();
+    else
+      server_ctx_.TryCancel();
+  }
+}
+
+bool member_stream::send(mv1::Frame&& frame) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (over_ || told_end_ || finishing_)
+    return false;
+  auto size = frame.ByteSizeLong();
+  if (out_bytes_ + size > limits_.max_queued_bytes) {
+    why_ = "the peer does not read what is sent to it ("
+           + std::to_string(out_bytes_) + " bytes waiting)";
+    if (dialed_)
+      client_ctx_.TryCancel();
+    else
+      server_ctx_.TryCancel();
+    return false;
+  }
+  out_bytes_ += size;
+  out_.push_back(std::move(frame));
+  next_write();
+  return true;
+}
+
+void member_stream::attach(caf::actor link) {
+  std::string why;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    link_ = link;
+    if (told_end_)
+      why = why_;
+    else
+      start_read();
+  }
+  if (!why.empty())
+    caf::anon_send(link, atom::leave::value, std::move(why));
+}
+
+void member_stream::close(grpc::StatusCode code, const std::string& why) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (over_ || finishing_)
+    return;
+  if (why_.empty())
+    why_ = why;
+  if (!dialed_ && started_ && !link_ && !writing_ && !reading_) {
+    // Only the hello was read: tell the peer why it is refused.
+    finishing_ = true;
+    ++pending_;
+    server_rw_.Finish(grpc::Status{code, why}, &finished_event_);
+    return;
+  }
+  if (dialed_)
+    client_ctx_.TryCancel();
+  else
+    server_ctx_.TryCancel();
+}
+
+void member_stream::ended(std::string why) {
+  caf::actor link;
+  std::function<void(member_stream_ptr, std::string)> on_end;
+  member_stream_ptr self;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (told_end_)
+      return;
+    told_end_ = true;
+    if (why_.empty())
+      why_ = why;
+    link = link_;
+    if (!link) {
+      on_end = handlers_.on_end;
+      self = self_;
+    }
+  }
+  if (link)
+    caf::anon_send(link, atom::leave::value, std::move(why));
+  else if (on_end)
+    on_end(std::move(self), std::move(why));
+}
+
+} // namespace troupe::link
