@@ -17,7 +17,7 @@ pki=$workdir/pki
 step troupe certs init pki "  # the cluster's CA"
 "$troupe" certs init "$pki"
 for name in alpha beta gamma; do
-  "$troupe" certs issue "$pki" "$name" --host 127.0.0.1 >/dev/null
+  "$troupe" certs issue "$pki" "$name" --host 127.0.0.1 >/dev/null 2>&1
 done
 echo "troupe certs issue pki alpha|beta|gamma --host 127.0.0.1   # a member certificate each"
 step troupe tokens add demo --role admin --file tokens

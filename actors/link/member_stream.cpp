@@ -1,10 +1,12 @@
 #include "actors/link/member_stream.hpp"
 
+#include "actors/base/helping_scheduler.hpp"
 #include "messages/atoms.hpp"
 
 #include <caf/send.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace troupe::link {
 
@@ -80,15 +82,18 @@ member_stream_ptr member_stream::dial(mv1::Member::Stub& stub,
                                       stream_set_ptr all) {
   member_stream_ptr s{new member_stream(queue, std::move(h), true, limits)};
   queue.call_began();
-  if (all)
-    all->add(s);
   s->self_ = s;
   s->out_bytes_ = hello.ByteSizeLong();
   s->out_.push_back(std::move(hello));
-  std::lock_guard<std::mutex> guard{s->mtx_};
-  s->client_rw_ = stub.PrepareAsyncLink(&s->client_ctx_, queue.get());
-  ++s->pending_;
-  s->client_rw_->StartCall(&s->started_event_);
+  {
+    std::lock_guard<std::mutex> guard{s->mtx_};
+    s->client_rw_ = stub.PrepareAsyncLink(&s->client_ctx_, queue.get());
+    ++s->pending_;
+    s->client_rw_->StartCall(&s->started_event_);
+  }
+  // Once the call exists: a node that stops meanwhile cancels it at once.
+  if (all)
+    all->add(s);
   return s;
 }
 
@@ -131,6 +136,7 @@ void member_stream::on_started(bool ok) {
   }
   started_ = true;
   ++pending_;
+  alarm_armed_ = true;
   alarm_.Set(queue_.get(),
              std::chrono::system_clock::now() + limits_.hello_timeout,
              &alarm_event_);
@@ -160,7 +166,17 @@ void member_stream::next_write() {
     server_rw_.Write(out_.front(), &written_event_);
 }
 
+void member_stream::disarm() {
+  if (alarm_armed_) {
+    alarm_armed_ = false;
+    alarm_.Cancel();
+  }
+}
+
 void member_stream::reads_over() {
+  // Nothing is read any more: the hello's deadline would only hold the
+  // stream (and a stopping node's queue) until it fires.
+  disarm();
   if (dialed_) {
     if (finishing_)
       return;
@@ -190,11 +206,11 @@ void member_stream::on_read(bool ok) {
   }
   if (!first_read_) {
     first_read_ = true;
-    alarm_.Cancel();
+    disarm();
     auto first = std::move(in_);
     in_.Clear();
     auto on_first = handlers_.on_first;
-    auto self = self_;
+    auto self = weak_from_this().lock();
     guard.unlock();
     // Reading pauses until the stream is attached to its link.
     if (on_first && self)
@@ -204,8 +220,18 @@ void member_stream::on_read(bool ok) {
   auto frame = std::make_shared<mv1::Frame>(std::move(in_));
   in_.Clear();
   auto link = link_;
+  // Nothing waits to go out: the link is quiet.
+  auto quiet = !writing_ && out_.empty();
   start_read();
   guard.unlock();
+  // On a quiet link this thread runs the actors the frame makes ready (the
+  // link, the gateway, a quick skill, the way back) instead of waking a
+  // scheduler thread, as the door does for a quiet client: a lone job
+  // crossing members costs no thread hand-off. Under load the scheduler
+  // thread works while this one reads and writes.
+  std::optional<base::help_scope> help;
+  if (quiet)
+    help.emplace(link->home_system());
   caf::anon_send(link, std::move(frame));
 }
 
@@ -267,6 +293,7 @@ void member_stream::on_done(bool) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     over_ = true;
+    disarm();
     out_.clear();
     out_bytes_ = 0;
     if (pending_ == 0)
@@ -279,6 +306,7 @@ void member_stream::on_alarm(bool ok) {
   release last;
   std::lock_guard<std::mutex> guard{mtx_};
   last.ptr = op_ended();
+  alarm_armed_ = false;
   if (ok && !first_read_ && !over_) {
     why_ = "no hello within " + std::to_string(limits_.hello_timeout.count())
            + " ms";
@@ -329,6 +357,7 @@ void member_stream::close(grpc::StatusCode code, const std::string& why) {
     return;
   if (why_.empty())
     why_ = why;
+  disarm();
   if (!dialed_ && started_ && !link_ && !writing_ && !reading_) {
     // Only the hello was read: tell the peer why it is refused.
     finishing_ = true;
@@ -356,7 +385,9 @@ void member_stream::ended(std::string why) {
     link = link_;
     if (!link) {
       on_end = handlers_.on_end;
-      self = self_;
+      // The stream may have let go of itself already (gRPC is done with
+      // it); whoever called this holds it until the call returns.
+      self = weak_from_this().lock();
     }
   }
   if (link)

@@ -146,6 +146,8 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
   void ended(std::string why);
   /// Reads failed: a dialled stream asks for its status; lock held.
   void reads_over();
+  /// Cancels the hello's deadline if it is set; lock held.
+  void disarm();
 
   rpc::call_queue& queue_;
   handlers handlers_;
@@ -194,6 +196,7 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
   mv1::Frame in_;
   rpc::peer_identity peer_;
   grpc::Alarm alarm_;
+  bool alarm_armed_ = false;
   std::string why_;
 };
 
