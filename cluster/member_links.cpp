@@ -211,6 +211,7 @@ link::member_stream::handlers stream_handlers(links_actor registry) {
 links_actor::behavior_type
 member_links(links_actor::stateful_pointer<member_links_state> self,
              member_links_config cfg) {
+  cfg.trust.own_name = cfg.name;
   self->state.cfg = std::move(cfg);
   self->set_down_handler([self](const caf::down_msg& dm) {
     auto& st = self->state;

@@ -358,7 +358,8 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
   add(
     sub->add_option("--advertise", c.advertise,
                     "HOST:PORT other members reach the cluster port at "
-                    "(default: --host and the cluster port)"),
+                    "(default: --host and the cluster port; the machine's "
+                    "name when --host is 0.0.0.0 or ::)"),
     +[](cfg& dst, const cfg& src) {
       dst.advertise = src.advertise;
     });

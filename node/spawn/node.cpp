@@ -56,6 +56,25 @@ uint16_t pick_free_port(const std::string& host) {
   return port;
 }
 
+// Where other members reach this node: --advertise, else the host it
+// listens on, unless that is every address (0.0.0.0, ::), which nobody can
+// dial: then the machine's host name (member certificates must name it).
+std::string advertised_address(const config::node_config& cfg,
+                               uint16_t cluster_port) {
+  if (!cfg.advertise.empty())
+    return cfg.advertise;
+  auto host = cfg.host;
+  if (host == "0.0.0.0" || host == "::" || host == "[::]") {
+    char name[256] = {};
+    if (::gethostname(name, sizeof(name) - 1) == 0 && name[0] != '\0')
+      host = name;
+    log::node().info("listening on every address: other members reach this "
+                     "node at {}:{} (--advertise HOST:PORT says otherwise)",
+                     host, cluster_port);
+  }
+  return host + ":" + std::to_string(cluster_port);
+}
+
 // Spawns the node's tree for its ports: its name (from the client port)
 // and its address in the cluster depend on them.
 node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
@@ -67,9 +86,7 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   node_handle node;
   node.port = port;
   node.cluster_port = cluster_port;
-  auto address = !cfg.advertise.empty()
-                   ? cfg.advertise
-                   : cfg.host + ":" + std::to_string(cluster_port);
+  auto address = advertised_address(cfg, cluster_port);
   node.name = cfg.name.empty() ? cfg.host + ":" + std::to_string(port)
                                : cfg.name;
   auto tc = make_tree_context(sys, cfg, all, node.name, address);
@@ -114,6 +131,7 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   node.membership = tc.name_of<membership_actor>(tree_path::membership);
   node.gateway = tc.current<gateway_actor>(tree_path::gateway);
   node.gateway_name = tc.name_of<gateway_actor>(tree_path::gateway);
+  node.address = address;
   return node;
 }
 
@@ -157,9 +175,7 @@ door_for(caf::actor_system& sys, const config::node_config& cfg,
   dc.router = node.router;
   dc.node_name = node.name;
   dc.address = cfg.host + ":" + std::to_string(node.port);
-  dc.cluster_address = !cfg.advertise.empty()
-                         ? cfg.advertise
-                         : cfg.host + ":" + std::to_string(node.cluster_port);
+  dc.cluster_address = node.address;
   dc.limits.max_job_bytes = cfg.max_job_bytes;
   // A batch of several jobs of the largest size, or many small ones.
   dc.limits.max_message_bytes

@@ -52,6 +52,8 @@ struct node_handle {
   /// The gRPC door; null when not published.
   std::shared_ptr<door::door_server> door;
   std::string name;
+  /// HOST:PORT other members reach this node's cluster port at.
+  std::string address;
   /// This run of the node (its start time), part of detached jobs' ids.
   uint64_t incarnation = 0;
   /// The door's detached jobs, which the gateway reaches by name through

@@ -471,3 +471,51 @@ TEST_F(MemberTls, DescriptorExhaustionLeavesTheLinksUp) {
   EXPECT_TRUE(sees(a, "gamma", "up")) << a.log();
   EXPECT_EQ(member_status_of(a, "beta"), "up");
 }
+
+// Members on other loopback addresses, as on other hosts: each dials the
+// other at the address it advertises, and its certificate must name it.
+TEST_F(MemberTls, MembersReachEachOtherAtTheirAdvertisedAddresses) {
+  run_troupe({"certs", "issue", certs.dir, "delta", "--host", "127.0.0.2"});
+  run_troupe({"certs", "issue", certs.dir, "epsilon", "--host", "127.0.0.3"});
+  auto a_args = member("delta");
+  a_args.insert(a_args.end(), {"--host", "127.0.0.2"});
+  node_process a{a_args};
+  ASSERT_TRUE(a.ready()) << a.log();
+  ASSERT_EQ(a.cluster_address().rfind("127.0.0.2:", 0), 0u);
+  auto b_args = member("epsilon", &a, true);
+  b_args.insert(b_args.end(), {"--host", "127.0.0.3"});
+  node_process b{b_args};
+  ASSERT_TRUE(b.ready()) << b.log();
+  EXPECT_TRUE(sees(a, "epsilon", "up")) << a.log();
+  EXPECT_TRUE(contains(a.cli({"status", "--json"}).out,
+                       "\"address\":\"" + b.cluster_address() + "\""));
+  EXPECT_TRUE(job_crosses(a, "epsilon")) << a.log();
+  // gamma's certificate names 127.0.0.1 only: a member that dials it at
+  // 127.0.0.4 refuses it, and cannot join through it.
+  auto g_args = member("gamma");
+  g_args.insert(g_args.end(), {"--host", "127.0.0.4"});
+  node_process g{g_args};
+  ASSERT_TRUE(g.ready()) << g.log();
+  auto joined = try_join(g, "beta", certs.tls("beta", certs.dir, certs.dir));
+  EXPECT_NE(joined.exit_code, 0) << joined.err;
+  EXPECT_EQ(member_status_of(a, "beta"), "");
+}
+
+// A node listening on every address advertises the machine's name, which
+// others can dial, rather than 0.0.0.0.
+TEST_F(MemberLinks, AWildcardHostAdvertisesTheMachinesName) {
+  char name[256] = {};
+  ASSERT_EQ(::gethostname(name, sizeof(name) - 1), 0);
+  node_process a{{"--host", "0.0.0.0", "--insecure", "--name", "alpha"}};
+  ASSERT_TRUE(a.ready()) << a.log();
+  auto st = a.cli({"status", "--json"});
+  EXPECT_TRUE(contains(st.out, "\"address\":\"" + std::string{name} + ":"
+                                 + std::to_string(a.cluster_port()) + "\""))
+    << st.out;
+  // --advertise says otherwise.
+  node_process b{{"--host", "0.0.0.0", "--insecure", "--name", "beta",
+                  "--advertise", "127.0.0.1:1234"}};
+  ASSERT_TRUE(b.ready()) << b.log();
+  EXPECT_TRUE(contains(b.cli({"status", "--json"}).out,
+                       "\"address\":\"127.0.0.1:1234\""));
+}

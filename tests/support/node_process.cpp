@@ -155,6 +155,11 @@ node_process::node_process(std::vector<std::string> extra_args)
   if (!given("--host")) {
     args.push_back("--host");
     args.push_back("127.0.0.1");
+  } else {
+    auto at = std::find(extra_args.begin(), extra_args.end(), "--host");
+    // A node listening everywhere is reached on loopback.
+    if (at + 1 != extra_args.end() && at[1] != "0.0.0.0")
+      host_ = at[1];
   }
   if (!given("--port")) {
     args.push_back("--port");
@@ -207,11 +212,11 @@ node_process::~node_process() {
 }
 
 std::string node_process::address() const {
-  return "127.0.0.1:" + std::to_string(port_);
+  return host_ + ":" + std::to_string(port_);
 }
 
 std::string node_process::cluster_address() const {
-  return "127.0.0.1:" + std::to_string(cluster_port_);
+  return host_ + ":" + std::to_string(cluster_port_);
 }
 
 std::vector<std::string> node_process::same_ports() const {

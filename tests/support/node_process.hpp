@@ -53,10 +53,10 @@ class node_process {
     return pid_;
   }
 
-  /// "127.0.0.1:<port>", for --node.
+  /// "HOST:<port>" (127.0.0.1 unless the test gave --host), for --node.
   std::string address() const;
 
-  /// "127.0.0.1:<cluster port>", for --join.
+  /// "HOST:<cluster port>", for --join.
   std::string cluster_address() const;
 
   /// `--port P --cluster-port C` with this node's ports, for a node taking
@@ -82,6 +82,8 @@ class node_process {
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   uint16_t cluster_port_ = 0;
+  /// Where the node listens (127.0.0.1 unless the test says).
+  std::string host_ = "127.0.0.1";
   std::string dir_;
 };
 
