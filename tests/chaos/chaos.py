@@ -440,6 +440,8 @@ class Node:
                     "--insecure"]
             if join:
                 args += ["--join", ",".join(join)]
+            if self.run.opts.tls:
+                args += self.run.member_tls(self.i, self.id)
             env = dict(os.environ)
             env["TROUPE_TEST_JOURNAL"] = str(journal)
             logf = open(self.log_path, "ab")
@@ -690,8 +692,26 @@ class ChaosRun:
         self.exits = 0
         self.fault_threads: List[threading.Thread] = []
         self.config = self.dir / "chaos.conf"
+        self.pki_lock = threading.Lock()
 
     # -- setup ----------------------------------------------------------------
+
+    def member_tls(self, i: int, name: str) -> List[str]:
+        """The member TLS options of node i (--tls): a cluster CA for the
+        run and a member certificate for the node's name and host, made with
+        `troupe certs` when first needed."""
+        pki = self.dir / "pki"
+        with self.pki_lock:
+            if not (pki / "ca.pem").exists():
+                subprocess.run([str(self.troupe), "certs", "init", str(pki)],
+                               check=True, capture_output=True)
+            if not (pki / f"{name}.pem").exists():
+                subprocess.run([str(self.troupe), "certs", "issue", str(pki),
+                                name, "--host", self.net.host(i)],
+                               check=True, capture_output=True)
+        return ["--cluster-cert", str(pki / f"{name}.pem"),
+                "--cluster-key", str(pki / f"{name}.key"),
+                "--cluster-ca", str(pki / "ca.pem")]
 
     def write_config(self):
         python_dir = self.troupe.parent.parent / "python"
@@ -1277,6 +1297,9 @@ def parse_args(argv):
                    "under the temp dir, removed when the run passes)")
     p.add_argument("--no-netns", action="store_true",
                    help="all nodes on 127.0.0.1: no partitions or loss")
+    p.add_argument("--tls", action="store_true",
+                   help="members talk over mutual TLS (a cluster CA and a "
+                        "member certificate per node, from troupe certs)")
     opts = p.parse_args(argv)
     opts.seconds = (opts.minutes * 60 if opts.minutes is not None
                     else opts.seconds if opts.seconds is not None else 60.0)
