@@ -227,8 +227,28 @@ void end_link(link_ptr self, caf::error reason) {
   self->quit(std::move(reason));
 }
 
+/// Ends the link with a peer that broke the protocol: it is not one.
+void out_of_protocol(link_ptr self, std::string why) {
+  auto& st = self->state;
+  st.why = "member " + st.cfg.peer + " " + std::move(why);
+  log::cluster().warn("link {}: {}; closing the link", st.cfg.peer, st.why);
+  st.stream->close(grpc::StatusCode::INVALID_ARGUMENT, st.why);
+  end_link(self, caf::exit_reason::remote_link_unreachable);
+}
+
 void on_frame(link_ptr self, mv1::Frame& f) {
   auto& st = self->state;
+  // Each sink of the peer costs a relay here: a peer that numbers more of
+  // them than any node has batchers is not a troupe member.
+  auto batch = f.kind_case() == mv1::Frame::kSubmit
+               || f.kind_case() == mv1::Frame::kCancel;
+  auto sink = f.kind_case() == mv1::Frame::kSubmit ? f.submit().sink()
+                                                   : f.cancel().sink();
+  if (batch && st.relays.count(sink) == 0
+      && st.relays.size() >= st.cfg.max_peer_sinks)
+    return out_of_protocol(self, "sent from more than "
+                                   + std::to_string(st.cfg.max_peer_sinks)
+                                   + " sinks");
   switch (f.kind_case()) {
     case mv1::Frame::kSubmit:
       self->send(st.cfg.gateway, atom::submit::value,
@@ -254,10 +274,7 @@ void on_frame(link_ptr self, mv1::Frame& f) {
     default:
       // A second hello, or a kind this build does not know: the peer does
       // not speak this protocol.
-      st.why = "member " + st.cfg.peer + " sent a frame out of protocol";
-      log::cluster().warn("link {}: {}; closing the link", st.cfg.peer, st.why);
-      st.stream->close(grpc::StatusCode::INVALID_ARGUMENT, st.why);
-      return end_link(self, caf::exit_reason::remote_link_unreachable);
+      return out_of_protocol(self, "sent a frame out of protocol");
   }
 }
 

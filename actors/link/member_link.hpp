@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -67,6 +68,9 @@ struct member_link_config {
   /// Calls to the peer that get no answer within this long (beyond their
   /// own wait) fail; the caller usually gave up before.
   caf::timespan call_grace = std::chrono::seconds(30);
+  /// Sinks (batchers) of the peer this link keeps a relay for; a peer
+  /// that sends from more breaks the protocol and loses its link.
+  size_t max_peer_sinks = 256;
 };
 
 struct member_link_state {

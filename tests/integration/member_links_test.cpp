@@ -431,7 +431,27 @@ TEST_F(MemberTls, AMemberSpeaksOnlyForItself) {
   EXPECT_EQ(answer.answer().id(), 8u);
   EXPECT_TRUE(contains(answer.answer().error(), "as 'gamma'"))
     << answer.DebugString();
+  // Batches from more sinks than any node has batchers: the link ends.
+  for (uint32_t n = 1; n <= 300; ++n) {
+    mv1::Frame batch;
+    batch.mutable_submit()->set_sink(n);
+    batch.mutable_submit()->set_body("\x18\x01"); // batch id 1, no jobs
+    if (!link->Write(batch))
+      break;
+  }
+  while (link->Read(&answer)) {
+  }
+  EXPECT_FALSE(link->Finish().ok());
+  EXPECT_TRUE(eventually([&] {
+    return contains(a.log(), "sent from more than 256 sinks");
+  }))
+    << a.log();
   // A second hello is out of protocol: the link ends.
+  grpc::ClientContext ctx2;
+  ctx2.set_deadline(std::chrono::system_clock::now() + 20s);
+  link = stub->Link(&ctx2);
+  ASSERT_TRUE(link->Write(hello));
+  ASSERT_TRUE(link->Read(&reply)) << a.log();
   ASSERT_TRUE(link->Write(hello));
   while (link->Read(&answer)) {
   }
