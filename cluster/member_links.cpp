@@ -69,6 +69,7 @@ state::dial& start_dial(self_ptr self, const std::string& address) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetMaxReceiveMessageSize(-1);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   d.channel = grpc::CreateCustomChannel(address, st.cfg.credentials, args);
   auto stub = mv1::Member::NewStub(d.channel);
   d.stream = link::member_stream::dial(

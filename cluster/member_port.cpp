@@ -1,5 +1,6 @@
 #include "cluster/member_port.hpp"
 
+#include "actors/rpc/port_guard.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/send.hpp>
@@ -7,6 +8,9 @@
 namespace troupe::cluster {
 
 namespace {
+
+/// The name a guarded cluster port marks its calls with.
+constexpr const char* port_name = "cluster port";
 
 std::shared_ptr<grpc::ChannelCredentials>
 channel_credentials(const rpc::tls_material& tls) {
@@ -21,76 +25,75 @@ channel_credentials(const rpc::tls_material& tls) {
 
 } // namespace
 
+std::shared_ptr<grpc::ServerCredentials>
+member_port::guarded_credentials(const member_port_config& cfg) {
+  return rpc::guarded_credentials(cfg.tls, cfg.local_address, port_name,
+                                  {link::mv1::Member::service_full_name()});
+}
+
 caf::expected<std::unique_ptr<member_port>>
-member_port::start(const member_port_config& cfg) {
+member_port::prepare(const member_port_config& cfg, rpc::grpc_host& server) {
   std::unique_ptr<member_port> out{new member_port};
   out->cfg_ = cfg;
-  auto& lim = cfg.limits;
-  grpc::ServerBuilder builder;
-  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> acceptor;
+  out->server_ = &server;
   if (cfg.listen) {
-    auto gate = rpc::connection_gate::listen(cfg.host, cfg.port,
-                                             lim.max_connections,
-                                             lim.reserved_fds, "cluster port");
-    if (!gate)
-      return gate.error();
-    out->gate_ = std::move(*gate);
-    out->port_ = out->gate_->port();
-    acceptor = builder.experimental().AddExternalConnectionAcceptor(
-      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
-      rpc::server_credentials(cfg.tls));
+    auto creds = guarded_credentials(cfg);
+    out->guarded_ = creds != nullptr;
+    if (!creds)
+      creds = rpc::server_credentials(cfg.tls);
+    auto index = server.add_port(cfg.host, cfg.port, cfg.limits.max_connections,
+                                 cfg.limits.reserved_fds, port_name,
+                                 std::move(creds));
+    if (!index)
+      return index.error();
+    out->port_index_ = *index;
+    server.add_service(&out->service_);
   }
-  // The member service is the only one, on the links' own queue: no gRPC
-  // thread of its own polls the node's connections.
-  builder.RegisterService(&out->service_);
-  rpc::apply_limits(builder, lim, "troupe-members");
-  auto cq = builder.AddCompletionQueue();
-  out->server_ = builder.BuildAndStart();
-  if (!out->server_)
-    return caf::make_error(error_code::port_in_use,
-                           "cannot start the member protocol on " + cfg.host
-                             + ":" + std::to_string(cfg.port));
-  out->queue_ = std::make_unique<rpc::call_queue>(std::move(cq),
-                                                  "troupe.links");
   out->credentials_ = channel_credentials(cfg.tls);
-  if (acceptor)
-    out->gate_->start(std::move(acceptor));
   return out;
 }
 
+uint16_t member_port::port() const {
+  return cfg_.listen ? server_->port(port_index_) : 0;
+}
+
+uint64_t member_port::refused() const {
+  return cfg_.listen ? server_->refused(port_index_) : 0;
+}
+
 links_actor member_port::open(caf::actor_system& sys, member_links_config cfg) {
-  cfg.queue = queue_.get();
+  auto& queue = server_->queue();
+  cfg.queue = &queue;
   cfg.credentials = credentials_;
   cfg.streams = streams_;
   cfg.trust.tls = cfg_.tls.enabled();
   auto limits = cfg.limits;
   registry_ = sys.spawn(member_links, std::move(cfg));
   auto registry = registry_;
-  if (cfg_.listen)
+  if (cfg_.listen) {
     link::member_stream::accept(
-      service_, *queue_,
+      service_, queue,
       [registry] {
         return stream_handlers(registry);
       },
-      limits, streams_);
-  queue_->start();
+      limits, streams_, guarded_ ? port_name : "");
+    server_->open_port(port_index_);
+  }
   return registry_;
 }
 
-member_port::~member_port() {
-  stop(std::chrono::milliseconds{0});
-}
+// The server stopped before (it refers to the service).
+member_port::~member_port() = default;
 
-void member_port::stop(std::chrono::milliseconds grace) {
-  if (gate_)
-    gate_->stop();
+void member_port::close() {
+  if (cfg_.listen && server_)
+    server_->close_port(port_index_);
   if (registry_)
     caf::anon_send(registry_, atom::stop::value);
   registry_ = nullptr;
   // Dialled streams end only when cancelled; accepted ones end with the
-  // server.
+  // server, or now.
   streams_->close_all("the node stops");
-  rpc::shut_down(server_, queue_, grace);
 }
 
 } // namespace troupe::cluster

@@ -1,8 +1,7 @@
 #pragma once
 
 #include "actors/link/member_stream.hpp"
-#include "actors/rpc/call_queue.hpp"
-#include "actors/rpc/connection_gate.hpp"
+#include "actors/rpc/grpc_host.hpp"
 #include "actors/rpc/server_limits.hpp"
 #include "actors/rpc/tls_material.hpp"
 #include "cluster/member_links.hpp"
@@ -41,20 +40,33 @@ struct member_port_config {
   bool listen = true;
   std::string host;
   uint16_t port = 0;
+  /// Whether `host` is 127.0.0.1 or ::1, where a plaintext port can mark
+  /// its calls (`rpc::guarded_credentials`).
+  bool local_address = false;
   /// The member certificate, its key and the cluster CA; none: plaintext
   /// (`--insecure`).
   rpc::tls_material tls;
   member_port_limits limits;
 };
 
-/// A node's cluster port: the gRPC server of the member protocol, the
-/// completion queue and thread ("troupe.links") that every member stream
-/// of the node lives on, accepted or dialled, and the credentials this
-/// node dials members with.
+/// A node's cluster port: the member protocol's port and service on a gRPC
+/// server of the node (`rpc::grpc_host`), whose queue and thread every
+/// member stream of the node lives on, accepted or dialled, and the
+/// credentials this node dials members with.
 class member_port {
  public:
+  /// The credentials the port takes members with: they mark each call as
+  /// come through the cluster port and refuse any other service, so the
+  /// port may share its server with the door; null when calls cannot be
+  /// marked (plaintext on another address than 127.0.0.1 or ::1), and the
+  /// port needs a server of its own.
+  static std::shared_ptr<grpc::ServerCredentials>
+  guarded_credentials(const member_port_config& cfg);
+
+  /// Adds the cluster port (when listening) and the member service to
+  /// `server`, which has not started yet.
   [[nodiscard]] static caf::expected<std::unique_ptr<member_port>>
-  start(const member_port_config& cfg);
+  prepare(const member_port_config& cfg, rpc::grpc_host& server);
 
   ~member_port();
 
@@ -62,29 +74,32 @@ class member_port {
   member_port& operator=(const member_port&) = delete;
 
   /// The port listened on (0 when not listening).
-  uint16_t port() const {
-    return port_;
-  }
+  uint16_t port() const;
 
-  /// Spawns the node's link registry and starts taking member streams.
+  /// Connections the port refused so far (over a limit).
+  uint64_t refused() const;
+
+  /// Spawns the node's link registry and starts taking member streams,
+  /// once the server started.
   links_actor open(caf::actor_system& sys, member_links_config cfg);
 
-  /// Ends every stream and stops serving, waiting at most `grace` for
-  /// the streams to end.
-  void stop(std::chrono::milliseconds grace);
+  /// Takes no more connections, stops the registry and ends every stream;
+  /// the server stops after.
+  void close();
 
  private:
   member_port() = default;
 
   member_port_config cfg_;
+  rpc::grpc_host* server_ = nullptr;
+  size_t port_index_ = 0;
+  /// Streams must show that they came through the cluster port: the
+  /// server serves the door too.
+  bool guarded_ = false;
   link::mv1::Member::AsyncService service_;
-  std::unique_ptr<rpc::connection_gate> gate_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<rpc::call_queue> queue_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
   link::stream_set_ptr streams_ = std::make_shared<link::stream_set>();
   links_actor registry_;
-  uint16_t port_ = 0;
 };
 
 } // namespace troupe::cluster

@@ -74,7 +74,9 @@ void serve(v1::Troupe::AsyncService& service, rpc::call_queue& queue,
 
 } // namespace
 
-client_service::client_service(door_context door) : door_(std::move(door)) {
+client_service::client_service(door_context door,
+                               v1::Troupe::AsyncService& service)
+    : door_(std::move(door)), service_(service) {
   // nop
 }
 

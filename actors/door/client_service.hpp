@@ -15,16 +15,9 @@ namespace troupe::door {
 /// call blocks the door's thread.
 class client_service {
  public:
-  explicit client_service(door_context door);
-
-  const rpc::tls_material& tls() const {
-    return door_.tls;
-  }
-
-  /// What the server builder registers.
-  grpc::Service* service() {
-    return &service_;
-  }
+  /// Serves the calls of `service`, which the door's server registered
+  /// (it outlives this).
+  client_service(door_context door, v1::Troupe::AsyncService& service);
 
   /// Serves every call on `queue` while the server runs.
   void listen(rpc::call_queue& queue);
@@ -62,7 +55,7 @@ class client_service {
                        const char* call) const;
 
   door_context door_;
-  v1::Troupe::AsyncService service_;
+  v1::Troupe::AsyncService& service_;
   rpc::call_queue* queue_ = nullptr;
 };
 

@@ -3,69 +3,66 @@
 #include "actors/door/client_service.hpp"
 #include "actors/door/health_service.hpp"
 #include "actors/door/reflection_service.hpp"
-#include "actors/log/logging.hpp"
-#include "actors/rpc/call_queue.hpp"
-#include "actors/rpc/connection_gate.hpp"
-#include "actors/rpc/server_limits.hpp"
-#include "messages/errors.hpp"
+#include "actors/rpc/grpc_host.hpp"
 
 #include <grpcpp/grpcpp.h>
 
 namespace troupe::door {
 
+/// The door's services as the server registers them before it starts,
+/// while the node that serves their calls is not up yet.
+struct door_services {
+  v1::Troupe::AsyncService api;
+};
+
 caf::expected<std::unique_ptr<door_server>>
-door_server::start(door_context door, const std::string& host, uint16_t port) {
-  auto lim = door.limits;
+door_server::prepare(rpc::grpc_host& server, const std::string& host,
+                     uint16_t port, const rpc::tls_material& tls,
+                     const door_limits& limits) {
   std::unique_ptr<door_server> out{new door_server};
-  out->service_ = std::make_unique<client_service>(std::move(door));
+  auto index = server.add_port(host, port, limits.max_connections,
+                               limits.reserved_fds, "door",
+                               rpc::server_credentials(tls));
+  if (!index)
+    return index.error();
+  out->server_ = &server;
+  out->port_index_ = *index;
+  out->registered_ = std::make_unique<door_services>();
   out->health_ = std::make_unique<health_service>();
   out->reflection_ = std::make_unique<reflection_service>(
     std::vector<std::string>{"troupe.v1.Troupe", "grpc.health.v1.Health",
                              "grpc.reflection.v1alpha.ServerReflection"});
-  grpc::ServerBuilder builder;
-  auto gate = rpc::connection_gate::listen(host, port, lim.max_connections,
-                                           lim.reserved_fds, "door");
-  if (!gate)
-    return gate.error();
-  auto acceptor = builder.experimental().AddExternalConnectionAcceptor(
-    grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
-    rpc::server_credentials(out->service_->tls()));
-  // Every service is on the door's queue: with no callback or sync
-  // service, gRPC starts no threads of its own to poll the connections.
-  builder.RegisterService(out->service_->service());
-  builder.RegisterService(out->health_->service());
-  builder.RegisterService(out->reflection_->service());
-  rpc::apply_limits(builder, lim, "troupe-door");
-  auto cq = builder.AddCompletionQueue();
-  out->server_ = builder.BuildAndStart();
-  if (!out->server_)
-    return caf::make_error(error_code::port_in_use,
-                           "cannot start the gRPC server on " + host + ":"
-                             + std::to_string(port));
-  out->queue_ = std::make_unique<rpc::call_queue>(std::move(cq), "troupe.door");
-  out->service_->listen(*out->queue_);
-  out->health_->listen(*out->queue_);
-  out->reflection_->listen(*out->queue_);
-  out->queue_->start();
-  out->port_ = (*gate)->port();
-  out->gate_ = std::move(*gate);
-  out->gate_->start(std::move(acceptor));
-  out->set_serving(true);
+  server.add_service(&out->registered_->api);
+  server.add_service(out->health_->service());
+  server.add_service(out->reflection_->service());
   return out;
 }
 
-door_server::~door_server() {
-  stop(std::chrono::milliseconds{0});
+// The server stopped before (it refers to the services).
+door_server::~door_server() = default;
+
+void door_server::serve(door_context door) {
+  auto& queue = server_->queue();
+  service_ = std::make_unique<client_service>(std::move(door),
+                                              registered_->api);
+  service_->listen(queue);
+  health_->listen(queue);
+  reflection_->listen(queue);
+  set_serving(true);
+  server_->open_port(port_index_);
+}
+
+uint16_t door_server::port() const {
+  return server_->port(port_index_);
 }
 
 void door_server::set_serving(bool serving) {
   health_->set_serving(serving);
 }
 
-void door_server::stop(std::chrono::milliseconds grace) {
-  if (gate_)
-    gate_->stop();
-  rpc::shut_down(server_, queue_, grace);
+void door_server::close() {
+  if (server_)
+    server_->close_port(port_index_);
 }
 
 } // namespace troupe::door

@@ -1,12 +1,13 @@
 #include "actors/link/member_stream.hpp"
 
 #include "actors/base/helping_scheduler.hpp"
+#include "actors/log/logging.hpp"
+#include "actors/rpc/port_guard.hpp"
 #include "messages/atoms.hpp"
 
 #include <caf/send.hpp>
 
 #include <algorithm>
-#include <optional>
 
 namespace troupe::link {
 
@@ -63,12 +64,13 @@ void stream_set::close_all(const std::string& why) {
 void member_stream::accept(mv1::Member::AsyncService& service,
                            rpc::call_queue& queue,
                            std::function<handlers()> make, stream_limits limits,
-                           stream_set_ptr all) {
+                           stream_set_ptr all, std::string port) {
   member_stream_ptr s{new member_stream(queue, handlers{}, false, limits)};
   auto* raw = s.get();
   raw->service_ = &service;
   raw->make_ = std::move(make);
   raw->all_ = std::move(all);
+  raw->port_ = std::move(port);
   queue.call_began();
   raw->self_ = std::move(s);
   raw->server_ctx_.AsyncNotifyWhenDone(&raw->done_event_);
@@ -119,7 +121,7 @@ void member_stream::on_started(bool ok) {
       last.ptr = std::move(self_);
       return;
     }
-    accept(*service_, queue_, make_, limits_, all_);
+    accept(*service_, queue_, make_, limits_, all_, port_);
     handlers_ = make_();
     if (all_)
       all_->add(shared_from_this());
@@ -135,6 +137,13 @@ void member_stream::on_started(bool ok) {
     peer_ = rpc::identity_of(client_ctx_.auth_context());
   }
   started_ = true;
+  if (!dialed_ && !port_.empty() && !rpc::came_through(server_ctx_, port_)) {
+    // The door's port of the same server: a client there is no member.
+    why_ = "a member stream came through another port than the " + port_;
+    log::cluster().warn("{} (from {}): refused", why_, server_ctx_.peer());
+    return refuse(grpc::StatusCode::UNIMPLEMENTED,
+                  "this port does not offer troupe's member protocol");
+  }
   ++pending_;
   alarm_armed_ = true;
   alarm_.Set(queue_.get(),
@@ -190,6 +199,12 @@ void member_stream::reads_over() {
   }
 }
 
+void member_stream::refuse(grpc::StatusCode code, const std::string& why) {
+  finishing_ = true;
+  ++pending_;
+  server_rw_.Finish(grpc::Status{code, why}, &finished_event_);
+}
+
 void member_stream::on_read(bool ok) {
   release last;
   std::unique_lock<std::mutex> guard{mtx_};
@@ -222,17 +237,27 @@ void member_stream::on_read(bool ok) {
   auto link = link_;
   // Nothing waits to go out: the link is quiet.
   auto quiet = !writing_ && out_.empty();
-  start_read();
+  if (!quiet) {
+    start_read();
+    guard.unlock();
+    caf::anon_send(link, std::move(frame));
+    return;
+  }
   guard.unlock();
-  // On a quiet link this thread runs the actors the frame makes ready (the
-  // link, the gateway, a quick skill, the way back) instead of waking a
-  // scheduler thread, as the door does for a quiet client: a lone job
-  // crossing members costs no thread hand-off. Under load the scheduler
-  // thread works while this one reads and writes.
-  std::optional<base::help_scope> help;
-  if (quiet)
-    help.emplace(link->home_system());
-  caf::anon_send(link, std::move(frame));
+  {
+    // On a quiet link this thread runs the actors the frame makes ready
+    // (the link, the gateway, a quick skill, the way back) instead of
+    // waking a scheduler thread, as the door does for a quiet client: a
+    // lone job crossing members costs no thread hand-off. Under load the
+    // scheduler thread works while this one reads and writes.
+    base::help_scope help{link->home_system()};
+    caf::anon_send(link, std::move(frame));
+  }
+  // Reading on only now: gRPC answers a read that waits with a window
+  // update for what came, at once; after the answer went out, the update
+  // follows it instead of waking the peer on its own.
+  std::lock_guard<std::mutex> again{mtx_};
+  start_read();
 }
 
 void member_stream::on_written(bool ok) {
@@ -358,13 +383,8 @@ void member_stream::close(grpc::StatusCode code, const std::string& why) {
   if (why_.empty())
     why_ = why;
   disarm();
-  if (!dialed_ && started_ && !link_ && !writing_ && !reading_) {
-    // Only the hello was read: tell the peer why it is refused.
-    finishing_ = true;
-    ++pending_;
-    server_rw_.Finish(grpc::Status{code, why}, &finished_event_);
-    return;
-  }
+  if (!dialed_ && started_ && !link_ && !writing_ && !reading_)
+    return refuse(code, why); // only the hello was read
   if (dialed_)
     client_ctx_.TryCancel();
   else

@@ -78,10 +78,12 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
   };
 
   /// Serves `Link` calls on `queue` while the server runs; `make` gives
-  /// the handlers of each new stream.
+  /// the handlers of each new stream. With `port`, the server serves other
+  /// ports too, and a stream that did not come through the guarded port
+  /// of that name (`rpc::came_through`) is refused as UNIMPLEMENTED.
   static void accept(mv1::Member::AsyncService& service, rpc::call_queue& queue,
                      std::function<handlers()> make, stream_limits limits,
-                     stream_set_ptr all);
+                     stream_set_ptr all, std::string port = {});
 
   /// Dials a member over `channel` and sends `hello` first.
   static member_stream_ptr dial(mv1::Member::Stub& stub, rpc::call_queue& queue,
@@ -148,6 +150,9 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
   void reads_over();
   /// Cancels the hello's deadline if it is set; lock held.
   void disarm();
+  /// Ends an accepted stream that read nothing yet, telling the peer
+  /// `why` with `code`; lock held.
+  void refuse(grpc::StatusCode code, const std::string& why);
 
   rpc::call_queue& queue_;
   handlers handlers_;
@@ -156,6 +161,7 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
   mv1::Member::AsyncService* service_ = nullptr;
   std::function<handlers()> make_;
   stream_set_ptr all_;
+  std::string port_;
   // Accepted side.
   grpc::ServerContext server_ctx_;
   grpc::ServerAsyncReaderWriter<mv1::Frame, mv1::Frame> server_rw_{

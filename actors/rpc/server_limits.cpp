@@ -35,6 +35,7 @@ void apply_limits(grpc::ServerBuilder& builder, const server_limits& lim,
     GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
     millis(lim.min_peer_ping_interval));
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   grpc::ResourceQuota quota{quota_name};
   quota.Resize(static_cast<size_t>(lim.resource_quota_bytes));
   builder.SetResourceQuota(quota);

@@ -1,5 +1,6 @@
 #include "node/client/grpc_channel.hpp"
 
+#include "actors/rpc/process_tuning.hpp"
 #include "config/units.hpp"
 #include "messages/errors.hpp"
 
@@ -62,10 +63,12 @@ credentials(const connect_options& opts) {
 }
 
 grpc::ChannelArguments channel_arguments() {
+  rpc::tune_grpc_process();
   grpc::ChannelArguments args;
   // The node decides how large its result batches get; a client that
   // refused them would lose a whole batch of jobs.
   args.SetMaxReceiveMessageSize(-1);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   // Each client its own connection, as a CLI process has: clients in one
   // process (tests, benchmarks) must not share the fate of one socket.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);

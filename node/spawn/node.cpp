@@ -5,6 +5,8 @@
 #include "actors/door/token_file.hpp"
 #include "actors/ingress/router.hpp"
 #include "actors/log/logging.hpp"
+#include "actors/rpc/grpc_host.hpp"
+#include "actors/rpc/port_guard.hpp"
 #include "actors/rpc/tls_material.hpp"
 #include "actors/supervision/supervisor.hpp"
 #include "cluster/member_port.hpp"
@@ -35,27 +37,6 @@ gateway_actor node_handle::current_gateway() const {
 
 namespace {
 
-// Asks the kernel for a free port on `host` (only used for port 0, since the
-// node needs its final address before the gateway is published).
-uint16_t pick_free_port(const std::string& host) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0)
-    return 0;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = 0;
-  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1)
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  uint16_t port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    socklen_t len = sizeof(addr);
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-      port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 // Where other members reach this node: --advertise, else the host it
 // listens on, unless that is every address (0.0.0.0, ::), which nobody can
 // dial: then the machine's host name (member certificates must name it).
@@ -73,6 +54,13 @@ std::string advertised_address(const config::node_config& cfg,
                      host, cluster_port);
   }
   return host + ":" + std::to_string(cluster_port);
+}
+
+// The largest message a client or a member may send: a batch of several
+// jobs of the largest size, or many small ones.
+uint64_t max_message_bytes(const config::node_config& cfg) {
+  return std::max<uint64_t>(cfg.max_job_bytes * 4,
+                            cfg.max_job_bytes + (1 << 20));
 }
 
 // Spawns the node's tree for its ports: its name (from the client port)
@@ -135,15 +123,28 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   return node;
 }
 
+// What the door holds its clients to, from the node's configuration.
+door::door_limits door_limits_of(const config::node_config& cfg) {
+  door::door_limits lim;
+  lim.max_concurrent_streams = static_cast<int>(cfg.door.max_streams);
+  lim.max_connections = cfg.door.max_connections;
+  lim.handshake_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    cfg.door.handshake_timeout);
+  lim.max_connection_idle
+    = std::chrono::duration_cast<std::chrono::milliseconds>(
+      cfg.door.idle_timeout);
+  lim.resource_quota_bytes = static_cast<int64_t>(cfg.door.memory);
+  lim.max_job_bytes = cfg.max_job_bytes;
+  lim.max_message_bytes = max_message_bytes(cfg);
+  return lim;
+}
+
 caf::expected<door::door_context>
 door_for(caf::actor_system& sys, const config::node_config& cfg,
-         const node_handle& node, std::function<void()> drain) {
+         const node_handle& node, std::function<void()> drain,
+         rpc::tls_material tls) {
   door::door_context dc;
-  auto tls
-    = rpc::load_tls({cfg.door.tls_cert, cfg.door.tls_key, cfg.door.tls_ca});
-  if (!tls)
-    return tls.error();
-  dc.tls = std::move(*tls);
+  dc.tls = std::move(tls);
   std::shared_ptr<const door::token_table> tokens;
   if (!cfg.door.tokens.empty()) {
     auto file = door::load_token_file(cfg.door.tokens);
@@ -161,25 +162,13 @@ door_for(caf::actor_system& sys, const config::node_config& cfg,
   kl.max_bytes = cfg.door.result_bytes;
   dc.keeper = std::make_shared<door::result_keeper>(node.name, node.incarnation,
                                                     kl, dc.access);
-  dc.limits.max_concurrent_streams = static_cast<int>(cfg.door.max_streams);
-  dc.limits.max_connections = cfg.door.max_connections;
-  dc.limits.handshake_timeout
-    = std::chrono::duration_cast<std::chrono::milliseconds>(
-      cfg.door.handshake_timeout);
-  dc.limits.max_connection_idle
-    = std::chrono::duration_cast<std::chrono::milliseconds>(
-      cfg.door.idle_timeout);
-  dc.limits.resource_quota_bytes = static_cast<int64_t>(cfg.door.memory);
+  dc.limits = door_limits_of(cfg);
   dc.sys = &sys;
   dc.gateway = node.gateway_name;
   dc.router = node.router;
   dc.node_name = node.name;
   dc.address = cfg.host + ":" + std::to_string(node.port);
   dc.cluster_address = node.address;
-  dc.limits.max_job_bytes = cfg.max_job_bytes;
-  // A batch of several jobs of the largest size, or many small ones.
-  dc.limits.max_message_bytes
-    = std::max<uint64_t>(cfg.max_job_bytes * 4, cfg.max_job_bytes + (1 << 20));
   dc.crash_hook = cfg.test_skills;
   dc.drain = std::move(drain);
   return dc;
@@ -206,11 +195,15 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
     cluster::member_port_config mc;
     mc.listen = false;
     mc.tls = *member_tls;
-    auto members = cluster::member_port::start(mc);
+    auto server = std::make_shared<rpc::grpc_host>(mc.limits, "troupe.links");
+    auto members = cluster::member_port::prepare(mc, *server);
     if (!members)
       return members.error();
+    if (auto err = server->start())
+      return err;
     auto node = spawn_tree(sys, cfg, catalog, metrics, cfg.port,
                            std::move(*members));
+    node.servers.push_back(std::move(server));
     node.port = 0;
     node.cluster_port = 0;
     node.keeper_heirs->close("node " + node.name
@@ -219,55 +212,61 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
     run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
     return node;
   }
-  // With port 0 a free port is picked first (the node's name depends on
-  // it); another process may take it before the door listens, so a few
-  // attempts are made.
-  auto free_ports = cfg.port == 0;
-  int attempts = free_ports ? 5 : 1;
-  caf::error last_error;
-  for (int i = 0; i < attempts; ++i) {
-    auto port = !free_ports ? cfg.port : pick_free_port(cfg.host);
-    // The cluster port listens before the tree starts: its address is
-    // the node's in the cluster (port 0: the listener picks a free one).
-    cluster::member_port_config mc;
-    mc.host = cfg.host;
-    mc.port = config::cluster_port_of(cfg);
-    mc.tls = *member_tls;
-    mc.limits.max_message_bytes = std::max<uint64_t>(
-      cfg.max_job_bytes * 4, cfg.max_job_bytes + (1 << 20));
-    auto members = cluster::member_port::start(mc);
-    if (!members) {
-      last_error = std::move(members.error());
-      continue;
-    }
-    auto node = spawn_tree(sys, cfg, catalog, metrics, port,
-                           std::move(*members));
-    run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
-    auto dc = door_for(sys, cfg, node, drain);
-    if (!dc) {
-      last_error = std::move(dc.error());
-      stop_node(sys, node);
-      break; // a bad TLS file stays bad
-    }
-    node.keeper = sys.spawn(door::keeper_service, dc->keeper,
-                            node.gateway_name);
-    node.keeper_heirs->take_over(
-      caf::actor_cast<caf::strong_actor_ptr>(node.keeper));
-    auto door = door::door_server::start(std::move(*dc), cfg.host, port);
-    if (!door) {
-      last_error = std::move(door.error());
-      node.port = 0;
-      stop_node(sys, node);
-      continue;
-    }
-    node.door = std::move(*door);
-    log::node().info("node {} serving clients on {}:{} and members on {}:{} "
-                     "with {} skills",
-                     node.name, cfg.host, node.port, cfg.host,
-                     node.cluster_port, catalog.size());
-    return node;
+  auto door_tls
+    = rpc::load_tls({cfg.door.tls_cert, cfg.door.tls_key, cfg.door.tls_ca});
+  if (!door_tls)
+    return door_tls.error();
+  auto dl = door_limits_of(cfg);
+  cluster::member_port_config mc;
+  mc.host = cfg.host;
+  mc.port = config::cluster_port_of(cfg);
+  mc.local_address = rpc::is_local_address(cfg.host);
+  mc.tls = *member_tls;
+  mc.limits.max_message_bytes = max_message_bytes(cfg);
+  // Both ports bind before the tree starts: the node's name and its
+  // address in the cluster depend on them (port 0: the listener picks a
+  // free one). One server serves both, so that one thread carries a job
+  // from a client to a member and back, unless the cluster port cannot
+  // tell its calls from the door's (plaintext on another address than
+  // 127.0.0.1 or ::1).
+  std::vector<std::shared_ptr<rpc::grpc_host>> servers;
+  if (cluster::member_port::guarded_credentials(mc)) {
+    servers.push_back(std::make_shared<rpc::grpc_host>(
+      rpc::combined(dl, mc.limits), "troupe.grpc"));
+  } else {
+    servers.push_back(std::make_shared<rpc::grpc_host>(dl, "troupe.door"));
+    servers.push_back(
+      std::make_shared<rpc::grpc_host>(mc.limits, "troupe.links"));
   }
-  return last_error;
+  auto door = door::door_server::prepare(*servers.front(), cfg.host, cfg.port,
+                                         *door_tls, dl);
+  if (!door)
+    return door.error();
+  auto members = cluster::member_port::prepare(mc, *servers.back());
+  if (!members)
+    return members.error();
+  for (auto& server : servers)
+    if (auto err = server->start())
+      return err;
+  auto node = spawn_tree(sys, cfg, catalog, metrics, (*door)->port(),
+                         std::move(*members));
+  node.servers = servers;
+  node.door = std::move(*door);
+  run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);
+  auto dc = door_for(sys, cfg, node, drain, *door_tls);
+  if (!dc) {
+    stop_node(sys, node);
+    return dc.error();
+  }
+  node.keeper = sys.spawn(door::keeper_service, dc->keeper, node.gateway_name);
+  node.keeper_heirs->take_over(
+    caf::actor_cast<caf::strong_actor_ptr>(node.keeper));
+  node.door->serve(std::move(*dc));
+  log::node().info("node {} serving clients on {}:{} and members on {}:{} "
+                   "with {} skills",
+                   node.name, cfg.host, node.port, cfg.host, node.cluster_port,
+                   catalog.size());
+  return node;
 }
 
 void mark_draining(node_handle& node) {
@@ -277,10 +276,19 @@ void mark_draining(node_handle& node) {
 
 void stop_node(caf::actor_system&, node_handle& node,
                std::chrono::milliseconds grace) {
-  if (node.door) {
-    node.door->stop(grace);
-    node.door.reset();
-  }
+  // Neither port takes connections any more, and the links to other
+  // members end now: what they carried fails over there.
+  if (node.door)
+    node.door->close();
+  if (node.members)
+    node.members->close();
+  // Client calls in progress get `grace` to finish; the servers stop
+  // before the services they refer to go.
+  for (auto& server : node.servers)
+    server->stop(grace);
+  node.servers.clear();
+  node.door.reset();
+  node.members.reset();
   if (node.keeper_heirs)
     node.keeper_heirs->close("node " + node.name + " stops");
   if (node.keeper)
@@ -289,10 +297,6 @@ void stop_node(caf::actor_system&, node_handle& node,
   if (node.supervisor)
     caf::anon_send(node.supervisor, atom::stop::value);
   node.supervisor = nullptr;
-  // Links to other members end now: what they carried fails over there.
-  if (node.members)
-    node.members->stop(grace);
-  node.members.reset();
 }
 
 } // namespace troupe::node

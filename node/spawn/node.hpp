@@ -15,10 +15,15 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace troupe::door {
 class door_server;
 } // namespace troupe::door
+
+namespace troupe::rpc {
+class grpc_host;
+} // namespace troupe::rpc
 
 namespace troupe::cluster {
 class member_port;
@@ -64,6 +69,11 @@ struct node_handle {
   /// The cluster port (listening when published) with the node's links
   /// to other members.
   std::shared_ptr<cluster::member_port> members;
+  /// The node's gRPC servers: one for both ports, or one each when the
+  /// cluster port is plaintext on another address than 127.0.0.1 or ::1
+  /// (`rpc::guarded_credentials`). Declared after the ports:
+  /// they stop first, as the servers refer to the ports' services.
+  std::vector<std::shared_ptr<rpc::grpc_host>> servers;
 
   /// The gateway's current incarnation.
   gateway_actor current_gateway() const;

@@ -521,6 +521,72 @@ TEST_F(MemberTls, MembersReachEachOtherAtTheirAdvertisedAddresses) {
   EXPECT_EQ(member_status_of(a, "beta"), "");
 }
 
+// A node serves its client port and its cluster port from one gRPC
+// server; with door TLS whose client CA is the cluster's own, a member's
+// certificate is a valid client certificate at the door. Still, a member
+// cannot link through the client port, and a client cannot call the client
+// API through the cluster port: each port offers only its own protocol.
+TEST_F(MemberTls, EachPortOffersOnlyItsOwnProtocol) {
+  // alpha's clients need certificates; beta's client port is open, and
+  // the test asks beta how the cluster looks.
+  auto a_args = member("alpha", nullptr, true);
+  a_args.insert(a_args.end(),
+                {"--tls-cert", certs.dir + "/alpha.pem", "--tls-key",
+                 certs.dir + "/alpha.key", "--tls-ca", certs.dir + "/ca.pem"});
+  node_process a{a_args};
+  ASSERT_TRUE(a.ready()) << a.log();
+  node_process b{member("beta", &a)};
+  ASSERT_TRUE(b.ready()) << b.log();
+  ASSERT_TRUE(sees(b, "alpha", "up")) << b.log();
+  // gamma dials the client port with its member certificate.
+  std::vector<std::string> cmd{"node",      "--port", "0",
+                               "--name",    "gamma",  "--config",
+                               conf.path(), "--join", a.address()};
+  auto t = certs.tls("gamma", certs.dir, certs.dir);
+  cmd.insert(cmd.end(), t.begin(), t.end());
+  auto astray = run_troupe(cmd, {}, 30s);
+  EXPECT_NE(astray.exit_code, 0) << astray.err;
+  EXPECT_TRUE(contains(astray.err, "does not speak troupe's member protocol"))
+    << astray.err;
+  EXPECT_TRUE(eventually(
+    [&] {
+      return contains(a.log(), "came through another port than the cluster "
+                               "port");
+    },
+    10s))
+    << a.log();
+  EXPECT_EQ(member_status_of(b, "gamma"), "");
+  // carol, a client of the cluster CA, calls the client API on the cluster
+  // port, then on the client port.
+  auto client = [&](const std::string& node) {
+    return run_troupe({"skills", "--node", node, "--tls-ca",
+                       certs.dir + "/ca.pem", "--tls-cert",
+                       certs.dir + "/carol.pem", "--tls-key",
+                       certs.dir + "/carol.key"});
+  };
+  auto wrong = client(a.cluster_address());
+  EXPECT_NE(wrong.exit_code, 0) << wrong.out;
+  EXPECT_TRUE(contains(wrong.err, "does not offer")) << wrong.err;
+  auto right = client(a.address());
+  EXPECT_EQ(right.exit_code, 0) << right.err;
+  EXPECT_TRUE(job_crosses(b, "alpha")) << b.log();
+}
+
+// Plaintext members on loopback addresses other than 127.0.0.1: their
+// cluster ports are served apart from their client ports, and they link.
+TEST_F(MemberLinks, PlaintextMembersOnOtherLoopbackAddressesLink) {
+  auto a_args = args("delta");
+  a_args.insert(a_args.end(), {"--host", "127.0.0.2"});
+  node_process a{a_args};
+  ASSERT_TRUE(a.ready()) << a.log();
+  auto b_args = args("epsilon", &a, true);
+  b_args.insert(b_args.end(), {"--host", "127.0.0.3"});
+  node_process b{b_args};
+  ASSERT_TRUE(b.ready()) << b.log();
+  EXPECT_TRUE(sees(a, "epsilon", "up")) << a.log();
+  EXPECT_TRUE(job_crosses(a, "epsilon")) << a.log();
+}
+
 // A node listening on every address advertises the machine's name, which
 // others can dial, rather than 0.0.0.0.
 TEST_F(MemberLinks, AWildcardHostAdvertisesTheMachinesName) {
