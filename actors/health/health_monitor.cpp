@@ -23,6 +23,8 @@ void finish_round(monitor_ptr self) {
   auto& st = self->state;
   if (st.cfg.jobs)
     st.sample.counts = st.cfg.jobs->counts();
+  if (st.cfg.listeners)
+    st.sample.listeners = st.cfg.listeners();
   st.rules->update(st.sample);
   if (st.cfg.metrics)
     st.cfg.metrics->update(st.rules->score(), st.rules->alert_counts());

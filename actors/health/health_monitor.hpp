@@ -7,9 +7,11 @@
 #include "messages/interfaces.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace troupe::health {
 
@@ -22,6 +24,8 @@ struct health_monitor_config {
   metrics::job_metrics_ptr jobs;
   /// Score, alert and restart metrics; null disables them.
   health_metrics_ptr metrics;
+  /// The node's listening ports as they are now; empty: none.
+  std::function<std::vector<health_sample::listener>()> listeners;
 };
 
 /// State of a health monitor: the actors of its tree and the round of

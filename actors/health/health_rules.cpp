@@ -185,12 +185,35 @@ void health_rules::check_actors(const health_sample& x, alert_map& next) {
             "member " + m.name + " (" + m.address + ") is down");
 }
 
+void health_rules::check_listeners(const health_sample& x, alert_map& next) {
+  for (auto& l : x.listeners) {
+    auto& [count, grew] = refusals_[l.port];
+    // Refusals before the first sample are history, as job counts are.
+    if (l.refused > count && !first_sample_)
+      grew = x.now;
+    count = l.refused;
+    if (!l.accepting)
+      raise(next, x.now, severity::critical, "listener", l.port,
+            "the " + l.port
+              + " accepts no connections: the node has no file descriptor "
+                "left");
+    else if (grew != time_point{} && x.now - grew < cfg_.window)
+      raise(next, x.now, severity::warning, "listener", l.port,
+            "the " + l.port + " refused connections within "
+              + config::duration_text(cfg_.window) + " ("
+              + std::to_string(l.refused)
+              + " since the node started): at its connection cap or short "
+                "of file descriptors");
+  }
+}
+
 void health_rules::update(const health_sample& x) {
   alert_map next;
   check_jobs(x, next);
   check_pools(x, next);
   check_restarts(x, next);
   check_actors(x, next);
+  check_listeners(x, next);
   first_sample_ = false;
   active_ = std::move(next);
   int score = 100;

@@ -48,6 +48,17 @@ struct health_sample {
   std::vector<std::string> unresponsive;
   /// The cluster as the node sees it (empty: no cluster).
   std::vector<member> members;
+  /// A port the node listens on (the client port, the cluster port).
+  struct listener {
+    /// "door", "cluster port".
+    std::string port;
+    /// Connections refused since the node started: over the port's
+    /// connection cap, or no file descriptor left for them.
+    uint64_t refused = 0;
+    /// False while accepting fails (no file descriptor left at all).
+    bool accepting = true;
+  };
+  std::vector<listener> listeners;
 };
 
 /// The health monitor's rules, as plain logic: turns a sequence of samples
@@ -58,7 +69,8 @@ struct health_sample {
 /// Rules: `error-rate` and `queue` per skill, `restarts` per child (for a
 /// pool's workers, all of them), `restarting` for a child its supervisor is
 /// starting again, `unresponsive` and `mailbox` per actor, `member-down` per
-/// cluster member.
+/// cluster member, `listener` per port that refused connections within the
+/// window (WARNING) or accepts none (CRITICAL).
 ///
 /// The score starts at 100 and loses 2 per INFO, 10 per WARNING and 30 per
 /// CRITICAL alert, down to 0.
@@ -121,6 +133,7 @@ class health_rules {
   void check_pools(const health_sample& x, alert_map& next);
   void check_restarts(const health_sample& x, alert_map& next);
   void check_actors(const health_sample& x, alert_map& next);
+  void check_listeners(const health_sample& x, alert_map& next);
 
   config::health_config cfg_;
   alert_map active_;
@@ -129,6 +142,8 @@ class health_rules {
   uint32_t score_ = 100;
   /// Counters in the first sample are history, not news.
   bool first_sample_ = true;
+  /// Per port: connections refused so far, and when the count last grew.
+  std::map<std::string, std::pair<uint64_t, time_point>> refusals_;
 };
 
 } // namespace troupe::health

@@ -151,20 +151,21 @@ void connection_gate::run() {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
           || errno == ENOMEM) {
         ++refused_;
+        accepting_ = false;
         pollfd wake{wake_[0], POLLIN, 0};
         if (::poll(&wake, 1, 100) > 0)
           return;
       }
       continue;
     }
+    accepting_ = true;
     auto ceiling = fd_ceiling(reserved_fds_);
     if (static_cast<size_t>(fd) >= ceiling || !room_for_one()) {
       ::close(fd);
       if (refused_++ % 1000 == 0)
         log::node().warn("{}: refused a connection: {} open, limit {} "
                          "(descriptor {} of at most {})",
-                         what_, open_.size(), max_connections_, fd,
-                         ceiling);
+                         what_, open_.size(), max_connections_, fd, ceiling);
       continue;
     }
     // What gRPC's own listener sets on a connection: no Nagle delay (a

@@ -15,11 +15,11 @@
 
 namespace troupe::rpc {
 
-/// A gRPC server's own listening socket (the door's, a member's): it accepts connections and hands them
-/// to gRPC, counting them, because gRPC 1.51 has no connection limit and
-/// its own listener stops for good once the process runs out of file
-/// descriptors. A connection beyond `max_connections`, or one that would
-/// leave fewer than `reserved_fds` descriptors free for the rest of the
+/// A gRPC server's own listening socket (the door's, a member's): it accepts
+/// connections and hands them to gRPC, counting them, because gRPC 1.51 has no
+/// connection limit and its own listener stops for good once the process runs
+/// out of file descriptors. A connection beyond `max_connections`, or one that
+/// would leave fewer than `reserved_fds` descriptors free for the rest of the
 /// node (worker processes, files, members), is closed at once; running out
 /// of descriptors anyway only pauses accepting, and the listener goes on
 /// when some are free again.
@@ -47,9 +47,19 @@ class connection_gate {
   /// Stops accepting and closes the listening socket.
   void stop();
 
-  /// Connections refused so far (over a limit).
+  /// Connections refused so far (over a limit, or no descriptor left).
   uint64_t refused() const {
     return refused_;
+  }
+
+  /// False while accepting fails for want of file descriptors.
+  bool accepting() const {
+    return accepting_;
+  }
+
+  /// What the port is, for people ("door", "cluster port").
+  const std::string& what() const {
+    return what_;
   }
 
  private:
@@ -72,6 +82,7 @@ class connection_gate {
   /// tells whether the descriptor still is that connection.
   std::vector<std::pair<int, uint64_t>> open_;
   std::atomic<uint64_t> refused_{0};
+  std::atomic<bool> accepting_{true};
 };
 
 } // namespace troupe::rpc

@@ -54,6 +54,13 @@ caf::error grpc_host::start() {
   return caf::none;
 }
 
+std::vector<grpc_host::listener_state> grpc_host::listeners() const {
+  std::vector<listener_state> out;
+  for (auto& p : ports_)
+    out.push_back({p.gate->what(), p.gate->refused(), p.gate->accepting()});
+  return out;
+}
+
 void grpc_host::open_port(size_t i) {
   auto& p = ports_[i];
   if (p.acceptor)

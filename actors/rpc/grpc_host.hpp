@@ -72,6 +72,16 @@ class grpc_host {
     return ports_[i].gate->refused();
   }
 
+  /// How a listening port fares.
+  struct listener_state {
+    std::string what;
+    uint64_t refused = 0;
+    bool accepting = true;
+  };
+
+  /// Every port's listener as it is now (any thread).
+  std::vector<listener_state> listeners() const;
+
   /// Port `i` hands its connections to gRPC from now on.
   void open_port(size_t i);
 

@@ -65,10 +65,11 @@ uint64_t max_message_bytes(const config::node_config& cfg) {
 
 // Spawns the node's tree for its ports: its name (from the client port)
 // and its address in the cluster depend on them.
-node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
-                       const skills::skill_catalog& catalog, node_metrics* all,
-                       uint16_t port,
-                       std::shared_ptr<cluster::member_port> members) {
+node_handle
+spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
+           const skills::skill_catalog& catalog, node_metrics* all,
+           uint16_t port, std::shared_ptr<cluster::member_port> members,
+           const std::vector<std::shared_ptr<rpc::grpc_host>>& servers) {
   auto cluster_port = members->port() != 0 ? members->port()
                                            : config::cluster_port_of(cfg);
   node_handle node;
@@ -79,6 +80,14 @@ node_handle spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
                                : cfg.name;
   auto tc = make_tree_context(sys, cfg, all, node.name, address);
   node.incarnation = tc.incarnation;
+  if (!servers.empty())
+    tc.listeners = [servers] {
+      std::vector<health::health_sample::listener> out;
+      for (auto& s : servers)
+        for (auto& l : s->listeners())
+          out.push_back({l.what, l.refused, l.accepting});
+      return out;
+    };
   cluster::member_links_config lc;
   lc.name = node.name;
   lc.address = address;
@@ -202,7 +211,7 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
     if (auto err = server->start())
       return err;
     auto node = spawn_tree(sys, cfg, catalog, metrics, cfg.port,
-                           std::move(*members));
+                           std::move(*members), {});
     node.servers.push_back(std::move(server));
     node.port = 0;
     node.cluster_port = 0;
@@ -249,7 +258,7 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
     if (auto err = server->start())
       return err;
   auto node = spawn_tree(sys, cfg, catalog, metrics, (*door)->port(),
-                         std::move(*members));
+                         std::move(*members), servers);
   node.servers = servers;
   node.door = std::move(*door);
   run_preload_jobs(sys, node.router, cfg.cache.preload_jobs, preload_wait);

@@ -11,6 +11,7 @@ supervision::child_spec spawn_health(const tree_context& tc) {
     hc.jobs = tc.metrics->jobs();
     hc.metrics = tc.metrics->health();
   }
+  hc.listeners = tc.listeners;
   return supervised_child<health_monitor_actor, health::health_monitor_state>(
     tc, tree_path::health, "the health monitor", any_message,
     [hc](

@@ -26,7 +26,8 @@ tree_context make_tree_context(caf::actor_system& sys,
     cluster::links_actor{},
     std::make_shared<pool::in_flight_limit>(cfg.max_in_flight),
     std::make_shared<base::load_board>(),
-    std::make_shared<base::load_board>()};
+    std::make_shared<base::load_board>(),
+    {}};
 }
 
 void close_on_shutdown(supervision::child_spec& spec,

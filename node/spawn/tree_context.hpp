@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/base/load_board.hpp"
+#include "actors/health/health_rules.hpp"
 #include "actors/pool/in_flight_limit.hpp"
 #include "actors/supervision/succession.hpp"
 #include "actors/supervision/supervised_actor.hpp"
@@ -16,11 +17,13 @@
 #include <caf/actor_system.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 // What every part of a node's tree is built with: the context the spawn
 // functions of node/spawn/spawn_components.hpp read, and the helpers that
@@ -49,6 +52,9 @@ struct tree_context {
   /// member and skill.
   base::load_board_ptr pool_load;
   base::load_board_ptr link_load;
+  /// The node's listening ports as they are now, for the health monitor;
+  /// empty when the node listens on none.
+  std::function<std::vector<health::health_sample::listener>()> listeners;
 
   /// The current incarnation of the actor at `path`; null while none runs.
   template <class Handle>

@@ -484,6 +484,16 @@ TEST_F(MemberTls, DescriptorExhaustionLeavesTheLinksUp) {
       idle.push_back(std::make_unique<raw_connection>(a.cluster_port(), ""));
     EXPECT_TRUE(job_crosses(a, "beta")) << a.log();
     EXPECT_EQ(member_status_of(b, "alpha"), "up");
+    // The health monitor saw the port refuse them (within the window).
+    std::string st;
+    EXPECT_TRUE(eventually(
+      [&] {
+        st = a.cli({"status", "--json"}).out;
+        return contains(st, "\"severity\":\"WARNING\",\"rule\":\"listener\","
+                            "\"subject\":\"cluster port\"");
+      },
+      10s))
+      << st;
   }
   // Once they are gone, a new member joins.
   node_process c{member("gamma", &a)};

@@ -220,3 +220,47 @@ TEST_F(HealthRules, ScoreNeverGoesBelowZero) {
 }
 
 } // namespace
+
+// A port that refuses connections is WARNING for the window after its last
+// refusal; one that accepts none at all is CRITICAL. Refusals before the
+// first sample are history.
+TEST_F(HealthRules, PortsThatRefuseConnectionsRaiseAListenerAlert) {
+  troupe::health::health_rules rules{cfg};
+  auto x = at(0s);
+  x.listeners = {{"door", 7, true}, {"cluster port", 0, true}};
+  rules.update(x);
+  EXPECT_TRUE(alerts(rules, 0s).empty());
+  EXPECT_EQ(rules.score(), 100u);
+  x = at(1s);
+  x.listeners = {{"door", 7, true}, {"cluster port", 3, true}};
+  rules.update(x);
+  auto a = alerts(rules, 1s);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].rule, "listener");
+  EXPECT_EQ(a[0].subject, "cluster port");
+  EXPECT_EQ(a[0].level, troupe::severity::warning);
+  EXPECT_EQ(a[0].message,
+            "the cluster port refused connections within 10 s (3 since the "
+            "node started): at its connection cap or short of file "
+            "descriptors");
+  // Still within the window, then past it.
+  x = at(8s);
+  x.listeners = {{"door", 7, true}, {"cluster port", 3, true}};
+  rules.update(x);
+  EXPECT_EQ(alerts(rules, 8s).size(), 1u);
+  x = at(12s);
+  x.listeners = {{"door", 7, true}, {"cluster port", 3, true}};
+  rules.update(x);
+  EXPECT_TRUE(alerts(rules, 12s).empty());
+  // Accepting fails: out of descriptors.
+  x = at(13s);
+  x.listeners = {{"door", 8, false}, {"cluster port", 3, true}};
+  rules.update(x);
+  a = alerts(rules, 13s);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].subject, "door");
+  EXPECT_EQ(a[0].level, troupe::severity::critical);
+  EXPECT_EQ(a[0].message, "the door accepts no connections: the node has no "
+                          "file descriptor left");
+  EXPECT_EQ(rules.score(), 70u);
+}
