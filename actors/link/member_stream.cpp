@@ -31,22 +31,37 @@ member_stream::member_stream(rpc::call_queue& queue, handlers h, bool dialed,
 
 member_stream::~member_stream() = default;
 
+void stream_set::prune() {
+  all_.erase(std::remove_if(all_.begin(), all_.end(),
+                            [](const std::weak_ptr<member_stream>& x) {
+                              return x.expired();
+                            }),
+             all_.end());
+}
+
 void stream_set::add(const member_stream_ptr& s) {
   bool closed = false;
   {
     std::lock_guard<std::mutex> guard{mtx_};
     closed = closed_;
     if (!closed) {
-      all_.erase(std::remove_if(all_.begin(), all_.end(),
-                                [](const std::weak_ptr<member_stream>& x) {
-                                  return x.expired();
-                                }),
-                 all_.end());
+      prune();
       all_.push_back(s);
     }
   }
   if (closed)
     s->close(grpc::StatusCode::UNAVAILABLE, "the node stops");
+}
+
+bool stream_set::start(const member_stream_ptr& s,
+                       const std::function<void()>& start) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (closed_)
+    return false;
+  start();
+  prune();
+  all_.push_back(s);
+  return true;
 }
 
 void stream_set::close_all(const std::string& why) {
@@ -83,19 +98,22 @@ member_stream_ptr member_stream::dial(mv1::Member::Stub& stub,
                                       handlers h, stream_limits limits,
                                       stream_set_ptr all) {
   member_stream_ptr s{new member_stream(queue, std::move(h), true, limits)};
-  queue.call_began();
-  s->self_ = s;
   s->out_bytes_ = hello.ByteSizeLong();
   s->out_.push_back(std::move(hello));
-  {
+  auto start = [&] {
+    queue.call_began();
+    s->self_ = s;
     std::lock_guard<std::mutex> guard{s->mtx_};
     s->client_rw_ = stub.PrepareAsyncLink(&s->client_ctx_, queue.get());
     ++s->pending_;
     s->client_rw_->StartCall(&s->started_event_);
-  }
-  // Once the call exists: a node that stops meanwhile cancels it at once.
-  if (all)
-    all->add(s);
+  };
+  // A node that stops cancels every stream of the set; one it did not
+  // start yet never starts (and never touches a queue that may be gone).
+  if (!all)
+    start();
+  else
+    all->start(s, start);
   return s;
 }
 

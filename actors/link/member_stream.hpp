@@ -37,10 +37,17 @@ using frame_ptr = std::shared_ptr<mv1::Frame>;
 class stream_set {
  public:
   void add(const member_stream_ptr& s);
+  /// Runs `start` (which starts `s` on its queue) and keeps `s`, unless the
+  /// set was closed: the node stops, and its queue may be gone. Whether
+  /// `s` started.
+  bool start(const member_stream_ptr& s, const std::function<void()>& start);
   /// Ends every stream still live and takes no more.
   void close_all(const std::string& why);
 
  private:
+  /// Forgets the streams that ended; lock held.
+  void prune();
+
   std::mutex mtx_;
   std::vector<std::weak_ptr<member_stream>> all_;
   bool closed_ = false;
