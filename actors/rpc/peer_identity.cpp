@@ -59,7 +59,12 @@ std::string serial_of(X509* x) {
   std::string out = hex != nullptr ? hex : "";
   OPENSSL_free(hex);
   BN_free(bn);
-  return out;
+  // BN_bn2hex writes whole bytes, so a serial whose first byte is below
+  // 0x10 comes with a leading zero; deny-lists hold serials without one.
+  auto first = out.find_first_not_of('0');
+  if (first == std::string::npos)
+    return out.empty() ? out : "0";
+  return out.substr(first);
 }
 
 } // namespace
