@@ -22,6 +22,7 @@ packages=(
   python3 python3-protobuf python3-grpcio
   python3-pytest python3-venv python3-setuptools python3-wheel  # python/
   iproute2 iptables   # the chaos test: network namespaces, partitions, loss
+  prometheus          # the dashboard test: a real server scrapes a cluster
 )
 case "${1:-}" in
   --peers)

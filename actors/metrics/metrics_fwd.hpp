@@ -4,6 +4,7 @@
 // hold pointers to, so that their headers need not include prometheus-cpp.
 namespace prometheus {
 class Registry;
+class Collectable;
 class Counter;
 class Gauge;
 class Histogram;

@@ -1,10 +1,17 @@
 #include "node/spawn/node_metrics.hpp"
 
+#include "actors/metrics/process_metrics.hpp"
+#include "config/version.hpp"
 #include "messages/errors.hpp"
+
+#include <caf/config.hpp>
 
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
+
+#include <grpcpp/grpcpp.h>
 
 #include <exception>
 
@@ -23,8 +30,20 @@ node_metrics::node_metrics()
                           .Name("troupe_internal_faults_total")
                           .Help("Jobs answered by a backstop because the part "
                                 "of the node that held them never did")
-                          .Register(*registry_)) {
-  // nop
+                          .Register(*registry_)),
+      process_(metrics::make_process_collector()) {
+  // The conventional info metric: 1, with what was built as labels, so
+  // that a dashboard can tell which versions a cluster runs.
+  prometheus::BuildGauge()
+    .Name("troupe_build_info")
+    .Help("Always 1; the labels say which troupe and which libraries run")
+    .Register(*registry_)
+    .Add({{"version", config::version},
+          {"grpc", grpc::Version()},
+          {"caf", std::to_string(CAF_VERSION / 10000) + "."
+                    + std::to_string(CAF_VERSION / 100 % 100) + "."
+                    + std::to_string(CAF_VERSION % 100)}})
+    .Set(1);
 }
 
 prometheus::Counter& node_metrics::internal_faults(const std::string& where) {
@@ -44,6 +63,7 @@ caf::error node_metrics::expose(const std::string& host, uint16_t port) {
                              + std::to_string(port) + ": " + e.what());
   }
   exposer_->RegisterCollectable(registry_);
+  exposer_->RegisterCollectable(process_);
   return caf::none;
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 
 namespace prometheus {
+class Collectable;
 class Exposer;
 class Registry;
 } // namespace prometheus
@@ -22,7 +23,8 @@ class Registry;
 namespace troupe::node {
 
 /// A node's prometheus registry, the metric families registered in it (jobs,
-/// pools, batches, cluster, cache), and the optional pull exposer. Owned by
+/// pools, batches, cluster, cache, `troupe_build_info`), and the optional
+/// pull exposer, which also serves the process's `process_*` metrics. Owned by
 /// the node; actors get the families they update at spawn.
 class node_metrics {
  public:
@@ -79,6 +81,8 @@ class node_metrics {
   health::health_metrics_ptr health_;
   breaker::breaker_metrics_ptr breakers_;
   prometheus::Family<prometheus::Counter>* internal_faults_;
+  /// `process_*` of this process, served next to the registry.
+  std::shared_ptr<prometheus::Collectable> process_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

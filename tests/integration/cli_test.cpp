@@ -1,4 +1,5 @@
 // Drives real `troupe node` processes through the `troupe` CLI.
+#include "config/version.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/node_process.hpp"
 #include "tests/support/silent_listener.hpp"
@@ -383,6 +384,17 @@ TEST(Cli, MetricsEndpointCountsJobs) {
   EXPECT_TRUE(
     contains(body, "troupe_job_duration_seconds_count{skill=\"echo\"} 3"))
     << body;
+  // The conventional info and process metrics.
+  EXPECT_TRUE(contains(body, "troupe_build_info{caf=\"0.17.6\",grpc=\""))
+    << body;
+  EXPECT_TRUE(contains(body, std::string{"version=\""} + troupe::config::version
+                               + "\"} 1"))
+    << body;
+  for (auto name :
+       {"process_cpu_seconds_total ", "process_resident_memory_bytes ",
+        "process_open_fds ", "process_max_fds ", "process_start_time_seconds ",
+        "process_virtual_memory_bytes "})
+    EXPECT_TRUE(contains(body, std::string{"\n"} + name)) << name << body;
 }
 
 TEST(Cli, NodeStopsCleanlyOnSigterm) {
