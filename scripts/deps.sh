@@ -23,6 +23,7 @@ packages=(
   python3-pytest python3-venv python3-setuptools python3-wheel  # python/
   iproute2 iptables   # the chaos test: network namespaces, partitions, loss
   prometheus          # the dashboard test: a real server scrapes a cluster
+  systemd             # systemd-analyze: the service unit's test
 )
 case "${1:-}" in
   --peers)
