@@ -46,6 +46,7 @@ void read_node_section(config_reader& sec, node_config& cfg) {
     sec.fail("log-format",
              "expected \"text\" or \"json\", got \"" + cfg.log_format + "\"");
   sec.read("metrics-port", cfg.metrics_port);
+  sec.read("http-port", cfg.http_port, int32_t{-1}, int32_t{65535});
   if (sec.read("metrics-host", cfg.metrics_host) && cfg.metrics_host.empty())
     sec.fail("metrics-host", "expected an address to listen on, got \"\"");
   sec.read("test-skills", cfg.test_skills);
@@ -88,6 +89,20 @@ caf::expected<node_config> validate(node_config cfg) {
     return invalid("cluster-port", "must differ from --port");
   if (cfg.metrics_port != 0 && cfg.metrics_port == cluster_port_of(cfg))
     return invalid("metrics-port", "must differ from the cluster port");
+  if (cfg.http_port < -1 || cfg.http_port > 65535)
+    return invalid("http-port", "expected 0..65535 (0 = any free port)");
+  if (cfg.http_port > 0
+      && (cfg.http_port == cfg.port || cfg.http_port == cluster_port_of(cfg)
+          || cfg.http_port == cfg.metrics_port))
+    return invalid("http-port",
+                   "must differ from the client, cluster and metrics ports");
+  if (cfg.http_port >= 0 && !is_loopback(cfg.host) && !cfg.door.insecure)
+    return invalid("http-port",
+                   "the HTTP port speaks plaintext HTTP: on " + cfg.host
+                     + " anyone on the network could read tokens and "
+                       "results. Serve HTTP on 127.0.0.1 (behind a TLS proxy "
+                       "for others), or start with --insecure on a network "
+                       "you trust");
   if (auto err = check_door(cfg.door, cfg.host))
     return err;
   if (auto err = check_cluster(cfg.cluster, cfg.host, cfg.door.insecure))

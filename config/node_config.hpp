@@ -47,6 +47,8 @@ struct node_config {
   std::string log_format = "text";
   /// 0 = no metrics endpoint.
   uint16_t metrics_port = 0;
+  /// The HTTP/JSON API's port on `host`: -1 = off, 0 = a free port.
+  int32_t http_port = -1;
   /// Where the metrics endpoint listens. Loopback unless set: by
   /// Prometheus' convention it has no authentication, so reaching it from
   /// elsewhere is an operator's choice, not a side effect of `host`.

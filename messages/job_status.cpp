@@ -1,7 +1,8 @@
 #include "messages/job_status.hpp"
 
+#include "messages/ascii.hpp"
+
 #include <array>
-#include <cctype>
 
 namespace troupe {
 
@@ -19,16 +20,6 @@ constexpr std::array<std::string_view, job_status_count> status_names{{
   "CANCELLED",
   "INTERNAL",
 }};
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size())
-    return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::toupper(static_cast<unsigned char>(a[i]))
-        != std::toupper(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
 
 } // namespace
 

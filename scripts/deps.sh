@@ -14,6 +14,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc   # the client door (gRPC)
   libspdlog-dev
   prometheus-cpp-dev
+  libcivetweb-dev     # the HTTP/JSON API (also under prometheus-cpp's exposer)
+  zlib1g-dev          # gzip of HTTP responses
   libcli11-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev

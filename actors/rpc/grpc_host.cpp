@@ -94,4 +94,12 @@ server_limits combined(const server_limits& a, const server_limits& b) {
   return out;
 }
 
+std::shared_ptr<grpc::Channel> grpc_host::in_process_channel() {
+  grpc::ChannelArguments args;
+  // The server bounds what comes in; results may be as large as a job's.
+  args.SetMaxReceiveMessageSize(-1);
+  args.SetMaxSendMessageSize(-1);
+  return server_->InProcessChannel(args);
+}
+
 } // namespace troupe::rpc

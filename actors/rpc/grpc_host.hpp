@@ -92,6 +92,12 @@ class grpc_host {
   /// cancelled; waits until the queue drained.
   void stop(std::chrono::milliseconds grace);
 
+  /// A channel to this server's services from inside the process (after
+  /// `start`): no socket, no port credentials, the server's own limits on
+  /// what it receives. For front ends in the node that speak another
+  /// protocol outside (HTTP) and the client API inside.
+  std::shared_ptr<grpc::Channel> in_process_channel();
+
  private:
   struct port_entry {
     std::unique_ptr<connection_gate> gate;

@@ -1,3 +1,4 @@
+#include "actors/http/http_server.hpp"
 #include "actors/log/logging.hpp"
 #include "actors/pool/process_worker.hpp"
 #include "config/config_file.hpp"
@@ -294,16 +295,31 @@ int run_node(node_options& opts) {
     std::fflush(nullptr);
     std::_Exit(refused ? exit_usage : exit_unreachable);
   }
+  // The HTTP port opens once the node is a member: a probe of /readyz
+  // that connects finds it joined.
+  if (auto err = node::serve_http(*node, *cfg)) {
+    std::cerr << "troupe: " << message_of(err) << std::endl;
+    std::fflush(nullptr);
+    std::_Exit(exit_usage);
+  }
   if (!opts.port_file.empty()) {
     // Written to a temporary name and renamed, so readers never see a
-    // partial file.
+    // partial file. A third line has the HTTP port when it is served.
     auto tmp = opts.port_file + ".tmp";
-    std::ofstream{tmp} << node->port << "\n" << node->cluster_port << "\n";
+    {
+      std::ofstream out{tmp};
+      out << node->port << "\n" << node->cluster_port << "\n";
+      if (node->http)
+        out << node->http->port() << "\n";
+    }
     std::rename(tmp.c_str(), opts.port_file.c_str());
   }
   std::cout << "troupe node " << node->name << " serving clients on "
             << cfg->host << ":" << node->port << ", members on " << cfg->host
             << ":" << node->cluster_port << " (" << catalog->size() << " skills"
+            << (node->http ? ", HTTP on " + cfg->host + ":"
+                               + std::to_string(node->http->port())
+                           : std::string{})
             << (cfg->metrics_port != 0
                   ? ", metrics on " + cfg->metrics_host + ":"
                       + std::to_string(cfg->metrics_port)
@@ -450,6 +466,15 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
     })
     ->capture_default_str();
   add(
+    sub
+      ->add_option("--http-port", c.http_port,
+                   "serve the HTTP/JSON API on --host at this port (0 = any "
+                   "free port; off unless given)")
+      ->check(CLI::Range(0, 65535)),
+    +[](cfg& dst, const cfg& src) {
+      dst.http_port = src.http_port;
+    });
+  add(
     sub->add_option("--metrics-host", c.metrics_host,
                     "address the metrics endpoint listens on (it has no "
                     "authentication: loopback unless you choose otherwise)"),
@@ -527,8 +552,9 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
                   "join a cluster through these seed nodes' cluster ports, "
                   "HOST:PORT[,HOST:PORT...]");
   sub->add_option("--port-file", opts->port_file,
-                  "once ready, write the client port (line 1) and the "
-                  "cluster port (line 2) to this file");
+                  "once ready, write the client port (line 1), the "
+                  "cluster port (line 2) and, when served, the HTTP port "
+                  "(line 3) to this file");
   return {sub, [opts] {
             return run_node(*opts);
           }};

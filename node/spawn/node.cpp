@@ -3,6 +3,7 @@
 #include "actors/door/door_server.hpp"
 #include "actors/door/keeper_actor.hpp"
 #include "actors/door/token_file.hpp"
+#include "actors/http/http_server.hpp"
 #include "actors/ingress/router.hpp"
 #include "actors/log/logging.hpp"
 #include "actors/rpc/grpc_host.hpp"
@@ -283,6 +284,31 @@ void mark_draining(node_handle& node) {
     node.door->set_serving(false);
 }
 
+caf::error serve_http(node_handle& node, const config::node_config& cfg) {
+  if (cfg.http_port < 0)
+    return caf::none;
+  if (!node.door || node.servers.empty())
+    return caf::make_error(error_code::invalid_config,
+                           "the HTTP API needs the node's gRPC door");
+  http::api_options opts;
+  opts.query_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+    door_limits_of(cfg).query_timeout * 2);
+  auto api = std::make_shared<http::json_api>(
+    node.servers.front()->in_process_channel(), opts);
+  http::server_limits limits;
+  // A job's input, escaped as JSON or base64, and its envelope.
+  limits.max_body_bytes = cfg.max_job_bytes * 2 + (1 << 20);
+  auto server
+    = http::http_server::start(cfg.host, static_cast<uint16_t>(cfg.http_port),
+                               limits, [api](const http::request& req) {
+                                 return api->handle(req);
+                               });
+  if (!server)
+    return std::move(server.error());
+  node.http = std::move(*server);
+  return caf::none;
+}
+
 void stop_node(caf::actor_system&, node_handle& node,
                std::chrono::milliseconds grace) {
   // Neither port takes connections any more, and the links to other
@@ -295,6 +321,11 @@ void stop_node(caf::actor_system&, node_handle& node,
   // before the services they refer to go.
   for (auto& server : node.servers)
     server->stop(grace);
+  // HTTP requests waiting on the door got their answers (or the door's
+  // refusal) when it stopped; what comes now is refused the same way.
+  if (node.http)
+    node.http->stop();
+  node.http.reset();
   node.servers.clear();
   node.door.reset();
   node.members.reset();

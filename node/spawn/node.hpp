@@ -21,6 +21,10 @@ namespace troupe::door {
 class door_server;
 } // namespace troupe::door
 
+namespace troupe::http {
+class http_server;
+} // namespace troupe::http
+
 namespace troupe::rpc {
 class grpc_host;
 } // namespace troupe::rpc
@@ -74,6 +78,8 @@ struct node_handle {
   /// (`rpc::guarded_credentials`). Declared after the ports:
   /// they stop first, as the servers refer to the ports' services.
   std::vector<std::shared_ptr<rpc::grpc_host>> servers;
+  /// The HTTP/JSON API (`serve_http`); null when not served.
+  std::shared_ptr<http::http_server> http;
 
   /// The gateway's current incarnation.
   gateway_actor current_gateway() const;
@@ -92,6 +98,12 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
            const skills::skill_catalog& catalog,
            node_metrics* metrics = nullptr, bool publish = true,
            std::function<void()> drain = {});
+
+/// Serves the HTTP/JSON API on cfg.host:cfg.http_port when cfg.http_port
+/// is not -1, over the node's gRPC door (which must be published);
+/// `error_code::port_in_use` when the port cannot be bound.
+[[nodiscard]] caf::error serve_http(node_handle& node,
+                                    const config::node_config& cfg);
 
 /// The node drains: its door's health service answers NOT_SERVING.
 void mark_draining(node_handle& node);

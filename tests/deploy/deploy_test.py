@@ -9,7 +9,6 @@ Needs systemd-analyze (package systemd; scripts/deps.sh installs it).
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = ROOT / "deploy/systemd/troupe.service"
 CONF = ROOT / "deploy/systemd/troupe.conf"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from polling import free_port  # noqa: E402
+
 TROUPE = ""
 
 
@@ -27,12 +29,6 @@ def seconds(text: str) -> float:
     m = re.fullmatch(r"(\d+)(ms|s|min)?", text.strip())
     assert m, f"not a duration: {text}"
     return int(m.group(1)) * {"ms": 0.001, "s": 1, "min": 60, None: 1}[m.group(2)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class SystemdUnit(unittest.TestCase):

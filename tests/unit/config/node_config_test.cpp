@@ -233,6 +233,31 @@ TEST(NodeConfig, ValidateRejectsMetricsPortEqualToPort) {
   expect_rejected(cfg, "--metrics-port");
 }
 
+TEST(NodeConfig, TheHttpPortIsOffByDefaultAndChecked) {
+  troupe::config::node_config cfg;
+  EXPECT_EQ(cfg.http_port, -1);
+  cfg.http_port = 0; // any free port
+  EXPECT_TRUE(troupe::config::validate(cfg));
+  cfg.port = 5000;
+  cfg.http_port = 5000;
+  expect_rejected(cfg, "--http-port");
+  cfg.http_port = 6000; // the cluster port: --port + 1000
+  expect_rejected(cfg, "--http-port");
+  cfg.http_port = 70000;
+  expect_rejected(cfg, "--http-port");
+  // Plaintext HTTP beyond loopback only when told so.
+  cfg = troupe::config::node_config{};
+  cfg.host = "0.0.0.0";
+  cfg.door.insecure = true;
+  cfg.http_port = 8080;
+  EXPECT_TRUE(troupe::config::validate(cfg));
+  cfg.door.insecure = false;
+  cfg.door.tls_cert = "c.pem";
+  cfg.door.tls_key = "c.key";
+  cfg.door.tokens = "tokens";
+  expect_rejected(cfg, "--http-port");
+}
+
 TEST(NodeConfig, ValidateRejectsOtherOutOfRangeValues) {
   troupe::config::node_config cfg;
   cfg.host = "";
