@@ -16,6 +16,7 @@ packages=(
   prometheus-cpp-dev
   libcivetweb-dev     # the HTTP/JSON API (also under prometheus-cpp's exposer)
   zlib1g-dev          # gzip of HTTP responses
+  curl                # the HTTP examples of docs/api.md, run by a test
   libcli11-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
