@@ -17,6 +17,7 @@ packages=(
   libcivetweb-dev     # the HTTP/JSON API (also under prometheus-cpp's exposer)
   zlib1g-dev          # gzip of HTTP responses
   curl                # the HTTP examples of docs/api.md, run by a test
+  wrk                 # the HTTP benchmark (bench/sections/37-http.sh)
   libcli11-dev
   libgtest-dev libgmock-dev
   libbenchmark-dev
