@@ -7,7 +7,7 @@
 # --seconds N  how long each target runs (default 60)
 # --merge      fold the inputs that found new coverage into the corpus in
 #              the repository (tests/fuzz/corpus/TARGET), minimized
-# TARGET       api member worker json tokens config (default: all)
+# TARGET       api member link worker json tokens config http (default: all)
 #
 # Targets run one after another, each with the sanitizers (address,
 # undefined). An input that fails is kept in build-fuzz/findings/TARGET/;
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-all=(api member link worker json tokens config)
+all=(api member link worker json tokens config http)
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do
   [ -d "tests/fuzz/corpus/$t" ] || { echo "fuzz.sh: no target $t (have: ${all[*]})" >&2; exit 2; }
