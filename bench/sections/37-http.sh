@@ -62,7 +62,7 @@ for name, label in [("floor", "HTTP server, constant body"),
                     ("node", "troupe node, echo job")]:
     r, p50, p99 = med[name]
     print(f"| {label} | {r:,.0f} | {p50:.2f} ms | {p99:.2f} ms |")
-print(f"\nRatio node / HTTP server alone: **{med['node'][0] / med['floor'][0]:.2f}×** "
+print(f"\nRatio node / HTTP server alone: **{med['node'][0] / med['floor'][0]:.3f}×** "
       "of the requests per second (target ≥ 0.5×). Each request of the node "
       "is a job: JSON parsed into the API's `Job`, the `Submit` call on the "
       "node's gRPC server through an in-process channel, the gateway, the "
