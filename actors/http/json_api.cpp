@@ -1,6 +1,7 @@
 #include "actors/http/json_api.hpp"
 
 #include "actors/http/http_codes.hpp"
+#include "messages/wire/utf8.hpp"
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
@@ -75,6 +76,19 @@ void authorize(grpc::ClientContext& ctx, const request& req) {
     ctx.AddMetadata("authorization", req.authorization);
 }
 
+/// Whether gRPC takes `value` as metadata: printable ASCII only. gRPC
+/// aborts the process on a call whose metadata it refuses, so no header
+/// value reaches it unchecked.
+bool fine_metadata(const std::string& value) {
+  constexpr size_t max_bytes = 4096; // far above any bearer token
+  if (value.size() > max_bytes)
+    return false;
+  for (unsigned char c : value)
+    if (c < 0x20 || c > 0x7e)
+      return false;
+  return true;
+}
+
 void with_deadline(grpc::ClientContext& ctx, std::chrono::milliseconds d) {
   ctx.set_deadline(std::chrono::system_clock::now() + d);
 }
@@ -146,6 +160,10 @@ json_api::json_api(const std::shared_ptr<grpc::Channel>& channel,
 }
 
 response json_api::handle(const request& req) const {
+  if (!fine_metadata(req.authorization))
+    return error_response(401, "UNAUTHENTICATED",
+                          "the Authorization header holds bytes no token "
+                          "has (or more than 4096)");
   auto& p = req.path;
   auto is = [&](const char* m) {
     return req.method == m;
@@ -163,6 +181,10 @@ response json_api::handle(const request& req) const {
   if (p.size() > jobs_prefix.size()
       && p.compare(0, jobs_prefix.size(), jobs_prefix) == 0) {
     auto id = p.substr(jobs_prefix.size());
+    // The API's ids are text: bytes that are not UTF-8 name no job (and
+    // would not even make a request of the API).
+    if (!utf8::valid(id))
+      return error_response(404, "NOT_FOUND", "no job has this id");
     if (is("GET"))
       return get_result(req, id);
     if (is("DELETE"))

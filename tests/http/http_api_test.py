@@ -267,6 +267,29 @@ class HttpApi(unittest.TestCase):
             conn.close()
             self.assertIsNone(r.getheader("Content-Encoding"), path)
 
+    def raw(self, request: bytes) -> bytes:
+        with socket.create_connection(("127.0.0.1", self.node.http_port),
+                                      timeout=10) as s:
+            s.sendall(request)
+            return s.recv(200)
+
+    def test_header_and_path_bytes_no_token_or_id_has(self):
+        # gRPC aborts a process that hands it such metadata: the API must
+        # answer them itself.
+        for value in [b"Bearer \xff\xfe", b"Bearer " + b"x" * 9000]:
+            head = self.raw(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\n"
+                            b"Authorization: " + value + b"\r\n"
+                            b"Content-Length: 2\r\n\r\n{}")
+            self.assertTrue(head.startswith(b"HTTP/1.1 401"), head)
+        for path in [b"/v1/jobs/%FF%FE", b"/v1/jobs/%C3%28"]:
+            head = self.raw(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n"
+                            b"Authorization: Bearer " +
+                            self.submit_token.encode() + b"\r\n\r\n")
+            self.assertTrue(head.startswith(b"HTTP/1.1 404"), head)
+        code, r, _ = self.api.call("POST", "/v1/jobs",
+                                   {"skill": "echo", "input": "alive"})
+        self.assertEqual((code, r["output"]), (200, "alive"))
+
     def test_bytes_that_are_not_http_harm_nothing(self):
         for junk in [b"\x00\xff" * 100, b"GET / HTTP/9.9\r\n\r\n",
                      b"POST /v1/jobs HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
