@@ -1,14 +1,13 @@
 #include "actors/http/json_api.hpp"
 
 #include "actors/http/http_codes.hpp"
+#include "actors/rpc/status_name.hpp"
 #include "messages/wire/utf8.hpp"
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <civetweb.h>
-
-#include <array>
 
 namespace troupe::http {
 
@@ -18,28 +17,6 @@ namespace pb = google::protobuf;
 namespace v1 = troupe::v1;
 
 constexpr std::string_view jobs_prefix = "/v1/jobs/";
-
-const char* status_name(grpc::StatusCode code) {
-  static constexpr std::array<const char*, 17> names{"OK",
-                                                     "CANCELLED",
-                                                     "UNKNOWN",
-                                                     "INVALID_ARGUMENT",
-                                                     "DEADLINE_EXCEEDED",
-                                                     "NOT_FOUND",
-                                                     "ALREADY_EXISTS",
-                                                     "PERMISSION_DENIED",
-                                                     "RESOURCE_EXHAUSTED",
-                                                     "FAILED_PRECONDITION",
-                                                     "ABORTED",
-                                                     "OUT_OF_RANGE",
-                                                     "UNIMPLEMENTED",
-                                                     "INTERNAL",
-                                                     "UNAVAILABLE",
-                                                     "DATA_LOSS",
-                                                     "UNAUTHENTICATED"};
-  auto i = static_cast<size_t>(code);
-  return i < names.size() ? names[i] : "UNKNOWN";
-}
 
 std::string json_of(const pb::Message& msg) {
   std::string out;
@@ -65,7 +42,8 @@ bool parse(const std::string& body, pb::Message& msg, response& bad) {
 
 response refused(const grpc::Status& st) {
   auto out = error_response(http_code_of(st.error_code()),
-                            status_name(st.error_code()), st.error_message());
+                            rpc::status_name(st.error_code()),
+                            st.error_message());
   if (st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
     out.headers.emplace_back("Retry-After", "1");
   return out;
@@ -332,28 +310,34 @@ json_api::unary(const request& req,
   return response{200, "application/json", json_of(reply), {}};
 }
 
-bool json_api::serving() const {
+/// The health service's answer, or why there is none.
+std::optional<bool> json_api::health_serving(std::string& why) const {
   grpc::ClientContext ctx;
   with_deadline(ctx, opts_.query_timeout);
   grpc::health::v1::HealthCheckResponse health;
   auto st = health_->Check(&ctx, grpc::health::v1::HealthCheckRequest{},
                            &health);
-  return st.ok()
-         && health.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  if (!st.ok()) {
+    why = st.error_message();
+    return std::nullopt;
+  }
+  return health.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
+
+bool json_api::serving() const {
+  std::string why;
+  return health_serving(why).value_or(false);
 }
 
 response json_api::ready(const request&) const {
   // Probes carry no token: the health service needs none. A node that
   // joins a cluster opens its HTTP port once it joined.
-  grpc::ClientContext ctx;
-  with_deadline(ctx, opts_.query_timeout);
-  grpc::health::v1::HealthCheckResponse health;
-  auto st = health_->Check(&ctx, grpc::health::v1::HealthCheckRequest{},
-                           &health);
-  if (!st.ok())
+  std::string why;
+  auto serving = health_serving(why);
+  if (!serving)
     return error_response(503, "UNAVAILABLE",
-                          "the node does not answer: " + st.error_message());
-  if (health.status() != grpc::health::v1::HealthCheckResponse::SERVING)
+                          "the node does not answer: " + why);
+  if (!*serving)
     return error_response(503, "UNAVAILABLE", "the node is draining");
   return response{200, "application/json", R"({"status":"ready"})", {}};
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,7 +72,10 @@ class json_api {
         grpc::Status (troupe::v1::Troupe::Stub::*call)(grpc::ClientContext*,
                                                        const Request&, Reply*),
         const Request& msg, std::chrono::milliseconds extra = {}) const;
-  /// Whether the node's health service says SERVING (not draining).
+  /// Whether the node's health service says SERVING (not draining);
+  /// nothing, with `why`, when it does not answer.
+  std::optional<bool> health_serving(std::string& why) const;
+  /// SERVING, as far as the API can tell.
   bool serving() const;
 
   api_options opts_;

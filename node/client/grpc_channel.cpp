@@ -1,6 +1,7 @@
 #include "node/client/grpc_channel.hpp"
 
 #include "actors/rpc/process_tuning.hpp"
+#include "actors/rpc/status_name.hpp"
 #include "config/units.hpp"
 #include "messages/errors.hpp"
 
@@ -84,51 +85,10 @@ grpc::ChannelArguments channel_arguments() {
   return args;
 }
 
-std::string code_name(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN:
-      return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED:
-      return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS:
-      return "DATA_LOSS";
-    default:
-      return "status " + std::to_string(static_cast<int>(code));
-  }
-}
-
 // The node's reason with the status code, e.g. "invalid token
 // (UNAUTHENTICATED)".
 std::string reason(const grpc::Status& st) {
-  auto code = code_name(st.error_code());
+  auto code = rpc::status_name(st.error_code());
   if (st.error_message().empty())
     return code;
   return st.error_message() + " (" + code + ")";
