@@ -21,6 +21,39 @@ std::string out_of_range(uint64_t value, uint64_t min, uint64_t max) {
          + ", got " + std::to_string(value);
 }
 
+// "scheme://host[:port]" as browsers send it in Origin: http or https, a
+// host of letters, digits, '.', '-' or a bracketed IPv6 address, no path.
+bool is_web_origin(const std::string& o) {
+  std::string rest;
+  if (o.rfind("http://", 0) == 0)
+    rest = o.substr(7);
+  else if (o.rfind("https://", 0) == 0)
+    rest = o.substr(8);
+  else
+    return false;
+  if (rest.empty())
+    return false;
+  auto colon = rest.rfind(':');
+  if (colon != std::string::npos
+      && rest.find(']', colon) == std::string::npos) {
+    auto port = rest.substr(colon + 1);
+    if (port.empty() || port.size() > 5
+        || port.find_first_not_of("0123456789") != std::string::npos
+        || std::stoul(port) > 65535)
+      return false;
+    rest.resize(colon);
+  }
+  if (rest.empty())
+    return false;
+  if (rest.front() == '[')
+    return rest.back() == ']'
+           && rest.find_first_not_of("[]0123456789abcdefABCDEF:.")
+                == std::string::npos;
+  return rest.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+         == std::string::npos;
+}
+
 } // namespace
 
 uint16_t cluster_port_of(const node_config& cfg) {
@@ -47,6 +80,7 @@ void read_node_section(config_reader& sec, node_config& cfg) {
              "expected \"text\" or \"json\", got \"" + cfg.log_format + "\"");
   sec.read("metrics-port", cfg.metrics_port);
   sec.read("http-port", cfg.http_port, int32_t{-1}, int32_t{65535});
+  sec.read("http-origins", cfg.http_origins);
   if (sec.read("metrics-host", cfg.metrics_host) && cfg.metrics_host.empty())
     sec.fail("metrics-host", "expected an address to listen on, got \"\"");
   sec.read("test-skills", cfg.test_skills);
@@ -96,6 +130,13 @@ caf::expected<node_config> validate(node_config cfg) {
           || cfg.http_port == cfg.metrics_port))
     return invalid("http-port",
                    "must differ from the client, cluster and metrics ports");
+  for (auto& o : cfg.http_origins)
+    if (!is_web_origin(o))
+      return invalid("http-origins",
+                     "expected origins such as \"https://ops.example.com\" "
+                     "or \"http://127.0.0.1:8080\" (a scheme, a host, an "
+                     "optional port, no path), got \""
+                       + o + "\"");
   if (cfg.http_port >= 0 && !is_loopback(cfg.host) && !cfg.door.insecure)
     return invalid("http-port",
                    "the HTTP port speaks plaintext HTTP: on " + cfg.host

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace troupe::config {
 
@@ -49,6 +50,9 @@ struct node_config {
   uint16_t metrics_port = 0;
   /// The HTTP/JSON API's port on `host`: -1 = off, 0 = a free port.
   int32_t http_port = -1;
+  /// Web origins (e.g. "https://ops.example.com") whose pages may use the
+  /// HTTP port from a browser besides the node's own page; empty: only it.
+  std::vector<std::string> http_origins;
   /// Where the metrics endpoint listens. Loopback unless set: by
   /// Prometheus' convention it has no authentication, so reaching it from
   /// elsewhere is an operator's choice, not a side effect of `host`.

@@ -16,6 +16,7 @@ packages=(
   prometheus-cpp-dev
   libcivetweb-dev     # the HTTP/JSON API (also under prometheus-cpp's exposer)
   zlib1g-dev          # gzip of HTTP responses
+  nlohmann-json3-dev  # the dashboard's state and its JSON Patch deltas
   curl                # the HTTP examples of docs/api.md, run by a test
   wrk                 # the HTTP benchmark (bench/sections/37-http.sh)
   libcli11-dev
@@ -26,7 +27,9 @@ packages=(
   python3 python3-protobuf python3-grpcio
   python3-pytest python3-venv python3-setuptools python3-wheel  # python/
   iproute2 iptables   # the chaos test: network namespaces, partitions, loss
-  prometheus          # the dashboard test: a real server scrapes a cluster
+  prometheus          # the Grafana panels' test: a real server scrapes a cluster
+  chromium            # the web dashboard's test, in a real headless browser
+  python3-websocket   # the dashboard tests' WebSocket and DevTools client
   systemd             # systemd-analyze: the service unit's test
 )
 case "${1:-}" in

@@ -36,7 +36,14 @@ void send(struct mg_connection* conn, const response& res, bool gzip_ok) {
   mg_response_header_add(conn, "Content-Type", res.content_type.c_str(), -1);
   mg_response_header_add(conn, "Content-Length",
                          std::to_string(body.size()).c_str(), -1);
-  mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+  auto has = [&res](const char* name) {
+    for (auto& kv : res.headers)
+      if (kv.first == name)
+        return true;
+    return false;
+  };
+  if (!has("Cache-Control"))
+    mg_response_header_add(conn, "Cache-Control", "no-store", -1);
   mg_response_header_add(conn, "Vary", "Accept-Encoding", -1);
   if (compressed)
     mg_response_header_add(conn, "Content-Encoding", "gzip", -1);
@@ -46,6 +53,27 @@ void send(struct mg_connection* conn, const response& res, bool gzip_ok) {
   if (!body.empty())
     mg_write(conn, body.data(), body.size());
 }
+
+// The request line and the headers the handlers read.
+request read_head(const struct mg_connection* conn) {
+  auto* info = mg_get_request_info(conn);
+  request req;
+  req.method = info->request_method != nullptr ? info->request_method : "";
+  req.path = info->local_uri != nullptr ? info->local_uri : "";
+  req.query = info->query_string != nullptr ? info->query_string : "";
+  auto header = [conn](const char* name, std::string& out) {
+    if (auto* value = mg_get_header(conn, name))
+      out = value;
+  };
+  header("Authorization", req.authorization);
+  header("Cookie", req.cookie);
+  header("Origin", req.origin);
+  header("Host", req.host);
+  return req;
+}
+
+// The shared_ptr a WebSocket connection's user data points to.
+using ws_holder = std::shared_ptr<websocket>;
 
 } // namespace
 
@@ -114,15 +142,66 @@ void http_server::stop() {
   }
 }
 
+void http_server::serve_websocket(
+  const std::string& path, std::shared_ptr<websocket_endpoint> endpoint) {
+  if (ctx_ == nullptr)
+    return;
+  mg_set_websocket_handler(ctx_, path.c_str(), &http_server::on_ws_connect,
+                           &http_server::on_ws_ready, &http_server::on_ws_data,
+                           &http_server::on_ws_close, endpoint.get());
+  endpoints_.push_back(std::move(endpoint));
+}
+
+int http_server::on_ws_connect(const struct mg_connection* conn, void* ep) {
+  auto* endpoint = static_cast<websocket_endpoint*>(ep);
+  auto req = read_head(conn);
+  if (auto refusal = endpoint->admit(req)) {
+    // civetweb writes nothing when the upgrade is refused, and its response
+    // functions refuse to start one at this stage: the status line and
+    // headers go out as they are, so the client gets the reason.
+    auto* c = const_cast<struct mg_connection*>(conn);
+    mg_printf(c,
+              "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: "
+              "%zu\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+              refusal->code, mg_get_response_code_text(c, refusal->code),
+              refusal->content_type.c_str(), refusal->body.size());
+    mg_write(c, refusal->body.data(), refusal->body.size());
+    return 1;
+  }
+  mg_set_user_connection_data(conn,
+                              new ws_holder(std::make_shared<websocket>(req)));
+  return 0;
+}
+
+void http_server::on_ws_ready(struct mg_connection* conn, void* ep) {
+  auto* holder = static_cast<ws_holder*>(mg_get_user_connection_data(conn));
+  if (holder == nullptr)
+    return;
+  (*holder)->attach(conn);
+  static_cast<websocket_endpoint*>(ep)->opened(*holder);
+}
+
+int http_server::on_ws_data(struct mg_connection*, int bits, char*, size_t,
+                            void*) {
+  // The dashboard's clients have nothing to say; a close frame ends the
+  // connection (civetweb answers pings itself).
+  return (bits & 0x0f) == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE ? 0 : 1;
+}
+
+void http_server::on_ws_close(const struct mg_connection* conn, void* ep) {
+  auto* holder = static_cast<ws_holder*>(mg_get_user_connection_data(conn));
+  if (holder == nullptr)
+    return;
+  mg_set_user_connection_data(conn, nullptr);
+  (*holder)->detach();
+  static_cast<websocket_endpoint*>(ep)->closed(*holder);
+  delete holder;
+}
+
 int http_server::on_request(struct mg_connection* conn, void* self_ptr) {
   auto* self = static_cast<http_server*>(self_ptr);
   auto* info = mg_get_request_info(conn);
-  request req;
-  req.method = info->request_method != nullptr ? info->request_method : "";
-  req.path = info->local_uri != nullptr ? info->local_uri : "";
-  req.query = info->query_string != nullptr ? info->query_string : "";
-  if (auto* auth = mg_get_header(conn, "Authorization"))
-    req.authorization = auth;
+  auto req = read_head(conn);
   auto* encodings = mg_get_header(conn, "Accept-Encoding");
   auto gzip_ok = encodings != nullptr && accepts_gzip(encodings);
   if (info->content_length > 0

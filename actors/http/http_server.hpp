@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/http/json_api.hpp"
+#include "actors/http/websocket.hpp"
 
 #include <caf/expected.hpp>
 
@@ -8,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct mg_connection;
 struct mg_context;
@@ -27,8 +29,9 @@ struct server_limits {
 };
 
 /// The node's HTTP port, served by civetweb (a maintained embedded server,
-/// already under prometheus-cpp's exposer): it parses HTTP and hands each
-/// request to a handler. It serves no files.
+/// already under prometheus-cpp's exposer): it parses HTTP and WebSocket
+/// frames and hands each request to a handler, each WebSocket path to its
+/// endpoint. It serves no files.
 class http_server {
  public:
   using handler = std::function<response(const request&)>;
@@ -49,6 +52,11 @@ class http_server {
     return port_;
   }
 
+  /// Serves WebSockets on `path` with `endpoint` (before any request for
+  /// that path comes, or those go to the handler).
+  void serve_websocket(const std::string& path,
+                       std::shared_ptr<websocket_endpoint> endpoint);
+
   /// Stops now (as the destructor does); idempotent.
   void stop();
 
@@ -56,9 +64,15 @@ class http_server {
   http_server(server_limits limits, handler h);
 
   static int on_request(struct mg_connection* conn, void* self);
+  static int on_ws_connect(const struct mg_connection* conn, void* ep);
+  static void on_ws_ready(struct mg_connection* conn, void* ep);
+  static int on_ws_data(struct mg_connection* conn, int bits, char* data,
+                        size_t size, void* ep);
+  static void on_ws_close(const struct mg_connection* conn, void* ep);
 
   server_limits limits_;
   handler handler_;
+  std::vector<std::shared_ptr<websocket_endpoint>> endpoints_;
   mg_context* ctx_ = nullptr;
   uint16_t port_ = 0;
 };

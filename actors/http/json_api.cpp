@@ -40,15 +40,6 @@ bool parse(const std::string& body, pb::Message& msg, response& bad) {
   return false;
 }
 
-response refused(const grpc::Status& st) {
-  auto out = error_response(http_code_of(st.error_code()),
-                            rpc::status_name(st.error_code()),
-                            st.error_message());
-  if (st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
-    out.headers.emplace_back("Retry-After", "1");
-  return out;
-}
-
 void authorize(grpc::ClientContext& ctx, const request& req) {
   if (!req.authorization.empty())
     ctx.AddMetadata("authorization", req.authorization);
@@ -130,6 +121,15 @@ response error_response(int code, const std::string& status,
   return out;
 }
 
+response refused(const grpc::Status& st) {
+  auto out = error_response(http_code_of(st.error_code()),
+                            rpc::status_name(st.error_code()),
+                            st.error_message());
+  if (st.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
+    out.headers.emplace_back("Retry-After", "1");
+  return out;
+}
+
 json_api::json_api(const std::shared_ptr<grpc::Channel>& channel,
                    api_options opts)
     : opts_(opts), stub_(v1::Troupe::NewStub(channel)),
@@ -174,6 +174,18 @@ response json_api::handle(const request& req) const {
   if (p == "/v1/status")
     return is("GET") ? get_status(req) : method_not_allowed("GET");
   return error_response(404, "NOT_FOUND", "no such path: " + p);
+}
+
+grpc::Status json_api::read_status(const std::string& authorization,
+                                   v1::NodeStatus& out) const {
+  if (!fine_metadata(authorization))
+    return {grpc::StatusCode::UNAUTHENTICATED,
+            "the Authorization header holds bytes no token has"};
+  grpc::ClientContext ctx;
+  with_deadline(ctx, opts_.query_timeout);
+  if (!authorization.empty())
+    ctx.AddMetadata("authorization", authorization);
+  return stub_->GetStatus(&ctx, v1::GetStatusRequest{}, &out);
 }
 
 response json_api::submit(const request& req) const {

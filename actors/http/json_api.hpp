@@ -24,6 +24,10 @@ struct request {
   std::string query;
   /// The Authorization header's value, if any.
   std::string authorization;
+  /// The Cookie, Origin and Host headers' values, if any.
+  std::string cookie;
+  std::string origin;
+  std::string host;
   std::string body;
 };
 
@@ -56,6 +60,11 @@ class json_api {
   /// Answers one request.
   response handle(const request& req) const;
 
+  /// The node's status as the holder of `authorization` (an Authorization
+  /// header's value; empty: none) may read it.
+  grpc::Status read_status(const std::string& authorization,
+                           troupe::v1::NodeStatus& out) const;
+
  private:
   response submit(const request& req) const;
   response submit_batch(const request& req) const;
@@ -86,5 +95,8 @@ class json_api {
 /// A JSON error body: `{"code": C, "status": "NAME", "message": "..."}`.
 response error_response(int code, const std::string& status,
                         const std::string& message);
+
+/// The error response for a call the node refused with `st`.
+response refused(const grpc::Status& st);
 
 } // namespace troupe::http

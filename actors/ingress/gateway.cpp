@@ -14,6 +14,7 @@
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <unordered_set>
@@ -325,9 +326,14 @@ void flush(gateway_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   auto& lim = st.cfg.result_batch;
+  auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
   for (auto& [key, box] : st.outboxes) {
     if (box.results.empty())
       continue;
+    if (st.cfg.metrics)
+      st.cfg.metrics->recent().record(box.results, unix_ms);
     if (box.client.port) {
       // In-process: the port batches for its own transport.
       box.client.port->deliver(box.results);

@@ -81,4 +81,22 @@ std::vector<job_count> job_metrics::counts() const {
   return out;
 }
 
+std::vector<skill_latency> job_metrics::latencies() const {
+  std::vector<skill_latency> out;
+  for (auto& family : duration_->Collect()) {
+    for (auto& metric : family.metric) {
+      skill_latency x;
+      for (auto& label : metric.label)
+        if (label.name == "skill")
+          x.skill = label.value;
+      x.cumulative.reserve(metric.histogram.bucket.size());
+      for (auto& b : metric.histogram.bucket)
+        x.cumulative.push_back(b.cumulative_count);
+      if (!x.cumulative.empty() && x.cumulative.back() > 0)
+        out.push_back(std::move(x));
+    }
+  }
+  return out;
+}
+
 } // namespace troupe::metrics

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/metrics/metrics_fwd.hpp"
+#include "actors/metrics/recent_jobs.hpp"
 #include "messages/job_status.hpp"
 #include "messages/node_status.hpp"
 
@@ -16,6 +17,13 @@ namespace troupe::metrics {
 /// Bucket boundaries of troupe's latency histograms, in seconds (10 µs to
 /// 60 s), shared so that they can be compared.
 const std::vector<double>& latency_buckets();
+
+/// The duration histogram of one skill: cumulative counts per bucket of
+/// `latency_buckets()` (the last one is +Inf, so it is the total).
+struct skill_latency {
+  std::string skill;
+  std::vector<uint64_t> cumulative;
+};
 
 /// `x` in seconds, as Prometheus wants durations.
 double seconds(caf::timespan x);
@@ -47,9 +55,18 @@ class job_metrics {
   /// Nonzero counts per skill and status.
   std::vector<job_count> counts() const;
 
+  /// The duration histogram of each skill that recorded a job.
+  std::vector<skill_latency> latencies() const;
+
+  /// The last jobs whose results left for their clients.
+  recent_jobs& recent() {
+    return recent_;
+  }
+
  private:
   prometheus::Family<prometheus::Counter>* jobs_;
   prometheus::Family<prometheus::Histogram>* duration_;
+  recent_jobs recent_;
 };
 
 using job_metrics_ptr = std::shared_ptr<job_metrics>;

@@ -475,6 +475,14 @@ std::pair<CLI::App*, command_runner> add_node_command(CLI::App& app) {
       dst.http_port = src.http_port;
     });
   add(
+    sub->add_option("--http-origin", c.http_origins,
+                    "let pages of this web origin use the HTTP port from a "
+                    "browser, e.g. https://ops.example.com (repeatable; "
+                    "default: only the node's own dashboard)"),
+    +[](cfg& dst, const cfg& src) {
+      dst.http_origins = src.http_origins;
+    });
+  add(
     sub->add_option("--metrics-host", c.metrics_host,
                     "address the metrics endpoint listens on (it has no "
                     "authentication: loopback unless you choose otherwise)"),

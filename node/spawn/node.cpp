@@ -3,6 +3,7 @@
 #include "actors/door/door_server.hpp"
 #include "actors/door/keeper_actor.hpp"
 #include "actors/door/token_file.hpp"
+#include "actors/http/dashboard.hpp"
 #include "actors/http/http_server.hpp"
 #include "actors/ingress/router.hpp"
 #include "actors/log/logging.hpp"
@@ -81,6 +82,8 @@ spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
                                : cfg.name;
   auto tc = make_tree_context(sys, cfg, all, node.name, address);
   node.incarnation = tc.incarnation;
+  if (all != nullptr)
+    node.jobs = all->jobs();
   if (!servers.empty())
     tc.listeners = [servers] {
       std::vector<health::health_sample::listener> out;
@@ -298,13 +301,20 @@ caf::error serve_http(node_handle& node, const config::node_config& cfg) {
   http::server_limits limits;
   // A job's input, escaped as JSON or base64, and its envelope.
   limits.max_body_bytes = cfg.max_job_bytes * 2 + (1 << 20);
+  http::dashboard_options dash_opts;
+  dash_opts.origins = cfg.http_origins;
+  auto dash = std::make_shared<http::dashboard>(api, node.jobs, dash_opts);
   auto server
     = http::http_server::start(cfg.host, static_cast<uint16_t>(cfg.http_port),
-                               limits, [api](const http::request& req) {
+                               limits, [api, dash](const http::request& req) {
+                                 if (auto res = dash->handle(req))
+                                   return std::move(*res);
                                  return api->handle(req);
                                });
   if (!server)
     return std::move(server.error());
+  (*server)->serve_websocket("/v1/dashboard", dash);
+  node.dashboard = std::move(dash);
   node.http = std::move(*server);
   return caf::none;
 }
@@ -323,9 +333,12 @@ void stop_node(caf::actor_system&, node_handle& node,
     server->stop(grace);
   // HTTP requests waiting on the door got their answers (or the door's
   // refusal) when it stopped; what comes now is refused the same way.
+  if (node.dashboard)
+    node.dashboard->stop();
   if (node.http)
     node.http->stop();
   node.http.reset();
+  node.dashboard.reset();
   node.servers.clear();
   node.door.reset();
   node.members.reset();

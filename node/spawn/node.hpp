@@ -22,6 +22,7 @@ class door_server;
 } // namespace troupe::door
 
 namespace troupe::http {
+class dashboard;
 class http_server;
 } // namespace troupe::http
 
@@ -78,8 +79,12 @@ struct node_handle {
   /// (`rpc::guarded_credentials`). Declared after the ports:
   /// they stop first, as the servers refer to the ports' services.
   std::vector<std::shared_ptr<rpc::grpc_host>> servers;
-  /// The HTTP/JSON API (`serve_http`); null when not served.
+  /// The HTTP/JSON API and the dashboard (`serve_http`); null when not
+  /// served.
   std::shared_ptr<http::http_server> http;
+  std::shared_ptr<http::dashboard> dashboard;
+  /// The job metrics the node's actors record in; null without metrics.
+  metrics::job_metrics_ptr jobs;
 
   /// The gateway's current incarnation.
   gateway_actor current_gateway() const;

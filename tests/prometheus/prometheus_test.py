@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 from polling import free_port, wait_for  # noqa: E402
+from processes import Processes  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = 77
@@ -31,32 +31,6 @@ SKIP = 77
 def http_json(url: str, timeout=5.0):
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return json.load(r)
-
-
-class Processes:
-    """What the test started, stopped by PID at the end whatever happens."""
-
-    def __init__(self):
-        self.procs = []
-
-    def start(self, args, log: Path):
-        out = open(log, "wb")
-        p = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL)
-        out.close()
-        self.procs.append(p)
-        return p
-
-    def stop_all(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=10)
 
 
 class Cluster:

@@ -346,3 +346,17 @@ TEST(NodeConfig, DeniedSerialsAreHex) {
   ASSERT_FALSE(res);
   EXPECT_NE(troupe::message_of(res.error()).find("not-hex"), std::string::npos);
 }
+
+TEST(NodeConfig, HttpOriginsMustBeWebOrigins) {
+  troupe::config::node_config cfg;
+  EXPECT_TRUE(cfg.http_origins.empty());
+  cfg.http_origins = {"https://ops.example.com", "http://127.0.0.1:8080",
+                      "http://[::1]:8080", "https://a-b.example"};
+  EXPECT_TRUE(troupe::config::validate(cfg));
+  for (auto bad :
+       {"ops.example.com", "ftp://x", "https://", "https://x/path",
+        "https://x:99999", "https://x:", "http://a b", "https://x:80/"}) {
+    cfg.http_origins = {bad};
+    expect_rejected(cfg, "--http-origins");
+  }
+}
