@@ -137,13 +137,16 @@ caf::expected<node_config> validate(node_config cfg) {
                      "or \"http://127.0.0.1:8080\" (a scheme, a host, an "
                      "optional port, no path), got \""
                        + o + "\"");
-  if (cfg.http_port >= 0 && !is_loopback(cfg.host) && !cfg.door.insecure)
+  if (cfg.http_port >= 0 && !is_loopback(cfg.host) && !cfg.door.insecure
+      && cfg.door.tls_cert.empty())
     return invalid("http-port",
-                   "the HTTP port speaks plaintext HTTP: on " + cfg.host
+                   "without --tls-cert the HTTP port speaks plaintext HTTP: "
+                   "on "
+                     + cfg.host
                      + " anyone on the network could read tokens and "
-                       "results. Serve HTTP on 127.0.0.1 (behind a TLS proxy "
-                       "for others), or start with --insecure on a network "
-                       "you trust");
+                       "results. Give --tls-cert and --tls-key (HTTPS, with "
+                       "--tokens), serve HTTP on 127.0.0.1, or start with "
+                       "--insecure on a network you trust");
   if (auto err = check_door(cfg.door, cfg.host))
     return err;
   if (auto err = check_cluster(cfg.cluster, cfg.host, cfg.door.insecure))

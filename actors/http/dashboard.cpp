@@ -66,7 +66,7 @@ bool refused_token(const grpc::Status& st) {
 dashboard::dashboard(std::shared_ptr<json_api> api,
                      metrics::job_metrics_ptr jobs, dashboard_options opts)
     : api_(std::move(api)), jobs_(std::move(jobs)), opts_(std::move(opts)),
-      origins_(opts_.origins), sessions_(opts_.session_ttl) {
+      origins_(opts_.origins, opts_.https), sessions_(opts_.session_ttl) {
   thread_ = std::thread{[this] {
     run();
   }};
@@ -128,7 +128,8 @@ response dashboard::open_session(const request& req) {
   out.headers.emplace_back("Set-Cookie",
                            std::string{cookie_name} + "=" + id
                              + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
-                             + std::to_string(sessions_.ttl().count()));
+                             + std::to_string(sessions_.ttl().count())
+                             + (opts_.https ? "; Secure" : ""));
   return out;
 }
 

@@ -29,8 +29,10 @@ struct dashboard_options {
   std::chrono::seconds session_ttl{3600};
   /// WebSockets open at once (each holds one of the HTTP server's threads).
   size_t max_viewers = 16;
-  /// Origins allowed besides none (`origin_policy`).
+  /// Origins allowed besides the node's own (`origin_policy`).
   std::vector<std::string> origins;
+  /// The page is served over HTTPS (its own origin is https://).
+  bool https = false;
 };
 
 /// The live dashboard at `/` (docs/api.md, "Dashboard"): the page and its

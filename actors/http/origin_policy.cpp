@@ -4,8 +4,8 @@
 
 namespace troupe::http {
 
-origin_policy::origin_policy(std::vector<std::string> allowed)
-    : allowed_(std::move(allowed)) {
+origin_policy::origin_policy(std::vector<std::string> allowed, bool https)
+    : allowed_(std::move(allowed)), https_(https) {
   // nop
 }
 
@@ -13,9 +13,8 @@ bool origin_policy::allows(std::string_view origin,
                            std::string_view host) const {
   if (origin.empty())
     return true;
-  // The page's own origin: its scheme (plain HTTP: the port has no TLS)
-  // and the host it asked for.
-  constexpr std::string_view scheme = "http://";
+  // The page's own origin: the port's scheme and the host it asked for.
+  std::string_view scheme = https_ ? "https://" : "http://";
   if (!host.empty() && origin.size() == scheme.size() + host.size()
       && iequals(origin.substr(0, scheme.size()), scheme)
       && iequals(origin.substr(scheme.size()), host))

@@ -14,15 +14,19 @@ namespace troupe::http {
 /// their token).
 class origin_policy {
  public:
-  /// The node's own origin (the one its page was loaded from) and those
-  /// `allowed`, such as "https://ops.example.com".
-  explicit origin_policy(std::vector<std::string> allowed = {});
+  /// The node's own origin (the one its page was loaded from: `https` when
+  /// the port speaks TLS) and those `allowed`, such as
+  /// "https://ops.example.com".
+  explicit origin_policy(std::vector<std::string> allowed = {},
+                         bool https = false);
 
   /// Whether a request with these Origin and Host headers may go on.
   bool allows(std::string_view origin, std::string_view host) const;
 
  private:
   std::vector<std::string> allowed_;
+  /// The node's own origin is https:// (else http://).
+  bool https_;
 };
 
 } // namespace troupe::http

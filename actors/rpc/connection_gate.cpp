@@ -1,6 +1,7 @@
 #include "actors/rpc/connection_gate.hpp"
 
 #include "actors/log/logging.hpp"
+#include "actors/rpc/listen_socket.hpp"
 #include "messages/errors.hpp"
 
 #include <arpa/inet.h>
@@ -54,38 +55,12 @@ connection_gate::listen(const std::string& host, uint16_t port,
                         size_t max_connections, size_t reserved_fds,
                         std::string what) {
   auto where = host + ":" + std::to_string(port);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  auto service = std::to_string(port);
-  if (::getaddrinfo(host.c_str(), service.c_str(), &hints, &found) != 0
-      || found == nullptr)
-    return cannot_listen(where, "the address does not resolve");
+  auto sock = listen_on(host, port, 1024);
+  if (!sock)
+    return std::move(sock.error());
   std::unique_ptr<connection_gate> out{new connection_gate};
-  int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  auto ok = fd >= 0
-            && ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))
-                 == 0
-            && ::bind(fd, found->ai_addr, found->ai_addrlen) == 0
-            && ::listen(fd, 1024) == 0;
-  auto err = errno;
-  ::freeaddrinfo(found);
-  if (!ok) {
-    if (fd >= 0)
-      ::close(fd);
-    return cannot_listen(where, err == EADDRINUSE
-                                  ? "the port is in use"
-                                  : std::string{std::strerror(err)});
-  }
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  out->port_ = ntohs(addr.ss_family == AF_INET6
-                       ? reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port
-                       : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  out->port_ = sock->port;
+  auto fd = sock->fd;
   out->listen_fd_ = fd;
   if (::pipe2(out->wake_, O_CLOEXEC) != 0)
     return cannot_listen(where, "no pipe for the listener");

@@ -310,16 +310,18 @@ int run_node(node_options& opts) {
       std::ofstream out{tmp};
       out << node->port << "\n" << node->cluster_port << "\n";
       if (node->http)
-        out << node->http->port() << "\n";
+        out << node::http_port_of(*node) << "\n";
     }
     std::rename(tmp.c_str(), opts.port_file.c_str());
   }
   std::cout << "troupe node " << node->name << " serving clients on "
             << cfg->host << ":" << node->port << ", members on " << cfg->host
             << ":" << node->cluster_port << " (" << catalog->size() << " skills"
-            << (node->http ? ", HTTP on " + cfg->host + ":"
-                               + std::to_string(node->http->port())
-                           : std::string{})
+            << (node->http
+                  ? std::string{node->https ? ", HTTPS on " : ", HTTP on "}
+                      + cfg->host + ":"
+                      + std::to_string(node::http_port_of(*node))
+                  : std::string{})
             << (cfg->metrics_port != 0
                   ? ", metrics on " + cfg->metrics_host + ":"
                       + std::to_string(cfg->metrics_port)

@@ -5,6 +5,7 @@
 #include "actors/door/token_file.hpp"
 #include "actors/http/dashboard.hpp"
 #include "actors/http/http_server.hpp"
+#include "actors/http/tls_front.hpp"
 #include "actors/ingress/router.hpp"
 #include "actors/log/logging.hpp"
 #include "actors/rpc/grpc_host.hpp"
@@ -282,6 +283,12 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
   return node;
 }
 
+uint16_t http_port_of(const node_handle& node) {
+  if (node.https)
+    return node.https->port();
+  return node.http ? node.http->port() : 0;
+}
+
 void mark_draining(node_handle& node) {
   if (node.door)
     node.door->set_serving(false);
@@ -301,19 +308,36 @@ caf::error serve_http(node_handle& node, const config::node_config& cfg) {
   http::server_limits limits;
   // A job's input, escaped as JSON or base64, and its envelope.
   limits.max_body_bytes = cfg.max_job_bytes * 2 + (1 << 20);
+  // With the door's TLS, the port speaks HTTPS: TLS ends in troupe's own
+  // front (civetweb cannot do it here), which forwards to the HTTP server
+  // on a loopback port of its own.
+  auto tls
+    = rpc::load_tls({cfg.door.tls_cert, cfg.door.tls_key, cfg.door.tls_ca});
+  if (!tls)
+    return std::move(tls.error());
+  auto https = tls->enabled();
   http::dashboard_options dash_opts;
   dash_opts.origins = cfg.http_origins;
+  dash_opts.https = https;
   auto dash = std::make_shared<http::dashboard>(api, node.jobs, dash_opts);
-  auto server
-    = http::http_server::start(cfg.host, static_cast<uint16_t>(cfg.http_port),
-                               limits, [api, dash](const http::request& req) {
-                                 if (auto res = dash->handle(req))
-                                   return std::move(*res);
-                                 return api->handle(req);
-                               });
+  auto server = http::http_server::start(
+    https ? std::string{"127.0.0.1"} : cfg.host,
+    https ? uint16_t{0} : static_cast<uint16_t>(cfg.http_port), limits,
+    [api, dash](const http::request& req) {
+      if (auto res = dash->handle(req))
+        return std::move(*res);
+      return api->handle(req);
+    });
   if (!server)
     return std::move(server.error());
   (*server)->serve_websocket("/v1/dashboard", dash);
+  if (https) {
+    auto front = http::tls_front::start(
+      cfg.host, static_cast<uint16_t>(cfg.http_port), *tls, (*server)->port());
+    if (!front)
+      return std::move(front.error());
+    node.https = std::move(*front);
+  }
   node.dashboard = std::move(dash);
   node.http = std::move(*server);
   return caf::none;
@@ -333,11 +357,14 @@ void stop_node(caf::actor_system&, node_handle& node,
     server->stop(grace);
   // HTTP requests waiting on the door got their answers (or the door's
   // refusal) when it stopped; what comes now is refused the same way.
+  if (node.https)
+    node.https->stop();
   if (node.dashboard)
     node.dashboard->stop();
   if (node.http)
     node.http->stop();
   node.http.reset();
+  node.https.reset();
   node.dashboard.reset();
   node.servers.clear();
   node.door.reset();

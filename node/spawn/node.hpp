@@ -24,6 +24,7 @@ class door_server;
 namespace troupe::http {
 class dashboard;
 class http_server;
+class tls_front;
 } // namespace troupe::http
 
 namespace troupe::rpc {
@@ -83,6 +84,8 @@ struct node_handle {
   /// served.
   std::shared_ptr<http::http_server> http;
   std::shared_ptr<http::dashboard> dashboard;
+  /// HTTPS in front of `http` when the door has TLS; null otherwise.
+  std::shared_ptr<http::tls_front> https;
   /// The job metrics the node's actors record in; null without metrics.
   metrics::job_metrics_ptr jobs;
 
@@ -109,6 +112,10 @@ spawn_node(caf::actor_system& sys, config::node_config cfg,
 /// `error_code::port_in_use` when the port cannot be bound.
 [[nodiscard]] caf::error serve_http(node_handle& node,
                                     const config::node_config& cfg);
+
+/// The port clients reach the HTTP API on (HTTPS when the door has TLS);
+/// 0 when not served.
+uint16_t http_port_of(const node_handle& node);
 
 /// The node drains: its door's health service answers NOT_SERVING.
 void mark_draining(node_handle& node);

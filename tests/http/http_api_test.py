@@ -30,7 +30,7 @@ TROUPE = ""
 class Node:
     """A node with the test skills, a tokens file and the HTTP port."""
 
-    def __init__(self, tmp: Path, tokens: Path, extra=()):
+    def __init__(self, tmp: Path, tokens: Path, extra=(), preexec_fn=None):
         self.ports = tmp / "ports"
         self.log_path = tmp / "node.log"
         log = open(self.log_path, "wb")
@@ -38,7 +38,7 @@ class Node:
             [TROUPE, "node", "--port", "0", "--port-file", str(self.ports),
              "--http-port", "0", "--test-skills", "--tokens", str(tokens),
              "--max-job-bytes", "64KiB", *extra],
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
         log.close()
 
         def ready():

@@ -252,10 +252,16 @@ TEST(NodeConfig, TheHttpPortIsOffByDefaultAndChecked) {
   cfg.http_port = 8080;
   EXPECT_TRUE(troupe::config::validate(cfg));
   cfg.door.insecure = false;
+  expect_rejected(cfg, "--http-port");
+  // With the door's TLS (and its tokens) the port speaks HTTPS.
   cfg.door.tls_cert = "c.pem";
   cfg.door.tls_key = "c.key";
   cfg.door.tokens = "tokens";
-  expect_rejected(cfg, "--http-port");
+  cfg.cluster.tls_cert = "m.pem"; // members beyond loopback need theirs
+  cfg.cluster.tls_key = "m.key";
+  cfg.cluster.tls_ca = "ca.pem";
+  auto ok = troupe::config::validate(cfg);
+  EXPECT_TRUE(ok) << troupe::message_of(ok.error());
 }
 
 TEST(NodeConfig, ValidateRejectsOtherOutOfRangeValues) {

@@ -28,3 +28,9 @@ TEST(OriginPolicy, AListAddsToTheNodesOwn) {
   EXPECT_FALSE(p.allows("https://ops.example.com.evil", "node:8080"));
   EXPECT_TRUE(p.allows("", "node:8080"));
 }
+
+TEST(OriginPolicy, OverHttpsTheOwnOriginIsHttps) {
+  origin_policy p{{}, true};
+  EXPECT_TRUE(p.allows("https://127.0.0.1:8443", "127.0.0.1:8443"));
+  EXPECT_FALSE(p.allows("http://127.0.0.1:8443", "127.0.0.1:8443"));
+}
