@@ -35,7 +35,7 @@ using divert_fn = std::function<bool(caf::mailbox_element_ptr& x,
 /// The behavior function is any `Handle::behavior_type(pointer)` taking the
 /// usual `Handle::stateful_pointer<State>`; the actor's code does not know
 /// about the diversion. Its own last will (actors/base/last_will.hpp) may still
-/// take messages from its mailbox first.
+/// take messages from its mailbox first; what it leaves is diverted.
 template <class Handle, class State>
 class diverting_actor
     : public caf::stateful_actor<State, typename Handle::base>,
@@ -74,19 +74,23 @@ class diverting_actor
       std::this_thread::yield();
   }
 
+  void pass_on(caf::mailbox_element& x) override {
+    auto copy = caf::make_mailbox_element(std::move(x.sender), x.mid,
+                                          std::move(x.stages),
+                                          x.move_content_to_message());
+    if (divert_ && divert_(copy, this->address()))
+      return;
+    // Not taken: answer a request from the copy, since `x` gave its
+    // content away.
+    bounce_request(*copy, caf::sec::request_receiver_down);
+  }
+
   bool cleanup(caf::error&& reason, caf::execution_unit* host) override {
-    // The actor's own last will may have taken some messages already;
-    // whatever is left goes to the divert function.
-    salvage_mailbox(this, [this](caf::mailbox_element& x) {
-      auto copy = caf::make_mailbox_element(std::move(x.sender), x.mid,
-                                            std::move(x.stages),
-                                            x.move_content_to_message());
-      if (divert_ && divert_(copy, this->address()))
-        return true;
-      // Not taken: answer a request from the copy, since `x` gave its
-      // content away.
-      bounce_request(*copy, caf::sec::request_receiver_down);
-      return true;
+    // Unless the actor's own last will read the mailbox already (and
+    // passed on what it left), everything in it goes to the divert
+    // function.
+    salvage_mailbox(this, [](caf::mailbox_element&) {
+      return false;
     });
     return super::cleanup(std::move(reason), host);
   }

@@ -11,10 +11,15 @@ namespace {
 
 struct salvager {
   const salvage_fn& fn;
+  retiring_actor* retiring;
   caf::detail::sync_request_bouncer bounce;
 
   void operator()(caf::mailbox_element& x) {
-    if (!fn(x))
+    if (fn(x))
+      return;
+    if (retiring)
+      retiring->pass_on(x);
+    else
       bounce(x);
   }
 
@@ -32,12 +37,14 @@ void salvage_mailbox(caf::scheduled_actor* self, const salvage_fn& fn) {
   auto& mb = self->mailbox();
   if (mb.closed())
     return;
-  if (auto* r = dynamic_cast<retiring_actor*>(self))
-    r->retire();
+  auto* retiring = dynamic_cast<retiring_actor*>(self);
+  if (retiring)
+    retiring->retire();
   mb.close();
   self->get_normal_queue().flush_cache();
   self->get_urgent_queue().flush_cache();
-  salvager visitor{fn, caf::detail::sync_request_bouncer{self->fail_state()}};
+  salvager visitor{fn, retiring,
+                   caf::detail::sync_request_bouncer{self->fail_state()}};
   while (mb.queue().new_round(1000, visitor).consumed_items)
     ; // nop
 }

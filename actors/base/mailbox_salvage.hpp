@@ -17,19 +17,25 @@ class retiring_actor {
 
   /// From now on, messages to the actor bypass its mailbox.
   virtual void retire() = 0;
+
+  /// Takes a message its closed mailbox still held that its own code left:
+  /// it goes where messages sent after `retire` go, or is answered as CAF
+  /// answers a message to an ended actor (requests get an error).
+  virtual void pass_on(caf::mailbox_element& x) = 0;
 };
 
 /// Takes one message of a closed mailbox: true when it took it.
 using salvage_fn = std::function<bool(caf::mailbox_element&)>;
 
 /// Closes the mailbox of `self`, which is terminating, and hands every
-/// message still in it to `fn`; messages `fn` does not take (it returns
-/// false) are dropped, and requests among them get an error response, as
-/// CAF itself would do a moment later. Without this, CAF silently drops
-/// what a dying actor had not read yet, such as jobs.
+/// message still in it to `fn`. Messages `fn` does not take (it returns
+/// false) go on to a retiring actor's successor (see `retiring_actor`);
+/// for any other actor they are dropped, and requests among them get an
+/// error response, as CAF itself would do a moment later. Without this,
+/// CAF silently drops what a dying actor had not read yet, such as jobs.
 ///
-/// A supervised actor first retires (see `retiring_actor`), so that no
-/// message falls between the closed mailbox and its successor.
+/// A supervised actor first retires, so that no message falls between the
+/// closed mailbox and its successor.
 ///
 /// Call only from the actor itself while it terminates (its state's
 /// destructor, see `last_will`). Relies on CAF 0.17's mailbox layout

@@ -133,9 +133,9 @@ struct gateway_state {
 /// Results that arrive together leave together: a flush message to itself
 /// goes out after everything already in the mailbox, so batching adds no
 /// delay when traffic is light. When the gateway ends, results it already
-/// has go out and every other job in flight is answered NODE_LOST; jobs a
-/// client sent that it never read are not answered, so clients resend them
-/// to the gateway's successor (they never ran).
+/// has go out and every other job in flight is answered NODE_LOST; batches
+/// it never read are left in its mailbox, which a supervised gateway hands
+/// to its successor (they never ran).
 gateway_actor::behavior_type
 gateway(gateway_actor::stateful_pointer<gateway_state> self, gateway_config cfg,
         router_actor router);

@@ -1,10 +1,13 @@
 #include "actors/ingress/gateway.hpp"
 #include "actors/ingress/router.hpp"
 #include "actors/pool/worker_pool.hpp"
+#include "actors/supervision/succession.hpp"
+#include "actors/supervision/supervised_actor.hpp"
 #include "messages/atoms.hpp"
 #include "messages/errors.hpp"
 #include "messages/wire/batch_codec.hpp"
 #include "messages/wire/troupe.pb.h"
+#include "node/spawn/successor_filters.hpp"
 #include "tests/support/deterministic_system.hpp"
 #include "tests/unit/actor_test_helpers.hpp"
 
@@ -392,18 +395,45 @@ class Backstop : public Gateway {
       };
     });
     stop_at_end(hole);
-    troupe::ingress::gateway_config cfg;
     cfg.node_name = "gw-node";
     cfg.grace = 5s;
     auto counter = faults;
     cfg.on_internal_fault = [counter] {
       ++*counter;
     };
-    gw = sys().spawn(troupe::ingress::gateway, cfg,
-                     caf::actor_cast<troupe::router_actor>(hole));
+    router = caf::actor_cast<troupe::router_actor>(hole);
+    gw = sys().spawn(troupe::ingress::gateway, cfg, router);
     stop_at_end(gw);
   }
 
+  /// A gateway as the node runs it: supervised, with `heirs`.
+  gateway_actor spawn_supervised() {
+    using impl
+      = troupe::supervision::supervised_actor<gateway_actor,
+                                              troupe::ingress::gateway_state>;
+    impl::init_fn init = [c = cfg, r = router](impl::pointer self) {
+      return troupe::ingress::gateway(self, c, r);
+    };
+    auto hdl = sys().spawn<impl>(std::move(init), heirs,
+                                 troupe::node::any_but_results);
+    run();
+    return hdl;
+  }
+
+  /// What the pool would send `to` for `j` (which the hole kept).
+  void answer_ok(const gateway_actor& to, const job& j) {
+    job_result r;
+    r.id = j.id;
+    r.status = job_status::ok;
+    r.output = j.input;
+    caf::anon_send(to, r);
+    run();
+  }
+
+  troupe::ingress::gateway_config cfg;
+  troupe::router_actor router;
+  std::shared_ptr<troupe::supervision::succession> heirs
+    = std::make_shared<troupe::supervision::succession>("the gateway", 64);
   std::shared_ptr<std::vector<job>> kept;
   std::shared_ptr<int> faults = std::make_shared<int>(0);
   gateway_actor gw;
@@ -431,12 +461,7 @@ TEST_F(Backstop, AJobLostInsideTheNodeEndsTimeoutOnceAfterDeadlinePlusGrace) {
   EXPECT_NE(r.error.find("internal fault"), std::string::npos) << r.error;
   EXPECT_EQ(*faults, 1);
   // The real result, arriving late, is dropped: still one result.
-  job_result late;
-  late.id = (*kept)[0].id;
-  late.status = job_status::ok;
-  late.output = "x";
-  caf::anon_send(gw, late);
-  run();
+  answer_ok(gw, (*kept)[0]);
   EXPECT_EQ(alice.count(3), 1u);
   EXPECT_EQ(alice.find(3)->status, job_status::timeout);
   // The other job keeps its own deadline (65 s).
@@ -455,15 +480,38 @@ TEST_F(Backstop, AJobAnsweredInTimeIsNotAnsweredAgain) {
   submit(gw, wc::encode_submit({j}, 1), alice);
   run();
   ASSERT_EQ(kept->size(), 1u);
-  job_result r;
-  r.id = (*kept)[0].id;
-  r.status = job_status::ok;
-  caf::anon_send(gw, r);
-  run();
+  answer_ok(gw, (*kept)[0]);
   ASSERT_EQ(alice.count(8), 1u);
   advance(1min);
   EXPECT_EQ(alice.count(8), 1u);
   EXPECT_EQ(*faults, 0);
+}
+
+// A gateway that crashes answers the jobs it accepted NODE_LOST (their
+// results would come back to nobody), but a batch it had not read yet goes
+// to its successor, which runs it: the sender waits for its answer.
+TEST_F(Backstop, ACrashedGatewayLeavesWhatItHadNotReadToItsSuccessor) {
+  auto first = spawn_supervised();
+  submit(first, wc::encode_submit({make_job(1, "echo", "a")}, 1), alice);
+  run();
+  ASSERT_EQ(kept->size(), 1u);
+  // The crash, and right behind it a batch the gateway never reads.
+  caf::anon_send_exit(first.address(), caf::exit_reason::kill);
+  submit(first, wc::encode_submit({make_job(2, "echo", "b")}, 2), alice);
+  run();
+  ASSERT_EQ(alice.count(1), 1u);
+  EXPECT_EQ(alice.find(1)->status, job_status::node_lost);
+  EXPECT_EQ(alice.count(2), 0u);
+  EXPECT_EQ(heirs->buffered(), 1u);
+  auto second = spawn_supervised();
+  stop_at_end(second);
+  run();
+  ASSERT_EQ(kept->size(), 2u);
+  EXPECT_EQ((*kept)[1].input, "b");
+  answer_ok(second, (*kept)[1]);
+  ASSERT_EQ(alice.count(2), 1u);
+  EXPECT_EQ(alice.find(2)->status, job_status::ok);
+  EXPECT_EQ(alice.count(1), 1u);
 }
 
 // When the node stops, every job in flight ends CANCELLED and the results

@@ -3,6 +3,8 @@
 // falls between a closed mailbox and the successor, and a closed succession
 // answers what it holds; a registered name reaches whichever incarnation is
 // current.
+#include "actors/base/last_will.hpp"
+#include "actors/base/mailbox_salvage.hpp"
 #include "actors/supervision/registered_name.hpp"
 #include "actors/supervision/succession.hpp"
 #include "actors/supervision/supervised_actor.hpp"
@@ -36,9 +38,9 @@ struct runner_state {
 
 using log_ptr = std::shared_ptr<std::vector<std::string>>;
 
-runner_actor::behavior_type
-runner(runner_actor::stateful_pointer<runner_state> self, std::string name,
-       log_ptr log) {
+template <class State>
+runner_actor::behavior_type runner(runner_actor::stateful_pointer<State> self,
+                                   std::string name, log_ptr log) {
   return {
     [=](job& j, result_sink_actor&) {
       log->push_back(name + " ran " + std::to_string(j.id));
@@ -51,6 +53,26 @@ runner(runner_actor::stateful_pointer<runner_state> self, std::string name,
       return x;
     },
   };
+}
+
+/// A runner with a last will that reads its closed mailbox, as the
+/// gateway's does, and takes nothing from it.
+struct willing_runner_state {
+  static constexpr const char* name = "test_willing_runner";
+  troupe::base::last_will will;
+};
+
+runner_actor::behavior_type
+willing_runner(runner_actor::stateful_pointer<willing_runner_state> self,
+               std::string name, log_ptr log) {
+  self->state.will = [self, log] {
+    troupe::base::salvage_mailbox(self, [log](caf::mailbox_element& x) {
+      if (x.content().match_elements<job, result_sink_actor>())
+        log->push_back("the will left a job");
+      return false;
+    });
+  };
+  return runner(self, std::move(name), std::move(log));
 }
 
 // Jobs and requests go on; strings (commands to one incarnation) do not.
@@ -123,6 +145,27 @@ TEST_F(Succession, WhatAnIncarnationHadNotReadGoesOnToo) {
   EXPECT_EQ(heirs->buffered(), 1u);
   auto second = spawn_runner("second");
   EXPECT_EQ(*log, (strings{"second ran 7"}));
+  stop_at_end(second);
+}
+
+TEST_F(Succession, WhatALastWillLeavesInTheMailboxGoesOnToo) {
+  using willing
+    = troupe::supervision::supervised_actor<runner_actor, willing_runner_state>;
+  willing::init_fn init = [log = log](willing::pointer self) {
+    return willing_runner(self, "first", log);
+  };
+  auto first = sys().spawn<willing>(std::move(init), heirs, jobs_and_requests);
+  run();
+  // It dies on the first message; its last will reads the rest of its
+  // mailbox and leaves the job to its successor.
+  caf::anon_send(first, std::string{"die"});
+  send_job(first, 7);
+  run();
+  EXPECT_EQ(*log, (strings{"the will left a job"}));
+  EXPECT_EQ(heirs->buffered(), 1u);
+  auto second = spawn_runner("second");
+  EXPECT_EQ(*log, (strings{"the will left a job", "second ran 7"}));
+  EXPECT_TRUE(rec.results().empty());
   stop_at_end(second);
 }
 
