@@ -229,15 +229,20 @@ def _excused(e: Execution, accepted: Execution,
     return False
 
 
-def _given_up(accepted: Execution, later: List[Execution],
+def _given_up(job: Job, accepted: Execution, later: List[Execution],
               windows: List[Window]) -> bool:
     """Whether the accepted execution was surely an attempt given up: a
     later one ran on its own node (a retry there), or its node was stalled,
-    cut off or lossy when it ran (why the job was tried again elsewhere)."""
+    cut off or lossy when it ran (why the job was tried again elsewhere).
+    A partition or packet loss only cuts links: it gives no node a reason
+    to give up an attempt that ran where the job was submitted (the later
+    one is then an attempt of a healthy member declared lost)."""
     if any(e.node == accepted.node for e in later):
         return True
+    local = accepted.node == job.submitted_to
     return any(w.node == accepted.node
                and w.start_us <= accepted.us <= w.end_us + RETRY_WINDOW_US
+               and not (local and w.kind in ("partition", "loss"))
                for w in windows)
 
 
@@ -432,7 +437,7 @@ def check(run: Run) -> Report:
                     f"{accepted.node} at {accepted.us}, but it ran again "
                     f"later on "
                     + ", ".join(f"{e.node} at {e.us}" for e in stale))
-            if _given_up(accepted, stale, run.windows):
+            if _given_up(job, accepted, stale, run.windows):
                 rep.fail("stale-result",
                          what + ": a result of an attempt given up was "
                                 "accepted", job)

@@ -146,6 +146,25 @@ class CheckerTest(unittest.TestCase):
         self.assertTrue(rep.passed, rep.failures)
         self.assertEqual([c for c, _ in rep.warnings], ["stale-result-suspect"])
 
+    def test_a_cut_link_gives_up_no_attempt_where_the_job_was_sent(self):
+        # n1, where the job was submitted, was partitioned from n3 or lost
+        # packets when it ran the job itself: nothing made it give that
+        # attempt up, so the later one on n2 is a warning, not a failure.
+        for kind in ("partition", "loss"):
+            run = clean_run()
+            run.executions.append(execution("record-idem", "tag-4", "12.1.1",
+                                            300, node="n2"))
+            run.windows.append(cc.Window(node="n1", start_us=150, end_us=400,
+                                         kind=kind))
+            rep, _ = self.categories(run)
+            self.assertTrue(rep.passed, rep.failures)
+            self.assertEqual([c for c, _ in rep.warnings],
+                             ["stale-result-suspect"])
+            # Sent to n2 and run on n1 across the cut link: given up.
+            run.jobs[3].submitted_to = "n2"
+            _, cats = self.categories(run)
+            self.assertEqual(cats, {"stale-result"}, kind)
+
     def test_late_execution_on_a_stalled_node_is_not_stale(self):
         # n2 was stopped; the attempt sent there before ran after the retry
         # on n1 had answered. Its result is rightly dropped.
