@@ -279,20 +279,22 @@ TEST(Cli, PortInUseExitsTwo) {
 TEST(Cli, BlockingSkillDoesNotStallOthers) {
   node_process node{{"--workers", "2"}};
   ASSERT_TRUE(node.ready()) << node.log();
-  // Occupy every sleep worker for far longer than the test needs.
-  std::thread sleepers[2];
-  troupe::test::command_result sleep_res[2];
-  for (int i = 0; i < 2; ++i)
-    sleepers[i] = std::thread([&, i] {
-      sleep_res[i]
-        = node.cli({"submit", "--skill", "sleep", "--input", "4000"});
-    });
-  auto busy = wait_for_status(node, [](const std::string& json) {
-    return contains(json, "\"name\":\"sleep\"")
-           && contains(json.substr(json.find("\"name\":\"sleep\"")),
-                       "\"busy\":2");
-  });
-  EXPECT_TRUE(busy) << "sleep workers never became busy";
+  // Occupy every sleep worker until the test cancels their jobs: nothing
+  // here depends on how fast the other jobs go.
+  std::vector<std::string> sleepers;
+  for (int i = 0; i < 2; ++i) {
+    auto res = node.cli(
+      {"submit", "--skill", "sleep", "--input", "60000", "--detach"});
+    ASSERT_EQ(res.exit_code, 0) << res.err;
+    sleepers.push_back(res.out.substr(0, res.out.find_last_not_of("\n") + 1));
+  }
+  auto sleep_busy = [](const std::string& json) {
+    auto at = json.find("\"name\":\"sleep\"");
+    return at != std::string::npos
+           && contains(json.substr(at, json.find('}', at) - at), "\"busy\":2");
+  };
+  EXPECT_TRUE(wait_for_status(node, sleep_busy))
+    << "sleep workers never became busy";
   for (int i = 0; i < 20; ++i) {
     auto res
       = node.cli({"submit", "--skill", "echo", "--input", std::to_string(i)});
@@ -301,17 +303,14 @@ TEST(Cli, BlockingSkillDoesNotStallOthers) {
   }
   auto sha = node.cli({"submit", "--skill", "sha256", "--input", "abc"});
   EXPECT_EQ(sha.exit_code, 0) << sha.err;
-  // The sleepers are still running: echo did not wait for them.
+  // The sleepers still run: echo and sha256 did not wait for them.
   auto still_busy = node.cli({"status", "--json"});
-  auto sleep_pos = still_busy.out.find("\"name\":\"sleep\"");
-  ASSERT_NE(sleep_pos, std::string::npos);
-  EXPECT_TRUE(contains(still_busy.out.substr(sleep_pos), "\"busy\":2"))
-    << still_busy.out;
-  for (auto& t : sleepers)
-    t.join();
-  for (auto& r : sleep_res) {
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out, "4000");
+  EXPECT_TRUE(sleep_busy(still_busy.out)) << still_busy.out;
+  auto cancel = node.cli({"cancel", sleepers[0], sleepers[1]});
+  EXPECT_EQ(cancel.exit_code, 0) << cancel.err;
+  for (auto& id : sleepers) {
+    auto r = node.cli({"result", id, "--wait"});
+    EXPECT_TRUE(contains(r.out + r.err, "CANCELLED")) << r.out << r.err;
   }
 }
 
