@@ -65,6 +65,8 @@ void read_cluster_section(config_reader& sec, cluster_config& cfg,
                  uint64_t{64} << 20);
   sec.read_duration("link-max-linger", cfg.link_max_linger, caf::timespan{0},
                     caf::timespan{1s});
+  sec.read_duration("link-reply-poll", cfg.link_reply_poll, caf::timespan{0},
+                    caf::timespan{10ms});
   if (cfg.down_after < 2 * cfg.heartbeat_interval)
     sec.fail("down-after", "must be at least twice heartbeat-interval");
 }

@@ -29,6 +29,9 @@ struct cluster_config {
   uint64_t link_max_count = 128;
   uint64_t link_max_bytes = 1 << 20;
   caf::timespan link_max_linger = std::chrono::milliseconds(2);
+  /// After sending jobs to a peer, the links' thread polls for their
+  /// results this long instead of sleeping (zero: it sleeps at once).
+  caf::timespan link_reply_poll = std::chrono::microseconds(100);
   /// Mutual TLS between members: this node's member certificate (`troupe
   /// certs issue DIR NAME`), its key and the cluster CA. None: plaintext,
   /// allowed on loopback or with `--insecure` only.
@@ -43,7 +46,8 @@ struct cluster_config {
 
 /// Reads the `[cluster]` section (seeds, heartbeat-interval, down-after,
 /// forget-after, join-timeout, link-max-count, link-max-bytes,
-/// link-max-linger, tls-cert, tls-key, tls-ca, deny-serials) over `cfg`;
+/// link-max-linger, link-reply-poll, tls-cert, tls-key, tls-ca,
+/// deny-serials) over `cfg`;
 /// relative paths are relative to `base_dir`; problems go to the reader.
 void read_cluster_section(config_reader& section, cluster_config& cfg,
                           const std::string& base_dir);

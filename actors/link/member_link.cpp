@@ -107,7 +107,8 @@ void send_batch(link_ptr self, uint32_t number, std::string&& body,
   auto* b = (f.*field)();
   b->set_sink(number);
   b->set_body(std::move(body));
-  self->state.stream->send(std::move(f));
+  auto jobs = field == &mv1::Frame::mutable_submit;
+  self->state.stream->send(std::move(f), jobs);
 }
 
 void on_call(link_ptr self, mv1::Call& c) {

@@ -186,11 +186,17 @@ void member_stream::next_write() {
   if (writing_ || out_.empty() || !started_ || over_ || finishing_)
     return;
   writing_ = true;
+  ++writes_;
   ++pending_;
   if (dialed_)
     client_rw_->Write(out_.front(), &written_event_);
   else
     server_rw_.Write(out_.front(), &written_event_);
+  if (read_deferred_) {
+    // The write carries the window update the read would have sent.
+    read_deferred_ = false;
+    start_read();
+  }
 }
 
 void member_stream::disarm() {
@@ -198,6 +204,7 @@ void member_stream::disarm() {
     alarm_armed_ = false;
     alarm_.Cancel();
   }
+  read_deferred_ = false;
 }
 
 void member_stream::reads_over() {
@@ -261,6 +268,7 @@ void member_stream::on_read(bool ok) {
     caf::anon_send(link, std::move(frame));
     return;
   }
+  auto writes = writes_;
   guard.unlock();
   {
     // On a quiet link this thread runs the actors the frame makes ready
@@ -271,11 +279,40 @@ void member_stream::on_read(bool ok) {
     base::help_scope help{link->home_system()};
     caf::anon_send(link, std::move(frame));
   }
-  // Reading on only now: gRPC answers a read that waits with a window
-  // update for what came, at once; after the answer went out, the update
-  // follows it instead of waking the peer on its own.
+  // gRPC 1.51 owes the peer a window update for what was read. A write
+  // carries it along; a read started while it is still owed sends it on
+  // its own, at once, and wakes the peer for nothing. So when nothing went
+  // out meanwhile, reading goes on with the next frame sent (the next job
+  // to a member whose result just came, while the queue polls for it) or
+  // once the queue's thread handled one more event or would sleep: a lone
+  // job then crosses members with one wake-up per node and direction.
   std::lock_guard<std::mutex> again{mtx_};
-  start_read();
+  if (writes_ != writes)
+    start_read();
+  else
+    defer_read();
+}
+
+void member_stream::defer_read() {
+  if (reading_ || read_deferred_ || reads_failed_ || over_ || finishing_)
+    return;
+  read_deferred_ = true;
+  if (!resume_queued_) {
+    resume_queued_ = true;
+    ++pending_;
+    queue_.defer(resume_task_);
+  }
+}
+
+void member_stream::resume_read() {
+  release last;
+  std::lock_guard<std::mutex> guard{mtx_};
+  last.ptr = op_ended();
+  resume_queued_ = false;
+  if (read_deferred_) {
+    read_deferred_ = false;
+    start_read();
+  }
 }
 
 void member_stream::on_written(bool ok) {
@@ -360,7 +397,9 @@ void member_stream::on_alarm(bool ok) {
   }
 }
 
-bool member_stream::send(mv1::Frame&& frame) {
+bool member_stream::send(mv1::Frame&& frame, bool awaits_reply) {
+  if (awaits_reply && limits_.reply_poll.count() > 0)
+    queue_.poll_for(limits_.reply_poll);
   std::lock_guard<std::mutex> guard{mtx_};
   if (over_ || told_end_ || finishing_)
     return false;

@@ -62,6 +62,9 @@ struct stream_limits {
   /// Bytes queued for a peer that does not read them: past this, the
   /// stream is closed (the peer is hung or too slow to be a member).
   size_t max_queued_bytes = size_t{256} << 20;
+  /// After jobs went out, the queue's thread polls for their results this
+  /// long instead of sleeping (`rpc::call_queue::poll_for`); zero: never.
+  std::chrono::microseconds reply_poll{100};
 };
 
 /// One member link's gRPC stream (`troupe.member.v1.Member/Link`), on
@@ -102,8 +105,9 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
   member_stream(const member_stream&) = delete;
   member_stream& operator=(const member_stream&) = delete;
 
-  /// Queues a frame for the peer; false once the stream is over.
-  bool send(mv1::Frame&& frame);
+  /// Queues a frame for the peer; false once the stream is over. With
+  /// `awaits_reply` (jobs), the queue polls for the answer a while.
+  bool send(mv1::Frame&& frame, bool awaits_reply = false);
 
   /// Frames from now on go to `link`, and reading goes on.
   void attach(caf::actor link);
@@ -144,10 +148,16 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
   void on_finished(bool ok);
   void on_done(bool ok);
   void on_alarm(bool ok);
+  /// A deferred read's time came (`defer_read`).
+  void resume_read();
 
   /// Starts the write that is due; lock held.
   void next_write();
   void start_read();
+  /// Reading on waits for the next write, or until the queue's thread
+  /// handled one more event or would sleep; on the queue's thread, lock
+  /// held.
+  void defer_read();
   /// An operation reported; lock held. The reference to drop outside the
   /// lock when the stream is over.
   [[nodiscard]] member_stream_ptr op_ended();
@@ -155,7 +165,7 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
   void ended(std::string why);
   /// Reads failed: a dialled stream asks for its status; lock held.
   void reads_over();
-  /// Cancels the hello's deadline if it is set; lock held.
+  /// Cancels the hello's deadline and a deferred read; lock held.
   void disarm();
   /// Ends an accepted stream that read nothing yet, telling the peer
   /// `why` with `code`; lock held.
@@ -188,6 +198,8 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
     this};
   rpc::member_event<member_stream, &member_stream::on_done> done_event_{this};
   rpc::member_event<member_stream, &member_stream::on_alarm> alarm_event_{this};
+  rpc::member_task<member_stream, &member_stream::resume_read> resume_task_{
+    this};
 
   mutable std::mutex mtx_;
   /// The stream holds itself while gRPC may still report to it.
@@ -210,6 +222,11 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
   rpc::peer_identity peer_;
   grpc::Alarm alarm_;
   bool alarm_armed_ = false;
+  /// Reading on waits (`defer_read`); `resume_task_` is queued.
+  bool read_deferred_ = false;
+  bool resume_queued_ = false;
+  /// Writes started so far: whether one went out while a frame was read.
+  uint64_t writes_ = 0;
   std::string why_;
 };
 

@@ -50,8 +50,58 @@ void call_queue::serve() {
   // queue is drained.
   void* tag = nullptr;
   bool ok = false;
-  while (cq_->Next(&tag, &ok))
+  for (;;) {
+    // A deadline already past: gRPC looks at its sockets once and returns.
+    auto st = cq_->AsyncNext(&tag, &ok, gpr_inf_past(GPR_CLOCK_MONOTONIC));
+    if (st == grpc::CompletionQueue::SHUTDOWN)
+      break;
+    if (st == grpc::CompletionQueue::TIMEOUT) {
+      auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+      if (now < poll_until_.load(std::memory_order_relaxed)) {
+        std::this_thread::yield(); // whoever runs the answer may need the core
+        continue;
+      }
+      if (!deferred_.empty()) {
+        run(deferred_);
+        continue;
+      }
+      if (!cq_->Next(&tag, &ok))
+        break;
+    }
     static_cast<queue_event*>(tag)->fire(ok);
+    // Deferred tasks wait a few events at most, so that a busy thread
+    // that never sleeps runs them too.
+    if (!deferred_.empty() && ++events_since_defer_ > max_defer_events)
+      run(deferred_);
+  }
+  while (!deferred_.empty())
+    run(deferred_);
+}
+
+void call_queue::run(std::vector<queue_task*>& tasks) {
+  // A task may defer others: they wait for the next turn. The buffers
+  // trade places, so that deferring allocates nothing once warm.
+  running_.swap(tasks);
+  for (auto* t : running_)
+    t->run();
+  running_.clear();
+}
+
+void call_queue::defer(queue_task& task) {
+  if (deferred_.empty())
+    events_since_defer_ = 0;
+  deferred_.push_back(&task);
+}
+
+void call_queue::poll_for(std::chrono::microseconds span) {
+  auto until
+    = (std::chrono::steady_clock::now() + span).time_since_epoch().count();
+  auto cur = poll_until_.load(std::memory_order_relaxed);
+  while (cur < until
+         && !poll_until_.compare_exchange_weak(cur, until,
+                                               std::memory_order_relaxed)) {
+    // another thread moved it; try again unless it is later now
+  }
 }
 
 void shut_down(std::unique_ptr<grpc::Server>& server,

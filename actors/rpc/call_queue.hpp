@@ -2,13 +2,16 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace troupe::rpc {
 
@@ -32,6 +35,31 @@ class member_event final : public queue_event {
 
   void fire(bool ok) override {
     (self_->*F)(ok);
+  }
+
+ private:
+  T* self_;
+};
+
+/// Work for a `call_queue`'s thread between events (`call_queue::defer`).
+class queue_task {
+ public:
+  virtual void run() = 0;
+
+ protected:
+  ~queue_task() = default;
+};
+
+/// A `queue_task` that calls `(self->*F)()`.
+template <class T, void (T::*F)()>
+class member_task final : public queue_task {
+ public:
+  explicit member_task(T* self) : self_(self) {
+    // nop
+  }
+
+  void run() override {
+    (self_->*F)();
   }
 
  private:
@@ -74,8 +102,25 @@ class call_queue {
   /// Starts the thread; calls must be requested on the queue before.
   void start();
 
+  /// The thread polls instead of sleeping for `span` from now (or until a
+  /// later deadline set before): an answer due within it is taken the
+  /// moment it arrives, not after the thread was woken. Any thread.
+  void poll_for(std::chrono::microseconds span);
+
+  /// Runs `task` when the thread would sleep (not while it polls), or
+  /// once it handled `max_defer_events` more events, whichever comes
+  /// first; every deferred task runs before the thread ends. Only from an
+  /// event's handler on this queue's thread; `task` must live until it
+  /// ran.
+  void defer(queue_task& task);
+
+  /// How many events a deferred task waits at most.
+  static constexpr size_t max_defer_events = 16;
+
  private:
   void serve();
+  /// Runs `tasks` (deferred ones) and empties it.
+  void run(std::vector<queue_task*>& tasks);
 
   std::unique_ptr<grpc::ServerCompletionQueue> cq_;
   std::string name_;
@@ -83,6 +128,13 @@ class call_queue {
   std::mutex mtx_;
   std::condition_variable all_ended_;
   size_t calls_ = 0;
+  /// Until when the thread polls (`poll_for`), steady-clock nanoseconds.
+  std::atomic<int64_t> poll_until_{0};
+  /// Tasks deferred and tasks running; the thread's own.
+  std::vector<queue_task*> deferred_;
+  std::vector<queue_task*> running_;
+  /// Events handled since the oldest deferred task was deferred.
+  size_t events_since_defer_ = 0;
 };
 
 /// Shuts `server` down, giving its calls `grace` to end, then its queue

@@ -97,6 +97,8 @@ spawn_tree(caf::actor_system& sys, const config::node_config& cfg,
   lc.name = node.name;
   lc.address = address;
   lc.gateway = tc.name_of<gateway_actor>(tree_path::gateway);
+  lc.limits.reply_poll = std::chrono::duration_cast<std::chrono::microseconds>(
+    cfg.cluster.link_reply_poll);
   for (auto& serial : cfg.cluster.deny_serials)
     lc.trust.denied_serials.insert(config::normalized_serial(serial));
   tc.links = members->open(sys, std::move(lc));

@@ -96,6 +96,7 @@ join-timeout = 5s
 link-max-count = 1
 link-max-bytes = "64KiB"
 link-max-linger = 0ms
+link-reply-poll = 250us
 tls-cert = "pki/alpha.pem"
 tls-key = "/etc/troupe/alpha.key"
 tls-ca = "pki/ca.pem"
@@ -119,6 +120,7 @@ deny-serials = ["1A2B", "ff:00"]
   EXPECT_EQ(c.link_max_count, 1u);
   EXPECT_EQ(c.link_max_bytes, 64u * 1024);
   EXPECT_EQ(c.link_max_linger, caf::timespan{0});
+  EXPECT_EQ(c.link_reply_poll, caf::timespan{250us});
 }
 
 TEST(ConfigFile, BadClusterValuesAreRefused) {
@@ -133,6 +135,8 @@ TEST(ConfigFile, BadClusterValuesAreRefused) {
              "cluster.down-after: must be at least twice"));
   EXPECT_TRUE(mentions(problems("[cluster]\nlink-max-count = 0\n"),
                        "cluster.link-max-count"));
+  EXPECT_TRUE(mentions(problems("[cluster]\nlink-reply-poll = 1s\n"),
+                       "cluster.link-reply-poll"));
   EXPECT_TRUE(
     mentions(problems("[cluster]\nseed = []\n"), "cluster.seed: unknown key"));
   EXPECT_TRUE(mentions(problems("[cluster]\ndeny-serials = [\"xyz\"]\n"),
