@@ -283,9 +283,10 @@ void member_stream::on_read(bool ok) {
   // carries it along; a read started while it is still owed sends it on
   // its own, at once, and wakes the peer for nothing. So when nothing went
   // out meanwhile, reading goes on with the next frame sent (the next job
-  // to a member whose result just came, while the queue polls for it) or
-  // once the queue's thread handled one more event or would sleep: a lone
-  // job then crosses members with one wake-up per node and direction.
+  // to a member whose result just came, while the queue polls for it), or
+  // once the queue's thread would sleep or handled a few more events
+  // (`call_queue::defer`): a lone job then crosses members with one
+  // wake-up per node and direction.
   std::lock_guard<std::mutex> again{mtx_};
   if (writes_ != writes)
     start_read();

@@ -67,7 +67,8 @@ class member_task final : public queue_task {
 };
 
 /// A server's completion queue and the one thread that serves it (named
-/// "troupe.door" for the clients' door, "troupe.links" for member links).
+/// "troupe.grpc" for a node's server, "troupe.links" for member links on
+/// a server of their own).
 /// Every call of the server, and the calls it makes itself (a member
 /// dialling another), lives on gRPC's completion-queue API: this thread
 /// reads requests, starts jobs and writes answers. No gRPC callback or sync
