@@ -155,8 +155,8 @@ class member_stream : public std::enable_shared_from_this<member_stream> {
   void next_write();
   void start_read();
   /// Reading on waits for the next write, or until the queue's thread
-  /// handled one more event or would sleep; on the queue's thread, lock
-  /// held.
+  /// would sleep or handled a few more events (`call_queue::defer`); on
+  /// the queue's thread, lock held.
   void defer_read();
   /// An operation reported; lock held. The reference to drop outside the
   /// lock when the stream is over.
